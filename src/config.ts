@@ -1,0 +1,115 @@
+/**
+ * config.ts reads the environment into one typed, validated Config. A bad value stops start-up with
+ * one line naming the variable, so an operator never has to guess which setting is wrong.
+ */
+import { resolve } from "node:path";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  /** The one port serving gRPC, Connect, gRPC-Web and REST. */
+  port: number;
+  /** Address to listen on. */
+  host: string;
+  /** Prometheus metrics port (a separate listener, never exposed with the API). 0 turns it off. */
+  metricsPort: number;
+  /** PostgreSQL URL; unset means the embedded PostgreSQL under dataDir. */
+  databaseUrl: string | undefined;
+  /** Redis URL; unset means in-process twins for what Redis does. */
+  redisUrl: string | undefined;
+  /** Where embedded backends keep their data. */
+  dataDir: string;
+  logLevel: LogLevel;
+  /** Browser origins allowed by CORS (exact match, e.g. https://app.example.com). */
+  corsOrigins: string[];
+  /** Largest request body accepted, in bytes. */
+  readMaxBytes: number;
+  /** How long shutdown waits for in-flight calls before closing connections, in milliseconds. */
+  shutdownGraceMs: number;
+}
+
+/** ConfigError names the variable at fault; main prints its message alone and exits. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`invalid configuration: ${variable} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** loadConfig validates every variable it reads; env defaults to process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: port(env, "PORT", 8080),
+    host: nonEmpty(env, "HOST") ?? "0.0.0.0",
+    metricsPort: port(env, "METRICS_PORT", 9464),
+    databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
+    dataDir: resolve(nonEmpty(env, "DATA_DIR") ?? ".data"),
+    logLevel: oneOf(env, "LOG_LEVEL", logLevels, "info"),
+    corsOrigins: origins(env, "CORS_ORIGINS"),
+    readMaxBytes: integer(env, "READ_MAX_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+  };
+}
+
+function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return integer(env, name, fallback, 0, 65535);
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, "is not a valid URL");
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => p + "//").join(" or ")}`);
+  }
+  return raw;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function origins(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return [];
+  return raw.split(",").map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(name, `has an entry that is not an origin: "${origin}"`);
+    }
+    if (parsed.origin !== origin) {
+      throw new ConfigError(name, `entries must be bare origins like https://app.example.com, got "${origin}"`);
+    }
+    return origin;
+  });
+}

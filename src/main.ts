@@ -1,0 +1,67 @@
+/**
+ * main.ts starts the service: read config, open the database (embedded PostgreSQL when no
+ * DATABASE_URL), connect Redis when REDIS_URL is set, build the server, listen, and on SIGTERM/SIGINT
+ * drain in-flight calls before closing everything.
+ */
+import { ConfigError, loadConfig } from "./config.js";
+import { openDatabase } from "./platform/db/database.js";
+import { createLogger } from "./platform/observability/logger.js";
+import { createMetrics, serveMetrics } from "./platform/observability/metrics.js";
+import { connectRedis } from "./platform/redis/client.js";
+import type { CredentialVerifier } from "./rpc/interceptors/authenticate.js";
+import { buildServer } from "./server.js";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
+  logger.info(
+    {
+      database: database.backend === "embedded" ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : "PostgreSQL",
+      redis: redis ? "Redis" : "in-process (no REDIS_URL)",
+    },
+    "backends",
+  );
+
+  // No credential can be verified until API keys and sessions exist (identity issue): every
+  // non-public RPC answers UNAUTHENTICATED, which is the secure default.
+  const verifier: CredentialVerifier = {
+    verifyApiKey: async () => undefined,
+    verifySession: async () => undefined,
+  };
+  const server = buildServer({ config, orm: database.orm, logger, metrics, verifier });
+  const port = await server.listen(config.port, config.host);
+  const metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config.metricsPort, config.host) : undefined;
+  logger.info({ port, metrics_port: metricsServer ? config.metricsPort : "off" }, "listening");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down: draining in-flight calls");
+    await server.close();
+    metricsServer?.close();
+    await redis?.close().catch(() => undefined);
+    await database.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

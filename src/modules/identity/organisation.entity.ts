@@ -1,0 +1,29 @@
+import { defineEntity, type InferEntity } from "@mikro-orm/core";
+import { ID_LENGTH } from "../../platform/ids.js";
+
+const p = defineEntity.properties;
+
+/**
+ * Organisation is the tenant: every tenant entity points at one, and the tenant filter scopes
+ * queries by it. It is not tenant-filtered itself. Ids are `OR…` (see `newId`). The rate-limit
+ * settings are read by the per-organisation GCRA limiter.
+ */
+export const Organisation = defineEntity({
+  name: "Organisation",
+  tableName: "organisation",
+  properties: {
+    id: p.string().primary().length(ID_LENGTH),
+    name: p.string().length(200),
+    /** Sandbox organisations get `dd_test_` keys and never reach Bacs. */
+    sandbox: p.boolean().default(false),
+    /** Sustained requests per minute for the whole organisation. */
+    rateLimitPerMinute: p.integer().default(1000),
+    /** Requests allowed above the sustained rate in one burst. */
+    rateLimitBurst: p.integer().default(100),
+    createTime: p.datetime().onCreate(() => new Date()),
+    updateTime: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+
+/** Organisation is the entity type that the `Organisation` schema describes. */
+export type Organisation = InferEntity<typeof Organisation>;

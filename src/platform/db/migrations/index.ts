@@ -1,0 +1,15 @@
+import type { MigrationObject } from "@mikro-orm/core";
+import { Migration20261127185151_initial } from "./Migration20261127185151_initial.js";
+
+/**
+ * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
+ * Migrator as `migrationsList`.
+ *
+ * Why a list and not a folder glob: MikroORM would load each file with its own `import()`, which
+ * bypasses tsx/vitest and cannot read `.ts` on plain Node 20. After `createMigration` writes a new
+ * file here, add it to this list; the "schema matches the entities" test fails until you do.
+ * Each `name` is the file name without extension, as MikroORM records it in `mikro_orm_migrations`.
+ */
+export const migrations: MigrationObject[] = [
+  { name: "Migration20261127185151_initial", class: Migration20261127185151_initial },
+];

@@ -1,0 +1,56 @@
+/**
+ * metrics.ts holds the Prometheus metrics and serves them on their own port, so scraping never
+ * shares a listener (or an auth path) with the public API.
+ */
+import { createServer, type Server } from "node:http";
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Metrics is the set every component records into; one per server instance (tests run several). */
+export interface Metrics {
+  registry: Registry;
+  /** Finished RPCs by service, method, transport protocol and code. */
+  requests: Counter<"service" | "method" | "protocol" | "code">;
+  /** RPC latency in seconds, by service and method. */
+  latency: Histogram<"service" | "method">;
+}
+
+/** createMetrics makes a fresh registry with process metrics and the RPC metrics. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({
+      name: "dd_rpc_requests_total",
+      help: "Finished RPCs by service, method, protocol and code.",
+      labelNames: ["service", "method", "protocol", "code"],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: "dd_rpc_duration_seconds",
+      help: "RPC latency from the first interceptor to the handler's answer, in seconds.",
+      labelNames: ["service", "method"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}
+
+/** serveMetrics answers GET /metrics on its own port; it resolves once listening. */
+export async function serveMetrics(metrics: Metrics, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== "GET" || req.url !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      (body) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

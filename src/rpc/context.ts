@@ -1,0 +1,50 @@
+/**
+ * context.ts declares the context values interceptors hand down the chain, and the guards handlers
+ * read them through. A guard that finds nothing throws Internal: it means an interceptor was skipped,
+ * which must never pass silently.
+ */
+import { Code, ConnectError, createContextKey, type ContextValues } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Caller } from "../modules/identity/caller.js";
+
+/** Transport is how the request reached us; REST requests are transcoded in process. */
+export type Transport = "connect" | "grpc" | "grpc-web" | "rest";
+
+/** RequestInfo is set by the server before any interceptor runs. */
+export interface RequestInfo {
+  /** Correlates the response header x-request-id, log lines and error messages. */
+  requestId: string;
+  /** The peer's address (the TCP peer; no proxy headers are trusted). */
+  clientAddress: string;
+  /** Set only for REST; the others are told apart by content type. */
+  transport: Transport | undefined;
+}
+
+export const kRequestInfo = createContextKey<RequestInfo | undefined>(undefined, {
+  description: "request id, client address, transport",
+});
+export const kCaller = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
+export const kEntityManager = createContextKey<EntityManager | undefined>(undefined, {
+  description: "request-scoped EntityManager with the tenant filter set",
+});
+
+/** Where context values are read from: a handler's context or an interceptor's request. */
+type HasContextValues = { values: ContextValues } | { contextValues: ContextValues };
+
+function valuesOf(source: HasContextValues): ContextValues {
+  return "values" in source ? source.values : source.contextValues;
+}
+
+/** requireCaller returns the authenticated caller or throws Internal if authenticate did not run. */
+export function requireCaller(ctx: HasContextValues): Caller {
+  const caller = valuesOf(ctx).get(kCaller);
+  if (!caller) throw new ConnectError("no caller in context", Code.Internal);
+  return caller;
+}
+
+/** requireEntityManager returns the request's tenant-scoped EntityManager. */
+export function requireEntityManager(ctx: HasContextValues): EntityManager {
+  const em = valuesOf(ctx).get(kEntityManager);
+  if (!em) throw new ConnectError("no EntityManager in context", Code.Internal);
+  return em;
+}

@@ -1,0 +1,53 @@
+/**
+ * errors.ts is the one map from domain errors to ConnectError: a code, a message safe to show, and
+ * google.rpc details (ErrorInfo with the reason, BadRequest with field violations). Anything it does
+ * not know becomes Internal with a generic message; the cause goes to the log, never to the caller.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import {
+  AbortedError,
+  AlreadyExistsError,
+  DomainError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+} from "../modules/errors.js";
+
+/** ErrorInfo.domain of every error we raise. */
+export const errorDomain = "dd.v1";
+
+/** errorInfo builds the ErrorInfo detail for a reason. */
+export function errorInfo(reason: string, metadata: Readonly<Record<string, string>> = {}) {
+  return { desc: ErrorInfoSchema, value: { reason, domain: errorDomain, metadata: { ...metadata } } };
+}
+
+/** toConnectError maps a thrown value to what the caller sees; undefined means "unexpected". */
+export function toConnectError(error: unknown): ConnectError | undefined {
+  if (error instanceof ConnectError) return error;
+  if (!(error instanceof DomainError)) return undefined;
+  if (error instanceof NotFoundError) {
+    return new ConnectError(error.message, Code.NotFound, undefined, [errorInfo("NOT_FOUND", { resource: error.resource })]);
+  }
+  if (error instanceof InvalidArgumentError) {
+    return new ConnectError(error.message, Code.InvalidArgument, undefined, [
+      { desc: BadRequestSchema, value: { fieldViolations: error.violations.map((v) => ({ ...v })) } },
+    ]);
+  }
+  const code = reasonedCodes.find(([type]) => error instanceof type)?.[1];
+  if (code !== undefined && "reason" in error) {
+    const { reason, metadata } = error as FailedPreconditionError;
+    return new ConnectError(error.message, code, undefined, [errorInfo(reason, metadata)]);
+  }
+  return undefined;
+}
+
+const reasonedCodes: [abstract new (...args: never[]) => DomainError, Code][] = [
+  [FailedPreconditionError, Code.FailedPrecondition],
+  [PermissionDeniedError, Code.PermissionDenied],
+  [UnauthenticatedError, Code.Unauthenticated],
+  [AbortedError, Code.Aborted],
+  [AlreadyExistsError, Code.AlreadyExists],
+];

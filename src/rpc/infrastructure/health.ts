@@ -1,0 +1,82 @@
+/**
+ * health.ts serves grpc.health.v1.Health: "" is the server as a whole, and each served service by
+ * its full name. Shutdown flips everything to NOT_SERVING first, so load balancers stop sending
+ * traffic while in-flight calls drain.
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { Health, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus as Status } from "../../../gen/health/v1/health_pb.js";
+
+/** HealthState holds each service's serving status and tells watchers when one changes. */
+export class HealthState {
+  private readonly statuses = new Map<string, Status>();
+  private readonly watchers = new Set<() => void>();
+
+  constructor(serviceNames: readonly string[]) {
+    this.statuses.set("", Status.SERVING);
+    for (const name of serviceNames) this.statuses.set(name, Status.SERVING);
+  }
+
+  /** status of a service, or undefined when it is not served. */
+  status(service: string): Status | undefined {
+    return this.statuses.get(service);
+  }
+
+  /** all returns every service with its status ("" is the server). */
+  all(): ReadonlyMap<string, Status> {
+    return this.statuses;
+  }
+
+  private closed = false;
+
+  /** shutDown marks every service NOT_SERVING and ends Watch streams after they send it. */
+  shutDown(): void {
+    this.closed = true;
+    for (const name of this.statuses.keys()) this.statuses.set(name, Status.NOT_SERVING);
+    for (const wake of this.watchers) wake();
+  }
+
+  /** isShutDown is true once shutDown was called. */
+  get isShutDown(): boolean {
+    return this.closed;
+  }
+
+  /** changed resolves at the next status change or when the signal aborts. */
+  changed(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.watchers.delete(wake);
+        signal.removeEventListener("abort", wake);
+        resolve();
+      };
+      this.watchers.add(wake);
+      signal.addEventListener("abort", wake, { once: true });
+    });
+  }
+}
+
+/** registerHealth serves grpc.health.v1.Health from the given state. */
+export function registerHealth(router: ConnectRouter, state: HealthState): void {
+  router.service(Health, {
+    check(req) {
+      const status = state.status(req.service);
+      if (status === undefined) throw new ConnectError(`unknown service ${req.service}`, Code.NotFound);
+      return { status };
+    },
+    list() {
+      const statuses: Record<string, ReturnType<typeof create<typeof HealthCheckResponseSchema>>> = {};
+      for (const [name, status] of state.all()) statuses[name] = create(HealthCheckResponseSchema, { status });
+      return { statuses };
+    },
+    async *watch(req, ctx: HandlerContext) {
+      let last: Status | undefined;
+      while (!ctx.signal.aborted) {
+        const status = state.status(req.service) ?? Status.SERVICE_UNKNOWN;
+        if (status !== last) yield { status };
+        last = status;
+        if (state.isShutDown) return;
+        await state.changed(ctx.signal);
+      }
+    },
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * authorize.ts checks the caller against the method's dd.v1.access rule, so no handler ever checks
+ * access by hand. It runs after authenticate: a caller is always present for non-public methods.
+ */
+import type { Interceptor } from "@connectrpc/connect";
+import { PermissionDeniedError } from "../../modules/errors.js";
+import type { Caller } from "../../modules/identity/caller.js";
+import { accessRuleOf, type ResolvedAccessRule } from "../access.js";
+import { requireCaller } from "../context.js";
+
+/** createAuthorizeInterceptor refuses calls whose caller does not satisfy the method's rule. */
+export function createAuthorizeInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    const rule = accessRuleOf(req.method);
+    if (rule === undefined || rule.kind !== "public") {
+      // A method without a rule cannot be served (assertAccessRules), but fail closed regardless.
+      if (rule === undefined) throw new PermissionDeniedError("NO_ACCESS_RULE", "this method is not available");
+      checkRule(rule, requireCaller(req));
+    }
+    return next(req);
+  };
+}
+
+/** checkRule throws PermissionDeniedError with the reason when the caller does not satisfy the rule. */
+export function checkRule(rule: Exclude<ResolvedAccessRule, { kind: "public" }>, caller: Caller): void {
+  switch (rule.kind) {
+    case "authenticated":
+      return;
+    case "scope":
+      if (!caller.scopes.has(rule.scope)) {
+        throw new PermissionDeniedError("MISSING_SCOPE", `this call needs the scope ${rule.scope}`, {
+          required_scope: rule.scope,
+        });
+      }
+      return;
+    case "session_only": {
+      const principal = caller.principal;
+      if (principal.kind !== "user") {
+        throw new PermissionDeniedError("SESSION_REQUIRED", "this call needs a signed-in user; API keys are not accepted");
+      }
+      if (rule.roles.length > 0 && !rule.roles.includes(principal.role)) {
+        throw new PermissionDeniedError("ROLE_REQUIRED", `this call needs the role ${rule.roles.join(" or ")}`, {
+          required_roles: rule.roles.join(","),
+        });
+      }
+      return;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * errors.ts (interceptor) is the outermost link of the chain: it turns any escaped error into a
+ * ConnectError through rpc/errors.ts, logs one line per RPC (request id, method, transport, code,
+ * latency; never a header or a message body) and records the RPC metrics.
+ */
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "../../platform/observability/logger.js";
+import type { Metrics } from "../../platform/observability/metrics.js";
+import { kRequestInfo, type Transport } from "../context.js";
+import { toConnectError } from "../errors.js";
+
+export interface ErrorsInterceptorOptions {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** createErrorsInterceptor maps errors, logs and measures every RPC. */
+export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOptions): Interceptor {
+  return (next) => async (req) => {
+    const started = performance.now();
+    const info = req.contextValues.get(kRequestInfo);
+    const requestId = info?.requestId ?? "unknown";
+    const transport = info?.transport ?? transportOf(req.header.get("content-type"));
+    const service = req.service.typeName;
+    const method = req.method.name;
+    let code: Code | undefined;
+    try {
+      const res = await next(req);
+      return res;
+    } catch (error) {
+      const mapped = toConnectError(error);
+      if (mapped) {
+        code = mapped.code;
+        throw mapped;
+      }
+      code = Code.Internal;
+      logger.error({ request_id: requestId, service, method, err: error }, "unexpected error");
+      throw new ConnectError(`internal error (request id ${requestId})`, Code.Internal);
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      const codeName = code === undefined ? "ok" : Code[code];
+      metrics.requests.inc({ service, method, protocol: transport, code: codeName });
+      metrics.latency.observe({ service, method }, seconds);
+      logger.info(
+        { request_id: requestId, service, method, transport, code: codeName, latency_ms: Math.round(seconds * 10_000) / 10 },
+        "rpc",
+      );
+    }
+  };
+}
+
+function transportOf(contentType: string | null): Transport {
+  if (contentType?.startsWith("application/grpc-web")) return "grpc-web";
+  if (contentType?.startsWith("application/grpc")) return "grpc";
+  return "connect";
+}

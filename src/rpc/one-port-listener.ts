@@ -1,0 +1,112 @@
+/**
+ * one-port-listener.ts serves HTTP/2 cleartext (gRPC, Connect, gRPC-Web) and HTTP/1.1 (Connect,
+ * gRPC-Web, REST, CORS preflight) on one TCP port. Node 20's `allowHTTP1` works only with TLS, so a
+ * plain `net` server peeks at the first bytes: the HTTP/2 preface "PRI * HTTP/2.0" goes to the http2
+ * server, anything else to the http server. It also drains in-flight requests on close.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+} from "node:http2";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
+
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
+
+const preface = Buffer.from("PRI * HTTP/2.0");
+
+/** OnePortListener is the service's only public listener. */
+export class OnePortListener {
+  private readonly tcp = createNetServer((socket) => this.route(socket));
+  private readonly http1 = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
+  private readonly http2 = createHttp2Server({}, (req, res) => this.handle(req, res));
+  private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Set<Http2Session>();
+  /** In-flight requests per HTTP/1.1 socket, to close idle ones first when draining. */
+  private readonly active = new Map<Socket, number>();
+  private inFlight = 0;
+  private draining = false;
+  private drained: (() => void) | undefined;
+
+  constructor(private readonly handler: RequestHandler) {
+    this.http2.on("session", (session) => {
+      this.sessions.add(session);
+      session.once("close", () => this.sessions.delete(session));
+      if (this.draining) session.close();
+    });
+  }
+
+  /** listen binds the port (0 picks a free one) and resolves with the bound port. */
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.tcp.once("error", reject);
+      this.tcp.listen(port, host, () => {
+        this.tcp.off("error", reject);
+        resolve();
+      });
+    });
+    return (this.tcp.address() as AddressInfo).port;
+  }
+
+  /**
+   * close stops accepting connections, lets in-flight requests finish for up to graceMs, then
+   * closes whatever is left. HTTP/2 clients get GOAWAY; idle HTTP/1.1 connections close at once.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.draining = true;
+    const tcpClosed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+    for (const session of this.sessions) session.close();
+    for (const socket of this.sockets) if (!this.active.get(socket)) socket.destroy();
+    if (this.inFlight > 0) {
+      const drained = new Promise<void>((resolve) => (this.drained = resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([drained, timeout]);
+      clearTimeout(timer);
+    }
+    for (const socket of this.sockets) socket.destroy();
+    await tcpClosed;
+  }
+
+  private route(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => {
+      this.sockets.delete(socket);
+      this.active.delete(socket);
+    });
+    socket.on("error", () => socket.destroy());
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      const n = Math.min(seen.length, preface.length);
+      const isHttp2 = seen.subarray(0, n).equals(preface.subarray(0, n));
+      if (isHttp2 && n < preface.length) return; // too few bytes to tell yet
+      socket.off("data", onData);
+      socket.pause();
+      socket.unshift(seen);
+      (isHttp2 ? this.http2 : this.http1).emit("connection", socket);
+    };
+    socket.on("data", onData);
+  }
+
+  private handle(req: NodeRequest, res: NodeResponse): void {
+    this.inFlight++;
+    const socket = req.httpVersionMajor === 1 ? (req.socket as Socket) : undefined;
+    if (socket) this.active.set(socket, (this.active.get(socket) ?? 0) + 1);
+    if (this.draining && socket) res.setHeader("connection", "close");
+    res.once("close", () => {
+      this.inFlight--;
+      if (socket) {
+        const left = (this.active.get(socket) ?? 1) - 1;
+        this.active.set(socket, left);
+        if (this.draining && left === 0) socket.end();
+      }
+      if (this.draining && this.inFlight === 0) this.drained?.();
+    });
+    this.handler(req, res);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * server.ts builds the service: one Connect router with the interceptor chain, the REST transcoder
+ * onto that same router, health and reflection, CORS, all behind one port.
+ */
+import { randomUUID } from "node:crypto";
+import type { DescService } from "@bufbuild/protobuf";
+import { createConnectRouter, createContextValues } from "@connectrpc/connect";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from "@connectrpc/connect-node";
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { Health } from "../gen/health/v1/health_pb.js";
+import type { Config } from "./config.js";
+import type { Logger } from "./platform/observability/logger.js";
+import type { Metrics } from "./platform/observability/metrics.js";
+import { assertAccessRules } from "./rpc/access.js";
+import { kRequestInfo } from "./rpc/context.js";
+import { createCors } from "./rpc/cors.js";
+import { HealthState, registerHealth } from "./rpc/infrastructure/health.js";
+import { registerReflection } from "./rpc/infrastructure/reflection.js";
+import { createAuthenticateInterceptor, type CredentialVerifier } from "./rpc/interceptors/authenticate.js";
+import { createAuthorizeInterceptor } from "./rpc/interceptors/authorize.js";
+import { createErrorsInterceptor } from "./rpc/interceptors/errors.js";
+import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
+import { OnePortListener, type NodeRequest, type NodeResponse } from "./rpc/one-port-listener.js";
+import { createRestTranscoder } from "./rpc/rest/index.js";
+import { registerServices } from "./routes.js";
+
+export interface ServerDeps {
+  config: Pick<Config, "readMaxBytes" | "corsOrigins" | "shutdownGraceMs">;
+  orm: MikroORM;
+  logger: Logger;
+  metrics: Metrics;
+  verifier: CredentialVerifier;
+}
+
+/** DdServer is a built server: listen once, close once. */
+export interface DdServer {
+  listen(port: number, host: string): Promise<number>;
+  /** close marks every service NOT_SERVING, drains in-flight calls (up to the grace), then stops. */
+  close(): Promise<void>;
+  /** Every service served, ours and infrastructure. */
+  services: readonly DescService[];
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** buildServer wires the router, the chain and the listener. It throws if an RPC has no access rule. */
+export function buildServer(deps: ServerDeps): DdServer {
+  const { config, logger } = deps;
+  const router = createConnectRouter({
+    // Outermost first: errors/log, then cheap rejections, the database last (architecture.md).
+    interceptors: [
+      createErrorsInterceptor(deps),
+      createAuthenticateInterceptor(deps),
+      createAuthorizeInterceptor(),
+      createTenantScopeInterceptor(deps),
+    ],
+    readMaxBytes: config.readMaxBytes,
+    acceptCompression: [compressionGzip, compressionBrotli],
+  });
+  const domainServices = registerServices(router);
+  const health = new HealthState(domainServices.map((s) => s.typeName));
+  registerHealth(router, health);
+  const reflected = [...domainServices, Health];
+  registerReflection(router, reflected);
+  const services = [...new Map(router.handlers.map((h) => [h.service.typeName, h.service])).values()];
+  assertAccessRules(services);
+
+  const byPath = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
+  const check = Health.method.check;
+  const rest = createRestTranscoder({
+    handlers: router.handlers,
+    readMaxBytes: config.readMaxBytes,
+    extraRoutes: [{ verb: "GET", path: "/healthz", method: check }],
+  });
+  const cors = createCors(config.corsOrigins);
+
+  const listener = new OnePortListener((req: NodeRequest, res: NodeResponse) => {
+    const incoming = req.headers["x-request-id"];
+    const requestId = typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    if (cors(req, res)) return;
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    const handler = byPath.get(path);
+    const contextValues = createContextValues().set(kRequestInfo, {
+      requestId,
+      clientAddress: req.socket.remoteAddress ?? "unknown",
+      transport: handler ? undefined : "rest",
+    });
+    const served = handler
+      ? handler(universalRequestFromNodeRequest(req, res, undefined, contextValues)).then((uRes) =>
+          universalResponseToNodeResponse(uRes, res),
+        )
+      : rest(req, res, contextValues);
+    served.catch((error: unknown) => {
+      // The client went away or the response could not be written; nothing is left to tell it.
+      logger.warn({ request_id: requestId, err: error }, "response not completed");
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+
+  return {
+    services,
+    listen: (port, host) => listener.listen(port, host),
+    async close() {
+      health.shutDown();
+      await listener.close(config.shutdownGraceMs);
+    },
+  };
+}
