@@ -7,11 +7,11 @@ import { resolve } from "node:path";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface Config {
-  /** The one port serving gRPC, Connect, gRPC-Web and REST. */
+  /** The one port serving gRPC, Connect, gRPC-Web and REST; 0 picks a free port. */
   port: number;
   /** Address to listen on. */
   host: string;
-  /** Prometheus metrics port (a separate listener, never exposed with the API). 0 turns it off. */
+  /** Prometheus metrics port (a separate listener, never exposed with the API); 0 picks a free port. */
   metricsPort: number;
   /** PostgreSQL URL; unset means the embedded PostgreSQL under dataDir. */
   databaseUrl: string | undefined;

@@ -42,8 +42,8 @@ async function main(): Promise<void> {
   };
   const server = buildServer({ config, orm: database.orm, logger, metrics, verifier });
   const port = await server.listen(config.port, config.host);
-  const metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config.metricsPort, config.host) : undefined;
-  logger.info({ port, metrics_port: metricsServer ? config.metricsPort : "off" }, "listening");
+  const metricsServer = await serveMetrics(metrics, config.metricsPort, config.host);
+  logger.info({ port, metrics_port: metricsServer.port }, "listening");
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down: draining in-flight calls");
     await server.close();
-    metricsServer?.close();
+    metricsServer.server.close();
     await redis?.close().catch(() => undefined);
     await database.close();
     logger.info("stopped");

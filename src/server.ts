@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
-import { createConnectRouter, createContextValues } from "@connectrpc/connect";
+import { createConnectRouter, createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import {
   compressionBrotli,
@@ -36,6 +36,8 @@ export interface ServerDeps {
   logger: Logger;
   metrics: Metrics;
   verifier: CredentialVerifier;
+  /** Registers the domain services and returns them; defaults to routes.ts (tests may replace it). */
+  registerRoutes?: (router: ConnectRouter) => DescService[];
 }
 
 /** DdServer is a built server: listen once, close once. */
@@ -63,7 +65,7 @@ export function buildServer(deps: ServerDeps): DdServer {
     readMaxBytes: config.readMaxBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
   });
-  const domainServices = registerServices(router);
+  const domainServices = (deps.registerRoutes ?? registerServices)(router);
   const health = new HealthState(domainServices.map((s) => s.typeName));
   registerHealth(router, health);
   const reflected = [...domainServices, Health];

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.js";
+import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { createOrmConfig } from "./orm-config.js";
 
 /** OpenDatabaseOptions choose real PostgreSQL (`databaseUrl`) or the embedded default (`dataDir`). */
@@ -19,6 +19,8 @@ export interface OpenDatabaseOptions {
 export interface Database {
   orm: MikroORM;
   backend: "postgres" | "embedded";
+  /** Names of the migrations this open applied, oldest first; empty when the schema was current. */
+  migrationsApplied: string[];
   /** Closes the ORM's pool, then stops embedded PostgreSQL if it was started. */
   close(): Promise<void>;
 }
@@ -31,36 +33,36 @@ export interface Database {
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const { logger } = options;
-  let embedded: EmbeddedPostgres | undefined;
+  const embedded = options.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: join(options.dataDir, "pg"), logger });
   let orm: MikroORM | undefined;
   try {
-    if (options.databaseUrl === undefined || options.databaseUrl === "") {
-      embedded = await startEmbeddedPostgres({ dataDir: join(options.dataDir, "pg"), logger });
-    }
-    const config = createOrmConfig({
-      clientUrl: embedded?.url ?? (options.databaseUrl as string),
-      // PGlite serves one connection; a second would deadlock behind an open transaction.
-      pool: embedded ? { min: 1, max: 1 } : { min: 0, max: options.poolMax ?? 10 },
-      logger,
-    });
-    orm = await MikroORM.init(config);
-    await orm.getMigrator().up();
+    orm = await MikroORM.init(
+      createOrmConfig({
+        clientUrl: embedded?.url ?? options.databaseUrl ?? "",
+        // PGlite serves one connection; with more, a query outside an open transaction deadlocks behind it.
+        pool: embedded ? { min: 1, max: 1 } : { min: 0, max: options.poolMax ?? 10 },
+        logger,
+      }),
+    );
+    const applied = await orm.getMigrator().up();
+    const opened = orm;
+    return {
+      orm: opened,
+      backend: embedded ? "embedded" : "postgres",
+      migrationsApplied: applied.map((m) => m.name),
+      close: async () => {
+        try {
+          await opened.close(true);
+        } finally {
+          await embedded?.close();
+        }
+      },
+    };
   } catch (err) {
     await orm?.close(true).catch(() => undefined);
     await embedded?.close().catch(() => undefined);
     throw err;
   }
-  const opened = orm;
-  const server = embedded;
-  return {
-    orm: opened,
-    backend: server ? "embedded" : "postgres",
-    close: async () => {
-      try {
-        await opened.close(true);
-      } finally {
-        await server?.close();
-      }
-    },
-  };
 }

@@ -3,6 +3,7 @@
  * shares a listener (or an auth path) with the public API.
  */
 import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** Metrics is the set every component records into; one per server instance (tests run several). */
@@ -36,8 +37,8 @@ export function createMetrics(): Metrics {
   };
 }
 
-/** serveMetrics answers GET /metrics on its own port; it resolves once listening. */
-export async function serveMetrics(metrics: Metrics, port: number, host: string): Promise<Server> {
+/** serveMetrics answers GET /metrics on its own port; it resolves with the server and bound port. */
+export async function serveMetrics(metrics: Metrics, port: number, host: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.method !== "GET" || req.url !== "/metrics") {
       res.writeHead(404).end();
@@ -52,5 +53,5 @@ export async function serveMetrics(metrics: Metrics, port: number, host: string)
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
-  return server;
+  return { server, port: (server.address() as AddressInfo).port };
 }

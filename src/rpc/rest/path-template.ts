@@ -169,11 +169,14 @@ export function isWellEncodedPath(path: string): boolean {
 
 /**
  * comparePathTemplates orders templates most specific first, for matching in order: a template
- * with a custom verb first, then segment by segment literal before `*` before `**`, then the longer.
+ * with a custom verb first, then segment by segment literal before `*` before `**`. Past the end of
+ * the shorter one, an extra `*` or literal ranks first and an extra `**` last, so `/v1/x` beats
+ * `/v1/x/**` on the path both match.
  */
 export function comparePathTemplates(a: PathTemplate, b: PathTemplate): number {
   if ((a.verb === undefined) !== (b.verb === undefined)) return a.verb === undefined ? 1 : -1;
-  const rank = (s: PathSegment | undefined) => (s === undefined ? 3 : s.kind === "literal" ? 0 : s.kind === "single" ? 1 : 2);
+  const rank = (s: PathSegment | undefined) =>
+    s === undefined ? 1.5 : s.kind === "literal" ? 0 : s.kind === "single" ? 1 : 2;
   const n = Math.max(a.segments.length, b.segments.length);
   for (let i = 0; i < n; i++) {
     const d = rank(a.segments[i]) - rank(b.segments[i]);

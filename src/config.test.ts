@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("has defaults that start the service with nothing set", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      metricsPort: 9464,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      logLevel: "info",
+      corsOrigins: [],
+      readMaxBytes: 1024 * 1024,
+    });
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      PORT: "9000",
+      METRICS_PORT: "0",
+      DATABASE_URL: "postgres://u@db:5432/dd",
+      REDIS_URL: "redis://cache:6379",
+      LOG_LEVEL: "debug",
+      CORS_ORIGINS: "https://a.example.com, http://localhost:5173",
+      READ_MAX_BYTES: "2048",
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      metricsPort: 0,
+      databaseUrl: "postgres://u@db:5432/dd",
+      redisUrl: "redis://cache:6379",
+      logLevel: "debug",
+      corsOrigins: ["https://a.example.com", "http://localhost:5173"],
+      readMaxBytes: 2048,
+    });
+  });
+
+  it.each([
+    [{ PORT: "eighty" }, /PORT must be a whole number/],
+    [{ PORT: "70000" }, /PORT must be between 0 and 65535/],
+    [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL must start with postgres:\/\//],
+    [{ REDIS_URL: "not a url" }, /REDIS_URL is not a valid URL/],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
+    [{ CORS_ORIGINS: "https://a.example.com/path" }, /CORS_ORIGINS entries must be bare origins/],
+    [{ READ_MAX_BYTES: "10" }, /READ_MAX_BYTES must be between/],
+  ])("stops with one line naming the variable for %o", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * routes.ts registers every dd.v1 service on the router. A method without an implementation answers
+ * UNIMPLEMENTED (after authentication and authorization, like any other call) until the issue that
+ * builds it lands; see the README's status table.
+ */
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { AlertService } from "../gen/dd/v1/alerts_pb.js";
+import { ApiKeyService } from "../gen/dd/v1/api_keys_pb.js";
+import { CollectionService } from "../gen/dd/v1/collections_pb.js";
+import { MandateInviteService, MandateService } from "../gen/dd/v1/mandates_pb.js";
+import { ReportService } from "../gen/dd/v1/reports_pb.js";
+import { SandboxService } from "../gen/dd/v1/sandbox_pb.js";
+import { SessionService } from "../gen/dd/v1/sessions_pb.js";
+
+/** The whole public contract, in the order the README lists it. */
+export const ddServices: readonly DescService[] = [
+  MandateService,
+  MandateInviteService,
+  CollectionService,
+  AlertService,
+  ReportService,
+  ApiKeyService,
+  SessionService,
+  SandboxService,
+];
+
+/** registerServices registers every dd.v1 service and returns them. */
+export function registerServices(router: ConnectRouter): DescService[] {
+  for (const service of ddServices) router.service(service, {});
+  return [...ddServices];
+}

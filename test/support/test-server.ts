@@ -1,0 +1,90 @@
+/**
+ * test-server.ts starts the real server for a test file: its own PostgreSQL database (dropped at
+ * close), a listening port on 127.0.0.1, and a logger whose lines the test can read.
+ */
+import { Writable } from "node:stream";
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { openDatabase, type Database } from "../../src/platform/db/database.js";
+import { createLogger } from "../../src/platform/observability/logger.js";
+import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
+import type { CredentialVerifier } from "../../src/rpc/interceptors/authenticate.js";
+import { buildServer, type DdServer } from "../../src/server.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+
+export interface TestServer {
+  port: number;
+  baseUrl: string;
+  server: DdServer;
+  database: Database;
+  metrics: Metrics;
+  /** Every log line written so far, parsed. */
+  logs: Record<string, unknown>[];
+  /** Every log line written so far, as text (to search for secrets). */
+  rawLogs: string[];
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  corsOrigins?: string[];
+  readMaxBytes?: number;
+  shutdownGraceMs?: number;
+  verifier?: CredentialVerifier;
+  /** Replaces the service registrations (to test start-up checks). */
+  registerRoutes?: (router: ConnectRouter) => DescService[];
+}
+
+const noCredentials: CredentialVerifier = {
+  verifyApiKey: async () => undefined,
+  verifySession: async () => undefined,
+};
+
+/** startTestServer builds and starts a server on a fresh database. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const rawLogs: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString("utf8").split("\n")) {
+        if (line === "") continue;
+        rawLogs.push(line);
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      callback();
+    },
+  });
+  const logger = createLogger("info", sink);
+  const testDatabase: TestDatabase = await createTestDatabase();
+  const database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger, poolMax: 4 });
+  const metrics = createMetrics();
+  const server = buildServer({
+    config: {
+      readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
+      corsOrigins: options.corsOrigins ?? [],
+      shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
+    },
+    orm: database.orm,
+    logger,
+    metrics,
+    verifier: options.verifier ?? noCredentials,
+    ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
+  });
+  const port = await server.listen(0, "127.0.0.1");
+  let closed = false;
+  return {
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    server,
+    database,
+    metrics,
+    logs,
+    rawLogs,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
+}
