@@ -857,8 +857,6 @@ export const AlertService: GenService<{
   },
   /**
    * Returns one alert of the caller's organisation; NOT_FOUND for any other.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.AlertService.GetAlert
    */
@@ -869,8 +867,6 @@ export const AlertService: GenService<{
   },
   /**
    * Acknowledges an OPEN alert: someone is looking at it. Any other state: FAILED_PRECONDITION.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.AlertService.AcknowledgeAlert
    */
@@ -882,8 +878,6 @@ export const AlertService: GenService<{
   /**
    * Resolves an OPEN or ACKNOWLEDGED alert: it needs no more attention. RESOLVED already:
    * FAILED_PRECONDITION.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.AlertService.ResolveAlert
    */
@@ -906,8 +900,6 @@ export const AlertService: GenService<{
   /**
    * Updates the fields of a threshold named in update_mask. The new values apply to the next
    * evaluation; alerts already raised keep the threshold_value they were raised with.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.AlertService.UpdateAlertThreshold
    */

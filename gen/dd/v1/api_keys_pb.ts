@@ -460,8 +460,6 @@ export const ApiKeyService: GenService<{
   },
   /**
    * Returns one API key of the caller's organisation (never its secret); NOT_FOUND for any other.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.ApiKeyService.GetApiKey
    */
@@ -473,8 +471,6 @@ export const ApiKeyService: GenService<{
   /**
    * Revokes an API key at once: within a second every server refuses it (UNAUTHENTICATED, as for an
    * unknown key). A key already revoked: FAILED_PRECONDITION.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.ApiKeyService.RevokeApiKey
    */

@@ -697,8 +697,6 @@ export const CollectionService: GenService<{
   },
   /**
    * Returns one collection schedule of the caller's organisation; NOT_FOUND for any other.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.CollectionService.GetCollectionSchedule
    */
@@ -719,8 +717,6 @@ export const CollectionService: GenService<{
   },
   /**
    * Returns one collection of the caller's organisation; NOT_FOUND for any other.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.CollectionService.GetCollection
    */
@@ -734,8 +730,6 @@ export const CollectionService: GenService<{
    * first matching charge date on or after start_date). Each later collection is created ahead of
    * its charge date. The mandate must not be CANCELLED, FAILED or EXPIRED (FAILED_PRECONDITION).
    * Send an Idempotency-Key header to make retries safe. Signed-in admins and members only.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.CollectionService.CreateCollectionSchedule
    */
@@ -747,8 +741,6 @@ export const CollectionService: GenService<{
   /**
    * Cancels an ACTIVE schedule (FAILED_PRECONDITION otherwise): it creates no more collections, and
    * its collections still pending submission are cancelled. Signed-in admins and members only.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.CollectionService.CancelCollectionSchedule
    */

@@ -772,8 +772,6 @@ export const MandateService: GenService<{
   /**
    * Creates a mandate in MANDATE_STATE_PENDING_CUSTOMER_APPROVAL and emails the payer an invite to
    * give their bank details. Send an Idempotency-Key header to make retries safe.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.MandateService.CreateMandate
    */
@@ -784,8 +782,6 @@ export const MandateService: GenService<{
   },
   /**
    * Returns one mandate of the caller's organisation; NOT_FOUND for any other.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.MandateService.GetMandate
    */
@@ -806,8 +802,6 @@ export const MandateService: GenService<{
   },
   /**
    * Updates the fields named in update_mask: reference, metadata, payer.name, payer.email.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.MandateService.UpdateMandate
    */
@@ -821,8 +815,6 @@ export const MandateService: GenService<{
    * CANCELLED, FAILED and EXPIRED (FAILED_PRECONDITION). A lodged instruction is cancelled with the
    * payer's bank (AUDDIS 0C); collections still pending submission are cancelled and the mandate's
    * active collection schedules are cancelled.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.MandateService.CancelMandate
    */
@@ -834,8 +826,6 @@ export const MandateService: GenService<{
   /**
    * Suspends an ACTIVE mandate (FAILED_PRECONDITION otherwise): while suspended no collection is
    * submitted to Bacs under it. The instruction stays lodged with the payer's bank.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.MandateService.SuspendMandate
    */
@@ -848,8 +838,6 @@ export const MandateService: GenService<{
    * Reactivates a mandate. SUSPENDED becomes ACTIVE at once. CANCELLED or EXPIRED becomes
    * PENDING_SUBMISSION: the instruction is lodged with the payer's bank again and
    * resubmission_count increases by one. Any other state: FAILED_PRECONDITION.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.MandateService.ReactivateMandate
    */
@@ -861,8 +849,6 @@ export const MandateService: GenService<{
   /**
    * Emails the payer a new invite with a fresh single-use token; the previous invite link stops
    * working. Only while the mandate is PENDING_CUSTOMER_APPROVAL (FAILED_PRECONDITION otherwise).
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.MandateService.ResendMandateInvite
    */

@@ -212,8 +212,6 @@ export const SandboxService: GenService<{
    * Plays a scenario on a mandate at once and returns the mandate as it is afterwards. The
    * mandate's last_state_change.cause is MANDATE_CAUSE_SANDBOX. A scenario the mandate's state does
    * not allow: FAILED_PRECONDITION.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.SandboxService.SimulateMandateScenario
    */
@@ -225,8 +223,6 @@ export const SandboxService: GenService<{
   /**
    * Plays a scenario on a collection at once and returns the collection as it is afterwards. A
    * scenario the collection's state does not allow: FAILED_PRECONDITION.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.SandboxService.SimulateCollectionScenario
    */

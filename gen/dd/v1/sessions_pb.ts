@@ -257,8 +257,6 @@ export const SessionService: GenService<{
   },
   /**
    * Returns the caller's session: who is signed in, for which organisation, with which scopes.
-   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    *
    * @generated from rpc dd.v1.SessionService.GetCurrentSession
    */

@@ -53,6 +53,8 @@ export interface RequestParts {
 
 /** RequestMapping converts one route's request parts into the request message's proto3 JSON. */
 export interface RequestMapping {
+  /** Whether the binding takes a request body (its HttpRule body is not empty). */
+  readonly takesBody: boolean;
   toJson(parts: RequestParts): JsonObject;
 }
 
@@ -81,6 +83,7 @@ export function createRequestMapping(input: DescMessage, pathFields: readonly st
   const bound = [...pathBindings.map((b) => b.fields.map((f) => f.name).join(".")), ...(bodyField ? [bodyField.name] : [])];
 
   return {
+    takesBody: body !== "",
     toJson({ pathValues, query, body: bodyValue }) {
       let json: JsonObject = {};
       if (body === "*") {

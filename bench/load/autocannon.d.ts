@@ -1,0 +1,38 @@
+/**
+ * autocannon.d.ts declares the part of autocannon 8's programmatic API the bench uses: the package
+ * ships no type declarations and @types/autocannon is not installed.
+ */
+declare module "autocannon" {
+  import type { EventEmitter } from "node:events";
+
+  export interface Options {
+    url: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    connections?: number;
+    pipelining?: number;
+    /** Seconds. */
+    duration?: number;
+    /** Per-request timeout, in seconds. */
+    timeout?: number;
+  }
+
+  export interface Result {
+    errors: number;
+    timeouts: number;
+    resets: number;
+    non2xx: number;
+    /** Seconds, rounded to hundredths. */
+    duration: number;
+    statusCodeStats: Record<string, { count: number }>;
+  }
+
+  /** The running instance: "response" fires with (client, statusCode, bytes, latencyMs). */
+  export interface Instance extends EventEmitter {
+    stop(): void;
+  }
+
+  function autocannon(options: Options, callback: (error: Error | null, result: Result) => void): Instance;
+  export default autocannon;
+}
