@@ -79,6 +79,7 @@ export function buildServer(deps: ServerDeps): DdServer {
     handlers: router.handlers,
     readMaxBytes: config.readMaxBytes,
     extraRoutes: [{ verb: "GET", path: "/healthz", method: check }],
+    onInternalError: (error) => logger.error({ err: error }, "rest transcoder failed"),
   });
   const cors = createCors(config.corsOrigins);
 

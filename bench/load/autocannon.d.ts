@@ -26,6 +26,8 @@ declare module "autocannon" {
     /** Seconds, rounded to hundredths. */
     duration: number;
     statusCodeStats: Record<string, { count: number }>;
+    /** `sent` is how many requests were written, answered or not. */
+    requests: { sent: number };
   }
 
   /** The running instance: "response" fires with (client, statusCode, bytes, latencyMs). */

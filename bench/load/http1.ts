@@ -54,5 +54,10 @@ export async function runHttp1Load(options: Http1LoadOptions): Promise<LoadResul
   // autocannon counts a timeout as an error too.
   if (result.errors - result.timeouts > 0) countFailure(failures, "socket error", result.errors - result.timeouts);
   if (result.timeouts > 0) countFailure(failures, "timeout", result.timeouts);
+  // Requests still in flight when the time is up are dropped uncounted; that is normal for a few,
+  // but when nothing at all came back the server is stuck, and the report must say so.
+  if (ok === 0 && Object.keys(failures).length === 0 && result.requests.sent > 0) {
+    countFailure(failures, "no response", result.requests.sent);
+  }
   return { ok, failures, elapsedMs, latency };
 }

@@ -30,7 +30,6 @@ export class OnePortListener {
   private readonly active = new Map<Socket, number>();
   private inFlight = 0;
   private draining = false;
-  private drained: (() => void) | undefined;
 
   constructor(private readonly handler: RequestHandler) {
     this.http2.on("session", (session) => {
@@ -58,18 +57,21 @@ export class OnePortListener {
    */
   async close(graceMs: number): Promise<void> {
     this.draining = true;
+    const deadline = Date.now() + graceMs;
     const tcpClosed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     for (const session of this.sessions) session.close();
-    for (const socket of this.sockets) if (!this.active.get(socket)) socket.destroy();
-    if (this.inFlight > 0) {
-      const drained = new Promise<void>((resolve) => (this.drained = resolve));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-      await Promise.race([drained, timeout]);
-      clearTimeout(timer);
-    }
+    for (const [socket, requests] of this.active) if (requests === 0) socket.destroy();
+    // Requests finish first; then connections close by themselves (GOAWAY sent, Connection: close)
+    // once their last bytes are written. Whatever is still open at the deadline is cut.
+    await this.until(() => this.inFlight === 0, deadline);
+    await this.until(() => this.sockets.size === 0, deadline);
     for (const socket of this.sockets) socket.destroy();
     await tcpClosed;
+  }
+
+  /** until polls a condition every 10 ms until it holds or the deadline passes. */
+  private async until(condition: () => boolean, deadline: number): Promise<void> {
+    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   private route(socket: Socket): void {
@@ -88,7 +90,16 @@ export class OnePortListener {
       socket.off("data", onData);
       socket.pause();
       socket.unshift(seen);
-      (isHttp2 ? this.http2 : this.http1).emit("connection", socket);
+      if (isHttp2) {
+        // http2 reads the unshifted preface from the stream itself; resuming here would lose it.
+        this.http2.emit("connection", socket);
+      } else {
+        // The http parser reads new bytes straight from the socket handle; the bytes already read
+        // reach it only as 'data' events, which flow once the socket resumes.
+        this.active.set(socket, 0);
+        this.http1.emit("connection", socket);
+        socket.resume();
+      }
     };
     socket.on("data", onData);
   }
@@ -105,7 +116,6 @@ export class OnePortListener {
         this.active.set(socket, left);
         if (this.draining && left === 0) socket.end();
       }
-      if (this.draining && this.inFlight === 0) this.drained?.();
     });
     this.handler(req, res);
   }

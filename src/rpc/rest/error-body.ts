@@ -5,7 +5,17 @@
  * (type name + bytes) into the proto3 JSON of google.protobuf.Any, so REST clients read the same
  * google.rpc details gRPC clients get, without decoding base64 protobuf themselves.
  */
-import { create, createRegistry, fromBinary, toJson, type DescMessage, type JsonObject, type JsonValue, type Message, type Registry } from "@bufbuild/protobuf";
+import {
+  create,
+  createRegistry,
+  fromBinary,
+  toJson,
+  type DescMessage,
+  type JsonObject,
+  type JsonValue,
+  type Message,
+  type Registry,
+} from "@bufbuild/protobuf";
 import { base64Encode } from "@bufbuild/protobuf/wire";
 import { ConnectError } from "@connectrpc/connect";
 import { codeFromHttpStatus, codeToString, errorFromJsonBytes } from "@connectrpc/connect/protocol-connect";
@@ -94,5 +104,6 @@ function detailJson(desc: DescMessage, message: Message): JsonObject {
   const json: JsonValue = toJson(desc, message);
   // Any's JSON: an ordinary message's fields sit beside "@type"; a custom-JSON one goes in "value".
   const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
-  return isObject ? { "@type": typeUrlPrefix + desc.typeName, ...json } : { "@type": typeUrlPrefix + desc.typeName, value: json };
+  const type = typeUrlPrefix + desc.typeName;
+  return isObject ? { "@type": type, ...json } : { "@type": type, value: json };
 }

@@ -174,7 +174,8 @@ function leafValue(field: DescField, raw: string, what: string, key?: string): J
       return convert(field.enum, raw, what, key);
     case "message":
       if (!isStringFormMessage(field.message)) {
-        throw new InvalidRequestError(`${what} names the message field "${field.name}"; set its fields instead (${field.name}.…)`, key);
+        const hint = `set its fields instead (${field.name}.…)`;
+        throw new InvalidRequestError(`${what} names the message field "${field.name}"; ${hint}`, key);
       }
       return convert(field.message, raw, what, key);
     default:

@@ -107,7 +107,9 @@ export function createRouteTable(
     const template = parsePathTemplate(binding.path);
     const key = `${binding.verb} ${shapeOf(template)}`;
     const other = seen.get(key);
-    if (other) throw new Error(`${where}: route ${binding.verb} ${binding.path} clashes with ${other.parent.typeName}.${other.name}`);
+    if (other) {
+      throw new Error(`${where}: route ${binding.verb} ${binding.path} clashes with ${other.parent.typeName}.${other.name}`);
+    }
     seen.set(key, method);
     const mapping = createRequestMapping(method.input, template.variables.map((v) => v.fieldPath.join(".")), binding.body);
     return { verb: binding.verb, template, method, mapping };

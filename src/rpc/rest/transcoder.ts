@@ -32,7 +32,10 @@ export interface RestTranscoderOptions {
   handlers: readonly UniversalHandler[];
   /** Largest body accepted, bytes; over it: 413 with a JSON error (code "resource_exhausted"). */
   readMaxBytes: number;
-  /** Extra REST routes onto RPCs that carry no annotation (third-party protos), e.g. GET /healthz → grpc.health.v1.Health/Check. */
+  /**
+   * Extra REST routes onto RPCs that carry no annotation (third-party protos), e.g. GET /healthz →
+   * grpc.health.v1.Health/Check. A GET takes its fields from the query, a POST from a JSON body.
+   */
   extraRoutes?: { verb: "GET" | "POST"; path: string; method: DescMethod }[];
   /**
    * Told of an unexpected error in the transcoder itself (a bug: the client gets a plain 500).
@@ -74,7 +77,9 @@ export function createRestTranscoder(options: RestTranscoderOptions): RestHandle
   const handlerOf = (method: DescMethod) => handlerByPath.get(`/${method.parent.typeName}/${method.name}`);
   const methods = [...new Set(options.handlers.map((h) => h.method))];
   const extra = (options.extraRoutes ?? []).map(({ verb, path, method }) => {
-    if (!handlerOf(method)) throw new Error(`extra route ${verb} ${path}: ${method.parent.typeName}/${method.name} is not served`);
+    if (!handlerOf(method)) {
+      throw new Error(`extra route ${verb} ${path}: ${method.parent.typeName}/${method.name} is not served`);
+    }
     const binding: RouteBinding = { verb, path, body: verb === "POST" ? "*" : "" };
     return { binding, method };
   });
@@ -82,20 +87,29 @@ export function createRestTranscoder(options: RestTranscoderOptions): RestHandle
   const onInternalError = options.onInternalError ?? ((e: unknown) => console.error("rest transcoder:", e));
 
   return async function transcode(req, res, contextValues) {
+    // Aborted when the client goes away before the answer is complete: the handler's signal.
+    const clientGone = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) clientGone.abort(new ConnectError("the client closed the request", Code.Canceled));
+    });
     try {
-      await serve(req, res, contextValues, table, handlerOf, options.readMaxBytes);
+      await serve(req, res, contextValues, clientGone.signal, table, handlerOf, options.readMaxBytes);
     } catch (e) {
-      if (e instanceof ClientGoneError) return;
+      // Nobody is left to answer: not a transcoder failure.
+      if (e instanceof ClientGoneError || clientGone.signal.aborted) return;
+      let refusal: HttpError;
       if (e instanceof HttpError) {
-        await writeError(res, e.status, e.error, new Headers(e.headers), req.httpVersion);
-        return;
+        refusal = e;
+      } else {
+        onInternalError(e);
+        if (res.headersSent) {
+          res.destroy(); // Half an answer is worse than none: let the client see the failure.
+          return;
+        }
+        refusal = new HttpError(500, new ConnectError("internal error", Code.Internal));
       }
-      onInternalError(e);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      await writeError(res, 500, new ConnectError("internal error", Code.Internal), new Headers(), req.httpVersion);
+      // A failed write means the client has gone; there is no one left to tell.
+      await writeError(res, refusal.status, refusal.error, new Headers(refusal.headers), req.httpVersion).catch(() => {});
     }
   };
 }
@@ -104,6 +118,7 @@ async function serve(
   req: IncomingMessage | Http2ServerRequest,
   res: ServerResponse | Http2ServerResponse,
   contextValues: ContextValues,
+  signal: AbortSignal,
   table: RouteTable,
   handlerOf: (m: DescMethod) => UniversalHandler | undefined,
   readMaxBytes: number,
@@ -120,7 +135,8 @@ async function serve(
   }
   if (found.kind === "method-not-allowed") {
     const allow = found.allow.join(", ");
-    throw new HttpError(405, new ConnectError(`${verb} is not allowed on ${path}; allowed: ${allow}`, Code.Unimplemented), { allow });
+    const message = `${verb} is not allowed on ${path}; allowed: ${allow}`;
+    throw new HttpError(405, new ConnectError(message, Code.Unimplemented), { allow });
   }
   const { route, pathValues } = found;
   const handler = handlerOf(route.method);
@@ -130,17 +146,13 @@ async function serve(
   const body = parseBody(bytes, req.headers["content-type"], route.mapping.takesBody, `${verb} ${route.template.source}`);
   const json = guard(() => route.mapping.toJson({ pathValues, query, body }));
 
-  const abort = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) abort.abort(new ConnectError("the client closed the request", Code.Canceled));
-  });
   const uReq: UniversalServerRequest = {
     httpVersion: req.httpVersion,
     method: "POST",
     url: handlerUrl(req, handler.requestPath),
     header: forwardedHeaders(req.headers),
     body: json,
-    signal: abort.signal,
+    signal,
     contextValues,
   };
   const uRes = await handler(uReq);
@@ -210,7 +222,8 @@ function readBody(req: IncomingMessage | Http2ServerRequest, limit: number): Pro
   const tooLarge = () => {
     // Let the rest of the upload drain into nowhere; the 413 closes the HTTP/1 connection.
     req.resume();
-    return new HttpError(413, new ConnectError(`the request body is larger than the limit of ${limit} bytes`, Code.ResourceExhausted));
+    const message = `the request body is larger than the limit of ${limit} bytes`;
+    return new HttpError(413, new ConnectError(message, Code.ResourceExhausted));
   };
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) return Promise.reject(tooLarge());

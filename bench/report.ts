@@ -1,0 +1,87 @@
+/**
+ * report.ts turns the measurements into the printed report: the machine, the load shapes, one
+ * Markdown table row per BenchRow, and footnotes (row notes, and any failed requests, which would
+ * make a row's numbers suspect).
+ */
+import { availableParallelism, cpus } from "node:os";
+import { loadShapes } from "./load/index.js";
+import type { LoadResult } from "./load/types.js";
+import type { BenchRow } from "./rows.js";
+
+/** Measurement is one load run, reduced to what the table prints. */
+export interface Measurement {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  ok: number;
+  failures: Record<string, number>;
+}
+
+/** RowResult is a row with both of its measurements. */
+export interface RowResult {
+  row: BenchRow;
+  target: Measurement;
+  baseline: Measurement;
+}
+
+/** toMeasurement reduces a LoadResult. */
+export function toMeasurement(result: LoadResult): Measurement {
+  return {
+    requestsPerSecond: result.ok / (result.elapsedMs / 1000),
+    p50Ms: result.latency.percentile(50),
+    p99Ms: result.latency.percentile(99),
+    ok: result.ok,
+    failures: result.failures,
+  };
+}
+
+/** describeFailures is "HTTP 404 ×3, timeout ×1", or "" when there were none. */
+export function describeFailures(failures: Record<string, number>): string {
+  return Object.entries(failures)
+    .map(([reason, n]) => `${reason} ×${n}`)
+    .join(", ");
+}
+
+/** renderReport is the whole printed report. */
+export function renderReport(results: RowResult[], seconds: number, warmupSeconds: number): string {
+  const cpu = cpus();
+  const lines = [
+    `Node ${process.version} · ${cpu[0]?.model.trim() ?? "unknown CPU"} · ${cpu.length} cores (${availableParallelism()} usable)`,
+    `Each measurement: ${warmupSeconds} s warm-up, then ${seconds} s. Load and server are separate processes on 127.0.0.1.`,
+    ...Object.values(loadShapes).map((shape) => `- ${shape}`),
+    "",
+    "| Row | full req/s | full p50 ms | full p99 ms | bare req/s | bare p50 ms | bare p99 ms | ratio |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  const notes: string[] = [];
+  for (const { row, target, baseline } of results) {
+    let name = row.name;
+    if (row.footnote) {
+      notes.push(`${marker(notes.length + 1)} ${row.footnote}`);
+      name += ` ${marker(notes.length)}`;
+    }
+    const ratio = baseline.requestsPerSecond > 0 ? (target.requestsPerSecond / baseline.requestsPerSecond).toFixed(2) : "n/a";
+    lines.push(`| ${name} | ${rps(target)} | ${ms(target.p50Ms)} | ${ms(target.p99Ms)} | ${rps(baseline)} | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | ${ratio} |`);
+  }
+  lines.push("", "ratio = full req/s ÷ bare req/s, both measured in this run. Only complete, successful responses are counted and timed.");
+  for (const { row, target, baseline } of results) {
+    for (const [side, m] of [["full", target], ["bare", baseline]] as const) {
+      const failed = describeFailures(m.failures);
+      if (failed) notes.push(`⚠ ${row.name} (${side}): ${m.ok} succeeded, failed: ${failed}`);
+    }
+  }
+  if (notes.length > 0) lines.push("", ...notes);
+  return lines.join("\n");
+}
+
+function rps(m: Measurement): string {
+  return Math.round(m.requestsPerSecond).toString();
+}
+
+function ms(value: number): string {
+  return Number.isNaN(value) ? "n/a" : value.toFixed(2);
+}
+
+function marker(n: number): string {
+  return n <= 9 ? "¹²³⁴⁵⁶⁷⁸⁹"[n - 1]! : `[${n}]`;
+}

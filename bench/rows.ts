@@ -1,0 +1,53 @@
+/**
+ * rows.ts is the list of measurements the bench prints, one table row each. A row measures a
+ * target (usually the full server) and a baseline (the bare connectNodeAdapter) with the same load
+ * generator, and the table shows target req/s ÷ baseline req/s. To add a row, append a BenchRow;
+ * a row that needs data (an API key, a mandate id) names a server kind that creates it and reads it
+ * from `server.fixtures` in its request function.
+ */
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Health, HealthCheckRequestSchema } from "../gen/health/v1/health_pb.js";
+import type { LoadKind } from "./load/index.js";
+import type { HttpRequestSpec } from "./load/types.js";
+import { connectJson, connectProto, grpc, restGet } from "./requests.js";
+import type { ReadyLine, ServerKind } from "./server/protocol.js";
+
+/** Target is one side of a row: which server, which load generator, which request. */
+export interface Target {
+  server: ServerKind;
+  load: LoadKind;
+  /** The request, or a function of the started server when it needs the server's fixtures. */
+  request: HttpRequestSpec | ((server: ReadyLine) => HttpRequestSpec);
+}
+
+/** BenchRow is one line of the table. */
+export interface BenchRow {
+  name: string;
+  target: Target;
+  baseline: Target;
+  /** Printed under the table, e.g. when the baseline is not the same protocol as the target. */
+  footnote?: string;
+}
+
+const check = Health.method.check;
+const emptyCheck = toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema));
+
+/** sameOnBoth measures one request and load kind on the full server and on the bare baseline. */
+function sameOnBoth(name: string, load: LoadKind, request: HttpRequestSpec): BenchRow {
+  return { name, target: { server: "full", load, request }, baseline: { server: "bare", load, request } };
+}
+
+/** rows is every measurement, in print order. */
+export const rows: BenchRow[] = [
+  sameOnBoth("Health.Check, Connect JSON, HTTP/1.1", "http1", connectJson(check)),
+  sameOnBoth("Health.Check, Connect binary, HTTP/1.1", "http1", connectProto(check, emptyCheck)),
+  sameOnBoth("Health.Check, Connect JSON, HTTP/2", "http2", connectJson(check)),
+  sameOnBoth("Health.Check, gRPC, HTTP/2", "http2", grpc(check, emptyCheck)),
+  {
+    name: "Health.Check, REST GET /healthz, HTTP/1.1",
+    target: { server: "full", load: "http1", request: restGet("/healthz") },
+    // The bare adapter has no REST transcoder: its nearest equivalent is Connect JSON over HTTP/1.1.
+    baseline: { server: "bare", load: "http1", request: connectJson(check) },
+    footnote: "REST baseline: the bare adapter has no REST routes, so it is measured with Connect JSON over HTTP/1.1 (POST /grpc.health.v1.Health/Check, body {}).",
+  },
+];

@@ -1,0 +1,41 @@
+/**
+ * full.ts starts the real server (buildServer: every interceptor, REST transcoder, CORS, health,
+ * reflection) on a fresh PostgreSQL database, as production would run it, with a quiet logger so
+ * log writing is not what the bench measures.
+ */
+import { openDatabase } from "../../src/platform/db/database.js";
+import { createLogger } from "../../src/platform/observability/logger.js";
+import { createMetrics } from "../../src/platform/observability/metrics.js";
+import type { CredentialVerifier } from "../../src/rpc/interceptors/authenticate.js";
+import { buildServer } from "../../src/server.js";
+import { createTestDatabase } from "../../test/support/test-database.js";
+import type { StartedServer } from "./started.js";
+
+// Health is public, so no credential is ever verified; later rows with API keys replace this.
+const noCredentials: CredentialVerifier = {
+  verifyApiKey: async () => undefined,
+  verifySession: async () => undefined,
+};
+
+/**
+ * startFullServer creates the database, migrates it and listens on a free port of 127.0.0.1. Each
+ * resource is registered with `defer` as soon as it exists, so an interrupted start still cleans up.
+ */
+export async function startFullServer(defer: (cleanup: () => Promise<void>) => void): Promise<StartedServer> {
+  // Warnings and errors only, on stderr: stdout carries the ready line.
+  const logger = createLogger("warn", process.stderr);
+  const testDatabase = await createTestDatabase();
+  defer(() => testDatabase.drop());
+  const database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger, poolMax: 2 });
+  defer(() => database.close());
+  const server = buildServer({
+    config: { readMaxBytes: 1024 * 1024, corsOrigins: [], shutdownGraceMs: 2_000 },
+    orm: database.orm,
+    logger,
+    metrics: createMetrics(),
+    verifier: noCredentials,
+  });
+  const port = await server.listen(0, "127.0.0.1");
+  defer(() => server.close());
+  return { port, fixtures: {}, database: new URL(testDatabase.url).pathname.slice(1) };
+}

@@ -1,0 +1,26 @@
+/**
+ * protocol.ts is the contract between the bench runner and its server child process: which kinds
+ * of server exist, and the one JSON line a child prints on stdout once it is listening.
+ */
+
+/**
+ * ServerKind names a server the bench can start: "full" is buildServer with every interceptor on
+ * its own fresh database; "bare" is connectNodeAdapter serving only Health.Check, the baseline.
+ * Later issues add kinds (e.g. a full server seeded with a mandate and an API key).
+ */
+export type ServerKind = "full" | "bare";
+
+/** serverKinds lists every ServerKind, to validate the child's command line. */
+export const serverKinds: readonly ServerKind[] = ["full", "bare"];
+
+/** ReadyLine is what a server child prints, as one JSON line, when it is accepting connections. */
+export interface ReadyLine {
+  port: number;
+  /**
+   * Values the requests need and only the server knows (e.g. a created API key or a mandate id);
+   * empty for servers that need no data.
+   */
+  fixtures: Record<string, string>;
+  /** The database the child created and will drop, if any (named in warnings if it cannot). */
+  database?: string;
+}

@@ -1,0 +1,87 @@
+import { fromJson } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { AlertService } from "../../../gen/dd/v1/alerts_pb.js";
+import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
+import { CollectionService } from "../../../gen/dd/v1/collections_pb.js";
+import { MandateInviteService, MandateService } from "../../../gen/dd/v1/mandates_pb.js";
+import { ReportService } from "../../../gen/dd/v1/reports_pb.js";
+import { SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
+import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
+import { createRouteTable } from "./route-table.js";
+
+const services = [
+  MandateService,
+  MandateInviteService,
+  CollectionService,
+  AlertService,
+  ReportService,
+  ApiKeyService,
+  SessionService,
+  SandboxService,
+];
+
+/** The REST routes of shared/design/api-contract.md, exactly. */
+const contract = [
+  "POST /v1/mandates MandateService.CreateMandate",
+  "GET /v1/mandates/{mandate_id} MandateService.GetMandate",
+  "GET /v1/mandates MandateService.ListMandates",
+  "PATCH /v1/mandates/{mandate.id} MandateService.UpdateMandate",
+  "POST /v1/mandates/{mandate_id}:cancel MandateService.CancelMandate",
+  "POST /v1/mandates/{mandate_id}:suspend MandateService.SuspendMandate",
+  "POST /v1/mandates/{mandate_id}:reactivate MandateService.ReactivateMandate",
+  "POST /v1/mandates/{mandate_id}:resendInvite MandateService.ResendMandateInvite",
+  "GET /v1/collectionSchedules CollectionService.ListCollectionSchedules",
+  "GET /v1/collectionSchedules/{schedule_id} CollectionService.GetCollectionSchedule",
+  "GET /v1/collections CollectionService.ListCollections",
+  "GET /v1/collections/{collection_id} CollectionService.GetCollection",
+  "GET /v1/alerts AlertService.ListAlerts",
+  "GET /v1/alerts/{alert_id} AlertService.GetAlert",
+  "POST /v1/alerts/{alert_id}:acknowledge AlertService.AcknowledgeAlert",
+  "POST /v1/alerts/{alert_id}:resolve AlertService.ResolveAlert",
+  "GET /v1/alertThresholds AlertService.ListAlertThresholds",
+  "PATCH /v1/alertThresholds/{threshold.id} AlertService.UpdateAlertThreshold",
+  "GET /v1/notifications AlertService.ListNotifications",
+  "GET /v1/reports/collections ReportService.GetCollectionReport",
+  "GET /v1/reports/successRates ReportService.GetSuccessRates",
+  "GET /v1/reports/clawbacks ReportService.ListClawbacks",
+  "POST /v1/apiKeys ApiKeyService.CreateApiKey",
+  "GET /v1/apiKeys ApiKeyService.ListApiKeys",
+  "GET /v1/apiKeys/{api_key_id} ApiKeyService.GetApiKey",
+  "POST /v1/apiKeys/{api_key_id}:revoke ApiKeyService.RevokeApiKey",
+  "POST /v1/apiKeys/{api_key_id}:rotate ApiKeyService.RotateApiKey",
+  "POST /v1/sessions:signIn SessionService.SignIn",
+  "POST /v1/sessions:signOut SessionService.SignOut",
+  "GET /v1/sessions/current SessionService.GetCurrentSession",
+  "POST /v1/collectionSchedules CollectionService.CreateCollectionSchedule",
+  "POST /v1/collectionSchedules/{schedule_id}:cancel CollectionService.CancelCollectionSchedule",
+  "POST /v1/mandateInvites/{invite_token}:complete MandateInviteService.CompleteMandateInvite",
+  "POST /v1/sandbox/mandates/{mandate_id}:simulate SandboxService.SimulateMandateScenario",
+  "POST /v1/sandbox/collections/{collection_id}:simulate SandboxService.SimulateCollectionScenario",
+];
+
+describe("the dd.v1 contract's google.api.http annotations", () => {
+  const table = createRouteTable(services.flatMap((s) => s.methods));
+
+  it("build into exactly the routes of api-contract.md", () => {
+    const actual = table.routes.map((r) => `${r.verb} ${r.template.source} ${r.method.parent.name}.${r.method.name}`);
+    expect(actual.sort()).toEqual([...contract].sort());
+  });
+
+  it("route a custom method rather than the Get on the same id", () => {
+    const m = table.match("POST", "/v1/mandates/MD123:cancel");
+    expect(m.kind === "found" && m.route.method.name).toBe("CancelMandate");
+    expect(table.match("GET", "/v1/mandates/MD123:cancel")).toEqual({ kind: "method-not-allowed", allow: ["POST"] });
+  });
+
+  it("map ListMandates query parameters, by proto and JSON names, to a request the handler accepts", () => {
+    const m = table.match("GET", "/v1/mandates");
+    if (m.kind !== "found") throw new Error("no route");
+    const json = m.route.mapping.toJson({
+      pathValues: m.pathValues,
+      query: new URLSearchParams("state=MANDATE_STATE_ACTIVE&page_size=10&pageToken=abc"),
+      body: undefined,
+    });
+    const req = fromJson(m.route.method.input, json);
+    expect(req).toMatchObject({ pageSize: 10, pageToken: "abc" });
+  });
+});
