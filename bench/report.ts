@@ -3,7 +3,7 @@
  * Markdown table row per BenchRow, and footnotes (row notes, and any failed requests, which would
  * make a row's numbers suspect).
  */
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { loadShapes } from "./load/index.js";
 import type { LoadResult } from "./load/types.js";
 import type { BenchRow } from "./rows.js";
@@ -42,12 +42,24 @@ export function describeFailures(failures: Record<string, number>): string {
     .join(", ");
 }
 
+/** RunShape is how the measurements were made, for the report header. */
+export interface RunShape {
+  seconds: number;
+  warmupSeconds: number;
+  rounds: number;
+  /** One-minute load average when the run started. */
+  loadBefore: number;
+}
+
 /** renderReport is the whole printed report. */
-export function renderReport(results: RowResult[], seconds: number, warmupSeconds: number): string {
+export function renderReport(results: RowResult[], shape: RunShape): string {
   const cpu = cpus();
+  const [loadAfter = 0] = loadavg();
   const lines = [
     `Node ${process.version} · ${cpu[0]?.model.trim() ?? "unknown CPU"} · ${cpu.length} cores (${availableParallelism()} usable)`,
-    `Each measurement: ${warmupSeconds} s warm-up, then ${seconds} s. Load and server are separate processes on 127.0.0.1.`,
+    `Each side of a row: ${shape.warmupSeconds} s warm-up, then ${shape.seconds} s in ${shape.rounds} rounds alternating with the other side.`,
+    `Load generator and server are separate processes on 127.0.0.1. Load average (1 min): ${shape.loadBefore.toFixed(2)} at start, ${loadAfter.toFixed(2)} at end` +
+      (Math.max(shape.loadBefore, loadAfter) > 2.5 ? " (other processes were busy: ratios are noisy)." : "."),
     ...Object.values(loadShapes).map((shape) => `- ${shape}`),
     "",
     "| Row | full req/s | full p50 ms | full p99 ms | bare req/s | bare p50 ms | bare p99 ms | ratio |",

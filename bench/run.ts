@@ -1,13 +1,15 @@
 /**
  * run.ts is `npm run bench`: it starts each server kind the rows need as its own child process,
  * measures every row on its target and on its baseline (warm-up first, then BENCH_SECONDS, default
- * 5), stops the servers (which drop their databases) and prints a Markdown table of requests/s and
+ * 5, each, in alternating rounds), stops the servers (which drop their databases) and prints a Markdown table of requests/s and
  * p50/p99 latency with target ÷ baseline ratios. Figures are compared only within one run: absolute
  * numbers depend on the machine, ratios much less.
  */
+import { loadavg } from "node:os";
 import { loads } from "./load/index.js";
-import { describeFailures, renderReport, toMeasurement, type Measurement, type RowResult } from "./report.js";
-import { rows, type Target } from "./rows.js";
+import { combineResults, type LoadResult } from "./load/types.js";
+import { describeFailures, renderReport, toMeasurement, type RowResult } from "./report.js";
+import { rows, type BenchRow, type Target } from "./rows.js";
 import type { ServerKind } from "./server/protocol.js";
 import { startBenchServer, type BenchServer } from "./server/spawn.js";
 
@@ -17,14 +19,19 @@ const warmupSeconds = Math.min(1, seconds);
 
 const controller = new AbortController();
 const interrupt = () => controller.abort();
-process.once("SIGINT", interrupt);
-process.once("SIGTERM", interrupt);
+// `on`, not `once`: Ctrl-C reaches us twice (from the terminal and relayed by the tsx CLI), and the
+// second must not kill us before the servers have stopped. Cleanup is bounded, so this cannot hang.
+process.on("SIGINT", interrupt);
+process.on("SIGTERM", interrupt);
 
 /** readSeconds parses BENCH_SECONDS; a bounded, positive number or the default. */
 function readSeconds(raw: string | undefined): number {
   if (raw === undefined || raw === "") return 5;
   const value = Number(raw);
-  if (!(value > 0 && value <= 600)) throw new Error(`BENCH_SECONDS must be a number of seconds in (0, 600], got "${raw}"`);
+  if (!(value > 0 && value <= 600)) {
+    process.stderr.write(`BENCH_SECONDS must be a number of seconds in (0, 600], got "${raw}"\n`);
+    process.exit(2);
+  }
   return value;
 }
 
@@ -32,22 +39,50 @@ function checkInterrupted(): void {
   if (controller.signal.aborted) throw new Error("interrupted");
 }
 
-/** measure warms one target up, checks it answers successfully at all, then measures it. */
-async function measure(target: Target, servers: Map<ServerKind, BenchServer>, label: string): Promise<Measurement> {
+/**
+ * Each measurement is split into this many rounds, alternating target and baseline (AB, BA, AB):
+ * when another process slows the machine for a while, it slows both sides alike, not one of them.
+ */
+const rounds = 3;
+
+/** Side is one target of a row, resolved against its started server. */
+interface Side {
+  label: string;
+  run(seconds: number): Promise<LoadResult>;
+}
+
+function resolveSide(target: Target, servers: Map<ServerKind, BenchServer>, label: string): Side {
   const server = servers.get(target.server);
   if (!server) throw new Error(`server kind "${target.server}" was not started`);
   const request = typeof target.request === "function" ? target.request(server) : target.request;
-  const run = (s: number) => loads[target.load]({ port: server.port, request, seconds: s, signal: controller.signal });
-  process.stderr.write(`${label}: warm-up ${warmupSeconds} s… `);
-  const warm = await run(warmupSeconds);
-  checkInterrupted();
-  // A row whose every request fails would measure how fast errors are made; refuse it outright.
-  if (warm.ok === 0) throw new Error(`${label}: no successful response during warm-up (${describeFailures(warm.failures)})`);
-  process.stderr.write(`measuring ${seconds} s… `);
-  const result = toMeasurement(await run(seconds));
-  checkInterrupted();
-  process.stderr.write(`${Math.round(result.requestsPerSecond)} req/s\n`);
-  return result;
+  return { label, run: (s) => loads[target.load]({ port: server.port, request, seconds: s, signal: controller.signal }) };
+}
+
+/** measureRow warms both sides up, checks each answers successfully at all, then measures them in rounds. */
+async function measureRow(row: BenchRow, servers: Map<ServerKind, BenchServer>): Promise<RowResult> {
+  const sides = [
+    resolveSide(row.target, servers, `${row.target.server}`),
+    resolveSide(row.baseline, servers, `${row.baseline.server}`),
+  ] as const;
+  process.stderr.write(`${row.name}: warm-up… `);
+  for (const side of sides) {
+    const warm = await side.run(warmupSeconds);
+    checkInterrupted();
+    // A row whose every request fails would measure how fast errors are made; refuse it outright.
+    if (warm.ok === 0) throw new Error(`${row.name} [${side.label}]: no successful response during warm-up (${describeFailures(warm.failures)})`);
+  }
+  process.stderr.write("measuring… ");
+  const collected: [LoadResult[], LoadResult[]] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      collected[i as 0 | 1].push(await sides[i as 0 | 1].run(seconds / rounds));
+      checkInterrupted();
+    }
+  }
+  const target = toMeasurement(combineResults(collected[0]));
+  const baseline = toMeasurement(combineResults(collected[1]));
+  process.stderr.write(`${Math.round(target.requestsPerSecond)} vs ${Math.round(baseline.requestsPerSecond)} req/s\n`);
+  return { row, target, baseline };
 }
 
 async function main(): Promise<number> {
@@ -56,16 +91,17 @@ async function main(): Promise<number> {
   const maxServerSeconds = 300 + rows.length * 2 * (warmupSeconds + seconds + 5);
   const servers = new Map<ServerKind, BenchServer>();
   const results: RowResult[] = [];
+  const [loadBefore = 0] = loadavg();
   try {
     const started = await Promise.allSettled(kinds.map((kind) => startBenchServer(kind, maxServerSeconds)));
     for (const outcome of started) if (outcome.status === "fulfilled") servers.set(outcome.value.kind, outcome.value);
     for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
-    checkInterrupted();
-    for (const row of rows) {
-      const target = await measure(row.target, servers, `${row.name} [${row.target.server}]`);
-      const baseline = await measure(row.baseline, servers, `${row.name} [${row.baseline.server}]`);
-      results.push({ row, target, baseline });
+    for (const server of servers.values()) {
+      const database = server.database ? `, database ${server.database} (dropped when it stops)` : "";
+      process.stderr.write(`${server.kind} server: port ${server.port}${database}\n`);
     }
+    checkInterrupted();
+    for (const row of rows) results.push(await measureRow(row, servers));
   } catch (error) {
     if (controller.signal.aborted) {
       process.stderr.write("\ninterrupted: stopping the servers\n");
@@ -76,7 +112,7 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()));
   }
-  process.stdout.write(`\n${renderReport(results, seconds, warmupSeconds)}\n`);
+  process.stdout.write(`\n${renderReport(results, { seconds, warmupSeconds, rounds, loadBefore })}\n`);
   return 0;
 }
 

@@ -26,6 +26,10 @@ export interface Config {
   readMaxBytes: number;
   /** How long shutdown waits for in-flight calls before closing connections, in milliseconds. */
   shutdownGraceMs: number;
+  /** Prefix of every Redis key and channel this deployment uses. */
+  redisKeyPrefix: string;
+  /** The session cookie's Secure flag; turn off only for plain-HTTP localhost. */
+  sessionCookieSecure: boolean;
 }
 
 /** ConfigError names the variable at fault; main prints its message alone and exits. */
@@ -51,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: origins(env, "CORS_ORIGINS"),
     readMaxBytes: integer(env, "READ_MAX_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    redisKeyPrefix: keyPrefix(env, "REDIS_KEY_PREFIX", "dd:"),
+    sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),
   };
 }
 
@@ -94,6 +100,21 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
     throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
   }
   return raw as T;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function keyPrefix(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) throw new ConfigError(name, "must be 1 to 64 letters, digits or : _ . -");
+  return raw;
 }
 
 function origins(env: NodeJS.ProcessEnv, name: string): string[] {

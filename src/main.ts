@@ -3,12 +3,13 @@
  * DATABASE_URL), connect Redis when REDIS_URL is set, build the server, listen, and on SIGTERM/SIGINT
  * drain in-flight calls before closing everything.
  */
+import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { systemClock } from "./platform/clock.js";
 import { openDatabase } from "./platform/db/database.js";
 import { createLogger } from "./platform/observability/logger.js";
 import { createMetrics, serveMetrics } from "./platform/observability/metrics.js";
 import { connectRedis } from "./platform/redis/client.js";
-import type { CredentialVerifier } from "./rpc/interceptors/authenticate.js";
 import { buildServer } from "./server.js";
 
 async function main(): Promise<void> {
@@ -34,13 +35,17 @@ async function main(): Promise<void> {
     "backends",
   );
 
-  // No credential can be verified until API keys and sessions exist (identity issue): every
-  // non-public RPC answers UNAUTHENTICATED, which is the secure default.
-  const verifier: CredentialVerifier = {
-    verifyApiKey: async () => undefined,
-    verifySession: async () => undefined,
-  };
-  const server = buildServer({ config, orm: database.orm, logger, metrics, verifier });
+  const app = createApp({
+    orm: database.orm,
+    logger,
+    clock: systemClock,
+    redis,
+    redisKeyPrefix: config.redisKeyPrefix,
+    corsOrigins: config.corsOrigins,
+    sessionCookieSecure: config.sessionCookieSecure,
+  });
+  await app.start();
+  const server = buildServer({ config, orm: database.orm, logger, metrics, app });
   const port = await server.listen(config.port, config.host);
   const metricsServer = await serveMetrics(metrics, config.metricsPort, config.host);
   logger.info({ port, metrics_port: metricsServer.port }, "listening");
@@ -51,6 +56,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down: draining in-flight calls");
     await server.close();
+    await app.stop();
     metricsServer.server.close();
     await redis?.close().catch(() => undefined);
     await database.close();

@@ -12,6 +12,9 @@ import { MandateInviteService, MandateService } from "../gen/dd/v1/mandates_pb.j
 import { ReportService } from "../gen/dd/v1/reports_pb.js";
 import { SandboxService } from "../gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "../gen/dd/v1/sessions_pb.js";
+import type { App } from "./app.js";
+import { registerApiKeyService } from "./modules/identity/api-key.handlers.js";
+import { registerSessionService } from "./modules/identity/session.handlers.js";
 
 /** The whole public contract, in the order the README lists it. */
 export const ddServices: readonly DescService[] = [
@@ -25,8 +28,20 @@ export const ddServices: readonly DescService[] = [
   SandboxService,
 ];
 
+/** Services whose RPCs are not built yet: every RPC answers UNIMPLEMENTED. */
+const notBuiltYet: readonly DescService[] = [
+  MandateService,
+  MandateInviteService,
+  CollectionService,
+  AlertService,
+  ReportService,
+  SandboxService,
+];
+
 /** registerServices registers every dd.v1 service and returns them. */
-export function registerServices(router: ConnectRouter): DescService[] {
-  for (const service of ddServices) router.service(service, {});
+export function registerServices(router: ConnectRouter, app: App): DescService[] {
+  registerApiKeyService(router, app.apiKeys, app.clock);
+  registerSessionService(router, app.sessions, app.sessionCookieSecure);
+  for (const service of notBuiltYet) router.service(service, {});
   return [...ddServices];
 }

@@ -14,6 +14,7 @@ import {
 } from "@connectrpc/connect-node";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { Health } from "../gen/health/v1/health_pb.js";
+import type { App } from "./app.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./platform/observability/logger.js";
 import type { Metrics } from "./platform/observability/metrics.js";
@@ -22,7 +23,7 @@ import { kRequestInfo } from "./rpc/context.js";
 import { createCors } from "./rpc/cors.js";
 import { HealthState, registerHealth } from "./rpc/infrastructure/health.js";
 import { registerReflection } from "./rpc/infrastructure/reflection.js";
-import { createAuthenticateInterceptor, type CredentialVerifier } from "./rpc/interceptors/authenticate.js";
+import { createAuthenticateInterceptor } from "./rpc/interceptors/authenticate.js";
 import { createAuthorizeInterceptor } from "./rpc/interceptors/authorize.js";
 import { createErrorsInterceptor } from "./rpc/interceptors/errors.js";
 import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
@@ -35,9 +36,9 @@ export interface ServerDeps {
   orm: MikroORM;
   logger: Logger;
   metrics: Metrics;
-  verifier: CredentialVerifier;
+  app: App;
   /** Registers the domain services and returns them; defaults to routes.ts (tests may replace it). */
-  registerRoutes?: (router: ConnectRouter) => DescService[];
+  registerRoutes?: (router: ConnectRouter, app: App) => DescService[];
 }
 
 /** DdServer is a built server: listen once, close once. */
@@ -58,14 +59,14 @@ export function buildServer(deps: ServerDeps): DdServer {
     // Outermost first: errors/log, then cheap rejections, the database last (architecture.md).
     interceptors: [
       createErrorsInterceptor(deps),
-      createAuthenticateInterceptor(deps),
-      createAuthorizeInterceptor(),
+      createAuthenticateInterceptor({ verifier: deps.app.verifier }),
+      createAuthorizeInterceptor({ onDenied: (denial) => deps.app.denials.denied(denial) }),
       createTenantScopeInterceptor(deps),
     ],
     readMaxBytes: config.readMaxBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
   });
-  const domainServices = (deps.registerRoutes ?? registerServices)(router);
+  const domainServices = (deps.registerRoutes ?? registerServices)(router, deps.app);
   const health = new HealthState(domainServices.map((s) => s.typeName));
   registerHealth(router, health);
   const reflected = [...domainServices, Health];

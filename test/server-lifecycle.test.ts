@@ -52,8 +52,8 @@ describe("start-up", () => {
         orm: server.database.orm,
         logger: createLogger("silent"),
         metrics: createMetrics(),
-        verifier: { verifyApiKey: async () => undefined, verifySession: async () => undefined },
-        registerRoutes: (router: ConnectRouter) => [...registerServices(router), (router.service(open, {}), open)],
+        app: server.app,
+        registerRoutes: (router: ConnectRouter, app) => [...registerServices(router, app), (router.service(open, {}), open)],
       });
     expect(build).toThrow(MissingAccessRuleError);
     expect(build).toThrow(/test\.v1\.OpenService\.Call/);
@@ -138,13 +138,13 @@ describe("graceful shutdown", () => {
     const callStarted = new Promise<void>((resolve) => (started = resolve));
     const server = await startTestServer({
       shutdownGraceMs: 5_000,
-      registerRoutes: (router) => {
+      registerRoutes: (router, app) => {
         router.rpc(slow.methods[0] as DescMethodUnary<typeof EmptySchema, typeof EmptySchema>, async () => {
           started();
           await new Promise((resolve) => setTimeout(resolve, 500));
           return {};
         });
-        return [...registerServices(router), slow];
+        return [...registerServices(router, app), slow];
       },
     });
     const transport = createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "2" });

@@ -5,6 +5,7 @@
 declare module "autocannon" {
   import type { EventEmitter } from "node:events";
 
+  /** The options the bench passes (autocannon accepts many more). */
   export interface Options {
     url: string;
     method?: string;
@@ -14,10 +15,13 @@ declare module "autocannon" {
     pipelining?: number;
     /** Seconds. */
     duration?: number;
+    /** Milliseconds between samples; the run also ends on one of these ticks. */
+    sampleInt?: number;
     /** Per-request timeout, in seconds. */
     timeout?: number;
   }
 
+  /** The parts of the final result the bench reads. */
   export interface Result {
     errors: number;
     timeouts: number;
@@ -35,6 +39,7 @@ declare module "autocannon" {
     stop(): void;
   }
 
+  /** autocannon starts a run at once; the callback gets the result when the duration is up. */
   function autocannon(options: Options, callback: (error: Error | null, result: Result) => void): Instance;
   export default autocannon;
 }

@@ -23,6 +23,12 @@ export class LatencyHistogram {
     this.total++;
   }
 
+  /** merge adds every latency recorded in `other` (a measurement made in several rounds). */
+  merge(other: LatencyHistogram): void {
+    for (let i = 0; i < bucketCount; i++) this.counts[i] = (this.counts[i] ?? 0) + (other.counts[i] ?? 0);
+    this.total += other.total;
+  }
+
   /** count is how many latencies were recorded. */
   get count(): number {
     return this.total;

@@ -24,6 +24,7 @@ export async function runHttp1Load(options: Http1LoadOptions): Promise<LoadResul
   const body = request.body && request.body.length > 0 ? Buffer.from(request.body) : undefined;
   // autocannon omits Content-Length for an empty body; say 0 explicitly so a POST is unambiguous.
   const headers = { ...request.headers, ...(request.method === "POST" && !body ? { "content-length": "0" } : {}) };
+  let stopOnAbort: (() => void) | undefined;
   const started = performance.now();
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
     const instance = autocannon(
@@ -35,6 +36,8 @@ export async function runHttp1Load(options: Http1LoadOptions): Promise<LoadResul
         connections: options.connections ?? 50,
         pipelining: 1,
         duration: seconds,
+        // autocannon only notices the end of the duration at a sample tick (default every second).
+        sampleInt: 100,
         timeout: 10,
       },
       (error, res) => (error ? reject(error) : resolve(res)),
@@ -45,8 +48,10 @@ export async function runHttp1Load(options: Http1LoadOptions): Promise<LoadResul
         latency.record(ms);
       }
     });
-    signal?.addEventListener("abort", () => instance.stop(), { once: true });
-  });
+    // Removed again below: the runner reuses one signal for every measurement.
+    stopOnAbort = () => instance.stop();
+    signal?.addEventListener("abort", stopOnAbort, { once: true });
+  }).finally(() => stopOnAbort && signal?.removeEventListener("abort", stopOnAbort));
   const elapsedMs = performance.now() - started;
   for (const [status, { count }] of Object.entries(result.statusCodeStats)) {
     if (status !== "200") countFailure(failures, `HTTP ${status}`, count);

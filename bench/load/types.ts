@@ -2,7 +2,7 @@
  * types.ts is what every load generator shares: the request it repeats and the result it returns,
  * so the runner can put HTTP/1.1 and HTTP/2 measurements side by side.
  */
-import type { LatencyHistogram } from "./histogram.js";
+import { LatencyHistogram } from "./histogram.js";
 
 /** HttpRequestSpec is one request, sent again and again for the whole measurement. */
 export interface HttpRequestSpec {
@@ -42,4 +42,16 @@ export interface LoadResult {
 /** countFailure adds one failure under `reason`. */
 export function countFailure(failures: Record<string, number>, reason: string, n = 1): void {
   failures[reason] = (failures[reason] ?? 0) + n;
+}
+
+/** combineResults adds up measurements of the same target made in several rounds. */
+export function combineResults(results: readonly LoadResult[]): LoadResult {
+  const combined: LoadResult = { ok: 0, failures: {}, elapsedMs: 0, latency: new LatencyHistogram() };
+  for (const result of results) {
+    combined.ok += result.ok;
+    combined.elapsedMs += result.elapsedMs;
+    combined.latency.merge(result.latency);
+    for (const [reason, n] of Object.entries(result.failures)) countFailure(combined.failures, reason, n);
+  }
+  return combined;
 }

@@ -72,3 +72,12 @@ export class AbortedError extends ReasonedError {
 export class AlreadyExistsError extends ReasonedError {
   override name = "AlreadyExistsError";
 }
+
+/** ResourceExhaustedError: too many attempts; the caller may retry after retryAfterSeconds. */
+export class ResourceExhaustedError extends ReasonedError {
+  override name = "ResourceExhaustedError";
+
+  constructor(reason: string, message: string, readonly retryAfterSeconds: number) {
+    super(reason, message);
+  }
+}

@@ -4,7 +4,7 @@
  * not know becomes Internal with a generic message; the cause goes to the log, never to the caller.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import {
   AbortedError,
   AlreadyExistsError,
@@ -13,6 +13,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
+  ResourceExhaustedError,
   UnauthenticatedError,
 } from "../modules/errors.js";
 
@@ -34,6 +35,13 @@ export function toConnectError(error: unknown): ConnectError | undefined {
   if (error instanceof InvalidArgumentError) {
     return new ConnectError(error.message, Code.InvalidArgument, undefined, [
       { desc: BadRequestSchema, value: { fieldViolations: error.violations.map((v) => ({ ...v })) } },
+    ]);
+  }
+  if (error instanceof ResourceExhaustedError) {
+    const seconds = Math.max(1, Math.ceil(error.retryAfterSeconds));
+    return new ConnectError(error.message, Code.ResourceExhausted, { "retry-after": String(seconds) }, [
+      { desc: RetryInfoSchema, value: { retryDelay: { seconds: BigInt(seconds) } } },
+      errorInfo(error.reason, error.metadata),
     ]);
   }
   const code = reasonedCodes.find(([type]) => error instanceof type)?.[1];

@@ -8,7 +8,10 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { openDatabase, type Database } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
-import type { CredentialVerifier } from "../../src/rpc/interceptors/authenticate.js";
+import { randomBytes } from "node:crypto";
+import { createApp, type App } from "../../src/app.js";
+import { systemClock, type Clock } from "../../src/platform/clock.js";
+import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
 import { buildServer, type DdServer } from "../../src/server.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
@@ -18,6 +21,10 @@ export interface TestServer {
   server: DdServer;
   database: Database;
   metrics: Metrics;
+  app: App;
+  /** This server's Redis connection, when it has one; its keys start with redisKeyPrefix. */
+  redis: RedisClient | undefined;
+  redisKeyPrefix: string;
   /** Every log line written so far, parsed. */
   logs: Record<string, unknown>[];
   /** Every log line written so far, as text (to search for secrets). */
@@ -29,15 +36,12 @@ export interface TestServerOptions {
   corsOrigins?: string[];
   readMaxBytes?: number;
   shutdownGraceMs?: number;
-  verifier?: CredentialVerifier;
+  /** Use the in-process twins instead of the Redis at TEST_REDIS_URL. */
+  withoutRedis?: boolean;
+  clock?: Clock;
   /** Replaces the service registrations (to test start-up checks). */
-  registerRoutes?: (router: ConnectRouter) => DescService[];
+  registerRoutes?: (router: ConnectRouter, app: App) => DescService[];
 }
-
-const noCredentials: CredentialVerifier = {
-  verifyApiKey: async () => undefined,
-  verifySession: async () => undefined,
-};
 
 /** startTestServer builds and starts a server on a fresh database. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -57,6 +61,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const testDatabase: TestDatabase = await createTestDatabase();
   const database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger, poolMax: 4 });
   const metrics = createMetrics();
+  const redis = options.withoutRedis ? undefined : await connectRedis(process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379", logger);
+  const redisKeyPrefix = `ddtest:${randomBytes(6).toString("hex")}:`;
+  const app = createApp({
+    orm: database.orm,
+    logger,
+    clock: options.clock ?? systemClock,
+    redis,
+    redisKeyPrefix,
+    corsOrigins: options.corsOrigins ?? [],
+    sessionCookieSecure: true,
+  });
+  await app.start();
   const server = buildServer({
     config: {
       readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
@@ -66,7 +82,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     orm: database.orm,
     logger,
     metrics,
-    verifier: options.verifier ?? noCredentials,
+    app,
     ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
   });
   const port = await server.listen(0, "127.0.0.1");
@@ -77,12 +93,22 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     server,
     database,
     metrics,
+    app,
+    redis,
+    redisKeyPrefix,
     logs,
     rawLogs,
     async close() {
       if (closed) return;
       closed = true;
       await server.close();
+      await app.stop();
+      if (redis) {
+        for await (const keys of redis.scanIterator({ MATCH: `${redisKeyPrefix}*`, COUNT: 1000 })) {
+          if (keys.length > 0) await redis.del(keys);
+        }
+        await redis.close();
+      }
       await database.close();
       await testDatabase.drop();
     },

@@ -28,6 +28,8 @@ export const AuditEvent = defineEntity({
     outcome: p.string().length(100),
     /** The client's IP address as seen by the server, when known. */
     clientAddress: p.string().length(64).nullable(),
+    /** How many identical events this row stands for (denials are aggregated per minute). */
+    count: p.integer().default(1),
     createTime: p.datetime().onCreate(() => new Date()),
   },
   indexes: [

@@ -2,8 +2,11 @@ import { fileURLToPath } from "node:url";
 import { defineConfig, type Options, type PoolConfig } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import type { Logger } from "pino";
+import { ApiKey } from "../../modules/identity/api-key.entity.js";
 import { AuditEvent } from "../../modules/identity/audit-event.entity.js";
 import { Organisation } from "../../modules/identity/organisation.entity.js";
+import { Session } from "../../modules/identity/session.entity.js";
+import { User } from "../../modules/identity/user.entity.js";
 import { migrations } from "./migrations/index.js";
 import { PinoOrmLogger } from "./orm-logger.js";
 import { assertTenantFilter } from "./tenant-filter.js";
@@ -33,7 +36,7 @@ export interface OrmConfigInput {
 export function createOrmConfig(input: OrmConfigInput): Options {
   return defineConfig({
     clientUrl: input.clientUrl,
-    entities: [Organisation, AuditEvent],
+    entities: [Organisation, AuditEvent, User, Session, ApiKey],
     discovery: { onMetadata: (meta) => assertTenantFilter(meta) },
     extensions: [Migrator],
     migrations: {

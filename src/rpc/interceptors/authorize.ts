@@ -6,16 +6,42 @@ import type { Interceptor } from "@connectrpc/connect";
 import { PermissionDeniedError } from "../../modules/errors.js";
 import type { Caller } from "../../modules/identity/caller.js";
 import { accessRuleOf, type ResolvedAccessRule } from "../access.js";
-import { requireCaller } from "../context.js";
+import { kRequestInfo, requireCaller } from "../context.js";
+import { actorOf } from "../../modules/identity/audit-log.js";
+
+/** Denial is one refused call, for the audit trail (aggregated by the recorder). */
+export interface Denial {
+  organisationId: string;
+  actor: string;
+  /** The refused method, "dd.v1.MandateService/CreateMandate". */
+  target: string;
+  /** The ErrorInfo reason, e.g. MISSING_SCOPE. */
+  outcome: string;
+  clientAddress: string | undefined;
+}
 
 /** createAuthorizeInterceptor refuses calls whose caller does not satisfy the method's rule. */
-export function createAuthorizeInterceptor(): Interceptor {
+export function createAuthorizeInterceptor({ onDenied }: { onDenied: (denial: Denial) => void }): Interceptor {
   return (next) => async (req) => {
     const rule = accessRuleOf(req.method);
     if (rule === undefined || rule.kind !== "public") {
       // A method without a rule cannot be served (assertAccessRules), but fail closed regardless.
       if (rule === undefined) throw new PermissionDeniedError("NO_ACCESS_RULE", "this method is not available");
-      checkRule(rule, requireCaller(req));
+      const caller = requireCaller(req);
+      try {
+        checkRule(rule, caller);
+      } catch (error) {
+        if (error instanceof PermissionDeniedError) {
+          onDenied({
+            organisationId: caller.organisationId,
+            actor: actorOf(caller.principal),
+            target: `${req.service.typeName}/${req.method.name}`,
+            outcome: error.reason,
+            clientAddress: req.contextValues.get(kRequestInfo)?.clientAddress,
+          });
+        }
+        throw error;
+      }
     }
     return next(req);
   };

@@ -1,5 +1,6 @@
 import type { MigrationObject } from "@mikro-orm/core";
 import { Migration20261127185151_initial } from "./Migration20261127185151_initial.js";
+import { Migration20261127190242_identity } from "./Migration20261127190242_identity.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -12,4 +13,5 @@ import { Migration20261127185151_initial } from "./Migration20261127185151_initi
  */
 export const migrations: MigrationObject[] = [
   { name: "Migration20261127185151_initial", class: Migration20261127185151_initial },
+  { name: "Migration20261127190242_identity", class: Migration20261127190242_identity },
 ];

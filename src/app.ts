@@ -1,0 +1,72 @@
+/**
+ * app.ts assembles the domain services from the infrastructure: Redis when configured, otherwise the
+ * in-process twins (one replica). The server, the tests and ddctl all build the same App.
+ */
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { ApiKeyVerifier } from "./modules/identity/api-key-verifier.js";
+import { ApiKeyManager } from "./modules/identity/api-key.service.js";
+import { DenialRecorder } from "./modules/identity/audit-log.js";
+import { SessionManager } from "./modules/identity/session.service.js";
+import type { Clock } from "./platform/clock.js";
+import type { Logger } from "./platform/observability/logger.js";
+import type { RedisClient } from "./platform/redis/client.js";
+import { createInProcessBus, createRedisBus } from "./platform/redis/invalidation-bus.js";
+import { createInProcessCounter, createRedisCounter } from "./platform/redis/window-counter.js";
+import type { CredentialVerifier } from "./rpc/interceptors/authenticate.js";
+
+export interface AppDeps {
+  orm: MikroORM;
+  logger: Logger;
+  clock: Clock;
+  /** Shared state across replicas; undefined means this process is the only replica. */
+  redis: RedisClient | undefined;
+  /** Prefix of every Redis key and channel, so deployments (and test runs) sharing a Redis never collide. */
+  redisKeyPrefix: string;
+  /** Browser origins allowed to call with a session cookie. */
+  corsOrigins: readonly string[];
+  sessionCookieSecure: boolean;
+}
+
+/** App is everything the handlers and interceptors need beyond the transport. */
+export interface App {
+  clock: Clock;
+  verifier: CredentialVerifier;
+  apiKeyVerifier: ApiKeyVerifier;
+  apiKeys: ApiKeyManager;
+  sessions: SessionManager;
+  denials: DenialRecorder;
+  sessionCookieSecure: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** createApp wires the services; call start() before serving and stop() after. */
+export function createApp(deps: AppDeps): App {
+  const { orm, logger, clock, redis, redisKeyPrefix } = deps;
+  const bus = redis ? createRedisBus(redis, `${redisKeyPrefix}apikeys:invalidate`, logger) : createInProcessBus();
+  const localCounter = createInProcessCounter();
+  const counter = redis ? createRedisCounter(redis, redisKeyPrefix, localCounter) : localCounter;
+  const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger });
+  const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins });
+  const denials = new DenialRecorder(orm, logger);
+  return {
+    clock,
+    apiKeyVerifier,
+    verifier: {
+      verifyApiKey: (secret) => apiKeyVerifier.verify(secret),
+      verifySession: (token, origin) => sessions.verify(token, origin),
+    },
+    apiKeys: new ApiKeyManager({ clock, announce: (keyId) => apiKeyVerifier.announce(keyId) }),
+    sessions,
+    denials,
+    sessionCookieSecure: deps.sessionCookieSecure,
+    async start() {
+      await apiKeyVerifier.start();
+      denials.start();
+    },
+    async stop() {
+      await denials.stop();
+      await bus.close();
+    },
+  };
+}

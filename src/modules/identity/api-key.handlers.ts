@@ -1,0 +1,61 @@
+/**
+ * api-key.handlers.ts serves ApiKeyService: translate the request, call ApiKeyManager, translate the
+ * answer. Access (signed-in admins only) is declared in the contract and checked by the chain.
+ */
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
+import type { Clock } from "../../platform/clock.js";
+import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { nextPageToken, readPage } from "../../rpc/pagination.js";
+import type { ApiKeyManager, Acting } from "./api-key.service.js";
+import { actorOf } from "./audit-log.js";
+import { apiKeyToProto } from "./identity.mapper.js";
+
+function acting(ctx: HandlerContext): Acting {
+  const caller = requireCaller(ctx);
+  return {
+    organisationId: caller.organisationId,
+    actor: actorOf(caller.principal),
+    clientAddress: ctx.values.get(kRequestInfo)?.clientAddress,
+  };
+}
+
+/** registerApiKeyService serves ApiKeyService with the given manager. */
+export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyManager, clock: Clock): void {
+  router.service(ApiKeyService, {
+    async createApiKey(req, ctx) {
+      const expiration = req.expiration;
+      const issued = await apiKeys.create(requireEntityManager(ctx), acting(ctx), {
+        name: req.name,
+        scopes: req.scopes,
+        expireTime: expiration.case === "expireTime" ? timestampDate(expiration.value) : undefined,
+        ttlSeconds: expiration.case === "ttl" ? Number(expiration.value.seconds) + expiration.value.nanos / 1e9 : undefined,
+      });
+      return { apiKey: apiKeyToProto(issued.key, clock.now()), secret: issued.secret };
+    },
+    async listApiKeys(req, ctx) {
+      const filters = { showRevoked: req.showRevoked };
+      const page = readPage(req.pageSize, req.pageToken, filters);
+      const { keys, hasMore } = await apiKeys.list(requireEntityManager(ctx), page, req.showRevoked);
+      const now = clock.now();
+      return { apiKeys: keys.map((k) => apiKeyToProto(k, now)), nextPageToken: nextPageToken(keys, page, filters, hasMore) };
+    },
+    async getApiKey(req, ctx) {
+      return apiKeyToProto(await apiKeys.get(requireEntityManager(ctx), req.apiKeyId), clock.now());
+    },
+    async revokeApiKey(req, ctx) {
+      return apiKeyToProto(await apiKeys.revoke(requireEntityManager(ctx), acting(ctx), req.apiKeyId), clock.now());
+    },
+    async rotateApiKey(req, ctx) {
+      const grace = req.gracePeriod ? Number(req.gracePeriod.seconds) + req.gracePeriod.nanos / 1e9 : undefined;
+      const rotated = await apiKeys.rotate(requireEntityManager(ctx), acting(ctx), req.apiKeyId, grace);
+      const now = clock.now();
+      return {
+        apiKey: apiKeyToProto(rotated.key, now),
+        secret: rotated.secret,
+        previousApiKey: apiKeyToProto(rotated.previous, now),
+      };
+    },
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * api-key.service.ts is the lifecycle of API keys: create (the secret is returned once), list, get,
+ * revoke (at once, on every replica), rotate (a new key with the same scopes; the old one works until
+ * the end of a grace period). Every change is audited in the same flush.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
+import { newId } from "../../platform/ids.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
+import { ApiKey } from "./api-key.entity.js";
+import { apiKeyDigest, displayPrefix, generateApiKey } from "./api-key-format.js";
+import { recordAudit } from "./audit-log.js";
+import { Organisation } from "./organisation.entity.js";
+import { scopeNames, unknownScopes } from "./scopes.js";
+
+const maxLifetimeSeconds = 366 * 24 * 3600;
+const defaultGraceSeconds = 24 * 3600;
+const maxGraceSeconds = 7 * 24 * 3600;
+
+/** NewKeyInput is a create request in plain values; expiry is either a time or a lifetime. */
+export interface NewKeyInput {
+  name: string;
+  scopes: readonly string[];
+  expireTime?: Date | undefined;
+  ttlSeconds?: number | undefined;
+}
+
+/** Acting says who does a change, for created_by/revoked_by and the audit trail. */
+export interface Acting {
+  organisationId: string;
+  actor: string;
+  clientAddress?: string | undefined;
+}
+
+/** IssuedKey is a key with its secret: returned by create and rotate, and never again. */
+export interface IssuedKey {
+  key: ApiKey;
+  secret: string;
+}
+
+/** ApiKeyManager needs a clock and a way to tell every replica that a key changed. */
+export interface ApiKeyManagerOptions {
+  clock: Clock;
+  announce(keyId: string): Promise<void>;
+}
+
+/** ApiKeyManager runs the key lifecycle on a tenant-scoped EntityManager. */
+export class ApiKeyManager {
+  constructor(private readonly options: ApiKeyManagerOptions) {}
+
+  async create(em: EntityManager, acting: Acting, input: NewKeyInput): Promise<IssuedKey> {
+    const now = this.options.clock.now();
+    const violations: FieldViolation[] = [];
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 100) violations.push({ field: "name", description: "must be 1 to 100 characters" });
+    const scopes = [...new Set(input.scopes)];
+    const unknown = unknownScopes(scopes);
+    if (scopes.length === 0) violations.push({ field: "scopes", description: `must name at least one of ${scopeNames.join(", ")}` });
+    if (unknown.length > 0) {
+      violations.push({ field: "scopes", description: `unknown scopes: ${unknown.join(", ")} (known: ${scopeNames.join(", ")})` });
+    }
+    const expireTime = this.expiry(now, input, violations);
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+
+    const organisation = await em.findOneOrFail(Organisation, acting.organisationId);
+    const issued = this.issue(em, organisation, acting, { name, scopes, expireTime, rotatedFrom: null });
+    recordAudit(em, { ...acting, action: "api_key.create", target: issued.key.id, outcome: "success" });
+    await em.flush();
+    return issued;
+  }
+
+  async list(em: EntityManager, page: { size: number; afterId: string | undefined }, showRevoked: boolean) {
+    const where = {
+      ...(page.afterId ? { id: { $lt: page.afterId } } : {}),
+      ...(showRevoked ? {} : { revokeTime: null }),
+    };
+    const rows = await em.find(ApiKey, where, { orderBy: { id: "desc" }, limit: page.size + 1 });
+    return { keys: rows.slice(0, page.size), hasMore: rows.length > page.size };
+  }
+
+  async get(em: EntityManager, id: string): Promise<ApiKey> {
+    const key = await em.findOne(ApiKey, { id });
+    if (!key) throw new NotFoundError("API key", id);
+    return key;
+  }
+
+  async revoke(em: EntityManager, acting: Acting, id: string): Promise<ApiKey> {
+    const key = await this.get(em, id);
+    if (key.revokeTime) return key;
+    key.revokeTime = this.options.clock.now();
+    key.revokedBy = acting.actor;
+    recordAudit(em, { ...acting, action: "api_key.revoke", target: id, outcome: "success" });
+    await em.flush();
+    await this.options.announce(id);
+    return key;
+  }
+
+  /** rotate issues a replacement; graceSeconds undefined means 24 h, 0 revokes the old key at once. */
+  async rotate(em: EntityManager, acting: Acting, id: string, graceSeconds: number | undefined): Promise<IssuedKey & { previous: ApiKey }> {
+    const grace = graceSeconds ?? defaultGraceSeconds;
+    if (grace < 0 || grace > maxGraceSeconds) {
+      throw InvalidArgumentError.field("grace_period", "must be between 0 and 7 days");
+    }
+    const now = this.options.clock.now();
+    const old = await this.get(em, id);
+    if (old.revokeTime) throw new FailedPreconditionError("API_KEY_REVOKED", `API key ${id} is revoked`);
+    if (old.replacedBy) throw new FailedPreconditionError("API_KEY_ALREADY_ROTATED", `API key ${id} was already rotated into ${old.replacedBy}`);
+    if (old.expireTime && old.expireTime <= now) throw new FailedPreconditionError("API_KEY_EXPIRED", `API key ${id} has expired`);
+
+    // The replacement keeps the old key's lifetime, counted from now.
+    const lifetime = old.expireTime ? old.expireTime.getTime() - old.createTime.getTime() : undefined;
+    const organisation = await em.findOneOrFail(Organisation, acting.organisationId);
+    const issued = this.issue(em, organisation, acting, {
+      name: old.name,
+      scopes: old.scopes,
+      expireTime: lifetime === undefined ? null : new Date(now.getTime() + lifetime),
+      rotatedFrom: old.id,
+    });
+    old.replacedBy = issued.key.id;
+    if (grace === 0) {
+      old.revokeTime = now;
+      old.revokedBy = acting.actor;
+    } else {
+      const graceEnd = new Date(now.getTime() + grace * 1000);
+      if (!old.expireTime || graceEnd < old.expireTime) old.expireTime = graceEnd;
+    }
+    recordAudit(em, { ...acting, action: "api_key.rotate", target: id, outcome: `success:${issued.key.id}` });
+    await em.flush();
+    await this.options.announce(id);
+    return { ...issued, previous: old };
+  }
+
+  private issue(
+    em: EntityManager,
+    organisation: Organisation,
+    acting: Acting,
+    fields: { name: string; scopes: string[]; expireTime: Date | null; rotatedFrom: string | null },
+  ): IssuedKey {
+    const secret = generateApiKey(organisation.sandbox ? "test" : "live");
+    const key = em.create(ApiKey, {
+      id: newId("AK"),
+      organisation,
+      name: fields.name,
+      scopes: fields.scopes,
+      displayPrefix: displayPrefix(secret),
+      digest: apiKeyDigest(secret),
+      createdBy: acting.actor,
+      createTime: this.options.clock.now(),
+      expireTime: fields.expireTime,
+      revokeTime: null,
+      revokedBy: null,
+      lastUseTime: null,
+      rotatedFrom: fields.rotatedFrom,
+      replacedBy: null,
+    });
+    return { key, secret };
+  }
+
+  private expiry(now: Date, input: NewKeyInput, violations: FieldViolation[]): Date | null {
+    if (input.expireTime) {
+      const seconds = (input.expireTime.getTime() - now.getTime()) / 1000;
+      if (seconds <= 0) violations.push({ field: "expire_time", description: "must be in the future" });
+      else if (seconds > maxLifetimeSeconds) violations.push({ field: "expire_time", description: "must be within one year" });
+      return input.expireTime;
+    }
+    if (input.ttlSeconds !== undefined) {
+      if (input.ttlSeconds <= 0 || input.ttlSeconds > maxLifetimeSeconds) {
+        violations.push({ field: "ttl", description: "must be more than 0 and at most one year" });
+      }
+      return new Date(now.getTime() + input.ttlSeconds * 1000);
+    }
+    return null;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * audit-log.ts records who did what in an organisation: key created, rotated, revoked; sign-in
+ * succeeded or failed; access denied. Never a secret. Lifecycle events are written in the same unit
+ * of work as the change they describe. Denials are counted in memory and written once a minute as one
+ * row per (organisation, actor, method, reason) with a count, so a flood of refused calls cannot
+ * fill the table.
+ */
+import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
+import { newId } from "../../platform/ids.js";
+import type { Logger } from "../../platform/observability/logger.js";
+import { AuditEvent } from "./audit-event.entity.js";
+import type { Principal } from "./caller.js";
+
+/** AuditEntry is one event to record. */
+export interface AuditEntry {
+  organisationId: string;
+  actor: string;
+  action: string;
+  target?: string | undefined;
+  outcome: string;
+  clientAddress?: string | undefined;
+}
+
+/** actorOf names a principal as audit rows and created_by fields do: key:AK… or user:US…. */
+export function actorOf(principal: Principal): string {
+  return principal.kind === "api_key" ? `key:${principal.apiKeyId}` : `user:${principal.userId}`;
+}
+
+/** recordAudit adds an event to the EntityManager's unit of work; the caller's flush writes it. */
+export function recordAudit(em: EntityManager, entry: AuditEntry): void {
+  em.create(AuditEvent, {
+    id: newId("AE"),
+    organisation: entry.organisationId,
+    actor: entry.actor,
+    action: entry.action,
+    target: entry.target ?? null,
+    outcome: entry.outcome,
+    clientAddress: entry.clientAddress ?? null,
+    count: 1,
+  });
+}
+
+/** DenialRecorder aggregates access denials and writes them periodically. */
+export class DenialRecorder {
+  private readonly counts = new Map<string, { entry: AuditEntry; count: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private dropped = 0;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly logger: Logger,
+    private readonly flushIntervalMs = 60_000,
+    private readonly maxKeys = 10_000,
+  ) {}
+
+  /** start writes the counts every flushIntervalMs. */
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** denied counts one refused call. */
+  denied(entry: Omit<AuditEntry, "action">): void {
+    const key = [entry.organisationId, entry.actor, entry.target, entry.outcome].join("\u0000");
+    const existing = this.counts.get(key);
+    if (existing) existing.count++;
+    else if (this.counts.size < this.maxKeys) this.counts.set(key, { entry: { ...entry, action: "access.denied" }, count: 1 });
+    else this.dropped++;
+  }
+
+  /** flush writes what was counted since the last flush; stop() calls it a last time. */
+  async flush(): Promise<void> {
+    if (this.counts.size === 0) return;
+    const batch = [...this.counts.values()];
+    this.counts.clear();
+    if (this.dropped > 0) {
+      this.logger.warn({ dropped: this.dropped }, "access denials not recorded: too many distinct callers in one interval");
+      this.dropped = 0;
+    }
+    const em = this.orm.em.fork();
+    for (const { entry, count } of batch) {
+      em.create(AuditEvent, {
+        id: newId("AE"),
+        organisation: entry.organisationId,
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target ?? null,
+        outcome: entry.outcome,
+        clientAddress: entry.clientAddress ?? null,
+        count,
+      });
+    }
+    await em.flush().catch((error: unknown) => this.logger.error({ err: error }, "could not record access denials"));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * identity.mapper.ts turns identity entities into their contract messages. Secrets and hashes never
+ * pass through here: the only secret that leaves the service is the one create and rotate return.
+ */
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Role } from "../../../gen/dd/v1/access_pb.js";
+import { ApiKeySchema, ApiKeyState, type ApiKey as ApiKeyMessage } from "../../../gen/dd/v1/api_keys_pb.js";
+import { SessionSchema, type Session as SessionMessage } from "../../../gen/dd/v1/sessions_pb.js";
+import type { ApiKey } from "./api-key.entity.js";
+import type { Organisation } from "./organisation.entity.js";
+import type { Session } from "./session.entity.js";
+import type { User } from "./user.entity.js";
+
+const roles: Record<string, Role> = { admin: Role.ADMIN, member: Role.MEMBER, viewer: Role.VIEWER };
+
+/** apiKeyToProto shows a key without its secret; state is worked out at `now`. */
+export function apiKeyToProto(key: ApiKey, now: Date): ApiKeyMessage {
+  const state = key.revokeTime
+    ? ApiKeyState.REVOKED
+    : key.expireTime && key.expireTime <= now
+      ? ApiKeyState.EXPIRED
+      : ApiKeyState.ACTIVE;
+  return create(ApiKeySchema, {
+    id: key.id,
+    name: key.name,
+    scopes: key.scopes,
+    displayPrefix: key.displayPrefix,
+    createTime: timestampFromDate(key.createTime),
+    expireTime: key.expireTime ? timestampFromDate(key.expireTime) : undefined,
+    revokeTime: key.revokeTime ? timestampFromDate(key.revokeTime) : undefined,
+    lastUseTime: key.lastUseTime ? timestampFromDate(key.lastUseTime) : undefined,
+    state,
+    rotatedFrom: key.rotatedFrom ?? "",
+    replacedBy: key.replacedBy ?? "",
+    createdBy: key.createdBy,
+    revokedBy: key.revokedBy ?? "",
+  });
+}
+
+/** sessionToProto shows a session: who, which organisation, what they may do, until when. */
+export function sessionToProto(session: Session, user: User, organisation: Organisation, scopes: Iterable<string>): SessionMessage {
+  return create(SessionSchema, {
+    id: session.id,
+    user: { id: user.id, email: user.email, displayName: user.displayName, role: roles[user.role] ?? Role.UNSPECIFIED },
+    organisationId: organisation.id,
+    organisationName: organisation.name,
+    sandbox: organisation.sandbox,
+    scopes: [...scopes],
+    createTime: timestampFromDate(session.createTime),
+    expireTime: timestampFromDate(session.expireTime),
+  });
+}

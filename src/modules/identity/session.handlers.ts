@@ -1,0 +1,48 @@
+/**
+ * session.handlers.ts serves SessionService. The session token travels only in the Set-Cookie
+ * header (HttpOnly, SameSite=Lax, Secure unless turned off for plain-HTTP localhost), never in a body.
+ */
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
+import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { sessionCookieName } from "../../rpc/interceptors/authenticate.js";
+import { InvalidArgumentError } from "../errors.js";
+import { sessionToProto } from "./identity.mapper.js";
+import { roleScopes, isRoleName } from "./scopes.js";
+import type { SessionManager } from "./session.service.js";
+
+function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  return [`${sessionCookieName}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAgeSeconds}`, ...(secure ? ["Secure"] : [])].join("; ");
+}
+
+function sessionId(ctx: HandlerContext): string {
+  const principal = requireCaller(ctx).principal;
+  if (principal.kind !== "user") throw new Error("session RPC reached without a session");
+  return principal.sessionId;
+}
+
+/** registerSessionService serves SessionService; secureCookie sets the cookie's Secure flag. */
+export function registerSessionService(router: ConnectRouter, sessions: SessionManager, secureCookie: boolean): void {
+  router.service(SessionService, {
+    async signIn(req, ctx) {
+      if (req.email.trim() === "") throw InvalidArgumentError.field("email", "is required");
+      if (req.password === "") throw InvalidArgumentError.field("password", "is required");
+      const clientAddress = ctx.values.get(kRequestInfo)?.clientAddress ?? "unknown";
+      const signedIn = await sessions.signIn(requireEntityManager(ctx), req.email, req.password, clientAddress);
+      ctx.responseHeader.append("set-cookie", cookie(signedIn.token, sessions.ttlSeconds, secureCookie));
+      const role = signedIn.user.role;
+      const scopes = isRoleName(role) ? roleScopes[role] : [];
+      return { session: sessionToProto(signedIn.session, signedIn.user, signedIn.organisation, scopes) };
+    },
+    async signOut(_req, ctx) {
+      const clientAddress = ctx.values.get(kRequestInfo)?.clientAddress ?? "unknown";
+      await sessions.signOut(requireEntityManager(ctx), sessionId(ctx), clientAddress);
+      ctx.responseHeader.append("set-cookie", cookie("", 0, secureCookie));
+      return {};
+    },
+    async getCurrentSession(_req, ctx) {
+      const { session, user, organisation } = await sessions.current(requireEntityManager(ctx), sessionId(ctx));
+      return sessionToProto(session, user, organisation, requireCaller(ctx).scopes);
+    },
+  });
+}

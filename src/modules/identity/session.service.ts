@@ -1,0 +1,151 @@
+/**
+ * session.service.ts signs staff in with email and password and checks session tokens. The token
+ * lives in an HttpOnly cookie and is stored only as its SHA-256. A wrong email and a wrong password
+ * get the same answer in about the same time; attempts are throttled per email and per client
+ * address. A cookie-authenticated call from a browser must come from an allowed origin (CSRF).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
+import { newId } from "../../platform/ids.js";
+import type { Logger } from "../../platform/observability/logger.js";
+import type { WindowCounter } from "../../platform/redis/window-counter.js";
+import { NotFoundError, PermissionDeniedError, ResourceExhaustedError, UnauthenticatedError } from "../errors.js";
+import { recordAudit } from "./audit-log.js";
+import type { Caller } from "./caller.js";
+import { Organisation } from "./organisation.entity.js";
+import { decoyPasswordHash, verifyPassword } from "./password.js";
+import { isRoleName, roleScopes, type RoleName } from "./scopes.js";
+import { Session } from "./session.entity.js";
+import { User } from "./user.entity.js";
+
+export interface SessionManagerOptions {
+  orm: MikroORM;
+  clock: Clock;
+  counter: WindowCounter;
+  logger: Logger;
+  /** Origins a cookie-authenticated browser call may come from (CORS_ORIGINS). */
+  allowedOrigins: readonly string[];
+  /** Absolute lifetime of a session, seconds. */
+  ttlSeconds?: number;
+  /** A session unused this long ends, seconds. */
+  idleTimeoutSeconds?: number;
+}
+
+/** Throttle limits: failures per email, attempts per client address, per window. */
+const throttle = { windowSeconds: 15 * 60, failuresPerEmail: 10, attemptsPerAddress: 100 };
+const lastSeenIntervalMs = 60_000;
+
+/** SignedIn is a new session with its token, which goes into the cookie and nowhere else. */
+export interface SignedIn {
+  session: Session;
+  user: User;
+  organisation: Organisation;
+  token: string;
+}
+
+/** normaliseEmail is how emails are stored and looked up. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function tokenDigest(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** SessionManager signs in, verifies and signs out. */
+export class SessionManager {
+  readonly ttlSeconds: number;
+  private readonly idleTimeoutSeconds: number;
+  private readonly allowedOrigins: ReadonlySet<string>;
+
+  constructor(private readonly options: SessionManagerOptions) {
+    this.ttlSeconds = options.ttlSeconds ?? 12 * 3600;
+    this.idleTimeoutSeconds = options.idleTimeoutSeconds ?? 30 * 60;
+    this.allowedOrigins = new Set(options.allowedOrigins);
+  }
+
+  /** signIn checks the password and opens a session; any failure is the same UNAUTHENTICATED. */
+  async signIn(em: EntityManager, email: string, password: string, clientAddress: string): Promise<SignedIn> {
+    const normalised = normaliseEmail(email);
+    const { counter } = this.options;
+    const byAddress = await counter.increment(`signin:addr:${clientAddress}`, throttle.windowSeconds);
+    const byEmail = await counter.peek(`signin:email:${normalised}`);
+    if (byAddress.count > throttle.attemptsPerAddress || byEmail.count >= throttle.failuresPerEmail) {
+      const retry = byEmail.count >= throttle.failuresPerEmail ? byEmail.resetSeconds : byAddress.resetSeconds;
+      throw new ResourceExhaustedError("SIGN_IN_THROTTLED", "too many sign-in attempts; try again later", retry);
+    }
+    // Sign-in names no organisation: this lookup is by a globally unique email, across tenants.
+    const user = await em.findOne(User, { email: normalised }, { filters: false, populate: ["organisation"] });
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
+    if (!user || !ok || !isRoleName(user.role)) {
+      await counter.increment(`signin:email:${normalised}`, throttle.windowSeconds);
+      if (user) {
+        recordAudit(em, { organisationId: user.organisation.id, actor: `user:${user.id}`, action: "session.sign_in", outcome: "WRONG_PASSWORD", clientAddress });
+        await em.flush();
+      }
+      throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
+    }
+    const now = this.options.clock.now();
+    const token = randomBytes(32).toString("base64url");
+    const organisation = user.organisation.getEntity();
+    const session = em.create(Session, {
+      id: newId("SE"),
+      organisation,
+      user,
+      tokenDigest: tokenDigest(token),
+      createTime: now,
+      expireTime: new Date(now.getTime() + this.ttlSeconds * 1000),
+      idleTimeoutSeconds: this.idleTimeoutSeconds,
+      lastSeenTime: now,
+      revokeTime: null,
+      clientAddress,
+    });
+    recordAudit(em, { organisationId: organisation.id, actor: `user:${user.id}`, action: "session.sign_in", target: session.id, outcome: "success", clientAddress });
+    await em.flush();
+    return { session, user, organisation, token };
+  }
+
+  /** verify returns the caller of a live session, or undefined. A foreign Origin is refused. */
+  async verify(token: string, origin: string | null): Promise<Caller | undefined> {
+    if (origin !== null && !this.allowedOrigins.has(origin)) {
+      throw new PermissionDeniedError("ORIGIN_NOT_ALLOWED", "session cookies are accepted only from allowed origins");
+    }
+    const em = this.options.orm.em.fork();
+    // The organisation is what the token tells us, so this lookup is across tenants, by unique digest.
+    const session = await em.findOne(Session, { tokenDigest: tokenDigest(token) }, { filters: false, populate: ["user", "organisation"] });
+    const now = this.options.clock.now();
+    if (!session || session.revokeTime || session.expireTime <= now) return undefined;
+    const idleEnd = session.lastSeenTime.getTime() + session.idleTimeoutSeconds * 1000;
+    if (idleEnd <= now.getTime()) return undefined;
+    const user = session.user.getEntity();
+    if (!isRoleName(user.role)) return undefined;
+    if (now.getTime() - session.lastSeenTime.getTime() >= lastSeenIntervalMs) {
+      em.nativeUpdate(Session, { id: session.id }, { lastSeenTime: now }, { filters: false }).catch((error: unknown) =>
+        this.options.logger.warn({ err: error, session_id: session.id }, "could not record session use"),
+      );
+    }
+    const role: RoleName = user.role;
+    return {
+      organisationId: session.organisation.id,
+      sandbox: session.organisation.getEntity().sandbox,
+      principal: { kind: "user", userId: user.id, role, sessionId: session.id },
+      scopes: roleScopes[role],
+    };
+  }
+
+  /** current loads the caller's session with its user and organisation. */
+  async current(em: EntityManager, sessionId: string): Promise<{ session: Session; user: User; organisation: Organisation }> {
+    const session = await em.findOne(Session, { id: sessionId }, { populate: ["user", "organisation"] });
+    if (!session) throw new NotFoundError("session", sessionId);
+    return { session, user: session.user.getEntity(), organisation: session.organisation.getEntity() };
+  }
+
+  /** signOut ends the session at once. */
+  async signOut(em: EntityManager, sessionId: string, clientAddress: string): Promise<void> {
+    const { session, user } = await this.current(em, sessionId);
+    session.revokeTime ??= this.options.clock.now();
+    recordAudit(em, { organisationId: session.organisation.id, actor: `user:${user.id}`, action: "session.sign_out", target: session.id, outcome: "success", clientAddress });
+    await em.flush();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * window-counter.ts counts events per key in fixed windows (sign-in attempts per email and per client
+ * address). With Redis the count is shared by every replica; without, or when Redis fails, an
+ * in-process twin counts for this replica alone rather than letting the caller through uncounted.
+ */
+import type { RedisClient } from "./client.js";
+
+/** WindowCount is the count in the current window and when that window ends. */
+export interface WindowCount {
+  count: number;
+  resetSeconds: number;
+}
+
+/** WindowCounter adds one to a key's count, or reads it. */
+export interface WindowCounter {
+  increment(key: string, windowSeconds: number): Promise<WindowCount>;
+  peek(key: string): Promise<WindowCount>;
+}
+
+/** createInProcessCounter keeps counts in a Map, pruned as windows end. */
+export function createInProcessCounter(now: () => number = Date.now): WindowCounter {
+  const counts = new Map<string, { count: number; resetAt: number }>();
+  const current = (key: string) => {
+    const entry = counts.get(key);
+    if (entry && entry.resetAt <= now()) {
+      counts.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+  const view = (entry: { count: number; resetAt: number } | undefined): WindowCount =>
+    entry ? { count: entry.count, resetSeconds: Math.max(1, Math.ceil((entry.resetAt - now()) / 1000)) } : { count: 0, resetSeconds: 0 };
+  return {
+    async increment(key, windowSeconds) {
+      if (counts.size > 100_000) for (const k of counts.keys()) current(k);
+      const entry = current(key) ?? { count: 0, resetAt: now() + windowSeconds * 1000 };
+      entry.count++;
+      counts.set(key, entry);
+      return view(entry);
+    },
+    async peek(key) {
+      return view(current(key));
+    },
+  };
+}
+
+/** createRedisCounter counts with INCR and a TTL set when the window opens; falls back on error. */
+export function createRedisCounter(client: RedisClient, prefix: string, fallback: WindowCounter, timeoutMs = 100): WindowCounter {
+  const guarded = async <T>(redis: () => Promise<T>, local: () => Promise<T>): Promise<T> => {
+    try {
+      return await Promise.race([
+        redis(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("redis timeout")), timeoutMs)),
+      ]);
+    } catch {
+      return local();
+    }
+  };
+  return {
+    increment: (key, windowSeconds) =>
+      guarded(
+        async () => {
+          const [count, ttl] = (await client
+            .multi()
+            .incr(prefix + key)
+            .expire(prefix + key, windowSeconds, "NX")
+            .ttl(prefix + key)
+            .exec()) as unknown as [number, number, number];
+          return { count, resetSeconds: Math.max(1, ttl) };
+        },
+        () => fallback.increment(key, windowSeconds),
+      ),
+    peek: (key) =>
+      guarded(
+        async () => {
+          const [count, ttl] = (await client.multi().get(prefix + key).ttl(prefix + key).exec()) as unknown as [string | null, number];
+          return { count: Number(count ?? 0), resetSeconds: Math.max(0, ttl) };
+        },
+        () => fallback.peek(key),
+      ),
+  };
+}
