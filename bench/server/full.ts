@@ -1,21 +1,18 @@
 /**
  * full.ts starts the real server (buildServer: every interceptor, REST transcoder, CORS, health,
- * reflection) on a fresh PostgreSQL database, as production would run it, with a quiet logger so
- * log writing is not what the bench measures.
+ * reflection, the App's identity services) on a fresh PostgreSQL database, as production would run
+ * it, with a quiet logger so log writing is not what the bench measures. No Redis: the App uses its
+ * in-process twins (one replica), as the service does without REDIS_URL; a row that measures the
+ * Redis-backed paths should add a server kind that connects one.
  */
+import { createApp } from "../../src/app.js";
+import { systemClock } from "../../src/platform/clock.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { createMetrics } from "../../src/platform/observability/metrics.js";
-import type { CredentialVerifier } from "../../src/rpc/interceptors/authenticate.js";
 import { buildServer } from "../../src/server.js";
 import { createTestDatabase } from "../../test/support/test-database.js";
 import type { StartedServer } from "./started.js";
-
-// Health is public, so no credential is ever verified; later rows with API keys replace this.
-const noCredentials: CredentialVerifier = {
-  verifyApiKey: async () => undefined,
-  verifySession: async () => undefined,
-};
 
 /**
  * startFullServer creates the database, migrates it and listens on a free port of 127.0.0.1. Each
@@ -28,12 +25,24 @@ export async function startFullServer(defer: (cleanup: () => Promise<void>) => v
   defer(() => testDatabase.drop());
   const database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger, poolMax: 2 });
   defer(() => database.close());
+  const corsOrigins: string[] = [];
+  const app = createApp({
+    orm: database.orm,
+    logger,
+    clock: systemClock,
+    redis: undefined,
+    redisKeyPrefix: "ddbench:",
+    corsOrigins,
+    sessionCookieSecure: true,
+  });
+  defer(() => app.stop());
+  await app.start();
   const server = buildServer({
-    config: { readMaxBytes: 1024 * 1024, corsOrigins: [], shutdownGraceMs: 2_000 },
+    config: { readMaxBytes: 1024 * 1024, corsOrigins, shutdownGraceMs: 2_000 },
     orm: database.orm,
     logger,
     metrics: createMetrics(),
-    verifier: noCredentials,
+    app,
   });
   const port = await server.listen(0, "127.0.0.1");
   defer(() => server.close());

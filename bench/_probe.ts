@@ -1,0 +1,17 @@
+import { readFileSync } from "node:fs";
+import { loads } from "./load/index.js";
+import { rows } from "./rows.js";
+import { toMeasurement } from "./report.js";
+import { startBenchServer } from "./server/spawn.js";
+import { execSync } from "node:child_process";
+const which = Number(process.argv[2]);
+const s = await startBenchServer("bare", 60);
+const pid = execSync(`pgrep -f "serve.ts bare"`).toString().trim().split("\n")[0];
+const cpu = (p: string) => { const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" "); return Number(f[11]) + Number(f[12]); };
+const req = rows[which]!.baseline.request as any;
+await loads[rows[which]!.baseline.load]({ port: s.port, request: req, seconds: 1 });
+const s0 = cpu(pid), c0 = cpu(String(process.pid)), t0 = performance.now();
+const r = toMeasurement(await loads[rows[which]!.baseline.load]({ port: s.port, request: req, seconds: 4 }));
+const dt = (performance.now() - t0) / 1000;
+console.log(rows[which]!.name, Math.round(r.requestsPerSecond), "server cpu", ((cpu(pid) - s0) / 100 / dt).toFixed(2), "loadgen cpu", ((cpu(String(process.pid)) - c0) / 100 / dt).toFixed(2));
+await s.stop();
