@@ -1,0 +1,99 @@
+/**
+ * Revocation reaches every replica within a second: two server processes share PostgreSQL and Redis;
+ * a key revoked through one is refused by the other, which had it cached.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.js";
+import { createOrganisation, createUser } from "../src/modules/identity/provisioning.js";
+import { scopeNames } from "../src/modules/identity/scopes.js";
+import { systemClock } from "../src/platform/clock.js";
+import { openDatabase, type Database } from "../src/platform/db/database.js";
+import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
+import { createLogger } from "../src/platform/observability/logger.js";
+import { startService, type ServiceProcess } from "./support/service-process.js";
+import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
+
+const redisUrl = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
+let testDatabase: TestDatabase;
+let database: Database;
+let replicas: { process: ServiceProcess; baseUrl: string }[] = [];
+let organisationId: string;
+const admin = { email: `admin-${randomBytes(4).toString("hex")}@example.com`, password: randomBytes(12).toString("base64url") };
+
+beforeAll(async () => {
+  testDatabase = await createTestDatabase();
+  database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger: createLogger("silent") });
+  organisationId = (await createOrganisation(database.orm.em.fork(), { name: "Replicas", sandbox: false })).id;
+  await createUser(database.orm.em.fork(), { organisationId, email: admin.email, role: "admin", password: admin.password });
+  const prefix = `ddtest:${randomBytes(6).toString("hex")}:`;
+  replicas = await Promise.all(
+    [0, 1].map(async () => {
+      const process = startService({ DATABASE_URL: testDatabase.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+      const listening = await process.waitFor("listening");
+      return { process, baseUrl: `http://127.0.0.1:${listening.port}` };
+    }),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(replicas.map((r) => r.process.stop()));
+  await database?.close();
+  await testDatabase?.drop();
+});
+
+async function issueKey(): Promise<{ id: string; secret: string }> {
+  const app = createApp({ orm: database.orm, logger: createLogger("silent"), clock: systemClock, redis: undefined, redisKeyPrefix: "unused:", corsOrigins: [], sessionCookieSecure: true });
+  const em = scopeToOrganisation(database.orm.em.fork(), organisationId);
+  const { key, secret } = await app.apiKeys.create(em, { organisationId, actor: "operator" }, { name: "replica test", scopes: scopeNames });
+  return { id: key.id, secret };
+}
+
+async function signInAdmin(baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/v1/sessions:signIn`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(admin),
+  });
+  expect(res.status).toBe(200);
+  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+}
+
+const readStatus = (baseUrl: string, secret: string) =>
+  fetch(`${baseUrl}/v1/mandates/MD1`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status);
+
+describe("revocation across replicas", () => {
+  it("is refused by the other replica within 1 s (5 trials, worst case reported)", async () => {
+    const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
+    const cookie = await signInAdmin(a.baseUrl);
+    const delays: number[] = [];
+    const issued: string[] = [];
+    for (let trial = 0; trial < 5; trial++) {
+      const key = await issueKey();
+      issued.push(key.secret);
+      // Both replicas have verified (and cached) the key.
+      expect(await readStatus(a.baseUrl, key.secret)).toBe(501);
+      expect(await readStatus(b.baseUrl, key.secret)).toBe(501);
+      const revoked = await fetch(`${a.baseUrl}/v1/apiKeys/${key.id}:revoke`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(revoked.status).toBe(200);
+      const start = performance.now();
+      while ((await readStatus(b.baseUrl, key.secret)) !== 401) {
+        if (performance.now() - start > 5_000) break;
+      }
+      delays.push(performance.now() - start);
+      expect(await readStatus(a.baseUrl, key.secret)).toBe(401);
+    }
+    const secrets = [admin.password, cookie.slice("dd_session=".length), ...issued];
+    for (const replica of replicas) {
+      for (const line of [...replica.process.rawLines, ...replica.process.stderr]) {
+        for (const secret of secrets) expect(line.includes(secret), `log line contains a secret: ${line}`).toBe(false);
+      }
+    }
+    console.log(`revocation reached the other replica after ${delays.map((d) => d.toFixed(1)).join(", ")} ms (worst ${Math.max(...delays).toFixed(1)} ms)`);
+    expect(Math.max(...delays)).toBeLessThan(1_000);
+  });
+});
