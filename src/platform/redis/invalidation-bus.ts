@@ -40,7 +40,8 @@ export function createRedisBus(client: RedisClient, channel: string, logger: Log
       await client.publish(channel, message);
     },
     async subscribe(onMessage, onResync) {
-      subscriber = client.duplicate();
+      // Named, so an operator (or a test) can find this connection in CLIENT LIST.
+      subscriber = client.duplicate({ name: `${channel}:subscriber` });
       let lost = false;
       subscriber.on("error", (error: Error) => {
         if (!lost) logger.warn({ err: { message: error.message }, channel }, "invalidation channel lost; will resync");
