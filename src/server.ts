@@ -19,7 +19,7 @@ import type { Config } from "./config.js";
 import type { Logger } from "./platform/observability/logger.js";
 import type { Metrics } from "./platform/observability/metrics.js";
 import { assertAccessRules } from "./rpc/access.js";
-import { kRequestInfo } from "./rpc/context.js";
+import { kRequestInfo, type RequestInfo } from "./rpc/context.js";
 import { createCors } from "./rpc/cors.js";
 import { HealthState, registerHealth } from "./rpc/infrastructure/health.js";
 import { registerReflection } from "./rpc/infrastructure/reflection.js";
@@ -91,11 +91,24 @@ export function buildServer(deps: ServerDeps): DdServer {
     if (cors(req, res)) return;
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     const handler = byPath.get(path);
-    const contextValues = createContextValues().set(kRequestInfo, {
+    const info: RequestInfo = {
       requestId,
       clientAddress: req.socket.remoteAddress ?? "unknown",
       transport: handler ? undefined : "rest",
-    });
+    };
+    const contextValues = createContextValues().set(kRequestInfo, info);
+    if (!handler) {
+      // REST refusals before any RPC (unknown route, wrong method, bad query, oversized body) are
+      // logged here; the path is left out, as it may hold an invite token.
+      const started = performance.now();
+      res.once("finish", () => {
+        if (info.reachedRpc) return;
+        logger.info(
+          { request_id: requestId, transport: "rest", http_method: req.method, status: res.statusCode, latency_ms: Math.round((performance.now() - started) * 10) / 10 },
+          "rest request refused before any RPC",
+        );
+      });
+    }
     const served = handler
       ? handler(universalRequestFromNodeRequest(req, res, undefined, contextValues)).then((uRes) =>
           universalResponseToNodeResponse(uRes, res),

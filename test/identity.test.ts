@@ -78,7 +78,7 @@ describe("API key last use", () => {
     secrets.push(key.secret);
     const lastUse = async () => {
       const em = scopeToOrganisation(server.database.orm.em.fork(), org);
-      return (await em.findOneOrFail(ApiKey, key.id)).lastUseTime;
+      return (await em.findOneOrFail(ApiKey, key.id)).lastUseTime ?? null;
     };
     const until = async (check: (t: Date | null) => boolean) => {
       for (let i = 0; i < 100; i++) {

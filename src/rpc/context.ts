@@ -18,6 +18,8 @@ export interface RequestInfo {
   clientAddress: string;
   /** Set only for REST; the others are told apart by content type. */
   transport: Transport | undefined;
+  /** Set by the errors interceptor: the request reached an RPC and was logged there. */
+  reachedRpc?: boolean;
 }
 
 export const kRequestInfo = createContextKey<RequestInfo | undefined>(undefined, {

@@ -19,6 +19,7 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
   return (next) => async (req) => {
     const started = performance.now();
     const info = req.contextValues.get(kRequestInfo);
+    if (info) info.reachedRpc = true;
     const requestId = info?.requestId ?? "unknown";
     const transport = info?.transport ?? transportOf(req.header.get("content-type"));
     const service = req.service.typeName;

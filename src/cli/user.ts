@@ -1,0 +1,36 @@
+/**
+ * user.ts holds `ddctl user create`: a person who signs in to an organisation's dashboard. The
+ * password comes from stdin (first line) so it never appears in argv, `ps` or shell history.
+ */
+import { isRoleName } from "../modules/identity/scopes.js";
+import { createUser, minPasswordLength } from "../modules/identity/provisioning.js";
+import { UsageError, requireString } from "./args.js";
+import type { Command } from "./command.js";
+import { findOrganisation } from "./org.js";
+import { readPasswordLine } from "./password-input.js";
+
+/** userCreate prints `{"id": "US…", "email", "role", "organisation_id"}`. */
+export const userCreate: Command = {
+  words: ["user", "create"],
+  flags: { org: "string", email: "string", role: "string" },
+  usage: "user create --org ORG_ID --email EMAIL --role admin|member|viewer   (password: first line of stdin)",
+  summary: `add a user who signs in with email and password (at least ${minPasswordLength} characters)`,
+  async run(flags, { runtime, stdin, stderr }) {
+    const organisationId = requireString("user create", flags, "org");
+    const email = requireString("user create", flags, "email");
+    const role = requireString("user create", flags, "role");
+    if (!isRoleName(role)) throw new UsageError(`ddctl user create: --role must be admin, member or viewer, got "${role}"`);
+    const password = await readPasswordLine(stdin, stderr);
+    if (!password) {
+      throw new UsageError("ddctl user create: give the password on stdin, first line (e.g. printf '%s\\n' \"$PASSWORD\" | ddctl user create …)");
+    }
+
+    const em = (await runtime.database()).orm.em.fork();
+    await findOrganisation(em, organisationId);
+    const user = await createUser(em, { organisationId, email, role, password });
+    return {
+      json: { id: user.id, email: user.email, role: user.role, organisation_id: organisationId },
+      text: `created ${user.role} ${user.id} <${user.email}> in organisation ${organisationId}`,
+    };
+  },
+};
