@@ -58,9 +58,11 @@ export function renderReport(results: RowResult[], shape: RunShape): string {
   const lines = [
     `Node ${process.version} · ${cpu[0]?.model.trim() ?? "unknown CPU"} · ${cpu.length} cores (${availableParallelism()} usable)`,
     `Each side of a row: ${shape.warmupSeconds} s warm-up, then ${shape.seconds} s in ${shape.rounds} rounds alternating with the other side.`,
-    `Load generator and server are separate processes on 127.0.0.1. Load average (1 min): ${shape.loadBefore.toFixed(2)} at start, ${loadAfter.toFixed(2)} at end` +
-      (Math.max(shape.loadBefore, loadAfter) > 2.5 ? " (other processes were busy: ratios are noisy)." : "."),
-    ...Object.values(loadShapes).map((shape) => `- ${shape}`),
+    `Load generator and server are separate processes on 127.0.0.1. Load average (1 min): ${shape.loadBefore.toFixed(2)} before the run` +
+      // The bench itself keeps both cores busy, so only the load before it started tells of other work.
+      (shape.loadBefore > 1 ? " (other processes were busy: ratios are noisy), " : ", ") +
+      `${loadAfter.toFixed(2)} at the end (this bench included).`,
+    ...Object.values(loadShapes).map((description) => `- ${description}`),
     "",
     "| Row | full req/s | full p50 ms | full p99 ms | bare req/s | bare p50 ms | bare p99 ms | ratio |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
