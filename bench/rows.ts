@@ -10,6 +10,7 @@ import { Health, HealthCheckRequestSchema } from "../gen/health/v1/health_pb.js"
 import type { LoadKind } from "./load/index.js";
 import type { HttpRequestSpec } from "./load/types.js";
 import { connectJson, connectProto, grpc, restGet } from "./requests.js";
+import { ping, probeRestPath } from "./server/probe-service.js";
 import type { ReadyLine, ServerKind } from "./server/protocol.js";
 
 /** Target is one side of a row: which server, which load generator, which request. */
@@ -31,6 +32,9 @@ export interface BenchRow {
 
 const check = Health.method.check;
 const emptyCheck = toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema));
+const bearer = (server: ReadyLine) => ({ authorization: `Bearer ${server.fixtures.apiKey}` });
+const apiKeyFootnote =
+  "API-key rows: bench.v1.ProbeService.Ping (scope mandates:read, no domain work) with a cached key, through errors/log → authenticate → authorize → tenant scope; baseline: the same Ping on the bare adapter, no interceptors.";
 
 /** sameOnBoth measures one request and load kind on the full server and on the bare baseline. */
 function sameOnBoth(name: string, load: LoadKind, request: HttpRequestSpec): BenchRow {
@@ -49,5 +53,21 @@ export const rows: BenchRow[] = [
     // The bare adapter has no REST transcoder: its nearest equivalent is Connect JSON over HTTP/1.1.
     baseline: { server: "bare", load: "http1", request: connectJson(check) },
     footnote: "REST baseline: the bare adapter has no REST routes, so it is measured with Connect JSON over HTTP/1.1 (POST /grpc.health.v1.Health/Check, body {}).",
+  },
+  {
+    name: "API key → Ping, Connect JSON, HTTP/1.1",
+    target: { server: "full-api-key", load: "http1", request: (s) => connectJson(ping, "{}", bearer(s)) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+    footnote: apiKeyFootnote,
+  },
+  {
+    name: "API key → Ping, gRPC, HTTP/2",
+    target: { server: "full-api-key", load: "http2", request: (s) => grpc(ping, new Uint8Array(), bearer(s)) },
+    baseline: { server: "bare", load: "http2", request: grpc(ping, new Uint8Array()) },
+  },
+  {
+    name: "API key → Ping, REST GET, HTTP/1.1",
+    target: { server: "full-api-key", load: "http1", request: (s) => restGet(probeRestPath, bearer(s)) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
   },
 ];

@@ -7,6 +7,7 @@
  */
 import { startBareServer } from "./server/bare.js";
 import { startFullServer } from "./server/full.js";
+import { startFullApiKeyServer } from "./server/full-api-key.js";
 import { serverKinds, type ReadyLine, type ServerKind } from "./server/protocol.js";
 import type { StartedServer } from "./server/started.js";
 
@@ -14,7 +15,8 @@ type Defer = (cleanup: () => Promise<void>) => void;
 
 /** Every server kind's start function; a new kind is one more entry (and one in protocol.ts). */
 const starters: Record<ServerKind, (defer: Defer) => Promise<StartedServer>> = {
-  full: startFullServer,
+  full: (defer) => startFullServer(defer),
+  "full-api-key": startFullApiKeyServer,
   bare: startBareServer,
 };
 

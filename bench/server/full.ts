@@ -5,12 +5,12 @@
  * in-process twins (one replica), as the service does without REDIS_URL; a row that measures the
  * Redis-backed paths should add a server kind that connects one.
  */
-import { createApp } from "../../src/app.js";
+import { createApp, type App } from "../../src/app.js";
 import { systemClock } from "../../src/platform/clock.js";
-import { openDatabase } from "../../src/platform/db/database.js";
+import { openDatabase, type Database } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { createMetrics } from "../../src/platform/observability/metrics.js";
-import { buildServer } from "../../src/server.js";
+import { buildServer, type ServerDeps } from "../../src/server.js";
 import { createTestDatabase } from "../../test/support/test-database.js";
 import type { StartedServer } from "./started.js";
 
@@ -18,7 +18,14 @@ import type { StartedServer } from "./started.js";
  * startFullServer creates the database, migrates it and listens on a free port of 127.0.0.1. Each
  * resource is registered with `defer` as soon as it exists, so an interrupted start still cleans up.
  */
-export async function startFullServer(defer: (cleanup: () => Promise<void>) => void): Promise<StartedServer> {
+export async function startFullServer(
+  defer: (cleanup: () => Promise<void>) => void,
+  options: {
+    registerRoutes?: ServerDeps["registerRoutes"];
+    /** Creates the data a row needs once the server is built; returns it as fixtures. */
+    seed?: (deps: { orm: Database["orm"]; app: App }) => Promise<Record<string, string>>;
+  } = {},
+): Promise<StartedServer> {
   // Warnings and errors only, on stderr: stdout carries the ready line.
   const logger = createLogger("warn", process.stderr);
   const testDatabase = await createTestDatabase();
@@ -43,8 +50,10 @@ export async function startFullServer(defer: (cleanup: () => Promise<void>) => v
     logger,
     metrics: createMetrics(),
     app,
+    ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
   });
+  const fixtures = options.seed ? await options.seed({ orm: database.orm, app }) : {};
   const port = await server.listen(0, "127.0.0.1");
   defer(() => server.close());
-  return { port, fixtures: {}, database: new URL(testDatabase.url).pathname.slice(1) };
+  return { port, fixtures, database: new URL(testDatabase.url).pathname.slice(1) };
 }

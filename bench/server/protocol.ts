@@ -5,13 +5,13 @@
 
 /**
  * ServerKind names a server the bench can start: "full" is buildServer with every interceptor on
- * its own fresh database; "bare" is connectNodeAdapter serving only Health.Check, the baseline.
- * Later issues add kinds (e.g. a full server seeded with a mandate and an API key).
+ * its own fresh database; "full-api-key" adds bench.v1.ProbeService and an organisation's API key;
+ * "bare" is connectNodeAdapter serving Health.Check and ProbeService.Ping, the baseline.
  */
-export type ServerKind = "full" | "bare";
+export type ServerKind = "full" | "full-api-key" | "bare";
 
 /** serverKinds lists every ServerKind, to validate the child's command line. */
-export const serverKinds: readonly ServerKind[] = ["full", "bare"];
+export const serverKinds: readonly ServerKind[] = ["full", "full-api-key", "bare"];
 
 /** ReadyLine is what a server child prints, as one JSON line, when it is accepting connections. */
 export interface ReadyLine {
