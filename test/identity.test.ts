@@ -207,3 +207,15 @@ describe("logs", () => {
     }
   });
 });
+
+describe("revoking", () => {
+  it("answers FAILED_PRECONDITION for a key already revoked", async () => {
+    const org = await newOrganisation(server);
+    const admin = await newSignedInUser(server, org, "admin");
+    const key = await newApiKey(server, org);
+    expect((await post(`/v1/apiKeys/${key.id}:revoke`, { cookie: admin.cookie })).status).toBe(200);
+    const again = await post(`/v1/apiKeys/${key.id}:revoke`, { cookie: admin.cookie });
+    expect(again.status).toBe(400);
+    expect(JSON.stringify(await again.json())).toContain("API_KEY_REVOKED");
+  });
+});

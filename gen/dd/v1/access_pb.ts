@@ -22,6 +22,8 @@ export const file_dd_v1_access: GenFile = /*@__PURE__*/
  */
 export type AccessRule = Message<"dd.v1.AccessRule"> & {
   /**
+   * Exactly one kind of rule.
+   *
    * @generated from oneof dd.v1.AccessRule.rule
    */
   rule: {
@@ -95,6 +97,8 @@ export const AccessRule_SessionOnlySchema: GenMessage<AccessRule_SessionOnly> = 
  */
 export enum Scope {
   /**
+   * Never used; a rule always names a scope.
+   *
    * @generated from enum value: SCOPE_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
@@ -155,6 +159,8 @@ export const ScopeSchema: GenEnum<Scope> = /*@__PURE__*/
  */
 export enum Role {
   /**
+   * Never used; a user always has a role.
+   *
    * @generated from enum value: ROLE_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
@@ -174,7 +180,7 @@ export enum Role {
   MEMBER = 2,
 
   /**
-   * Holds the three read scopes.
+   * Holds the four read scopes.
    *
    * @generated from enum value: ROLE_VIEWER = 3;
    */

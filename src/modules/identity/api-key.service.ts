@@ -86,7 +86,7 @@ export class ApiKeyManager {
 
   async revoke(em: EntityManager, acting: Acting, id: string): Promise<ApiKey> {
     const key = await this.get(em, id);
-    if (key.revokeTime) return key;
+    if (key.revokeTime) throw new FailedPreconditionError("API_KEY_REVOKED", `API key ${id} is already revoked`);
     key.revokeTime = this.options.clock.now();
     key.revokedBy = acting.actor;
     recordAudit(em, { ...acting, action: "api_key.revoke", target: id, outcome: "success" });

@@ -1,0 +1,112 @@
+/**
+ * outcome.ts is what one call ended with, in the same shape whatever the transport, and the three
+ * verdicts the security suite gives on it: refused as UNAUTHENTICATED, refused as PERMISSION_DENIED
+ * with a named reason, or let through authorization. Failure messages name the RPC, transport, case,
+ * what was expected and the whole answer, so a red line says what the server did without a debugger.
+ */
+import { Code } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { expect } from "vitest";
+
+/** The three ways the suite reaches the server. */
+export const transportNames = ["REST", "Connect", "gRPC"] as const;
+export type TransportName = (typeof transportNames)[number];
+
+/** Outcome is one call's answer, normalised across transports. */
+export interface Outcome {
+  transport: TransportName;
+  /** The Connect/gRPC code (their numbers are the same); undefined when the call succeeded. */
+  code: Code | undefined;
+  /** The HTTP status; REST only (Connect maps it back to a code, gRPC answers 200). */
+  httpStatus: number | undefined;
+  /** The error message as sent, without Connect's "[code]" prefix; "" on success. */
+  message: string;
+  /** The google.rpc.ErrorInfo detail, when the error carries one. */
+  errorInfo: { reason: string; metadata: Record<string, string> } | undefined;
+  /** The WWW-Authenticate header; undefined where the transport does not show headers to callers. */
+  wwwAuthenticate: string | null | undefined;
+  /** The answer as received, for failure messages. */
+  raw: unknown;
+}
+
+/** codeName spells a code as the contract does: UNAUTHENTICATED, PERMISSION_DENIED, OK. */
+export function codeName(code: Code | undefined): string {
+  return code === undefined ? "OK" : codeToString(code).toUpperCase();
+}
+
+/** describeOutcome renders an outcome on one line, for failure messages. */
+export function describeOutcome(outcome: Outcome): string {
+  const status = outcome.httpStatus === undefined ? "" : `HTTP ${outcome.httpStatus} `;
+  const info = outcome.errorInfo ? ` ErrorInfo ${outcome.errorInfo.reason} ${JSON.stringify(outcome.errorInfo.metadata)}` : "";
+  return `${status}${codeName(outcome.code)} ${JSON.stringify(outcome.message)}${info}; raw answer: ${printable(outcome.raw)}`;
+}
+
+/** printable is JSON that survives the int64 fields (bigint) of a successful answer. */
+function printable(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+function failureContext(context: string, expected: string, outcome: Outcome): string {
+  return `${context}: expected ${expected}\n      got ${describeOutcome(outcome)}`;
+}
+
+/**
+ * expectUnauthenticated: code UNAUTHENTICATED, HTTP 401 on REST, and a Bearer challenge wherever
+ * the transport shows headers (RFC 6750 §3: a 401 must tell the client which scheme to use).
+ */
+export function expectUnauthenticated(outcome: Outcome, context: string): void {
+  const where = failureContext(context, "UNAUTHENTICATED (HTTP 401, WWW-Authenticate: Bearer)", outcome);
+  expect(codeName(outcome.code), where).toBe("UNAUTHENTICATED");
+  if (outcome.transport === "REST") expect(outcome.httpStatus, where).toBe(401);
+  if (outcome.wwwAuthenticate !== undefined) expect(outcome.wwwAuthenticate ?? "(no WWW-Authenticate header)", where).toMatch(/^Bearer(\s|$)/i);
+}
+
+/**
+ * expectPermissionDenied: code PERMISSION_DENIED, HTTP 403 on REST, and an ErrorInfo with the reason
+ * and (at least) the metadata given, so callers can tell which scope or role to ask for.
+ */
+export function expectPermissionDenied(
+  outcome: Outcome,
+  reason: string,
+  metadata: Record<string, string>,
+  context: string,
+): void {
+  const where = failureContext(context, `PERMISSION_DENIED (HTTP 403) with ErrorInfo ${reason} ${JSON.stringify(metadata)}`, outcome);
+  expect(codeName(outcome.code), where).toBe("PERMISSION_DENIED");
+  if (outcome.transport === "REST") expect(outcome.httpStatus, where).toBe(403);
+  expect(outcome.errorInfo?.reason, where).toBe(reason);
+  expect(outcome.errorInfo?.metadata, where).toMatchObject(metadata);
+}
+
+/** expectMissingScope: PERMISSION_DENIED with reason MISSING_SCOPE naming the scope in required_scope. */
+export function expectMissingScope(outcome: Outcome, scope: string, context: string): void {
+  expectPermissionDenied(outcome, "MISSING_SCOPE", { required_scope: scope }, context);
+}
+
+/**
+ * Codes that mean the call got through authentication and authorization and was then answered by
+ * the handler (or is not built yet). INTERNAL and UNKNOWN are left out on purpose: a handler crashing
+ * on an empty request is a bug the suite should surface, not an answer it should accept.
+ */
+const answeredAfterAuthorization = new Set<Code | undefined>([
+  undefined,
+  Code.Unimplemented,
+  Code.NotFound,
+  Code.InvalidArgument,
+  Code.FailedPrecondition,
+  Code.AlreadyExists,
+  Code.Aborted,
+  Code.OutOfRange,
+  Code.ResourceExhausted,
+]);
+
+/** expectPassesAuthorization: the call was neither UNAUTHENTICATED nor PERMISSION_DENIED. */
+export function expectPassesAuthorization(outcome: Outcome, context: string): void {
+  const where = failureContext(
+    context,
+    "to pass authentication and authorization (OK, UNIMPLEMENTED, NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION…)",
+    outcome,
+  );
+  expect(answeredAfterAuthorization.has(outcome.code), where).toBe(true);
+  if (outcome.transport === "REST") expect([401, 403], where).not.toContain(outcome.httpStatus);
+}
