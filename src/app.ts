@@ -7,7 +7,12 @@ import { ApiKeyVerifier } from "./modules/identity/api-key-verifier.js";
 import { ApiKeyManager } from "./modules/identity/api-key.service.js";
 import { DenialRecorder } from "./modules/identity/audit-log.js";
 import { SessionManager } from "./modules/identity/session.service.js";
+import type { RateLimitConfig } from "./config.js";
+import { OrganisationLimits } from "./modules/identity/organisation-limits.js";
 import type { Clock } from "./platform/clock.js";
+import type { Metrics } from "./platform/observability/metrics.js";
+import type { Limit } from "./platform/rate-limit/gcra.js";
+import { RateLimiter } from "./platform/rate-limit/rate-limiter.js";
 import type { Logger } from "./platform/observability/logger.js";
 import type { RedisClient } from "./platform/redis/client.js";
 import { createInProcessBus, createRedisBus } from "./platform/redis/invalidation-bus.js";
@@ -25,6 +30,8 @@ export interface AppDeps {
   /** Browser origins allowed to call with a session cookie. */
   corsOrigins: readonly string[];
   sessionCookieSecure: boolean;
+  rateLimit: RateLimitConfig;
+  metrics: Metrics;
 }
 
 /** App is everything the handlers and interceptors need beyond the transport. */
@@ -36,6 +43,9 @@ export interface App {
   sessions: SessionManager;
   denials: DenialRecorder;
   sessionCookieSecure: boolean;
+  limiter: RateLimiter;
+  organisationLimits: OrganisationLimits;
+  sessionLimit: Limit;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -60,6 +70,16 @@ export function createApp(deps: AppDeps): App {
     sessions,
     denials,
     sessionCookieSecure: deps.sessionCookieSecure,
+    limiter: new RateLimiter({
+      redis,
+      keyPrefix: redisKeyPrefix,
+      logger,
+      fallbacks: deps.metrics.rateLimitFallbacks,
+      timeoutMs: deps.rateLimit.timeoutMs,
+      replicas: deps.rateLimit.replicas,
+    }),
+    organisationLimits: new OrganisationLimits(orm),
+    sessionLimit: { perMinute: deps.rateLimit.sessionPerMinute, burst: deps.rateLimit.sessionBurst },
     async start() {
       await apiKeyVerifier.start();
       denials.start();

@@ -30,6 +30,18 @@ export interface Config {
   redisKeyPrefix: string;
   /** The session cookie's Secure flag; turn off only for plain-HTTP localhost. */
   sessionCookieSecure: boolean;
+  /** Rate limiting: Redis wait, replicas sharing the limit, and the per-user limit of sessions. */
+  rateLimit: RateLimitConfig;
+}
+
+export interface RateLimitConfig {
+  /** Longest wait for Redis before deciding in process, ms. */
+  timeoutMs: number;
+  /** Replicas serving the API: while Redis is away each enforces its share of a limit. */
+  replicas: number;
+  /** Per signed-in user: requests per minute and burst. */
+  sessionPerMinute: number;
+  sessionBurst: number;
 }
 
 /** ConfigError names the variable at fault; main prints its message alone and exits. */
@@ -41,6 +53,9 @@ export class ConfigError extends Error {
 }
 
 const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** rateLimitDefaults is the rate-limit configuration with no variable set. */
+export const rateLimitDefaults: RateLimitConfig = { timeoutMs: 50, replicas: 1, sessionPerMinute: 3_000, sessionBurst: 300 };
 
 /** loadConfig validates every variable it reads; env defaults to process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,6 +72,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     redisKeyPrefix: keyPrefix(env, "REDIS_KEY_PREFIX", "dd:"),
     sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),
+    rateLimit: {
+      timeoutMs: integer(env, "RATE_LIMIT_TIMEOUT_MS", rateLimitDefaults.timeoutMs, 1, 10_000),
+      replicas: integer(env, "RATE_LIMIT_REPLICAS", rateLimitDefaults.replicas, 1, 1_000),
+      sessionPerMinute: integer(env, "SESSION_RATE_LIMIT_PER_MINUTE", rateLimitDefaults.sessionPerMinute, 1, 1_000_000),
+      sessionBurst: integer(env, "SESSION_RATE_LIMIT_BURST", rateLimitDefaults.sessionBurst, 1, 1_000_000),
+    },
   };
 }
 

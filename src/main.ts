@@ -1,11 +1,13 @@
 /**
  * main.ts starts the service: read config, open the database (embedded PostgreSQL when no
  * DATABASE_URL), connect Redis when REDIS_URL is set, build the server, listen, and on SIGTERM/SIGINT
- * drain in-flight calls before closing everything.
+ * drain in-flight calls before closing everything. The first start on the embedded database also
+ * creates a sandbox organisation, admin and key, and prints them once (first-start.ts).
  */
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { systemClock } from "./platform/clock.js";
+import { firstStartNotice, provisionFirstStart } from "./modules/identity/first-start.js";
 import { openDatabase } from "./platform/db/database.js";
 import { createLogger } from "./platform/observability/logger.js";
 import { createMetrics, serveMetrics } from "./platform/observability/metrics.js";
@@ -43,11 +45,23 @@ async function main(): Promise<void> {
     redisKeyPrefix: config.redisKeyPrefix,
     corsOrigins: config.corsOrigins,
     sessionCookieSecure: config.sessionCookieSecure,
+    rateLimit: config.rateLimit,
+    metrics,
   });
   await app.start();
   const server = buildServer({ config, orm: database.orm, logger, metrics, app });
   const port = await server.listen(config.port, config.host);
   const metricsServer = await serveMetrics(metrics, config.metricsPort, config.host);
+  if (database.backend === "embedded") {
+    const firstStart = await provisionFirstStart(database.orm, app.apiKeys);
+    if (firstStart) {
+      const { organisationId, userId, apiKeyId } = firstStart;
+      logger.info({ organisation_id: organisationId, user_id: userId, api_key_id: apiKeyId }, "first start: created sandbox organisation");
+      // Straight to stdout, not through the logger, so the secrets never enter the log pipeline; before
+      // "listening", so whoever waits for that line has the credentials by then.
+      process.stdout.write(firstStartNotice(firstStart, port));
+    }
+  }
   logger.info({ port, metrics_port: metricsServer.port }, "listening");
 
   let stopping = false;

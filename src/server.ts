@@ -26,6 +26,7 @@ import { registerReflection } from "./rpc/infrastructure/reflection.js";
 import { createAuthenticateInterceptor } from "./rpc/interceptors/authenticate.js";
 import { createAuthorizeInterceptor } from "./rpc/interceptors/authorize.js";
 import { createErrorsInterceptor } from "./rpc/interceptors/errors.js";
+import { createRateLimitInterceptor } from "./rpc/interceptors/rate-limit.js";
 import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
 import { OnePortListener, type NodeRequest, type NodeResponse } from "./rpc/one-port-listener.js";
 import { createRestTranscoder } from "./rpc/rest/index.js";
@@ -61,6 +62,12 @@ export function buildServer(deps: ServerDeps): DdServer {
       createErrorsInterceptor(deps),
       createAuthenticateInterceptor({ verifier: deps.app.verifier }),
       createAuthorizeInterceptor({ onDenied: (denial) => deps.app.denials.denied(denial) }),
+      createRateLimitInterceptor({
+        limiter: deps.app.limiter,
+        organisationLimit: (id) => deps.app.organisationLimits.limitOf(id),
+        sessionLimit: deps.app.sessionLimit,
+        metrics: deps.metrics,
+      }),
       createTenantScopeInterceptor(deps),
     ],
     readMaxBytes: config.readMaxBytes,

@@ -5,6 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
+import { rateLimitDefaults } from "../src/config.js";
+import { createMetrics } from "../src/platform/observability/metrics.js";
 import { createOrganisation, createUser } from "../src/modules/identity/provisioning.js";
 import { scopeNames } from "../src/modules/identity/scopes.js";
 import { systemClock } from "../src/platform/clock.js";
@@ -43,7 +45,7 @@ afterAll(async () => {
 });
 
 async function issueKey(): Promise<{ id: string; secret: string }> {
-  const app = createApp({ orm: database.orm, logger: createLogger("silent"), clock: systemClock, redis: undefined, redisKeyPrefix: "unused:", corsOrigins: [], sessionCookieSecure: true });
+  const app = createApp({ orm: database.orm, logger: createLogger("silent"), clock: systemClock, redis: undefined, redisKeyPrefix: "unused:", corsOrigins: [], sessionCookieSecure: true, rateLimit: rateLimitDefaults, metrics: createMetrics() });
   const em = scopeToOrganisation(database.orm.em.fork(), organisationId);
   const { key, secret } = await app.apiKeys.create(em, { organisationId, actor: "operator" }, { name: "replica test", scopes: scopeNames });
   return { id: key.id, secret };

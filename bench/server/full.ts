@@ -6,6 +6,7 @@
  * Redis-backed paths should add a server kind that connects one.
  */
 import { createApp, type App } from "../../src/app.js";
+import { rateLimitDefaults } from "../../src/config.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { openDatabase, type Database } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
@@ -33,6 +34,7 @@ export async function startFullServer(
   const database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger, poolMax: 2 });
   defer(() => database.close());
   const corsOrigins: string[] = [];
+  const metrics = createMetrics();
   const app = createApp({
     orm: database.orm,
     logger,
@@ -41,6 +43,8 @@ export async function startFullServer(
     redisKeyPrefix: "ddbench:",
     corsOrigins,
     sessionCookieSecure: true,
+    rateLimit: rateLimitDefaults,
+    metrics,
   });
   defer(() => app.stop());
   await app.start();
@@ -48,7 +52,7 @@ export async function startFullServer(
     config: { readMaxBytes: 1024 * 1024, corsOrigins, shutdownGraceMs: 2_000 },
     orm: database.orm,
     logger,
-    metrics: createMetrics(),
+    metrics,
     app,
     ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
   });

@@ -13,6 +13,10 @@ export interface Metrics {
   requests: Counter<"service" | "method" | "protocol" | "code">;
   /** RPC latency in seconds, by service and method. */
   latency: Histogram<"service" | "method">;
+  /** Rate-limit decisions made in process because Redis was slow or down, by reason. */
+  rateLimitFallbacks: Counter<"reason">;
+  /** Requests refused for being over a limit, by kind of subject (organisation or user). */
+  rateLimited: Counter<"subject">;
 }
 
 /** createMetrics makes a fresh registry with process metrics and the RPC metrics. */
@@ -32,6 +36,18 @@ export function createMetrics(): Metrics {
       help: "RPC latency from the first interceptor to the handler's answer, in seconds.",
       labelNames: ["service", "method"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    rateLimitFallbacks: new Counter({
+      name: "dd_rate_limit_fallback_total",
+      help: "Rate-limit decisions made in process because Redis was slow or down.",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: "dd_rate_limited_total",
+      help: "Requests refused for being over a rate limit.",
+      labelNames: ["subject"],
       registers: [registry],
     }),
   };

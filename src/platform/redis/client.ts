@@ -3,15 +3,14 @@
  * forever while Redis is down, which would hang requests. Callers on the request path add their own
  * per-command timeouts; this client never queues while offline and reconnects with a capped back-off.
  */
-import { createClient, type RedisClientType } from "redis";
+import { createClient } from "redis";
 import type { Logger } from "../observability/logger.js";
+import { gcraScript } from "../rate-limit/redis-gcra.js";
 
-export type RedisClient = RedisClientType;
-
-/** connectRedis connects and resolves once Redis answers, or rejects after connectTimeoutMs. */
-export async function connectRedis(url: string, logger: Logger, connectTimeoutMs = 2_000): Promise<RedisClient> {
-  const client: RedisClient = createClient({
+function newClient(url: string, connectTimeoutMs: number) {
+  return createClient({
     url,
+    scripts: { gcra: gcraScript },
     disableOfflineQueue: true,
     socket: {
       connectTimeout: connectTimeoutMs,
@@ -20,6 +19,14 @@ export async function connectRedis(url: string, logger: Logger, connectTimeoutMs
       reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000),
     },
   });
+}
+
+/** RedisClient is a node-redis client with our Lua scripts registered (EVALSHA, falling back to EVAL). */
+export type RedisClient = ReturnType<typeof newClient>;
+
+/** connectRedis connects and resolves once Redis answers, or rejects after connectTimeoutMs. */
+export async function connectRedis(url: string, logger: Logger, connectTimeoutMs = 2_000): Promise<RedisClient> {
+  const client = newClient(url, connectTimeoutMs);
   let lastError = "";
   client.on("error", (error: Error) => {
     // One line per distinct error, not one per reconnect attempt.

@@ -1,0 +1,92 @@
+/**
+ * rate-limit.ts applies the caller's limit: API keys count against their organisation's limit
+ * (per organisation, whatever the key or transport), signed-in users against a more generous
+ * per-user limit. Every limited response carries RateLimit-Policy and RateLimit (IETF httpapi
+ * draft); a refusal is RESOURCE_EXHAUSTED (HTTP 429) with Retry-After, RetryInfo, QuotaFailure and
+ * ErrorInfo RATE_LIMITED. gRPC callers get the same values as metadata and trailers.
+ */
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { QuotaFailureSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import type { Caller } from "../../modules/identity/caller.js";
+import type { Limit } from "../../platform/rate-limit/gcra.js";
+import type { RateLimiter } from "../../platform/rate-limit/rate-limiter.js";
+import type { Metrics } from "../../platform/observability/metrics.js";
+import { errorInfo, toConnectError } from "../errors.js";
+import { kCaller } from "../context.js";
+
+export interface RateLimitInterceptorOptions {
+  limiter: RateLimiter;
+  /** The organisation's limit (cached: this runs on every API-key request). */
+  organisationLimit(organisationId: string): Promise<Limit>;
+  /** The per-user limit for session callers. */
+  sessionLimit: Limit;
+  metrics: Metrics;
+}
+
+interface Subject {
+  key: string;
+  /** Names the quota in headers and errors: "organisation:OR…" or "user:US…". */
+  name: string;
+  policy: string;
+  limit: Limit;
+}
+
+async function subjectOf(caller: Caller, options: RateLimitInterceptorOptions): Promise<Subject> {
+  if (caller.principal.kind === "api_key") {
+    return {
+      key: `org:${caller.organisationId}`,
+      name: `organisation:${caller.organisationId}`,
+      policy: "organisation",
+      limit: await options.organisationLimit(caller.organisationId),
+    };
+  }
+  return { key: `user:${caller.principal.userId}`, name: `user:${caller.principal.userId}`, policy: "user", limit: options.sessionLimit };
+}
+
+/** createRateLimitInterceptor limits every authenticated call; public calls have their own throttles. */
+export function createRateLimitInterceptor(options: RateLimitInterceptorOptions): Interceptor {
+  return (next) => async (req) => {
+    const caller = req.contextValues.get(kCaller);
+    if (!caller) return next(req);
+    const subject = await subjectOf(caller, options);
+    const decision = await options.limiter.check(subject.key, subject.limit);
+    const headers: Record<string, string> = {
+      "ratelimit-policy": `"${subject.policy}";q=${subject.limit.perMinute};w=60`,
+      ratelimit: `"${subject.policy}";r=${decision.remaining};t=${Math.ceil(decision.resetMs / 1000)}`,
+    };
+    if (!decision.allowed) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+      options.metrics.rateLimited.inc({ subject: subject.policy });
+      throw new ConnectError(
+        `rate limit of ${subject.limit.perMinute} requests per minute (burst ${subject.limit.burst}) exceeded for ${subject.name}; retry after ${retryAfterSeconds} s`,
+        Code.ResourceExhausted,
+        { ...headers, "retry-after": String(retryAfterSeconds) },
+        [
+          { desc: RetryInfoSchema, value: { retryDelay: durationFromMs(Math.ceil(decision.retryAfterMs)) } },
+          {
+            desc: QuotaFailureSchema,
+            value: { violations: [{ subject: subject.name, description: `more than ${subject.limit.perMinute} requests per minute` }] },
+          },
+          errorInfo("RATE_LIMITED", {
+            quota: String(subject.limit.perMinute),
+            window_seconds: "60",
+            burst: String(subject.limit.burst),
+          }),
+        ],
+      );
+    }
+    let res;
+    try {
+      res = await next(req);
+    } catch (error) {
+      // Errors count against the limit too, and say so.
+      const mapped = toConnectError(error);
+      if (!mapped) throw error;
+      for (const [name, value] of Object.entries(headers)) mapped.metadata.set(name, value);
+      throw mapped;
+    }
+    for (const [name, value] of Object.entries(headers)) res.header.set(name, value);
+    return res;
+  };
+}
