@@ -6,6 +6,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY tsconfig.json ./
 COPY gen ./gen
 COPY src ./src
+COPY bin ./bin
 ENV NODE_ENV=production PORT=8080 METRICS_PORT=9464
 EXPOSE 8080 9464
 USER node

@@ -13,8 +13,12 @@ export interface CommandContext {
   stdin: Readable;
   /** For prompts only; results go to stdout through the runner. */
   stderr: Writable;
-  /** Whether REDIS_URL is set: without it, revocations cannot reach running servers at once. */
-  redisConfigured: boolean;
+  /**
+   * False on shared PostgreSQL without REDIS_URL: then a revocation cannot reach running servers,
+   * which keep trusting a cached key until its entry expires. (On the embedded database no server
+   * can be running while ddctl holds it.)
+   */
+  reachesServers: boolean;
 }
 
 /** Result is what a command printed: `json` with --json (exactly one object), else `text`. */

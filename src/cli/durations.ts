@@ -21,12 +21,3 @@ export function parseDuration(text: string): number {
   const [, amount, unit] = match as unknown as [string, string, keyof typeof unitSeconds];
   return Number(amount) * unitSeconds[unit];
 }
-
-/** formatDuration writes seconds back in the largest unit that divides them exactly (for messages). */
-export function formatDuration(seconds: number): string {
-  for (const unit of ["d", "h", "m"] as const) {
-    const size = unitSeconds[unit];
-    if (seconds > 0 && seconds % size === 0) return `${seconds / size}${unit}`;
-  }
-  return `${seconds}s`;
-}

@@ -9,6 +9,7 @@ import type { Config } from "../config.js";
 import { systemClock } from "../platform/clock.js";
 import { openDatabase, type Database } from "../platform/db/database.js";
 import type { Logger } from "../platform/observability/logger.js";
+import { createMetrics } from "../platform/observability/metrics.js";
 import { connectRedis, type RedisClient } from "../platform/redis/client.js";
 
 /** EmbeddedDatabaseInUseError: the server (or another ddctl) holds the embedded database's lock. */
@@ -21,6 +22,11 @@ export class EmbeddedDatabaseInUseError extends Error {
     );
     this.name = "EmbeddedDatabaseInUseError";
   }
+}
+
+/** RedisUnreachableError: REDIS_URL is set but Redis did not answer, so a change could not be announced. */
+export class RedisUnreachableError extends Error {
+  override name = "RedisUnreachableError";
 }
 
 /** CliRuntime hands commands their database and App, opening each at most once. */
@@ -63,7 +69,13 @@ export class CliRuntime {
     if (this.app) return this.app;
     const db = await this.database();
     if (options.announce && this.config.redisUrl) {
-      this.redis = await connectRedis(this.config.redisUrl, this.logger);
+      try {
+        // Errors only: a refused connection is reported once, below, not also as a log line per retry.
+        this.redis = await connectRedis(this.config.redisUrl, this.logger.child({}, { level: "error" }));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new RedisUnreachableError(`could not reach Redis at REDIS_URL (${reason}), so running servers could not be told; nothing was changed`);
+      }
     }
     const app = createApp({
       orm: db.orm,
@@ -73,6 +85,8 @@ export class CliRuntime {
       redisKeyPrefix: this.config.redisKeyPrefix,
       corsOrigins: this.config.corsOrigins,
       sessionCookieSecure: this.config.sessionCookieSecure,
+      rateLimit: this.config.rateLimit,
+      metrics: createMetrics(),
     });
     await app.start();
     this.app = app;

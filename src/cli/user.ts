@@ -2,6 +2,7 @@
  * user.ts holds `ddctl user create`: a person who signs in to an organisation's dashboard. The
  * password comes from stdin (first line) so it never appears in argv, `ps` or shell history.
  */
+import { InvalidArgumentError } from "../modules/errors.js";
 import { isRoleName } from "../modules/identity/scopes.js";
 import { createUser, minPasswordLength } from "../modules/identity/provisioning.js";
 import { UsageError, requireString } from "./args.js";
@@ -13,8 +14,8 @@ import { readPasswordLine } from "./password-input.js";
 export const userCreate: Command = {
   words: ["user", "create"],
   flags: { org: "string", email: "string", role: "string" },
-  usage: "user create --org ORG_ID --email EMAIL --role admin|member|viewer   (password: first line of stdin)",
-  summary: `add a user who signs in with email and password (at least ${minPasswordLength} characters)`,
+  usage: "user create --org ORG_ID --email EMAIL --role admin|member|viewer",
+  summary: `add a user; password (${minPasswordLength}+ characters) on stdin`,
   async run(flags, { runtime, stdin, stderr }) {
     const organisationId = requireString("user create", flags, "org");
     const email = requireString("user create", flags, "email");
@@ -23,6 +24,11 @@ export const userCreate: Command = {
     const password = await readPasswordLine(stdin, stderr);
     if (!password) {
       throw new UsageError("ddctl user create: give the password on stdin, first line (e.g. printf '%s\\n' \"$PASSWORD\" | ddctl user create …)");
+    }
+
+    // createUser checks this too, but only after the organisation: a bad password should not wait for the database.
+    if (password.length < minPasswordLength) {
+      throw InvalidArgumentError.field("password", `must be at least ${minPasswordLength} characters`);
     }
 
     const em = (await runtime.database()).orm.em.fork();

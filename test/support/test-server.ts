@@ -10,6 +10,7 @@ import { createLogger } from "../../src/platform/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
 import { randomBytes } from "node:crypto";
 import { createApp, type App } from "../../src/app.js";
+import { rateLimitDefaults, type RateLimitConfig } from "../../src/config.js";
 import { systemClock, type Clock } from "../../src/platform/clock.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
 import { buildServer, type DdServer } from "../../src/server.js";
@@ -41,6 +42,12 @@ export interface TestServerOptions {
   clock?: Clock;
   /** Replaces the service registrations (to test start-up checks). */
   registerRoutes?: (router: ConnectRouter, app: App) => DescService[];
+  /** Redis to use instead of TEST_REDIS_URL (a test's own Redis, for fault tests). */
+  redisUrl?: string;
+  /** Overrides of the rate-limit configuration. */
+  rateLimit?: Partial<RateLimitConfig>;
+  /** Serve this existing database (the caller created it and drops it) instead of a fresh one. */
+  databaseUrl?: string;
 }
 
 /** startTestServer builds and starts a server on a fresh database. */
@@ -58,10 +65,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const logger = createLogger("info", sink);
-  const testDatabase: TestDatabase = await createTestDatabase();
-  const database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger, poolMax: 4 });
+  const testDatabase: TestDatabase | undefined = options.databaseUrl ? undefined : await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? testDatabase!.url;
+  const database = await openDatabase({ databaseUrl, dataDir: "/nonexistent", logger, poolMax: 4 });
   const metrics = createMetrics();
-  const redis = options.withoutRedis ? undefined : await connectRedis(process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379", logger);
+  const redis = options.withoutRedis ? undefined : await connectRedis(options.redisUrl ?? (process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379"), logger);
   const redisKeyPrefix = `ddtest:${randomBytes(6).toString("hex")}:`;
   const app = createApp({
     orm: database.orm,
@@ -71,6 +79,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redisKeyPrefix,
     corsOrigins: options.corsOrigins ?? [],
     sessionCookieSecure: true,
+    rateLimit: { ...rateLimitDefaults, ...options.rateLimit },
+    metrics,
   });
   await app.start();
   const server = buildServer({
@@ -103,14 +113,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       closed = true;
       await server.close();
       await app.stop();
-      if (redis) {
+      if (redis?.isReady) {
         for await (const keys of redis.scanIterator({ MATCH: `${redisKeyPrefix}*`, COUNT: 1000 })) {
           if (keys.length > 0) await redis.del(keys);
         }
-        await redis.close();
       }
+      await redis?.close().catch(() => redis.destroy());
       await database.close();
-      await testDatabase.drop();
+      await testDatabase?.drop();
     },
   };
 }

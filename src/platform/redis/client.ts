@@ -37,12 +37,17 @@ export async function connectRedis(url: string, logger: Logger, connectTimeoutMs
     if (lastError !== "") logger.info("redis connection restored");
     lastError = "";
   });
+  let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     client.connect(),
-    new Promise((_, reject) => setTimeout(() => reject(new Error(`redis did not answer within ${connectTimeoutMs} ms`)), connectTimeoutMs)),
-  ]).catch(async (error: unknown) => {
-    await client.destroy();
-    throw error;
-  });
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`redis did not answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    }),
+  ])
+    .catch(async (error: unknown) => {
+      client.destroy();
+      throw error;
+    })
+    .finally(() => clearTimeout(timer));
   return client;
 }

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.js";
+import { systemClock } from "../../platform/clock.js";
+import { openDatabase, type Database } from "../../platform/db/database.js";
+import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
+import { ApiKey } from "./api-key.entity.js";
+import { apiKeyDigest } from "./api-key-format.js";
+import { ApiKeyManager } from "./api-key.service.js";
+import { firstStartNotice, provisionFirstStart } from "./first-start.js";
+import { Organisation } from "./organisation.entity.js";
+import { verifyPassword } from "./password.js";
+import { scopeNames } from "./scopes.js";
+import { User } from "./user.entity.js";
+
+describe("provisionFirstStart", () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  const apiKeys = new ApiKeyManager({ clock: systemClock, announce: async () => undefined });
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = await openDatabase({ databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  it("creates a sandbox organisation, an admin and a full-scope test key when there is no organisation", async () => {
+    const created = await provisionFirstStart(db.orm, apiKeys);
+    expect(created).toBeDefined();
+    const em = db.orm.em.fork();
+    const organisation = await em.findOneOrFail(Organisation, created!.organisationId);
+    expect([organisation.name, organisation.sandbox]).toEqual(["Sandbox", true]);
+
+    const scoped = scopeToOrganisation(db.orm.em.fork(), organisation.id);
+    const user = await scoped.findOneOrFail(User, created!.userId);
+    expect([user.email, user.role]).toEqual(["admin@localhost.test", "admin"]);
+    expect(created!.password.length).toBeGreaterThanOrEqual(16);
+    expect(await verifyPassword(created!.password, user.passwordHash)).toBe(true);
+
+    const key = await scoped.findOneOrFail(ApiKey, created!.apiKeyId);
+    expect(created!.apiKey).toMatch(/^dd_test_/);
+    expect(key.digest).toBe(apiKeyDigest(created!.apiKey));
+    expect(key.scopes).toEqual([...scopeNames]);
+    expect([key.createdBy, key.expireTime]).toEqual(["operator", null]);
+  });
+
+  it("does nothing once any organisation exists", async () => {
+    expect(await provisionFirstStart(db.orm, apiKeys)).toBeUndefined();
+    expect(await db.orm.em.fork().count(Organisation, {})).toBe(1);
+  });
+
+  it("writes a notice with the secrets, a curl line on the given port, and that it will not be shown again", () => {
+    const notice = firstStartNotice(
+      { organisationId: "ORx", userId: "USx", apiKeyId: "AKx", email: "admin@localhost.test", password: "pw-1234567890abcdef", apiKey: "dd_test_abc" },
+      8123,
+    );
+    expect(notice).toContain("pw-1234567890abcdef");
+    expect(notice).toContain('curl -s localhost:8123/v1/mandates -H "Authorization: Bearer dd_test_abc"');
+    expect(notice).toMatch(/will not be\s+shown again/);
+  });
+});

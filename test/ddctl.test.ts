@@ -1,0 +1,256 @@
+/**
+ * The operator's path: the real `ddctl` as a child process against real PostgreSQL and Redis, with a
+ * real server on the same database answering the keys it issues. Revocation and rotation must reach
+ * that server at once (over the Redis invalidation channel), not after its cache expires.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiKeyDigest } from "../src/modules/identity/api-key-format.js";
+import { Organisation } from "../src/modules/identity/organisation.entity.js";
+import { migrations } from "../src/platform/db/migrations/index.js";
+import { signIn } from "./support/fixtures.js";
+import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** ddctl runs `node bin/ddctl.js …` with only the variables given (plus PATH and the like). */
+function ddctl(args: readonly string[], env: Record<string, string>, input = ""): Promise<Run> {
+  const { DATABASE_URL: _d, REDIS_URL: _r, REDIS_KEY_PREFIX: _p, DATA_DIR: _dd, LOG_LEVEL: _l, ...inherited } = process.env;
+  const child = spawn(process.execPath, ["bin/ddctl.js", ...args], { env: { ...inherited, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }));
+  });
+}
+
+/** json checks that a run succeeded and printed exactly one JSON object, and returns it. */
+function json(run: Run): Record<string, unknown> {
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  const lines = run.stdout.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]!) as Record<string, unknown>;
+}
+
+let database: TestDatabase;
+let server: TestServer;
+/** What ddctl needs to act on the server's database and reach it over Redis. */
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startTestServer({ databaseUrl: database.url });
+  env = { DATABASE_URL: database.url, REDIS_URL: process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: server.redisKeyPrefix };
+});
+
+afterAll(async () => {
+  await server?.close();
+  await database?.drop();
+});
+
+/** mandateStatus is the HTTP status of GetMandate with the key: 501 (not built yet) once authenticated. */
+async function mandateStatus(secret: string): Promise<number> {
+  const res = await fetch(`${server.baseUrl}/v1/mandates/MDx`, { headers: { authorization: `Bearer ${secret}` } });
+  await res.body?.cancel();
+  return res.status;
+}
+
+describe("ddctl migrate", () => {
+  it("applies every migration to an empty database, then finds nothing to do", async () => {
+    const fresh = await createTestDatabase();
+    try {
+      expect(json(await ddctl(["migrate", "--json"], { DATABASE_URL: fresh.url }))).toEqual({ applied: migrations.map((m) => m.name) });
+      expect(json(await ddctl(["migrate", "--json"], { DATABASE_URL: fresh.url }))).toEqual({ applied: [] });
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe("ddctl, from an organisation to a revoked key", () => {
+  let organisationId = "";
+  let firstKey = { id: "", secret: "" };
+  let rotatedKey = { id: "", secret: "" };
+
+  it("org create --json prints the id, name and sandbox flag", async () => {
+    const created = json(await ddctl(["org", "create", "--name", "Acme Lettings", "--sandbox", "--json"], env));
+    expect(Object.keys(created).sort()).toEqual(["id", "name", "sandbox"]);
+    expect(created).toMatchObject({ name: "Acme Lettings", sandbox: true });
+    expect(created.id).toMatch(/^OR[0-9A-Z]{26}$/);
+    organisationId = created.id as string;
+  });
+
+  it("org set-rate-limit stores the organisation's limit", async () => {
+    const args = ["org", "set-rate-limit", "--org", organisationId, "--per-minute", "600", "--burst", "50", "--json"];
+    expect(json(await ddctl(args, env))).toEqual({ id: organisationId, rate_limit_per_minute: 600, rate_limit_burst: 50 });
+    const stored = await server.database.orm.em.fork().findOneOrFail(Organisation, organisationId);
+    expect([stored.rateLimitPerMinute, stored.rateLimitBurst]).toEqual([600, 50]);
+  });
+
+  it("user create reads the password from stdin, and that password signs in", async () => {
+    const password = "correct horse battery staple";
+    const args = ["user", "create", "--org", organisationId, "--email", "Ops@Acme.example", "--role", "admin", "--json"];
+    const created = json(await ddctl(args, env, `${password}\nthis second line is ignored\n`));
+    expect(Object.keys(created).sort()).toEqual(["email", "id", "organisation_id", "role"]);
+    expect(created).toMatchObject({ email: "ops@acme.example", role: "admin", organisation_id: organisationId });
+    expect(created.id).toMatch(/^US/);
+    await expect(signIn(server, "ops@acme.example", password)).resolves.toMatchObject({ cookie: expect.stringMatching(/^dd_session=/) });
+  });
+
+  it("key create prints a key, once, that the server accepts", async () => {
+    const args = ["key", "create", "--org", organisationId, "--name", "agentOS", "--scopes", "mandates:read,mandates:write", "--expires-in", "90d", "--json"];
+    const created = json(await ddctl(args, env));
+    expect(Object.keys(created).sort()).toEqual(["expire_time", "id", "key", "scopes"]);
+    expect(created.id).toMatch(/^AK/);
+    expect(created.key).toMatch(/^dd_test_[0-9A-Za-z]{38}$/);
+    expect(created.scopes).toEqual(["mandates:read", "mandates:write"]);
+    const ninetyDays = Date.now() + 90 * 86_400_000;
+    expect(Math.abs(Date.parse(created.expire_time as string) - ninetyDays)).toBeLessThan(60_000);
+    firstKey = { id: created.id as string, secret: created.key as string };
+    expect(await mandateStatus(firstKey.secret)).toBe(501);
+  });
+
+  it("key list shows the keys without any secret or digest", async () => {
+    const run = await ddctl(["key", "list", "--org", organisationId, "--json"], env);
+    const listed = json(run);
+    expect(listed).toEqual({
+      api_keys: [
+        {
+          id: firstKey.id,
+          name: "agentOS",
+          scopes: ["mandates:read", "mandates:write"],
+          display_prefix: firstKey.secret.slice(0, 12),
+          create_time: expect.any(String),
+          expire_time: expect.any(String),
+          revoke_time: null,
+          last_use_time: expect.any(String), // the call above used it
+          state: "active",
+        },
+      ],
+    });
+    expect(run.stdout).not.toContain(firstKey.secret);
+    expect(run.stdout).not.toContain(firstKey.secret.slice(12));
+    expect(run.stdout).not.toContain(apiKeyDigest(firstKey.secret));
+  });
+
+  it("key rotate issues a working replacement and keeps the old key until the grace ends", async () => {
+    const rotated = json(await ddctl(["key", "rotate", "--id", firstKey.id, "--grace", "2h", "--json"], env));
+    expect(Object.keys(rotated).sort()).toEqual(["grace_end", "id", "key", "replaces"]);
+    expect(rotated.replaces).toBe(firstKey.id);
+    expect(rotated.id).toMatch(/^AK/);
+    expect(rotated.id).not.toBe(firstKey.id);
+    expect(Math.abs(Date.parse(rotated.grace_end as string) - (Date.now() + 2 * 3_600_000))).toBeLessThan(60_000);
+    rotatedKey = { id: rotated.id as string, secret: rotated.key as string };
+    expect(await mandateStatus(rotatedKey.secret)).toBe(501);
+    expect(await mandateStatus(firstKey.secret)).toBe(501);
+  });
+
+  it("key revoke refuses the key on the running server at once, though it had it cached", async () => {
+    expect(await mandateStatus(rotatedKey.secret)).toBe(501); // now in the server's cache
+    const revoked = json(await ddctl(["key", "revoke", "--id", rotatedKey.id, "--json"], env));
+    expect(Object.keys(revoked).sort()).toEqual(["id", "revoke_time"]);
+    expect(revoked.id).toBe(rotatedKey.id);
+    expect(Math.abs(Date.parse(revoked.revoke_time as string) - Date.now())).toBeLessThan(60_000);
+    // The CLI has exited only after publishing; give the server's subscriber a moment to receive it.
+    await expect.poll(() => mandateStatus(rotatedKey.secret), { timeout: 2_000, interval: 50 }).toBe(401);
+    expect(await mandateStatus(firstKey.secret)).toBe(501);
+
+    json(await ddctl(["key", "revoke", "--id", firstKey.id, "--json"], env));
+    await expect.poll(() => mandateStatus(firstKey.secret), { timeout: 2_000, interval: 50 }).toBe(401);
+  });
+
+  it("key rotate with --grace 0s stops the old key at once", async () => {
+    const created = json(await ddctl(["key", "create", "--org", organisationId, "--name", "batch", "--scopes", "mandates:read", "--json"], env));
+    expect(created.expire_time).toBeNull();
+    expect(await mandateStatus(created.key as string)).toBe(501);
+    const rotated = json(await ddctl(["key", "rotate", "--id", created.id as string, "--grace", "0s", "--json"], env));
+    await expect.poll(() => mandateStatus(created.key as string), { timeout: 2_000, interval: 50 }).toBe(401);
+    expect(await mandateStatus(rotated.key as string)).toBe(501);
+  });
+
+  it("never let a secret reach the server's log", () => {
+    const logs = server.rawLogs.join("\n");
+    for (const secret of [firstKey.secret, rotatedKey.secret]) expect(logs).not.toContain(secret);
+  });
+
+  it("prints readable text without --json", async () => {
+    const run = await ddctl(["key", "list", "--org", organisationId], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${firstKey.id}  ${firstKey.secret.slice(0, 12)}…  revoked`);
+    expect(run.stdout).not.toContain(firstKey.secret);
+  });
+});
+
+describe("ddctl refusals", () => {
+  it.each([
+    ["an unknown command", ["frobnicate"], /unknown command "frobnicate"/],
+    ["a group without its subcommand", ["key"], /ddctl key needs a subcommand/],
+    ["an unknown flag", ["org", "create", "--name", "x", "--colour", "red"], /Unknown option '--colour'/],
+    ["a missing flag", ["org", "create", "--sandbox"], /--name is required/],
+    ["a password on the command line", ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "admin", "--password", "x"], /Unknown option '--password'/],
+    ["a bad role", ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "owner"], /--role must be admin, member or viewer/],
+    ["an unknown scope", ["key", "create", "--org", "ORx", "--name", "x", "--scopes", "mandates:read,payments:write"], /unknown scope payments:write/],
+    ["a bad duration", ["key", "create", "--org", "ORx", "--name", "x", "--scopes", "mandates:read", "--expires-in", "3 weeks"], /"3 weeks" is not a duration/],
+    ["a grace in weeks", ["key", "rotate", "--id", "AKx", "--grace", "1w"], /"1w" is not a duration/],
+    ["a rate that is not a positive integer", ["org", "set-rate-limit", "--org", "ORx", "--per-minute", "0", "--burst", "5"], /--per-minute must be a whole number from 1/],
+  ])("exits 2 with one line on stderr for %s", async (_what, args, message) => {
+    const run = await ddctl(args, { DATABASE_URL: database.url });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it.each([
+    ["a key that does not exist", ["key", "revoke", "--id", "AK0000000000NOTAREALKEY00000"], "", 1, /API key AK0000000000NOTAREALKEY00000 not found/],
+    ["an organisation that does not exist", ["key", "list", "--org", "OR0000000000NOTAREALORG00000"], "", 1, /organisation OR0000000000NOTAREALORG00000 not found/],
+    ["a password that is too short", ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "viewer"], "short\n", 2, /password: must be at least 12 characters/],
+    ["no password on stdin", ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "viewer"], "", 2, /give the password on stdin/],
+  ])("names the problem in one line for %s", async (_what, args, input, code, message) => {
+    const run = await ddctl(args, { DATABASE_URL: database.url }, input);
+    expect(run.code).toBe(code);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("says the embedded database is in use by the server instead of failing obscurely", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "ddctl-"));
+    try {
+      // What a running server leaves: the lock file beside its data, holding a live pid (ours).
+      await mkdir(join(dataDir, "pg"));
+      await writeFile(join(dataDir, "pg.lock"), String(process.pid));
+      const run = await ddctl(["org", "create", "--name", "x", "--json"], { DATA_DIR: dataDir });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe("");
+      expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(run.stderr).toMatch(new RegExp(`embedded database in .* is in use by process ${process.pid} .*stop the server first`));
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("lists every command for --help and help", async () => {
+    for (const args of [["--help"], ["help"]]) {
+      const run = await ddctl(args, {});
+      expect(run.code).toBe(0);
+      for (const command of ["migrate", "org create", "org set-rate-limit", "user create", "key create", "key list", "key revoke", "key rotate"]) {
+        expect(run.stdout).toContain(`ddctl ${command}`);
+      }
+    }
+  });
+});
