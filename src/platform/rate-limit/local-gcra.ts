@@ -21,6 +21,15 @@ export class LocalGcra {
     return decision;
   }
 
+  /**
+   * remember records what the shared store said of a key (its bucket is full again in resetMs), so
+   * a fallback to this store continues from there instead of granting a fresh burst.
+   */
+  remember(key: string, resetMs: number): void {
+    if (this.tats.size >= this.maxKeys) this.prune(this.now());
+    this.tats.set(key, this.now() + resetMs);
+  }
+
   private prune(now: number): void {
     // A TAT in the past means a full bucket: the same as no entry.
     for (const [key, tat] of this.tats) if (tat <= now) this.tats.delete(key);

@@ -3,7 +3,8 @@
  * shared by every replica (exact); without Redis (one replica) it is made in process. When Redis is
  * slow or failing, the limiter fails open to an in-process GCRA holding the limit divided by the
  * number of replicas (Stripe's rule: a limiter must never take the API down), records it in a metric,
- * logs once per episode, and goes back to Redis on its own: after a failure it asks Redis again at
+ * logs once per episode, and goes back to Redis on its own (the local store mirrors the last shared
+ * state of each subject, so a fallback continues from it rather than granting a fresh burst): after a failure it asks Redis again at
  * most every probeIntervalMs, one request at a time, while the others are decided locally. A request
  * never waits on Redis longer than timeoutMs.
  */
@@ -60,6 +61,7 @@ export class RateLimiter {
     }
     try {
       const decision = await withTimeout(checkInRedis(redis, redisGcraKey(this.options.keyPrefix, subject), limit, cost), this.timeoutMs);
+      this.local.remember(subject, decision.resetMs);
       if (this.failingSince !== undefined) {
         this.options.logger.info({ after_ms: Date.now() - this.failingSince }, "rate limiter: Redis answers again; limits are shared again");
         this.failingSince = undefined;
@@ -89,12 +91,29 @@ export class RateLimiter {
 
 class TimeoutError extends Error {}
 
+/**
+ * withTimeout rejects with TimeoutError if the promise has not settled after ms. When the timer
+ * fires, I/O that arrived while the event loop was busy has not been processed yet; one setImmediate
+ * lets it run first, so a reply that came in time is not mistaken for a timeout under CPU load.
+ */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`Redis did not answer within ${ms} ms`)), ms);
+  let settled = false;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => setImmediate(() => settled || reject(new TimeoutError(`Redis did not answer within ${ms} ms`))),
+      ms,
+    );
+    promise.then(
+      (value) => {
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  // A late reply from Redis is dropped; its rejection must not go unhandled.
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,22 @@
+/**
+ * load-child.ts is a load generator in its own process, so a flood does not slow the test process
+ * that measures: `node --import tsx test/support/load-child.ts <seconds> <clients> <secret> <baseUrl>…`.
+ * It runs the loops (GET /v1/mandates/MD1 with the key, replicas in turn), then prints one JSON
+ * line: {"admitted", "refused", "other"}. Bounded: it stops after <seconds>.
+ */
+const [secondsArg, clientsArg, secret, ...baseUrls] = process.argv.slice(2);
+const until = performance.now() + Number(secondsArg) * 1000;
+const tally = { admitted: 0, refused: 0, other: 0 };
+await Promise.all(
+  Array.from({ length: Number(clientsArg) }, async (_, i) => {
+    const baseUrl = baseUrls[i % baseUrls.length]!;
+    while (performance.now() < until) {
+      const res = await fetch(`${baseUrl}/v1/mandates/MD1`, { headers: { authorization: `Bearer ${secret}` } });
+      await res.arrayBuffer();
+      if (res.status === 501) tally.admitted++;
+      else if (res.status === 429) tally.refused++;
+      else tally.other++;
+    }
+  }),
+);
+process.stdout.write(`${JSON.stringify(tally)}\n`);
