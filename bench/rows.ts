@@ -34,7 +34,7 @@ const check = Health.method.check;
 const emptyCheck = toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema));
 const bearer = (server: ReadyLine) => ({ authorization: `Bearer ${server.fixtures.apiKey}` });
 const apiKeyFootnote =
-  "API-key rows: bench.v1.ProbeService.Ping (scope mandates:read, no domain work) with a cached key, through errors/log → authenticate → authorize → tenant scope; baseline: the same Ping on the bare adapter, no interceptors.";
+  "API-key rows: bench.v1.ProbeService.Ping (scope mandates:read, no domain work) with a cached key, through errors/log → authenticate → authorize → rate limit (GCRA in Redis) → tenant scope; baseline: the same Ping on the bare adapter, no interceptors.";
 
 /** sameOnBoth measures one request and load kind on the full server and on the bare baseline. */
 function sameOnBoth(name: string, load: LoadKind, request: HttpRequestSpec): BenchRow {

@@ -8,6 +8,7 @@
 import { loadavg } from "node:os";
 import { loads } from "./load/index.js";
 import { combineResults, type LoadResult } from "./load/types.js";
+import { compareLimiters, renderLimiterTable } from "./limiter/compare.js";
 import { describeFailures, renderReport, toMeasurement, type RowResult } from "./report.js";
 import { rows, type BenchRow, type Target } from "./rows.js";
 import type { ServerKind } from "./server/protocol.js";
@@ -113,6 +114,7 @@ async function main(): Promise<number> {
     await Promise.all([...servers.values()].map((server) => server.stop()));
   }
   process.stdout.write(`\n${renderReport(results, { seconds, warmupSeconds, rounds, loadBefore })}\n`);
+  process.stdout.write(`\n${renderLimiterTable(await compareLimiters(seconds))}\n`);
   return 0;
 }
 

@@ -1,9 +1,11 @@
 /**
- * full-api-key.ts is the real server with bench.v1.ProbeService added and an organisation holding a
- * mandates:read API key, handed to the rows as fixtures.apiKey: every request with it goes through
- * authenticate (cache hit after the first), authorize and tenant scope, exactly as a DD call does.
+ * full-api-key.ts is the real server, on Redis, with bench.v1.ProbeService added and an organisation
+ * holding a mandates:read API key, handed to the rows as fixtures.apiKey: every request with it goes
+ * through authenticate (cache hit after the first), authorize, the rate limit (one Lua call to Redis)
+ * and tenant scope, exactly as a DD call does.
  */
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
+import { Organisation } from "../../src/modules/identity/organisation.entity.js";
 import { createOrganisation } from "../../src/modules/identity/provisioning.js";
 import { registerServices } from "../../src/routes.js";
 import { startFullServer } from "./full.js";
@@ -13,12 +15,15 @@ import type { StartedServer } from "./started.js";
 /** startFullApiKeyServer starts the full server with the probe and seeds the key. */
 export async function startFullApiKeyServer(defer: (cleanup: () => Promise<void>) => void): Promise<StartedServer> {
   return startFullServer(defer, {
+    redis: true,
     registerRoutes: (router, app) => {
       router.rpc(ping, () => ({}));
       return [...registerServices(router, app), ProbeService];
     },
     seed: async ({ orm, app }) => {
       const organisation = await createOrganisation(orm.em.fork(), { name: "Bench", sandbox: false });
+      // A limit the load never reaches: the row measures the cost of checking it, in Redis, not refusals.
+      await orm.em.fork().nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: 1_000_000_000, rateLimitBurst: 1_000_000 });
       const em = scopeToOrganisation(orm.em.fork(), organisation.id);
       const { secret } = await app.apiKeys.create(em, { organisationId: organisation.id, actor: "operator" }, { name: "bench", scopes: ["mandates:read"] });
       return { apiKey: secret };

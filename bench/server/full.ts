@@ -1,16 +1,17 @@
 /**
  * full.ts starts the real server (buildServer: every interceptor, REST transcoder, CORS, health,
  * reflection, the App's identity services) on a fresh PostgreSQL database, as production would run
- * it, with a quiet logger so log writing is not what the bench measures. No Redis: the App uses its
- * in-process twins (one replica), as the service does without REDIS_URL; a row that measures the
- * Redis-backed paths should add a server kind that connects one.
+ * it, with a quiet logger so log writing is not what the bench measures. Without `redis` the App uses
+ * its in-process twins (one replica), as the service does without REDIS_URL.
  */
+import { randomBytes } from "node:crypto";
 import { createApp, type App } from "../../src/app.js";
 import { rateLimitDefaults } from "../../src/config.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { openDatabase, type Database } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { createMetrics } from "../../src/platform/observability/metrics.js";
+import { connectRedis } from "../../src/platform/redis/client.js";
 import { buildServer, type ServerDeps } from "../../src/server.js";
 import { createTestDatabase } from "../../test/support/test-database.js";
 import type { StartedServer } from "./started.js";
@@ -25,6 +26,8 @@ export async function startFullServer(
     registerRoutes?: ServerDeps["registerRoutes"];
     /** Creates the data a row needs once the server is built; returns it as fixtures. */
     seed?: (deps: { orm: Database["orm"]; app: App }) => Promise<Record<string, string>>;
+    /** Use the Redis at TEST_REDIS_URL (rate limits, invalidation), as production does. */
+    redis?: boolean;
   } = {},
 ): Promise<StartedServer> {
   // Warnings and errors only, on stderr: stdout carries the ready line.
@@ -35,12 +38,20 @@ export async function startFullServer(
   defer(() => database.close());
   const corsOrigins: string[] = [];
   const metrics = createMetrics();
+  const redisKeyPrefix = `ddbench:${randomBytes(6).toString("hex")}:`;
+  const redis = options.redis ? await connectRedis(process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379", logger) : undefined;
+  if (redis) {
+    defer(async () => {
+      for await (const keys of redis.scanIterator({ MATCH: `${redisKeyPrefix}*`, COUNT: 1000 })) if (keys.length > 0) await redis.del(keys);
+      await redis.close();
+    });
+  }
   const app = createApp({
     orm: database.orm,
     logger,
     clock: systemClock,
-    redis: undefined,
-    redisKeyPrefix: "ddbench:",
+    redis,
+    redisKeyPrefix,
     corsOrigins,
     sessionCookieSecure: true,
     rateLimit: rateLimitDefaults,
