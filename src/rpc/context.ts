@@ -26,7 +26,11 @@ export const kRequestInfo = createContextKey<RequestInfo | undefined>(undefined,
   description: "request id, client address, transport",
 });
 export const kCaller = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
-export const kEntityManager = createContextKey<EntityManager | undefined>(undefined, {
+/**
+ * kEntityManager holds a function that returns the request's EntityManager, forked on first use:
+ * most of the cost of a fork is wasted on calls that never touch the database (health, refusals).
+ */
+export const kEntityManager = createContextKey<(() => EntityManager) | undefined>(undefined, {
   description: "request-scoped EntityManager with the tenant filter set",
 });
 
@@ -48,5 +52,5 @@ export function requireCaller(ctx: HasContextValues): Caller {
 export function requireEntityManager(ctx: HasContextValues): EntityManager {
   const em = valuesOf(ctx).get(kEntityManager);
   if (!em) throw new ConnectError("no EntityManager in context", Code.Internal);
-  return em;
+  return em();
 }

@@ -14,7 +14,8 @@ function newClient(url: string, connectTimeoutMs: number) {
     disableOfflineQueue: true,
     socket: {
       connectTimeout: connectTimeoutMs,
-      socketTimeout: 5_000,
+      // No socket inactivity timeout: an idle connection (a pub/sub subscriber above all) is healthy.
+      // Request-path calls carry their own timeouts; a dropped connection errors at once.
       // Back off to at most 2 s between attempts; never give up (Redis coming back must be noticed).
       reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000),
     },
