@@ -52,18 +52,7 @@ async function main(): Promise<void> {
   const server = buildServer({ config, orm: database.orm, logger, metrics, app });
   const port = await server.listen(config.port, config.host);
   const metricsServer = await serveMetrics(metrics, config.metricsPort, config.host);
-  if (database.backend === "embedded") {
-    const firstStart = await provisionFirstStart(database.orm, app.apiKeys);
-    if (firstStart) {
-      const { organisationId, userId, apiKeyId } = firstStart;
-      logger.info({ organisation_id: organisationId, user_id: userId, api_key_id: apiKeyId }, "first start: created sandbox organisation");
-      // Straight to stdout, not through the logger, so the secrets never enter the log pipeline; before
-      // "listening", so whoever waits for that line has the credentials by then.
-      process.stdout.write(firstStartNotice(firstStart, port));
-    }
-  }
-  logger.info({ port, metrics_port: metricsServer.port }, "listening");
-
+  // Before anything announces readiness: whoever sees "listening" may send SIGTERM at once.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -79,6 +68,18 @@ async function main(): Promise<void> {
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
+
+  if (database.backend === "embedded") {
+    const firstStart = await provisionFirstStart(database.orm, app.apiKeys);
+    if (firstStart) {
+      const { organisationId, userId, apiKeyId } = firstStart;
+      logger.info({ organisation_id: organisationId, user_id: userId, api_key_id: apiKeyId }, "first start: created sandbox organisation");
+      // Straight to stdout, not through the logger, so the secrets never enter the log pipeline; before
+      // "listening", so whoever waits for that line has the credentials by then.
+      process.stdout.write(firstStartNotice(firstStart, port));
+    }
+  }
+  logger.info({ port, metrics_port: metricsServer.port }, "listening");
 }
 
 main().catch((error: unknown) => {
