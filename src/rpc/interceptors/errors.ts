@@ -16,6 +16,22 @@ export interface ErrorsInterceptorOptions {
 
 /** createErrorsInterceptor maps errors, logs and measures every RPC. */
 export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOptions): Interceptor {
+  // Label children are looked up once per label set: hashing label objects on every request shows
+  // in profiles of cheap RPCs.
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(value: number): void }>();
+  const count = (service: string, method: string, protocol: string, code: string) => {
+    const key = `${service}/${method}/${protocol}/${code}`;
+    let child = counters.get(key);
+    if (!child) counters.set(key, (child = metrics.requests.labels(service, method, protocol, code)));
+    child.inc();
+  };
+  const time = (service: string, method: string, seconds: number) => {
+    const key = `${service}/${method}`;
+    let child = timers.get(key);
+    if (!child) timers.set(key, (child = metrics.latency.labels(service, method)));
+    child.observe(seconds);
+  };
   return (next) => async (req) => {
     const started = performance.now();
     const info = req.contextValues.get(kRequestInfo);
@@ -40,8 +56,8 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
     } finally {
       const seconds = (performance.now() - started) / 1000;
       const codeName = code === undefined ? "ok" : Code[code];
-      metrics.requests.inc({ service, method, protocol: transport, code: codeName });
-      metrics.latency.observe({ service, method }, seconds);
+      count(service, method, transport, codeName);
+      time(service, method, seconds);
       logger.info(
         { request_id: requestId, service, method, transport, code: codeName, latency_ms: Math.round(seconds * 10_000) / 10 },
         "rpc",
