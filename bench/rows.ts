@@ -66,6 +66,12 @@ export const rows: BenchRow[] = [
     baseline: { server: "bare", load: "http2", request: grpc(ping, new Uint8Array()) },
   },
   {
+    name: "API key → Ping, Connect JSON, HTTP/1.1, limit in process (no Redis)",
+    target: { server: "full-api-key-local", load: "http1", request: (s) => connectJson(ping, "{}", bearer(s)) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+    footnote: "The in-process row is the same pipeline with the rate limit decided in process (the single-replica default without REDIS_URL): the difference to the row above is the cost of the Redis round trip.",
+  },
+  {
     name: "API key → Ping, REST GET, HTTP/1.1",
     target: { server: "full-api-key", load: "http1", request: (s) => restGet(probeRestPath, bearer(s)) },
     baseline: { server: "bare", load: "http1", request: connectJson(ping) },

@@ -16,7 +16,8 @@ type Defer = (cleanup: () => Promise<void>) => void;
 /** Every server kind's start function; a new kind is one more entry (and one in protocol.ts). */
 const starters: Record<ServerKind, (defer: Defer) => Promise<StartedServer>> = {
   full: (defer) => startFullServer(defer),
-  "full-api-key": startFullApiKeyServer,
+  "full-api-key": (defer) => startFullApiKeyServer(defer),
+  "full-api-key-local": (defer) => startFullApiKeyServer(defer, false),
   bare: startBareServer,
 };
 

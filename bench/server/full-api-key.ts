@@ -12,10 +12,13 @@ import { startFullServer } from "./full.js";
 import { ProbeService, ping } from "./probe-service.js";
 import type { StartedServer } from "./started.js";
 
-/** startFullApiKeyServer starts the full server with the probe and seeds the key. */
-export async function startFullApiKeyServer(defer: (cleanup: () => Promise<void>) => void): Promise<StartedServer> {
+/**
+ * startFullApiKeyServer starts the full server with the probe and seeds the key; without Redis the
+ * limiter decides in process (one replica), which shows what the Redis round trip costs.
+ */
+export async function startFullApiKeyServer(defer: (cleanup: () => Promise<void>) => void, redis = true): Promise<StartedServer> {
   return startFullServer(defer, {
-    redis: true,
+    redis,
     registerRoutes: (router, app) => {
       router.rpc(ping, () => ({}));
       return [...registerServices(router, app), ProbeService];
