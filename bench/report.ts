@@ -13,6 +13,8 @@ export interface Measurement {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Server CPU per completed request, µs (all requests, failed ones included, cost CPU too). */
+  cpuMicrosPerRequest: number;
   ok: number;
   failures: Record<string, number>;
 }
@@ -30,6 +32,7 @@ export function toMeasurement(result: LoadResult): Measurement {
     requestsPerSecond: result.ok / (result.elapsedMs / 1000),
     p50Ms: result.latency.percentile(50),
     p99Ms: result.latency.percentile(99),
+    cpuMicrosPerRequest: ((result.serverCpuSeconds ?? Number.NaN) * 1e6) / Math.max(1, result.ok),
     ok: result.ok,
     failures: result.failures,
   };
@@ -64,8 +67,8 @@ export function renderReport(results: RowResult[], shape: RunShape): string {
       `${loadAfter.toFixed(2)} at the end (this bench included).`,
     ...Object.values(loadShapes).map((description) => `- ${description}`),
     "",
-    "| Row | full req/s | full p50 ms | full p99 ms | bare req/s | bare p50 ms | bare p99 ms | ratio |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| Row | full req/s | full p50 ms | full p99 ms | bare req/s | bare p50 ms | bare p99 ms | ratio | server CPU µs/req full / bare | CPU ratio |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   const notes: string[] = [];
   for (const { row, target, baseline } of results) {
@@ -75,9 +78,17 @@ export function renderReport(results: RowResult[], shape: RunShape): string {
       name += ` ${marker(notes.length)}`;
     }
     const ratio = baseline.requestsPerSecond > 0 ? (target.requestsPerSecond / baseline.requestsPerSecond).toFixed(2) : "n/a";
-    lines.push(`| ${name} | ${rps(target)} | ${ms(target.p50Ms)} | ${ms(target.p99Ms)} | ${rps(baseline)} | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | ${ratio} |`);
+    const cpu = `${target.cpuMicrosPerRequest.toFixed(0)} / ${baseline.cpuMicrosPerRequest.toFixed(0)}`;
+    const cpuRatio = (baseline.cpuMicrosPerRequest / target.cpuMicrosPerRequest).toFixed(2);
+    lines.push(
+      `| ${name} | ${rps(target)} | ${ms(target.p50Ms)} | ${ms(target.p99Ms)} | ${rps(baseline)} | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | ${ratio} | ${cpu} | ${cpuRatio} |`,
+    );
   }
-  lines.push("", "ratio = full req/s ÷ bare req/s, both measured in this run. Only complete, successful responses are counted and timed.");
+  lines.push(
+    "",
+    "ratio = full req/s ÷ bare req/s, both measured in this run. Only complete, successful responses are counted and timed.",
+    "CPU ratio = bare server CPU per request ÷ full server CPU per request (from /proc): the same comparison, steadier when other processes share the machine.",
+  );
   for (const { row, target, baseline } of results) {
     for (const [side, m] of [["full", target], ["bare", baseline]] as const) {
       const failed = describeFailures(m.failures);

@@ -55,6 +55,23 @@ export const rows: BenchRow[] = [
     footnote: "REST baseline: the bare adapter has no REST routes, so it is measured with Connect JSON over HTTP/1.1 (POST /grpc.health.v1.Health/Check, body {}).",
   },
   {
+    name: "authenticate + authorize (cached API key) → Ping, Connect JSON, HTTP/1.1",
+    target: { server: "pipeline-auth", load: "http1", request: (s) => connectJson(ping, "{}", bearer(s)) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+    footnote:
+      "Pipeline rows: the bare adapter with only the named interceptors in front of Ping, backed by the real services (the App's key verifier and cache; the limiter's GCRA script in Redis).",
+  },
+  {
+    name: "authenticate + authorize + rate limit (Redis) → Ping, Connect JSON, HTTP/1.1",
+    target: { server: "pipeline-auth-limit", load: "http1", request: (s) => connectJson(ping, "{}", bearer(s)) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+  },
+  {
+    name: "authenticate + authorize + rate limit (Redis) → Ping, gRPC, HTTP/2",
+    target: { server: "pipeline-auth-limit", load: "http2", request: (s) => grpc(ping, new Uint8Array(), bearer(s)) },
+    baseline: { server: "bare", load: "http2", request: grpc(ping, new Uint8Array()) },
+  },
+  {
     name: "API key → Ping, Connect JSON, HTTP/1.1",
     target: { server: "full-api-key", load: "http1", request: (s) => connectJson(ping, "{}", bearer(s)) },
     baseline: { server: "bare", load: "http1", request: connectJson(ping) },

@@ -12,6 +12,7 @@ import { compareLimiters, renderLimiterTable } from "./limiter/compare.js";
 import { describeFailures, renderReport, toMeasurement, type RowResult } from "./report.js";
 import { rows, type BenchRow, type Target } from "./rows.js";
 import type { ServerKind } from "./server/protocol.js";
+import { cpuSeconds } from "./server/cpu.js";
 import { startBenchServer, type BenchServer } from "./server/spawn.js";
 
 const seconds = readSeconds(process.env.BENCH_SECONDS);
@@ -56,7 +57,14 @@ function resolveSide(target: Target, servers: Map<ServerKind, BenchServer>, labe
   const server = servers.get(target.server);
   if (!server) throw new Error(`server kind "${target.server}" was not started`);
   const request = typeof target.request === "function" ? target.request(server) : target.request;
-  return { label, run: (s) => loads[target.load]({ port: server.port, request, seconds: s, signal: controller.signal }) };
+  return {
+    label,
+    async run(s) {
+      const cpuBefore = cpuSeconds(server.pid);
+      const result = await loads[target.load]({ port: server.port, request, seconds: s, signal: controller.signal });
+      return { ...result, serverCpuSeconds: cpuSeconds(server.pid) - cpuBefore };
+    },
+  };
 }
 
 /** measureRow warms both sides up, checks each answers successfully at all, then measures them in rounds. */

@@ -8,6 +8,7 @@
 import { startBareServer } from "./server/bare.js";
 import { startFullServer } from "./server/full.js";
 import { startFullApiKeyServer } from "./server/full-api-key.js";
+import { startPipelineServer } from "./server/pipeline.js";
 import { serverKinds, type ReadyLine, type ServerKind } from "./server/protocol.js";
 import type { StartedServer } from "./server/started.js";
 
@@ -18,6 +19,8 @@ const starters: Record<ServerKind, (defer: Defer) => Promise<StartedServer>> = {
   full: (defer) => startFullServer(defer),
   "full-api-key": (defer) => startFullApiKeyServer(defer),
   "full-api-key-local": (defer) => startFullApiKeyServer(defer, false),
+  "pipeline-auth": (defer) => startPipelineServer(defer, false),
+  "pipeline-auth-limit": (defer) => startPipelineServer(defer, true),
   bare: startBareServer,
 };
 

@@ -37,6 +37,8 @@ export interface LoadResult {
   elapsedMs: number;
   /** Latency of the successful responses only. */
   latency: LatencyHistogram;
+  /** CPU the server process used meanwhile (user + system), when known. */
+  serverCpuSeconds?: number;
 }
 
 /** countFailure adds one failure under `reason`. */
@@ -51,6 +53,7 @@ export function combineResults(results: readonly LoadResult[]): LoadResult {
     combined.ok += result.ok;
     combined.elapsedMs += result.elapsedMs;
     combined.latency.merge(result.latency);
+    combined.serverCpuSeconds = (combined.serverCpuSeconds ?? 0) + (result.serverCpuSeconds ?? Number.NaN);
     for (const [reason, n] of Object.entries(result.failures)) countFailure(combined.failures, reason, n);
   }
   return combined;

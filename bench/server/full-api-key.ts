@@ -7,6 +7,8 @@
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
 import { Organisation } from "../../src/modules/identity/organisation.entity.js";
 import { createOrganisation } from "../../src/modules/identity/provisioning.js";
+import type { App } from "../../src/app.js";
+import type { Database } from "../../src/platform/db/database.js";
 import { registerServices } from "../../src/routes.js";
 import { startFullServer } from "./full.js";
 import { ProbeService, ping } from "./probe-service.js";
@@ -23,13 +25,16 @@ export async function startFullApiKeyServer(defer: (cleanup: () => Promise<void>
       router.rpc(ping, () => ({}));
       return [...registerServices(router, app), ProbeService];
     },
-    seed: async ({ orm, app }) => {
-      const organisation = await createOrganisation(orm.em.fork(), { name: "Bench", sandbox: false });
-      // A limit the load never reaches: the row measures the cost of checking it, in Redis, not refusals.
-      await orm.em.fork().nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: 1_000_000_000, rateLimitBurst: 1_000_000 });
-      const em = scopeToOrganisation(orm.em.fork(), organisation.id);
-      const { secret } = await app.apiKeys.create(em, { organisationId: organisation.id, actor: "operator" }, { name: "bench", scopes: ["mandates:read"] });
-      return { apiKey: secret };
-    },
+    seed: seedApiKey,
   });
+}
+
+/** seedApiKey creates the bench organisation and its mandates:read key; fixtures.apiKey is the secret. */
+export async function seedApiKey({ orm, app }: { orm: Database["orm"]; app: App }): Promise<Record<string, string>> {
+  const organisation = await createOrganisation(orm.em.fork(), { name: "Bench", sandbox: false });
+  // A limit the load never reaches: the rows measure the cost of checking it, not refusals.
+  await orm.em.fork().nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: 1_000_000_000, rateLimitBurst: 1_000_000 });
+  const em = scopeToOrganisation(orm.em.fork(), organisation.id);
+  const { secret } = await app.apiKeys.create(em, { organisationId: organisation.id, actor: "operator" }, { name: "bench", scopes: ["mandates:read"] });
+  return { apiKey: secret };
 }

@@ -10,7 +10,7 @@ import { rateLimitDefaults } from "../../src/config.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { openDatabase, type Database } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
-import { createMetrics } from "../../src/platform/observability/metrics.js";
+import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
 import { connectRedis } from "../../src/platform/redis/client.js";
 import { buildServer, type ServerDeps } from "../../src/server.js";
 import { createTestDatabase } from "../../test/support/test-database.js";
@@ -25,7 +25,7 @@ export async function startFullServer(
   options: {
     registerRoutes?: ServerDeps["registerRoutes"];
     /** Creates the data a row needs once the server is built; returns it as fixtures. */
-    seed?: (deps: { orm: Database["orm"]; app: App }) => Promise<Record<string, string>>;
+    seed?: (deps: { orm: Database["orm"]; app: App; metrics: Metrics }) => Promise<Record<string, string>>;
     /** Use the Redis at TEST_REDIS_URL (rate limits, invalidation), as production does. */
     redis?: boolean;
   } = {},
@@ -67,7 +67,7 @@ export async function startFullServer(
     app,
     ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
   });
-  const fixtures = options.seed ? await options.seed({ orm: database.orm, app }) : {};
+  const fixtures = options.seed ? await options.seed({ orm: database.orm, app, metrics }) : {};
   const port = await server.listen(0, "127.0.0.1");
   defer(() => server.close());
   return { port, fixtures, database: new URL(testDatabase.url).pathname.slice(1) };

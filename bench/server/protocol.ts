@@ -6,13 +6,14 @@
 /**
  * ServerKind names a server the bench can start: "full" is buildServer with every interceptor on
  * its own fresh database; "full-api-key" adds bench.v1.ProbeService and an organisation's API key,
- * with rate limits in Redis ("full-api-key-local": in process, no Redis);
+ * with rate limits in Redis ("full-api-key-local": in process, no Redis); "pipeline-auth" and
+ * "pipeline-auth-limit" are the bare adapter with only authenticate + authorize (+ the Redis limit);
  * "bare" is connectNodeAdapter serving Health.Check and ProbeService.Ping, the baseline.
  */
-export type ServerKind = "full" | "full-api-key" | "full-api-key-local" | "bare";
+export type ServerKind = "full" | "full-api-key" | "full-api-key-local" | "pipeline-auth" | "pipeline-auth-limit" | "bare";
 
 /** serverKinds lists every ServerKind, to validate the child's command line. */
-export const serverKinds: readonly ServerKind[] = ["full", "full-api-key", "full-api-key-local", "bare"];
+export const serverKinds: readonly ServerKind[] = ["full", "full-api-key", "full-api-key-local", "pipeline-auth", "pipeline-auth-limit", "bare"];
 
 /** ReadyLine is what a server child prints, as one JSON line, when it is accepting connections. */
 export interface ReadyLine {

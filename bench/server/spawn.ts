@@ -10,6 +10,8 @@ import type { ReadyLine, ServerKind } from "./protocol.js";
 /** BenchServer is a running server child. */
 export interface BenchServer extends ReadyLine {
   kind: ServerKind;
+  /** The server process, to read its CPU time. */
+  pid: number;
   /** stop asks the child to shut down (it drops its database) and resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -59,7 +61,7 @@ export function startBenchServer(kind: ServerKind, maxSeconds: number): Promise<
         return;
       }
       const info = ready;
-      resolve({ ...info, kind, stop: () => stopChild(child, exited, info.database) });
+      resolve({ ...info, kind, pid: child.pid ?? 0, stop: () => stopChild(child, exited, info.database) });
     });
   });
 }
