@@ -2,13 +2,20 @@
  * app.ts assembles the domain services from the infrastructure: Redis when configured, otherwise the
  * in-process twins (one replica). The server, the tests and ddctl all build the same App.
  */
+import { resolve } from "node:path";
 import type { MikroORM } from "@mikro-orm/postgresql";
+import { IdempotencySweeper } from "./modules/idempotency/idempotency-sweeper.js";
+import { IdempotencyService } from "./modules/idempotency/idempotency.service.js";
 import { ApiKeyVerifier } from "./modules/identity/api-key-verifier.js";
 import { ApiKeyManager } from "./modules/identity/api-key.service.js";
 import { DenialRecorder } from "./modules/identity/audit-log.js";
 import { SessionManager } from "./modules/identity/session.service.js";
 import type { RateLimitConfig } from "./config.js";
 import { OrganisationLimits } from "./modules/identity/organisation-limits.js";
+import { AccountNumberCipher, developmentAccountNumberKey } from "./modules/mandates/account-number-cipher.js";
+import { MandateManager } from "./modules/mandates/mandate.service.js";
+import type { Mailer } from "./platform/mail/mailer.js";
+import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
 import type { Clock } from "./platform/clock.js";
 import type { Metrics } from "./platform/observability/metrics.js";
 import type { Limit } from "./platform/rate-limit/gcra.js";
@@ -32,6 +39,17 @@ export interface AppDeps {
   sessionCookieSecure: boolean;
   rateLimit: RateLimitConfig;
   metrics: Metrics;
+  /** Invite emails and links; unset: the outbox in ./.data/outbox, links to http://localhost:8080. */
+  mail?: MailSettings | undefined;
+  /** Secret the account-number encryption key is derived from; unset: the development key (main warns). */
+  accountNumberKey?: string | undefined;
+}
+
+/** MailSettings say how emails leave and where the links in them point. */
+export interface MailSettings {
+  mailer: Mailer;
+  /** Base of invite links, without a trailing slash. */
+  publicBaseUrl: string;
 }
 
 /** App is everything the handlers and interceptors need beyond the transport. */
@@ -46,6 +64,13 @@ export interface App {
   limiter: RateLimiter;
   organisationLimits: OrganisationLimits;
   sessionLimit: Limit;
+  /** Idempotency-Key records (claim, replay); swept in the background between start() and stop(). */
+  idempotency: IdempotencyService;
+  idempotencySweeper: IdempotencySweeper;
+  /** The mandate lifecycle (MandateService, MandateInviteService). */
+  mandates: MandateManager;
+  /** How emails leave (the outbox unless SMTP is configured). */
+  mailer: Mailer;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -59,6 +84,15 @@ export function createApp(deps: AppDeps): App {
   const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger });
   const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins });
   const denials = new DenialRecorder(orm, logger);
+  const idempotency = new IdempotencyService({ orm, clock });
+  const idempotencySweeper = new IdempotencySweeper({ idempotency, logger });
+  const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"));
+  const mandates = new MandateManager({
+    clock,
+    mailer,
+    publicBaseUrl: deps.mail?.publicBaseUrl ?? "http://localhost:8080",
+    cipher: new AccountNumberCipher(deps.accountNumberKey ?? developmentAccountNumberKey),
+  });
   return {
     clock,
     apiKeyVerifier,
@@ -80,11 +114,17 @@ export function createApp(deps: AppDeps): App {
     }),
     organisationLimits: new OrganisationLimits(orm),
     sessionLimit: { perMinute: deps.rateLimit.sessionPerMinute, burst: deps.rateLimit.sessionBurst },
+    idempotency,
+    idempotencySweeper,
+    mandates,
+    mailer,
     async start() {
       await apiKeyVerifier.start();
       denials.start();
+      idempotencySweeper.start();
     },
     async stop() {
+      await idempotencySweeper.stop();
       await denials.stop();
       await bus.close();
     },

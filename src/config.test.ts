@@ -36,8 +36,24 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads the invite and mail settings, with development defaults", () => {
+    expect(loadConfig({ DATA_DIR: "/srv/dd" })).toMatchObject({
+      publicBaseUrl: "http://localhost:8080",
+      mailOutboxDir: "/srv/dd/outbox",
+      accountNumberKey: undefined,
+    });
+    const key = "k".repeat(32);
+    expect(loadConfig({ PUBLIC_BASE_URL: "https://pay.example.com/", MAIL_OUTBOX_DIR: "/var/mail/dd", ACCOUNT_NUMBER_KEY: key })).toMatchObject({
+      publicBaseUrl: "https://pay.example.com",
+      mailOutboxDir: "/var/mail/dd",
+      accountNumberKey: key,
+    });
+  });
+
   it.each([
     [{ PORT: "eighty" }, /PORT must be a whole number/],
+    [{ PUBLIC_BASE_URL: "ftp://x.example.com" }, /PUBLIC_BASE_URL must start with http:\/\/ or https:\/\//],
+    [{ ACCOUNT_NUMBER_KEY: "short" }, /ACCOUNT_NUMBER_KEY must be at least 32 characters/],
     [{ PORT: "70000" }, /PORT must be between 0 and 65535/],
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL must start with postgres:\/\//],
     [{ REDIS_URL: "not a url" }, /REDIS_URL is not a valid URL/],

@@ -32,6 +32,12 @@ export interface Config {
   sessionCookieSecure: boolean;
   /** Rate limiting: Redis wait, replicas sharing the limit, and the per-user limit of sessions. */
   rateLimit: RateLimitConfig;
+  /** Where payers reach the invite page: links are `<publicBaseUrl>/invite/<token>`. No trailing slash. */
+  publicBaseUrl: string;
+  /** Where emails are written while no SMTP relay is configured (the outbox); default `<dataDir>/outbox`. */
+  mailOutboxDir: string;
+  /** Secret (32+ characters) the account-number encryption key is derived from; unset uses a development key. */
+  accountNumberKey: string | undefined;
 }
 
 export interface RateLimitConfig {
@@ -59,19 +65,23 @@ export const rateLimitDefaults: RateLimitConfig = { timeoutMs: 50, replicas: 1, 
 
 /** loadConfig validates every variable it reads; env defaults to process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = resolve(nonEmpty(env, "DATA_DIR") ?? ".data");
   return {
     port: port(env, "PORT", 8080),
     host: nonEmpty(env, "HOST") ?? "0.0.0.0",
     metricsPort: port(env, "METRICS_PORT", 9464),
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
-    dataDir: resolve(nonEmpty(env, "DATA_DIR") ?? ".data"),
+    dataDir,
     logLevel: oneOf(env, "LOG_LEVEL", logLevels, "info"),
     corsOrigins: origins(env, "CORS_ORIGINS"),
     readMaxBytes: integer(env, "READ_MAX_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     redisKeyPrefix: keyPrefix(env, "REDIS_KEY_PREFIX", "dd:"),
     sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),
+    publicBaseUrl: baseUrl(env, "PUBLIC_BASE_URL", "http://localhost:8080"),
+    mailOutboxDir: resolve(nonEmpty(env, "MAIL_OUTBOX_DIR") ?? `${dataDir}/outbox`),
+    accountNumberKey: secret(env, "ACCOUNT_NUMBER_KEY", 32),
     rateLimit: {
       timeoutMs: integer(env, "RATE_LIMIT_TIMEOUT_MS", rateLimitDefaults.timeoutMs, 1, 10_000),
       replicas: integer(env, "RATE_LIMIT_REPLICAS", rateLimitDefaults.replicas, 1, 1_000),
@@ -111,6 +121,19 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must start with ${protocols.map((p) => p + "//").join(" or ")}`);
   }
+  return raw;
+}
+
+function baseUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = url(env, name, ["http:", "https:"]) ?? fallback;
+  const parsed = new URL(raw);
+  if (parsed.search !== "" || parsed.hash !== "") throw new ConfigError(name, "must not have a query or fragment");
+  return raw.replace(/\/+$/, "");
+}
+
+function secret(env: NodeJS.ProcessEnv, name: string, minLength: number): string | undefined {
+  const raw = nonEmpty(env, name);
+  if (raw !== undefined && raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`);
   return raw;
 }
 

@@ -12,6 +12,7 @@ import { openDatabase } from "./platform/db/database.js";
 import { createLogger } from "./platform/observability/logger.js";
 import { createMetrics, serveMetrics } from "./platform/observability/metrics.js";
 import { connectRedis } from "./platform/redis/client.js";
+import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
 import { buildServer } from "./server.js";
 
 async function main(): Promise<void> {
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
     "backends",
   );
 
+  if (config.accountNumberKey === undefined) {
+    logger.warn("ACCOUNT_NUMBER_KEY is not set: account numbers are encrypted with the development key; set it in production");
+  }
   const app = createApp({
     orm: database.orm,
     logger,
@@ -47,6 +51,8 @@ async function main(): Promise<void> {
     sessionCookieSecure: config.sessionCookieSecure,
     rateLimit: config.rateLimit,
     metrics,
+    mail: { mailer: new OutboxMailer(config.mailOutboxDir), publicBaseUrl: config.publicBaseUrl },
+    accountNumberKey: config.accountNumberKey,
   });
   await app.start();
   const server = buildServer({ config, orm: database.orm, logger, metrics, app });

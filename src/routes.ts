@@ -15,6 +15,8 @@ import { SessionService } from "../gen/dd/v1/sessions_pb.js";
 import type { App } from "./app.js";
 import { registerApiKeyService } from "./modules/identity/api-key.handlers.js";
 import { registerSessionService } from "./modules/identity/session.handlers.js";
+import { registerMandateInviteService } from "./modules/mandates/mandate-invite.handlers.js";
+import { registerMandateService } from "./modules/mandates/mandate.handlers.js";
 
 /** The whole public contract, in the order the README lists it. */
 export const ddServices: readonly DescService[] = [
@@ -30,8 +32,6 @@ export const ddServices: readonly DescService[] = [
 
 /** Services whose RPCs are not built yet: every RPC answers UNIMPLEMENTED. */
 const notBuiltYet: readonly DescService[] = [
-  MandateService,
-  MandateInviteService,
   CollectionService,
   AlertService,
   ReportService,
@@ -42,6 +42,8 @@ const notBuiltYet: readonly DescService[] = [
 export function registerServices(router: ConnectRouter, app: App): DescService[] {
   registerApiKeyService(router, app.apiKeys, app.clock);
   registerSessionService(router, app.sessions, app.sessionCookieSecure);
+  registerMandateService(router, app.mandates);
+  registerMandateInviteService(router, app.mandates);
   for (const service of notBuiltYet) router.service(service, {});
   return [...ddServices];
 }

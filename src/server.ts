@@ -26,8 +26,10 @@ import { registerReflection } from "./rpc/infrastructure/reflection.js";
 import { createAuthenticateInterceptor } from "./rpc/interceptors/authenticate.js";
 import { createAuthorizeInterceptor } from "./rpc/interceptors/authorize.js";
 import { createErrorsInterceptor } from "./rpc/interceptors/errors.js";
+import { createIdempotencyInterceptor } from "./rpc/interceptors/idempotency.js";
 import { createRateLimitInterceptor } from "./rpc/interceptors/rate-limit.js";
 import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
+import { ReplayRoutes } from "./rpc/replay-routes.js";
 import { OnePortListener, type NodeRequest, type NodeResponse } from "./rpc/one-port-listener.js";
 import { createRestTranscoder } from "./rpc/rest/index.js";
 import { registerServices } from "./routes.js";
@@ -56,6 +58,8 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 /** buildServer wires the router, the chain and the listener. It throws if an RPC has no access rule. */
 export function buildServer(deps: ServerDeps): DdServer {
   const { config, logger } = deps;
+  // Domain services register through it, so a replayed Idempotency-Key call is answered without running.
+  const replayRoutes = new ReplayRoutes();
   const router = createConnectRouter({
     // Outermost first: errors/log, then cheap rejections, the database last (architecture.md).
     interceptors: [
@@ -68,12 +72,14 @@ export function buildServer(deps: ServerDeps): DdServer {
         sessionLimit: deps.app.sessionLimit,
         metrics: deps.metrics,
       }),
+      // After rate limit (replays count; refusals never touch the database), before tenant scope.
+      createIdempotencyInterceptor({ idempotency: deps.app.idempotency, routes: replayRoutes, logger }),
       createTenantScopeInterceptor(deps),
     ],
     readMaxBytes: config.readMaxBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
   });
-  const domainServices = (deps.registerRoutes ?? registerServices)(router, deps.app);
+  const domainServices = (deps.registerRoutes ?? registerServices)(replayRoutes.wrap(router), deps.app);
   const health = new HealthState(domainServices.map((s) => s.typeName));
   registerHealth(router, health);
   const reflected = [...domainServices, Health];

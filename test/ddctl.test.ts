@@ -61,7 +61,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** mandateStatus is the HTTP status of GetMandate with the key: 501 (not built yet) once authenticated. */
+/** mandateStatus is the HTTP status of GetMandate with the key: 404 (no such mandate) once authenticated. */
 async function mandateStatus(secret: string): Promise<number> {
   const res = await fetch(`${server.baseUrl}/v1/mandates/MDx`, { headers: { authorization: `Bearer ${secret}` } });
   await res.body?.cancel();
@@ -120,7 +120,7 @@ describe("ddctl, from an organisation to a revoked key", () => {
     const ninetyDays = Date.now() + 90 * 86_400_000;
     expect(Math.abs(Date.parse(created.expire_time as string) - ninetyDays)).toBeLessThan(60_000);
     firstKey = { id: created.id as string, secret: created.key as string };
-    expect(await mandateStatus(firstKey.secret)).toBe(501);
+    expect(await mandateStatus(firstKey.secret)).toBe(404);
   });
 
   it("key list shows the keys without any secret or digest", async () => {
@@ -154,19 +154,19 @@ describe("ddctl, from an organisation to a revoked key", () => {
     expect(rotated.id).not.toBe(firstKey.id);
     expect(Math.abs(Date.parse(rotated.grace_end as string) - (Date.now() + 2 * 3_600_000))).toBeLessThan(60_000);
     rotatedKey = { id: rotated.id as string, secret: rotated.key as string };
-    expect(await mandateStatus(rotatedKey.secret)).toBe(501);
-    expect(await mandateStatus(firstKey.secret)).toBe(501);
+    expect(await mandateStatus(rotatedKey.secret)).toBe(404);
+    expect(await mandateStatus(firstKey.secret)).toBe(404);
   });
 
   it("key revoke refuses the key on the running server at once, though it had it cached", async () => {
-    expect(await mandateStatus(rotatedKey.secret)).toBe(501); // now in the server's cache
+    expect(await mandateStatus(rotatedKey.secret)).toBe(404); // now in the server's cache
     const revoked = json(await ddctl(["key", "revoke", "--id", rotatedKey.id, "--json"], env));
     expect(Object.keys(revoked).sort()).toEqual(["id", "revoke_time"]);
     expect(revoked.id).toBe(rotatedKey.id);
     expect(Math.abs(Date.parse(revoked.revoke_time as string) - Date.now())).toBeLessThan(60_000);
     // The CLI has exited only after publishing; give the server's subscriber a moment to receive it.
     await expect.poll(() => mandateStatus(rotatedKey.secret), { timeout: 2_000, interval: 50 }).toBe(401);
-    expect(await mandateStatus(firstKey.secret)).toBe(501);
+    expect(await mandateStatus(firstKey.secret)).toBe(404);
 
     json(await ddctl(["key", "revoke", "--id", firstKey.id, "--json"], env));
     await expect.poll(() => mandateStatus(firstKey.secret), { timeout: 2_000, interval: 50 }).toBe(401);
@@ -175,10 +175,10 @@ describe("ddctl, from an organisation to a revoked key", () => {
   it("key rotate with --grace 0s stops the old key at once", async () => {
     const created = json(await ddctl(["key", "create", "--org", organisationId, "--name", "batch", "--scopes", "mandates:read", "--json"], env));
     expect(created.expire_time).toBeNull();
-    expect(await mandateStatus(created.key as string)).toBe(501);
+    expect(await mandateStatus(created.key as string)).toBe(404);
     const rotated = json(await ddctl(["key", "rotate", "--id", created.id as string, "--grace", "0s", "--json"], env));
     await expect.poll(() => mandateStatus(created.key as string), { timeout: 2_000, interval: 50 }).toBe(401);
-    expect(await mandateStatus(rotated.key as string)).toBe(501);
+    expect(await mandateStatus(rotated.key as string)).toBe(404);
   });
 
   it("never let a secret reach the server's log", () => {

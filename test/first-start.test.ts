@@ -47,8 +47,8 @@ describe("first start on the embedded database", () => {
       secrets = [key, password];
 
       const mandate = await fetch(`http://127.0.0.1:${port}/v1/mandates/MDx`, { headers: { authorization: `Bearer ${key}` } });
-      expect(mandate.status).toBe(501); // authenticated and authorised; GetMandate is not built yet
-      expect(await mandate.json()).toMatchObject({ code: "unimplemented" });
+      expect(mandate.status).toBe(404); // authenticated and authorised; there is no mandate MDx
+      expect(await mandate.json()).toMatchObject({ code: "not_found" });
 
       const signIn = await fetch(`http://127.0.0.1:${port}/v1/sessions:signIn`, {
         method: "POST",

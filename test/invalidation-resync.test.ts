@@ -19,11 +19,11 @@ describe("key cache resync", () => {
   it("flushes the cache when the invalidation connection returns", async () => {
     const org = await newOrganisation(server);
     const key = await newApiKey(server, org);
-    expect(await status(key.secret)).toBe(501); // verified and cached
+    expect(await status(key.secret)).toBe(404); // verified and cached
     // Revoke behind the service's back: no invalidation message is sent.
     const em = scopeToOrganisation(server.database.orm.em.fork(), org);
     await em.nativeUpdate(ApiKey, { id: key.id }, { revokeTime: new Date() });
-    expect(await status(key.secret)).toBe(501); // still cached, as designed
+    expect(await status(key.secret)).toBe(404); // still cached, as designed
 
     const redis = server.redis!;
     const name = `${server.redisKeyPrefix}apikeys:invalidate:subscriber`;

@@ -35,7 +35,7 @@ describe("rate-limit headers", () => {
   it("come with every API-key response, success or error", async () => {
     const key = await limitedKey(1000, 100);
     const res = await rest(key.secret);
-    expect(res.status).toBe(501); // the handler is not built yet; the call still counts
+    expect(res.status).toBe(404); // there is no mandate MD1; the call still counts
     expect(res.headers.get("ratelimit-policy")).toBe('"organisation";q=1000;w=60');
     expect(res.headers.get("ratelimit")).toMatch(/^"organisation";r=99;t=1$/);
   });
@@ -70,7 +70,7 @@ describe("over the limit", () => {
       ]),
     );
     await sleep(Number(refused.headers.get("retry-after")) * 1000);
-    expect((await rest(key.secret)).status).toBe(501);
+    expect((await rest(key.secret)).status).toBe(404);
   });
 
   it.each([
@@ -94,7 +94,7 @@ describe("over the limit", () => {
     expect(refused?.findDetails(QuotaFailureSchema)[0]?.violations[0]?.subject).toBe(`organisation:${key.org}`);
     expect(refused?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("RATE_LIMITED");
     await sleep(1000);
-    expect((await call())?.code).toBe(Code.Unimplemented);
+    expect((await call())?.code).toBe(Code.NotFound);
   });
 
   it("Connect over HTTP/1.1 answers HTTP 429", async () => {
@@ -127,7 +127,7 @@ describe("over the limit", () => {
       const retry = details.find((d) => d?.$typeName === "google.rpc.RetryInfo");
       expect(retry).toBeDefined();
       await sleep(1000);
-      expect((await call()).code).toBe(grpc.status.UNIMPLEMENTED);
+      expect((await call()).code).toBe(grpc.status.NOT_FOUND);
     } finally {
       client.close();
     }

@@ -29,8 +29,8 @@ describe("the contract's REST routes", () => {
       ...(binding.body === "" ? {} : { headers: { "content-type": "application/json" }, body: "{}" }),
     });
     const body = (await res.json()) as { code: string };
-    // Public RPCs reach their (not yet built) handler; the rest stop at authentication.
-    const expected = accessRuleOf(method)?.kind === "public" ? [501, 400] : [401];
+    // Public RPCs reach their handler, which refuses the empty request; the rest stop at authentication.
+    const expected = accessRuleOf(method)?.kind === "public" ? [400, 404] : [401];
     expect(expected, `${res.status} ${JSON.stringify(body)}`).toContain(res.status);
     // The request log names the RPC: the route went through the interceptor chain.
     expect(server.logs.some((l) => l.method === method.name && l.service === method.parent.typeName)).toBe(true);

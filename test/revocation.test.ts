@@ -74,8 +74,8 @@ describe("revocation across replicas", () => {
       const key = await issueKey();
       issued.push(key.secret);
       // Both replicas have verified (and cached) the key.
-      expect(await readStatus(a.baseUrl, key.secret)).toBe(501);
-      expect(await readStatus(b.baseUrl, key.secret)).toBe(501);
+      expect(await readStatus(a.baseUrl, key.secret)).toBe(404);
+      expect(await readStatus(b.baseUrl, key.secret)).toBe(404);
       const revoked = await fetch(`${a.baseUrl}/v1/apiKeys/${key.id}:revoke`, {
         method: "POST",
         headers: { cookie, "content-type": "application/json" },

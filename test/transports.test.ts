@@ -58,28 +58,28 @@ describe("Health.Check", () => {
   });
 });
 
-describe("an RPC that is not built yet", () => {
+describe("a public RPC (CompleteMandateInvite with an unknown token)", () => {
   const request = { inviteToken: "abc", accountHolderName: "A Payer", sortCode: "200000", accountNumber: "55779911" };
 
-  it.each(Object.keys(connectTransportsFor()))("answers UNIMPLEMENTED through %s", async (name) => {
+  it.each(Object.keys(connectTransportsFor()))("answers NOT_FOUND through %s", async (name) => {
     const client = createClient(MandateInviteService, connectTransports(server.baseUrl)[name]!);
-    expect(await codeOf(() => client.completeMandateInvite(request))).toBe(Code.Unimplemented);
+    expect(await codeOf(() => client.completeMandateInvite(request))).toBe(Code.NotFound);
   });
 
-  it("answers UNIMPLEMENTED through @grpc/grpc-js", async () => {
+  it("answers NOT_FOUND through @grpc/grpc-js", async () => {
     const res = await grpcJsUnary(grpcJs, MandateInviteService.method.completeMandateInvite, request);
-    expect(res.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(res.code).toBe(grpc.status.NOT_FOUND);
   });
 
-  it("answers 501 through REST with a JSON error body", async () => {
+  it("answers 404 through REST with a JSON error body", async () => {
     const res = await fetch(`${server.baseUrl}/v1/mandateInvites/abc:complete`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ accountHolderName: "A Payer", sortCode: "200000", accountNumber: "55779911" }),
     });
-    expect(res.status).toBe(501);
+    expect(res.status).toBe(404);
     const body = (await res.json()) as { code: string; message: string };
-    expect(body.code).toBe("unimplemented");
+    expect(body.code).toBe("not_found");
   });
 });
 

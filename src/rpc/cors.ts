@@ -1,7 +1,7 @@
 /**
  * cors.ts lets configured browser origins call us with Connect-Web and REST. Credentials (the session
  * cookie) are allowed, so the origin is echoed only when it is on the list: never "*". Rate-limit,
- * Retry-After and request-id headers are exposed so browser clients can back off and report.
+ * Retry-After, request-id and Idempotent-Replayed headers are exposed so browser clients can back off and report.
  */
 import { cors as connectCors } from "@connectrpc/connect";
 import type { NodeRequest, NodeResponse } from "./one-port-listener.js";
@@ -15,6 +15,7 @@ const exposedHeaders = [
   "Retry-After",
   "X-Request-Id",
   "WWW-Authenticate",
+  "Idempotent-Replayed",
 ];
 
 /** createCors returns a function that sets CORS headers and answers preflights; true means answered. */

@@ -9,6 +9,10 @@ import { openDatabase, type Database } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { OutboxMailer } from "../../src/platform/mail/outbox-mailer.js";
 import { createApp, type App } from "../../src/app.js";
 import { rateLimitDefaults, type RateLimitConfig } from "../../src/config.js";
 import { systemClock, type Clock } from "../../src/platform/clock.js";
@@ -30,6 +34,8 @@ export interface TestServer {
   logs: Record<string, unknown>[];
   /** Every log line written so far, as text (to search for secrets). */
   rawLogs: string[];
+  /** Where this server's emails land (a fresh temporary directory, removed at close). */
+  outboxDir: string;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,8 @@ export interface TestServerOptions {
   rateLimit?: Partial<RateLimitConfig>;
   /** Serve this existing database (the caller created it and drops it) instead of a fresh one. */
   databaseUrl?: string;
+  /** Base of invite links in emails (default https://pay.example.test). */
+  publicBaseUrl?: string;
 }
 
 /** startTestServer builds and starts a server on a fresh database. */
@@ -71,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const metrics = createMetrics();
   const redis = options.withoutRedis ? undefined : await connectRedis(options.redisUrl ?? (process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379"), logger);
   const redisKeyPrefix = `ddtest:${randomBytes(6).toString("hex")}:`;
+  const outboxDir = join(await mkdtemp(join(tmpdir(), "dd-test-")), "outbox");
   const app = createApp({
     orm: database.orm,
     logger,
@@ -81,6 +90,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     sessionCookieSecure: true,
     rateLimit: { ...rateLimitDefaults, ...options.rateLimit },
     metrics,
+    mail: { mailer: new OutboxMailer(outboxDir), publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test" },
+    accountNumberKey: "test-account-number-key-0123456789abcdef",
   });
   await app.start();
   const server = buildServer({
@@ -108,6 +119,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redisKeyPrefix,
     logs,
     rawLogs,
+    outboxDir,
     async close() {
       if (closed) return;
       closed = true;
@@ -121,6 +133,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await redis?.close().catch(() => redis.destroy());
       await database.close();
       await testDatabase?.drop();
+      await rm(dirname(outboxDir), { recursive: true, force: true });
     },
   };
 }

@@ -2,11 +2,15 @@ import { fileURLToPath } from "node:url";
 import { defineConfig, type Options, type PoolConfig } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import type { Logger } from "pino";
+import { IdempotencyRecord } from "../../modules/idempotency/idempotency-record.entity.js";
 import { ApiKey } from "../../modules/identity/api-key.entity.js";
 import { AuditEvent } from "../../modules/identity/audit-event.entity.js";
 import { Organisation } from "../../modules/identity/organisation.entity.js";
 import { Session } from "../../modules/identity/session.entity.js";
 import { User } from "../../modules/identity/user.entity.js";
+import { MandateInvite } from "../../modules/mandates/mandate-invite.entity.js";
+import { Mandate } from "../../modules/mandates/mandate.entity.js";
+import { Notification } from "../../modules/notifications/notification.entity.js";
 import { migrations } from "./migrations/index.js";
 import { PinoOrmLogger } from "./orm-logger.js";
 import { assertTenantFilter } from "./tenant-filter.js";
@@ -36,7 +40,7 @@ export interface OrmConfigInput {
 export function createOrmConfig(input: OrmConfigInput): Options {
   return defineConfig({
     clientUrl: input.clientUrl,
-    entities: [Organisation, AuditEvent, User, Session, ApiKey],
+    entities: [Organisation, AuditEvent, User, Session, ApiKey, Mandate, MandateInvite, Notification, IdempotencyRecord],
     discovery: { onMetadata: (meta) => assertTenantFilter(meta) },
     extensions: [Migrator],
     migrations: {

@@ -1,6 +1,8 @@
 import type { MigrationObject } from "@mikro-orm/core";
 import { Migration20261127185151_initial } from "./Migration20261127185151_initial.js";
 import { Migration20261127190242_identity } from "./Migration20261127190242_identity.js";
+import { Migration20261127200235_idempotency } from "./Migration20261127200235_idempotency.js";
+import { Migration20261127200239_mandates } from "./Migration20261127200239_mandates.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -14,4 +16,6 @@ import { Migration20261127190242_identity } from "./Migration20261127190242_iden
 export const migrations: MigrationObject[] = [
   { name: "Migration20261127185151_initial", class: Migration20261127185151_initial },
   { name: "Migration20261127190242_identity", class: Migration20261127190242_identity },
+  { name: "Migration20261127200235_idempotency", class: Migration20261127200235_idempotency },
+  { name: "Migration20261127200239_mandates", class: Migration20261127200239_mandates },
 ];

@@ -1,0 +1,31 @@
+/**
+ * mandate-invite.handlers.ts serves MandateInviteService, the one mandate RPC without a caller: the
+ * invite token in the request is the payer's only credential (the contract marks it public). The
+ * answer shows the payer what they agreed to, and no ids or metadata of the organisation.
+ */
+import { create } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { CompleteMandateInviteResponseSchema, MandateInviteService, MandateState } from "../../../gen/dd/v1/mandates_pb.js";
+import { kRequestInfo, requireEntityManager } from "../../rpc/context.js";
+import { bankAccountToProto } from "./mandate.mapper.js";
+import type { MandateManager } from "./mandate.service.js";
+
+/** registerMandateInviteService serves MandateInviteService with the given manager. */
+export function registerMandateInviteService(router: ConnectRouter, mandates: MandateManager): void {
+  router.service(MandateInviteService, {
+    async completeMandateInvite(req, ctx) {
+      const { mandate, organisationName } = await mandates.completeInvite(
+        requireEntityManager(ctx),
+        req.inviteToken,
+        { accountHolderName: req.accountHolderName, sortCode: req.sortCode, accountNumber: req.accountNumber },
+        ctx.values.get(kRequestInfo)?.clientAddress,
+      );
+      return create(CompleteMandateInviteResponseSchema, {
+        mandateReference: mandate.reference,
+        state: MandateState[mandate.state],
+        organisationName,
+        bankAccount: bankAccountToProto(mandate),
+      });
+    },
+  });
+}

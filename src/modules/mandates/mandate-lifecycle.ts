@@ -1,0 +1,99 @@
+/**
+ * mandate-lifecycle.ts is the mandate state machine as data: which action may leave which state for
+ * which state, and the one ErrorInfo reason for every refusal. It knows nothing of the database, so
+ * the rules can be read (and tested) in one place; MandateManager applies them.
+ */
+
+/** mandateStates are the stored state names; they equal the MandateState enum names without prefix. */
+export const mandateStates = [
+  "PENDING_CUSTOMER_APPROVAL",
+  "PENDING_SUBMISSION",
+  "SUBMITTED",
+  "ACTIVE",
+  "SUSPENDED",
+  "CANCELLED",
+  "FAILED",
+  "EXPIRED",
+] as const;
+
+/** MandateStateName is where a mandate is in its Bacs life cycle. */
+export type MandateStateName = (typeof mandateStates)[number];
+
+/** mandateCauses are who or what made a mandate change state (the MandateCause enum names). */
+export const mandateCauses = ["ORGANISATION", "PAYER", "PROCESSING", "BACS_AUDDIS", "BACS_ADDACS", "EXPIRY", "SANDBOX"] as const;
+
+/** MandateCauseName says who or what caused a state change. */
+export type MandateCauseName = (typeof mandateCauses)[number];
+
+/**
+ * MandateAction is everything that can move a mandate: the organisation's actions (cancel, suspend,
+ * reactivate, resendInvite), the payer's (complete) and those of Bacs processing, its reports and
+ * the sandbox (submit, activate, fail, expire; cancel too, for ADDACS).
+ */
+export type MandateAction = "complete" | "submit" | "activate" | "fail" | "cancel" | "suspend" | "reactivate" | "expire" | "resendInvite";
+
+/** Refusal is why an action is not allowed in a state: an UPPER_SNAKE_CASE reason and a sentence. */
+export interface Refusal {
+  reason: string;
+  message: string;
+}
+
+/** Step is the outcome of planning an action: the state it leads to, or why it cannot happen. */
+export type Step = { to: MandateStateName } | { refusal: Refusal };
+
+/** maxResubmissions is how often a cancelled or expired mandate may be lodged again (issue 5). */
+export const maxResubmissions = 10;
+
+/** States the reference may still change in: the instruction has not been lodged with the bank. */
+export const referenceEditableStates: ReadonlySet<MandateStateName> = new Set(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION"]);
+
+const refuse = (reason: string, message: string): Step => ({ refusal: { reason, message } });
+
+// Final states answer the same refusal whatever the action, so a caller can branch on one reason.
+const finalRefusals: Partial<Record<MandateStateName, Refusal>> = {
+  CANCELLED: { reason: "MANDATE_ALREADY_CANCELLED", message: "the mandate is already cancelled" },
+  FAILED: { reason: "MANDATE_FAILED", message: "the payer's bank rejected the mandate; it cannot change any more" },
+  EXPIRED: { reason: "MANDATE_EXPIRED", message: "the mandate has expired" },
+};
+
+/**
+ * planStep says where `action` takes a mandate in `state`. It does not check the resubmission limit
+ * or the bank details a resubmission needs: those depend on more than the state (MandateManager).
+ */
+export function planStep(state: MandateStateName, action: MandateAction): Step {
+  switch (action) {
+    case "complete":
+    case "resendInvite":
+      if (state === "PENDING_CUSTOMER_APPROVAL") return { to: action === "complete" ? "PENDING_SUBMISSION" : state };
+      return refuse("MANDATE_NOT_AWAITING_PAYER", "the payer has already completed the mandate's invite, or the mandate is closed");
+    case "submit":
+      if (state === "PENDING_SUBMISSION") return { to: "SUBMITTED" };
+      return refuse("MANDATE_NOT_PENDING_SUBMISSION", "only a mandate pending submission can be submitted");
+    case "activate":
+    case "fail":
+      if (state === "SUBMITTED") return { to: action === "activate" ? "ACTIVE" : "FAILED" };
+      return refuse("MANDATE_NOT_SUBMITTED", "only a submitted mandate can be accepted or rejected by the payer's bank");
+    case "cancel": {
+      const final = finalRefusals[state];
+      return final ? { refusal: final } : { to: "CANCELLED" };
+    }
+    case "suspend":
+      if (state === "ACTIVE") return { to: "SUSPENDED" };
+      if (state === "SUSPENDED") return refuse("MANDATE_ALREADY_SUSPENDED", "the mandate is already suspended");
+      return refuse("MANDATE_NOT_ACTIVE", "only an active mandate can be suspended");
+    case "expire":
+      if (state === "ACTIVE" || state === "SUSPENDED") return { to: "EXPIRED" };
+      return refuse("MANDATE_NOT_ACTIVE", "only an active or suspended mandate can expire");
+    case "reactivate":
+      if (state === "SUSPENDED") return { to: "ACTIVE" };
+      if (state === "CANCELLED" || state === "EXPIRED") return { to: "PENDING_SUBMISSION" };
+      if (state === "ACTIVE") return refuse("MANDATE_ALREADY_ACTIVE", "the mandate is already active");
+      if (state === "FAILED") return { refusal: finalRefusals.FAILED! };
+      return refuse("MANDATE_SETUP_IN_PROGRESS", "the mandate is still being set up; there is nothing to reactivate");
+  }
+}
+
+/** isResubmission tells whether reactivating from `state` lodges the instruction with the bank again. */
+export function isResubmission(state: MandateStateName, action: MandateAction): boolean {
+  return action === "reactivate" && (state === "CANCELLED" || state === "EXPIRED");
+}

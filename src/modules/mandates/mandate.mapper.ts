@@ -1,0 +1,60 @@
+/**
+ * mandate.mapper.ts turns mandate entities into their contract messages. The encrypted account
+ * number never passes through here: callers see the holder name, sort code and last 2 digits only.
+ */
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  BankAccountSchema,
+  MandateCause,
+  MandateSchema,
+  MandateState,
+  type BankAccount,
+  type Mandate as MandateMessage,
+} from "../../../gen/dd/v1/mandates_pb.js";
+import { mandateStates, type MandateStateName } from "./mandate-lifecycle.js";
+import type { Mandate } from "./mandate.entity.js";
+
+/** mandateToProto shows a mandate as the contract does. */
+export function mandateToProto(mandate: Mandate): MandateMessage {
+  return create(MandateSchema, {
+    id: mandate.id,
+    state: MandateState[mandate.state],
+    reference: mandate.reference,
+    payer: { name: mandate.payerName, email: mandate.payerEmail },
+    bankAccount: bankAccountToProto(mandate),
+    metadata: { ...mandate.metadata },
+    createTime: timestampFromDate(mandate.createTime),
+    updateTime: timestampFromDate(mandate.updateTime),
+    lastStateChange: {
+      previousState: mandate.lastChangePreviousState ? MandateState[mandate.lastChangePreviousState] : MandateState.UNSPECIFIED,
+      state: MandateState[mandate.state],
+      cause: MandateCause[mandate.lastChangeCause],
+      reasonCode: mandate.lastChangeReasonCode ?? "",
+      description: mandate.lastChangeDescription,
+      changeTime: timestampFromDate(mandate.lastChangeTime),
+    },
+    resubmissionCount: mandate.resubmissionCount,
+    // Needs the Bacs calendar (collections); empty until that module computes it.
+    nextPossibleChargeDate: "",
+    inviteExpireTime:
+      mandate.state === "PENDING_CUSTOMER_APPROVAL" && mandate.inviteExpireTime ? timestampFromDate(mandate.inviteExpireTime) : undefined,
+  });
+}
+
+/** bankAccountToProto is the account as recorded, or undefined before the payer gave one. */
+export function bankAccountToProto(mandate: Mandate): BankAccount | undefined {
+  if (mandate.sortCode === null || mandate.accountNumberEnding === null) return undefined;
+  return create(BankAccountSchema, {
+    accountHolderName: mandate.accountHolderName ?? "",
+    sortCode: mandate.sortCode,
+    accountNumberEnding: mandate.accountNumberEnding,
+    bankName: "",
+  });
+}
+
+/** stateFromProto reads a MandateState filter value; undefined for UNSPECIFIED or an unknown number. */
+export function stateFromProto(state: MandateState): MandateStateName | undefined {
+  const name = MandateState[state] as string | undefined;
+  return mandateStates.find((s) => s === name);
+}

@@ -1,0 +1,36 @@
+import { defineEntity, type InferEntity } from "@mikro-orm/core";
+import { tenantFilter } from "../../platform/db/tenant-filter.js";
+import { ID_LENGTH } from "../../platform/ids.js";
+import { Organisation } from "../identity/organisation.entity.js";
+
+const p = defineEntity.properties;
+
+/**
+ * Notification is one event in an organisation's feed (ids `NT…`, time-ordered): a mandate changed
+ * state, a collection failed… Rows are written in the same flush as the change they describe, so
+ * the feed never shows a change that did not happen nor misses one that did. AlertService's
+ * ListNotifications (a later issue) pages through them newest first on (organisation_id, id).
+ */
+export const Notification = defineEntity({
+  name: "Notification",
+  tableName: "notification",
+  filters: { ...tenantFilter },
+  properties: {
+    id: p.string().primary().length(ID_LENGTH),
+    organisation: p.manyToOne(Organisation).ref(),
+    /** What happened, `<resource>.<event>`: `mandate.created`, `mandate.cancelled`… */
+    type: p.string().length(100),
+    /** The kind of resource it happened to: `mandate`, `collection`… */
+    resourceType: p.string().length(40),
+    resourceId: p.string().length(ID_LENGTH),
+    /** The Bacs reason code behind it (AUDDIS, ADDACS, ARUDD, DDICA), when there is one. */
+    reasonCode: p.string().length(20).nullable(),
+    /** One sentence for people, in English. */
+    message: p.string().length(1000),
+    createTime: p.datetime(),
+  },
+  indexes: [{ properties: ["organisation", "id"] }],
+});
+
+/** Notification is the entity type that the `Notification` schema describes. */
+export type Notification = InferEntity<typeof Notification>;

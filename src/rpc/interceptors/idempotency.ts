@@ -1,0 +1,251 @@
+/**
+ * idempotency.ts honours the Idempotency-Key request header with Stripe's semantics, on every unary
+ * RPC that is not `idempotency_level = NO_SIDE_EFFECTS` (creates and custom writes; reads ignore the
+ * header entirely). A request without the header behaves exactly as before.
+ *
+ * - First call with a key: claim it (exactly one of concurrent callers wins), run the handler, store
+ *   the answer: the response message, or a client error whose outcome a retry cannot change
+ *   (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, OUT_OF_RANGE). Any other
+ *   error (INTERNAL, UNAVAILABLE, ABORTED, …) releases the key so a retry runs the call again.
+ * - Same key, same method and request: the stored answer (same message bytes, same error), with
+ *   `Idempotent-Replayed: true`.
+ * - Same key, another method or request: INVALID_ARGUMENT, ErrorInfo IDEMPOTENCY_KEY_REUSED.
+ * - Same key while the first call runs: ABORTED, ErrorInfo IDEMPOTENCY_KEY_IN_USE, Retry-After: 1.
+ *
+ * Keys are scoped per organisation, not per credential (Stripe scopes them per account): a retry
+ * that comes with a rotated API key, or from another key of the same integration, still gets the
+ * first answer. Authorization runs before this, so whoever gets a replay may make the call anyway.
+ *
+ * Not offered, and a key there is refused with INVALID_ARGUMENT IDEMPOTENCY_KEY_NOT_SUPPORTED rather
+ * than silently ignored (the caller would wrongly believe a retry is safe):
+ * - public methods (SignIn, CompleteMandateInvite): no organisation to scope the key to, and a
+ *   client address is no identity (NAT, proxies). The invite's single-use token already keys it.
+ * - methods whose answer carries a secret shown once (CreateApiKey, RotateApiKey): storing the
+ *   answer would keep a usable API key in the database for a day and show it twice. Encrypting it
+ *   would still hand it out again to anyone holding the idempotency key; not storing it is safer.
+ *
+ * It runs after rate limit (replays count against the limit; refusals never touch the database) and
+ * before tenant scope; it uses its own EntityManager forks, never the handler's unit of work. A
+ * replayed success still travels through the handler path (replay-routes.ts), so each protocol adds
+ * its own framing headers; a replayed error is thrown from here. The request fingerprint is taken
+ * from the decoded message (request-fingerprint.ts), so REST, Connect and gRPC share one record.
+ * Methods registered outside ReplayRoutes (the UNIMPLEMENTED stubs) are passed through untouched.
+ */
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { BadRequestSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import type { StoredMetadata } from "../../modules/idempotency/idempotency-record.entity.js";
+import type { IdempotencyService, Outcome } from "../../modules/idempotency/idempotency.service.js";
+import { actorOf } from "../../modules/identity/audit-log.js";
+import type { Logger } from "../../platform/observability/logger.js";
+import { kCaller, kRequestInfo } from "../context.js";
+import { errorInfo, toConnectError } from "../errors.js";
+import type { ReplayRoutes } from "../replay-routes.js";
+import { requestFingerprint } from "../request-fingerprint.js";
+import { errorDetailRegistry } from "../rest/error-body.js";
+
+/** The request header, as clients send it. */
+export const idempotencyKeyHeader = "Idempotency-Key";
+/** The response header (and gRPC metadata) that marks a replayed answer. */
+export const replayedHeader = "Idempotent-Replayed";
+
+/**
+ * Methods whose answer holds a secret shown once: the key is refused there (see the file comment).
+ * A new method that returns a secret must be added here.
+ */
+export const secretBearingMethods: ReadonlySet<string> = new Set([
+  "dd.v1.ApiKeyService/CreateApiKey",
+  "dd.v1.ApiKeyService/RotateApiKey",
+]);
+
+/** Error codes that are answers to the request itself: stored and replayed. Any other code releases the key. */
+const storedErrorCodes: ReadonlySet<Code> = new Set([
+  Code.InvalidArgument,
+  Code.NotFound,
+  Code.AlreadyExists,
+  Code.FailedPrecondition,
+  Code.OutOfRange,
+]);
+
+const validKey = /^[\x20-\x7E]{1,255}$/;
+
+export interface IdempotencyInterceptorOptions {
+  idempotency: IdempotencyService;
+  /** The routes that can serve a stored answer; methods registered elsewhere pass through untouched. */
+  routes: ReplayRoutes;
+  logger: Logger;
+}
+
+/** createIdempotencyInterceptor claims, replays or refuses calls that carry an Idempotency-Key. */
+export function createIdempotencyInterceptor({ idempotency, routes, logger }: IdempotencyInterceptorOptions): Interceptor {
+  return (next) => async (req) => {
+    if (req.stream || req.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) return next(req);
+    const key = req.header.get(idempotencyKeyHeader);
+    if (key === null) return next(req);
+    const method = `${req.service.typeName}/${req.method.name}`;
+    const caller = req.contextValues.get(kCaller);
+    if (!caller || secretBearingMethods.has(method)) throw notSupported(method, caller === undefined);
+    // Only unimplemented stubs and infrastructure are registered outside ReplayRoutes: nothing to protect.
+    if (!routes.canReplay(req.method)) return next(req);
+    if (!validKey.test(key)) throw invalidKey();
+
+    const claim = await idempotency.claim({
+      organisationId: caller.organisationId,
+      key,
+      method,
+      requestHash: requestFingerprint(method, req.method.input, req.message),
+      actor: actorOf(caller.principal),
+    });
+    if (claim.kind === "reused") throw reused();
+    if (claim.kind === "in_use") throw inUse();
+    if (claim.kind === "replay") {
+      const outcome = claim.outcome;
+      if (outcome.kind === "error") throw replayedError(outcome);
+      // The handler's wrapper returns the stored message; the protocol adds its own headers.
+      routes.answerWith(req.contextValues, {
+        message: fromBinary(req.method.output, outcome.body),
+        header: outcome.metadata.header,
+        trailer: outcome.metadata.trailer,
+      });
+      const res = await next(req);
+      res.header.set(replayedHeader, "true");
+      return res;
+    }
+
+    const requestId = req.contextValues.get(kRequestInfo)?.requestId;
+    // The answer reaches the caller even if storing it fails: the write has happened. The record
+    // then stays in progress until its lease runs out, and a retry after that runs the call again.
+    const settle = async (action: () => Promise<unknown>) => {
+      try {
+        await action();
+      } catch (error) {
+        logger.warn({ request_id: requestId, method, err: error }, "idempotency record not settled");
+      }
+    };
+    const store = (outcome: Outcome) =>
+      settle(async () => {
+        if (!(await idempotency.complete(claim.lease, outcome))) {
+          logger.warn({ request_id: requestId, method }, "idempotency record was taken over: answer not stored");
+        }
+      });
+    let res;
+    try {
+      res = await next(req);
+    } catch (error) {
+      const mapped = toConnectError(error);
+      if (mapped && storedErrorCodes.has(mapped.code)) {
+        await store(errorOutcome(mapped));
+        throw mapped;
+      }
+      await settle(() => idempotency.release(claim.lease));
+      throw error;
+    }
+    if (res.stream) {
+      await settle(() => idempotency.release(claim.lease));
+      return res;
+    }
+    await store({ kind: "response", body: toBinary(req.method.output, res.message), metadata: replayable(res.header, res.trailer) });
+    return res;
+  };
+}
+
+/** replayedError rebuilds a stored error, marked Idempotent-Replayed; known details go out as they first did. */
+function replayedError(outcome: Extract<Outcome, { kind: "error" }>): ConnectError {
+  const header = new Headers(outcome.metadata.header);
+  header.set(replayedHeader, "true");
+  const details = outcome.details.map((d) => {
+    const desc = errorDetailRegistry.getMessage(d.type);
+    return desc ? { desc, value: fromBinary(desc, d.value) } : { type: d.type, value: d.value, debug: undefined };
+  });
+  const error = new ConnectError(outcome.message, outcome.code as Code, header);
+  error.details = details;
+  return error;
+}
+
+function errorOutcome(error: ConnectError): Outcome {
+  return {
+    kind: "error",
+    code: error.code,
+    message: error.rawMessage,
+    details: error.details.map((d) =>
+      "desc" in d ? { type: d.desc.typeName, value: toBinary(d.desc, createDetail(d)) } : { type: d.type, value: d.value },
+    ),
+    metadata: replayable(error.metadata, new Headers()),
+  };
+}
+
+/** createDetail turns an outgoing detail's init value into a message (ConnectError keeps the init shape). */
+function createDetail(detail: Extract<ConnectError["details"][number], { desc: unknown }>) {
+  return create(detail.desc, detail.value);
+}
+
+/**
+ * replayable keeps the headers and trailers a replay should carry: those the handler chose. Left
+ * out: rate-limit headers (the outer interceptor sets fresh ones), Set-Cookie (may carry a
+ * credential; never stored), framing and protocol headers, and the request id (each call has its own).
+ */
+function replayable(header: Headers, trailer: Headers): StoredMetadata {
+  const keep = (source: Headers) => {
+    const pairs: [string, string][] = [];
+    source.forEach((value, name) => {
+      if (!notReplayed(name.toLowerCase())) pairs.push([name.toLowerCase(), value]);
+    });
+    return pairs;
+  };
+  return { header: keep(header), trailer: keep(trailer) };
+}
+
+function notReplayed(name: string): boolean {
+  return (
+    name === "set-cookie" ||
+    name === "retry-after" ||
+    name === "x-request-id" ||
+    name === "date" ||
+    name === "vary" ||
+    name === replayedHeader.toLowerCase() ||
+    name.startsWith("ratelimit") ||
+    name.startsWith("content-") ||
+    name.startsWith("connect-") ||
+    name.startsWith("grpc-") ||
+    name.startsWith("access-control-")
+  );
+}
+
+function headerViolation(description: string) {
+  return { desc: BadRequestSchema, value: { fieldViolations: [{ field: idempotencyKeyHeader, description }] } };
+}
+
+function invalidKey(): ConnectError {
+  const description = "must be 1 to 255 printable ASCII characters (a UUID v4 is a good choice)";
+  return new ConnectError(`${idempotencyKeyHeader} header ${description}`, Code.InvalidArgument, undefined, [
+    headerViolation(description),
+    errorInfo("IDEMPOTENCY_KEY_INVALID", { header: idempotencyKeyHeader }),
+  ]);
+}
+
+function notSupported(method: string, isPublic: boolean): ConnectError {
+  const why = isPublic ? "it is public (no organisation to scope the key to)" : "its answer holds a secret that is shown only once";
+  const description = `not supported on ${method}: ${why}; send the request without it`;
+  return new ConnectError(`${idempotencyKeyHeader} header ${description}`, Code.InvalidArgument, undefined, [
+    headerViolation(description),
+    errorInfo("IDEMPOTENCY_KEY_NOT_SUPPORTED", { header: idempotencyKeyHeader, method }),
+  ]);
+}
+
+function reused(): ConnectError {
+  const description = "was already used with another method or other request parameters; use a new key for a new request";
+  return new ConnectError(`${idempotencyKeyHeader} header ${description}`, Code.InvalidArgument, undefined, [
+    headerViolation(description),
+    errorInfo("IDEMPOTENCY_KEY_REUSED", { header: idempotencyKeyHeader }),
+  ]);
+}
+
+function inUse(): ConnectError {
+  return new ConnectError(
+    "a request with this Idempotency-Key is still in progress; retry after 1 s",
+    Code.Aborted,
+    { "retry-after": "1" },
+    [{ desc: RetryInfoSchema, value: { retryDelay: { seconds: 1n } } }, errorInfo("IDEMPOTENCY_KEY_IN_USE", { header: idempotencyKeyHeader })],
+  );
+}
