@@ -112,10 +112,28 @@ async function floodFrom(org: { secret: string }, clients: number, forSeconds: n
   return { ...(JSON.parse(out) as Omit<Tally, "started" | "ended">), started, ended: await redisMs() };
 }
 
-/** hammer runs `clients` loops against both replicas in turn until `until`, counting answers. */
-async function hammer(org: { id: string; secret: string }, clients: number, until: number): Promise<Tally> {
+/**
+ * hammer opens `clients` connections, then runs that many loops against both replicas in turn for
+ * `forSeconds`, counting answers. `saturated` is Redis's time shortly before the loops stop: every
+ * client is still sending then.
+ */
+async function hammer(org: { id: string; secret: string }, clients: number, forSeconds: number): Promise<Tally & { saturated: number }> {
   const headers = { authorization: `Bearer ${org.secret}` };
+  // Open every client's connection first, with a call refused before the limit (the key lacks
+  // mandates:write): otherwise connecting 200 sockets delays the first decision past `started`.
+  await Promise.all(
+    Array.from({ length: clients }, async (_, i) => {
+      const res = await fetch(`${replicas[i % 2]!.baseUrl}/v1/mandates`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: "{}",
+      });
+      await res.arrayBuffer();
+    }),
+  );
   const tally: Tally = { admitted: 0, refused: 0, other: 0, started: await redisMs(), ended: 0 };
+  const until = performance.now() + forSeconds * 1000;
+  const saturated = new Promise<number>((resolve) => setTimeout(() => resolve(redisMs()), forSeconds * 1000 - 100));
   await Promise.all(
     Array.from({ length: clients }, async (_, i) => {
       const baseUrl = replicas[i % 2]!.baseUrl;
@@ -129,7 +147,7 @@ async function hammer(org: { id: string; secret: string }, clients: number, unti
     }),
   );
   tally.ended = await redisMs();
-  return tally;
+  return { ...tally, saturated: await saturated };
 }
 
 describe("rate-limit exactness across replicas", () => {
@@ -149,14 +167,11 @@ describe("rate-limit exactness across replicas", () => {
     }
     // The second organisation floods from its own process, from before the first starts until after
     // it ends; the first is driven and measured from this process.
-    const flood = floodFrom(second, 100, seconds + 1);
+    const flood = floodFrom(second, 100, seconds + 3); // outlasts the first organisation's warm-up and run
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const until = performance.now() + seconds * 1000;
-    // Redis time while every client is still sending: the buckets are saturated at least until then.
-    const stillSaturated = new Promise<number>((resolve) => setTimeout(() => resolve(redisMs()), seconds * 1000 - 100));
-    const a = await hammer(first, 200, until);
+    const a = await hammer(first, 200, seconds);
     const b = await flood;
-    const saturatedUntil = await stillSaturated;
+    const saturatedUntil = a.saturated;
 
     // GCRA allows B + rate × elapsed, elapsed on Redis's clock from the first decision (after
     // `started`) to the last (after `saturatedUntil`, before `ended`): what was admitted must lie
