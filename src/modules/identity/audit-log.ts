@@ -26,8 +26,11 @@ export function actorOf(principal: Principal): string {
   return principal.kind === "api_key" ? `key:${principal.apiKeyId}` : `user:${principal.userId}`;
 }
 
-/** recordAudit adds an event to the EntityManager's unit of work; the caller's flush writes it. */
-export function recordAudit(em: EntityManager, entry: AuditEntry): void {
+/**
+ * recordAudit adds an event to the EntityManager's unit of work; the caller's flush writes it.
+ * count > 1 records that many identical events in one row (aggregated denials).
+ */
+export function recordAudit(em: EntityManager, entry: AuditEntry, count = 1): void {
   em.create(AuditEvent, {
     id: newId("AE"),
     organisation: entry.organisationId,
@@ -36,7 +39,7 @@ export function recordAudit(em: EntityManager, entry: AuditEntry): void {
     target: entry.target ?? null,
     outcome: entry.outcome,
     clientAddress: entry.clientAddress ?? null,
-    count: 1,
+    count,
   });
 }
 
@@ -78,18 +81,7 @@ export class DenialRecorder {
       this.dropped = 0;
     }
     const em = this.orm.em.fork();
-    for (const { entry, count } of batch) {
-      em.create(AuditEvent, {
-        id: newId("AE"),
-        organisation: entry.organisationId,
-        actor: entry.actor,
-        action: entry.action,
-        target: entry.target ?? null,
-        outcome: entry.outcome,
-        clientAddress: entry.clientAddress ?? null,
-        count,
-      });
-    }
+    for (const { entry, count } of batch) recordAudit(em, entry, count);
     await em.flush().catch((error: unknown) => this.logger.error({ err: error }, "could not record access denials"));
   }
 
