@@ -14,6 +14,8 @@ import type { RateLimitConfig } from "./config.js";
 import { OrganisationLimits } from "./modules/identity/organisation-limits.js";
 import { AccountNumberCipher, developmentAccountNumberKey } from "./modules/mandates/account-number-cipher.js";
 import { MandateManager } from "./modules/mandates/mandate.service.js";
+import { CollectionManager } from "./modules/collections/collection.service.js";
+import { BacsProcessor } from "./modules/processing/bacs-processor.js";
 import type { Mailer } from "./platform/mail/mailer.js";
 import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
 import type { Clock } from "./platform/clock.js";
@@ -43,6 +45,11 @@ export interface AppDeps {
   mail?: MailSettings | undefined;
   /** Secret the account-number encryption key is derived from; unset: the development key (main warns). */
   accountNumberKey?: string | undefined;
+  /**
+   * Bacs processing in the background: run every intervalMs between start() and stop(). Unset: not
+   * started (tests drive `app.processor.runOnce(now)` themselves); main.ts always sets it.
+   */
+  bacsProcessing?: { intervalMs: number } | undefined;
 }
 
 /** MailSettings say how emails leave and where the links in them point. */
@@ -69,6 +76,10 @@ export interface App {
   idempotencySweeper: IdempotencySweeper;
   /** The mandate lifecycle (MandateService, MandateInviteService). */
   mandates: MandateManager;
+  /** Collection schedules and collections (CollectionService; materialiseDue for processing). */
+  collections: CollectionManager;
+  /** Bacs processing of mandates; runs on a timer between start() and stop() when configured. */
+  processor: BacsProcessor;
   /** How emails leave (the outbox unless SMTP is configured). */
   mailer: Mailer;
   start(): Promise<void>;
@@ -87,12 +98,15 @@ export function createApp(deps: AppDeps): App {
   const idempotency = new IdempotencyService({ orm, clock });
   const idempotencySweeper = new IdempotencySweeper({ idempotency, logger });
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"));
+  const collections = new CollectionManager({ clock });
   const mandates = new MandateManager({
     clock,
     mailer,
     publicBaseUrl: deps.mail?.publicBaseUrl ?? "http://localhost:8080",
     cipher: new AccountNumberCipher(deps.accountNumberKey ?? developmentAccountNumberKey),
+    onClosed: (em, mandate, now) => collections.cancelForMandate(em, mandate, now),
   });
+  const processor = new BacsProcessor({ orm, clock, mandates, logger, intervalMs: deps.bacsProcessing?.intervalMs });
   return {
     clock,
     apiKeyVerifier,
@@ -117,13 +131,17 @@ export function createApp(deps: AppDeps): App {
     idempotency,
     idempotencySweeper,
     mandates,
+    collections,
+    processor,
     mailer,
     async start() {
       await apiKeyVerifier.start();
       denials.start();
       idempotencySweeper.start();
+      if (deps.bacsProcessing) processor.start();
     },
     async stop() {
+      await processor.stop();
       await idempotencySweeper.stop();
       await denials.stop();
       await bus.close();

@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     metrics,
     mail: { mailer: new OutboxMailer(config.mailOutboxDir), publicBaseUrl: config.publicBaseUrl },
     accountNumberKey: config.accountNumberKey,
+    // Every replica runs Bacs processing; SKIP LOCKED keeps them from doing the same work twice.
+    bacsProcessing: { intervalMs: 5_000 },
   });
   await app.start();
   const server = buildServer({ config, orm: database.orm, logger, metrics, app });

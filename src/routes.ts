@@ -13,10 +13,12 @@ import { ReportService } from "../gen/dd/v1/reports_pb.js";
 import { SandboxService } from "../gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "../gen/dd/v1/sessions_pb.js";
 import type { App } from "./app.js";
+import { registerCollectionService } from "./modules/collections/collection.handlers.js";
 import { registerApiKeyService } from "./modules/identity/api-key.handlers.js";
 import { registerSessionService } from "./modules/identity/session.handlers.js";
 import { registerMandateInviteService } from "./modules/mandates/mandate-invite.handlers.js";
 import { registerMandateService } from "./modules/mandates/mandate.handlers.js";
+import { registerSandboxService } from "./modules/sandbox/sandbox.handlers.js";
 
 /** The whole public contract, in the order the README lists it. */
 export const ddServices: readonly DescService[] = [
@@ -32,10 +34,8 @@ export const ddServices: readonly DescService[] = [
 
 /** Services whose RPCs are not built yet: every RPC answers UNIMPLEMENTED. */
 const notBuiltYet: readonly DescService[] = [
-  CollectionService,
   AlertService,
   ReportService,
-  SandboxService,
 ];
 
 /** registerServices registers every dd.v1 service and returns them. */
@@ -44,6 +44,8 @@ export function registerServices(router: ConnectRouter, app: App): DescService[]
   registerSessionService(router, app.sessions, app.sessionCookieSecure);
   registerMandateService(router, app.mandates);
   registerMandateInviteService(router, app.mandates);
+  registerCollectionService(router, app.collections);
+  registerSandboxService(router, app.mandates);
   for (const service of notBuiltYet) router.service(service, {});
   return [...ddServices];
 }

@@ -76,7 +76,15 @@ export interface MandateManagerOptions {
   /** Base of invite links, e.g. https://pay.example.com. */
   publicBaseUrl: string;
   cipher: AccountNumberCipher;
+  /**
+   * onClosed runs in the transaction that moves a mandate to CANCELLED, FAILED or EXPIRED, so what
+   * depends on the mandate closes with it (collections: its schedules and pending collections).
+   */
+  onClosed?: ((em: EntityManager, mandate: Mandate, now: Date) => Promise<void>) | undefined;
 }
+
+/** States after which a mandate takes no more collections: onClosed runs on entering them. */
+const closedStates: ReadonlySet<MandateStateName> = new Set(["CANCELLED", "FAILED", "EXPIRED"]);
 
 // A function, not a shared object: MikroORM writes into the options it is given (populate hints).
 const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
@@ -277,6 +285,30 @@ export class MandateManager {
   }
 
   /**
+   * completeWithoutInvite is the payer's completion for the sandbox simulators, which have no
+   * invite token: PENDING_CUSTOMER_APPROVAL → PENDING_SUBMISSION with the given (test) bank
+   * details; open invite links stop working. `em` is scoped to the mandate's organisation; the
+   * caller (SandboxService) has checked that it is a sandbox organisation.
+   */
+  async completeWithoutInvite(em: EntityManager, id: string, details: BankDetails, change: StateChange, actor: string): Promise<Mandate> {
+    const violations = bankDetailsViolations(details);
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    const now = this.options.clock.now();
+    return em.transactional(async (tx) => {
+      const mandate = await lockMandate(tx, id);
+      const to = refuseUnless(mandate, "complete");
+      await this.invites.supersede(tx, mandate, now);
+      mandate.accountHolderName = details.accountHolderName.trim();
+      mandate.sortCode = details.sortCode;
+      mandate.accountNumberEnding = details.accountNumber.slice(-2);
+      mandate.accountNumberCiphertext = this.options.cipher.seal(details.accountNumber, mandate.id);
+      applyStateChange(tx, mandate, to, change, notificationType(mandate.state, to), now);
+      recordAudit(tx, { organisationId: mandate.organisation.id, actor, action: "mandate.complete", target: mandate.id, outcome: "success" });
+      return mandate;
+    });
+  }
+
+  /**
    * applyExternal records a change that Bacs processing, a Bacs report or the sandbox makes (not
    * the organisation): submit, activate, fail (AUDDIS), cancel (ADDACS), expire (dormancy).
    */
@@ -287,9 +319,14 @@ export class MandateManager {
       const to = refuseUnless(mandate, action);
       if (mandate.state === "PENDING_CUSTOMER_APPROVAL") await this.invites.supersede(tx, mandate, now);
       applyStateChange(tx, mandate, to, change, notificationType(mandate.state, to), now);
+      await this.closed(tx, mandate, now);
       recordAudit(tx, { organisationId: mandate.organisation.id, actor, action: `mandate.${action}`, target: mandate.id, outcome: "success" });
       return mandate;
     });
+  }
+
+  private async closed(em: EntityManager, mandate: Mandate, now: Date): Promise<void> {
+    if (closedStates.has(mandate.state) && this.options.onClosed) await this.options.onClosed(em, mandate, now);
   }
 
   private async act(em: EntityManager, acting: Acting, id: string, action: keyof typeof organisationActions, reason: string): Promise<Mandate> {
@@ -314,6 +351,7 @@ export class MandateManager {
       const said = reason.trim() === "" ? "" : `: ${reason.trim()}`;
       const description = `${organisationActions[action]} by the organisation${said}`;
       applyStateChange(tx, mandate, to, { cause: "ORGANISATION", description }, notificationType(from, to), now);
+      await this.closed(tx, mandate, now);
       recordAudit(tx, { ...acting, action: `mandate.${action}`, target: mandate.id, outcome: "success" });
       return mandate;
     });

@@ -2,6 +2,8 @@ import { fileURLToPath } from "node:url";
 import { defineConfig, type Options, type PoolConfig } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import type { Logger } from "pino";
+import { CollectionSchedule } from "../../modules/collections/collection-schedule.entity.js";
+import { Collection } from "../../modules/collections/collection.entity.js";
 import { IdempotencyRecord } from "../../modules/idempotency/idempotency-record.entity.js";
 import { ApiKey } from "../../modules/identity/api-key.entity.js";
 import { AuditEvent } from "../../modules/identity/audit-event.entity.js";
@@ -40,7 +42,7 @@ export interface OrmConfigInput {
 export function createOrmConfig(input: OrmConfigInput): Options {
   return defineConfig({
     clientUrl: input.clientUrl,
-    entities: [Organisation, AuditEvent, User, Session, ApiKey, Mandate, MandateInvite, Notification, IdempotencyRecord],
+    entities: [Organisation, AuditEvent, User, Session, ApiKey, Mandate, MandateInvite, Notification, IdempotencyRecord, CollectionSchedule, Collection],
     discovery: { onMetadata: (meta) => assertTenantFilter(meta) },
     extensions: [Migrator],
     migrations: {

@@ -3,6 +3,7 @@ import { Migration20261127185151_initial } from "./Migration20261127185151_initi
 import { Migration20261127190242_identity } from "./Migration20261127190242_identity.js";
 import { Migration20261127200235_idempotency } from "./Migration20261127200235_idempotency.js";
 import { Migration20261127200239_mandates } from "./Migration20261127200239_mandates.js";
+import { Migration20261127202154_collections } from "./Migration20261127202154_collections.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -18,4 +19,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261127190242_identity", class: Migration20261127190242_identity },
   { name: "Migration20261127200235_idempotency", class: Migration20261127200235_idempotency },
   { name: "Migration20261127200239_mandates", class: Migration20261127200239_mandates },
+  { name: "Migration20261127202154_collections", class: Migration20261127202154_collections },
 ];

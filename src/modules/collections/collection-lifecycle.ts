@@ -1,0 +1,48 @@
+/**
+ * collection-lifecycle.ts names the states of collection schedules and collections as data (the
+ * enum names of the contract without their prefixes), and which collection steps are allowed, so
+ * the service, the processor and the sandbox share one reading of the Bacs payment life cycle.
+ */
+
+/** scheduleStates: ACTIVE → CANCELLED | FINISHED (both final). */
+export const scheduleStates = ["ACTIVE", "CANCELLED", "FINISHED"] as const;
+/** ScheduleStateName is where a collection schedule is in its life. */
+export type ScheduleStateName = (typeof scheduleStates)[number];
+
+/** intervalUnits are a schedule's period units (IntervalUnit without prefix). */
+export const intervalUnits = ["WEEKLY", "MONTHLY"] as const;
+/** IntervalUnitName is WEEKLY or MONTHLY. */
+export type IntervalUnitName = (typeof intervalUnits)[number];
+
+/** collectionStates are the stored collection states (CollectionState without prefix). */
+export const collectionStates = ["PENDING_SUBMISSION", "SUBMITTED", "CONFIRMED", "PAID_OUT", "FAILED", "CHARGED_BACK", "CANCELLED"] as const;
+/** CollectionStateName is where a collection is in Bacs processing. */
+export type CollectionStateName = (typeof collectionStates)[number];
+
+/**
+ * collectionSteps lists, per state, the states a collection may move to (the contract's enum
+ * comment): the Bacs cycle, an ARUDD return (also late, after confirmation or pay-out), a DDICA
+ * charge-back of a paid-out collection, and cancellation before submission.
+ */
+export const collectionSteps: Readonly<Record<CollectionStateName, readonly CollectionStateName[]>> = {
+  PENDING_SUBMISSION: ["SUBMITTED", "CANCELLED"],
+  SUBMITTED: ["CONFIRMED", "FAILED"],
+  CONFIRMED: ["PAID_OUT", "FAILED"],
+  PAID_OUT: ["FAILED", "CHARGED_BACK"],
+  FAILED: [],
+  CHARGED_BACK: [],
+  CANCELLED: [],
+};
+
+/** canMoveCollection says whether a collection in `from` may move to `to`. */
+export function canMoveCollection(from: CollectionStateName, to: CollectionStateName): boolean {
+  return collectionSteps[from].includes(to);
+}
+
+/**
+ * Mandate states a new schedule is refused in (CreateCollectionSchedule's comment in the
+ * contract): the mandate can never collect again. Every other state may take a schedule; in
+ * SUSPENDED the collections wait (the processor does not submit them), and in the set-up states
+ * the first charge date leaves room for the set-up (schedule-plan.ts).
+ */
+export const mandateStatesRefusingSchedules: ReadonlySet<string> = new Set(["CANCELLED", "FAILED", "EXPIRED"]);

@@ -1,0 +1,49 @@
+import { defineEntity, type InferEntity } from "@mikro-orm/core";
+import { tenantFilter } from "../../platform/db/tenant-filter.js";
+import { ID_LENGTH } from "../../platform/ids.js";
+import { Organisation } from "../identity/organisation.entity.js";
+import { Mandate } from "../mandates/mandate.entity.js";
+import { collectionStates } from "./collection-lifecycle.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+
+const p = defineEntity.properties;
+
+/**
+ * Collection is one Direct Debit payment (ids `CL…`). `chargeDate` is a `YYYY-MM-DD` string, a
+ * Bacs working day. Indexes serve the reads: the newest-first list per organisation, the filters
+ * by mandate and by charge date, and the processor's scan of (state, charge_date) across
+ * organisations.
+ */
+export const Collection = defineEntity({
+  name: "Collection",
+  tableName: "collection",
+  filters: { ...tenantFilter },
+  properties: {
+    id: p.string().primary().length(ID_LENGTH),
+    organisation: p.manyToOne(Organisation).ref(),
+    mandate: p.manyToOne(Mandate).ref(),
+    /** Null for a one-off collection (none are created yet; the column allows them). */
+    schedule: p.manyToOne(CollectionSchedule).ref().nullable(),
+    amountMinor: p.bigint("number"),
+    currency: p.string().length(3),
+    chargeDate: p.string().length(10),
+    state: p.enum([...collectionStates]),
+    /** ARUDD code when FAILED, DDICA code when CHARGED_BACK. */
+    reasonCode: p.string().length(20).nullable(),
+    description: p.string().length(100),
+    stateChangeTime: p.datetime(),
+    paidOutTime: p.datetime().nullable(),
+    createTime: p.datetime(),
+    updateTime: p.datetime(),
+  },
+  indexes: [
+    { properties: ["organisation", "id"] },
+    { properties: ["organisation", "mandate"] },
+    { properties: ["organisation", "chargeDate", "id"] },
+    { properties: ["state", "chargeDate"] },
+    { properties: ["schedule", "state"] },
+  ],
+});
+
+/** Collection is the entity type that the `Collection` schema describes. */
+export type Collection = InferEntity<typeof Collection>;

@@ -1,0 +1,89 @@
+/**
+ * collection.handlers.ts serves CollectionService: translate the request, call CollectionManager,
+ * translate the answer. Access (collections:read; schedule writes for signed-in admins and members
+ * only) is declared in the contract and checked by the chain.
+ */
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { CollectionService, type CollectionSchedule as ScheduleMessage } from "../../../gen/dd/v1/collections_pb.js";
+import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { nextPageToken, readPage } from "../../rpc/pagination.js";
+import { InvalidArgumentError } from "../errors.js";
+import { actorOf } from "../identity/audit-log.js";
+import type { Acting } from "../mandates/mandate.service.js";
+import { collectionStateFromProto, collectionToProto, intervalUnitName, scheduleStateFromProto, scheduleToProto } from "./collection.mapper.js";
+import type { CollectionManager } from "./collection.service.js";
+import { isIsoDate } from "./plain-date.js";
+import type { NewSchedule } from "./schedule-fields.js";
+
+function acting(ctx: HandlerContext): Acting {
+  const caller = requireCaller(ctx);
+  return { organisationId: caller.organisationId, actor: actorOf(caller.principal), clientAddress: ctx.values.get(kRequestInfo)?.clientAddress };
+}
+
+function fieldsOf(schedule: ScheduleMessage | undefined): NewSchedule {
+  return {
+    mandateId: schedule?.mandateId ?? "",
+    amountMinor: schedule?.amountMinor ?? 0n,
+    currency: schedule?.currency ?? "",
+    intervalUnit: intervalUnitName(schedule?.intervalUnit ?? 0),
+    interval: schedule?.interval ?? 0,
+    dayOfMonth: schedule?.dayOfMonth ?? 0,
+    startDate: schedule?.startDate ?? "",
+    endDate: schedule?.endDate ?? "",
+    count: schedule?.count ?? 0,
+    description: schedule?.description ?? "",
+    metadata: schedule?.metadata ?? {},
+  };
+}
+
+/** statesOf reads a repeated state filter: distinct, sorted (the page-token fingerprint is stable). */
+function statesOf<N extends string, V extends number>(values: readonly V[], read: (v: V) => N | undefined): N[] {
+  const states: N[] = [];
+  for (const value of values) {
+    const state = read(value);
+    if (!state) throw InvalidArgumentError.field("state", `${value} is not a valid state`);
+    if (!states.includes(state)) states.push(state);
+  }
+  return states.sort();
+}
+
+// A collection page token holds "<charge date>~<id>": the list is ordered by both.
+const cursorOf = (c: { chargeDate: string; id: string }) => ({ id: `${c.chargeDate}~${c.id}` });
+
+function readCursor(afterId: string | undefined) {
+  if (afterId === undefined) return undefined;
+  const [chargeDate = "", id = ""] = afterId.split("~");
+  if (!isIsoDate(chargeDate) || !/^CL[0-9A-Z]{26}$/.test(id)) throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
+  return { chargeDate, id };
+}
+
+/** registerCollectionService serves CollectionService with the given manager. */
+export function registerCollectionService(router: ConnectRouter, collections: CollectionManager): void {
+  router.service(CollectionService, {
+    async createCollectionSchedule(req, ctx) {
+      return scheduleToProto(await collections.createSchedule(requireEntityManager(ctx), acting(ctx), fieldsOf(req.schedule)));
+    },
+    async cancelCollectionSchedule(req, ctx) {
+      return scheduleToProto(await collections.cancelSchedule(requireEntityManager(ctx), acting(ctx), req.scheduleId, req.reason));
+    },
+    async getCollectionSchedule(req, ctx) {
+      return scheduleToProto(await collections.getSchedule(requireEntityManager(ctx), req.scheduleId));
+    },
+    async listCollectionSchedules(req, ctx) {
+      const filter = { mandateId: req.mandateId, states: statesOf(req.state, scheduleStateFromProto) };
+      const page = readPage(req.pageSize, req.pageToken, filter);
+      const { schedules, hasMore } = await collections.listSchedules(requireEntityManager(ctx), filter, page);
+      const rows = schedules.map((view) => view.schedule);
+      return { collectionSchedules: schedules.map(scheduleToProto), nextPageToken: nextPageToken(rows, page, filter, hasMore) };
+    },
+    async getCollection(req, ctx) {
+      return collectionToProto(await collections.getCollection(requireEntityManager(ctx), req.collectionId));
+    },
+    async listCollections(req, ctx) {
+      const filter = { mandateId: req.mandateId, scheduleId: req.scheduleId, states: statesOf(req.state, collectionStateFromProto), from: req.from, to: req.to };
+      const page = readPage(req.pageSize, req.pageToken, filter);
+      const list = await collections.listCollections(requireEntityManager(ctx), filter, { size: page.size, after: readCursor(page.afterId) });
+      return { collections: list.collections.map(collectionToProto), nextPageToken: nextPageToken(list.collections.map(cursorOf), page, filter, list.hasMore) };
+    },
+  });
+}

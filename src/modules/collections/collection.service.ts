@@ -1,0 +1,262 @@
+/**
+ * collection.service.ts is the organisation's side of collections: create and cancel collection
+ * schedules (staff in a session; the contract declares that), read and list schedules and
+ * collections, and the hook that closes a mandate's schedules and pending collections when the
+ * mandate is cancelled, fails or expires. Writes validate every field first (nothing written on a
+ * bad one), lock what they change, and record audit events and notifications in the same flush.
+ */
+import { LockMode } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
+import { newId } from "../../platform/ids.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
+import { recordAudit } from "../identity/audit-log.js";
+import { checkReason } from "../mandates/mandate-fields.js";
+import type { Acting } from "../mandates/mandate.service.js";
+import { Mandate } from "../mandates/mandate.entity.js";
+import { recordNotification } from "../notifications/notifications.js";
+import { mandateStatesRefusingSchedules, type CollectionStateName, type ScheduleStateName } from "./collection-lifecycle.js";
+import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { Collection } from "./collection.entity.js";
+import { londonDate } from "./london-date.js";
+import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
+import { isIsoDate, type IsoDate } from "./plain-date.js";
+import { checkSchedule, type NewSchedule } from "./schedule-fields.js";
+import { chargeDateOf, nominalDate } from "./schedule-plan.js";
+
+/** ScheduleView is a schedule with its next charge date, as reads show it ("" when closed). */
+export interface ScheduleView {
+  schedule: CollectionSchedule;
+  nextChargeDate: IsoDate | "";
+}
+
+/** ScheduleFilter is ListCollectionSchedules' filters. */
+export interface ScheduleFilter {
+  mandateId: string;
+  states: readonly ScheduleStateName[];
+}
+
+/** CollectionFilter is ListCollections' filters; from/to are inclusive charge dates ("" for none). */
+export interface CollectionFilter {
+  mandateId: string;
+  scheduleId: string;
+  states: readonly CollectionStateName[];
+  from: string;
+  to: string;
+}
+
+/** CollectionPage is where a collection list starts: after this (charge date, id), newest first. */
+export interface CollectionPage {
+  size: number;
+  after: { chargeDate: IsoDate; id: string } | undefined;
+}
+
+/** CollectionManagerOptions are the manager's dependencies. */
+export interface CollectionManagerOptions {
+  clock: Clock;
+}
+
+const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
+
+/** CollectionManager runs collection schedules and collections on a tenant-scoped EntityManager. */
+export class CollectionManager {
+  constructor(private readonly options: CollectionManagerOptions) {}
+
+  /** today is the Bacs date now: the Europe/London date of the injected clock. */
+  today(): IsoDate {
+    return londonDate(this.options.clock.now());
+  }
+
+  /**
+   * createSchedule stores an ACTIVE schedule and, at once, its first collection, charged on the
+   * first schedule date on or after start_date, moved to a working day and never before the
+   * earliest date Bacs and the advance notice allow (later still for a mandate being set up). The
+   * mandate is locked, so a concurrent cancellation either sees the schedule or refuses it.
+   */
+  async createSchedule(em: EntityManager, acting: Acting, input: NewSchedule): Promise<ScheduleView> {
+    const now = this.options.clock.now();
+    const today = londonDate(now);
+    const { violations, valid } = checkSchedule(input, today);
+    if (!valid) throw new InvalidArgumentError(violations);
+    const { plan } = valid;
+    return em.transactional(async (tx) => {
+      const mandate = await tx.findOne(Mandate, { id: input.mandateId }, lock());
+      if (!mandate) throw new NotFoundError("mandate", input.mandateId);
+      if (mandateStatesRefusingSchedules.has(mandate.state)) {
+        throw new FailedPreconditionError("MANDATE_NOT_ACTIVE", `mandate ${mandate.id} is ${mandate.state}: it can take no more collections`, { state: mandate.state });
+      }
+      const schedule = tx.create(CollectionSchedule, {
+        id: newId("CS", now.getTime()),
+        organisation: acting.organisationId,
+        mandate,
+        amountMinor: valid.amountMinor,
+        currency: "GBP",
+        ...plan,
+        state: "ACTIVE",
+        description: valid.description,
+        metadata: { ...input.metadata },
+        createdCollectionCount: 0,
+        nextNominalDate: null,
+        cancelReason: null,
+        createTime: now,
+        updateTime: now,
+      });
+      // Date 0 of the schedule: the first one on or after start_date.
+      schedule.nextNominalDate = nominalDate(planOf(schedule), 0);
+      const chargeDate = chargeDateOf(schedule.nextNominalDate, mandate.state, today);
+      if (plan.endDate !== null && chargeDate > plan.endDate) {
+        throw InvalidArgumentError.field("schedule.end_date", `is before the first possible charge date ${chargeDate}`);
+      }
+      recordNotification(tx, {
+        organisationId: acting.organisationId,
+        type: "collection_schedule.created",
+        resourceType: "collection_schedule",
+        resourceId: schedule.id,
+        message: `Collection schedule ${schedule.id} of ${pounds(schedule.amountMinor)} ${plan.intervalUnit.toLowerCase()} created under mandate ${mandate.id}`,
+        time: now,
+      });
+      createNextCollection(tx, schedule, mandate.state, today, now);
+      recordAudit(tx, { ...acting, action: "collection_schedule.create", target: schedule.id, outcome: "success" });
+      await tx.flush();
+      return (await this.withNextChargeDates(tx, [schedule]))[0]!;
+    });
+  }
+
+  /** cancelSchedule: ACTIVE → CANCELLED, with its collections still pending submission. */
+  async cancelSchedule(em: EntityManager, acting: Acting, id: string, reason: string): Promise<ScheduleView> {
+    const violations: FieldViolation[] = [];
+    if (id === "") violations.push({ field: "schedule_id", description: "is required" });
+    checkReason(reason, "reason", violations);
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    const now = this.options.clock.now();
+    return em.transactional(async (tx) => {
+      const schedule = await tx.findOne(CollectionSchedule, { id }, lock());
+      if (!schedule) throw new NotFoundError("collection schedule", id);
+      if (schedule.state !== "ACTIVE") {
+        throw new FailedPreconditionError("COLLECTION_SCHEDULE_NOT_ACTIVE", `collection schedule ${id} is ${schedule.state}: only an active schedule can be cancelled`, {
+          state: schedule.state,
+        });
+      }
+      const said = reason.trim() === "" ? "" : `: ${reason.trim()}`;
+      await cancelScheduleAndPending(tx, schedule, `Cancelled by the organisation${said}`, now);
+      recordAudit(tx, { ...acting, action: "collection_schedule.cancel", target: schedule.id, outcome: "success" });
+      await tx.flush();
+      return (await this.withNextChargeDates(tx, [schedule]))[0]!;
+    });
+  }
+
+  /**
+   * cancelForMandate closes what a closed mandate (cancelled, failed, expired) leaves open: its
+   * ACTIVE schedules and its collections pending submission. Call it in the transaction that
+   * closes the mandate. Schedules are locked before collections are read, so a concurrent
+   * materialiseDue (which locks the schedule while it creates a collection) has committed its
+   * collection before we look for pending ones.
+   */
+  async cancelForMandate(em: EntityManager, mandate: Mandate, now: Date): Promise<void> {
+    const why = `Mandate ${mandate.id} is ${mandate.state.toLowerCase()}`;
+    const schedules = await em.find(CollectionSchedule, { mandate: mandate.id, state: "ACTIVE" }, lock());
+    for (const schedule of schedules) await cancelScheduleAndPending(em, schedule, why, now);
+    const pending = await em.find(Collection, { mandate: mandate.id, state: "PENDING_SUBMISSION" }, lock());
+    for (const collection of pending) applyCollectionStateChange(em, collection, "CANCELLED", { description: why }, now);
+  }
+
+  /** getSchedule returns the organisation's schedule; NOT_FOUND for a missing one or another organisation's. */
+  async getSchedule(em: EntityManager, id: string): Promise<ScheduleView> {
+    if (id === "") throw InvalidArgumentError.field("schedule_id", "is required");
+    const schedule = await em.findOne(CollectionSchedule, { id });
+    if (!schedule) throw new NotFoundError("collection schedule", id);
+    return (await this.withNextChargeDates(em, [schedule]))[0]!;
+  }
+
+  /** listSchedules returns one page, newest first, and whether more follow. */
+  async listSchedules(em: EntityManager, filter: ScheduleFilter, page: { size: number; afterId: string | undefined }) {
+    const where = {
+      ...(page.afterId ? { id: { $lt: page.afterId } } : {}),
+      ...(filter.mandateId !== "" ? { mandate: filter.mandateId } : {}),
+      ...(filter.states.length > 0 ? { state: { $in: [...filter.states] } } : {}),
+    };
+    const rows = await em.find(CollectionSchedule, where, { orderBy: { id: "desc" }, limit: page.size + 1 });
+    const schedules = rows.slice(0, page.size);
+    return { schedules: await this.withNextChargeDates(em, schedules), hasMore: rows.length > page.size };
+  }
+
+  /** getCollection returns the organisation's collection; NOT_FOUND for a missing one or another organisation's. */
+  async getCollection(em: EntityManager, id: string): Promise<Collection> {
+    if (id === "") throw InvalidArgumentError.field("collection_id", "is required");
+    const collection = await em.findOne(Collection, { id });
+    if (!collection) throw new NotFoundError("collection", id);
+    return collection;
+  }
+
+  /** listCollections returns one page, newest charge date first (then newest created), and whether more follow. */
+  async listCollections(em: EntityManager, filter: CollectionFilter, page: CollectionPage) {
+    const violations: FieldViolation[] = [];
+    if (filter.from !== "" && !isIsoDate(filter.from)) violations.push({ field: "from", description: "must be a calendar date YYYY-MM-DD" });
+    if (filter.to !== "" && !isIsoDate(filter.to)) violations.push({ field: "to", description: "must be a calendar date YYYY-MM-DD" });
+    else if (filter.to !== "" && filter.from !== "" && filter.to < filter.from) violations.push({ field: "to", description: "must not be before from" });
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    const range = {
+      ...(filter.from !== "" ? { $gte: filter.from } : {}),
+      ...(filter.to !== "" ? { $lte: filter.to } : {}),
+    };
+    const after = page.after;
+    const where = {
+      ...(after ? { $or: [{ chargeDate: { $lt: after.chargeDate } }, { chargeDate: after.chargeDate, id: { $lt: after.id } }] } : {}),
+      ...(Object.keys(range).length > 0 ? { chargeDate: range } : {}),
+      ...(filter.mandateId !== "" ? { mandate: filter.mandateId } : {}),
+      ...(filter.scheduleId !== "" ? { schedule: filter.scheduleId } : {}),
+      ...(filter.states.length > 0 ? { state: { $in: [...filter.states] } } : {}),
+    };
+    const rows = await em.find(Collection, where, { orderBy: { chargeDate: "desc", id: "desc" }, limit: page.size + 1 });
+    return { collections: rows.slice(0, page.size), hasMore: rows.length > page.size };
+  }
+
+  /** materialiseDue creates the due collections of every organisation today (see materialise.ts). */
+  materialiseDue(em: EntityManager): Promise<number> {
+    const now = this.options.clock.now();
+    return materialiseDue(em, londonDate(now), now);
+  }
+
+  /**
+   * withNextChargeDates adds each schedule's next charge date: the earliest charge date among its
+   * collections pending submission, else the date its next collection would get if created today.
+   */
+  private async withNextChargeDates(em: EntityManager, schedules: readonly CollectionSchedule[]): Promise<ScheduleView[]> {
+    const active = schedules.filter((s) => s.state === "ACTIVE");
+    const pending =
+      active.length === 0
+        ? []
+        : await em.find(Collection, { schedule: { $in: active.map((s) => s.id) }, state: "PENDING_SUBMISSION" }, { fields: ["id", "schedule", "chargeDate"] });
+    const earliest = new Map<string, string>();
+    for (const c of pending) {
+      const key = c.schedule!.id;
+      const seen = earliest.get(key);
+      if (seen === undefined || c.chargeDate < seen) earliest.set(key, c.chargeDate);
+    }
+    const today = this.today();
+    return schedules.map((schedule) => {
+      if (schedule.state !== "ACTIVE") return { schedule, nextChargeDate: "" };
+      const next = earliest.get(schedule.id) ?? (schedule.nextNominalDate ? chargeDateOf(schedule.nextNominalDate, "ACTIVE", today) : "");
+      return { schedule, nextChargeDate: next };
+    });
+  }
+}
+
+/** cancelScheduleAndPending cancels a schedule and its collections still pending submission. */
+async function cancelScheduleAndPending(em: EntityManager, schedule: CollectionSchedule, why: string, now: Date): Promise<void> {
+  schedule.state = "CANCELLED";
+  schedule.nextNominalDate = null;
+  schedule.cancelReason = why.slice(0, 600);
+  schedule.updateTime = now;
+  recordNotification(em, {
+    organisationId: schedule.organisation.id,
+    type: "collection_schedule.cancelled",
+    resourceType: "collection_schedule",
+    resourceId: schedule.id,
+    message: `Collection schedule ${schedule.id} cancelled: ${why}`,
+    time: now,
+  });
+  const pending = await em.find(Collection, { schedule: schedule.id, state: "PENDING_SUBMISSION" }, lock());
+  for (const collection of pending) applyCollectionStateChange(em, collection, "CANCELLED", { description: why }, now);
+}

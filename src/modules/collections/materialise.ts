@@ -1,0 +1,134 @@
+/**
+ * materialise.ts creates the collections of collection schedules: the next one of a single
+ * schedule (at creation, the first), and every due one across all organisations (materialiseDue,
+ * which Bacs processing runs each day). It also closes schedules: FINISHED after their count or
+ * end date.
+ */
+import { LockMode } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { newId } from "../../platform/ids.js";
+import { recordNotification } from "../notifications/notifications.js";
+import { Mandate } from "../mandates/mandate.entity.js";
+import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
+import { recordCollectionCreated } from "./collection-state-change.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { Collection } from "./collection.entity.js";
+import type { IsoDate } from "./plain-date.js";
+import { MATERIALISE_LEAD_DAYS, chargeDateOf, isDue, nextAfter, type SchedulePlan } from "./schedule-plan.js";
+import { addDays } from "./plain-date.js";
+
+/** How many schedules one materialiseDue transaction takes. */
+const batchSize = 200;
+
+/** planOf reads a schedule's plan from its row. */
+export function planOf(schedule: CollectionSchedule): SchedulePlan {
+  return {
+    intervalUnit: schedule.intervalUnit,
+    interval: schedule.interval,
+    dayOfMonth: schedule.dayOfMonth,
+    startDate: schedule.startDate,
+    endDate: schedule.endDate ?? null,
+    count: schedule.count ?? null,
+  };
+}
+
+/**
+ * createNextCollection creates the collection for the schedule's next nominal date and moves the
+ * schedule on (FINISHED after the last one). A charge date that would fall after end_date (moved
+ * there by a weekend or the notice period) is not created: the schedule finishes instead, as no
+ * collection may be charged after end_date. The schedule must be ACTIVE with a next date.
+ */
+export function createNextCollection(em: EntityManager, schedule: CollectionSchedule, mandateState: string, today: IsoDate, now: Date): Collection | undefined {
+  const nominal = schedule.nextNominalDate;
+  if (schedule.state !== "ACTIVE" || nominal == null) throw new Error(`schedule ${schedule.id} has nothing to create`);
+  const chargeDate = chargeDateOf(nominal, mandateState, today);
+  schedule.updateTime = now;
+  if (schedule.endDate != null && chargeDate > schedule.endDate) {
+    finish(em, schedule, now);
+    return undefined;
+  }
+  const collection = em.create(Collection, {
+    id: newId("CL", now.getTime()),
+    organisation: schedule.organisation,
+    mandate: schedule.mandate,
+    schedule,
+    amountMinor: schedule.amountMinor,
+    currency: schedule.currency,
+    chargeDate,
+    state: "PENDING_SUBMISSION",
+    reasonCode: null,
+    description: schedule.description,
+    stateChangeTime: now,
+    paidOutTime: null,
+    createTime: now,
+    updateTime: now,
+  });
+  recordCollectionCreated(em, collection, now);
+  schedule.createdCollectionCount += 1;
+  schedule.nextNominalDate = nextAfter(planOf(schedule), schedule.createdCollectionCount);
+  if (schedule.nextNominalDate === null) finish(em, schedule, now);
+  return collection;
+}
+
+function finish(em: EntityManager, schedule: CollectionSchedule, now: Date): void {
+  schedule.state = "FINISHED";
+  schedule.nextNominalDate = null;
+  schedule.updateTime = now;
+  recordNotification(em, {
+    organisationId: schedule.organisation.id,
+    type: "collection_schedule.finished",
+    resourceType: "collection_schedule",
+    resourceId: schedule.id,
+    message: `Collection schedule ${schedule.id} finished after ${schedule.createdCollectionCount} collections`,
+    time: now,
+  });
+}
+
+/**
+ * materialiseDue creates every collection that is due by `today` (Europe/London date) for every
+ * ACTIVE schedule of every organisation, and returns how many it created. A collection is due
+ * MATERIALISE_LEAD_DAYS before its nominal date; a run that missed days catches up, each late one
+ * charged on the earliest date Bacs allows. Schedules of a SUSPENDED mandate are left due (no
+ * collections are taken while suspended) and catch up once it is active again.
+ *
+ * `em` need not be scoped to an organisation: this is the processor's cross-tenant pass, so its
+ * queries turn the tenant filter off on purpose and set each row's organisation from its schedule.
+ * Each batch runs in its own transaction and takes its schedules with FOR UPDATE SKIP LOCKED, so
+ * replicas running it at once never create a collection twice.
+ */
+export async function materialiseDue(em: EntityManager, today: IsoDate, now: Date = new Date()): Promise<number> {
+  let created = 0;
+  // Keyset over (next_nominal_date, id): batches move past schedules left due (suspended mandates).
+  let after: { date: string; id: string } | undefined;
+  for (;;) {
+    const batch = await em.fork().transactional(async (tx) => {
+      const schedules = await tx.find(
+        CollectionSchedule,
+        {
+          state: "ACTIVE",
+          nextNominalDate: { $lte: addDays(today, MATERIALISE_LEAD_DAYS) },
+          ...(after ? { $or: [{ nextNominalDate: { $gt: after.date } }, { nextNominalDate: after.date, id: { $gt: after.id } }] } : {}),
+        },
+        { filters: false, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, orderBy: { nextNominalDate: "asc", id: "asc" }, limit: batchSize },
+      );
+      const last = schedules.at(-1);
+      const cursor = last ? { date: last.nextNominalDate!, id: last.id } : undefined;
+      const mandateIds = [...new Set(schedules.map((s) => s.mandate.id))];
+      const mandates = mandateIds.length === 0 ? [] : await tx.find(Mandate, { id: { $in: mandateIds } }, { filters: false, fields: ["id", "state"] });
+      const stateOf = new Map(mandates.map((m) => [m.id, m.state as string]));
+      let made = 0;
+      for (const schedule of schedules) {
+        const mandateState = stateOf.get(schedule.mandate.id) ?? "CANCELLED";
+        // Closed mandates have their schedules cancelled by the mandate hook; never charge under one.
+        if (mandateState === "SUSPENDED" || mandateStatesRefusingSchedules.has(mandateState)) continue;
+        while (schedule.state === "ACTIVE" && schedule.nextNominalDate != null && isDue(schedule.nextNominalDate, today)) {
+          if (createNextCollection(tx, schedule, mandateState, today, now)) made++;
+        }
+      }
+      return { taken: schedules.length, made, cursor };
+    });
+    created += batch.made;
+    if (batch.taken < batchSize) return created;
+    after = batch.cursor;
+  }
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { chargeDateFor } from "./bacs-calendar.js";
+import { chargeDateOf, isDue, nextAfter, nominalDate, readyDay, type SchedulePlan } from "./schedule-plan.js";
+
+const monthly: SchedulePlan = { intervalUnit: "MONTHLY", interval: 1, dayOfMonth: -1, startDate: "2027-01-10", endDate: null, count: null };
+
+describe("nominalDate", () => {
+  it("steps monthly schedules by `interval` months on their day", () => {
+    expect([0, 1, 2].map((n) => nominalDate(monthly, n))).toEqual(["2027-01-31", "2027-02-28", "2027-03-31"]);
+    const quarterly = { ...monthly, interval: 3, dayOfMonth: 5 };
+    expect([0, 1, 2].map((n) => nominalDate(quarterly, n))).toEqual(["2027-02-05", "2027-05-05", "2027-08-05"]);
+  });
+
+  it("steps weekly schedules by 7 × interval days from start_date", () => {
+    const fortnightly: SchedulePlan = { ...monthly, intervalUnit: "WEEKLY", interval: 2, dayOfMonth: 0 };
+    expect([0, 1, 2].map((n) => nominalDate(fortnightly, n))).toEqual(["2027-01-10", "2027-01-24", "2027-02-07"]);
+  });
+});
+
+describe("nextAfter", () => {
+  it("ends after count collections, or past end_date", () => {
+    expect(nextAfter({ ...monthly, count: 2 }, 1)).toBe("2027-02-28");
+    expect(nextAfter({ ...monthly, count: 2 }, 2)).toBeNull();
+    expect(nextAfter({ ...monthly, endDate: "2027-02-28" }, 1)).toBe("2027-02-28");
+    expect(nextAfter({ ...monthly, endDate: "2027-02-27" }, 1)).toBeNull();
+  });
+});
+
+describe("charge dates", () => {
+  it("is due 14 days ahead", () => {
+    expect(isDue("2027-03-15", "2027-03-01")).toBe(true);
+    expect(isDue("2027-03-16", "2027-03-01")).toBe(false);
+  });
+
+  it("leaves room for a mandate's set-up, never charging earlier than for an active one", () => {
+    expect(readyDay("ACTIVE", "2027-03-01")).toBe("2027-03-01");
+    expect(readyDay("SUBMITTED", "2027-03-01")).toBe("2027-03-03");
+    expect(readyDay("PENDING_SUBMISSION", "2027-03-05")).toBe("2027-03-10");
+    for (const state of ["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED"]) {
+      expect(chargeDateOf("2027-03-01", state, "2027-03-01") >= chargeDateFor("2027-03-01", "2027-03-01")).toBe(true);
+    }
+  });
+});

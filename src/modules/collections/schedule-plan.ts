@@ -1,0 +1,65 @@
+/**
+ * schedule-plan.ts is the arithmetic of a collection schedule, without the database: the nominal
+ * date of its n-th collection, when that collection is due to be created, the charge date it gets,
+ * and whether the schedule ends. Nominal dates come from schedule-dates.ts; chargeDateFor in
+ * bacs-calendar.ts moves each to a date Bacs can debit, never earlier.
+ */
+import { addWorkingDays, chargeDateFor } from "./bacs-calendar.js";
+import type { IntervalUnitName } from "./collection-lifecycle.js";
+import { addDays, type IsoDate } from "./plain-date.js";
+import { monthlyDates } from "./schedule-dates.js";
+
+/** SchedulePlan is what the dates of a schedule depend on. */
+export interface SchedulePlan {
+  intervalUnit: IntervalUnitName;
+  interval: number;
+  /** Monthly: 1–28 or -1; weekly: ignored. */
+  dayOfMonth: number;
+  startDate: IsoDate;
+  endDate: IsoDate | null;
+  count: number | null;
+}
+
+/**
+ * MATERIALISE_LEAD_DAYS is how many calendar days before its nominal date a collection is created.
+ * It exceeds the 10 days' advance notice plus the Bacs cycle, so a collection created on time keeps
+ * its nominal date (moved to a working day); a late run only moves charge dates later.
+ */
+export const MATERIALISE_LEAD_DAYS = 14;
+
+/** nominalDate is the n-th (0-based) schedule date, before any move to a working day. */
+export function nominalDate(plan: SchedulePlan, n: number): IsoDate {
+  if (plan.intervalUnit === "WEEKLY") return addDays(plan.startDate, 7 * plan.interval * n);
+  const months = monthlyDates(plan.startDate, plan.dayOfMonth, { count: n * plan.interval + 1 });
+  return months[n * plan.interval]!;
+}
+
+/** isDue says whether a collection with this nominal date should be created `today`. */
+export function isDue(nominal: IsoDate, today: IsoDate): boolean {
+  return nominal <= addDays(today, MATERIALISE_LEAD_DAYS);
+}
+
+/**
+ * readyDay is the first day a mandate in `mandateState` can be treated as set up, counting from
+ * `today`. Bacs lets the first collection go after the instruction is lodged (AUDDIS); we assume
+ * lodging on the next working day and 2 more working days for the payer's bank, so a mandate
+ * pending submission (or still awaiting the payer) is ready 3 working days on, a submitted one 2.
+ * The assumption errs late: charge dates computed from it are never earlier than Bacs allows.
+ */
+export function readyDay(mandateState: string, today: IsoDate): IsoDate {
+  if (mandateState === "SUBMITTED") return addWorkingDays(today, 2);
+  if (mandateState === "PENDING_SUBMISSION" || mandateState === "PENDING_CUSTOMER_APPROVAL") return addWorkingDays(today, 3);
+  return today;
+}
+
+/** chargeDateOf is the charge date of a collection with this nominal date created `today`. */
+export function chargeDateOf(nominal: IsoDate, mandateState: string, today: IsoDate): IsoDate {
+  return chargeDateFor(nominal, readyDay(mandateState, today));
+}
+
+/** nextAfter is the nominal date after `created` collections, or null when the schedule is finished. */
+export function nextAfter(plan: SchedulePlan, created: number): IsoDate | null {
+  if (plan.count !== null && created >= plan.count) return null;
+  const next = nominalDate(plan, created);
+  return plan.endDate !== null && next > plan.endDate ? null : next;
+}

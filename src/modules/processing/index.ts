@@ -1,0 +1,1 @@
+export { BacsProcessor, processorActor, type BacsProcessorOptions, type ProcessingRun } from "./bacs-processor.js";

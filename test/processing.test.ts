@@ -1,0 +1,239 @@
+/**
+ * Bacs processing on a real server and real PostgreSQL, over Bacs days set by hand: a completed
+ * mandate is submitted on the next working day and activated two working days later, across a
+ * weekend and the Easter bank holidays; and two processors on two servers sharing one database
+ * submit and activate each of 200 mandates exactly once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BacsProcessor } from "../src/modules/processing/bacs-processor.js";
+import type { Clock } from "../src/platform/clock.js";
+import { createLogger } from "../src/platform/observability/logger.js";
+import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
+import { newApiKey, newOrganisation } from "./support/fixtures.js";
+import { completeMandate, createMandate, goodBankDetails, outbox, rest, type MandateJson, type Tenant } from "./support/mandates.js";
+import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+/** ManualClock stands still at the instant a test sets. */
+class ManualClock implements Clock {
+  private instant = new Date("2027-03-01T10:00:00Z");
+  now(): Date {
+    return new Date(this.instant);
+  }
+  /** set moves to `day` (YYYY-MM-DD) at `time` UTC (10:00 is 10:00 or 11:00 in London: same date). */
+  set(day: string, time = "10:00:00"): Date {
+    this.instant = new Date(`${day}T${time}Z`);
+    return this.now();
+  }
+}
+
+const clock = new ManualClock();
+let server: TestServer;
+let tenant: Tenant;
+
+beforeAll(async () => {
+  server = await startTestServer({ clock, withoutRedis: true });
+  const organisationId = await newOrganisation(server);
+  tenant = { organisationId, secret: (await newApiKey(server, organisationId)).secret };
+});
+afterAll(async () => server?.close());
+
+async function stateOf(id: string): Promise<MandateJson> {
+  const answer = await rest(server, "GET", `/v1/mandates/${id}`, tenant.secret);
+  return answer.body as MandateJson;
+}
+
+/** completedOn creates a mandate and has the payer complete it on `day`. */
+async function completedOn(day: string): Promise<MandateJson> {
+  clock.set(day, "09:00:00");
+  const mandate = await createMandate(server, tenant);
+  await completeMandate(server, mandate);
+  return mandate;
+}
+
+/** statesOver runs the processor once on each day (10:00) and lists the mandate's state after it. */
+async function statesOver(id: string, days: string[]): Promise<Record<string, string>> {
+  const states: Record<string, string> = {};
+  for (const day of days) {
+    await server.app.processor.runOnce(clock.set(day));
+    states[day] = (await stateOf(id)).state.replace("MANDATE_STATE_", "");
+  }
+  return states;
+}
+
+describe("BacsProcessor over Bacs days", () => {
+  it("submits a mandate completed on Saturday on Monday and activates it on Wednesday", async () => {
+    const mandate = await completedOn("2027-03-06"); // Saturday
+    expect(await statesOver(mandate.id, ["2027-03-06", "2027-03-07", "2027-03-08", "2027-03-09", "2027-03-10"])).toEqual({
+      "2027-03-06": "PENDING_SUBMISSION",
+      "2027-03-07": "PENDING_SUBMISSION",
+      "2027-03-08": "SUBMITTED",
+      "2027-03-09": "SUBMITTED",
+      "2027-03-10": "ACTIVE",
+    });
+    const active = await stateOf(mandate.id);
+    expect(active.lastStateChange).toMatchObject({ previousState: "MANDATE_STATE_SUBMITTED", cause: "MANDATE_CAUSE_PROCESSING" });
+    expect(active.lastStateChange.reasonCode).toBeUndefined();
+  });
+
+  it("submits on the day a payer completes on a working day and waits over the weekend inside the AUDDIS window", async () => {
+    const mandate = await completedOn("2027-03-11"); // Thursday
+    expect(await statesOver(mandate.id, ["2027-03-11", "2027-03-12", "2027-03-13", "2027-03-14", "2027-03-15"])).toEqual({
+      "2027-03-11": "SUBMITTED",
+      "2027-03-12": "SUBMITTED",
+      "2027-03-13": "SUBMITTED",
+      "2027-03-14": "SUBMITTED",
+      "2027-03-15": "ACTIVE", // Thursday + 2 working days
+    });
+  });
+
+  it("does nothing on Good Friday and Easter Monday", async () => {
+    const beforeEaster = await completedOn("2027-03-25"); // Thursday before Good Friday
+    let onGoodFriday: MandateJson | undefined;
+    const days = ["2027-03-25", "2027-03-26", "2027-03-27", "2027-03-28", "2027-03-29", "2027-03-30", "2027-03-31", "2027-04-01"];
+    const first: Record<string, string> = {};
+    const second: Record<string, string> = {};
+    for (const day of days) {
+      if (day === "2027-03-26") onGoodFriday = await completedOn(day);
+      await server.app.processor.runOnce(clock.set(day));
+      first[day] = (await stateOf(beforeEaster.id)).state.replace("MANDATE_STATE_", "");
+      if (onGoodFriday) second[day] = (await stateOf(onGoodFriday.id)).state.replace("MANDATE_STATE_", "");
+    }
+    expect(first).toEqual({
+      "2027-03-25": "SUBMITTED",
+      "2027-03-26": "SUBMITTED",
+      "2027-03-27": "SUBMITTED",
+      "2027-03-28": "SUBMITTED",
+      "2027-03-29": "SUBMITTED",
+      "2027-03-30": "SUBMITTED",
+      "2027-03-31": "ACTIVE",
+      "2027-04-01": "ACTIVE",
+    });
+    expect(second).toEqual({
+      "2027-03-26": "PENDING_SUBMISSION",
+      "2027-03-27": "PENDING_SUBMISSION",
+      "2027-03-28": "PENDING_SUBMISSION",
+      "2027-03-29": "PENDING_SUBMISSION",
+      "2027-03-30": "SUBMITTED",
+      "2027-03-31": "SUBMITTED",
+      "2027-04-01": "ACTIVE",
+    });
+  });
+
+  it("reports what a run did and records one notification per step", async () => {
+    const mandate = await completedOn("2027-04-02"); // Friday
+    const saturday = await server.app.processor.runOnce(clock.set("2027-04-03"));
+    expect(saturday).toMatchObject({ workingDay: false, submitted: 0, activated: 0 });
+    expect(await server.app.processor.runOnce(clock.set("2027-04-05"))).toMatchObject({ workingDay: true, submitted: 1, activated: 0, failed: 0 });
+    expect(await server.app.processor.runOnce(clock.set("2027-04-07"))).toMatchObject({ submitted: 0, activated: 1, failed: 0 });
+    const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
+    const rows = await em.getConnection().execute<{ type: string }[]>(
+      `select "type" from "notification" where "resource_id" = ? order by "id"`,
+      [mandate.id],
+    );
+    // Ids made at one instant are not ordered among themselves (the clock stands still): compare as sets.
+    expect(rows.map((r) => r.type).sort()).toEqual(["mandate.active", "mandate.completed_by_payer", "mandate.created", "mandate.submitted"]);
+  });
+
+  it("leaves a mandate the payer's bank rejected in time alone", async () => {
+    const mandate = await completedOn("2027-04-12"); // Monday
+    await server.app.processor.runOnce(clock.set("2027-04-12"));
+    const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
+    await server.app.mandates.applyExternal(em, mandate.id, "fail", { cause: "BACS_AUDDIS", reasonCode: "B", description: "Account closed" });
+    expect(await server.app.processor.runOnce(clock.set("2027-04-14"))).toMatchObject({ activated: 0, failed: 0 });
+    expect((await stateOf(mandate.id)).state).toBe("MANDATE_STATE_FAILED");
+  });
+});
+
+describe("two processors on one database", () => {
+  const mandateCount = 200;
+  let database: TestDatabase;
+  let first: TestServer;
+  let second: TestServer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    first = await startTestServer({ databaseUrl: database.url, clock, withoutRedis: true });
+    second = await startTestServer({ databaseUrl: database.url, clock, withoutRedis: true });
+  });
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    await database?.drop();
+  });
+
+  /** pendingMandates makes `count` mandates over 4 organisations and has every payer complete it. */
+  async function pendingMandates(count: number): Promise<void> {
+    clock.set("2027-05-04", "08:00:00");
+    const organisations = await Promise.all([0, 1, 2, 3].map(() => newOrganisation(first, true)));
+    const emails: string[] = [];
+    for (let start = 0; start < count; start += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, count - start) }, async (_, i) => {
+          const n = start + i;
+          const organisationId = organisations[n % organisations.length]!;
+          const em = scopeToOrganisation(first.database.orm.em.fork(), organisationId);
+          const payerEmail = `payer-${n}@example.com`;
+          emails.push(payerEmail);
+          await first.app.mandates.create(em, { organisationId, actor: "test" }, { reference: "", payerName: `Payer ${n}`, payerEmail, metadata: {} });
+        }),
+      );
+    }
+    const tokens = new Map((await outbox(first)).map((e) => [e.to, /\/invite\/([A-Za-z0-9_-]{43})/.exec(e.text)![1]!]));
+    for (let start = 0; start < count; start += 25) {
+      await Promise.all(
+        emails.slice(start, start + 25).map((email) =>
+          first.app.mandates.completeInvite(first.database.orm.em.fork(), tokens.get(email)!, {
+            accountHolderName: goodBankDetails.account_holder_name,
+            sortCode: goodBankDetails.sort_code,
+            accountNumber: goodBankDetails.account_number,
+          }),
+        ),
+      );
+    }
+  }
+
+  /** perMandate counts, for every mandate, the notifications of `type` (raw SQL: across organisations). */
+  async function perMandate(type: string): Promise<Map<string, number>> {
+    const rows = await first.database.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string; n: string }[]>(
+        `select m."id", count(n."id") as n from "mandate" m left join "notification" n on n."resource_id" = m."id" and n."type" = ? group by m."id"`,
+        [type],
+      );
+    return new Map(rows.map((r) => [r.id, Number(r.n)]));
+  }
+
+  it("submits and activates each of 200 mandates exactly once", async () => {
+    await pendingMandates(mandateCount);
+    // Small batches, so the two interleave over many claims instead of one taking everything.
+    const processors = [first, second].map(
+      (s) => new BacsProcessor({ orm: s.database.orm, clock, mandates: s.app.mandates, logger: silentLogger, batchSize: 5, maxBatches: 1000 }),
+    );
+
+    const submitRuns = await Promise.all(processors.map((p) => p.runOnce(clock.set("2027-05-04"))));
+    expect(submitRuns.reduce((sum, r) => sum + r.submitted, 0)).toBe(mandateCount);
+    expect(submitRuns.every((r) => r.failed === 0)).toBe(true);
+    const submitted = await perMandate("mandate.submitted");
+    expect(submitted.size).toBe(mandateCount);
+    expect([...submitted.values()].every((n) => n === 1)).toBe(true);
+
+    // Tuesday 4 May + 2 working days = Thursday 6 May.
+    const early = await Promise.all(processors.map((p) => p.runOnce(clock.set("2027-05-05"))));
+    expect(early.reduce((sum, r) => sum + r.activated, 0)).toBe(0);
+    const activateRuns = await Promise.all(processors.map((p) => p.runOnce(clock.set("2027-05-06"))));
+    expect(activateRuns.reduce((sum, r) => sum + r.activated, 0)).toBe(mandateCount);
+    const activated = await perMandate("mandate.active");
+    expect([...activated.values()].every((n) => n === 1)).toBe(true);
+
+    const audits = await first.database.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ action: string; n: string }[]>(`select "action", count(*) as n from "audit_event" where "actor" = 'system:bacs-processor' group by "action"`);
+    expect(Object.fromEntries(audits.map((a) => [a.action, Number(a.n)]))).toEqual({ "mandate.submit": mandateCount, "mandate.activate": mandateCount });
+  }, 120_000);
+});
+
+/** silentLogger keeps the test's own processors quiet unless something breaks. */
+const silentLogger = createLogger("error");
