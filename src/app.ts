@@ -123,6 +123,7 @@ export function createApp(deps: AppDeps): App {
       keyPrefix: redisKeyPrefix,
       logger,
       fallbacks: deps.metrics.rateLimitFallbacks,
+      checkDuration: deps.metrics.rateLimitCheck,
       timeoutMs: deps.rateLimit.timeoutMs,
       replicas: deps.rateLimit.replicas,
     }),

@@ -17,6 +17,8 @@ export interface Metrics {
   rateLimitFallbacks: Counter<"reason">;
   /** Requests refused for being over a limit, by kind of subject (organisation or user). */
   rateLimited: Counter<"subject">;
+  /** How long a rate-limit check took, Redis or fallback included, in seconds. */
+  rateLimitCheck: Histogram<"backend">;
 }
 
 /** createMetrics makes a fresh registry with process metrics and the RPC metrics. */
@@ -42,6 +44,13 @@ export function createMetrics(): Metrics {
       name: "dd_rate_limit_fallback_total",
       help: "Rate-limit decisions made in process because Redis was slow or down.",
       labelNames: ["reason"],
+      registers: [registry],
+    }),
+    rateLimitCheck: new Histogram({
+      name: "dd_rate_limit_check_seconds",
+      help: "Time one rate-limit check took (a Redis round trip, or the in-process fallback), in seconds.",
+      labelNames: ["backend"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.07, 0.1, 0.25, 1],
       registers: [registry],
     }),
     rateLimited: new Counter({

@@ -8,7 +8,7 @@
  * most every probeIntervalMs, one request at a time, while the others are decided locally. A request
  * never waits on Redis longer than timeoutMs.
  */
-import type { Counter } from "prom-client";
+import type { Counter, Histogram } from "prom-client";
 import type { Logger } from "../observability/logger.js";
 import type { Decision, Limit } from "./gcra.js";
 import { LocalGcra } from "./local-gcra.js";
@@ -21,6 +21,8 @@ export interface RateLimiterOptions {
   logger: Logger;
   /** Counts decisions made locally because Redis failed. */
   fallbacks: Counter<"reason">;
+  /** Times every check, by the backend that decided it. */
+  checkDuration?: Histogram<"backend">;
   /** Longest wait for Redis, ms (default 50). */
   timeoutMs?: number;
   /** Replicas sharing the limit, so each takes its share while Redis is away (default 1). */
@@ -52,8 +54,15 @@ export class RateLimiter {
   }
 
   async check(subject: string, limit: Limit, cost = 1): Promise<Decision> {
+    const started = performance.now();
+    const decision = await this.decide(subject, limit, cost);
+    this.options.checkDuration?.observe({ backend: decision.backend }, (performance.now() - started) / 1000);
+    return decision;
+  }
+
+  private async decide(subject: string, limit: Limit, cost: number): Promise<Decision & { backend: string }> {
     const redis = this.options.redis;
-    if (!redis) return this.local.check(subject, limit, cost);
+    if (!redis) return { ...this.local.check(subject, limit, cost), backend: "in_process" };
     if (this.failingSince !== undefined) {
       const now = Date.now();
       if (this.probing || now < this.nextProbeAt) return this.fallback(subject, limit, cost, "redis_unavailable");
@@ -66,7 +75,7 @@ export class RateLimiter {
         this.options.logger.info({ after_ms: Date.now() - this.failingSince }, "rate limiter: Redis answers again; limits are shared again");
         this.failingSince = undefined;
       }
-      return decision;
+      return { ...decision, backend: "redis" };
     } catch (error) {
       if (this.failingSince === undefined) {
         this.failingSince = Date.now();
@@ -82,10 +91,10 @@ export class RateLimiter {
     }
   }
 
-  private fallback(subject: string, limit: Limit, cost: number, reason: string): Decision {
+  private fallback(subject: string, limit: Limit, cost: number, reason: string): Decision & { backend: string } {
     this.options.fallbacks.inc({ reason });
     const share: Limit = { perMinute: limit.perMinute / this.replicas, burst: Math.max(1, limit.burst / this.replicas) };
-    return this.local.check(subject, share, cost);
+    return { ...this.local.check(subject, share, cost), backend: "fallback" };
   }
 }
 
