@@ -45,7 +45,7 @@ export function registerServices(router: ConnectRouter, app: App): DescService[]
   registerMandateService(router, app.mandates);
   registerMandateInviteService(router, app.mandates);
   registerCollectionService(router, app.collections);
-  registerSandboxService(router, app.mandates);
+  registerSandboxService(router, app.mandates, app.clock);
   for (const service of notBuiltYet) router.service(service, {});
   return [...ddServices];
 }

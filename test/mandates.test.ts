@@ -222,11 +222,13 @@ describe("GetMandate and ListMandates", () => {
     expect(violationsOf(await rest(server, "GET", "/v1/mandates?page_token=garbage", tenant.secret))).toEqual(["page_token"]);
     expect(violationsOf(await rest(server, "GET", "/v1/mandates?page_size=-1", tenant.secret))).toEqual(["page_size"]);
 
-    // Another organisation sees none of them, even with this organisation's page token.
+    // Another organisation cannot use this organisation's page token at all, and lists none of them.
     const stranger = await newTenant(server);
     const strangers = await rest(server, "GET", `/v1/mandates?page_size=2&page_token=${first.body.nextPageToken}`, stranger.secret);
-    expect(strangers.status).toBe(200);
-    expect(strangers.body.mandates ?? []).toEqual([]);
+    expect(strangers.status).toBe(400);
+    expect(violationsOf(strangers)).toEqual(["page_token"]);
+    const own = await rest(server, "GET", "/v1/mandates?page_size=2", stranger.secret);
+    expect(own.body.mandates ?? []).toEqual([]);
   });
 
   it("filters by state, reference (any case) and payer email (any case)", async () => {

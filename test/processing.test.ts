@@ -2,13 +2,21 @@
  * Bacs processing on a real server and real PostgreSQL, over Bacs days set by hand: a completed
  * mandate is submitted on the next working day and activated two working days later, across a
  * weekend and the Easter bank holidays; and two processors on two servers sharing one database
- * submit and activate each of 200 mandates exactly once.
+ * submit and activate each of 200 mandates exactly once. Collections: a monthly schedule run day by
+ * day through a simulated month (SUBMITTED on the input day, CONFIRMED on the charge date, PAID_OUT
+ * one working day later); a collection whose mandate is suspended on its input day is cancelled;
+ * mandates dormant for 13 months expire; and the two processors move each of 200 collections
+ * through each state exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BacsProcessor } from "../src/modules/processing/bacs-processor.js";
 import type { Clock } from "../src/platform/clock.js";
 import { createLogger } from "../src/platform/observability/logger.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
+import { addWorkingDays, submissionDateFor } from "../src/modules/collections/bacs-calendar.js";
+import { addDays } from "../src/modules/collections/plain-date.js";
+import { createSchedule, withAdmin, type CollectionJson, type Staff } from "./support/collections.js";
+import { mandateIn } from "./support/mandates.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
 import { completeMandate, createMandate, goodBankDetails, outbox, rest, type MandateJson, type Tenant } from "./support/mandates.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
@@ -145,6 +153,105 @@ describe("BacsProcessor over Bacs days", () => {
   });
 });
 
+/** collectionsOfSchedule lists a schedule's collections over REST, oldest charge date first. */
+async function collectionsOfSchedule(staff: Staff, scheduleId: string): Promise<CollectionJson[]> {
+  const answer = await rest(server, "GET", `/v1/collections?schedule_id=${scheduleId}`, staff.secret);
+  expect(answer.status).toBe(200);
+  return ((answer.body.collections ?? []) as CollectionJson[]).sort((a, b) => a.chargeDate.localeCompare(b.chargeDate));
+}
+
+/** notificationTypes lists the notification types of a resource, sorted (raw SQL, one organisation's rows). */
+async function notificationTypes(resourceId: string): Promise<string[]> {
+  const rows = await server.database.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ type: string }[]>(`select "type" from "notification" where "resource_id" = ?`, [resourceId]);
+  return rows.map((r) => r.type).sort();
+}
+
+// After the mandate tests: these move the shared clock to June 2027 and then more than a year on.
+describe("BacsProcessor over a month of collections", () => {
+  let staff: Staff;
+  /** signIn signs a fresh admin in at the clock's now: a session does not outlive a jump of months. */
+  const signIn = async (day: string) => {
+    clock.set(day);
+    staff = await withAdmin(server, tenant);
+  };
+
+  it("submits a monthly collection on its input day, confirms it on the charge date and pays it out the next working day", async () => {
+    await signIn("2027-06-01"); // Tuesday
+    const mandate = await mandateIn(server, staff, "ACTIVE");
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "95000",
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: "2027-06-25",
+      description: "Rent, Flat 9",
+    });
+    const [first] = await collectionsOfSchedule(staff, schedule.id);
+    const chargeDate = first!.chargeDate; // Friday 25 June 2027
+    expect(chargeDate).toBe("2027-06-25");
+    const submitDay = submissionDateFor(chargeDate); // Wednesday 23 June
+    const payoutDay = addWorkingDays(chargeDate, 1); // Monday 28 June
+    const seen: Record<string, string> = {};
+    const expected: Record<string, string> = {};
+    for (let day = "2027-06-01"; day <= "2027-07-12"; day = addDays(day, 1)) {
+      await server.app.processor.runOnce(clock.set(day));
+      const now = (await collectionsOfSchedule(staff, schedule.id)).find((c) => c.id === first!.id)!;
+      seen[day] = now.state.replace("COLLECTION_STATE_", "");
+      expected[day] = day >= payoutDay ? "PAID_OUT" : day >= chargeDate ? "CONFIRMED" : day >= submitDay ? "SUBMITTED" : "PENDING_SUBMISSION";
+    }
+    expect(seen).toEqual(expected);
+    expect(seen["2027-06-23"]).toBe("SUBMITTED");
+    expect(seen["2027-06-26"]).toBe("CONFIRMED"); // Saturday: nothing happens
+    expect(seen["2027-06-28"]).toBe("PAID_OUT");
+    expect(await notificationTypes(first!.id)).toEqual(["collection.confirmed", "collection.created", "collection.paid_out", "collection.submitted"]);
+    // Monday 12 July, the first working day 14 days before 25 July, created July's collection; it waits.
+    const all = await collectionsOfSchedule(staff, schedule.id);
+    expect(all.map((c) => [c.chargeDate, c.state])).toEqual([
+      ["2027-06-25", "COLLECTION_STATE_PAID_OUT"],
+      ["2027-07-26", "COLLECTION_STATE_PENDING_SUBMISSION"], // 25 July is a Sunday
+    ]);
+  });
+
+  it("cancels a collection whose mandate is suspended on its input day, and the schedule carries on", async () => {
+    await signIn("2027-07-13");
+    const mandate = await mandateIn(server, staff, "ACTIVE");
+    const schedule = await createSchedule(server, staff, { mandate_id: mandate.id, amount_minor: "1000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: "2027-08-02" });
+    const [collection] = await collectionsOfSchedule(staff, schedule.id);
+    expect((await rest(server, "POST", `/v1/mandates/${mandate.id}:suspend`, tenant.secret, { reason: "tenant on holiday" })).status).toBe(200);
+    const run = await server.app.processor.runOnce(clock.set(submissionDateFor(collection!.chargeDate)));
+    expect(run.collectionsCancelled).toBeGreaterThanOrEqual(1);
+    expect(collection!.chargeDate).toBe("2027-08-02");
+    const after = await rest(server, "GET", `/v1/collections/${collection!.id}`, tenant.secret);
+    expect(after.body.state).toBe("COLLECTION_STATE_CANCELLED");
+    expect((await rest(server, "GET", `/v1/collectionSchedules/${schedule.id}`, tenant.secret)).body.state).toBe("COLLECTION_SCHEDULE_STATE_ACTIVE");
+  });
+
+  it("expires an active mandate with no collection for 13 months, and keeps one that collected", async () => {
+    await signIn("2027-08-09");
+    const dormant = await mandateIn(server, staff, "ACTIVE");
+    const used = await mandateIn(server, staff, "ACTIVE");
+    const schedule = await createSchedule(server, staff, { mandate_id: used.id, amount_minor: "1000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: "2027-08-20", count: 1 });
+    await server.app.processor.runOnce(clock.set("2027-08-18")); // submitted
+    await server.app.processor.runOnce(clock.set("2027-08-20")); // charged
+    // 13 months after activation on Monday 9 August 2027 is Saturday 9 September 2028.
+    const early = await server.app.processor.runOnce(clock.set("2028-09-08"));
+    expect((await stateOf(dormant.id)).state).toBe("MANDATE_STATE_ACTIVE");
+    expect(early.failed).toBe(0);
+    const run = await server.app.processor.runOnce(clock.set("2028-09-11")); // Monday after
+    expect(run.expired).toBeGreaterThanOrEqual(1);
+    const expired = await stateOf(dormant.id);
+    expect(expired.state).toBe("MANDATE_STATE_EXPIRED");
+    expect(expired.lastStateChange).toMatchObject({ previousState: "MANDATE_STATE_ACTIVE", cause: "MANDATE_CAUSE_EXPIRY" });
+    // Charged on 20 August 2027: still in use until 20 September 2028.
+    expect((await stateOf(used.id)).state).toBe("MANDATE_STATE_ACTIVE");
+    expect((await collectionsOfSchedule(staff, schedule.id)).map((c) => c.state)).toEqual(["COLLECTION_STATE_PAID_OUT"]);
+    await server.app.processor.runOnce(clock.set("2028-09-21"));
+    expect((await stateOf(used.id)).state).toBe("MANDATE_STATE_EXPIRED");
+  });
+});
+
 describe("two processors on one database", () => {
   const mandateCount = 200;
   let database: TestDatabase;
@@ -233,6 +340,56 @@ describe("two processors on one database", () => {
       .execute<{ action: string; n: string }[]>(`select "action", count(*) as n from "audit_event" where "actor" = 'system:bacs-processor' group by "action"`);
     expect(Object.fromEntries(audits.map((a) => [a.action, Number(a.n)]))).toEqual({ "mandate.submit": mandateCount, "mandate.activate": mandateCount });
   }, 120_000);
+
+  it("moves each collection of 200 schedules through each state exactly once over a simulated month", async () => {
+    // Needs the 200 mandates the test above activated on Thursday 6 May 2027.
+    clock.set("2027-05-06", "12:00:00");
+    const mandates = await first.database.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string; organisation_id: string }[]>(`select "id", "organisation_id" from "mandate" where "state" = 'ACTIVE'`);
+    expect(mandates).toHaveLength(mandateCount);
+    for (let start = 0; start < mandates.length; start += 25) {
+      await Promise.all(
+        mandates.slice(start, start + 25).map((m, i) => {
+          const em = scopeToOrganisation(first.database.orm.em.fork(), m.organisation_id);
+          // Two charge days (20 and 21 May), so batches of both interleave; two collections each.
+          const startDate = (start + i) % 2 === 0 ? "2027-05-20" : "2027-05-21";
+          return first.app.collections.createSchedule(em, { organisationId: m.organisation_id, actor: "test" }, {
+            mandateId: m.id, amountMinor: 5000n, currency: "GBP", intervalUnit: "MONTHLY", interval: 1, dayOfMonth: 0,
+            startDate, endDate: "", count: 2, description: "Rent", metadata: {},
+          });
+        }),
+      );
+    }
+    const processors = [first, second].map(
+      (s) => new BacsProcessor({ orm: s.database.orm, clock, mandates: s.app.mandates, logger: silentLogger, batchSize: 5, maxBatches: 1000 }),
+    );
+    const totals = { materialised: 0, collectionsSubmitted: 0, collectionsConfirmed: 0, collectionsPaidOut: 0, collectionsCancelled: 0, failed: 0 };
+    for (let day = "2027-05-07"; day <= "2027-06-30"; day = addDays(day, 1)) {
+      const runs = await Promise.all(processors.map((p) => p.runOnce(clock.set(day))));
+      for (const run of runs) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += run[key];
+    }
+    const collections = 2 * mandateCount;
+    expect(totals).toEqual({ materialised: mandateCount, collectionsSubmitted: collections, collectionsConfirmed: collections, collectionsPaidOut: collections, collectionsCancelled: 0, failed: 0 });
+    const rows = await first.database.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string; state: string; created: string; submitted: string; confirmed: string; paid_out: string }[]>(
+        `select c."id", c."state",
+           count(*) filter (where n."type" = 'collection.created') as created,
+           count(*) filter (where n."type" = 'collection.submitted') as submitted,
+           count(*) filter (where n."type" = 'collection.confirmed') as confirmed,
+           count(*) filter (where n."type" = 'collection.paid_out') as paid_out
+         from "collection" c left join "notification" n on n."resource_id" = c."id" group by c."id", c."state"`,
+      );
+    expect(rows).toHaveLength(collections);
+    for (const row of rows) {
+      expect({ state: row.state, created: Number(row.created), submitted: Number(row.submitted), confirmed: Number(row.confirmed), paidOut: Number(row.paid_out) }).toEqual({
+        state: "PAID_OUT", created: 1, submitted: 1, confirmed: 1, paidOut: 1,
+      });
+    }
+  }, 180_000);
 });
 
 /** silentLogger keeps the test's own processors quiet unless something breaks. */

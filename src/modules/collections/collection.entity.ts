@@ -42,6 +42,8 @@ export const Collection = defineEntity({
     { properties: ["organisation", "chargeDate", "id"] },
     { properties: ["state", "chargeDate"] },
     { properties: ["schedule", "state"] },
+    // Mandate expiry asks, per candidate mandate, for a recent collection under it.
+    { properties: ["mandate", "chargeDate"] },
   ],
 });
 

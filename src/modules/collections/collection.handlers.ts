@@ -71,19 +71,19 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
     },
     async listCollectionSchedules(req, ctx) {
       const filter = { mandateId: req.mandateId, states: statesOf(req.state, scheduleStateFromProto) };
-      const page = readPage(req.pageSize, req.pageToken, filter);
+      const page = readPage(ctx, req.pageSize, req.pageToken, filter);
       const { schedules, hasMore } = await collections.listSchedules(requireEntityManager(ctx), filter, page);
       const rows = schedules.map((view) => view.schedule);
-      return { collectionSchedules: schedules.map(scheduleToProto), nextPageToken: nextPageToken(rows, page, filter, hasMore) };
+      return { collectionSchedules: schedules.map(scheduleToProto), nextPageToken: nextPageToken(ctx, rows, page, filter, hasMore) };
     },
     async getCollection(req, ctx) {
       return collectionToProto(await collections.getCollection(requireEntityManager(ctx), req.collectionId));
     },
     async listCollections(req, ctx) {
       const filter = { mandateId: req.mandateId, scheduleId: req.scheduleId, states: statesOf(req.state, collectionStateFromProto), from: req.from, to: req.to };
-      const page = readPage(req.pageSize, req.pageToken, filter);
+      const page = readPage(ctx, req.pageSize, req.pageToken, filter);
       const list = await collections.listCollections(requireEntityManager(ctx), filter, { size: page.size, after: readCursor(page.afterId) });
-      return { collections: list.collections.map(collectionToProto), nextPageToken: nextPageToken(list.collections.map(cursorOf), page, filter, list.hasMore) };
+      return { collections: list.collections.map(collectionToProto), nextPageToken: nextPageToken(ctx, list.collections.map(cursorOf), page, filter, list.hasMore) };
     },
   });
 }

@@ -36,10 +36,10 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
     },
     async listApiKeys(req, ctx) {
       const filters = { showRevoked: req.showRevoked };
-      const page = readPage(req.pageSize, req.pageToken, filters);
+      const page = readPage(ctx, req.pageSize, req.pageToken, filters);
       const { keys, hasMore } = await apiKeys.list(requireEntityManager(ctx), page, req.showRevoked);
       const now = clock.now();
-      return { apiKeys: keys.map((k) => apiKeyToProto(k, now)), nextPageToken: nextPageToken(keys, page, filters, hasMore) };
+      return { apiKeys: keys.map((k) => apiKeyToProto(k, now)), nextPageToken: nextPageToken(ctx, keys, page, filters, hasMore) };
     },
     async getApiKey(req, ctx) {
       return apiKeyToProto(await apiKeys.get(requireEntityManager(ctx), req.apiKeyId), clock.now());

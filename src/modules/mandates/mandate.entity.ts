@@ -48,6 +48,8 @@ export const Mandate = defineEntity({
   indexes: [
     { properties: ["organisation", "id"] },
     { properties: ["organisation", "payerEmailNormalised"] },
+    // Bacs processing's cross-tenant claims by state (submit, activate, and expiry by last change).
+    { properties: ["state", "lastChangeTime"] },
   ],
 });
 

@@ -46,9 +46,9 @@ export function registerMandateService(router: ConnectRouter, mandates: MandateM
       states.sort();
       const filter = { states, reference: req.reference, payerEmail: req.payerEmail };
       const fingerprint = { ...filter, reference: filter.reference.toUpperCase(), payerEmail: filter.payerEmail.toLowerCase() };
-      const page = readPage(req.pageSize, req.pageToken, fingerprint);
+      const page = readPage(ctx, req.pageSize, req.pageToken, fingerprint);
       const { mandates: rows, hasMore } = await mandates.list(requireEntityManager(ctx), filter, page);
-      return { mandates: rows.map(mandateToProto), nextPageToken: nextPageToken(rows, page, fingerprint, hasMore) };
+      return { mandates: rows.map(mandateToProto), nextPageToken: nextPageToken(ctx, rows, page, fingerprint, hasMore) };
     },
     async updateMandate(req, ctx) {
       const mask = req.updateMask?.paths;

@@ -1,17 +1,22 @@
 /**
- * bacs-processor.ts runs Bacs processing for mandates in the background of every replica: on each
- * Bacs working day it submits mandates pending submission and activates submitted ones whose AUDDIS
- * window has closed (mandate-steps.ts has the timing).
+ * bacs-processor.ts runs Bacs processing in the background of every replica. On each Bacs working
+ * day, in this order: it submits mandates pending submission and activates submitted ones whose
+ * AUDDIS window has closed (mandate-steps.ts); creates the collections schedules have due
+ * (materialiseDue); submits, confirms and pays out collections (collection-steps.ts); and expires
+ * mandates dormant for 13 months (mandate-expiry.ts). Collections come after the mandate steps so
+ * a mandate activated today can have its collections submitted today, and expiry comes last so
+ * today's submissions count as use.
  *
  * It is the one job that works across organisations, on purpose: Bacs input is one file for the
  * whole service, not per tenant. So it claims rows with raw SQL on an unscoped EntityManager (the
  * tenant filter does not apply to raw SQL), and it only ever reads the id and organisation of the
- * rows it claims. Each mandate is then moved through MandateManager on a fork scoped to that
- * mandate's own organisation, exactly like a request of that organisation, so the rules, the
- * notification and the audit event are the same as for any other change.
+ * rows it claims (and, for a collection, its charge date and its mandate's state). Each row is
+ * then changed on a fork scoped to its own organisation, exactly like a request of that
+ * organisation: mandates through MandateManager, collections through applyCollectionStateChange,
+ * so the rules and the notification are the same as for any other change.
  *
- * Replicas never process a mandate twice: a batch is claimed with `FOR UPDATE SKIP LOCKED` inside a
- * transaction, and the changes run in that same transaction (one savepoint per mandate). Another
+ * Replicas never process a row twice: a batch is claimed with `FOR UPDATE SKIP LOCKED` inside a
+ * transaction, and the changes run in that same transaction (one savepoint per row). Another
  * replica's claim skips the locked rows, and once the batch commits they no longer match.
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
@@ -22,6 +27,11 @@ import { isWorkingDay } from "../collections/bacs-calendar.js";
 import type { IsoDate } from "../collections/plain-date.js";
 import type { MandateManager } from "../mandates/mandate.service.js";
 import { bacsDateOf } from "./bacs-day.js";
+import { applyCollectionStateChange } from "../collections/collection-state-change.js";
+import { Collection } from "../collections/collection.entity.js";
+import { materialiseDue } from "../collections/materialise.js";
+import { claimCollections, collectionSteps, type CollectionStep } from "./collection-steps.js";
+import { expireStep } from "./mandate-expiry.js";
 import { activateStep, submitStep, type MandateStep } from "./mandate-steps.js";
 
 /** BacsProcessorOptions are the processor's dependencies and limits. */
@@ -32,7 +42,7 @@ export interface BacsProcessorOptions {
   logger: Logger;
   /** Time between runs; default 5 seconds. */
   intervalMs?: number;
-  /** Mandates claimed per transaction; default 50. */
+  /** Rows (mandates or collections) claimed per transaction; default 50. */
   batchSize?: number;
   /** Batches per step per run at most, so one run stays short; default 20. */
   maxBatches?: number;
@@ -44,10 +54,28 @@ export interface ProcessingRun {
   today: IsoDate;
   /** False on weekends and bank holidays: nothing is done. */
   workingDay: boolean;
+  /** Mandates submitted, activated and expired. */
   submitted: number;
   activated: number;
-  /** Mandates whose change failed (logged); the next run tries them again. */
+  expired: number;
+  /** Collections created from schedules. */
+  materialised: number;
+  /** Collections moved, by step; collectionsCancelled were due for submission under a mandate that was not ACTIVE. */
+  collectionsSubmitted: number;
+  collectionsCancelled: number;
+  collectionsConfirmed: number;
+  collectionsPaidOut: number;
+  /** Rows whose change failed (logged); the next run tries them again. */
   failed: number;
+}
+
+/** BatchResult is what one claimed batch did. */
+interface BatchResult {
+  claimed: number;
+  done: number;
+  failed: number;
+  /** Collections cancelled rather than submitted (submit step only). */
+  cancelled: number;
 }
 
 /** The audit actor of the processor's changes. */
@@ -87,7 +115,8 @@ export class BacsProcessor {
   private async tick(): Promise<void> {
     try {
       const run = await this.runOnce();
-      if (run.submitted + run.activated + run.failed > 0) this.options.logger.info({ ...run }, "Bacs processing run");
+      const { today: _today, workingDay: _workingDay, ...counts } = run;
+      if (Object.values(counts).some((n) => n > 0)) this.options.logger.info({ ...run }, "Bacs processing run");
     } catch (error) {
       this.options.logger.warn({ err: error }, "Bacs processing run failed; the next run retries");
     }
@@ -95,33 +124,60 @@ export class BacsProcessor {
 
   private async run(now: Date): Promise<ProcessingRun> {
     const today = bacsDateOf(now);
-    const run: ProcessingRun = { today, workingDay: isWorkingDay(today), submitted: 0, activated: 0, failed: 0 };
+    const run: ProcessingRun = {
+      today,
+      workingDay: isWorkingDay(today),
+      submitted: 0,
+      activated: 0,
+      expired: 0,
+      materialised: 0,
+      collectionsSubmitted: 0,
+      collectionsCancelled: 0,
+      collectionsConfirmed: 0,
+      collectionsPaidOut: 0,
+      failed: 0,
+    };
     if (!run.workingDay) return run; // Bacs neither takes input nor reports on non-working days
-    const submit = await this.drain(submitStep, today);
-    const activate = await this.drain(activateStep, today);
+    const submit = await this.drain((limit) => this.mandateBatch(submitStep, today, limit));
+    const activate = await this.drain((limit) => this.mandateBatch(activateStep, today, limit));
     run.submitted = submit.done;
     run.activated = activate.done;
-    run.failed = submit.failed + activate.failed;
+    run.failed += submit.failed + activate.failed;
+    // materialiseDue batches and locks on its own (SKIP LOCKED on schedules).
+    run.materialised = await materialiseDue(this.options.orm.em.fork(), today, now);
+    for (const step of collectionSteps) {
+      const result = await this.drain((limit) => this.collectionBatch(step, today, limit, now));
+      run.failed += result.failed;
+      if (step.name === "submit") {
+        run.collectionsSubmitted = result.done;
+        run.collectionsCancelled = result.cancelled;
+      } else if (step.name === "confirm") run.collectionsConfirmed = result.done;
+      else run.collectionsPaidOut = result.done;
+    }
+    const expire = await this.drain((limit) => this.mandateBatch(expireStep, today, limit));
+    run.expired = expire.done;
+    run.failed += expire.failed;
     return run;
   }
 
-  /** drain claims and processes batches of due mandates until none are left (or maxBatches). */
-  private async drain(step: MandateStep, today: IsoDate): Promise<{ done: number; failed: number }> {
+  /** drain claims and processes batches of due rows until none are left (or maxBatches). */
+  private async drain(batch: (limit: number) => Promise<BatchResult>): Promise<Omit<BatchResult, "claimed">> {
     const { batchSize = 50, maxBatches = 20 } = this.options;
-    const total = { done: 0, failed: 0 };
-    for (let batch = 0; batch < maxBatches; batch++) {
-      const { claimed, done, failed } = await this.processBatch(step, today, batchSize);
+    const total = { done: 0, failed: 0, cancelled: 0 };
+    for (let n = 0; n < maxBatches; n++) {
+      const { claimed, done, failed, cancelled } = await batch(batchSize);
       total.done += done;
       total.failed += failed;
+      total.cancelled += cancelled;
       // A failed row stays due; stop rather than claim it again and again in this run.
       if (claimed < batchSize || failed > 0) break;
     }
     return total;
   }
 
-  private async processBatch(step: MandateStep, today: IsoDate, limit: number) {
+  private async mandateBatch(step: MandateStep, today: IsoDate, limit: number): Promise<BatchResult> {
     const { where, params } = step.due(today);
-    // Unscoped on purpose (see the file comment): this select is the only cross-tenant read.
+    // Unscoped on purpose (see the file comment): this select is a cross-tenant read.
     const em = this.options.orm.em.fork();
     return em.transactional(async (tx) => {
       const rows = await tx
@@ -146,7 +202,33 @@ export class BacsProcessor {
           this.options.logger.warn({ err: error, mandate_id: row.id, action: step.action }, "Bacs processing could not change a mandate");
         }
       }
-      return { claimed: rows.length, done, failed };
+      return { claimed: rows.length, done, failed, cancelled: 0 };
+    });
+  }
+
+  private async collectionBatch(step: CollectionStep, today: IsoDate, limit: number, now: Date): Promise<BatchResult> {
+    // Unscoped on purpose (see the file comment): the claim is a cross-tenant read.
+    const em = this.options.orm.em.fork();
+    return em.transactional(async (tx) => {
+      const rows = await claimCollections(tx, step, today, limit);
+      const result: BatchResult = { claimed: rows.length, done: 0, failed: 0, cancelled: 0 };
+      for (const row of rows) {
+        const { to, change } = step.move({ chargeDate: row.charge_date, mandateState: row.mandate_state }, today);
+        // As for mandates: our transaction and lock, the row's organisation, a savepoint per row.
+        const scoped = scopeToOrganisation(tx.fork({ keepTransactionContext: true }), row.organisation_id);
+        try {
+          await scoped.transactional(async (inner) => {
+            const collection = await inner.findOneOrFail(Collection, { id: row.id });
+            applyCollectionStateChange(inner, collection, to, change, now);
+          });
+          if (to === "CANCELLED") result.cancelled++;
+          else result.done++;
+        } catch (error) {
+          result.failed++;
+          this.options.logger.warn({ err: error, collection_id: row.id, step: step.name }, "Bacs processing could not change a collection");
+        }
+      }
+      return result;
     });
   }
 }

@@ -13,10 +13,7 @@
  *   mandate active on the next working day: input day + 2 working days. A rejection arrives as a
  *   "fail" (MandateManager.applyExternal, cause BACS_AUDDIS), which moves the mandate out of
  *   SUBMITTED, so the processor never sees it again.
- * - expire (ACTIVE → EXPIRED after 13 months without a collection) is not built here yet: it needs
- *   the last collection date, which the collections module owns. TODO: once it exposes that, add a
- *   step that claims ACTIVE and SUSPENDED mandates whose last collection (or activation, if none)
- *   is 13 months old, with cause EXPIRY.
+ * - expire: ACTIVE → EXPIRED after 13 months without a collection, in mandate-expiry.ts.
  *
  * The submission day is the mandate's last_change_time while it is SUBMITTED (every state change
  * sets it, and nothing else does), read as a UK date.
@@ -31,7 +28,7 @@ export const AUDDIS_WORKING_DAYS = 2;
 
 /** MandateStep is one kind of work: which rows are due on a working day, and what happens to each. */
 export interface MandateStep {
-  action: Extract<ExternalAction, "submit" | "activate">;
+  action: Extract<ExternalAction, "submit" | "activate" | "expire">;
   /**
    * SQL (for `select "id", "organisation_id" from "mandate" where …`) choosing the due rows, and
    * its parameters. Both depend only on `today`, a working day.

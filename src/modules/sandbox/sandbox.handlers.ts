@@ -1,15 +1,17 @@
 /**
  * sandbox.handlers.ts serves SandboxService. Access is `authenticated` in the contract (any key or
- * session of the organisation); the simulator refuses live organisations. SimulateCollectionScenario
- * is not served yet (UNIMPLEMENTED): the collection outcomes belong to the collections module.
+ * session of the organisation); the simulators refuse live organisations.
  */
 import type { ConnectRouter } from "@connectrpc/connect";
-import { MandateScenario, SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
+import { CollectionScenario, MandateScenario, SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
+import type { Clock } from "../../platform/clock.js";
+import { collectionToProto } from "../collections/collection.mapper.js";
 import { actorOf } from "../identity/audit-log.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { mandateToProto } from "../mandates/mandate.mapper.js";
 import type { MandateManager } from "../mandates/mandate.service.js";
-import { MandateSimulator, type MandateScenarioName } from "./mandate-simulator.js";
+import { CollectionSimulator, type CollectionScenarioName } from "./collection-simulator.js";
+import { MandateSimulator, type MandateScenarioName, type SandboxCaller } from "./mandate-simulator.js";
 
 const scenarioNames: Partial<Record<MandateScenario, MandateScenarioName>> = {
   [MandateScenario.ACTIVATE]: "ACTIVATE",
@@ -18,15 +20,29 @@ const scenarioNames: Partial<Record<MandateScenario, MandateScenarioName>> = {
   [MandateScenario.EXPIRE]: "EXPIRE",
 };
 
-/** registerSandboxService serves SandboxService's mandate scenarios through the given manager. */
-export function registerSandboxService(router: ConnectRouter, mandates: MandateManager): void {
-  const simulator = new MandateSimulator(mandates);
+const collectionScenarioNames: Partial<Record<CollectionScenario, CollectionScenarioName>> = {
+  [CollectionScenario.PAY]: "PAY",
+  [CollectionScenario.FAIL]: "FAIL",
+  [CollectionScenario.LATE_FAIL]: "LATE_FAIL",
+  [CollectionScenario.CHARGE_BACK]: "CHARGE_BACK",
+};
+
+/** registerSandboxService serves SandboxService: mandate scenarios through the given manager, collection scenarios at the clock's now. */
+export function registerSandboxService(router: ConnectRouter, mandates: MandateManager, clock: Clock): void {
+  const mandateSimulator = new MandateSimulator(mandates);
+  const collectionSimulator = new CollectionSimulator(clock);
+  const who = (ctx: Parameters<typeof requireCaller>[0]): SandboxCaller => {
+    const caller = requireCaller(ctx);
+    return { organisationId: caller.organisationId, sandbox: caller.sandbox, actor: actorOf(caller.principal) };
+  };
   router.service(SandboxService, {
     async simulateMandateScenario(req, ctx) {
-      const caller = requireCaller(ctx);
-      const who = { organisationId: caller.organisationId, sandbox: caller.sandbox, actor: actorOf(caller.principal) };
-      const mandate = await simulator.simulate(requireEntityManager(ctx), who, req.mandateId, scenarioNames[req.scenario], req.reasonCode);
+      const mandate = await mandateSimulator.simulate(requireEntityManager(ctx), who(ctx), req.mandateId, scenarioNames[req.scenario], req.reasonCode);
       return mandateToProto(mandate);
+    },
+    async simulateCollectionScenario(req, ctx) {
+      const collection = await collectionSimulator.simulate(requireEntityManager(ctx), who(ctx), req.collectionId, collectionScenarioNames[req.scenario], req.reasonCode);
+      return collectionToProto(collection);
     },
   });
 }

@@ -4,6 +4,7 @@ import { Migration20261127190242_identity } from "./Migration20261127190242_iden
 import { Migration20261127200235_idempotency } from "./Migration20261127200235_idempotency.js";
 import { Migration20261127200239_mandates } from "./Migration20261127200239_mandates.js";
 import { Migration20261127202154_collections } from "./Migration20261127202154_collections.js";
+import { Migration20261127203125_processing } from "./Migration20261127203125_processing.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -20,4 +21,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261127200235_idempotency", class: Migration20261127200235_idempotency },
   { name: "Migration20261127200239_mandates", class: Migration20261127200239_mandates },
   { name: "Migration20261127202154_collections", class: Migration20261127202154_collections },
+  { name: "Migration20261127203125_processing", class: Migration20261127203125_processing },
 ];

@@ -1,0 +1,114 @@
+/**
+ * collection-steps.ts is the Bacs timing of a collection as the processor models it, one step per
+ * row the processor claims. Every day counted is a Bacs working day (bacs-calendar.ts), and the
+ * processor only runs steps on working days:
+ *
+ * - submit: PENDING_SUBMISSION → SUBMITTED on the input day, submissionDateFor(charge_date) (2
+ *   working days before the charge date), or later if a run was missed: a late collection is still
+ *   submitted, not re-dated, and then confirmed and paid out by the catch-up of the next steps.
+ *   Only under an ACTIVE mandate. A collection whose mandate is not ACTIVE on its submission day
+ *   (SUSPENDED, or still being set up) is CANCELLED instead, not kept and re-dated: the payer was
+ *   given advance notice of this charge date, and charging on a later date would need new notice;
+ *   "no collections are taken while suspended" (the contract) means this one is not taken. The
+ *   schedule carries on: its later collections are created once the mandate is active again.
+ *   (Collections of CANCELLED, FAILED and EXPIRED mandates were already cancelled when the mandate
+ *   closed, by CollectionManager.cancelForMandate.)
+ * - confirm: SUBMITTED → CONFIRMED on the charge date: the payer's account is debited that day
+ *   (Bacs entry day) and no unpaid return has come back yet.
+ * - pay out: CONFIRMED → PAID_OUT one working day after the charge date: the funds reach the
+ *   organisation. GoCardless pays out on a later day of its own payout cycle; we model one working
+ *   day, the earliest the cleared funds can move on.
+ *
+ * The claim query joins the mandate only to read its state (no lock on it): a mandate suspended
+ * while we submit waits for nothing, and a collection already submitted stays submitted, as at Bacs.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { addWorkingDays, BACS_CYCLE_WORKING_DAYS } from "../collections/bacs-calendar.js";
+import type { CollectionStateName } from "../collections/collection-lifecycle.js";
+import type { CollectionChange } from "../collections/collection-state-change.js";
+import type { IsoDate } from "../collections/plain-date.js";
+
+/** Working days from the charge date to the pay-out (see the file comment). */
+export const PAYOUT_WORKING_DAYS = 1;
+
+/** What a step does to one claimed collection: a new state and why, or nothing. */
+export interface CollectionMove {
+  to: CollectionStateName;
+  change: CollectionChange;
+}
+
+/** CollectionStep is one kind of collection work on a working day. */
+export interface CollectionStep {
+  /** Name in logs and in the run report. */
+  name: "submit" | "confirm" | "payOut";
+  /**
+   * SQL for `… from "collection" c join "mandate" m on m."id" = c."mandate_id" where …` choosing
+   * the due rows, and its parameters; both depend only on `today`, a working day.
+   */
+  due(today: IsoDate): { where: string; params: unknown[] };
+  /** move decides the change of one claimed row, from its charge date and its mandate's state. */
+  move(row: { chargeDate: IsoDate; mandateState: string }, today: IsoDate): CollectionMove;
+}
+
+/**
+ * latestSubmittableChargeDate is the last charge date whose input day is `today` or earlier:
+ * submissionDateFor(c) ≤ today ⇔ c ≤ today + 2 working days, for working days `today` and `c`.
+ */
+export function latestSubmittableChargeDate(today: IsoDate): IsoDate {
+  return addWorkingDays(today, BACS_CYCLE_WORKING_DAYS);
+}
+
+/** submitCollectionStep submits due collections of active mandates, and cancels the others. */
+export const submitCollectionStep: CollectionStep = {
+  name: "submit",
+  due: (today) => ({ where: `c."state" = 'PENDING_SUBMISSION' and c."charge_date" <= ?`, params: [latestSubmittableChargeDate(today)] }),
+  move: ({ mandateState }, today) =>
+    mandateState === "ACTIVE"
+      ? { to: "SUBMITTED", change: { description: `Submitted to Bacs (input day ${today})` } }
+      : {
+          to: "CANCELLED",
+          change: { description: `The mandate was ${mandateState.toLowerCase().replace(/_/g, " ")} on the Bacs input day ${today}, so the collection was not taken` },
+        },
+};
+
+/** confirmCollectionStep confirms submitted collections on (or after) their charge date. */
+export const confirmCollectionStep: CollectionStep = {
+  name: "confirm",
+  due: (today) => ({ where: `c."state" = 'SUBMITTED' and c."charge_date" <= ?`, params: [today] }),
+  move: ({ chargeDate }) => ({ to: "CONFIRMED", change: { description: `The payer's account was debited on ${chargeDate} with no unpaid return so far` } }),
+};
+
+/** payOutCollectionStep pays out confirmed collections one working day after their charge date. */
+export const payOutCollectionStep: CollectionStep = {
+  name: "payOut",
+  due: (today) => ({ where: `c."state" = 'CONFIRMED' and c."charge_date" <= ?`, params: [addWorkingDays(today, -PAYOUT_WORKING_DAYS)] }),
+  move: () => ({ to: "PAID_OUT", change: { description: "The funds were paid out to the organisation" } }),
+};
+
+/** collectionSteps run in this order each working day. */
+export const collectionSteps: readonly CollectionStep[] = [submitCollectionStep, confirmCollectionStep, payOutCollectionStep];
+
+/** ClaimedCollection is all the processor reads of a claimed row. */
+export interface ClaimedCollection {
+  id: string;
+  organisation_id: string;
+  charge_date: string;
+  mandate_state: string;
+}
+
+/**
+ * claimCollections locks up to `limit` due collections of every organisation in the transaction
+ * of `tx` (FOR UPDATE OF c SKIP LOCKED: the mandate row is read, not locked). Unscoped raw SQL on
+ * purpose, as for mandates (bacs-processor.ts): Bacs input is one file for the whole service.
+ */
+export function claimCollections(tx: EntityManager, step: CollectionStep, today: IsoDate, limit: number): Promise<ClaimedCollection[]> {
+  const { where, params } = step.due(today);
+  return tx
+    .getConnection()
+    .execute<ClaimedCollection[]>(
+      `select c."id", c."organisation_id", c."charge_date", m."state" as "mandate_state" from "collection" c join "mandate" m on m."id" = c."mandate_id" where ${where} order by c."id" limit ? for update of c skip locked`,
+      [...params, limit],
+      "all",
+      tx.getTransactionContext(),
+    );
+}

@@ -1,0 +1,110 @@
+/**
+ * collection-simulator.ts plays SandboxService's collection scenarios: the Bacs outcome happens
+ * now, with the same effects as the real event (each state change and its notification), skipping
+ * the waiting days. Every step goes through applyCollectionStateChange, so the life cycle is the
+ * real one; the steps of one scenario run in one transaction, so it happens entirely or not at all.
+ *
+ * Walks, from the state the collection is in (sandbox.proto):
+ * - PAY: [submit] → [confirm] → pay out, from PENDING_SUBMISSION, SUBMITTED or CONFIRMED.
+ * - FAIL (ARUDD): [submit] → fail, from PENDING_SUBMISSION or SUBMITTED.
+ * - LATE_FAIL (late ARUDD): fail, from CONFIRMED or PAID_OUT.
+ * - CHARGE_BACK (DDICA): PAID_OUT → CHARGED_BACK.
+ * A walk through submission needs an ACTIVE mandate, as the processor's does: Bacs only takes a
+ * debit under a live instruction, and a bank can only return a debit it was sent. Otherwise
+ * FAILED_PRECONDITION MANDATE_NOT_ACTIVE.
+ */
+import { LockMode } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
+import { recordAudit } from "../identity/audit-log.js";
+import type { CollectionStateName } from "../collections/collection-lifecycle.js";
+import { applyCollectionStateChange } from "../collections/collection-state-change.js";
+import { Collection } from "../collections/collection.entity.js";
+import { Mandate } from "../mandates/mandate.entity.js";
+import { aruddReasons, ddicaReasons, defaultAruddReason, defaultDdicaReason } from "./collection-reason-codes.js";
+import type { SandboxCaller } from "./mandate-simulator.js";
+
+/** CollectionScenarioName is a CollectionScenario without its prefix. */
+export type CollectionScenarioName = "PAY" | "FAIL" | "LATE_FAIL" | "CHARGE_BACK";
+
+/** allowedCollectionStates are the states each scenario may start from (sandbox.proto). */
+export const allowedCollectionStates: Readonly<Record<CollectionScenarioName, readonly CollectionStateName[]>> = {
+  PAY: ["PENDING_SUBMISSION", "SUBMITTED", "CONFIRMED"],
+  FAIL: ["PENDING_SUBMISSION", "SUBMITTED"],
+  LATE_FAIL: ["CONFIRMED", "PAID_OUT"],
+  CHARGE_BACK: ["PAID_OUT"],
+};
+
+/** CollectionSimulator plays collection scenarios for sandbox organisations. */
+export class CollectionSimulator {
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * simulate plays `scenario` on the caller's collection `id` (`em` is the request's tenant-scoped
+   * EntityManager) and returns the collection afterwards. Refusals, cheapest first: live
+   * organisation (FAILED_PRECONDITION SANDBOX_ONLY), bad arguments (INVALID_ARGUMENT), unknown
+   * collection (NOT_FOUND), a state the scenario does not start from (FAILED_PRECONDITION
+   * COLLECTION_SCENARIO_NOT_ALLOWED), a submission under a mandate that is not ACTIVE.
+   */
+  async simulate(em: EntityManager, caller: SandboxCaller, id: string, scenario: CollectionScenarioName | undefined, reasonCode: string): Promise<Collection> {
+    if (!caller.sandbox) {
+      throw new FailedPreconditionError("SANDBOX_ONLY", "scenarios can be simulated only in sandbox organisations (dd_test_ keys)");
+    }
+    const reason = checkArguments(id, scenario, reasonCode);
+    const now = this.clock.now();
+    return em.transactional(async (tx) => {
+      const collection = await tx.findOne(Collection, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!collection) throw new NotFoundError("collection", id);
+      const allowed = allowedCollectionStates[reason.scenario];
+      if (!allowed.includes(collection.state)) {
+        throw new FailedPreconditionError(
+          "COLLECTION_SCENARIO_NOT_ALLOWED",
+          `collection ${id} is ${collection.state}: ${reason.scenario} needs one of ${allowed.join(", ")}`,
+          { state: collection.state, scenario: reason.scenario },
+        );
+      }
+      const move = (to: CollectionStateName, description: string, code?: string) =>
+        applyCollectionStateChange(tx, collection, to, { description: `Sandbox: ${description}`, reasonCode: code }, now);
+      if (collection.state === "PENDING_SUBMISSION") {
+        const mandate = await tx.findOneOrFail(Mandate, { id: collection.mandate.id }, { fields: ["id", "state"] });
+        if (mandate.state !== "ACTIVE") {
+          throw new FailedPreconditionError("MANDATE_NOT_ACTIVE", `collection ${id} cannot be submitted: its mandate ${mandate.id} is ${mandate.state}`, {
+            mandate_state: mandate.state,
+          });
+        }
+        move("SUBMITTED", "submitted to Bacs");
+      }
+      if (reason.scenario === "PAY") {
+        if (collection.state === "SUBMITTED") move("CONFIRMED", "the payer's account was debited");
+        move("PAID_OUT", "the funds were paid out");
+      } else if (reason.scenario === "CHARGE_BACK") {
+        move("CHARGED_BACK", `DDICA ${reason.code}: ${ddicaReasons[reason.code]}`, reason.code);
+      } else {
+        const late = reason.scenario === "LATE_FAIL" ? "late " : "";
+        move("FAILED", `${late}ARUDD ${reason.code}: ${aruddReasons[reason.code]}`, reason.code);
+      }
+      recordAudit(tx, { organisationId: caller.organisationId, actor: caller.actor, action: "collection.simulate", target: id, outcome: "success" });
+      return collection;
+    });
+  }
+}
+
+/** checkArguments validates the request and resolves the reason code (the scenario's default if empty). */
+function checkArguments(id: string, scenario: CollectionScenarioName | undefined, reasonCode: string) {
+  const violations: FieldViolation[] = [];
+  if (id === "") violations.push({ field: "collection_id", description: "is required" });
+  if (scenario === undefined) violations.push({ field: "scenario", description: "is required: one of COLLECTION_SCENARIO_PAY, _FAIL, _LATE_FAIL, _CHARGE_BACK" });
+  const codes = scenario === "CHARGE_BACK" ? ddicaReasons : scenario === "FAIL" || scenario === "LATE_FAIL" ? aruddReasons : undefined;
+  const code = reasonCode.trim().toUpperCase();
+  if (scenario !== undefined && code !== "") {
+    if (!codes) violations.push({ field: "reason_code", description: `must be empty for ${scenario}: it reports no Bacs reason` });
+    else if (!Object.hasOwn(codes, code)) {
+      const report = scenario === "CHARGE_BACK" ? "a DDICA" : "an ARUDD";
+      violations.push({ field: "reason_code", description: `must be ${report} code: one of ${Object.keys(codes).join(", ")}` });
+    }
+  }
+  if (violations.length > 0 || scenario === undefined) throw new InvalidArgumentError(violations);
+  const fallback = scenario === "CHARGE_BACK" ? defaultDdicaReason : defaultAruddReason;
+  return { scenario, code: codes ? (code === "" ? fallback : code) : "" };
+}
