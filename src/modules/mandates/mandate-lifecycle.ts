@@ -49,7 +49,9 @@ export const referenceEditableStates: ReadonlySet<MandateStateName> = new Set(["
 
 const refuse = (reason: string, message: string): Step => ({ refusal: { reason, message } });
 
-// Final states answer the same refusal whatever the action, so a caller can branch on one reason.
+// Cancelling a mandate in a final state names that state (and reactivating a FAILED one does too), so
+// a caller can tell "already cancelled" from "rejected by the bank"; other actions on a final state
+// answer as their own rule says (e.g. suspend: MANDATE_NOT_ACTIVE).
 const finalRefusals: Partial<Record<MandateStateName, Refusal>> = {
   CANCELLED: { reason: "MANDATE_ALREADY_CANCELLED", message: "the mandate is already cancelled" },
   FAILED: { reason: "MANDATE_FAILED", message: "the payer's bank rejected the mandate; it cannot change any more" },
