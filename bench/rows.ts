@@ -6,6 +6,7 @@
  * from `server.fixtures` in its request function.
  */
 import { create, toBinary } from "@bufbuild/protobuf";
+import { GetMandateRequestSchema, ListMandatesRequestSchema, MandateService } from "../gen/dd/v1/mandates_pb.js";
 import { Health, HealthCheckRequestSchema } from "../gen/health/v1/health_pb.js";
 import type { LoadKind } from "./load/index.js";
 import type { HttpRequestSpec } from "./load/types.js";
@@ -35,6 +36,13 @@ const emptyCheck = toBinary(HealthCheckRequestSchema, create(HealthCheckRequestS
 const bearer = (server: ReadyLine) => ({ authorization: `Bearer ${server.fixtures.apiKey}` });
 const apiKeyFootnote =
   "API-key rows: bench.v1.ProbeService.Ping (scope mandates:read, no domain work) with a cached key, through errors/log → authenticate → authorize → rate limit (GCRA in Redis) → tenant scope; baseline: the same Ping on the bare adapter, no interceptors.";
+
+const mandateFootnote =
+  "Mandate rows: the full server on Redis (API key with scope mandates:read, cached) over 1,000,000 mandates of 100 organisations, 10,000 of them the key's organisation's; GetMandate reads one by primary key, ListMandates the newest 50 (51 rows fetched). Baseline: Ping on the bare adapter with the same load kind, which does no database work at all, so the ratio shows the whole cost of a real read (interceptors, one PostgreSQL query, mapping, encoding).";
+const getMandateGrpc = (s: ReadyLine) =>
+  grpc(MandateService.method.getMandate, toBinary(GetMandateRequestSchema, create(GetMandateRequestSchema, { mandateId: s.fixtures.mandateId ?? "" })), bearer(s));
+const listMandatesGrpc = (s: ReadyLine) =>
+  grpc(MandateService.method.listMandates, toBinary(ListMandatesRequestSchema, create(ListMandatesRequestSchema, { pageSize: 50 })), bearer(s));
 
 /** sameOnBoth measures one request and load kind on the full server and on the bare baseline. */
 function sameOnBoth(name: string, load: LoadKind, request: HttpRequestSpec): BenchRow {
@@ -92,5 +100,26 @@ export const rows: BenchRow[] = [
     name: "API key → Ping, REST GET, HTTP/1.1",
     target: { server: "full-api-key", load: "http1", request: (s) => restGet(probeRestPath, bearer(s)) },
     baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+  },
+  {
+    name: "GetMandate (API key, 10k of 1M mandates), REST GET /v1/mandates/{id}, HTTP/1.1",
+    target: { server: "full-mandates", load: "http1", request: (s) => restGet(`/v1/mandates/${encodeURIComponent(s.fixtures.mandateId ?? "")}`, bearer(s)) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+    footnote: mandateFootnote,
+  },
+  {
+    name: "GetMandate (API key, 10k of 1M mandates), gRPC, HTTP/2",
+    target: { server: "full-mandates", load: "http2", request: getMandateGrpc },
+    baseline: { server: "bare", load: "http2", request: grpc(ping, new Uint8Array()) },
+  },
+  {
+    name: "ListMandates page of 50 (API key), REST GET /v1/mandates?page_size=50, HTTP/1.1",
+    target: { server: "full-mandates", load: "http1", request: (s) => restGet("/v1/mandates?page_size=50", bearer(s)) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+  },
+  {
+    name: "ListMandates page of 50 (API key), gRPC, HTTP/2",
+    target: { server: "full-mandates", load: "http2", request: listMandatesGrpc },
+    baseline: { server: "bare", load: "http2", request: grpc(ping, new Uint8Array()) },
   },
 ];

@@ -8,6 +8,7 @@
 import { startBareServer } from "./server/bare.js";
 import { startFullServer } from "./server/full.js";
 import { startFullApiKeyServer } from "./server/full-api-key.js";
+import { startFullMandatesServer } from "./server/full-mandates.js";
 import { startPipelineServer } from "./server/pipeline.js";
 import { serverKinds, type ReadyLine, type ServerKind } from "./server/protocol.js";
 import type { StartedServer } from "./server/started.js";
@@ -19,6 +20,7 @@ const starters: Record<ServerKind, (defer: Defer) => Promise<StartedServer>> = {
   full: (defer) => startFullServer(defer),
   "full-api-key": (defer) => startFullApiKeyServer(defer),
   "full-api-key-local": (defer) => startFullApiKeyServer(defer, false),
+  "full-mandates": startFullMandatesServer,
   "pipeline-auth": (defer) => startPipelineServer(defer, false),
   "pipeline-auth-limit": (defer) => startPipelineServer(defer, true),
   bare: startBareServer,

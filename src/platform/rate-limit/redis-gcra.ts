@@ -8,7 +8,10 @@ import { emissionMs, toleranceMs, type Decision, type Limit } from "./gcra.js";
 
 /**
  * The script returns numbers as strings: Lua numbers come back from Redis as integers, and the
- * emission interval is fractional. KEYS[1] = bucket; ARGV = emission ms, tolerance ms, cost.
+ * emission interval is fractional. It writes them with %.17g, not tostring (%.14g), which would round
+ * a TAT of ~1.8e12 ms to 0.1 ms and skew limits above a few thousand a minute. The key's expiry is at
+ * least 1 ms: at absurd limits the emission interval vanishes next to the clock and `ahead` is 0.
+ * KEYS[1] = bucket; ARGV = emission ms, tolerance ms, cost.
  */
 export const gcraScript = defineScript({
   NUMBER_OF_KEYS: 1,
@@ -21,11 +24,12 @@ local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then tat = now end
 local ahead = tat + emission * cost - now
+local function exact(x) return string.format('%.17g', x) end
 if ahead > tolerance then
-  return {0, tostring(tat - now), tostring(ahead - tolerance)}
+  return {0, exact(tat - now), exact(ahead - tolerance)}
 end
-redis.call('SET', KEYS[1], tostring(now + ahead), 'PX', math.ceil(ahead))
-return {1, tostring(ahead), '0'}
+redis.call('SET', KEYS[1], exact(now + ahead), 'PX', math.max(1, math.ceil(ahead)))
+return {1, exact(ahead), '0'}
 `,
   parseCommand(parser, key: string, emission: number, tolerance: number, cost: number) {
     parser.pushKey(key);
