@@ -56,6 +56,7 @@ describe("loadConfig", () => {
     [{ ACCOUNT_NUMBER_KEY: "short" }, /ACCOUNT_NUMBER_KEY must be at least 32 characters/],
     [{ PORT: "70000" }, /PORT must be between 0 and 65535/],
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL must start with postgres:\/\//],
+    [{ SMTP_URL: "http://relay.example" }, /SMTP_URL must start with smtp:\/\/ or smtps:\/\//],
     [{ REDIS_URL: "not a url" }, /REDIS_URL is not a valid URL/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
     [{ CORS_ORIGINS: "https://a.example.com/path" }, /CORS_ORIGINS entries must be bare origins/],

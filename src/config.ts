@@ -36,6 +36,10 @@ export interface Config {
   publicBaseUrl: string;
   /** Where emails are written while no SMTP relay is configured (the outbox); default `<dataDir>/outbox`. */
   mailOutboxDir: string;
+  /** SMTP relay (smtp:// or smtps://, credentials in the URL); unset writes email to mailOutboxDir. */
+  smtpUrl: string | undefined;
+  /** The From of every email. */
+  mailFrom: string;
   /** Secret (32+ characters) the account-number encryption key is derived from; unset uses a development key. */
   accountNumberKey: string | undefined;
 }
@@ -81,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),
     publicBaseUrl: baseUrl(env, "PUBLIC_BASE_URL", "http://localhost:8080"),
     mailOutboxDir: resolve(nonEmpty(env, "MAIL_OUTBOX_DIR") ?? `${dataDir}/outbox`),
+    smtpUrl: url(env, "SMTP_URL", ["smtp:", "smtps:"]),
+    mailFrom: nonEmpty(env, "MAIL_FROM") ?? "Direct Debit <no-reply@localhost>",
     accountNumberKey: secret(env, "ACCOUNT_NUMBER_KEY", 32),
     rateLimit: {
       timeoutMs: integer(env, "RATE_LIMIT_TIMEOUT_MS", rateLimitDefaults.timeoutMs, 1, 10_000),

@@ -13,6 +13,7 @@ import { createLogger } from "./platform/observability/logger.js";
 import { createMetrics, serveMetrics } from "./platform/observability/metrics.js";
 import { connectRedis } from "./platform/redis/client.js";
 import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
+import { SmtpMailer } from "./platform/mail/smtp-mailer.js";
 import { buildServer } from "./server.js";
 
 async function main(): Promise<void> {
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
     {
       database: database.backend === "embedded" ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : "PostgreSQL",
       redis: redis ? "Redis" : "in-process (no REDIS_URL)",
+      // The relay's host only: SMTP_URL may carry credentials.
+      mail: config.smtpUrl ? `SMTP relay ${new URL(config.smtpUrl).host}` : `outbox files in ${config.mailOutboxDir}`,
     },
     "backends",
   );
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
   if (config.accountNumberKey === undefined) {
     logger.warn("ACCOUNT_NUMBER_KEY is not set: account numbers are encrypted with the development key; set it in production");
   }
+  const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(config.mailOutboxDir);
   const app = createApp({
     orm: database.orm,
     logger,
@@ -51,7 +55,7 @@ async function main(): Promise<void> {
     sessionCookieSecure: config.sessionCookieSecure,
     rateLimit: config.rateLimit,
     metrics,
-    mail: { mailer: new OutboxMailer(config.mailOutboxDir), publicBaseUrl: config.publicBaseUrl },
+    mail: { mailer, publicBaseUrl: config.publicBaseUrl },
     accountNumberKey: config.accountNumberKey,
     // Every replica runs Bacs processing; SKIP LOCKED keeps them from doing the same work twice.
     bacsProcessing: { intervalMs: 5_000 },

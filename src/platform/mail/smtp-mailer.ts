@@ -1,0 +1,38 @@
+/**
+ * smtp-mailer.ts sends email through an SMTP relay (SMTP_URL), the Mailer used in production.
+ * send() resolves only once the relay accepted the message, so a refused or unreachable relay makes
+ * the caller's change roll back rather than leave a payer without their invite.
+ */
+import { createTransport, type Transporter } from "nodemailer";
+import type { MailMessage, Mailer } from "./mailer.js";
+
+/** SmtpMailer relays through `url` (smtp:// with STARTTLS when offered, or smtps://). */
+export class SmtpMailer implements Mailer {
+  private readonly transport: Transporter;
+
+  constructor(
+    url: string,
+    private readonly from: string,
+  ) {
+    const relay = new URL(url);
+    const secure = relay.protocol === "smtps:";
+    this.transport = createTransport({
+      host: relay.hostname,
+      port: relay.port === "" ? (secure ? 465 : 587) : Number(relay.port),
+      secure,
+      ...(relay.username ? { auth: { user: decodeURIComponent(relay.username), pass: decodeURIComponent(relay.password) } } : {}),
+      // Bounded waits: a hung relay must fail the request, not hold it.
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    });
+  }
+
+  async send(message: MailMessage): Promise<void> {
+    await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
