@@ -4,15 +4,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.js";
-import { rateLimitDefaults } from "../src/config.js";
-import { createMetrics } from "../src/platform/observability/metrics.js";
 import { createOrganisation, createUser } from "../src/modules/identity/provisioning.js";
-import { scopeNames } from "../src/modules/identity/scopes.js";
-import { systemClock } from "../src/platform/clock.js";
 import { openDatabase, type Database } from "../src/platform/db/database.js";
-import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { createLogger } from "../src/platform/observability/logger.js";
+import { issueKeyInDatabase } from "./support/fixtures.js";
 import { startService, type ServiceProcess } from "./support/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 
@@ -44,12 +39,7 @@ afterAll(async () => {
   await testDatabase?.drop();
 });
 
-async function issueKey(): Promise<{ id: string; secret: string }> {
-  const app = createApp({ orm: database.orm, logger: createLogger("silent"), clock: systemClock, redis: undefined, redisKeyPrefix: "unused:", corsOrigins: [], sessionCookieSecure: true, rateLimit: rateLimitDefaults, metrics: createMetrics() });
-  const em = scopeToOrganisation(database.orm.em.fork(), organisationId);
-  const { key, secret } = await app.apiKeys.create(em, { organisationId, actor: "operator" }, { name: "replica test", scopes: scopeNames });
-  return { id: key.id, secret };
-}
+const issueKey = () => issueKeyInDatabase(database.orm, organisationId);
 
 async function signInAdmin(baseUrl: string): Promise<string> {
   const res = await fetch(`${baseUrl}/v1/sessions:signIn`, {

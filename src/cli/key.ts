@@ -7,7 +7,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../modules/errors.js";
 import { ApiKey } from "../modules/identity/api-key.entity.js";
-import type { Acting } from "../modules/identity/api-key.service.js";
+import { apiKeyState, type Acting } from "../modules/identity/api-key.service.js";
 import { scopeNames, unknownScopes } from "../modules/identity/scopes.js";
 import { scopeToOrganisation } from "../platform/db/tenant-filter.js";
 import { UsageError, optionalString, requireString, type Flags } from "./args.js";
@@ -47,13 +47,6 @@ function scopesFlag(flags: Flags): string[] {
     throw new UsageError(`ddctl key create: --scopes: ${what} (known: ${scopeNames.join(", ")})`);
   }
   return scopes;
-}
-
-/** stateOf names a key's state as the API does: revoked, expired or active. */
-function stateOf(key: ApiKey, now: Date): "active" | "expired" | "revoked" {
-  if (key.revokeTime) return "revoked";
-  if (key.expireTime && key.expireTime <= now) return "expired";
-  return "active";
 }
 
 /**
@@ -132,7 +125,7 @@ export const keyList: Command = {
       expire_time: iso(key.expireTime),
       revoke_time: iso(key.revokeTime),
       last_use_time: iso(key.lastUseTime),
-      state: stateOf(key, now),
+      state: apiKeyState(key, now),
     }));
     const text =
       rows.length === 0

@@ -3,6 +3,8 @@
  * services the operator CLI and the API use. Every fixture is fresh: names and emails are random.
  */
 import { randomBytes } from "node:crypto";
+import { ApiKeyManager } from "../../src/modules/identity/api-key.service.js";
+import { systemClock } from "../../src/platform/clock.js";
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
 import { createOrganisation, createUser } from "../../src/modules/identity/provisioning.js";
 import { scopeNames, type RoleName } from "../../src/modules/identity/scopes.js";
@@ -61,4 +63,19 @@ export async function signIn(server: TestServer, email: string, password: string
 export async function newSignedInUser(server: TestServer, organisationId: string, role: RoleName) {
   const user = await newUser(server, organisationId, role);
   return { ...user, ...(await signIn(server, user.email, user.password)) };
+}
+
+/**
+ * issueKeyInDatabase issues a key straight into a database no in-process server owns (tests that run
+ * servers as child processes): the manager alone, with no replica to tell.
+ */
+export async function issueKeyInDatabase(
+  orm: TestServer["database"]["orm"],
+  organisationId: string,
+  scopes: readonly string[] = allScopes,
+): Promise<{ id: string; secret: string }> {
+  const manager = new ApiKeyManager({ clock: systemClock, announce: async () => undefined });
+  const em = scopeToOrganisation(orm.em.fork(), organisationId);
+  const { key, secret } = await manager.create(em, { organisationId, actor: "operator" }, { name: "test key", scopes });
+  return { id: key.id, secret };
 }

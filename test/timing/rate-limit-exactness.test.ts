@@ -6,16 +6,12 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import { rateLimitDefaults } from "../../src/config.js";
 import { Organisation } from "../../src/modules/identity/organisation.entity.js";
 import { createOrganisation } from "../../src/modules/identity/provisioning.js";
-import { systemClock } from "../../src/platform/clock.js";
 import { openDatabase, type Database } from "../../src/platform/db/database.js";
-import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
-import { createMetrics } from "../../src/platform/observability/metrics.js";
+import { issueKeyInDatabase } from "../support/fixtures.js";
 import { freePort } from "../support/own-redis.js";
 import { startService, type ServiceProcess } from "../support/service-process.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -67,19 +63,7 @@ afterAll(async () => {
 async function organisationWithKey(name: string): Promise<{ id: string; secret: string }> {
   const organisation = await createOrganisation(database.orm.em.fork(), { name, sandbox: false });
   await database.orm.em.fork().nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: perMinute, rateLimitBurst: burst });
-  const app = createApp({
-    orm: database.orm,
-    logger: createLogger("silent"),
-    clock: systemClock,
-    redis: undefined,
-    redisKeyPrefix: "unused:",
-    corsOrigins: [],
-    sessionCookieSecure: true,
-    rateLimit: rateLimitDefaults,
-    metrics: createMetrics(),
-  });
-  const em = scopeToOrganisation(database.orm.em.fork(), organisation.id);
-  const { secret } = await app.apiKeys.create(em, { organisationId: organisation.id, actor: "operator" }, { name, scopes: ["mandates:read"] });
+  const { secret } = await issueKeyInDatabase(database.orm, organisation.id, ["mandates:read"]);
   return { id: organisation.id, secret };
 }
 

@@ -17,6 +17,16 @@ const maxLifetimeSeconds = 366 * 24 * 3600;
 const defaultGraceSeconds = 24 * 3600;
 const maxGraceSeconds = 7 * 24 * 3600;
 
+/** ApiKeyStateName is what a key is at a moment: usable, past its expiry, or revoked. */
+export type ApiKeyStateName = "active" | "expired" | "revoked";
+
+/** apiKeyState works a key's state out at `now` (revocation wins over expiry). */
+export function apiKeyState(key: Pick<ApiKey, "revokeTime" | "expireTime">, now: Date): ApiKeyStateName {
+  if (key.revokeTime) return "revoked";
+  if (key.expireTime && key.expireTime <= now) return "expired";
+  return "active";
+}
+
 /** NewKeyInput is a create request in plain values; expiry is either a time or a lifetime. */
 export interface NewKeyInput {
   name: string;

@@ -8,19 +8,22 @@ import { Role } from "../../../gen/dd/v1/access_pb.js";
 import { ApiKeySchema, ApiKeyState, type ApiKey as ApiKeyMessage } from "../../../gen/dd/v1/api_keys_pb.js";
 import { SessionSchema, type Session as SessionMessage } from "../../../gen/dd/v1/sessions_pb.js";
 import type { ApiKey } from "./api-key.entity.js";
+import { apiKeyState, type ApiKeyStateName } from "./api-key.service.js";
 import type { Organisation } from "./organisation.entity.js";
 import type { Session } from "./session.entity.js";
 import type { User } from "./user.entity.js";
+
+const states: Record<ApiKeyStateName, ApiKeyState> = {
+  active: ApiKeyState.ACTIVE,
+  expired: ApiKeyState.EXPIRED,
+  revoked: ApiKeyState.REVOKED,
+};
 
 const roles: Record<string, Role> = { admin: Role.ADMIN, member: Role.MEMBER, viewer: Role.VIEWER };
 
 /** apiKeyToProto shows a key without its secret; state is worked out at `now`. */
 export function apiKeyToProto(key: ApiKey, now: Date): ApiKeyMessage {
-  const state = key.revokeTime
-    ? ApiKeyState.REVOKED
-    : key.expireTime && key.expireTime <= now
-      ? ApiKeyState.EXPIRED
-      : ApiKeyState.ACTIVE;
+  const state = states[apiKeyState(key, now)];
   return create(ApiKeySchema, {
     id: key.id,
     name: key.name,
