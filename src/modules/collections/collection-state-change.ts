@@ -33,6 +33,8 @@ export function applyCollectionStateChange(em: EntityManager, collection: Collec
     type: `collection.${to.toLowerCase()}`,
     resourceType: "collection",
     resourceId: collection.id,
+    mandateId: collection.mandate.id,
+    collectionId: collection.id,
     reasonCode: change.reasonCode,
     message: `Collection ${collection.id} of ${pounds(collection.amountMinor)} charged ${collection.chargeDate} is now ${words(to)}: ${change.description}`,
     time: now,
@@ -46,6 +48,8 @@ export function recordCollectionCreated(em: EntityManager, collection: Collectio
     type: "collection.created",
     resourceType: "collection",
     resourceId: collection.id,
+    mandateId: collection.mandate.id,
+    collectionId: collection.id,
     message: `Collection ${collection.id} of ${pounds(collection.amountMinor)} created, to be charged ${collection.chargeDate}`,
     time: now,
   });

@@ -39,7 +39,13 @@ export const Collection = defineEntity({
   indexes: [
     { properties: ["organisation", "id"] },
     { properties: ["organisation", "mandate"] },
-    { properties: ["organisation", "chargeDate", "id"] },
+    // Covering (INCLUDE): reports aggregate state and amount by charge date from the index alone.
+    {
+      name: "collection_organisation_id_charge_date_id_index",
+      expression: `create index "collection_organisation_id_charge_date_id_index" on "collection" ("organisation_id", "charge_date", "id") include ("state", "amount_minor")`,
+    },
+    // Alert windows and the clawback list: outcomes of one state by the time they happened.
+    { properties: ["organisation", "state", "stateChangeTime"] },
     { properties: ["state", "chargeDate"] },
     { properties: ["schedule", "state"] },
     // Mandate expiry asks, per candidate mandate, for a recent collection under it.

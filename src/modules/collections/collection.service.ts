@@ -113,6 +113,7 @@ export class CollectionManager {
         type: "collection_schedule.created",
         resourceType: "collection_schedule",
         resourceId: schedule.id,
+        mandateId: mandate.id,
         message: `Collection schedule ${schedule.id} of ${pounds(schedule.amountMinor)} ${plan.intervalUnit.toLowerCase()} created under mandate ${mandate.id}`,
         time: now,
       });
@@ -254,6 +255,7 @@ async function cancelScheduleAndPending(em: EntityManager, schedule: CollectionS
     type: "collection_schedule.cancelled",
     resourceType: "collection_schedule",
     resourceId: schedule.id,
+    mandateId: schedule.mandate.id,
     message: `Collection schedule ${schedule.id} cancelled: ${why}`,
     time: now,
   });

@@ -79,6 +79,7 @@ function finish(em: EntityManager, schedule: CollectionSchedule, now: Date): voi
     type: "collection_schedule.finished",
     resourceType: "collection_schedule",
     resourceId: schedule.id,
+    mandateId: schedule.mandate.id,
     message: `Collection schedule ${schedule.id} finished after ${schedule.createdCollectionCount} collections`,
     time: now,
   });

@@ -38,6 +38,7 @@ export function applyStateChange(
     type,
     resourceType: "mandate",
     resourceId: mandate.id,
+    mandateId: mandate.id,
     reasonCode: change.reasonCode,
     message: `Mandate ${mandate.id} (reference ${mandate.reference}) is now ${to.toLowerCase().replace(/_/g, " ")}: ${change.description}`,
     time: now,

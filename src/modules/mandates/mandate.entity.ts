@@ -50,6 +50,8 @@ export const Mandate = defineEntity({
     { properties: ["organisation", "payerEmailNormalised"] },
     // Bacs processing's cross-tenant claims by state (submit, activate, and expiry by last change).
     { properties: ["state", "lastChangeTime"] },
+    // The mandate-cancellation alert counts one organisation's cancellations in a window.
+    { properties: ["organisation", "state", "lastChangeTime"] },
   ],
 });
 

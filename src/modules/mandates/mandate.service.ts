@@ -143,6 +143,7 @@ export class MandateManager {
           type: "mandate.created",
           resourceType: "mandate",
           resourceId: mandate.id,
+          mandateId: mandate.id,
           message: `Mandate ${mandate.id} (reference ${mandate.reference}) created; the payer was sent an invite`,
           time: now,
         });

@@ -9,7 +9,9 @@ const p = defineEntity.properties;
  * Notification is one event in an organisation's feed (ids `NT…`, time-ordered): a mandate changed
  * state, a collection failed… Rows are written in the same flush as the change they describe, so
  * the feed never shows a change that did not happen nor misses one that did. AlertService's
- * ListNotifications (a later issue) pages through them newest first on (organisation_id, id).
+ * ListNotifications pages through them newest first on (organisation_id, id), or on
+ * (organisation_id, mandate_id, id) for one mandate. The resource ids are plain columns, not
+ * foreign keys: the feed is a log of what happened.
  */
 export const Notification = defineEntity({
   name: "Notification",
@@ -23,13 +25,20 @@ export const Notification = defineEntity({
     /** The kind of resource it happened to: `mandate`, `collection`… */
     resourceType: p.string().length(40),
     resourceId: p.string().length(ID_LENGTH),
+    /** The mandate concerned (of a collection's notification too), for ListNotifications' mandate filter. */
+    mandateId: p.string().length(ID_LENGTH).nullable(),
+    collectionId: p.string().length(ID_LENGTH).nullable(),
+    alertId: p.string().length(ID_LENGTH).nullable(),
     /** The Bacs reason code behind it (AUDDIS, ADDACS, ARUDD, DDICA), when there is one. */
     reasonCode: p.string().length(20).nullable(),
     /** One sentence for people, in English. */
     message: p.string().length(1000),
     createTime: p.datetime(),
   },
-  indexes: [{ properties: ["organisation", "id"] }],
+  indexes: [
+    { properties: ["organisation", "id"] },
+    { properties: ["organisation", "mandateId", "id"] },
+  ],
 });
 
 /** Notification is the entity type that the `Notification` schema describes. */

@@ -12,6 +12,10 @@ export interface NotificationEntry {
   type: string;
   resourceType: string;
   resourceId: string;
+  /** The mandate concerned: of a mandate notification (its resource), or of a collection or schedule. */
+  mandateId: string | null;
+  collectionId?: string | null | undefined;
+  alertId?: string | null | undefined;
   reasonCode?: string | null | undefined;
   message: string;
   time: Date;
@@ -25,6 +29,9 @@ export function recordNotification(em: EntityManager, entry: NotificationEntry):
     type: entry.type,
     resourceType: entry.resourceType,
     resourceId: entry.resourceId,
+    mandateId: entry.mandateId,
+    collectionId: entry.collectionId ?? null,
+    alertId: entry.alertId ?? null,
     reasonCode: entry.reasonCode ?? null,
     message: entry.message.slice(0, 1000),
     createTime: entry.time,

@@ -12,6 +12,8 @@ import { Session } from "../../modules/identity/session.entity.js";
 import { User } from "../../modules/identity/user.entity.js";
 import { MandateInvite } from "../../modules/mandates/mandate-invite.entity.js";
 import { Mandate } from "../../modules/mandates/mandate.entity.js";
+import { Alert } from "../../modules/alerts/alert.entity.js";
+import { AlertThreshold } from "../../modules/alerts/alert-threshold.entity.js";
 import { Notification } from "../../modules/notifications/notification.entity.js";
 import { migrations } from "./migrations/index.js";
 import { PinoOrmLogger } from "./orm-logger.js";
@@ -42,7 +44,7 @@ export interface OrmConfigInput {
 export function createOrmConfig(input: OrmConfigInput): Options {
   return defineConfig({
     clientUrl: input.clientUrl,
-    entities: [Organisation, AuditEvent, User, Session, ApiKey, Mandate, MandateInvite, Notification, IdempotencyRecord, CollectionSchedule, Collection],
+    entities: [Organisation, AuditEvent, User, Session, ApiKey, Mandate, MandateInvite, Notification, IdempotencyRecord, CollectionSchedule, Collection, AlertThreshold, Alert],
     discovery: { onMetadata: (meta) => assertTenantFilter(meta) },
     extensions: [Migrator],
     migrations: {

@@ -5,6 +5,7 @@ import { Migration20261127200235_idempotency } from "./Migration20261127200235_i
 import { Migration20261127200239_mandates } from "./Migration20261127200239_mandates.js";
 import { Migration20261127202154_collections } from "./Migration20261127202154_collections.js";
 import { Migration20261127203125_processing } from "./Migration20261127203125_processing.js";
+import { Migration20261127212719_alerts } from "./Migration20261127212719_alerts.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -22,4 +23,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261127200239_mandates", class: Migration20261127200239_mandates },
   { name: "Migration20261127202154_collections", class: Migration20261127202154_collections },
   { name: "Migration20261127203125_processing", class: Migration20261127203125_processing },
+  { name: "Migration20261127212719_alerts", class: Migration20261127212719_alerts },
 ];
