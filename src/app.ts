@@ -15,6 +15,9 @@ import { OrganisationLimits } from "./modules/identity/organisation-limits.js";
 import { AccountNumberCipher, developmentAccountNumberKey } from "./modules/mandates/account-number-cipher.js";
 import { MandateManager } from "./modules/mandates/mandate.service.js";
 import { CollectionManager } from "./modules/collections/collection.service.js";
+import { AlertEvaluator } from "./modules/alerts/alert-evaluator.js";
+import { AlertManager } from "./modules/alerts/alert.service.js";
+import { ReportManager } from "./modules/reports/report.service.js";
 import { BacsProcessor } from "./modules/processing/bacs-processor.js";
 import type { Mailer } from "./platform/mail/mailer.js";
 import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
@@ -78,6 +81,12 @@ export interface App {
   mandates: MandateManager;
   /** Collection schedules and collections (CollectionService; materialiseDue for processing). */
   collections: CollectionManager;
+  /** Alerts, thresholds and the notification feed (AlertService). */
+  alerts: AlertManager;
+  /** Raises alerts inside the transactions that record outcomes (sandbox, Bacs reports). */
+  alertEvaluator: AlertEvaluator;
+  /** Collection reports, success rates and clawbacks (ReportService), computed in PostgreSQL. */
+  reports: ReportManager;
   /** Bacs processing of mandates; runs on a timer between start() and stop() when configured. */
   processor: BacsProcessor;
   /** How emails leave (the outbox unless SMTP is configured). */
@@ -99,12 +108,16 @@ export function createApp(deps: AppDeps): App {
   const idempotencySweeper = new IdempotencySweeper({ idempotency, logger });
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"));
   const collections = new CollectionManager({ clock });
+  const alertEvaluator = new AlertEvaluator(clock);
   const mandates = new MandateManager({
     clock,
     mailer,
     publicBaseUrl: deps.mail?.publicBaseUrl ?? "http://localhost:8080",
     cipher: new AccountNumberCipher(deps.accountNumberKey ?? developmentAccountNumberKey),
-    onClosed: (em, mandate, now) => collections.cancelForMandate(em, mandate, now),
+    onClosed: async (em, mandate, now) => {
+      await collections.cancelForMandate(em, mandate, now);
+      await alertEvaluator.mandateOutcome(em, mandate);
+    },
   });
   const processor = new BacsProcessor({ orm, clock, mandates, logger, intervalMs: deps.bacsProcessing?.intervalMs });
   return {
@@ -133,6 +146,9 @@ export function createApp(deps: AppDeps): App {
     idempotencySweeper,
     mandates,
     collections,
+    alerts: new AlertManager(clock),
+    alertEvaluator,
+    reports: new ReportManager(),
     processor,
     mailer,
     async start() {

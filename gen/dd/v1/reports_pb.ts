@@ -34,7 +34,8 @@ export type GetCollectionReportRequest = Message<"dd.v1.GetCollectionReportReque
 
   /**
    * Last charge date covered (inclusive). Calendar date, YYYY-MM-DD, Europe/London; not before
-   * from. The range may hold at most 1000 intervals (INVALID_ARGUMENT otherwise).
+   * from, and before from + 24 months (at most 24 whole months: from 2025-01-15, 2027-01-14 at the
+   * latest; INVALID_ARGUMENT on to otherwise).
    *
    * @generated from field: string to = 2;
    */
@@ -190,7 +191,8 @@ export type GetSuccessRatesRequest = Message<"dd.v1.GetSuccessRatesRequest"> & {
 
   /**
    * Last charge date covered (inclusive). Calendar date, YYYY-MM-DD, Europe/London; not before
-   * from. The range may hold at most 1000 intervals (INVALID_ARGUMENT otherwise).
+   * from, and before from + 24 months (at most 24 whole months: from 2025-01-15, 2027-01-14 at the
+   * latest; INVALID_ARGUMENT on to otherwise).
    *
    * @generated from field: string to = 2;
    */

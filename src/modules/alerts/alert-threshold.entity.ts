@@ -22,7 +22,7 @@ export const AlertThreshold = defineEntity({
     type: p.enum([...alertTypes]),
     enabled: p.boolean(),
     /** COLLECTION_FAILURE_RATE: percent, 0–100. */
-    failureRatePercent: p.double(),
+    failureRatePercent: p.double().$type<number>().runtimeType("number"),
     /** COLLECTION_FAILURE_RATE: outcomes needed in the window before the rate is judged. */
     minSampleSize: p.integer(),
     /** CLAWBACKS, MANDATE_CANCELLATIONS: events in the window that raise an alert. */

@@ -26,8 +26,8 @@ export const Alert = defineEntity({
     state: p.enum([...alertStates]),
     threshold: p.manyToOne(AlertThreshold).ref(),
     message: p.string().length(1000),
-    observedValue: p.double(),
-    thresholdValue: p.double(),
+    observedValue: p.double().$type<number>().runtimeType("number"),
+    thresholdValue: p.double().$type<number>().runtimeType("number"),
     windowStartTime: p.datetime().nullable(),
     windowEndTime: p.datetime().nullable(),
     /** The failed collection, for COLLECTION_FAILED only. */

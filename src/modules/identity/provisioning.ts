@@ -4,6 +4,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
+import { addDefaultThresholds } from "../alerts/alert-thresholds.js";
 import { AlreadyExistsError, InvalidArgumentError, type FieldViolation } from "../errors.js";
 import { Organisation } from "./organisation.entity.js";
 import { hashPassword } from "./password.js";
@@ -14,11 +15,12 @@ import { User } from "./user.entity.js";
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const minPasswordLength = 12;
 
-/** createOrganisation adds a live or sandbox organisation. */
+/** createOrganisation adds a live or sandbox organisation, with the default alert thresholds. */
 export async function createOrganisation(em: EntityManager, input: { name: string; sandbox: boolean }): Promise<Organisation> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw InvalidArgumentError.field("name", "must be 1 to 200 characters");
   const organisation = em.create(Organisation, { id: newId("OR"), name, sandbox: input.sandbox });
+  addDefaultThresholds(em, organisation.id, new Date());
   await em.flush();
   return organisation;
 }

@@ -2,7 +2,8 @@
  * collection-simulator.ts plays SandboxService's collection scenarios: the Bacs outcome happens
  * now, with the same effects as the real event (each state change and its notification), skipping
  * the waiting days. Every step goes through applyCollectionStateChange, so the life cycle is the
- * real one; the steps of one scenario run in one transaction, so it happens entirely or not at all.
+ * real one; the steps of one scenario run in one transaction, so it happens entirely or not at all,
+ * with any alert its outcome raises (alert-evaluator.ts).
  *
  * Walks, from the state the collection is in (sandbox.proto):
  * - PAY: [submit] → [confirm] → pay out, from PENDING_SUBMISSION, SUBMITTED or CONFIRMED.
@@ -17,6 +18,7 @@ import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
+import type { AlertEvaluator } from "../alerts/alert-evaluator.js";
 import { recordAudit } from "../identity/audit-log.js";
 import type { CollectionStateName } from "../collections/collection-lifecycle.js";
 import { applyCollectionStateChange } from "../collections/collection-state-change.js";
@@ -38,7 +40,10 @@ export const allowedCollectionStates: Readonly<Record<CollectionScenarioName, re
 
 /** CollectionSimulator plays collection scenarios for sandbox organisations. */
 export class CollectionSimulator {
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly alerts: AlertEvaluator,
+  ) {}
 
   /**
    * simulate plays `scenario` on the caller's collection `id` (`em` is the request's tenant-scoped
@@ -85,6 +90,7 @@ export class CollectionSimulator {
         move("FAILED", `${late}ARUDD ${reason.code}: ${aruddReasons[reason.code]}`, reason.code);
       }
       recordAudit(tx, { organisationId: caller.organisationId, actor: caller.actor, action: "collection.simulate", target: id, outcome: "success" });
+      await this.alerts.collectionOutcome(tx, collection);
       return collection;
     });
   }

@@ -10,6 +10,7 @@ import { actorOf } from "../identity/audit-log.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { mandateToProto } from "../mandates/mandate.mapper.js";
 import type { MandateManager } from "../mandates/mandate.service.js";
+import type { AlertEvaluator } from "../alerts/alert-evaluator.js";
 import { CollectionSimulator, type CollectionScenarioName } from "./collection-simulator.js";
 import { MandateSimulator, type MandateScenarioName, type SandboxCaller } from "./mandate-simulator.js";
 
@@ -28,9 +29,9 @@ const collectionScenarioNames: Partial<Record<CollectionScenario, CollectionScen
 };
 
 /** registerSandboxService serves SandboxService: mandate scenarios through the given manager, collection scenarios at the clock's now. */
-export function registerSandboxService(router: ConnectRouter, mandates: MandateManager, clock: Clock): void {
+export function registerSandboxService(router: ConnectRouter, mandates: MandateManager, clock: Clock, alerts: AlertEvaluator): void {
   const mandateSimulator = new MandateSimulator(mandates);
-  const collectionSimulator = new CollectionSimulator(clock);
+  const collectionSimulator = new CollectionSimulator(clock, alerts);
   const who = (ctx: Parameters<typeof requireCaller>[0]): SandboxCaller => {
     const caller = requireCaller(ctx);
     return { organisationId: caller.organisationId, sandbox: caller.sandbox, actor: actorOf(caller.principal) };

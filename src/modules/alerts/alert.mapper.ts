@@ -1,0 +1,115 @@
+/**
+ * alert.mapper.ts turns alerts, thresholds and notifications into their contract messages, and
+ * reads the contract's enums back into stored names.
+ */
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  AlertSchema,
+  AlertState,
+  AlertThresholdSchema,
+  AlertType,
+  NotificationSchema,
+  NotificationType,
+  type Alert as AlertMessage,
+  type AlertThreshold as AlertThresholdMessage,
+  type Notification as NotificationMessage,
+} from "../../../gen/dd/v1/alerts_pb.js";
+import type { Notification } from "../notifications/notification.entity.js";
+import type { AlertThreshold } from "./alert-threshold.entity.js";
+import type { Alert } from "./alert.entity.js";
+import { alertStates, alertTypes, windowTypes, type AlertStateName, type AlertTypeName } from "./alert-types.js";
+
+const time = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
+
+/** alertToProto shows an alert as the contract does. */
+export function alertToProto(alert: Alert): AlertMessage {
+  return create(AlertSchema, {
+    id: alert.id,
+    type: AlertType[alert.type],
+    state: AlertState[alert.state],
+    thresholdId: alert.threshold.id,
+    message: alert.message,
+    observedValue: alert.observedValue,
+    thresholdValue: alert.thresholdValue,
+    windowStartTime: time(alert.windowStartTime),
+    windowEndTime: time(alert.windowEndTime),
+    collectionId: alert.collection?.id ?? "",
+    createTime: time(alert.createTime),
+    acknowledgeTime: time(alert.acknowledgeTime),
+    acknowledgedBy: alert.acknowledgedBy ?? "",
+    acknowledgeNote: alert.acknowledgeNote ?? "",
+    resolveTime: time(alert.resolveTime),
+    resolvedBy: alert.resolvedBy ?? "",
+    resolveNote: alert.resolveNote ?? "",
+    updateTime: time(alert.updateTime),
+  });
+}
+
+/** thresholdToProto shows a threshold; the window only for the types that have one. */
+export function thresholdToProto(threshold: AlertThreshold): AlertThresholdMessage {
+  return create(AlertThresholdSchema, {
+    id: threshold.id,
+    type: AlertType[threshold.type],
+    enabled: threshold.enabled,
+    failureRatePercent: threshold.failureRatePercent,
+    minSampleSize: threshold.minSampleSize,
+    count: threshold.count,
+    window: windowTypes.has(threshold.type) || threshold.windowSeconds > 0 ? { seconds: BigInt(threshold.windowSeconds), nanos: 0 } : undefined,
+    minAmountMinor: BigInt(threshold.minAmountMinor),
+    updateTime: time(threshold.updateTime),
+    updatedBy: threshold.updatedBy ?? "",
+  });
+}
+
+/**
+ * notificationTypes maps the feed's public types to the stored event names (notification.entity.ts).
+ * Stored events without a public type (mandate.created, collection.submitted, …) are not listed.
+ */
+export const notificationTypes: Readonly<Partial<Record<NotificationType, readonly string[]>>> = {
+  [NotificationType.MANDATE_ACTIVATED]: ["mandate.active"],
+  [NotificationType.MANDATE_FAILED]: ["mandate.failed"],
+  [NotificationType.MANDATE_CANCELLED]: ["mandate.cancelled"],
+  [NotificationType.MANDATE_EXPIRED]: ["mandate.expired"],
+  [NotificationType.MANDATE_SUSPENDED]: ["mandate.suspended"],
+  // Reactivated: SUSPENDED → ACTIVE, or lodged again after CANCELLED, EXPIRED or FAILED.
+  [NotificationType.MANDATE_REACTIVATED]: ["mandate.reactivated", "mandate.resubmission_requested"],
+  [NotificationType.COLLECTION_PAID_OUT]: ["collection.paid_out"],
+  [NotificationType.COLLECTION_FAILED]: ["collection.failed"],
+  [NotificationType.COLLECTION_CHARGED_BACK]: ["collection.charged_back"],
+  [NotificationType.COLLECTION_CANCELLED]: ["collection.cancelled"],
+  [NotificationType.ALERT_RAISED]: ["alert.raised"],
+};
+
+const publicTypeOf = new Map<string, NotificationType>(
+  Object.entries(notificationTypes).flatMap(([type, stored]) => stored!.map((name) => [name, Number(type) as NotificationType] as const)),
+);
+
+/** publishedTypes are every stored event name the feed shows. */
+export const publishedTypes: readonly string[] = [...publicTypeOf.keys()].sort();
+
+/** notificationToProto shows a feed entry as the contract does. */
+export function notificationToProto(notification: Notification): NotificationMessage {
+  return create(NotificationSchema, {
+    id: notification.id,
+    type: publicTypeOf.get(notification.type) ?? NotificationType.UNSPECIFIED,
+    mandateId: notification.mandateId ?? "",
+    collectionId: notification.collectionId ?? "",
+    alertId: notification.alertId ?? "",
+    reasonCode: notification.reasonCode ?? "",
+    message: notification.message,
+    createTime: time(notification.createTime),
+  });
+}
+
+/** alertStateFromProto reads a filter value; undefined for UNSPECIFIED or an unknown number. */
+export function alertStateFromProto(state: AlertState): AlertStateName | undefined {
+  const name = AlertState[state] as string | undefined;
+  return alertStates.find((s) => s === name);
+}
+
+/** alertTypeFromProto reads a filter value; undefined for UNSPECIFIED or an unknown number. */
+export function alertTypeFromProto(type: AlertType): AlertTypeName | undefined {
+  const name = AlertType[type] as string | undefined;
+  return alertTypes.find((t) => t === name);
+}

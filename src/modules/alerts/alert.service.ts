@@ -1,0 +1,150 @@
+/**
+ * alert.service.ts is AlertService's domain side on a tenant-scoped EntityManager: reading alerts,
+ * acknowledging and resolving them, reading and changing thresholds, and reading the notification
+ * feed. Raising alerts is alert-evaluator.ts.
+ */
+import { LockMode } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { recordAudit } from "../identity/audit-log.js";
+import { Notification } from "../notifications/notification.entity.js";
+import { Alert } from "./alert.entity.js";
+import { AlertThreshold } from "./alert-threshold.entity.js";
+import { checkThresholdUpdate, ensureThresholds, type ThresholdUpdate } from "./alert-thresholds.js";
+import { alertTypes, type AlertStateName, type AlertTypeName } from "./alert-types.js";
+
+/** Acting is who asks: their organisation, the audit actor ("key:AK…"), and the id shown on alerts ("AK…"). */
+export interface AlertActing {
+  organisationId: string;
+  actor: string;
+  actorId: string;
+  clientAddress?: string | undefined;
+}
+
+/** AlertFilter narrows ListAlerts; empty lists mean any. */
+export interface AlertFilter {
+  states: AlertStateName[];
+  types: AlertTypeName[];
+}
+
+/** NotificationFilter narrows ListNotifications. `types` are stored type names, never empty. */
+export interface NotificationFilter {
+  types: readonly string[];
+  mandateId: string;
+  since: Date | undefined;
+  until: Date | undefined;
+}
+
+type PageRequest = { size: number; afterId: string | undefined };
+
+const maxNoteLength = 500;
+const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
+const typeOrder = (type: AlertTypeName) => alertTypes.indexOf(type);
+
+/** AlertManager serves alerts, thresholds and notifications. */
+export class AlertManager {
+  constructor(private readonly clock: Clock) {}
+
+  async list(em: EntityManager, filter: AlertFilter, page: PageRequest) {
+    const where = {
+      ...(page.afterId ? { id: { $lt: page.afterId } } : {}),
+      ...(filter.states.length > 0 ? { state: { $in: filter.states } } : {}),
+      ...(filter.types.length > 0 ? { type: { $in: filter.types } } : {}),
+    };
+    const rows = await em.find(Alert, where, { orderBy: { id: "desc" }, limit: page.size + 1 });
+    return { alerts: rows.slice(0, page.size), hasMore: rows.length > page.size };
+  }
+
+  async get(em: EntityManager, id: string): Promise<Alert> {
+    if (id === "") throw InvalidArgumentError.field("alert_id", "is required");
+    const alert = await em.findOne(Alert, { id });
+    if (!alert) throw new NotFoundError("alert", id);
+    return alert;
+  }
+
+  /** acknowledge moves an OPEN alert to ACKNOWLEDGED; any other state is FAILED_PRECONDITION. */
+  acknowledge(em: EntityManager, acting: AlertActing, id: string, note: string): Promise<Alert> {
+    return this.change(em, acting, id, note, "acknowledge", (alert, now) => {
+      if (alert.state !== "OPEN") {
+        throw new FailedPreconditionError("ALERT_NOT_OPEN", `alert ${id} is ${alert.state}: only an OPEN alert can be acknowledged`, { state: alert.state });
+      }
+      alert.state = "ACKNOWLEDGED";
+      alert.acknowledgeTime = now;
+      alert.acknowledgedBy = acting.actorId;
+      alert.acknowledgeNote = note || null;
+    });
+  }
+
+  /** resolve moves an OPEN or ACKNOWLEDGED alert to RESOLVED; RESOLVED already is FAILED_PRECONDITION. */
+  resolve(em: EntityManager, acting: AlertActing, id: string, note: string): Promise<Alert> {
+    return this.change(em, acting, id, note, "resolve", (alert, now) => {
+      if (alert.state === "RESOLVED") {
+        throw new FailedPreconditionError("ALERT_RESOLVED", `alert ${id} is already RESOLVED`, { state: alert.state });
+      }
+      alert.state = "RESOLVED";
+      alert.resolveTime = now;
+      alert.resolvedBy = acting.actorId;
+      alert.resolveNote = note || null;
+    });
+  }
+
+  private async change(em: EntityManager, acting: AlertActing, id: string, note: string, action: string, apply: (alert: Alert, now: Date) => void): Promise<Alert> {
+    const violations = [];
+    if (id === "") violations.push({ field: "alert_id", description: "is required" });
+    if (note.length > maxNoteLength) violations.push({ field: "note", description: `must be at most ${maxNoteLength} characters` });
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    const now = this.clock.now();
+    return em.transactional(async (tx) => {
+      const alert = await tx.findOne(Alert, { id }, lock());
+      if (!alert) throw new NotFoundError("alert", id);
+      apply(alert, now);
+      alert.updateTime = now;
+      recordAudit(tx, { organisationId: acting.organisationId, actor: acting.actor, action: `alert.${action}`, target: id, outcome: "success", clientAddress: acting.clientAddress });
+      return alert;
+    });
+  }
+
+  /** listThresholds returns the organisation's thresholds in AlertType order (the defaults first created if missing). */
+  async listThresholds(em: EntityManager, organisationId: string, page: PageRequest) {
+    let rows = await em.find(AlertThreshold, {});
+    if (rows.length < alertTypes.length) {
+      await ensureThresholds(em, organisationId, this.clock.now());
+      rows = await em.find(AlertThreshold, {});
+    }
+    rows.sort((a, b) => typeOrder(a.type) - typeOrder(b.type));
+    // The page token's "id" is the last type's position: there are only a handful, in a fixed order.
+    const start = page.afterId === undefined ? 0 : Number(page.afterId) + 1;
+    if (!Number.isSafeInteger(start) || start < 0) throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
+    const slice = rows.slice(start, start + page.size);
+    return { thresholds: slice, hasMore: start + page.size < rows.length, lastPosition: start + slice.length - 1 };
+  }
+
+  /** updateThreshold changes the settings the update names; the next evaluation uses them. */
+  async updateThreshold(em: EntityManager, acting: AlertActing, update: ThresholdUpdate): Promise<AlertThreshold> {
+    const changes = checkThresholdUpdate(update);
+    const now = this.clock.now();
+    return em.transactional(async (tx) => {
+      const threshold = await tx.findOne(AlertThreshold, { id: update.id }, lock());
+      if (!threshold) throw new NotFoundError("alert threshold", update.id);
+      Object.assign(threshold, changes);
+      threshold.updateTime = now;
+      threshold.updatedBy = acting.actorId;
+      recordAudit(tx, { organisationId: acting.organisationId, actor: acting.actor, action: "alert_threshold.update", target: threshold.id, outcome: "success", clientAddress: acting.clientAddress });
+      return threshold;
+    });
+  }
+
+  /** listNotifications pages through the feed newest first. */
+  async listNotifications(em: EntityManager, filter: NotificationFilter, page: PageRequest) {
+    const createTime = { ...(filter.since ? { $gte: filter.since } : {}), ...(filter.until ? { $lt: filter.until } : {}) };
+    const where = {
+      type: { $in: [...filter.types] },
+      ...(page.afterId ? { id: { $lt: page.afterId } } : {}),
+      ...(filter.mandateId !== "" ? { mandateId: filter.mandateId } : {}),
+      ...(filter.since || filter.until ? { createTime } : {}),
+    };
+    const rows = await em.find(Notification, where, { orderBy: { id: "desc" }, limit: page.size + 1 });
+    return { notifications: rows.slice(0, page.size), hasMore: rows.length > page.size };
+  }
+}
