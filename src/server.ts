@@ -2,6 +2,7 @@
  * server.ts builds the service: one Connect router with the interceptor chain, the REST transcoder
  * onto that same router, health and reflection, CORS, all behind one port.
  */
+import { withSpecGrpcMessage } from "./rpc/grpc-message.js";
 import { randomUUID } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
 import { createConnectRouter, createContextValues, type ConnectRouter } from "@connectrpc/connect";
@@ -124,7 +125,7 @@ export function buildServer(deps: ServerDeps): DdServer {
     }
     const served = handler
       ? handler(universalRequestFromNodeRequest(req, res, undefined, contextValues)).then((uRes) =>
-          universalResponseToNodeResponse(uRes, res),
+          universalResponseToNodeResponse(withSpecGrpcMessage(uRes), res),
         )
       : rest(req, res, contextValues);
     served.catch((error: unknown) => {
