@@ -215,7 +215,7 @@ describe("alerts raised by outcomes", () => {
     await simulate(org, paid!.id, "CHARGE_BACK", "3");
     const clawbackAlerts = await alerts(org, "?type=ALERT_TYPE_CLAWBACKS");
     expect(clawbackAlerts).toHaveLength(1);
-    expect(clawbackAlerts[0]).toMatchObject({ observedValue: 1, thresholdValue: 1 });
+    expect(clawbackAlerts[0]).toMatchObject({ observedValue: 1, thresholdValue: 1, message: "1 clawback over the last 30 days reached the threshold of 1" });
     const clawbacks = await ok(rest(server, "GET", "/v1/reports/clawbacks", org.secret));
     expect(clawbacks.clawbacks).toEqual([expect.objectContaining({ collectionId: paid!.id, reasonCode: "3", amountMinor: "50000", mandateId: paid!.mandateId })]);
     const charged = await grpcJsUnary(client, AlertService.method.listNotifications, { type: [NotificationType.COLLECTION_CHARGED_BACK] }, { authorization: `Bearer ${org.reader}` });
@@ -263,7 +263,12 @@ describe("alerts raised by outcomes", () => {
     await ok(rest(server, "POST", `/v1/sandbox/mandates/${mandates[2].id}:simulate`, org.secret, { scenario: "MANDATE_SCENARIO_CANCEL_BY_PAYER", reasonCode: "1" }));
     const raised = await alerts(org);
     expect(raised).toHaveLength(1);
-    expect(raised[0]).toMatchObject({ type: "ALERT_TYPE_MANDATE_CANCELLATIONS", observedValue: 2, thresholdValue: 2 });
+    expect(raised[0]).toMatchObject({
+      type: "ALERT_TYPE_MANDATE_CANCELLATIONS",
+      observedValue: 2,
+      thresholdValue: 2,
+      message: "2 mandate cancellations by payers or their banks over the last 7 days reached the threshold of 2",
+    });
   });
 
   it("a disabled threshold raises nothing", async () => {

@@ -65,7 +65,7 @@ export class AlertEvaluator {
       await this.evaluate(tx, collection.organisation.id, "COLLECTION_FAILURE_RATE", (t, window) => failureRate(tx, collection.organisation.id, t, window));
     } else if (collection.state === "CHARGED_BACK") {
       await this.evaluate(tx, collection.organisation.id, "CLAWBACKS", (t, window) =>
-        countCrossing(t, window, countRows(tx, "collection", collection.organisation.id, "state_change_time", window, `"state" = 'CHARGED_BACK'`), "clawbacks"),
+        countCrossing(t, window, countRows(tx, "collection", collection.organisation.id, "state_change_time", window, `"state" = 'CHARGED_BACK'`), ["clawback", "clawbacks"]),
       );
     }
   }
@@ -78,7 +78,7 @@ export class AlertEvaluator {
         t,
         window,
         countRows(tx, "mandate", mandate.organisation.id, "last_change_time", window, `"state" = 'CANCELLED' and "last_change_cause" <> 'ORGANISATION'`),
-        "mandate cancellations by payers or their banks",
+        ["mandate cancellation by a payer or their bank", "mandate cancellations by payers or their banks"],
       ),
     );
   }
@@ -152,10 +152,10 @@ async function countRows(tx: EntityManager, table: "collection" | "mandate", org
   return Number(row?.n ?? 0);
 }
 
-async function countCrossing(threshold: AlertThreshold, window: { start: Date; end: Date }, counting: Promise<number>, what: string): Promise<Crossing | undefined> {
+async function countCrossing(threshold: AlertThreshold, window: { start: Date; end: Date }, counting: Promise<number>, [one, many]: [string, string]): Promise<Crossing | undefined> {
   const n = await counting;
   if (n < threshold.count) return undefined;
-  return { observed: n, limit: threshold.count, window, message: `${n} ${what} over the last ${describeWindow(threshold.windowSeconds)} reached the threshold of ${threshold.count}` };
+  return { observed: n, limit: threshold.count, window, message: `${n} ${n === 1 ? one : many} over the last ${describeWindow(threshold.windowSeconds)} reached the threshold of ${threshold.count}` };
 }
 
 async function failureRate(tx: EntityManager, organisationId: string, threshold: AlertThreshold, window: { start: Date; end: Date }): Promise<Crossing | undefined> {
