@@ -7,6 +7,7 @@
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import { GetMandateRequestSchema, ListMandatesRequestSchema, MandateService } from "../gen/dd/v1/mandates_pb.js";
+import { GetCollectionReportRequestSchema, GetSuccessRatesRequestSchema, ReportInterval, ReportService } from "../gen/dd/v1/reports_pb.js";
 import { Health, HealthCheckRequestSchema } from "../gen/health/v1/health_pb.js";
 import type { LoadKind } from "./load/index.js";
 import type { HttpRequestSpec } from "./load/types.js";
@@ -44,6 +45,15 @@ const getMandateGrpc = (s: ReadyLine) =>
 const listMandatesGrpc = (s: ReadyLine) =>
   grpc(MandateService.method.listMandates, toBinary(ListMandatesRequestSchema, create(ListMandatesRequestSchema, { pageSize: 50 })), bearer(s));
 
+const reportFootnote =
+  "Report rows: the full server on Redis (API key with scope reports:read, cached) over 1,000,000 collections of 100 organisations, 100,000 of them the key's organisation's, charged over the last ~14 months; each request reports the 12 whole months before the current one by month (≈ 85,000 collections): one GROUP BY month and state in PostgreSQL over the covering index (index-only scan), 12 rows × 7 states to Node. GetSuccessRates runs the same aggregate. Baseline: Ping on the bare adapter with the same load kind (no database work).";
+const reportRange = (s: ReadyLine) => ({ from: s.fixtures.reportFrom ?? "", to: s.fixtures.reportTo ?? "", interval: ReportInterval.MONTH });
+const reportQuery = (s: ReadyLine) => `from=${s.fixtures.reportFrom ?? ""}&to=${s.fixtures.reportTo ?? ""}&interval=REPORT_INTERVAL_MONTH`;
+const collectionReportGrpc = (s: ReadyLine) =>
+  grpc(ReportService.method.getCollectionReport, toBinary(GetCollectionReportRequestSchema, create(GetCollectionReportRequestSchema, reportRange(s))), bearer(s));
+const successRatesGrpc = (s: ReadyLine) =>
+  grpc(ReportService.method.getSuccessRates, toBinary(GetSuccessRatesRequestSchema, create(GetSuccessRatesRequestSchema, reportRange(s))), bearer(s));
+
 /** sameOnBoth measures one request and load kind on the full server and on the bare baseline. */
 function sameOnBoth(name: string, load: LoadKind, request: HttpRequestSpec): BenchRow {
   return { name, target: { server: "full", load, request }, baseline: { server: "bare", load, request } };
@@ -61,6 +71,13 @@ export const rows: BenchRow[] = [
     // The bare adapter has no REST transcoder: its nearest equivalent is Connect JSON over HTTP/1.1.
     baseline: { server: "bare", load: "http1", request: connectJson(check) },
     footnote: "REST baseline: the bare adapter has no REST routes, so it is measured with Connect JSON over HTTP/1.1 (POST /grpc.health.v1.Health/Check, body {}).",
+  },
+  {
+    name: "bare + AsyncLocalStorage active (as after MikroORM's first flush) → Ping, Connect JSON, HTTP/1.1",
+    target: { server: "bare-als", load: "http1", request: connectJson(ping) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+    footnote:
+      "AsyncLocalStorage row: the bare adapter in a process where one AsyncLocalStorage has run, as MikroORM's UnitOfWork does on every flush; on Node 20 that keeps promise hooks on for the whole process. It is the process-wide tax every server that writes through MikroORM pays on every request, interceptors or not; the pipeline rows are measured without it (their key is issued by ddctl in another process), the full rows with it.",
   },
   {
     name: "authenticate + authorize (cached API key) → Ping, Connect JSON, HTTP/1.1",
@@ -120,6 +137,27 @@ export const rows: BenchRow[] = [
   {
     name: "ListMandates page of 50 (API key), gRPC, HTTP/2",
     target: { server: "full-mandates", load: "http2", request: listMandatesGrpc },
+    baseline: { server: "bare", load: "http2", request: grpc(ping, new Uint8Array()) },
+  },
+  {
+    name: "GetCollectionReport 12 months monthly (100k of 1M collections), REST GET /v1/reports/collections, HTTP/1.1",
+    target: { server: "full-reports", load: "http1", request: (s) => restGet(`/v1/reports/collections?${reportQuery(s)}`, bearer(s)) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+    footnote: reportFootnote,
+  },
+  {
+    name: "GetCollectionReport 12 months monthly (100k of 1M collections), gRPC, HTTP/2",
+    target: { server: "full-reports", load: "http2", request: collectionReportGrpc },
+    baseline: { server: "bare", load: "http2", request: grpc(ping, new Uint8Array()) },
+  },
+  {
+    name: "GetSuccessRates 12 months monthly (100k of 1M collections), REST GET /v1/reports/successRates, HTTP/1.1",
+    target: { server: "full-reports", load: "http1", request: (s) => restGet(`/v1/reports/successRates?${reportQuery(s)}`, bearer(s)) },
+    baseline: { server: "bare", load: "http1", request: connectJson(ping) },
+  },
+  {
+    name: "GetSuccessRates 12 months monthly (100k of 1M collections), gRPC, HTTP/2",
+    target: { server: "full-reports", load: "http2", request: successRatesGrpc },
     baseline: { server: "bare", load: "http2", request: grpc(ping, new Uint8Array()) },
   },
 ];

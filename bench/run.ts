@@ -16,6 +16,13 @@ import { cpuSeconds } from "./server/cpu.js";
 import { startBenchServer, type BenchServer } from "./server/spawn.js";
 
 const seconds = readSeconds(process.env.BENCH_SECONDS);
+/**
+ * BENCH_ROWS (optional) measures only the rows whose name contains it, case-insensitively
+ * ("BENCH_ROWS=report npm run bench"), and starts only their servers; the limiter comparison, which
+ * is no row, runs only in a full run.
+ */
+const rowFilter = process.env.BENCH_ROWS?.toLowerCase() ?? "";
+const selectedRows = rows.filter((row) => row.name.toLowerCase().includes(rowFilter));
 /** Long enough for V8 to optimise the hot paths on both sides, short next to the measurement. */
 const warmupSeconds = Math.min(1, seconds);
 
@@ -95,9 +102,13 @@ async function measureRow(row: BenchRow, servers: Map<ServerKind, BenchServer>):
 }
 
 async function main(): Promise<number> {
-  const kinds = [...new Set(rows.flatMap((row) => [row.target.server, row.baseline.server]))];
+  if (selectedRows.length === 0) {
+    process.stderr.write(`BENCH_ROWS="${rowFilter}" matches no row\n`);
+    return 2;
+  }
+  const kinds = [...new Set(selectedRows.flatMap((row) => [row.target.server, row.baseline.server]))];
   // Every measurement plus generous slack: the servers stop by themselves if this run is lost.
-  const maxServerSeconds = 300 + rows.length * 2 * (warmupSeconds + seconds + 5);
+  const maxServerSeconds = 300 + selectedRows.length * 2 * (warmupSeconds + seconds + 5);
   const servers = new Map<ServerKind, BenchServer>();
   const results: RowResult[] = [];
   const [loadBefore = 0] = loadavg();
@@ -110,7 +121,7 @@ async function main(): Promise<number> {
       process.stderr.write(`${server.kind} server: port ${server.port}${database}\n`);
     }
     checkInterrupted();
-    for (const row of rows) results.push(await measureRow(row, servers));
+    for (const row of selectedRows) results.push(await measureRow(row, servers));
   } catch (error) {
     if (controller.signal.aborted) {
       process.stderr.write("\ninterrupted: stopping the servers\n");
@@ -122,7 +133,7 @@ async function main(): Promise<number> {
     await Promise.all([...servers.values()].map((server) => server.stop()));
   }
   process.stdout.write(`\n${renderReport(results, { seconds, warmupSeconds, rounds, loadBefore })}\n`);
-  process.stdout.write(`\n${renderLimiterTable(await compareLimiters(seconds))}\n`);
+  if (rowFilter === "") process.stdout.write(`\n${renderLimiterTable(await compareLimiters(seconds))}\n`);
   return 0;
 }
 

@@ -9,6 +9,7 @@ import { startBareServer } from "./server/bare.js";
 import { startFullServer } from "./server/full.js";
 import { startFullApiKeyServer } from "./server/full-api-key.js";
 import { startFullMandatesServer } from "./server/full-mandates.js";
+import { startFullReportsServer } from "./server/full-reports.js";
 import { startPipelineServer } from "./server/pipeline.js";
 import { serverKinds, type ReadyLine, type ServerKind } from "./server/protocol.js";
 import type { StartedServer } from "./server/started.js";
@@ -21,9 +22,11 @@ const starters: Record<ServerKind, (defer: Defer) => Promise<StartedServer>> = {
   "full-api-key": (defer) => startFullApiKeyServer(defer),
   "full-api-key-local": (defer) => startFullApiKeyServer(defer, false),
   "full-mandates": startFullMandatesServer,
+  "full-reports": startFullReportsServer,
   "pipeline-auth": (defer) => startPipelineServer(defer, false),
   "pipeline-auth-limit": (defer) => startPipelineServer(defer, true),
   bare: startBareServer,
+  "bare-als": (defer) => startBareServer(defer, { asyncLocalStorage: true }),
 };
 
 /** Creating a database and migrating it takes a few seconds; far longer means something is stuck. */

@@ -29,12 +29,12 @@ export async function startFullApiKeyServer(defer: (cleanup: () => Promise<void>
   });
 }
 
-/** seedApiKey creates the bench organisation and its mandates:read key; fixtures.apiKey is the secret. */
-export async function seedApiKey({ orm, app }: { orm: Database["orm"]; app: App }): Promise<Record<string, string>> {
+/** seedApiKey creates the bench organisation and its key (mandates:read unless told); fixtures.apiKey is the secret. */
+export async function seedApiKey({ orm, app }: { orm: Database["orm"]; app: App }, scopes: readonly string[] = ["mandates:read"]): Promise<Record<string, string>> {
   const organisation = await createOrganisation(orm.em.fork(), { name: "Bench", sandbox: false });
   // A limit the load never reaches: the rows measure the cost of checking it, not refusals.
   await orm.em.fork().nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: 1_000_000_000, rateLimitBurst: 1_000_000 });
   const em = scopeToOrganisation(orm.em.fork(), organisation.id);
-  const { secret } = await app.apiKeys.create(em, { organisationId: organisation.id, actor: "operator" }, { name: "bench", scopes: ["mandates:read"] });
+  const { secret } = await app.apiKeys.create(em, { organisationId: organisation.id, actor: "operator" }, { name: "bench", scopes });
   return { apiKey: secret };
 }

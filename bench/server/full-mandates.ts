@@ -32,11 +32,12 @@ function base32(expr: string, chars: number): string {
 }
 
 /** idSql is SQL for a newId-shaped id from a millisecond time `t` and two hash words `h1`, `h2`. */
-function idSql(prefix: string, t: string, h1: string, h2: string): string {
+export function idSql(prefix: string, t: string, h1: string, h2: string): string {
   return `'${prefix}' || ${base32(t, 10)} || ${base32(h1, 12)} || ${base32(h2, 4)}`;
 }
 
-const hashWord = (seed: string, from: number) => `('x' || substr(md5(${seed}), ${from}, 16))::bit(64)::bigint`;
+/** hashWord is SQL for 64 bits (a bigint) of the md5 of `seed`, from hex digit `from` on. */
+export const hashWord = (seed: string, from: number) => `('x' || substr(md5(${seed}), ${from}, 16))::bit(64)::bigint`;
 
 /**
  * State mix: [recent, from, to (per cent bucket), state, previous state, cause, reason code,
@@ -106,29 +107,29 @@ from r`;
 }
 
 /**
- * bulkLoad runs the mandate INSERTs the way bulk loads are done: the mandate's secondary indexes
+ * bulkLoad runs a table's INSERTs (mandate unless told) the way bulk loads are done: its secondary indexes
  * and its unique and foreign-key constraints are dropped, the rows inserted (the statements run
  * concurrently), and every index and constraint re-created from its own definition as read from the
  * catalogue (pg_get_indexdef, pg_get_constraintdef), so the schema afterwards is exactly the migrated
  * one. Building an index once by sorting is several times faster than maintaining it row by row.
  * Nothing else uses this scratch database yet, so the steps need not share one transaction.
  */
-async function bulkLoad(orm: Database["orm"], inserts: string[]): Promise<void> {
+export async function bulkLoad(orm: Database["orm"], inserts: string[], table = "mandate"): Promise<void> {
   const knex = orm.em.getConnection().getKnex();
   const dropped = await knex.transaction(async (trx) => {
     const constraints = (
       await trx.raw<{ rows: { name: string; definition: string }[] }>(
         `select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint
-         where conrelid = 'mandate'::regclass and contype in ('u', 'f') order by contype desc, conname`,
+         where conrelid = '${table}'::regclass and contype in ('u', 'f') order by contype desc, conname`,
       )
     ).rows;
     const indexes = (
       await trx.raw<{ rows: { name: string; definition: string }[] }>(
         `select c.relname as name, pg_get_indexdef(i.indexrelid) as definition from pg_index i join pg_class c on c.oid = i.indexrelid
-         where i.indrelid = 'mandate'::regclass and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)`,
+         where i.indrelid = '${table}'::regclass and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)`,
       )
     ).rows;
-    for (const { name } of constraints) await trx.raw(`alter table mandate drop constraint "${name}"`);
+    for (const { name } of constraints) await trx.raw(`alter table "${table}" drop constraint "${name}"`);
     for (const { name } of indexes) await trx.raw(`drop index "${name}"`);
     return { constraints, indexes };
   });
@@ -137,7 +138,7 @@ async function bulkLoad(orm: Database["orm"], inserts: string[]): Promise<void> 
     const { constraints, indexes } = dropped;
     await trx.raw(`set local maintenance_work_mem = '256MB'`);
     for (const { definition } of indexes) await trx.raw(definition);
-    for (const { name, definition } of [...constraints].reverse()) await trx.raw(`alter table mandate add constraint "${name}" ${definition}`);
+    for (const { name, definition } of [...constraints].reverse()) await trx.raw(`alter table "${table}" add constraint "${name}" ${definition}`);
   });
 }
 

@@ -25,7 +25,7 @@ export async function startFullServer(
   options: {
     registerRoutes?: ServerDeps["registerRoutes"];
     /** Creates the data a row needs once the server is built; returns it as fixtures. */
-    seed?: (deps: { orm: Database["orm"]; app: App; metrics: Metrics }) => Promise<Record<string, string>>;
+    seed?: (deps: { orm: Database["orm"]; app: App; metrics: Metrics; databaseUrl: string }) => Promise<Record<string, string>>;
     /** Use the Redis at TEST_REDIS_URL (rate limits, invalidation), as production does. */
     redis?: boolean;
   } = {},
@@ -67,7 +67,7 @@ export async function startFullServer(
     app,
     ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
   });
-  const fixtures = options.seed ? await options.seed({ orm: database.orm, app, metrics }) : {};
+  const fixtures = options.seed ? await options.seed({ orm: database.orm, app, metrics, databaseUrl: testDatabase.url }) : {};
   const port = await server.listen(0, "127.0.0.1");
   defer(() => server.close());
   return { port, fixtures, database: new URL(testDatabase.url).pathname.slice(1) };

@@ -4,6 +4,7 @@
  * API-key verifier, cache hit after the first call) and authorize, optionally with the rate limit
  * (GCRA in Redis). Compared with the bare adapter, the ratio is the cost of exactly those links;
  * the "full" server kinds price everything else too (request ids, logs, metrics, tenant scope, REST).
+ * The key is issued by ddctl in another process (seed-with-ddctl.ts says why).
  */
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createAuthenticateInterceptor } from "../../src/rpc/interceptors/authenticate.js";
@@ -13,7 +14,7 @@ import { OnePortListener } from "../../src/rpc/one-port-listener.js";
 import type { App } from "../../src/app.js";
 import type { Metrics } from "../../src/platform/observability/metrics.js";
 import { startFullServer } from "./full.js";
-import { seedApiKey } from "./full-api-key.js";
+import { seedApiKeyWithDdctl } from "./seed-with-ddctl.js";
 import { ping } from "./probe-service.js";
 import type { StartedServer } from "./started.js";
 
@@ -26,7 +27,7 @@ export async function startPipelineServer(defer: (cleanup: () => Promise<void>) 
     redis: true,
     seed: async (deps) => {
       captured = deps;
-      return seedApiKey(deps);
+      return seedApiKeyWithDdctl(deps.databaseUrl);
     },
   });
   if (!captured) throw new Error("pipeline: the App was not built");

@@ -7,14 +7,16 @@
  * ServerKind names a server the bench can start: "full" is buildServer with every interceptor on
  * its own fresh database; "full-api-key" adds bench.v1.ProbeService and an organisation's API key,
  * with rate limits in Redis ("full-api-key-local": in process, no Redis); "full-mandates" is the full
- * server on Redis over 1,000,000 mandates of 100 organisations (10,000 the key's organisation's); "pipeline-auth" and
+ * server on Redis over 1,000,000 mandates of 100 organisations (10,000 the key's organisation's); "full-reports"
+ * the same over 1,000,000 collections (100,000 the key's organisation's, ~14 months); "pipeline-auth" and
  * "pipeline-auth-limit" are the bare adapter with only authenticate + authorize (+ the Redis limit);
- * "bare" is connectNodeAdapter serving Health.Check and ProbeService.Ping, the baseline.
+ * "bare" is connectNodeAdapter serving Health.Check and ProbeService.Ping, the baseline; "bare-als" the
+ * same in a process where an AsyncLocalStorage has run once, as MikroORM's first flush does.
  */
-export type ServerKind = "full" | "full-api-key" | "full-mandates" | "full-api-key-local" | "pipeline-auth" | "pipeline-auth-limit" | "bare";
+export type ServerKind = "full" | "full-api-key" | "full-mandates" | "full-reports" | "full-api-key-local" | "pipeline-auth" | "pipeline-auth-limit" | "bare" | "bare-als";
 
 /** serverKinds lists every ServerKind, to validate the child's command line. */
-export const serverKinds: readonly ServerKind[] = ["full", "full-api-key", "full-mandates", "full-api-key-local", "pipeline-auth", "pipeline-auth-limit", "bare"];
+export const serverKinds: readonly ServerKind[] = ["full", "full-api-key", "full-mandates", "full-reports", "full-api-key-local", "pipeline-auth", "pipeline-auth-limit", "bare", "bare-als"];
 
 /** ReadyLine is what a server child prints, as one JSON line, when it is accepting connections. */
 export interface ReadyLine {
