@@ -98,13 +98,19 @@ const truncField: Record<ReportIntervalName, string> = { DAY: "day", WEEK: "week
 
 /**
  * The aggregate: the tuples of one organisation and charge-date range come from the covering
- * index alone; date_trunc works on the date as a timestamp without time zone, so the session's
- * time zone plays no part (charge dates are London dates already).
+ * index alone (index-only scan). They are summed per day and state first, a cheap hash on two
+ * columns, and only those few hundred groups are put into intervals: date_trunc per tuple costs
+ * more than the scan. date_trunc works on the date as a timestamp without time zone, so the
+ * session's time zone plays no part (charge dates are London dates already).
  */
 const totalsSql = `select to_char(date_trunc(?, charge_date::timestamp), 'YYYY-MM-DD') as bucket, state,
-  count(*)::int as count, sum(amount_minor)::text as amount_minor
-from collection
-where organisation_id = ? and charge_date >= ? and charge_date <= ?
+  sum(count)::int as count, sum(amount_minor)::text as amount_minor
+from (
+  select charge_date, state, count(*) as count, sum(amount_minor) as amount_minor
+  from collection
+  where organisation_id = ? and charge_date >= ? and charge_date <= ?
+  group by charge_date, state
+) as per_day
 group by 1, 2`;
 
 const utcMicros = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
