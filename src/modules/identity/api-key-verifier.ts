@@ -56,12 +56,19 @@ export class ApiKeyVerifier {
     }
   }
 
-  /** verify returns the caller for a valid key, or undefined; never says why. */
-  async verify(secret: string): Promise<Caller | undefined> {
+  /**
+   * verify returns the caller for a valid key, or undefined; never says why. A cache hit answers
+   * synchronously (no promise: see docs/engineering-notes.md on promise hooks); a miss, with a promise.
+   */
+  verify(secret: string): Caller | undefined | Promise<Caller | undefined> {
     if (!isWellFormedApiKey(secret)) return undefined;
     const digest = apiKeyDigest(secret);
     const cached = this.cache.get(digest);
-    const caller = cached ? this.usable(cached.caller, cached.expireTime) : await this.lookupOnce(digest);
+    if (!cached) return this.lookupOnce(digest).then((caller) => this.touched(caller));
+    return this.touched(this.usable(cached.caller, cached.expireTime));
+  }
+
+  private touched(caller: Caller | undefined): Caller | undefined {
     if (caller?.principal.kind === "api_key") this.touch(caller.principal.apiKeyId);
     return caller;
   }

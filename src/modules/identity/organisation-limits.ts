@@ -18,8 +18,8 @@ export class OrganisationLimits {
     private readonly maxEntries = 50_000,
   ) {}
 
-  /** limitOf returns the organisation's limit (the defaults if it has vanished). */
-  async limitOf(organisationId: string): Promise<Limit> {
+  /** limitOf returns the organisation's limit (the defaults if it has vanished); synchronously when cached. */
+  limitOf(organisationId: string): Limit | Promise<Limit> {
     const cached = this.cache.get(organisationId);
     if (cached && Date.now() - cached.loadedAt < this.ttlMs) return cached.limit;
     let load = this.loading.get(organisationId);

@@ -11,7 +11,8 @@ import { kCaller } from "../context.js";
 
 /** CredentialVerifier turns a presented secret into a caller, or undefined when it is not valid. */
 export interface CredentialVerifier {
-  verifyApiKey(secret: string): Promise<Caller | undefined>;
+  /** A cached answer may come synchronously. */
+  verifyApiKey(secret: string): Caller | undefined | Promise<Caller | undefined>;
   /** origin is the request's Origin header (CSRF check for cookie-authenticated calls). */
   verifySession(token: string, origin: string | null): Promise<Caller | undefined>;
 }
@@ -27,23 +28,28 @@ function unauthenticated(message: string): ConnectError {
 
 /** createAuthenticateInterceptor sets kCaller for every non-public method, or refuses the call. */
 export function createAuthenticateInterceptor({ verifier }: { verifier: CredentialVerifier }): Interceptor {
-  return (next) => async (req) => {
+  // Not an async function: a cached API key continues synchronously, without a promise of its own.
+  return (next) => (req) => {
     if (accessRuleOf(req.method)?.kind === "public") return next(req);
-    const authorization = req.header.get("authorization");
-    let caller: Caller | undefined;
-    if (authorization !== null) {
-      const match = /^Bearer +(\S+) *$/i.exec(authorization);
-      if (!match?.[1]) throw unauthenticated("the Authorization header must be: Bearer <api key>");
-      caller = await verifier.verifyApiKey(match[1]);
-      if (!caller) throw unauthenticated("invalid API key");
-    } else {
+    const proceed = (caller: Caller | undefined, refusal: string) => {
+      if (!caller) throw unauthenticated(refusal);
+      req.contextValues.set(kCaller, caller);
+      return next(req);
+    };
+    try {
+      const authorization = req.header.get("authorization");
+      if (authorization !== null) {
+        const match = /^Bearer +(\S+) *$/i.exec(authorization);
+        if (!match?.[1]) throw unauthenticated("the Authorization header must be: Bearer <api key>");
+        const verified = verifier.verifyApiKey(match[1]);
+        return verified instanceof Promise ? verified.then((caller) => proceed(caller, "invalid API key")) : proceed(verified, "invalid API key");
+      }
       const token = cookieValue(req.header.get("cookie"), sessionCookieName);
       if (token === undefined) throw unauthenticated("credentials required: send Authorization: Bearer <api key> or sign in");
-      caller = await verifier.verifySession(token, req.header.get("origin"));
-      if (!caller) throw unauthenticated("session expired or invalid: sign in again");
+      return verifier.verifySession(token, req.header.get("origin")).then((caller) => proceed(caller, "session expired or invalid: sign in again"));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    req.contextValues.set(kCaller, caller);
-    return next(req);
   };
 }
 

@@ -22,25 +22,28 @@ export interface Denial {
 
 /** createAuthorizeInterceptor refuses calls whose caller does not satisfy the method's rule. */
 export function createAuthorizeInterceptor({ onDenied }: { onDenied: (denial: Denial) => void }): Interceptor {
-  return (next) => async (req) => {
+  // Not an async function: an allowed call continues without a promise of its own; refusals are
+  // returned as rejected promises.
+  return (next) => (req) => {
     const rule = accessRuleOf(req.method);
     if (rule === undefined || rule.kind !== "public") {
       // A method without a rule cannot be served (assertAccessRules), but fail closed regardless.
-      if (rule === undefined) throw new PermissionDeniedError("NO_ACCESS_RULE", "this method is not available");
-      const caller = requireCaller(req);
+      if (rule === undefined) return Promise.reject(new PermissionDeniedError("NO_ACCESS_RULE", "this method is not available"));
+      let caller: Caller;
       try {
+        caller = requireCaller(req);
         checkRule(rule, caller);
       } catch (error) {
         if (error instanceof PermissionDeniedError) {
           onDenied({
-            organisationId: caller.organisationId,
-            actor: actorOf(caller.principal),
+            organisationId: caller!.organisationId,
+            actor: actorOf(caller!.principal),
             target: `${req.service.typeName}/${req.method.name}`,
             outcome: error.reason,
             clientAddress: req.contextValues.get(kRequestInfo)?.clientAddress,
           });
         }
-        throw error;
+        return Promise.reject(error);
       }
     }
     return next(req);

@@ -18,7 +18,7 @@ import { kCaller } from "../context.js";
 export interface RateLimitInterceptorOptions {
   limiter: RateLimiter;
   /** The organisation's limit (cached: this runs on every API-key request). */
-  organisationLimit(organisationId: string): Promise<Limit>;
+  organisationLimit(organisationId: string): Limit | Promise<Limit>;
   /** The per-user limit for session callers. */
   sessionLimit: Limit;
   metrics: Metrics;
@@ -32,14 +32,11 @@ interface Subject {
   limit: Limit;
 }
 
-async function subjectOf(caller: Caller, options: RateLimitInterceptorOptions): Promise<Subject> {
+function subjectOf(caller: Caller, options: RateLimitInterceptorOptions): Subject | Promise<Subject> {
   if (caller.principal.kind === "api_key") {
-    return {
-      key: `org:${caller.organisationId}`,
-      name: `organisation:${caller.organisationId}`,
-      policy: "organisation",
-      limit: await options.organisationLimit(caller.organisationId),
-    };
+    const subject = (limit: Limit) => ({ key: `org:${caller.organisationId}`, name: `organisation:${caller.organisationId}`, policy: "organisation", limit });
+    const limit = options.organisationLimit(caller.organisationId);
+    return limit instanceof Promise ? limit.then(subject) : subject(limit);
   }
   return { key: `user:${caller.principal.userId}`, name: `user:${caller.principal.userId}`, policy: "user", limit: options.sessionLimit };
 }
@@ -49,7 +46,8 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
   return (next) => async (req) => {
     const caller = req.contextValues.get(kCaller);
     if (!caller) return next(req);
-    const subject = await subjectOf(caller, options);
+    const found = subjectOf(caller, options);
+    const subject = found instanceof Promise ? await found : found;
     const decision = await options.limiter.check(subject.key, subject.limit);
     const headers: Record<string, string> = {
       "ratelimit-policy": `"${subject.policy}";q=${subject.limit.perMinute};w=60`,
