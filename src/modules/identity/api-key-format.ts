@@ -5,7 +5,7 @@
  * mistyped key without touching the database. Keys are stored only as SHA-256 digests: with 190
  * random bits a slow hash buys nothing, and lookup by digest means no secret is compared byte by byte.
  */
-import { createHash, randomInt } from "node:crypto";
+import { hash, randomInt } from "node:crypto";
 import { crc32 } from "node:zlib";
 
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -31,7 +31,8 @@ export function isWellFormedApiKey(secret: string): boolean {
 
 /** apiKeyDigest is the SHA-256 (hex) under which a key is stored and looked up. */
 export function apiKeyDigest(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
+  // One-shot hash: no Hash object per request (it showed in CPU profiles of the request path).
+  return hash("sha256", secret, "hex");
 }
 
 /** displayPrefix is what lists show to tell keys apart: the prefix and 4 random characters. */

@@ -4,7 +4,7 @@
  * get the same answer in about the same time; attempts are throttled per email and per client
  * address. A cookie-authenticated call from a browser must come from an allowed origin (CSRF).
  */
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
@@ -50,7 +50,7 @@ export function normaliseEmail(email: string): string {
 }
 
 function tokenDigest(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
+  return hash("sha256", token, "hex");
 }
 
 /** SessionManager signs in, verifies and signs out. */

@@ -4,7 +4,9 @@
  * WWW-Authenticate: Bearer. Public methods skip it. Every failing credential gets the same answer, so
  * a caller cannot tell an unknown key from a revoked one.
  */
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
+
+type UnaryOrStreamRequest = UnaryRequest | StreamRequest;
 import type { Caller } from "../../modules/identity/caller.js";
 import { accessRuleOf } from "../access.js";
 import { kCaller } from "../context.js";
@@ -28,29 +30,33 @@ function unauthenticated(message: string): ConnectError {
 
 /** createAuthenticateInterceptor sets kCaller for every non-public method, or refuses the call. */
 export function createAuthenticateInterceptor({ verifier }: { verifier: CredentialVerifier }): Interceptor {
-  // Not an async function: a cached API key continues synchronously, without a promise of its own.
+  // Not an async function, and no closure per request (tsx names each one with a defineProperty):
+  // a cached API key continues synchronously, without a promise of its own.
   return (next) => (req) => {
     if (accessRuleOf(req.method)?.kind === "public") return next(req);
-    const proceed = (caller: Caller | undefined, refusal: string) => {
-      if (!caller) throw unauthenticated(refusal);
-      req.contextValues.set(kCaller, caller);
-      return next(req);
-    };
     try {
       const authorization = req.header.get("authorization");
       if (authorization !== null) {
         const match = /^Bearer +(\S+) *$/i.exec(authorization);
         if (!match?.[1]) throw unauthenticated("the Authorization header must be: Bearer <api key>");
         const verified = verifier.verifyApiKey(match[1]);
-        return verified instanceof Promise ? verified.then((caller) => proceed(caller, "invalid API key")) : proceed(verified, "invalid API key");
+        if (!(verified instanceof Promise)) return admit(next, req, verified, "invalid API key");
+        return verified.then((caller) => admit(next, req, caller, "invalid API key"));
       }
       const token = cookieValue(req.header.get("cookie"), sessionCookieName);
       if (token === undefined) throw unauthenticated("credentials required: send Authorization: Bearer <api key> or sign in");
-      return verifier.verifySession(token, req.header.get("origin")).then((caller) => proceed(caller, "session expired or invalid: sign in again"));
+      return verifier.verifySession(token, req.header.get("origin")).then((caller) => admit(next, req, caller, "session expired or invalid: sign in again"));
     } catch (error) {
       return Promise.reject(error);
     }
   };
+}
+
+/** admit records the caller and continues, or refuses the call when there is none. */
+function admit<T>(next: (req: UnaryOrStreamRequest) => T, req: UnaryOrStreamRequest, caller: Caller | undefined, refusal: string): T {
+  if (!caller) throw unauthenticated(refusal);
+  req.contextValues.set(kCaller, caller);
+  return next(req);
 }
 
 /** cookieValue returns the named cookie from a Cookie header, or undefined. */

@@ -32,11 +32,15 @@ interface Subject {
   limit: Limit;
 }
 
+function organisationSubject(organisationId: string, limit: Limit): Subject {
+  return { key: `org:${organisationId}`, name: `organisation:${organisationId}`, policy: "organisation", limit };
+}
+
 function subjectOf(caller: Caller, options: RateLimitInterceptorOptions): Subject | Promise<Subject> {
   if (caller.principal.kind === "api_key") {
-    const subject = (limit: Limit) => ({ key: `org:${caller.organisationId}`, name: `organisation:${caller.organisationId}`, policy: "organisation", limit });
     const limit = options.organisationLimit(caller.organisationId);
-    return limit instanceof Promise ? limit.then(subject) : subject(limit);
+    if (!(limit instanceof Promise)) return organisationSubject(caller.organisationId, limit);
+    return limit.then((loaded) => organisationSubject(caller.organisationId, loaded));
   }
   return { key: `user:${caller.principal.userId}`, name: `user:${caller.principal.userId}`, policy: "user", limit: options.sessionLimit };
 }
