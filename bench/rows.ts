@@ -80,6 +80,11 @@ export const rows: BenchRow[] = [
       "AsyncLocalStorage row: the bare adapter in a process where one AsyncLocalStorage has run, as MikroORM's UnitOfWork does on every flush; on Node 20 that keeps promise hooks on for the whole process. It is the process-wide tax every server that writes through MikroORM pays on every request, interceptors or not; the pipeline rows are measured without it (their key is issued by ddctl in another process), the full rows with it.",
   },
   {
+    name: "bare + AsyncLocalStorage active (as after MikroORM's first flush) → Ping, gRPC, HTTP/2",
+    target: { server: "bare-als", load: "http2", request: grpc(ping, new Uint8Array()) },
+    baseline: { server: "bare", load: "http2", request: grpc(ping, new Uint8Array()) },
+  },
+  {
     name: "authenticate + authorize (cached API key) → Ping, Connect JSON, HTTP/1.1",
     target: { server: "pipeline-auth", load: "http1", request: (s) => connectJson(ping, "{}", bearer(s)) },
     baseline: { server: "bare", load: "http1", request: connectJson(ping) },
