@@ -397,5 +397,10 @@ describe("ListNotifications", () => {
     const badRange = await rest(server, "GET", `/v1/notifications?since=${t}&until=${t}`, org.reader);
     expect(badRange.status).toBe(400);
     expect(violationsOf(badRange)).toEqual(["until"]);
+    // Outside google.protobuf.Timestamp's range (PostgreSQL would refuse it: once a 500).
+    const ancient = await grpcJsUnary(client, AlertService.method.listNotifications, { since: { seconds: -400_000_000_000n } }, { authorization: `Bearer ${org.reader}` });
+    expect(ancient.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const whole = await rest(server, "GET", "/v1/notifications?since=0001-01-01T00:00:00Z&until=9999-12-31T23:59:59Z", org.reader);
+    expect(whole.status).toBe(200);
   });
 });

@@ -429,6 +429,15 @@ describe("report validation", () => {
     }
   });
 
+  it("refuses dates after 9997-12-31 with 400 naming them, not a 500 from overflowing the calendar", async () => {
+    const { secret } = await newReader();
+    for (const path of reportPaths) {
+      const answer = await rest(server, "GET", `${path}?from=9998-06-01&to=9998-07-01`, secret);
+      expect(answer.status).toBe(400);
+      expect(violationsOf(answer)).toEqual(["from", "to"]);
+    }
+  });
+
   it("accepts exactly 24 months", async () => {
     const { secret } = await newReader();
     const answer = await rest(server, "GET", "/v1/reports/collections?from=2024-03-15&to=2026-03-14&interval=REPORT_INTERVAL_WEEK", secret);
@@ -466,6 +475,9 @@ describe("report validation", () => {
       expect(answer.status, query).toBe(400);
       expect(violationsOf(answer)).toEqual([field]);
     }
+    // 9999-12-31, a common "no end", has no next midnight: it means no upper bound (once a 500).
+    const open = await rest(server, "GET", "/v1/reports/clawbacks?from=0001-01-01&to=9999-12-31", reader.secret);
+    expect(open.status).toBe(200);
     const wrong = await grpcJsUnary(client, ReportService.method.listClawbacks, { to: "2026-01-01", from: "2026-02-01" }, reader.auth);
     expect(wrong.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(violatedFields(wrong.trailers)).toEqual(["to"]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ID_LENGTH, newId } from "./ids.js";
+import { firstIdAt, ID_LENGTH, newId } from "./ids.js";
 
 describe("newId", () => {
   it("starts with the prefix and has a fixed length of Crockford base32 characters", () => {
@@ -34,5 +34,23 @@ describe("newId", () => {
   it("rejects a time outside 48 bits", () => {
     expect(() => newId("OR", -1)).toThrow(RangeError);
     expect(() => newId("OR", 2 ** 48)).toThrow(RangeError);
+  });
+});
+
+describe("firstIdAt", () => {
+  it("sorts after every id of an earlier millisecond and not after any id of that millisecond or later", () => {
+    const t = Date.UTC(2026, 10, 27, 12, 0, 0);
+    const bound = firstIdAt("NT", t);
+    for (let i = 0; i < 200; i++) {
+      expect(newId("NT", t - 1) < bound).toBe(true);
+      expect(newId("NT", t) >= bound).toBe(true);
+      expect(newId("NT", t + 1) >= bound).toBe(true);
+    }
+    expect(bound).toHaveLength(ID_LENGTH);
+  });
+
+  it("rounds a fractional time up, as a time filter on whole milliseconds needs", () => {
+    expect(firstIdAt("NT", 1000.2)).toBe(firstIdAt("NT", 1001));
+    expect(firstIdAt("NT", -5)).toBe(firstIdAt("NT", 0));
   });
 });

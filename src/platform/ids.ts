@@ -50,3 +50,13 @@ function encodeRandom(bytes: Buffer): string {
   }
   return out;
 }
+
+/**
+ * firstIdAt is the smallest id newId can return at Unix time `ms` (random part all zeros): ids made
+ * at `ms` or later sort at or after it, ids made earlier before it. Lists turn time filters into
+ * primary-key ranges with it.
+ */
+export function firstIdAt(prefix: string, ms: number): string {
+  const clamped = Math.min(Math.max(Math.ceil(ms), 0), MAX_TIME);
+  return prefix + encodeTime(clamped) + ALPHABET.charAt(0).repeat(RANDOM_CHARS);
+}

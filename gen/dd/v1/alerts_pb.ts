@@ -909,8 +909,11 @@ export const AlertService: GenService<{
     output: typeof AlertThresholdSchema;
   },
   /**
-   * Lists the organisation's notifications, newest first (by create_time). To poll, set `since` to
-   * the create_time of the newest notification already seen (inclusive: skip ids already seen).
+   * Lists the organisation's notifications, newest first (by create_time). A notification's
+   * create_time is when its change was made, and a change becomes visible when its transaction
+   * commits, which for a Bacs processing run can be a few minutes later. To poll, set `since` to
+   * the create_time of the newest notification already seen minus 5 minutes, and skip the ids
+   * already seen.
    *
    * @generated from rpc dd.v1.AlertService.ListNotifications
    */

@@ -11,7 +11,8 @@
  * threshold exists. An open alert absorbs later crossings until someone resolves it; the next
  * crossing after that raises a new one.
  *
- * Window counts, over (now − window, now]:
+ * Window counts, over everything after now − window (no upper bound: an outcome stamped a few
+ * milliseconds ahead by another replica's clock still counts):
  * - COLLECTION_FAILURE_RATE: collections whose outcome happened in the window, by their current
  *   state: FAILED ÷ (PAID_OUT + FAILED + CHARGED_BACK), judged once there are min_sample_size
  *   outcomes; raised when above failure_rate_percent.
@@ -89,10 +90,11 @@ export class AlertEvaluator {
     type: AlertTypeName,
     judge: (threshold: AlertThreshold, window: { start: Date; end: Date }) => Promise<Crossing | undefined> | Crossing | undefined,
   ): Promise<void> {
-    const now = this.clock.now();
     await tx.flush();
-    const threshold = await lockThreshold(tx, organisationId, type, now);
+    const threshold = await lockThreshold(tx, organisationId, type, this.clock.now());
     if (!threshold.enabled) return;
+    // Read after the lock: an outcome committed by whoever held it is then inside the window.
+    const now = this.clock.now();
     const window = { start: new Date(now.getTime() - threshold.windowSeconds * 1000), end: now };
     const crossing = await judge(threshold, window);
     if (!crossing) return;
@@ -144,8 +146,8 @@ async function countRows(tx: EntityManager, table: "collection" | "mandate", org
   const [row] = await tx
     .getConnection()
     .execute<{ n: string }[]>(
-      `select count(*) as "n" from "${table}" where "organisation_id" = ? and ${where} and "${timeColumn}" > ? and "${timeColumn}" <= ?`,
-      [organisationId, window.start, window.end],
+      `select count(*) as "n" from "${table}" where "organisation_id" = ? and ${where} and "${timeColumn}" > ?`,
+      [organisationId, window.start],
       "all",
       tx.getTransactionContext(),
     );
@@ -162,8 +164,8 @@ async function failureRate(tx: EntityManager, organisationId: string, threshold:
   const [row] = await tx
     .getConnection()
     .execute<{ failed: string; outcomes: string }[]>(
-      `select count(*) filter (where "state" = 'FAILED') as "failed", count(*) as "outcomes" from "collection" where "organisation_id" = ? and "state" in ('PAID_OUT', 'FAILED', 'CHARGED_BACK') and "state_change_time" > ? and "state_change_time" <= ?`,
-      [organisationId, window.start, window.end],
+      `select count(*) filter (where "state" = 'FAILED') as "failed", count(*) as "outcomes" from "collection" where "organisation_id" = ? and "state" in ('PAID_OUT', 'FAILED', 'CHARGED_BACK') and "state_change_time" > ?`,
+      [organisationId, window.start],
       "all",
       tx.getTransactionContext(),
     );

@@ -33,11 +33,16 @@ function distinct<V extends number, N extends string>(values: readonly V[], read
   return [...names].sort();
 }
 
+// google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+const minSeconds = -62_135_596_800n;
+const maxSeconds = 253_402_300_799n;
+
 function instant(value: Timestamp | undefined, field: string): Date | undefined {
   if (!value) return undefined;
-  const date = timestampDate(value);
-  if (Number.isNaN(date.getTime())) throw InvalidArgumentError.field(field, "is not a valid time");
-  return date;
+  if (value.seconds < minSeconds || value.seconds > maxSeconds || value.nanos < 0 || value.nanos > 999_999_999) {
+    throw InvalidArgumentError.field(field, "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
+  }
+  return timestampDate(value);
 }
 
 /** registerAlertService serves AlertService with the given manager. */

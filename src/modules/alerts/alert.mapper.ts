@@ -72,7 +72,7 @@ export const notificationTypes: Readonly<Partial<Record<NotificationType, readon
   [NotificationType.MANDATE_CANCELLED]: ["mandate.cancelled"],
   [NotificationType.MANDATE_EXPIRED]: ["mandate.expired"],
   [NotificationType.MANDATE_SUSPENDED]: ["mandate.suspended"],
-  // Reactivated: SUSPENDED → ACTIVE, or lodged again after CANCELLED, EXPIRED or FAILED.
+  // Reactivated: SUSPENDED → ACTIVE, or lodged again after CANCELLED or EXPIRED (a FAILED one cannot be).
   [NotificationType.MANDATE_REACTIVATED]: ["mandate.reactivated", "mandate.resubmission_requested"],
   [NotificationType.COLLECTION_PAID_OUT]: ["collection.paid_out"],
   [NotificationType.COLLECTION_FAILED]: ["collection.failed"],

@@ -6,6 +6,7 @@
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { firstIdAt } from "../../platform/ids.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Notification } from "../notifications/notification.entity.js";
@@ -135,12 +136,21 @@ export class AlertManager {
     });
   }
 
-  /** listNotifications pages through the feed newest first. */
+  /**
+   * listNotifications pages through the feed newest first. Ids begin with their create_time, so the
+   * time filters are also bounds on the primary key: a poll for the last minutes reads only them.
+   */
   async listNotifications(em: EntityManager, filter: NotificationFilter, page: PageRequest) {
     const createTime = { ...(filter.since ? { $gte: filter.since } : {}), ...(filter.until ? { $lt: filter.until } : {}) };
+    let upper = page.afterId;
+    if (filter.until) {
+      const untilId = firstIdAt("NT", filter.until.getTime());
+      if (upper === undefined || untilId < upper) upper = untilId;
+    }
+    const id = { ...(upper !== undefined ? { $lt: upper } : {}), ...(filter.since ? { $gte: firstIdAt("NT", filter.since.getTime()) } : {}) };
     const where = {
       type: { $in: [...filter.types] },
-      ...(page.afterId ? { id: { $lt: page.afterId } } : {}),
+      ...(Object.keys(id).length > 0 ? { id } : {}),
       ...(filter.mandateId !== "" ? { mandateId: filter.mandateId } : {}),
       ...(filter.since || filter.until ? { createTime } : {}),
     };

@@ -10,7 +10,7 @@ const p = defineEntity.properties;
  * state, a collection failed… Rows are written in the same flush as the change they describe, so
  * the feed never shows a change that did not happen nor misses one that did. AlertService's
  * ListNotifications pages through them newest first on (organisation_id, id), or on
- * (organisation_id, mandate_id, id) for one mandate. The resource ids are plain columns, not
+ * (organisation_id, mandate_id, id) for one mandate, or (organisation_id, type, id) for one type. The resource ids are plain columns, not
  * foreign keys: the feed is a log of what happened.
  */
 export const Notification = defineEntity({
@@ -38,6 +38,8 @@ export const Notification = defineEntity({
   indexes: [
     { properties: ["organisation", "id"] },
     { properties: ["organisation", "mandateId", "id"] },
+    // A filter by a rare type (alert.raised) finds its rows without walking the whole feed.
+    { properties: ["organisation", "type", "id"] },
   ],
 });
 

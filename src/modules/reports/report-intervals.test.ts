@@ -83,6 +83,11 @@ describe("checkReportRange", () => {
     expect(checkReportRange("2026-02-30", "01/03/2026").map((v) => v.field)).toEqual(["from", "to"]);
   });
 
+  it("refuses dates after 9997-12-31, whose 24 months would leave the calendar", () => {
+    expect(checkReportRange("9997-12-01", "9997-12-31")).toEqual([]);
+    expect(checkReportRange("9998-01-01", "9998-01-02").map((v) => v.field)).toEqual(["from", "to"]);
+  });
+
   it("refuses to before from, naming to", () => {
     expect(checkReportRange("2026-01-02", "2026-01-01")).toEqual([{ field: "to", description: "must not be before from" }]);
   });

@@ -66,6 +66,9 @@ function nextIntervalStart(start: IsoDate, interval: ReportIntervalName): IsoDat
   }
 }
 
+/** The last date a report may cover; later dates are refused rather than overflow the calendar. */
+export const LATEST_REPORT_DATE = "9997-12-31";
+
 /**
  * checkReportRange lists what is wrong with a report's range: both dates required and real, `to`
  * not before `from`, and `to` before `from` + 24 months (so at most 24 whole months).
@@ -75,6 +78,8 @@ export function checkReportRange(from: string, to: string): FieldViolation[] {
   for (const [field, value] of [["from", from], ["to", to]] as const) {
     if (value === "") violations.push({ field, description: "is required" });
     else if (!isIsoDate(value)) violations.push({ field, description: "must be a calendar date YYYY-MM-DD" });
+    // Interval arithmetic runs up to 24 months past `from`: keep it inside the year 9999.
+    else if (value > LATEST_REPORT_DATE) violations.push({ field, description: `must be ${LATEST_REPORT_DATE} or earlier` });
   }
   if (violations.length > 0) return violations;
   if (to < from) return [{ field: "to", description: "must not be before from" }];

@@ -113,6 +113,8 @@ from (
 ) as per_day
 group by 1, 2`;
 
+const lastCalendarDay = "9999-12-31";
+
 const utcMicros = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /** ReportManager computes the organisation's reports. */
@@ -155,7 +157,8 @@ export class ReportManager {
       conditions.push(`state_change_time >= ?::timestamptz`);
       params.push(londonMidnight(filter.from).toISOString());
     }
-    if (filter.to !== "") {
+    // The last calendar day (9999-12-31, a common "no end") has no next midnight: no upper bound then.
+    if (filter.to !== "" && filter.to < lastCalendarDay) {
       conditions.push(`state_change_time < ?::timestamptz`);
       params.push(londonMidnight(addDays(filter.to, 1)).toISOString());
     }

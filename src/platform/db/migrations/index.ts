@@ -6,6 +6,7 @@ import { Migration20261127200239_mandates } from "./Migration20261127200239_mand
 import { Migration20261127202154_collections } from "./Migration20261127202154_collections.js";
 import { Migration20261127203125_processing } from "./Migration20261127203125_processing.js";
 import { Migration20261127212719_alerts } from "./Migration20261127212719_alerts.js";
+import { Migration20261127222534_notification_type } from "./Migration20261127222534_notification_type.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -24,4 +25,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261127202154_collections", class: Migration20261127202154_collections },
   { name: "Migration20261127203125_processing", class: Migration20261127203125_processing },
   { name: "Migration20261127212719_alerts", class: Migration20261127212719_alerts },
+  { name: "Migration20261127222534_notification_type", class: Migration20261127222534_notification_type },
 ];
