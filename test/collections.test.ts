@@ -382,10 +382,33 @@ describe("materialiseDue", () => {
 
     // Weekly to start + 35 days: six dates, but none may be charged after end_date (a holiday can push the last out).
     const end = addDays(start, 35);
-    const weeklyAll = [0, 1, 2, 3, 4, 5].map((k) => addDays(start, 7 * k)).map((n) => chargeDateFor(n, createdOn(n)));
-    const weeklyExpected = weeklyAll.slice(0, weeklyAll.findIndex((d) => d > end) === -1 ? 6 : weeklyAll.findIndex((d) => d > end));
+    // Dates pushed by the notice period onto the next date's charge day are skipped: one debit a day at most.
+    const weeklyAll = [...new Set([0, 1, 2, 3, 4, 5].map((k) => addDays(start, 7 * k)).map((n) => chargeDateFor(n, createdOn(n))))];
+    const weeklyExpected = weeklyAll.filter((d) => d <= end);
     const weeks = (await scoped(staff).find(Collection, { schedule: weekly.id }, { orderBy: { chargeDate: "asc", id: "asc" } })).map((c) => c.chargeDate);
     expect(weeks).toEqual(weeklyExpected);
     expect((await rest(server, "GET", `/v1/collectionSchedules/${weekly.id}`, staff.secret)).body.state).toBe("COLLECTION_SCHEDULE_STATE_FINISHED");
+  });
+
+  it("after a suspension of months, charges the missed dates once, not once each on one day", async () => {
+    const { staff, mandate } = await staffWithActiveMandate();
+    const weekly = await createSchedule(server, staff, monthly(mandate.id, { interval_unit: "INTERVAL_UNIT_WEEKLY" }));
+    const schedule = await createSchedule(server, staff, monthly(mandate.id));
+    const suspend = await rest(server, "POST", `/v1/mandates/${mandate.id}:suspend`, staff.secret, { reason: "Tenant in arrears talks" });
+    expect(suspend.status).toBe(200);
+    for (let day = 0; day < 95; day++) {
+      await server.app.collections.materialiseDue(server.database.orm.em.fork());
+      clock.advance(86_400_000);
+    }
+    const reactivate = await rest(server, "POST", `/v1/mandates/${mandate.id}:reactivate`, staff.secret, {});
+    expect(reactivate.status).toBe(200);
+    await server.app.collections.materialiseDue(server.database.orm.em.fork());
+    for (const id of [schedule.id, weekly.id]) {
+      const pending = (await scoped(staff).find(Collection, { schedule: id, state: "PENDING_SUBMISSION" }, { orderBy: { chargeDate: "asc" } })).map((c) => c.chargeDate);
+      // One catch-up collection on the earliest allowed day, then the schedule's own dates: no day twice.
+      expect(pending.length).toBeGreaterThan(0);
+      expect(new Set(pending).size, `${id}: ${pending.join(", ")}`).toBe(pending.length);
+      expect(pending.every(isWorkingDay)).toBe(true);
+    }
   });
 });

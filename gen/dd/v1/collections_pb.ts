@@ -19,7 +19,10 @@ export const file_dd_v1_collections: GenFile = /*@__PURE__*/
 
 /**
  * CollectionSchedule is a recurring payment plan under one mandate: a fixed amount every week(s) or
- * month(s).
+ * month(s). A schedule never charges the payer twice on one day: when the advance notice, the
+ * mandate's set-up or a suspension pushes a schedule date onto the charge day of the date after it,
+ * that earlier date is skipped (it does not count toward count), so after a suspension the missed
+ * dates are caught up with one collection, not one each.
  *
  * @generated from message dd.v1.CollectionSchedule
  */

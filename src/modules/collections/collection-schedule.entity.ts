@@ -38,6 +38,8 @@ export const CollectionSchedule = defineEntity({
     description: p.string().length(100),
     metadata: p.json<Record<string, string>>(),
     createdCollectionCount: p.integer().default(0),
+    /** Schedule dates passed over without a collection (skipsInto); they do not count toward `count`. */
+    skippedDateCount: p.integer().default(0),
     /** Null once CANCELLED or FINISHED. */
     nextNominalDate: p.string().length(10).nullable(),
     /** Why it was cancelled (free text of the organisation or the mandate's closure). */

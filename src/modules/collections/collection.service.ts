@@ -97,6 +97,7 @@ export class CollectionManager {
         description: valid.description,
         metadata: { ...input.metadata },
         createdCollectionCount: 0,
+        skippedDateCount: 0,
         nextNominalDate: null,
         cancelReason: null,
         createTime: now,

@@ -14,7 +14,7 @@ import { recordCollectionCreated } from "./collection-state-change.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { Collection } from "./collection.entity.js";
 import type { IsoDate } from "./plain-date.js";
-import { MATERIALISE_LEAD_DAYS, chargeDateOf, isDue, nextAfter, type SchedulePlan } from "./schedule-plan.js";
+import { MATERIALISE_LEAD_DAYS, chargeDateOf, isDue, nextAfter, nominalDate, skipsInto, type SchedulePlan } from "./schedule-plan.js";
 import { addDays } from "./plain-date.js";
 
 /** How many schedules one materialiseDue transaction takes. */
@@ -34,13 +34,19 @@ export function planOf(schedule: CollectionSchedule): SchedulePlan {
 
 /**
  * createNextCollection creates the collection for the schedule's next nominal date and moves the
- * schedule on (FINISHED after the last one). A charge date that would fall after end_date (moved
+ * schedule on (FINISHED after the last one). Dates that would be charged on the same day as the
+ * date after them are skipped first (skipsInto): never two debits of one schedule in one day. A charge date that would fall after end_date (moved
  * there by a weekend or the notice period) is not created: the schedule finishes instead, as no
  * collection may be charged after end_date. The schedule must be ACTIVE with a next date.
  */
 export function createNextCollection(em: EntityManager, schedule: CollectionSchedule, mandateState: string, today: IsoDate, now: Date): Collection | undefined {
+  if (schedule.state !== "ACTIVE" || schedule.nextNominalDate == null) throw new Error(`schedule ${schedule.id} has nothing to create`);
+  const plan = planOf(schedule);
+  while (skipsInto(plan, dateIndex(schedule), mandateState, today)) {
+    schedule.skippedDateCount += 1;
+    schedule.nextNominalDate = nominalDate(plan, dateIndex(schedule));
+  }
   const nominal = schedule.nextNominalDate;
-  if (schedule.state !== "ACTIVE" || nominal == null) throw new Error(`schedule ${schedule.id} has nothing to create`);
   const chargeDate = chargeDateOf(nominal, mandateState, today);
   schedule.updateTime = now;
   if (schedule.endDate != null && chargeDate > schedule.endDate) {
@@ -65,9 +71,14 @@ export function createNextCollection(em: EntityManager, schedule: CollectionSche
   });
   recordCollectionCreated(em, collection, now);
   schedule.createdCollectionCount += 1;
-  schedule.nextNominalDate = nextAfter(planOf(schedule), schedule.createdCollectionCount);
+  schedule.nextNominalDate = nextAfter(plan, schedule.createdCollectionCount, dateIndex(schedule));
   if (schedule.nextNominalDate === null) finish(em, schedule, now);
   return collection;
+}
+
+/** dateIndex is the number of the schedule's next date: created collections plus skipped dates. */
+function dateIndex(schedule: CollectionSchedule): number {
+  return schedule.createdCollectionCount + schedule.skippedDateCount;
 }
 
 function finish(em: EntityManager, schedule: CollectionSchedule, now: Date): void {
@@ -90,7 +101,8 @@ function finish(em: EntityManager, schedule: CollectionSchedule, now: Date): voi
  * ACTIVE schedule of every organisation, and returns how many it created. A collection is due
  * MATERIALISE_LEAD_DAYS before its nominal date; a run that missed days catches up, each late one
  * charged on the earliest date Bacs allows. Schedules of a SUSPENDED mandate are left due (no
- * collections are taken while suspended) and catch up once it is active again.
+ * collections are taken while suspended) and catch up once it is active again: with one collection,
+ * as dates pushed onto the same charge day are skipped (skipsInto).
  *
  * `em` need not be scoped to an organisation: this is the processor's cross-tenant pass, so its
  * queries turn the tenant filter off on purpose and set each row's organisation from its schedule.

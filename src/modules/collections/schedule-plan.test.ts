@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chargeDateFor } from "./bacs-calendar.js";
-import { chargeDateOf, isDue, nextAfter, nominalDate, readyDay, type SchedulePlan } from "./schedule-plan.js";
+import { chargeDateOf, isDue, nextAfter, nominalDate, readyDay, skipsInto, type SchedulePlan } from "./schedule-plan.js";
 
 const monthly: SchedulePlan = { intervalUnit: "MONTHLY", interval: 1, dayOfMonth: -1, startDate: "2027-01-10", endDate: null, count: null };
 
@@ -39,5 +39,21 @@ describe("charge dates", () => {
     for (const state of ["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED"]) {
       expect(chargeDateOf("2027-03-01", state, "2027-03-01") >= chargeDateFor("2027-03-01", "2027-03-01")).toBe(true);
     }
+  });
+});
+
+describe("skipsInto", () => {
+  // Monday 2 March 2026; an ACTIVE mandate's earliest charge date is 10 days' notice on: Thursday 12 March.
+  const weekly: SchedulePlan = { intervalUnit: "WEEKLY", interval: 1, dayOfMonth: 0, startDate: "2026-03-02", endDate: null, count: null };
+
+  it("skips a date the notice period pushes onto the next date's charge day, and only that one", () => {
+    expect(chargeDateOf("2026-03-02", "ACTIVE", "2026-03-02")).toBe(chargeDateOf("2026-03-09", "ACTIVE", "2026-03-02"));
+    expect(skipsInto(weekly, 0, "ACTIVE", "2026-03-02")).toBe(true);
+    expect(skipsInto(weekly, 1, "ACTIVE", "2026-03-02")).toBe(false);
+  });
+
+  it("never skips the last date before end_date, nor dates charged on time", () => {
+    expect(skipsInto({ ...weekly, endDate: "2026-03-08" }, 0, "ACTIVE", "2026-03-02")).toBe(false);
+    expect(skipsInto(weekly, 3, "ACTIVE", "2026-03-02")).toBe(false);
   });
 });

@@ -57,9 +57,26 @@ export function chargeDateOf(nominal: IsoDate, mandateState: string, today: IsoD
   return chargeDateFor(nominal, readyDay(mandateState, today));
 }
 
-/** nextAfter is the nominal date after `created` collections, or null when the schedule is finished. */
-export function nextAfter(plan: SchedulePlan, created: number): IsoDate | null {
+/**
+ * nextAfter is the nominal date of schedule date number `index` (0-based) once `created`
+ * collections exist, or null when the schedule is finished: after `count` collections, or past
+ * end_date. `index` exceeds `created` by the dates skipped (skipsInto).
+ */
+export function nextAfter(plan: SchedulePlan, created: number, index: number = created): IsoDate | null {
   if (plan.count !== null && created >= plan.count) return null;
-  const next = nominalDate(plan, created);
+  const next = nominalDate(plan, index);
   return plan.endDate !== null && next > plan.endDate ? null : next;
+}
+
+/**
+ * skipsInto says whether schedule date `index` must be skipped because it would be charged on the
+ * same day as the date after it: the notice period or the mandate's set-up (or a suspension that
+ * kept dates from being created) pushed it onto that date. Charging both would debit the payer
+ * twice in one day, so a schedule's collections keep distinct charge dates, in schedule order, and
+ * the later date of the two (the one the payer would expect next) is the one charged.
+ */
+export function skipsInto(plan: SchedulePlan, index: number, mandateState: string, today: IsoDate): boolean {
+  const following = nominalDate(plan, index + 1);
+  if (plan.endDate !== null && following > plan.endDate) return false;
+  return chargeDateOf(following, mandateState, today) <= chargeDateOf(nominalDate(plan, index), mandateState, today);
 }

@@ -7,6 +7,7 @@ import { Migration20261127202154_collections } from "./Migration20261127202154_c
 import { Migration20261127203125_processing } from "./Migration20261127203125_processing.js";
 import { Migration20261127212719_alerts } from "./Migration20261127212719_alerts.js";
 import { Migration20261127222534_notification_type } from "./Migration20261127222534_notification_type.js";
+import { Migration20261127223032_schedule_skipped_dates } from "./Migration20261127223032_schedule_skipped_dates.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -26,4 +27,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261127203125_processing", class: Migration20261127203125_processing },
   { name: "Migration20261127212719_alerts", class: Migration20261127212719_alerts },
   { name: "Migration20261127222534_notification_type", class: Migration20261127222534_notification_type },
+  { name: "Migration20261127223032_schedule_skipped_dates", class: Migration20261127223032_schedule_skipped_dates },
 ];
