@@ -19,6 +19,14 @@ export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
 
 const preface = Buffer.from("PRI * HTTP/2.0");
 
+/** Timeouts against connections that hold a file descriptor and do nothing. */
+export interface IdleTimeouts {
+  /** A new connection must send enough to tell HTTP/1.1 from HTTP/2 within this time. */
+  detectMs?: number;
+  /** An HTTP/2 connection with no request in flight is closed (GOAWAY) after this long without frames. */
+  http2IdleMs?: number;
+}
+
 /** OnePortListener is the service's only public listener. */
 export class OnePortListener {
   private readonly tcp = createNetServer((socket) => this.route(socket));
@@ -28,13 +36,27 @@ export class OnePortListener {
   private readonly sessions = new Set<Http2Session>();
   /** In-flight requests per HTTP/1.1 socket, to close idle ones first when draining. */
   private readonly active = new Map<Socket, number>();
+  /** In-flight requests per HTTP/2 session: an idle timeout never cuts a long stream (Health.Watch). */
+  private readonly sessionRequests = new Map<Http2Session, number>();
   private inFlight = 0;
   private draining = false;
+  private readonly detectMs: number;
 
-  constructor(private readonly handler: RequestHandler) {
+  constructor(
+    private readonly handler: RequestHandler,
+    timeouts: IdleTimeouts = {},
+  ) {
+    this.detectMs = timeouts.detectMs ?? 10_000;
+    const http2IdleMs = timeouts.http2IdleMs ?? 10 * 60_000;
     this.http2.on("session", (session) => {
       this.sessions.add(session);
-      session.once("close", () => this.sessions.delete(session));
+      session.once("close", () => {
+        this.sessions.delete(session);
+        this.sessionRequests.delete(session);
+      });
+      session.setTimeout(http2IdleMs, () => {
+        if ((this.sessionRequests.get(session) ?? 0) === 0) session.close();
+      });
       if (this.draining) session.close();
     });
   }
@@ -81,6 +103,8 @@ export class OnePortListener {
       this.active.delete(socket);
     });
     socket.on("error", () => socket.destroy());
+    // Until the protocol is known no server's own timeouts apply: a silent connection would stay forever.
+    socket.setTimeout(this.detectMs, () => socket.destroy());
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
@@ -88,6 +112,7 @@ export class OnePortListener {
       const isHttp2 = seen.subarray(0, n).equals(preface.subarray(0, n));
       if (isHttp2 && n < preface.length) return; // too few bytes to tell yet
       socket.off("data", onData);
+      socket.setTimeout(0);
       socket.pause();
       socket.unshift(seen);
       if (isHttp2) {
@@ -108,9 +133,13 @@ export class OnePortListener {
     this.inFlight++;
     const socket = req.httpVersionMajor === 1 ? (req.socket as Socket) : undefined;
     if (socket) this.active.set(socket, (this.active.get(socket) ?? 0) + 1);
+    const session = socket ? undefined : (req as Http2ServerRequest).stream.session;
+    if (session) this.sessionRequests.set(session, (this.sessionRequests.get(session) ?? 0) + 1);
     if (this.draining && socket) res.setHeader("connection", "close");
     res.once("close", () => {
       this.inFlight--;
+      const open = session ? this.sessionRequests.get(session) : undefined;
+      if (session && open !== undefined) this.sessionRequests.set(session, open - 1);
       if (socket) {
         const left = (this.active.get(socket) ?? 1) - 1;
         this.active.set(socket, left);

@@ -1,0 +1,58 @@
+import { connect as connectHttp2 } from "node:http2";
+import { connect as connectTcp } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { OnePortListener } from "./one-port-listener.js";
+
+let listener: OnePortListener | undefined;
+afterEach(async () => {
+  await listener?.close(500);
+  listener = undefined;
+});
+
+/** serve answers every request with 200 "ok", or holds it open for `holdMs` when the path is /hold. */
+async function serve(timeouts: ConstructorParameters<typeof OnePortListener>[1], holdMs = 0): Promise<number> {
+  listener = new OnePortListener((req, res) => {
+    if (req.url === "/hold") setTimeout(() => res.end("held"), holdMs);
+    else res.end("ok");
+  }, timeouts);
+  return listener.listen(0, "127.0.0.1");
+}
+
+function closedAfter(emitter: { once(event: "close", listener: () => void): unknown }): Promise<number> {
+  const started = Date.now();
+  return new Promise((resolve) => emitter.once("close", () => resolve(Date.now() - started)));
+}
+
+describe("OnePortListener idle timeouts", () => {
+  it("closes a connection that never says which protocol it speaks", async () => {
+    const port = await serve({ detectMs: 200 });
+    const socket = connectTcp(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    const elapsed = await closedAfter(socket);
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(5_000);
+  });
+
+  it("closes an idle HTTP/2 connection, but not one with a request in flight", async () => {
+    const port = await serve({ http2IdleMs: 300 }, 800);
+    const idle = connectHttp2(`http://127.0.0.1:${port}`);
+    idle.on("error", () => undefined);
+    const ok = idle.request({ ":path": "/" });
+    ok.resume();
+    ok.end();
+    await new Promise((resolve) => ok.once("close", resolve));
+    const idleClosed = closedAfter(idle);
+
+    const busy = connectHttp2(`http://127.0.0.1:${port}`);
+    busy.on("error", () => undefined);
+    const held = busy.request({ ":path": "/hold" });
+    let body = "";
+    held.setEncoding("utf8");
+    held.on("data", (chunk: string) => (body += chunk));
+    held.end();
+    await new Promise((resolve) => held.once("close", resolve));
+    expect(body).toBe("held"); // 800 ms of silence inside a request, past the 300 ms idle timeout
+    expect(await idleClosed).toBeLessThan(5_000);
+    busy.close();
+  });
+});
