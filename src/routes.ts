@@ -37,7 +37,7 @@ export const ddServices: readonly DescService[] = [
 export function registerServices(router: ConnectRouter, app: App): DescService[] {
   registerApiKeyService(router, app.apiKeys, app.clock);
   registerSessionService(router, app.sessions, app.sessionCookieSecure);
-  registerMandateService(router, app.mandates);
+  registerMandateService(router, app.mandates, app.clock);
   registerMandateInviteService(router, app.mandates);
   registerCollectionService(router, app.collections);
   registerReportService(router, app.reports);

@@ -3,6 +3,7 @@
  * google.rpc details (ErrorInfo with the reason, BadRequest with field violations). Anything it does
  * not know becomes Internal with a generic message; the cause goes to the log, never to the caller.
  */
+import { toJson, type DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import {
@@ -50,6 +51,26 @@ export function toConnectError(error: unknown): ConnectError | undefined {
     return new ConnectError(error.message, code, undefined, [errorInfo(reason, metadata)]);
   }
   return undefined;
+}
+
+/**
+ * PostgreSQL's answers to a NUL (U+0000) in text: as a query parameter the wire protocol refuses it
+ * (08P01), in varchar or jsonb the server does (22021, 22P05).
+ */
+const nulRefusals: ReadonlySet<string> = new Set(["08P01", "22021", "22P05"]);
+
+/**
+ * nulInRequest maps a database refusal caused by a NUL in the request to INVALID_ARGUMENT.
+ * Handlers check the fields they store; this catches the rest (an id or a filter with a NUL)
+ * instead of answering INTERNAL. It looks at the request only on this error path, and only
+ * answers when the request really holds a NUL, so genuine protocol errors stay INTERNAL.
+ */
+export function nulInRequest(error: unknown, request: { method: DescMethod; message: unknown }): ConnectError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !nulRefusals.has(code)) return undefined;
+  const json = JSON.stringify(toJson(request.method.input, request.message as never));
+  if (!json.includes("\\u0000")) return undefined;
+  return new ConnectError("the request holds a NUL character (U+0000), which no field accepts", Code.InvalidArgument, undefined, [errorInfo("NUL_CHARACTER", {})]);
 }
 
 const reasonedCodes: [abstract new (...args: never[]) => DomainError, Code][] = [

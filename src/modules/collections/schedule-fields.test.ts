@@ -39,4 +39,12 @@ describe("checkSchedule", () => {
     expect(checkSchedule({ ...good, count: 3, endDate: "2027-12-31" }, today).violations.map((v) => v.field)).toEqual(["schedule.count"]);
     expect(checkSchedule({ ...good, dayOfMonth: -1 }, today).valid?.plan.dayOfMonth).toBe(-1);
   });
+
+  it("refuses dates past the bank-holiday calendar, which ends with 2100", () => {
+    const fields = (schedule: Partial<NewSchedule>) => checkSchedule({ ...good, ...schedule }, today).violations.map((v) => v.field);
+    expect(fields({ startDate: "2100-01-01" })).toEqual(["schedule.start_date"]);
+    expect(fields({ startDate: "2101-01-01" })).toEqual(["schedule.start_date"]);
+    expect(fields({ endDate: "2100-01-01" })).toEqual(["schedule.end_date"]);
+    expect(fields({ startDate: "2099-12-01", endDate: "2099-12-31" })).toEqual([]);
+  });
 });

@@ -5,6 +5,7 @@
  */
 import type { FieldViolation } from "../errors.js";
 import { checkMetadata, lengthOf } from "../mandates/mandate-fields.js";
+import { LAST_YEAR } from "./bank-holidays.js";
 import { intervalUnits, type IntervalUnitName } from "./collection-lifecycle.js";
 import { isIsoDate, parseIsoDate, type IsoDate } from "./plain-date.js";
 import { LAST_DAY_OF_MONTH } from "./schedule-dates.js";
@@ -20,6 +21,12 @@ export const maxAmountMinor = 100_000_000n;
 export const maxInterval = 12;
 /** maxCount caps `count`: 1,000 collections is over 19 years weekly. */
 export const maxCount = 1000;
+/**
+ * latestScheduleDate bounds start_date and end_date. The bank-holiday calendar answers up to the end
+ * of LAST_YEAR only (it throws beyond); ending schedule dates a year earlier leaves room for moving
+ * a date to the next working day and past the lead times without leaving the calendar.
+ */
+export const latestScheduleDate = `${LAST_YEAR - 1}-12-31`;
 const maxDescriptionLength = 100;
 const controlCharacters = /\p{Cc}/u;
 
@@ -64,6 +71,7 @@ export function checkSchedule(input: NewSchedule, today: IsoDate): { violations:
   if (input.startDate === "") bad("start_date", "is required");
   else if (!startValid) bad("start_date", "must be a calendar date YYYY-MM-DD");
   else if (input.startDate < today) bad("start_date", `must be today (${today}, Europe/London) or later`);
+  else if (input.startDate > latestScheduleDate) bad("start_date", `must be ${latestScheduleDate} or earlier`);
 
   let dayOfMonth = input.dayOfMonth;
   if (unit === "MONTHLY") {
@@ -81,6 +89,7 @@ export function checkSchedule(input: NewSchedule, today: IsoDate): { violations:
   if (input.endDate !== "") {
     if (!isIsoDate(input.endDate)) bad("end_date", "must be a calendar date YYYY-MM-DD");
     else if (startValid && input.endDate < input.startDate) bad("end_date", "must not be before start_date");
+    else if (input.endDate > latestScheduleDate) bad("end_date", `must be ${latestScheduleDate} or earlier`);
   }
   if (!Number.isInteger(input.count) || input.count < 0 || input.count > maxCount) bad("count", `must be 0 (no limit) to ${maxCount}`);
   else if (input.count > 0 && input.endDate !== "") bad("count", "must be 0 when end_date is set: give at most one of end_date and count");

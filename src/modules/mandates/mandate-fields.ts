@@ -14,6 +14,10 @@ const localPart = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|
 const domainPart = /^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 // Control characters would break emails and Bacs files; people's names never need them.
 const controlCharacters = /\p{Cc}/u;
+// Free text (metadata values, reasons) may come from a multi-line text box, so tab, line feed and
+// carriage return pass; every other control character is refused. NUL above all: PostgreSQL
+// refuses it in text and jsonb, which would turn the request into an INTERNAL error.
+const controlCharactersExceptWhitespace = /(?![\t\n\r])\p{Cc}/u;
 
 /** lengthOf counts characters as people do (code points), not UTF-16 units. */
 export function lengthOf(text: string): number {
@@ -36,7 +40,11 @@ export function checkEmail(value: string, field: string, violations: FieldViolat
   if (!valid) violations.push({ field, description: "must be an email address like payer@example.com (at most 254 characters)" });
 }
 
-/** checkMetadata adds a violation per problem: too many entries, a bad key, a value too long. */
+/**
+ * checkMetadata adds a violation per problem: too many entries, a bad key (length, or any control
+ * character: keys are identifiers), a bad value (too long, or a control character other than tab
+ * and line breaks).
+ */
 export function checkMetadata(metadata: Readonly<Record<string, string>>, field: string, violations: FieldViolation[]): void {
   const entries = Object.entries(metadata);
   if (entries.length > metadataLimits.entries) {
@@ -46,14 +54,19 @@ export function checkMetadata(metadata: Readonly<Record<string, string>>, field:
     const keyLength = lengthOf(key);
     if (keyLength === 0 || keyLength > metadataLimits.keyLength) {
       violations.push({ field, description: `key ${JSON.stringify(key.slice(0, 50))} must be 1 to ${metadataLimits.keyLength} characters` });
+    } else if (controlCharacters.test(key)) {
+      violations.push({ field, description: `key ${JSON.stringify(key.slice(0, 50))} must not contain control characters` });
     }
     if (lengthOf(value) > metadataLimits.valueLength) {
       violations.push({ field, description: `value of ${JSON.stringify(key.slice(0, 50))} must be at most ${metadataLimits.valueLength} characters` });
+    } else if (controlCharactersExceptWhitespace.test(value)) {
+      violations.push({ field, description: `value of ${JSON.stringify(key.slice(0, 50))} must not contain control characters other than tab and line breaks` });
     }
   }
 }
 
-/** checkReason adds a violation if a free-text reason is longer than 500 characters. */
+/** checkReason adds a violation if a free-text reason is longer than 500 characters or has control characters other than tab and line breaks. */
 export function checkReason(value: string, field: string, violations: FieldViolation[]): void {
   if (lengthOf(value) > maxReasonLength) violations.push({ field, description: `must be at most ${maxReasonLength} characters` });
+  else if (controlCharactersExceptWhitespace.test(value)) violations.push({ field, description: "must not contain control characters other than tab and line breaks" });
 }

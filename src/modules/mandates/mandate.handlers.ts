@@ -5,17 +5,29 @@
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { MandateService, type Mandate as MandateMessage } from "../../../gen/dd/v1/mandates_pb.js";
+import { systemClock, type Clock } from "../../platform/clock.js";
+import { londonDate } from "../collections/london-date.js";
 import { InvalidArgumentError } from "../errors.js";
 import { actorOf } from "../identity/audit-log.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
 import type { MandateStateName } from "./mandate-lifecycle.js";
+import type { Mandate } from "./mandate.entity.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";
 import type { Acting, MandateManager, NewMandate } from "./mandate.service.js";
 
 function acting(ctx: HandlerContext): Acting {
   const caller = requireCaller(ctx);
   return { organisationId: caller.organisationId, actor: actorOf(caller.principal), clientAddress: ctx.values.get(kRequestInfo)?.clientAddress };
+}
+
+/**
+ * plain returns `value` unless it holds a NUL character. PostgreSQL cannot compare text with NUL in
+ * it (it fails the query, which would answer INTERNAL), and no id, reference or email has one.
+ */
+function plain(field: string, value: string): string {
+  if (value.includes("\u0000")) throw InvalidArgumentError.field(field, "must not contain NUL characters");
+  return value;
 }
 
 function fieldsOf(mandate: MandateMessage | undefined): NewMandate {
@@ -27,14 +39,18 @@ function fieldsOf(mandate: MandateMessage | undefined): NewMandate {
   };
 }
 
-/** registerMandateService serves MandateService with the given manager. */
-export function registerMandateService(router: ConnectRouter, mandates: MandateManager): void {
+/**
+ * registerMandateService serves MandateService with the given manager. `clock` dates
+ * next_possible_charge_date; pass the manager's clock so both agree on today.
+ */
+export function registerMandateService(router: ConnectRouter, mandates: MandateManager, clock: Clock = systemClock): void {
+  const toProto = (mandate: Mandate) => mandateToProto(mandate, londonDate(clock.now()));
   router.service(MandateService, {
     async createMandate(req, ctx) {
-      return mandateToProto(await mandates.create(requireEntityManager(ctx), acting(ctx), fieldsOf(req.mandate)));
+      return toProto(await mandates.create(requireEntityManager(ctx), acting(ctx), fieldsOf(req.mandate)));
     },
     async getMandate(req, ctx) {
-      return mandateToProto(await mandates.get(requireEntityManager(ctx), req.mandateId));
+      return toProto(await mandates.get(requireEntityManager(ctx), plain("mandate_id", req.mandateId)));
     },
     async listMandates(req, ctx) {
       const states: MandateStateName[] = [];
@@ -44,28 +60,29 @@ export function registerMandateService(router: ConnectRouter, mandates: MandateM
         if (!states.includes(state)) states.push(state);
       }
       states.sort();
-      const filter = { states, reference: req.reference, payerEmail: req.payerEmail };
+      const filter = { states, reference: plain("reference", req.reference), payerEmail: plain("payer_email", req.payerEmail) };
       const fingerprint = { ...filter, reference: filter.reference.toUpperCase(), payerEmail: filter.payerEmail.toLowerCase() };
       const page = readPage(ctx, req.pageSize, req.pageToken, fingerprint);
       const { mandates: rows, hasMore } = await mandates.list(requireEntityManager(ctx), filter, page);
-      return { mandates: rows.map(mandateToProto), nextPageToken: nextPageToken(ctx, rows, page, fingerprint, hasMore) };
+      const today = londonDate(clock.now());
+      return { mandates: rows.map((row) => mandateToProto(row, today)), nextPageToken: nextPageToken(ctx, rows, page, fingerprint, hasMore) };
     },
     async updateMandate(req, ctx) {
       const mask = req.updateMask?.paths;
-      const update = { ...fieldsOf(req.mandate), id: req.mandate?.id ?? "", mask };
-      return mandateToProto(await mandates.update(requireEntityManager(ctx), acting(ctx), update));
+      const update = { ...fieldsOf(req.mandate), id: plain("mandate.id", req.mandate?.id ?? ""), mask };
+      return toProto(await mandates.update(requireEntityManager(ctx), acting(ctx), update));
     },
     async cancelMandate(req, ctx) {
-      return mandateToProto(await mandates.cancel(requireEntityManager(ctx), acting(ctx), req.mandateId, req.reason));
+      return toProto(await mandates.cancel(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason));
     },
     async suspendMandate(req, ctx) {
-      return mandateToProto(await mandates.suspend(requireEntityManager(ctx), acting(ctx), req.mandateId, req.reason));
+      return toProto(await mandates.suspend(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason));
     },
     async reactivateMandate(req, ctx) {
-      return mandateToProto(await mandates.reactivate(requireEntityManager(ctx), acting(ctx), req.mandateId, req.reason));
+      return toProto(await mandates.reactivate(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason));
     },
     async resendMandateInvite(req, ctx) {
-      return mandateToProto(await mandates.resendInvite(requireEntityManager(ctx), acting(ctx), req.mandateId, req.reason));
+      return toProto(await mandates.resendInvite(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason));
     },
   });
 }

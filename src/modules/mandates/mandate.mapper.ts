@@ -12,11 +12,30 @@ import {
   type BankAccount,
   type Mandate as MandateMessage,
 } from "../../../gen/dd/v1/mandates_pb.js";
+import { londonDate } from "../collections/london-date.js";
+import type { IsoDate } from "../collections/plain-date.js";
+import { chargeDateOf } from "../collections/schedule-plan.js";
+import { systemClock } from "../../platform/clock.js";
 import { mandateStates, type MandateStateName } from "./mandate-lifecycle.js";
 import type { Mandate } from "./mandate.entity.js";
 
-/** mandateToProto shows a mandate as the contract does. */
-export function mandateToProto(mandate: Mandate): MandateMessage {
+/** States a new collection can still be created in (the contract's next_possible_charge_date). */
+const collectableStates: ReadonlySet<MandateStateName> = new Set(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED", "ACTIVE"]);
+
+/**
+ * nextPossibleChargeDate is the charge date a collection asked for `today` would get, the same rule
+ * CreateCollectionSchedule applies (working day, Bacs cycle, advance notice, later while the mandate
+ * is being set up); empty in the states that take no collections.
+ */
+export function nextPossibleChargeDate(state: MandateStateName, today: IsoDate): IsoDate | "" {
+  return collectableStates.has(state) ? chargeDateOf(today, state, today) : "";
+}
+
+/**
+ * mandateToProto shows a mandate as the contract does. `today` is the Europe/London date of the
+ * caller's clock; the default (real time) serves callers that have no clock at hand.
+ */
+export function mandateToProto(mandate: Mandate, today: IsoDate = londonDate(systemClock.now())): MandateMessage {
   return create(MandateSchema, {
     id: mandate.id,
     state: MandateState[mandate.state],
@@ -35,8 +54,7 @@ export function mandateToProto(mandate: Mandate): MandateMessage {
       changeTime: timestampFromDate(mandate.lastChangeTime),
     },
     resubmissionCount: mandate.resubmissionCount,
-    // Needs the Bacs calendar (collections); empty until that module computes it.
-    nextPossibleChargeDate: "",
+    nextPossibleChargeDate: nextPossibleChargeDate(mandate.state, today),
     inviteExpireTime:
       mandate.state === "PENDING_CUSTOMER_APPROVAL" && mandate.inviteExpireTime ? timestampFromDate(mandate.inviteExpireTime) : undefined,
   });

@@ -268,10 +268,12 @@ export class MandateManager {
     const scoped = scopeToOrganisation(em.fork(), organisationId);
     const now = this.options.clock.now();
     return scoped.transactional(async (tx) => {
+      // Mandate first, then its invite: the order every other mandate change (cancel, resend) takes,
+      // so a payer completing while the organisation acts waits instead of deadlocking.
+      const mandate = await tx.findOne(Mandate, { id: found.mandate.id }, lock());
+      if (!mandate || "refusal" in planStep(mandate.state, "complete")) throw gone();
       const invite = await tx.findOne(MandateInvite, { id: found.id }, lock());
       if (!invite || invite.useTime || invite.supersedeTime || invite.expireTime <= now) throw gone();
-      const mandate = await tx.findOne(Mandate, { id: invite.mandate.id }, lock());
-      if (!mandate || "refusal" in planStep(mandate.state, "complete")) throw gone();
       invite.useTime = now;
       mandate.accountHolderName = details.accountHolderName.trim();
       mandate.sortCode = details.sortCode;

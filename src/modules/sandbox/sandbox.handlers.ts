@@ -8,6 +8,7 @@ import type { Clock } from "../../platform/clock.js";
 import { collectionToProto } from "../collections/collection.mapper.js";
 import { actorOf } from "../identity/audit-log.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { londonDate } from "../collections/london-date.js";
 import { mandateToProto } from "../mandates/mandate.mapper.js";
 import type { MandateManager } from "../mandates/mandate.service.js";
 import type { AlertEvaluator } from "../alerts/alert-evaluator.js";
@@ -39,7 +40,7 @@ export function registerSandboxService(router: ConnectRouter, mandates: MandateM
   router.service(SandboxService, {
     async simulateMandateScenario(req, ctx) {
       const mandate = await mandateSimulator.simulate(requireEntityManager(ctx), who(ctx), req.mandateId, scenarioNames[req.scenario], req.reasonCode);
-      return mandateToProto(mandate);
+      return mandateToProto(mandate, londonDate(clock.now()));
     },
     async simulateCollectionScenario(req, ctx) {
       const collection = await collectionSimulator.simulate(requireEntityManager(ctx), who(ctx), req.collectionId, collectionScenarioNames[req.scenario], req.reasonCode);

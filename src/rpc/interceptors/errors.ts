@@ -7,7 +7,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../../platform/observability/logger.js";
 import type { Metrics } from "../../platform/observability/metrics.js";
 import { kRequestInfo, type Transport } from "../context.js";
-import { toConnectError } from "../errors.js";
+import { nulInRequest, toConnectError } from "../errors.js";
 
 export interface ErrorsInterceptorOptions {
   logger: Logger;
@@ -45,7 +45,7 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
       const res = await next(req);
       return res;
     } catch (error) {
-      const mapped = toConnectError(error);
+      const mapped = toConnectError(error) ?? (req.stream ? undefined : nulInRequest(error, req));
       if (mapped) {
         code = mapped.code;
         throw mapped;
