@@ -3,7 +3,11 @@
  * sign-out, CSRF origin check, throttling, same answer for wrong email and wrong password), audit, and
  * that no secret ever reaches a log line.
  */
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKeyService } from "../gen/dd/v1/api_keys_pb.js";
+import { BadRequestSchema } from "../gen/google/rpc/error_details_pb.js";
 import { ApiKey } from "../src/modules/identity/api-key.entity.js";
 import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
@@ -61,6 +65,18 @@ describe("API key rotation", () => {
     expect(passed((await get(readPath, { authorization: `Bearer ${body.secret}` })).status)).toBe(true);
   });
 
+  it("lets only one of two concurrent rotations of a key succeed, the other answering API_KEY_ALREADY_ROTATED", async () => {
+    const org = await newOrganisation(server);
+    const admin = await newSignedInUser(server, org, "admin");
+    const key = await newApiKey(server, org);
+    const answers = await Promise.all([0, 1].map(() => post(`/v1/apiKeys/${key.id}:rotate`, { cookie: admin.cookie }, {})));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
+    const refused = answers.find((r) => r.status === 400)!;
+    expect(JSON.stringify(await refused.json())).toContain("API_KEY_ALREADY_ROTATED");
+    const em = scopeToOrganisation(server.database.orm.em.fork(), org);
+    expect(await em.count(ApiKey, { rotatedFrom: key.id })).toBe(1);
+  });
+
   it("refuses a grace period over 7 days, naming the field", async () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");
@@ -68,6 +84,25 @@ describe("API key rotation", () => {
     const res = await post(`/v1/apiKeys/${key.id}:rotate`, { cookie: admin.cookie }, { gracePeriod: `${8 * 86400}s` });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain('"field":"grace_period"');
+  });
+});
+
+describe("API key creation", () => {
+  it("answers INVALID_ARGUMENT naming expire_time for a timestamp out of the protobuf range or in the past, over Connect and gRPC", async () => {
+    const org = await newOrganisation(server);
+    const admin = await newSignedInUser(server, org, "admin");
+    const transports = { connect: createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }), grpc: createGrpcTransport({ baseUrl: server.baseUrl }) };
+    const nowSeconds = BigInt(Math.floor(clock.now().getTime() / 1000));
+    for (const [name, transport] of Object.entries(transports)) {
+      const client = createClient(ApiKeyService, transport);
+      for (const expireTime of [{ seconds: 100_000_000_000_000n }, { seconds: -100_000_000_000_000n }, { seconds: nowSeconds + 3600n, nanos: -1 }, { seconds: nowSeconds - 60n }]) {
+        const error = await client
+          .createApiKey({ name: "k", scopes: ["mandates:read"], expiration: { case: "expireTime", value: expireTime } }, { headers: { cookie: admin.cookie } })
+          .then(() => undefined, (e: unknown) => ConnectError.from(e));
+        expect(error?.code, `${name} ${expireTime.seconds}`).toBe(Code.InvalidArgument);
+        expect(error?.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["expire_time"]);
+      }
+    }
   });
 });
 

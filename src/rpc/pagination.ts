@@ -32,6 +32,10 @@ export function readPage(ctx: CallerContext, pageSize: number, pageToken: string
   } catch {
     throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
   }
+  // JSON.parse also yields null, numbers and strings ("null" is a valid token body): only an object can be ours.
+  if (typeof parsed !== "object" || parsed === null) {
+    throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
+  }
   const token = parsed as { a?: unknown; f?: unknown };
   if (typeof token.a !== "string" || typeof token.f !== "string") {
     throw InvalidArgumentError.field("page_token", "is not a page token this service issued");

@@ -2,7 +2,9 @@
  * api-key-verifier.ts turns a presented API key into a Caller. Guard clauses, cheapest first:
  * malformed or bad checksum (no lookup) → cache → database by digest → revoked → expired. Every
  * failure looks the same to the caller. Verified keys are cached in process; revocation and rotation
- * reach every replica through the invalidation bus. Last use is written at most once a minute per key.
+ * reach every replica through the invalidation bus. Unknown and revoked digests are remembered briefly
+ * in a separate, smaller cache, so a flood of made-up keys cannot evict the valid ones. Last use is
+ * written at most once a minute per key.
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
@@ -25,29 +27,40 @@ export interface ApiKeyVerifierOptions {
 }
 
 const negativeTtlMs = 5_000;
+const negativeCacheSize = 1_000;
 const lastUseIntervalMs = 60_000;
 
 /** ApiKeyVerifier verifies keys and announces revocations to every replica. */
 export class ApiKeyVerifier {
+  /** Keys found valid. */
   private readonly cache: KeyCache<Caller>;
+  /** Digests found unknown or revoked: bounded apart, so they never push a valid key out. */
+  private readonly negatives: KeyCache<Caller>;
   private readonly pending = new Map<string, Promise<Caller | undefined>>();
   private readonly lastUseWritten = new Map<string, number>();
+  /**
+   * generation counts invalidations. A lookup that began before the latest one may have read a row
+   * from before the change (a revoke committing while the query ran), so it must not cache its answer.
+   */
+  private generation = 0;
 
   constructor(private readonly options: ApiKeyVerifierOptions) {
-    this.cache = new KeyCache(options.cacheSize ?? 10_000, options.cacheTtlMs ?? 30_000, () => options.clock.now().getTime());
+    const now = () => options.clock.now().getTime();
+    this.cache = new KeyCache(options.cacheSize ?? 10_000, options.cacheTtlMs ?? 30_000, now);
+    this.negatives = new KeyCache(negativeCacheSize, negativeTtlMs, now);
   }
 
   /** start subscribes to invalidations; call once before serving. */
   async start(): Promise<void> {
     await this.options.bus.subscribe(
-      (keyId) => this.cache.invalidate(keyId),
-      () => this.cache.clear(),
+      (keyId) => this.invalidate(keyId),
+      () => this.clear(),
     );
   }
 
   /** announce tells every replica (this one included) to forget a key that changed. */
   async announce(keyId: string): Promise<void> {
-    this.cache.invalidate(keyId);
+    this.invalidate(keyId);
     try {
       await this.options.bus.publish(keyId);
     } catch (error) {
@@ -63,9 +76,24 @@ export class ApiKeyVerifier {
   verify(secret: string): Caller | undefined | Promise<Caller | undefined> {
     if (!isWellFormedApiKey(secret)) return undefined;
     const digest = apiKeyDigest(secret);
-    const cached = this.cache.get(digest);
+    const cached = this.cache.get(digest) ?? this.negatives.get(digest);
     if (!cached) return this.lookupOnce(digest).then((caller) => this.touched(caller));
     return this.touched(this.usable(cached.caller, cached.expireTime));
+  }
+
+  private invalidate(keyId: string): void {
+    this.generation++;
+    // Requests from now on must not join a lookup that may have read the row before the change.
+    this.pending.clear();
+    this.cache.invalidate(keyId);
+    this.negatives.invalidate(keyId);
+  }
+
+  private clear(): void {
+    this.generation++;
+    this.pending.clear();
+    this.cache.clear();
+    this.negatives.clear();
   }
 
   private touched(caller: Caller | undefined): Caller | undefined {
@@ -83,7 +111,11 @@ export class ApiKeyVerifier {
   private lookupOnce(digest: string): Promise<Caller | undefined> {
     let lookup = this.pending.get(digest);
     if (!lookup) {
-      lookup = this.lookup(digest).finally(() => this.pending.delete(digest));
+      const started = this.lookup(digest).finally(() => {
+        // An invalidation may have replaced this lookup with a newer one: leave that in place.
+        if (this.pending.get(digest) === started) this.pending.delete(digest);
+      });
+      lookup = started;
       this.pending.set(digest, lookup);
     }
     return lookup;
@@ -92,10 +124,13 @@ export class ApiKeyVerifier {
   private async lookup(digest: string): Promise<Caller | undefined> {
     // The organisation is what we are finding out, so the tenant filter cannot apply yet: this is
     // the one query that looks across organisations, by a unique digest.
+    const generation = this.generation;
     const em = this.options.orm.em.fork();
     const key = await em.findOne(ApiKey, { digest }, { filters: false, populate: ["organisation"] });
+    // Answer, but do not remember, what an invalidation during the query may have made stale.
+    const cacheable = generation === this.generation;
     if (!key || key.revokeTime) {
-      this.cache.set(digest, { keyId: key?.id, caller: undefined, expireTime: undefined }, negativeTtlMs);
+      if (cacheable) this.negatives.set(digest, { keyId: key?.id, caller: undefined, expireTime: undefined });
       return undefined;
     }
     const organisation = key.organisation.getEntity();
@@ -106,7 +141,7 @@ export class ApiKeyVerifier {
       scopes: new Set(key.scopes),
     };
     const expireTime = key.expireTime ?? undefined;
-    this.cache.set(digest, { keyId: key.id, caller, expireTime });
+    if (cacheable) this.cache.set(digest, { keyId: key.id, caller, expireTime });
     return this.usable(caller, expireTime);
   }
 

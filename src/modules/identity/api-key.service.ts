@@ -3,7 +3,7 @@
  * revoke (at once, on every replica), rotate (a new key with the same scopes; the old one works until
  * the end of a grace period). Every change is audited in the same flush.
  */
-import type { EntityManager } from "@mikro-orm/postgresql";
+import { LockMode, type EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
@@ -112,7 +112,20 @@ export class ApiKeyManager {
       throw InvalidArgumentError.field("grace_period", "must be between 0 and 7 days");
     }
     const now = this.options.clock.now();
-    const old = await this.get(em, id);
+    const rotated = await em.transactional(async (tx) => {
+      // The row lock makes concurrent rotations of one key take turns: the second sees replacedBy
+      // set by the first and is refused, instead of both issuing a replacement.
+      const old = await tx.findOne(ApiKey, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+      if (!old) throw new NotFoundError("API key", id);
+      return this.replace(tx, acting, old, grace, now);
+    });
+    await this.options.announce(id);
+    return rotated;
+  }
+
+  /** replace issues the successor of a key the caller holds locked, and retires the key. */
+  private async replace(em: EntityManager, acting: Acting, old: ApiKey, grace: number, now: Date): Promise<IssuedKey & { previous: ApiKey }> {
+    const id = old.id;
     if (old.revokeTime) throw new FailedPreconditionError("API_KEY_REVOKED", `API key ${id} is revoked`);
     if (old.replacedBy) throw new FailedPreconditionError("API_KEY_ALREADY_ROTATED", `API key ${id} was already rotated into ${old.replacedBy}`);
     if (old.expireTime && old.expireTime <= now) throw new FailedPreconditionError("API_KEY_EXPIRED", `API key ${id} has expired`);
@@ -136,7 +149,6 @@ export class ApiKeyManager {
     }
     recordAudit(em, { ...acting, action: "api_key.rotate", target: id, outcome: `success:${issued.key.id}` });
     await em.flush();
-    await this.options.announce(id);
     return { ...issued, previous: old };
   }
 
@@ -169,7 +181,9 @@ export class ApiKeyManager {
   private expiry(now: Date, input: NewKeyInput, violations: FieldViolation[]): Date | null {
     if (input.expireTime) {
       const seconds = (input.expireTime.getTime() - now.getTime()) / 1000;
-      if (seconds <= 0) violations.push({ field: "expire_time", description: "must be in the future" });
+      // An Invalid Date passes neither comparison below and would fail only in the database.
+      if (Number.isNaN(seconds)) violations.push({ field: "expire_time", description: "must be a valid time" });
+      else if (seconds <= 0) violations.push({ field: "expire_time", description: "must be in the future" });
       else if (seconds > maxLifetimeSeconds) violations.push({ field: "expire_time", description: "must be within one year" });
       return input.expireTime;
     }

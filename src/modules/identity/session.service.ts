@@ -2,7 +2,8 @@
  * session.service.ts signs staff in with email and password and checks session tokens. The token
  * lives in an HttpOnly cookie and is stored only as its SHA-256. A wrong email and a wrong password
  * get the same answer in about the same time; attempts are throttled per email and per client
- * address. A cookie-authenticated call from a browser must come from an allowed origin (CSRF).
+ * address, counted before the password is checked. A cookie-authenticated call from a browser must
+ * come from an allowed origin (CSRF).
  */
 import { hash, randomBytes } from "node:crypto";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
@@ -32,8 +33,16 @@ export interface SessionManagerOptions {
   idleTimeoutSeconds?: number;
 }
 
-/** Throttle limits: failures per email, attempts per client address, per window. */
-const throttle = { windowSeconds: 15 * 60, failuresPerEmail: 10, attemptsPerAddress: 100 };
+/**
+ * Throttle limits: attempts per email and per client address, per window. Every attempt counts,
+ * success included: the count is taken atomically before the password is checked, so parallel
+ * attempts cannot all slip past one peeked count (a failure-only count needs a refund on success,
+ * which the counter cannot do).
+ */
+const throttle = { windowSeconds: 15 * 60, attemptsPerEmail: 10, attemptsPerAddress: 100 };
+
+/** Session tokens are 32 random bytes in base64url (see signIn): anything else is not one of ours. */
+const tokenShape = /^[A-Za-z0-9_-]{43}$/;
 const lastSeenIntervalMs = 60_000;
 
 /** SignedIn is a new session with its token, which goes into the cookie and nowhere else. */
@@ -69,17 +78,19 @@ export class SessionManager {
   async signIn(em: EntityManager, email: string, password: string, clientAddress: string): Promise<SignedIn> {
     const normalised = normaliseEmail(email);
     const { counter } = this.options;
-    const byAddress = await counter.increment(`signin:addr:${clientAddress}`, throttle.windowSeconds);
-    const byEmail = await counter.peek(`signin:email:${normalised}`);
-    if (byAddress.count > throttle.attemptsPerAddress || byEmail.count >= throttle.failuresPerEmail) {
-      const retry = byEmail.count >= throttle.failuresPerEmail ? byEmail.resetSeconds : byAddress.resetSeconds;
+    // Increment first, then compare what the increment returned: each attempt gets its own count.
+    const [byAddress, byEmail] = await Promise.all([
+      counter.increment(`signin:addr:${clientAddress}`, throttle.windowSeconds),
+      counter.increment(`signin:email:${normalised}`, throttle.windowSeconds),
+    ]);
+    if (byAddress.count > throttle.attemptsPerAddress || byEmail.count > throttle.attemptsPerEmail) {
+      const retry = byEmail.count > throttle.attemptsPerEmail ? byEmail.resetSeconds : byAddress.resetSeconds;
       throw new ResourceExhaustedError("SIGN_IN_THROTTLED", "too many sign-in attempts; try again later", retry);
     }
     // Sign-in names no organisation: this lookup is by a globally unique email, across tenants.
     const user = await em.findOne(User, { email: normalised }, { filters: false, populate: ["organisation"] });
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
     if (!user || !ok || !isRoleName(user.role)) {
-      await counter.increment(`signin:email:${normalised}`, throttle.windowSeconds);
       if (user) {
         recordAudit(em, { organisationId: user.organisation.id, actor: `user:${user.id}`, action: "session.sign_in", outcome: "WRONG_PASSWORD", clientAddress });
         await em.flush();
@@ -111,6 +122,8 @@ export class SessionManager {
     if (origin !== null && !this.allowedOrigins.has(origin)) {
       throw new PermissionDeniedError("ORIGIN_NOT_ALLOWED", "session cookies are accepted only from allowed origins");
     }
+    // Malformed cookies (floods, leftovers) are refused without a database query.
+    if (!tokenShape.test(token)) return undefined;
     const em = this.options.orm.em.fork();
     // The organisation is what the token tells us, so this lookup is across tenants, by unique digest.
     const session = await em.findOne(Session, { tokenDigest: tokenDigest(token) }, { filters: false, populate: ["user", "organisation"] });

@@ -14,10 +14,20 @@ import type { ClawbackCursor, ReportManager } from "./report.service.js";
 // A clawback page token holds "<charge-back time>~<id>": the list is ordered by both.
 const cursorOf = (c: { chargeBackTime: string; collectionId: string }) => ({ id: `${c.chargeBackTime}~${c.collectionId}` });
 
+/**
+ * isRealTime tells a real instant from one that only looks like one (month 13, 25:00, 30 February):
+ * PostgreSQL would refuse those with an error. Milliseconds must round-trip; microseconds are digits.
+ */
+function isRealTime(time: string): boolean {
+  const ms = Date.parse(time);
+  // Year 0000 parses, but PostgreSQL has no year 0.
+  return !Number.isNaN(ms) && !time.startsWith("0000") && new Date(ms).toISOString().slice(0, 23) === time.slice(0, 23);
+}
+
 function readCursor(afterId: string | undefined): ClawbackCursor | undefined {
   if (afterId === undefined) return undefined;
   const [chargeBackTime = "", id = ""] = afterId.split("~");
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(chargeBackTime) || !/^CL[0-9A-Z]{26}$/.test(id)) {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(chargeBackTime) || !isRealTime(chargeBackTime) || !/^CL[0-9A-Z]{26}$/.test(id)) {
     throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
   }
   return { chargeBackTime, id };

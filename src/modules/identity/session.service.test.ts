@@ -1,0 +1,47 @@
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { describe, expect, it } from "vitest";
+import { systemClock } from "../../platform/clock.js";
+import { createLogger } from "../../platform/observability/logger.js";
+import { createInProcessCounter } from "../../platform/redis/window-counter.js";
+import { SessionManager } from "./session.service.js";
+
+/** An ORM that counts the EntityManagers asked of it and refuses to query. */
+function countingOrm() {
+  const orm = {
+    forks: 0,
+    em: {
+      fork() {
+        orm.forks++;
+        return { findOne: () => Promise.reject(new Error("queried the database")) };
+      },
+    },
+  };
+  return orm;
+}
+
+function manager(orm: ReturnType<typeof countingOrm>) {
+  return new SessionManager({
+    orm: orm as unknown as MikroORM,
+    clock: systemClock,
+    counter: createInProcessCounter(),
+    logger: createLogger("silent"),
+    allowedOrigins: [],
+  });
+}
+
+describe("SessionManager.verify", () => {
+  it("refuses a cookie that is not the shape of a session token without querying", async () => {
+    const orm = countingOrm();
+    const sessions = manager(orm);
+    for (const token of ["x", "a".repeat(42), "a".repeat(44), `${"a".repeat(42)}=`, `${"a".repeat(42)}+`, "%00".repeat(15)]) {
+      expect(await sessions.verify(token, null)).toBeUndefined();
+    }
+    expect(orm.forks).toBe(0);
+  });
+
+  it("looks a well-formed token up", async () => {
+    const orm = countingOrm();
+    await expect(manager(orm).verify("A".repeat(43), null)).rejects.toThrow("queried the database");
+    expect(orm.forks).toBe(1);
+  });
+});
