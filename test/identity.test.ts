@@ -77,6 +77,17 @@ describe("API key rotation", () => {
     expect(await em.count(ApiKey, { rotatedFrom: key.id })).toBe(1);
   });
 
+  it("lets only one of two concurrent revocations succeed and audits it once", async () => {
+    const org = await newOrganisation(server);
+    const admin = await newSignedInUser(server, org, "admin");
+    const key = await newApiKey(server, org);
+    const answers = await Promise.all([0, 1].map(() => post(`/v1/apiKeys/${key.id}:revoke`, { cookie: admin.cookie }, {})));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(JSON.stringify(await answers.find((r) => r.status === 400)!.json())).toContain("API_KEY_REVOKED");
+    const em = scopeToOrganisation(server.database.orm.em.fork(), org);
+    expect(await em.count(AuditEvent, { action: "api_key.revoke", target: key.id })).toBe(1);
+  });
+
   it("refuses a grace period over 7 days, naming the field", async () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");

@@ -95,12 +95,16 @@ export class ApiKeyManager {
   }
 
   async revoke(em: EntityManager, acting: Acting, id: string): Promise<ApiKey> {
-    const key = await this.get(em, id);
-    if (key.revokeTime) throw new FailedPreconditionError("API_KEY_REVOKED", `API key ${id} is already revoked`);
-    key.revokeTime = this.options.clock.now();
-    key.revokedBy = acting.actor;
-    recordAudit(em, { ...acting, action: "api_key.revoke", target: id, outcome: "success" });
-    await em.flush();
+    const key = await em.transactional(async (tx) => {
+      // As for rotate: concurrent revokes take turns, so exactly one succeeds and is audited.
+      const found = await tx.findOne(ApiKey, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+      if (!found) throw new NotFoundError("API key", id);
+      if (found.revokeTime) throw new FailedPreconditionError("API_KEY_REVOKED", `API key ${id} is already revoked`);
+      found.revokeTime = this.options.clock.now();
+      found.revokedBy = acting.actor;
+      recordAudit(tx, { ...acting, action: "api_key.revoke", target: id, outcome: "success" });
+      return found;
+    });
     await this.options.announce(id);
     return key;
   }
