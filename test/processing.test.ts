@@ -15,6 +15,7 @@ import { createLogger } from "../src/platform/observability/logger.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { addWorkingDays, submissionDateFor } from "../src/modules/collections/bacs-calendar.js";
 import { addDays } from "../src/modules/collections/plain-date.js";
+import { chargeDateOf } from "../src/modules/collections/schedule-plan.js";
 import { createSchedule, withAdmin, type CollectionJson, type Staff } from "./support/collections.js";
 import { mandateIn } from "./support/mandates.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
@@ -226,6 +227,45 @@ describe("BacsProcessor over a month of collections", () => {
     const after = await rest(server, "GET", `/v1/collections/${collection!.id}`, tenant.secret);
     expect(after.body.state).toBe("COLLECTION_STATE_CANCELLED");
     expect((await rest(server, "GET", `/v1/collectionSchedules/${schedule.id}`, tenant.secret)).body.state).toBe("COLLECTION_SCHEDULE_STATE_ACTIVE");
+  });
+
+  it("postpones a collection whose mandate is still being set up on its input day, and submits it once the mandate is active", async () => {
+    await signIn("2027-09-01");
+    const mandate = await createMandate(server, tenant); // the payer has not completed the invite yet
+    const schedule = await createSchedule(server, staff, { mandate_id: mandate.id, amount_minor: "95000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: "2027-09-01" });
+    const [first] = await collectionsOfSchedule(staff, schedule.id);
+    const inputDay = submissionDateFor(first!.chargeDate);
+    const run = await server.app.processor.runOnce(clock.set(inputDay));
+    expect(run).toMatchObject({ collectionsPostponed: 1, collectionsCancelled: 0 });
+    const [waiting] = await collectionsOfSchedule(staff, schedule.id);
+    expect(waiting).toMatchObject({ id: first!.id, state: "COLLECTION_STATE_PENDING_SUBMISSION" });
+    expect(waiting!.chargeDate > first!.chargeDate).toBe(true);
+    expect(waiting!.chargeDate).toBe(chargeDateOf(inputDay, "PENDING_CUSTOMER_APPROVAL", inputDay));
+    expect(await notificationTypes(first!.id)).toContain("collection.postponed");
+    // The payer completes that day; Bacs processing lodges and activates the mandate; the collection goes.
+    await completeMandate(server, mandate);
+    for (let day = addDays(inputDay, 1); day <= waiting!.chargeDate; day = addDays(day, 1)) await server.app.processor.runOnce(clock.set(day));
+    expect((await stateOf(mandate.id)).state).toBe("MANDATE_STATE_ACTIVE");
+    const [taken] = await collectionsOfSchedule(staff, schedule.id);
+    expect(taken).toMatchObject({ id: first!.id, chargeDate: waiting!.chargeDate, state: "COLLECTION_STATE_CONFIRMED" });
+  });
+
+  it("cancels instead of postponing onto the schedule's next collection: never two debits in one day", async () => {
+    await signIn("2027-10-04");
+    const mandate = await createMandate(server, tenant);
+    const schedule = await createSchedule(server, staff, { mandate_id: mandate.id, amount_minor: "20000", interval_unit: "INTERVAL_UNIT_WEEKLY", start_date: "2027-10-04" });
+    const [first] = await collectionsOfSchedule(staff, schedule.id);
+    // Run every day up to the first input day: the next weekly collections are created meanwhile.
+    const inputDay = submissionDateFor(first!.chargeDate);
+    for (let day = addDays("2027-10-04", 1); day <= inputDay; day = addDays(day, 1)) await server.app.processor.runOnce(clock.set(day));
+    const all = await collectionsOfSchedule(staff, schedule.id);
+    const firstNow = all.find((c) => c.id === first!.id)!;
+    const pending = all.filter((c) => c.state === "COLLECTION_STATE_PENDING_SUBMISSION").map((c) => c.chargeDate);
+    expect(new Set(pending).size).toBe(pending.length);
+    // Postponed, the first would land on or after the next week's collection: it is cancelled instead.
+    const postponeTo = chargeDateOf(inputDay, "PENDING_CUSTOMER_APPROVAL", inputDay);
+    expect(pending.some((d) => d <= postponeTo)).toBe(true);
+    expect(firstNow).toMatchObject({ state: "COLLECTION_STATE_CANCELLED", chargeDate: first!.chargeDate });
   });
 
   it("expires an active mandate with no collection for 13 months, and keeps one that collected", async () => {

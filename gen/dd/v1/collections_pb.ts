@@ -667,7 +667,10 @@ export enum CollectionState {
   CHARGED_BACK = 6,
 
   /**
-   * Cancelled before submission (its schedule or mandate was cancelled). Final.
+   * Cancelled before submission: its schedule or mandate was cancelled, its mandate was SUSPENDED on
+   * the Bacs input day, or, still being set up, the mandate would have pushed it onto the schedule's
+   * next collection. (A collection whose mandate is still being set up on its input day otherwise
+   * waits: its charge_date moves to the earliest date the mandate allows.) Final.
    *
    * @generated from enum value: COLLECTION_STATE_CANCELLED = 7;
    */

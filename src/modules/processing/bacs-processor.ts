@@ -30,6 +30,7 @@ import { bacsDateOf } from "./bacs-day.js";
 import { applyCollectionStateChange } from "../collections/collection-state-change.js";
 import { Collection } from "../collections/collection.entity.js";
 import { materialiseDue } from "../collections/materialise.js";
+import { postponeCollection } from "../collections/postpone.js";
 import { claimCollections, collectionSteps, type CollectionStep } from "./collection-steps.js";
 import { expireStep } from "./mandate-expiry.js";
 import { activateStep, submitStep, type MandateStep } from "./mandate-steps.js";
@@ -63,6 +64,8 @@ export interface ProcessingRun {
   /** Collections moved, by step; collectionsCancelled were due for submission under a mandate that was not ACTIVE. */
   collectionsSubmitted: number;
   collectionsCancelled: number;
+  /** Collections due for submission under a mandate still being set up: given a later charge date. */
+  collectionsPostponed: number;
   collectionsConfirmed: number;
   collectionsPaidOut: number;
   /** Rows whose change failed (logged); the next run tries them again. */
@@ -76,6 +79,8 @@ interface BatchResult {
   failed: number;
   /** Collections cancelled rather than submitted (submit step only). */
   cancelled: number;
+  /** Collections given a later charge date while their mandate is set up (submit step only). */
+  postponed: number;
 }
 
 /** The audit actor of the processor's changes. */
@@ -133,6 +138,7 @@ export class BacsProcessor {
       materialised: 0,
       collectionsSubmitted: 0,
       collectionsCancelled: 0,
+      collectionsPostponed: 0,
       collectionsConfirmed: 0,
       collectionsPaidOut: 0,
       failed: 0,
@@ -151,6 +157,7 @@ export class BacsProcessor {
       if (step.name === "submit") {
         run.collectionsSubmitted = result.done;
         run.collectionsCancelled = result.cancelled;
+        run.collectionsPostponed = result.postponed;
       } else if (step.name === "confirm") run.collectionsConfirmed = result.done;
       else run.collectionsPaidOut = result.done;
     }
@@ -163,12 +170,13 @@ export class BacsProcessor {
   /** drain claims and processes batches of due rows until none are left (or maxBatches). */
   private async drain(batch: (limit: number) => Promise<BatchResult>): Promise<Omit<BatchResult, "claimed">> {
     const { batchSize = 50, maxBatches = 20 } = this.options;
-    const total = { done: 0, failed: 0, cancelled: 0 };
+    const total = { done: 0, failed: 0, cancelled: 0, postponed: 0 };
     for (let n = 0; n < maxBatches; n++) {
-      const { claimed, done, failed, cancelled } = await batch(batchSize);
+      const { claimed, done, failed, cancelled, postponed } = await batch(batchSize);
       total.done += done;
       total.failed += failed;
       total.cancelled += cancelled;
+      total.postponed += postponed;
       // A failed row stays due; stop rather than claim it again and again in this run.
       if (claimed < batchSize || failed > 0) break;
     }
@@ -202,7 +210,7 @@ export class BacsProcessor {
           this.options.logger.warn({ err: error, mandate_id: row.id, action: step.action }, "Bacs processing could not change a mandate");
         }
       }
-      return { claimed: rows.length, done, failed, cancelled: 0 };
+      return { claimed: rows.length, done, failed, cancelled: 0, postponed: 0 };
     });
   }
 
@@ -211,18 +219,19 @@ export class BacsProcessor {
     const em = this.options.orm.em.fork();
     return em.transactional(async (tx) => {
       const rows = await claimCollections(tx, step, today, limit);
-      const result: BatchResult = { claimed: rows.length, done: 0, failed: 0, cancelled: 0 };
+      const result: BatchResult = { claimed: rows.length, done: 0, failed: 0, cancelled: 0, postponed: 0 };
       for (const row of rows) {
-        const { to, change } = step.move({ chargeDate: row.charge_date, mandateState: row.mandate_state }, today);
+        const move = step.move({ chargeDate: row.charge_date, mandateState: row.mandate_state }, today);
         // As for mandates: our transaction and lock, the row's organisation, a savepoint per row.
         const scoped = scopeToOrganisation(tx.fork({ keepTransactionContext: true }), row.organisation_id);
         try {
-          await scoped.transactional(async (inner) => {
+          const outcome = await scoped.transactional(async (inner) => {
             const collection = await inner.findOneOrFail(Collection, { id: row.id });
-            applyCollectionStateChange(inner, collection, to, change, now);
+            if ("postponeTo" in move) return postponeCollection(inner, collection, move.postponeTo, move.change, now);
+            applyCollectionStateChange(inner, collection, move.to, move.change, now);
+            return move.to === "CANCELLED" ? "cancelled" : "done";
           });
-          if (to === "CANCELLED") result.cancelled++;
-          else result.done++;
+          result[outcome]++;
         } catch (error) {
           result.failed++;
           this.options.logger.warn({ err: error, collection_id: row.id, step: step.name }, "Bacs processing could not change a collection");

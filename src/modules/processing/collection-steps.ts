@@ -6,11 +6,14 @@
  * - submit: PENDING_SUBMISSION → SUBMITTED on the input day, submissionDateFor(charge_date) (2
  *   working days before the charge date), or later if a run was missed: a late collection is still
  *   submitted, not re-dated, and then confirmed and paid out by the catch-up of the next steps.
- *   Only under an ACTIVE mandate. A collection whose mandate is not ACTIVE on its submission day
- *   (SUSPENDED, or still being set up) is CANCELLED instead, not kept and re-dated: the payer was
- *   given advance notice of this charge date, and charging on a later date would need new notice;
- *   "no collections are taken while suspended" (the contract) means this one is not taken. The
- *   schedule carries on: its later collections are created once the mandate is active again.
+ *   Only under an ACTIVE mandate. A collection whose mandate is SUSPENDED on its submission day is
+ *   CANCELLED instead: "no collections are taken while suspended" (the contract); the schedule
+ *   carries on with its later collections once the mandate is active again. A collection whose
+ *   mandate is still being set up (the payer has not completed the invite yet, or the bank has not
+ *   answered) is postponed instead: its charge date moves to the earliest date the mandate allows
+ *   from today, notice included, so an agency's first rent is not lost because the tenant took a
+ *   week to fill in the form. If that date reaches the schedule's next collection, or passes its
+ *   end_date, the postponed one is cancelled: never two debits of one schedule on one day.
  *   (Collections of CANCELLED, FAILED and EXPIRED mandates were already cancelled when the mandate
  *   closed, by CollectionManager.cancelForMandate.)
  * - confirm: SUBMITTED → CONFIRMED on the charge date: the payer's account is debited that day
@@ -27,15 +30,16 @@ import { addWorkingDays, BACS_CYCLE_WORKING_DAYS } from "../collections/bacs-cal
 import type { CollectionStateName } from "../collections/collection-lifecycle.js";
 import type { CollectionChange } from "../collections/collection-state-change.js";
 import type { IsoDate } from "../collections/plain-date.js";
+import { chargeDateOf } from "../collections/schedule-plan.js";
 
 /** Working days from the charge date to the pay-out (see the file comment). */
 export const PAYOUT_WORKING_DAYS = 1;
 
-/** What a step does to one claimed collection: a new state and why, or nothing. */
-export interface CollectionMove {
-  to: CollectionStateName;
-  change: CollectionChange;
-}
+/** What a step does to one claimed collection: a new state, or (submit only) a later charge date; and why. */
+export type CollectionMove = { to: CollectionStateName; change: CollectionChange } | { postponeTo: IsoDate; change: CollectionChange };
+
+/** Mandate states that are on their way to ACTIVE: a collection due meanwhile waits for them. */
+const settingUpStates: ReadonlySet<string> = new Set(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED"]);
 
 /** CollectionStep is one kind of collection work on a working day. */
 export interface CollectionStep {
@@ -62,13 +66,15 @@ export function latestSubmittableChargeDate(today: IsoDate): IsoDate {
 export const submitCollectionStep: CollectionStep = {
   name: "submit",
   due: (today) => ({ where: `c."state" = 'PENDING_SUBMISSION' and c."charge_date" <= ?`, params: [latestSubmittableChargeDate(today)] }),
-  move: ({ mandateState }, today) =>
-    mandateState === "ACTIVE"
-      ? { to: "SUBMITTED", change: { description: `Submitted to Bacs (input day ${today})` } }
-      : {
-          to: "CANCELLED",
-          change: { description: `The mandate was ${mandateState.toLowerCase().replace(/_/g, " ")} on the Bacs input day ${today}, so the collection was not taken` },
-        },
+  move: ({ mandateState }, today) => {
+    const state = mandateState.toLowerCase().replace(/_/g, " ");
+    if (mandateState === "ACTIVE") return { to: "SUBMITTED", change: { description: `Submitted to Bacs (input day ${today})` } };
+    if (settingUpStates.has(mandateState)) {
+      const postponeTo = chargeDateOf(today, mandateState, today);
+      return { postponeTo, change: { description: `The mandate was still being set up (${state}) on the Bacs input day ${today}: charge date moved to ${postponeTo}` } };
+    }
+    return { to: "CANCELLED", change: { description: `The mandate was ${state} on the Bacs input day ${today}, so the collection was not taken` } };
+  },
 };
 
 /** confirmCollectionStep confirms submitted collections on (or after) their charge date. */

@@ -1,0 +1,43 @@
+/**
+ * postpone.ts moves a pending collection to a later charge date while its mandate is still being
+ * set up (collection-steps.ts says when). Charges only ever move later, and never onto or past
+ * the schedule's next collection or end_date: then the collection is cancelled instead, as the
+ * next one (or the schedule's end) takes its place, so a payer is never debited twice in one day.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { recordNotification } from "../notifications/notifications.js";
+import { applyCollectionStateChange, pounds, type CollectionChange } from "./collection-state-change.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { Collection } from "./collection.entity.js";
+import type { IsoDate } from "./plain-date.js";
+
+/** postponeCollection moves `collection` to `chargeDate`, or cancels it when that is not allowed. */
+export async function postponeCollection(em: EntityManager, collection: Collection, chargeDate: IsoDate, change: CollectionChange, now: Date): Promise<"postponed" | "cancelled"> {
+  if (collection.state !== "PENDING_SUBMISSION" || chargeDate <= collection.chargeDate) {
+    throw new RangeError(`collection ${collection.id} (${collection.state}, ${collection.chargeDate}) cannot be postponed to ${chargeDate}`);
+  }
+  const scheduleId = collection.schedule?.id;
+  if (scheduleId) {
+    const schedule = await em.findOneOrFail(CollectionSchedule, { id: scheduleId }, { fields: ["id", "endDate"] });
+    const next = await em.findOne(Collection, { schedule: scheduleId, state: "PENDING_SUBMISSION", id: { $ne: collection.id }, chargeDate: { $lte: chargeDate } }, { fields: ["id", "chargeDate"], orderBy: { chargeDate: "asc" } });
+    const blocker = next ? `the schedule's next collection ${next.id} is charged ${next.chargeDate}` : schedule.endDate != null && chargeDate > schedule.endDate ? `the schedule ends ${schedule.endDate}` : undefined;
+    if (blocker) {
+      applyCollectionStateChange(em, collection, "CANCELLED", { description: `${change.description}, but ${blocker}: not taken` }, now);
+      return "cancelled";
+    }
+  }
+  const from = collection.chargeDate;
+  collection.chargeDate = chargeDate;
+  collection.updateTime = now;
+  recordNotification(em, {
+    organisationId: collection.organisation.id,
+    type: "collection.postponed",
+    resourceType: "collection",
+    resourceId: collection.id,
+    mandateId: collection.mandate.id,
+    collectionId: collection.id,
+    message: `Collection ${collection.id} of ${pounds(collection.amountMinor)} moved from ${from} to ${chargeDate}: ${change.description}`,
+    time: now,
+  });
+  return "postponed";
+}
