@@ -28,8 +28,19 @@ const collectableStates: ReadonlySet<MandateStateName> = new Set(["PENDING_CUSTO
  * is being set up); empty in the states that take no collections.
  */
 export function nextPossibleChargeDate(state: MandateStateName, today: IsoDate): IsoDate | "" {
-  return collectableStates.has(state) ? chargeDateOf(today, state, today) : "";
+  if (!collectableStates.has(state)) return "";
+  // It depends on the state and the day only, and takes ~12 µs of calendar work: a page of 50
+  // mandates asks for at most four distinct values.
+  const key = `${state}|${today}`;
+  let date = chargeDates.get(key);
+  if (date === undefined) {
+    if (chargeDates.size >= 64) chargeDates.clear();
+    chargeDates.set(key, (date = chargeDateOf(today, state, today)));
+  }
+  return date;
 }
+
+const chargeDates = new Map<string, IsoDate>();
 
 /**
  * mandateToProto shows a mandate as the contract does. `today` is the Europe/London date of the
