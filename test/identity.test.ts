@@ -212,6 +212,21 @@ describe("sessions", () => {
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
+  it("records a wrong password for a known email in the audit trail, never the password", async () => {
+    const org = await newOrganisation(server);
+    const user = await newUser(server, org, "member");
+    expect((await post("/v1/sessions:signIn", {}, { email: user.email, password: "not-the-password-1" })).status).toBe(401);
+    const em = () => scopeToOrganisation(server.database.orm.em.fork(), org);
+    // The row is written beside the answer, not before it (timing must not reveal known emails).
+    let events: AuditEvent[] = [];
+    for (let i = 0; i < 50 && events.length === 0; i++) {
+      events = await em().find(AuditEvent, { action: "session.sign_in", outcome: "WRONG_PASSWORD" });
+      if (events.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(events.map((e) => e.actor)).toEqual([`user:${user.id}`]);
+    expect(JSON.stringify(events)).not.toContain("not-the-password-1");
+  });
+
   it("records sign-in and key events in the audit trail, never a secret", async () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");

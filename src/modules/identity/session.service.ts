@@ -92,8 +92,11 @@ export class SessionManager {
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
     if (!user || !ok || !isRoleName(user.role)) {
       if (user) {
-        recordAudit(em, { organisationId: user.organisation.id, actor: `user:${user.id}`, action: "session.sign_in", outcome: "WRONG_PASSWORD", clientAddress });
-        await em.flush();
+        // Written without waiting for it: the answer must take as long for a known email as for an
+        // unknown one, or its timing tells an attacker which emails have accounts.
+        const audit = em.fork();
+        recordAudit(audit, { organisationId: user.organisation.id, actor: `user:${user.id}`, action: "session.sign_in", outcome: "WRONG_PASSWORD", clientAddress });
+        audit.flush().catch((error: unknown) => this.options.logger.warn({ err: error }, "could not record a failed sign-in"));
       }
       throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
     }
