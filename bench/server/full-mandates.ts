@@ -14,6 +14,7 @@ import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
 import { startFullServer } from "./full.js";
 import { seedApiKey } from "./full-api-key.js";
 import type { StartedServer } from "./started.js";
+import { explainCalls } from "./explain.js";
 
 const organisationCount = 100;
 const mandateCount = 1_000_000;
@@ -172,29 +173,11 @@ export async function seedMandates({ orm, app }: { orm: Database["orm"]; app: Ap
  * the SQL they send through MikroORM's onQuery hook, and prints EXPLAIN (ANALYZE, BUFFERS) of each.
  */
 async function explainServiceQueries(orm: Database["orm"], app: App, organisationId: string, mandateId: string): Promise<void> {
-  const captured: string[] = [];
-  const platform = orm.em.getPlatform();
-  const previous = orm.config.get("onQuery");
-  orm.config.set("onQuery", (sql: string, params: readonly unknown[]) => {
-    captured.push(platform.formatQuery(sql, [...params]));
-    return sql;
-  });
-  let getSql: string | undefined;
-  let listSql: string | undefined;
-  try {
-    await app.mandates.get(scopeToOrganisation(orm.em.fork(), organisationId), mandateId);
-    getSql = captured.at(-1);
-    await app.mandates.list(scopeToOrganisation(orm.em.fork(), organisationId), { states: [], reference: "", payerEmail: "" }, { size: 50, afterId: undefined });
-    listSql = captured.at(-1);
-  } finally {
-    orm.config.set("onQuery", previous);
-  }
-  const connection = orm.em.getConnection();
-  for (const [label, sql] of [["GetMandate", getSql], ["ListMandates page 1 (50)", listSql]] as const) {
-    if (!sql) throw new Error(`no SQL captured for ${label}`);
-    const plan = await connection.execute<{ "QUERY PLAN": string }[]>(`explain (analyze, buffers) ${sql}`);
-    process.stderr.write(`\nfull-mandates: ${label}: ${sql}\n${plan.map((row) => `  ${row["QUERY PLAN"]}`).join("\n")}\n`);
-  }
+  const scoped = () => scopeToOrganisation(orm.em.fork(), organisationId);
+  await explainCalls(orm, "full-mandates", [
+    ["GetMandate", () => app.mandates.get(scoped(), mandateId)],
+    ["ListMandates page 1 (50)", () => app.mandates.list(scoped(), { states: [], reference: "", payerEmail: "" }, { size: 50, afterId: undefined })],
+  ]);
 }
 
 /** startFullMandatesServer starts the full server on Redis, as production runs it, over the seeded mandates. */

@@ -21,6 +21,7 @@ import { startFullServer } from "./full.js";
 import { seedApiKey } from "./full-api-key.js";
 import { bulkLoad, hashWord, idSql } from "./full-mandates.js";
 import type { StartedServer } from "./started.js";
+import { explainCalls } from "./explain.js";
 
 const organisationCount = 100;
 const collectionCount = 1_000_000;
@@ -130,29 +131,11 @@ export async function seedReports({ orm, app }: { orm: Database["orm"]; app: App
  * EXPLAIN (ANALYZE, BUFFERS) of each.
  */
 async function explainServiceQueries(orm: Database["orm"], app: App, organisationId: string, from: string, to: string): Promise<void> {
-  const captured: string[] = [];
-  const platform = orm.em.getPlatform();
-  const previous = orm.config.get("onQuery");
-  orm.config.set("onQuery", (sql: string, params: readonly unknown[]) => {
-    captured.push(platform.formatQuery(sql, [...params]));
-    return sql;
-  });
-  let reportSql: string | undefined;
-  let clawbackSql: string | undefined;
-  try {
-    await app.reports.collectionReport(scopeToOrganisation(orm.em.fork(), organisationId), organisationId, { from, to, interval: "MONTH" });
-    reportSql = captured.at(-1);
-    await app.reports.listClawbacks(scopeToOrganisation(orm.em.fork(), organisationId), organisationId, { from: "", to: "" }, { size: 50, after: undefined });
-    clawbackSql = captured.at(-1);
-  } finally {
-    orm.config.set("onQuery", previous);
-  }
-  const connection = orm.em.getConnection();
-  for (const [label, sql] of [[`GetCollectionReport / GetSuccessRates ${from}..${to} monthly`, reportSql], ["ListClawbacks page 1 (50)", clawbackSql]] as const) {
-    if (!sql) throw new Error(`no SQL captured for ${label}`);
-    const plan = await connection.execute<{ "QUERY PLAN": string }[]>(`explain (analyze, buffers) ${sql}`);
-    process.stderr.write(`\nfull-reports: ${label}: ${sql}\n${plan.map((row) => `  ${row["QUERY PLAN"]}`).join("\n")}\n`);
-  }
+  const scoped = () => scopeToOrganisation(orm.em.fork(), organisationId);
+  await explainCalls(orm, "full-reports", [
+    [`GetCollectionReport / GetSuccessRates ${from}..${to} monthly`, () => app.reports.collectionReport(scoped(), organisationId, { from, to, interval: "MONTH" })],
+    ["ListClawbacks page 1 (50)", () => app.reports.listClawbacks(scoped(), organisationId, { from: "", to: "" }, { size: 50, after: undefined })],
+  ]);
 }
 
 /** startFullReportsServer starts the full server on Redis, as production runs it, over the seeded collections. */
