@@ -35,12 +35,18 @@ import { AlertThreshold } from "./alert-threshold.entity.js";
 import { ensureThresholds } from "./alert-thresholds.js";
 import type { AlertTypeName } from "./alert-types.js";
 
+/** Window is the stretch of time a threshold looks at: (start, end], end being when it was evaluated. */
+interface Window {
+  start: Date;
+  end: Date;
+}
+
 /** A raised alert's values, before it is stored. */
 interface Crossing {
   observed: number;
   limit: number;
   message: string;
-  window?: { start: Date; end: Date };
+  window?: Window;
   collection?: Collection;
   mandateId?: string;
 }
@@ -66,7 +72,7 @@ export class AlertEvaluator {
       await this.evaluate(tx, collection.organisation.id, "COLLECTION_FAILURE_RATE", (t, window) => failureRate(tx, collection.organisation.id, t, window));
     } else if (collection.state === "CHARGED_BACK") {
       await this.evaluate(tx, collection.organisation.id, "CLAWBACKS", (t, window) =>
-        countCrossing(t, window, countRows(tx, "collection", collection.organisation.id, "state_change_time", window, `"state" = 'CHARGED_BACK'`), ["clawback", "clawbacks"]),
+        countCrossing(t, window, countRows(tx, "collection", collection.organisation.id, "state_change_time", window.start, `"state" = 'CHARGED_BACK'`), ["clawback", "clawbacks"]),
       );
     }
   }
@@ -78,7 +84,7 @@ export class AlertEvaluator {
       countCrossing(
         t,
         window,
-        countRows(tx, "mandate", mandate.organisation.id, "last_change_time", window, `"state" = 'CANCELLED' and "last_change_cause" <> 'ORGANISATION'`),
+        countRows(tx, "mandate", mandate.organisation.id, "last_change_time", window.start, `"state" = 'CANCELLED' and "last_change_cause" <> 'ORGANISATION'`),
         ["mandate cancellation by a payer or their bank", "mandate cancellations by payers or their banks"],
       ),
     );
@@ -88,7 +94,7 @@ export class AlertEvaluator {
     tx: EntityManager,
     organisationId: string,
     type: AlertTypeName,
-    judge: (threshold: AlertThreshold, window: { start: Date; end: Date }) => Promise<Crossing | undefined> | Crossing | undefined,
+    judge: (threshold: AlertThreshold, window: Window) => Promise<Crossing | undefined> | Crossing | undefined,
   ): Promise<void> {
     await tx.flush();
     const threshold = await lockThreshold(tx, organisationId, type, this.clock.now());
@@ -141,26 +147,26 @@ async function lockThreshold(tx: EntityManager, organisationId: string, type: Al
   return tx.findOneOrFail(AlertThreshold, { organisation: organisationId, type }, lock());
 }
 
-/** countRows counts one organisation's rows of `table` matching `where` whose `timeColumn` is in the window. */
-async function countRows(tx: EntityManager, table: "collection" | "mandate", organisationId: string, timeColumn: string, window: { start: Date; end: Date }, where: string): Promise<number> {
+/** countRows counts one organisation's rows of `table` matching `where` whose `timeColumn` is after `since`. */
+async function countRows(tx: EntityManager, table: "collection" | "mandate", organisationId: string, timeColumn: string, since: Date, where: string): Promise<number> {
   const [row] = await tx
     .getConnection()
     .execute<{ n: string }[]>(
       `select count(*) as "n" from "${table}" where "organisation_id" = ? and ${where} and "${timeColumn}" > ?`,
-      [organisationId, window.start],
+      [organisationId, since],
       "all",
       tx.getTransactionContext(),
     );
   return Number(row?.n ?? 0);
 }
 
-async function countCrossing(threshold: AlertThreshold, window: { start: Date; end: Date }, counting: Promise<number>, [one, many]: [string, string]): Promise<Crossing | undefined> {
+async function countCrossing(threshold: AlertThreshold, window: Window, counting: Promise<number>, [one, many]: [string, string]): Promise<Crossing | undefined> {
   const n = await counting;
   if (n < threshold.count) return undefined;
   return { observed: n, limit: threshold.count, window, message: `${n} ${n === 1 ? one : many} over the last ${describeWindow(threshold.windowSeconds)} reached the threshold of ${threshold.count}` };
 }
 
-async function failureRate(tx: EntityManager, organisationId: string, threshold: AlertThreshold, window: { start: Date; end: Date }): Promise<Crossing | undefined> {
+async function failureRate(tx: EntityManager, organisationId: string, threshold: AlertThreshold, window: Window): Promise<Crossing | undefined> {
   const [row] = await tx
     .getConnection()
     .execute<{ failed: string; outcomes: string }[]>(

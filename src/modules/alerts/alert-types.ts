@@ -13,5 +13,3 @@ export const alertStates = ["OPEN", "ACKNOWLEDGED", "RESOLVED"] as const;
 /** AlertStateName is an AlertState without its prefix. */
 export type AlertStateName = (typeof alertStates)[number];
 
-/** windowTypes are the types that look at a rolling window (all but COLLECTION_FAILED). */
-export const windowTypes: ReadonlySet<AlertTypeName> = new Set(["COLLECTION_FAILURE_RATE", "CLAWBACKS", "MANDATE_CANCELLATIONS"]);

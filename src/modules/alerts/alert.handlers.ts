@@ -3,10 +3,10 @@
  * answer. Access (alerts:read, alerts:write) is declared in the contract and checked by the chain.
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { AlertService, NotificationType } from "../../../gen/dd/v1/alerts_pb.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
+import { readEnumFilter, readTimestamp } from "../../rpc/request-values.js";
 import { InvalidArgumentError } from "../errors.js";
 import { actorOf } from "../identity/audit-log.js";
 import { alertStateFromProto, alertToProto, alertTypeFromProto, notificationToProto, notificationTypes, publishedTypes, thresholdToProto } from "./alert.mapper.js";
@@ -22,34 +22,11 @@ function acting(ctx: HandlerContext): AlertActing {
   };
 }
 
-/** distinct reads a repeated enum filter: known values only, distinct, sorted (stable page-token fingerprint). */
-function distinct<V extends number, N extends string>(values: readonly V[], read: (v: V) => N | undefined, field: string): N[] {
-  const names = new Set<N>();
-  for (const value of values) {
-    const name = read(value);
-    if (!name) throw InvalidArgumentError.field(field, `${value} is not a valid ${field}`);
-    names.add(name);
-  }
-  return [...names].sort();
-}
-
-// google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
-const minSeconds = -62_135_596_800n;
-const maxSeconds = 253_402_300_799n;
-
-function instant(value: Timestamp | undefined, field: string): Date | undefined {
-  if (!value) return undefined;
-  if (value.seconds < minSeconds || value.seconds > maxSeconds || value.nanos < 0 || value.nanos > 999_999_999) {
-    throw InvalidArgumentError.field(field, "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
-  }
-  return timestampDate(value);
-}
-
 /** registerAlertService serves AlertService with the given manager. */
 export function registerAlertService(router: ConnectRouter, alerts: AlertManager): void {
   router.service(AlertService, {
     async listAlerts(req, ctx) {
-      const filter = { states: distinct(req.state, alertStateFromProto, "state"), types: distinct(req.type, alertTypeFromProto, "type") };
+      const filter = { states: readEnumFilter(req.state, alertStateFromProto, "state"), types: readEnumFilter(req.type, alertTypeFromProto, "type") };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter);
       const { alerts: rows, hasMore } = await alerts.list(requireEntityManager(ctx), filter, page);
       return { alerts: rows.map(alertToProto), nextPageToken: nextPageToken(ctx, rows, page, filter, hasMore) };
@@ -87,9 +64,9 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
       return thresholdToProto(await alerts.updateThreshold(requireEntityManager(ctx), acting(ctx), update));
     },
     async listNotifications(req, ctx) {
-      const types = distinct(req.type, (t: NotificationType) => (notificationTypes[t] ? NotificationType[t] : undefined), "type");
-      const since = instant(req.since, "since");
-      const until = instant(req.until, "until");
+      const types = readEnumFilter(req.type, (t: NotificationType) => (notificationTypes[t] ? NotificationType[t] : undefined), "type");
+      const since = readTimestamp(req.since, "since");
+      const until = readTimestamp(req.until, "until");
       if (since && until && until <= since) throw InvalidArgumentError.field("until", "must be after since");
       const filter = { types, mandateId: req.mandateId, since: since?.toISOString(), until: until?.toISOString() };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter);

@@ -18,7 +18,7 @@ import {
 import type { Notification } from "../notifications/notification.entity.js";
 import type { AlertThreshold } from "./alert-threshold.entity.js";
 import type { Alert } from "./alert.entity.js";
-import { alertStates, alertTypes, windowTypes, type AlertStateName, type AlertTypeName } from "./alert-types.js";
+import { alertStates, alertTypes, type AlertStateName, type AlertTypeName } from "./alert-types.js";
 
 const time = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
 
@@ -46,7 +46,7 @@ export function alertToProto(alert: Alert): AlertMessage {
   });
 }
 
-/** thresholdToProto shows a threshold; the window only for the types that have one. */
+/** thresholdToProto shows a threshold, every parameter included (the type says which apply). */
 export function thresholdToProto(threshold: AlertThreshold): AlertThresholdMessage {
   return create(AlertThresholdSchema, {
     id: threshold.id,
@@ -55,7 +55,7 @@ export function thresholdToProto(threshold: AlertThreshold): AlertThresholdMessa
     failureRatePercent: threshold.failureRatePercent,
     minSampleSize: threshold.minSampleSize,
     count: threshold.count,
-    window: windowTypes.has(threshold.type) || threshold.windowSeconds > 0 ? { seconds: BigInt(threshold.windowSeconds), nanos: 0 } : undefined,
+    window: { seconds: BigInt(threshold.windowSeconds), nanos: 0 },
     minAmountMinor: BigInt(threshold.minAmountMinor),
     updateTime: time(threshold.updateTime),
     updatedBy: threshold.updatedBy ?? "",

@@ -7,7 +7,7 @@ import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { firstIdAt } from "../../platform/ids.js";
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Notification } from "../notifications/notification.entity.js";
 import { Alert } from "./alert.entity.js";
@@ -91,7 +91,7 @@ export class AlertManager {
   }
 
   private async change(em: EntityManager, acting: AlertActing, id: string, note: string, action: string, apply: (alert: Alert, now: Date) => void): Promise<Alert> {
-    const violations = [];
+    const violations: FieldViolation[] = [];
     if (id === "") violations.push({ field: "alert_id", description: "is required" });
     if (note.length > maxNoteLength) violations.push({ field: "note", description: `must be at most ${maxNoteLength} characters` });
     if (violations.length > 0) throw new InvalidArgumentError(violations);

@@ -7,6 +7,7 @@ import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { CollectionService, type CollectionSchedule as ScheduleMessage } from "../../../gen/dd/v1/collections_pb.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
+import { readEnumFilter } from "../../rpc/request-values.js";
 import { InvalidArgumentError } from "../errors.js";
 import { actorOf } from "../identity/audit-log.js";
 import type { Acting } from "../mandates/mandate.service.js";
@@ -36,17 +37,6 @@ function fieldsOf(schedule: ScheduleMessage | undefined): NewSchedule {
   };
 }
 
-/** statesOf reads a repeated state filter: distinct, sorted (the page-token fingerprint is stable). */
-function statesOf<N extends string, V extends number>(values: readonly V[], read: (v: V) => N | undefined): N[] {
-  const states: N[] = [];
-  for (const value of values) {
-    const state = read(value);
-    if (!state) throw InvalidArgumentError.field("state", `${value} is not a valid state`);
-    if (!states.includes(state)) states.push(state);
-  }
-  return states.sort();
-}
-
 // A collection page token holds "<charge date>~<id>": the list is ordered by both.
 const cursorOf = (c: { chargeDate: string; id: string }) => ({ id: `${c.chargeDate}~${c.id}` });
 
@@ -70,7 +60,7 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
       return scheduleToProto(await collections.getSchedule(requireEntityManager(ctx), req.scheduleId));
     },
     async listCollectionSchedules(req, ctx) {
-      const filter = { mandateId: req.mandateId, states: statesOf(req.state, scheduleStateFromProto) };
+      const filter = { mandateId: req.mandateId, states: readEnumFilter(req.state, scheduleStateFromProto, "state") };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter);
       const { schedules, hasMore } = await collections.listSchedules(requireEntityManager(ctx), filter, page);
       const rows = schedules.map((view) => view.schedule);
@@ -80,7 +70,7 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
       return collectionToProto(await collections.getCollection(requireEntityManager(ctx), req.collectionId));
     },
     async listCollections(req, ctx) {
-      const filter = { mandateId: req.mandateId, scheduleId: req.scheduleId, states: statesOf(req.state, collectionStateFromProto), from: req.from, to: req.to };
+      const filter = { mandateId: req.mandateId, scheduleId: req.scheduleId, states: readEnumFilter(req.state, collectionStateFromProto, "state"), from: req.from, to: req.to };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter);
       const list = await collections.listCollections(requireEntityManager(ctx), filter, { size: page.size, after: readCursor(page.afterId) });
       return { collections: list.collections.map(collectionToProto), nextPageToken: nextPageToken(ctx, list.collections.map(cursorOf), page, filter, list.hasMore) };

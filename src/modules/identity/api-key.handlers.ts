@@ -2,13 +2,12 @@
  * api-key.handlers.ts serves ApiKeyService: translate the request, call ApiKeyManager, translate the
  * answer. Access (signed-in admins only) is declared in the contract and checked by the chain.
  */
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
 import type { Clock } from "../../platform/clock.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
-import { InvalidArgumentError } from "../errors.js";
+import { readTimestamp } from "../../rpc/request-values.js";
 import type { ApiKeyManager, Acting } from "./api-key.service.js";
 import { actorOf } from "./audit-log.js";
 import { apiKeyToProto } from "./identity.mapper.js";
@@ -22,17 +21,6 @@ function acting(ctx: HandlerContext): Acting {
   };
 }
 
-/** Range of a protobuf Timestamp: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. */
-const timestampSeconds = { min: -62_135_596_800n, max: 253_402_300_799n };
-
-/** expireTimeOf converts expire_time, refusing what is not a valid Timestamp (it would be an Invalid Date). */
-function expireTimeOf(value: Timestamp): Date {
-  if (value.seconds < timestampSeconds.min || value.seconds > timestampSeconds.max || value.nanos < 0 || value.nanos > 999_999_999) {
-    throw InvalidArgumentError.field("expire_time", "must be a valid timestamp between 0001-01-01 and 9999-12-31");
-  }
-  return timestampDate(value);
-}
-
 /** registerApiKeyService serves ApiKeyService with the given manager. */
 export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyManager, clock: Clock): void {
   router.service(ApiKeyService, {
@@ -41,7 +29,7 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
       const issued = await apiKeys.create(requireEntityManager(ctx), acting(ctx), {
         name: req.name,
         scopes: req.scopes,
-        expireTime: expiration.case === "expireTime" ? expireTimeOf(expiration.value) : undefined,
+        expireTime: expiration.case === "expireTime" ? readTimestamp(expiration.value, "expire_time") : undefined,
         ttlSeconds: expiration.case === "ttl" ? Number(expiration.value.seconds) + expiration.value.nanos / 1e9 : undefined,
       });
       return { apiKey: apiKeyToProto(issued.key, clock.now()), secret: issued.secret };

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from "../errors.js";
 import { actorOf } from "../identity/audit-log.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
-import type { MandateStateName } from "./mandate-lifecycle.js";
+import { readEnumFilter } from "../../rpc/request-values.js";
 import type { Mandate } from "./mandate.entity.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";
 import type { Acting, MandateManager, NewMandate } from "./mandate.service.js";
@@ -53,14 +53,7 @@ export function registerMandateService(router: ConnectRouter, mandates: MandateM
       return toProto(await mandates.get(requireEntityManager(ctx), plain("mandate_id", req.mandateId)));
     },
     async listMandates(req, ctx) {
-      const states: MandateStateName[] = [];
-      for (const value of req.state) {
-        const state = stateFromProto(value);
-        if (!state) throw InvalidArgumentError.field("state", `${value} is not a mandate state`);
-        if (!states.includes(state)) states.push(state);
-      }
-      states.sort();
-      const filter = { states, reference: plain("reference", req.reference), payerEmail: plain("payer_email", req.payerEmail) };
+      const filter = { states: readEnumFilter(req.state, stateFromProto, "state"), reference: plain("reference", req.reference), payerEmail: plain("payer_email", req.payerEmail) };
       const fingerprint = { ...filter, reference: filter.reference.toUpperCase(), payerEmail: filter.payerEmail.toLowerCase() };
       const page = readPage(ctx, req.pageSize, req.pageToken, fingerprint);
       const { mandates: rows, hasMore } = await mandates.list(requireEntityManager(ctx), filter, page);
