@@ -77,7 +77,8 @@ export function renderReport(results: RowResult[], shape: RunShape): string {
       notes.push(`${marker(notes.length + 1)} ${row.footnote}`);
       name += ` ${marker(notes.length)}`;
     }
-    const ratio = baseline.requestsPerSecond > 0 ? (target.requestsPerSecond / baseline.requestsPerSecond).toFixed(2) : "n/a";
+    const ratio =
+      baseline.requestsPerSecond > 0 ? (target.requestsPerSecond / baseline.requestsPerSecond).toFixed(2) : "n/a";
     const cpu = `${target.cpuMicrosPerRequest.toFixed(0)} / ${baseline.cpuMicrosPerRequest.toFixed(0)}`;
     const cpuRatio = (baseline.cpuMicrosPerRequest / target.cpuMicrosPerRequest).toFixed(2);
     lines.push(
@@ -90,7 +91,10 @@ export function renderReport(results: RowResult[], shape: RunShape): string {
     "CPU ratio = bare server CPU per request ÷ full server CPU per request (from /proc): the same comparison, steadier when other processes share the machine.",
   );
   for (const { row, target, baseline } of results) {
-    for (const [side, m] of [["full", target], ["bare", baseline]] as const) {
+    for (const [side, m] of [
+      ["full", target],
+      ["bare", baseline],
+    ] as const) {
       const failed = describeFailures(m.failures);
       if (failed) notes.push(`⚠ ${row.name} (${side}): ${m.ok} succeeded, failed: ${failed}`);
     }

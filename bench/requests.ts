@@ -22,7 +22,11 @@ export function connectJson(method: DescMethod, json = "{}", headers: Record<str
 }
 
 /** connectProto is a Connect unary call with a binary protobuf body (empty bytes: the empty message). */
-export function connectProto(method: DescMethod, message: Uint8Array, headers: Record<string, string> = {}): HttpRequestSpec {
+export function connectProto(
+  method: DescMethod,
+  message: Uint8Array,
+  headers: Record<string, string> = {},
+): HttpRequestSpec {
   return {
     method: "POST",
     path: rpcPath(method),

@@ -7,7 +7,12 @@
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import { GetMandateRequestSchema, ListMandatesRequestSchema, MandateService } from "../gen/dd/v1/mandates_pb.js";
-import { GetCollectionReportRequestSchema, GetSuccessRatesRequestSchema, ReportInterval, ReportService } from "../gen/dd/v1/reports_pb.js";
+import {
+  GetCollectionReportRequestSchema,
+  GetSuccessRatesRequestSchema,
+  ReportInterval,
+  ReportService,
+} from "../gen/dd/v1/reports_pb.js";
 import { Health, HealthCheckRequestSchema } from "../gen/health/v1/health_pb.js";
 import type { LoadKind } from "./load/index.js";
 import type { HttpRequestSpec } from "./load/types.js";
@@ -41,18 +46,39 @@ const apiKeyFootnote =
 const mandateFootnote =
   "Mandate rows: the full server on Redis (API key with scope mandates:read, cached) over 1,000,000 mandates of 100 organisations, 10,000 of them the key's organisation's; GetMandate reads one by primary key, ListMandates the newest 50 (51 rows fetched). Baseline: Ping on the bare adapter with the same load kind, which does no database work at all, so the ratio shows the whole cost of a real read (interceptors, one PostgreSQL query, mapping, encoding).";
 const getMandateGrpc = (s: ReadyLine) =>
-  grpc(MandateService.method.getMandate, toBinary(GetMandateRequestSchema, create(GetMandateRequestSchema, { mandateId: s.fixtures.mandateId ?? "" })), bearer(s));
+  grpc(
+    MandateService.method.getMandate,
+    toBinary(GetMandateRequestSchema, create(GetMandateRequestSchema, { mandateId: s.fixtures.mandateId ?? "" })),
+    bearer(s),
+  );
 const listMandatesGrpc = (s: ReadyLine) =>
-  grpc(MandateService.method.listMandates, toBinary(ListMandatesRequestSchema, create(ListMandatesRequestSchema, { pageSize: 50 })), bearer(s));
+  grpc(
+    MandateService.method.listMandates,
+    toBinary(ListMandatesRequestSchema, create(ListMandatesRequestSchema, { pageSize: 50 })),
+    bearer(s),
+  );
 
 const reportFootnote =
   "Report rows: the full server on Redis (API key with scope reports:read, cached) over 1,000,000 collections of 100 organisations, 100,000 of them the key's organisation's, charged over the last ~14 months; each request reports the 12 whole months before the current one by month (≈ 85,000 collections): one GROUP BY month and state in PostgreSQL over the covering index (index-only scan), 12 rows × 7 states to Node. GetSuccessRates runs the same aggregate. Baseline: Ping on the bare adapter with the same load kind (no database work).";
-const reportRange = (s: ReadyLine) => ({ from: s.fixtures.reportFrom ?? "", to: s.fixtures.reportTo ?? "", interval: ReportInterval.MONTH });
-const reportQuery = (s: ReadyLine) => `from=${s.fixtures.reportFrom ?? ""}&to=${s.fixtures.reportTo ?? ""}&interval=REPORT_INTERVAL_MONTH`;
+const reportRange = (s: ReadyLine) => ({
+  from: s.fixtures.reportFrom ?? "",
+  to: s.fixtures.reportTo ?? "",
+  interval: ReportInterval.MONTH,
+});
+const reportQuery = (s: ReadyLine) =>
+  `from=${s.fixtures.reportFrom ?? ""}&to=${s.fixtures.reportTo ?? ""}&interval=REPORT_INTERVAL_MONTH`;
 const collectionReportGrpc = (s: ReadyLine) =>
-  grpc(ReportService.method.getCollectionReport, toBinary(GetCollectionReportRequestSchema, create(GetCollectionReportRequestSchema, reportRange(s))), bearer(s));
+  grpc(
+    ReportService.method.getCollectionReport,
+    toBinary(GetCollectionReportRequestSchema, create(GetCollectionReportRequestSchema, reportRange(s))),
+    bearer(s),
+  );
 const successRatesGrpc = (s: ReadyLine) =>
-  grpc(ReportService.method.getSuccessRates, toBinary(GetSuccessRatesRequestSchema, create(GetSuccessRatesRequestSchema, reportRange(s))), bearer(s));
+  grpc(
+    ReportService.method.getSuccessRates,
+    toBinary(GetSuccessRatesRequestSchema, create(GetSuccessRatesRequestSchema, reportRange(s))),
+    bearer(s),
+  );
 
 /** sameOnBoth measures one request and load kind on the full server and on the bare baseline. */
 function sameOnBoth(name: string, load: LoadKind, request: HttpRequestSpec): BenchRow {
@@ -70,7 +96,8 @@ export const rows: BenchRow[] = [
     target: { server: "full", load: "http1", request: restGet("/healthz") },
     // The bare adapter has no REST transcoder: its nearest equivalent is Connect JSON over HTTP/1.1.
     baseline: { server: "bare", load: "http1", request: connectJson(check) },
-    footnote: "REST baseline: the bare adapter has no REST routes, so it is measured with Connect JSON over HTTP/1.1 (POST /grpc.health.v1.Health/Check, body {}).",
+    footnote:
+      "REST baseline: the bare adapter has no REST routes, so it is measured with Connect JSON over HTTP/1.1 (POST /grpc.health.v1.Health/Check, body {}).",
   },
   {
     name: "bare + AsyncLocalStorage active (as after MikroORM's first flush) → Ping, Connect JSON, HTTP/1.1",
@@ -116,7 +143,8 @@ export const rows: BenchRow[] = [
     name: "API key → Ping, Connect JSON, HTTP/1.1, limit in process (no Redis)",
     target: { server: "full-api-key-local", load: "http1", request: (s) => connectJson(ping, "{}", bearer(s)) },
     baseline: { server: "bare", load: "http1", request: connectJson(ping) },
-    footnote: "The in-process row is the same pipeline with the rate limit decided in process (the single-replica default without REDIS_URL): the difference to the row above is the cost of the Redis round trip.",
+    footnote:
+      "The in-process row is the same pipeline with the rate limit decided in process (the single-replica default without REDIS_URL): the difference to the row above is the cost of the Redis round trip.",
   },
   {
     name: "API key → Ping, REST GET, HTTP/1.1",
@@ -125,7 +153,11 @@ export const rows: BenchRow[] = [
   },
   {
     name: "GetMandate (API key, 10k of 1M mandates), REST GET /v1/mandates/{id}, HTTP/1.1",
-    target: { server: "full-mandates", load: "http1", request: (s) => restGet(`/v1/mandates/${encodeURIComponent(s.fixtures.mandateId ?? "")}`, bearer(s)) },
+    target: {
+      server: "full-mandates",
+      load: "http1",
+      request: (s) => restGet(`/v1/mandates/${encodeURIComponent(s.fixtures.mandateId ?? "")}`, bearer(s)),
+    },
     baseline: { server: "bare", load: "http1", request: connectJson(ping) },
     footnote: mandateFootnote,
   },
@@ -146,7 +178,11 @@ export const rows: BenchRow[] = [
   },
   {
     name: "GetCollectionReport 12 months monthly (100k of 1M collections), REST GET /v1/reports/collections, HTTP/1.1",
-    target: { server: "full-reports", load: "http1", request: (s) => restGet(`/v1/reports/collections?${reportQuery(s)}`, bearer(s)) },
+    target: {
+      server: "full-reports",
+      load: "http1",
+      request: (s) => restGet(`/v1/reports/collections?${reportQuery(s)}`, bearer(s)),
+    },
     baseline: { server: "bare", load: "http1", request: connectJson(ping) },
     footnote: reportFootnote,
   },
@@ -157,7 +193,11 @@ export const rows: BenchRow[] = [
   },
   {
     name: "GetSuccessRates 12 months monthly (100k of 1M collections), REST GET /v1/reports/successRates, HTTP/1.1",
-    target: { server: "full-reports", load: "http1", request: (s) => restGet(`/v1/reports/successRates?${reportQuery(s)}`, bearer(s)) },
+    target: {
+      server: "full-reports",
+      load: "http1",
+      request: (s) => restGet(`/v1/reports/successRates?${reportQuery(s)}`, bearer(s)),
+    },
     baseline: { server: "bare", load: "http1", request: connectJson(ping) },
   },
   {

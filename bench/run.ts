@@ -6,14 +6,14 @@
  * numbers depend on the machine, ratios much less.
  */
 import { loadavg } from "node:os";
+import { compareLimiters, renderLimiterTable } from "./limiter/compare.js";
 import { loads } from "./load/index.js";
 import { combineResults, type LoadResult } from "./load/types.js";
-import { compareLimiters, renderLimiterTable } from "./limiter/compare.js";
-import { describeFailures, renderReport, toMeasurement, type RowResult } from "./report.js";
-import { rows, type BenchRow, type Target } from "./rows.js";
-import type { ServerKind } from "./server/protocol.js";
+import { describeFailures, type RowResult, renderReport, toMeasurement } from "./report.js";
+import { type BenchRow, rows, type Target } from "./rows.js";
 import { cpuSeconds } from "./server/cpu.js";
-import { startBenchServer, type BenchServer } from "./server/spawn.js";
+import type { ServerKind } from "./server/protocol.js";
+import { type BenchServer, startBenchServer } from "./server/spawn.js";
 
 const seconds = readSeconds(process.env.BENCH_SECONDS);
 /**
@@ -85,7 +85,10 @@ async function measureRow(row: BenchRow, servers: Map<ServerKind, BenchServer>):
     const warm = await side.run(warmupSeconds);
     checkInterrupted();
     // A row whose every request fails would measure how fast errors are made; refuse it outright.
-    if (warm.ok === 0) throw new Error(`${row.name} [${side.label}]: no successful response during warm-up (${describeFailures(warm.failures)})`);
+    if (warm.ok === 0)
+      throw new Error(
+        `${row.name} [${side.label}]: no successful response during warm-up (${describeFailures(warm.failures)})`,
+      );
   }
   process.stderr.write("measuring… ");
   const collected: [LoadResult[], LoadResult[]] = [[], []];

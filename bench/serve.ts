@@ -11,7 +11,7 @@ import { startFullApiKeyServer } from "./server/full-api-key.js";
 import { startFullMandatesServer } from "./server/full-mandates.js";
 import { startFullReportsServer } from "./server/full-reports.js";
 import { startPipelineServer } from "./server/pipeline.js";
-import { serverKinds, type ReadyLine, type ServerKind } from "./server/protocol.js";
+import { type ReadyLine, type ServerKind, serverKinds } from "./server/protocol.js";
 import type { StartedServer } from "./server/started.js";
 
 type Defer = (cleanup: () => Promise<void>) => void;
@@ -56,7 +56,9 @@ function stop(code: number, reason?: string): Promise<void> {
       process.exit(1);
     }, cleanupTimeoutMs);
     for (let cleanup = cleanups.pop(); cleanup; cleanup = cleanups.pop()) {
-      await cleanup().catch((error: unknown) => process.stderr.write(`bench server (${kind}): cleanup failed: ${String(error)}\n`));
+      await cleanup().catch((error: unknown) =>
+        process.stderr.write(`bench server (${kind}): cleanup failed: ${String(error)}\n`),
+      );
     }
     clearTimeout(hard);
     process.exit(code);
@@ -84,7 +86,11 @@ try {
   clearTimeout(startTimer);
   running = true;
   if (stopRequested) await stop(0);
-  const ready: ReadyLine = { port: started.port, fixtures: started.fixtures, ...(started.database ? { database: started.database } : {}) };
+  const ready: ReadyLine = {
+    port: started.port,
+    fixtures: started.fixtures,
+    ...(started.database ? { database: started.database } : {}),
+  };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 } catch (error) {
   clearTimeout(startTimer);

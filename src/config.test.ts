@@ -43,7 +43,13 @@ describe("loadConfig", () => {
       accountNumberKey: undefined,
     });
     const key = "k".repeat(32);
-    expect(loadConfig({ PUBLIC_BASE_URL: "https://pay.example.com/", MAIL_OUTBOX_DIR: "/var/mail/dd", ACCOUNT_NUMBER_KEY: key })).toMatchObject({
+    expect(
+      loadConfig({
+        PUBLIC_BASE_URL: "https://pay.example.com/",
+        MAIL_OUTBOX_DIR: "/var/mail/dd",
+        ACCOUNT_NUMBER_KEY: key,
+      }),
+    ).toMatchObject({
       publicBaseUrl: "https://pay.example.com",
       mailOutboxDir: "/var/mail/dd",
       accountNumberKey: key,

@@ -65,7 +65,12 @@ export class ConfigError extends Error {
 const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** rateLimitDefaults is the rate-limit configuration with no variable set. */
-export const rateLimitDefaults: RateLimitConfig = { timeoutMs: 50, replicas: 1, sessionPerMinute: 3_000, sessionBurst: 300 };
+export const rateLimitDefaults: RateLimitConfig = {
+  timeoutMs: 50,
+  replicas: 1,
+  sessionPerMinute: 3_000,
+  sessionBurst: 300,
+};
 
 /** loadConfig validates every variable it reads; env defaults to process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -139,7 +144,8 @@ function baseUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string
 
 function secret(env: NodeJS.ProcessEnv, name: string, minLength: number): string | undefined {
   const raw = nonEmpty(env, name);
-  if (raw !== undefined && raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`);
+  if (raw !== undefined && raw.length < minLength)
+    throw new ConfigError(name, `must be at least ${minLength} characters`);
   return raw;
 }
 

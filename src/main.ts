@@ -6,14 +6,14 @@
  */
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { systemClock } from "./platform/clock.js";
 import { firstStartNotice, provisionFirstStart } from "./modules/identity/first-start.js";
+import { systemClock } from "./platform/clock.js";
 import { openDatabase } from "./platform/db/database.js";
+import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
+import { SmtpMailer } from "./platform/mail/smtp-mailer.js";
 import { createLogger } from "./platform/observability/logger.js";
 import { createMetrics, serveMetrics } from "./platform/observability/metrics.js";
 import { connectRedis } from "./platform/redis/client.js";
-import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
-import { SmtpMailer } from "./platform/mail/smtp-mailer.js";
 import { buildServer } from "./server.js";
 
 async function main(): Promise<void> {
@@ -42,9 +42,13 @@ async function main(): Promise<void> {
   );
 
   if (config.accountNumberKey === undefined) {
-    logger.warn("ACCOUNT_NUMBER_KEY is not set: account numbers are encrypted with the development key; set it in production");
+    logger.warn(
+      "ACCOUNT_NUMBER_KEY is not set: account numbers are encrypted with the development key; set it in production",
+    );
   }
-  const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(config.mailOutboxDir);
+  const mailer = config.smtpUrl
+    ? new SmtpMailer(config.smtpUrl, config.mailFrom)
+    : new OutboxMailer(config.mailOutboxDir);
   const app = createApp({
     orm: database.orm,
     logger,
@@ -85,7 +89,10 @@ async function main(): Promise<void> {
     const firstStart = await provisionFirstStart(database.orm, app.apiKeys);
     if (firstStart) {
       const { organisationId, userId, apiKeyId } = firstStart;
-      logger.info({ organisation_id: organisationId, user_id: userId, api_key_id: apiKeyId }, "first start: created sandbox organisation");
+      logger.info(
+        { organisation_id: organisationId, user_id: userId, api_key_id: apiKeyId },
+        "first start: created sandbox organisation",
+      );
       // Straight to stdout, not through the logger, so the secrets never enter the log pipeline; before
       // "listening", so whoever waits for that line has the credentials by then.
       process.stdout.write(firstStartNotice(firstStart, port));

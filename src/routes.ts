@@ -15,10 +15,10 @@ import type { App } from "./app.js";
 import { registerAlertService } from "./modules/alerts/alert.handlers.js";
 import { registerCollectionService } from "./modules/collections/collection.handlers.js";
 import { registerApiKeyService } from "./modules/identity/api-key.handlers.js";
-import { registerReportService } from "./modules/reports/report.handlers.js";
 import { registerSessionService } from "./modules/identity/session.handlers.js";
-import { registerMandateInviteService } from "./modules/mandates/mandate-invite.handlers.js";
 import { registerMandateService } from "./modules/mandates/mandate.handlers.js";
+import { registerMandateInviteService } from "./modules/mandates/mandate-invite.handlers.js";
+import { registerReportService } from "./modules/reports/report.handlers.js";
 import { registerSandboxService } from "./modules/sandbox/sandbox.handlers.js";
 
 /** The whole public contract, in the order the README lists it. */

@@ -2,10 +2,10 @@
  * server.ts builds the service: one Connect router with the interceptor chain, the REST transcoder
  * onto that same router, health and reflection, CORS, all behind one port.
  */
-import { withSpecGrpcMessage } from "./rpc/grpc-message.js";
+
 import { randomUUID } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
-import { createConnectRouter, createContextValues, type ConnectRouter } from "@connectrpc/connect";
+import { type ConnectRouter, createConnectRouter, createContextValues } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import {
   compressionBrotli,
@@ -19,9 +19,11 @@ import type { App } from "./app.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./platform/observability/logger.js";
 import type { Metrics } from "./platform/observability/metrics.js";
+import { registerServices } from "./routes.js";
 import { assertAccessRules } from "./rpc/access.js";
 import { kRequestInfo, type RequestInfo } from "./rpc/context.js";
 import { createCors } from "./rpc/cors.js";
+import { withSpecGrpcMessage } from "./rpc/grpc-message.js";
 import { HealthState, registerHealth } from "./rpc/infrastructure/health.js";
 import { registerReflection } from "./rpc/infrastructure/reflection.js";
 import { createAuthenticateInterceptor } from "./rpc/interceptors/authenticate.js";
@@ -30,10 +32,9 @@ import { createErrorsInterceptor } from "./rpc/interceptors/errors.js";
 import { createIdempotencyInterceptor } from "./rpc/interceptors/idempotency.js";
 import { createRateLimitInterceptor } from "./rpc/interceptors/rate-limit.js";
 import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
+import { type NodeRequest, type NodeResponse, OnePortListener } from "./rpc/one-port-listener.js";
 import { ReplayRoutes } from "./rpc/replay-routes.js";
-import { OnePortListener, type NodeRequest, type NodeResponse } from "./rpc/one-port-listener.js";
 import { createRestTranscoder } from "./rpc/rest/index.js";
-import { registerServices } from "./routes.js";
 
 export interface ServerDeps {
   config: Pick<Config, "readMaxBytes" | "corsOrigins" | "shutdownGraceMs">;
@@ -118,7 +119,13 @@ export function buildServer(deps: ServerDeps): DdServer {
       res.once("finish", () => {
         if (info.reachedRpc) return;
         logger.info(
-          { request_id: requestId, transport: "rest", http_method: req.method, status: res.statusCode, latency_ms: Math.round((performance.now() - started) * 10) / 10 },
+          {
+            request_id: requestId,
+            transport: "rest",
+            http_method: req.method,
+            status: res.statusCode,
+            latency_ms: Math.round((performance.now() - started) * 10) / 10,
+          },
           "rest request refused before any RPC",
         );
       });

@@ -10,10 +10,10 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AlertService, AlertState, AlertType, NotificationType } from "../gen/dd/v1/alerts_pb.js";
 import { londonDate } from "../src/modules/collections/london-date.js";
-import { createSchedule, withAdmin, type CollectionJson, type Staff } from "./support/collections.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
+import { type CollectionJson, createSchedule, type Staff, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
-import { createMandate, rest, violationsOf, type MandateJson, type RestAnswer } from "./support/mandates.js";
+import { createMandate, type MandateJson, type RestAnswer, rest, violationsOf } from "./support/mandates.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -52,21 +52,40 @@ async function ok(answer: Promise<RestAnswer>): Promise<any> {
 
 async function activeMandate(org: Sandbox): Promise<MandateJson> {
   const mandate = await createMandate(server, org);
-  return ok(rest(server, "POST", `/v1/sandbox/mandates/${mandate.id}:simulate`, org.secret, { scenario: "MANDATE_SCENARIO_ACTIVATE" }));
+  return ok(
+    rest(server, "POST", `/v1/sandbox/mandates/${mandate.id}:simulate`, org.secret, {
+      scenario: "MANDATE_SCENARIO_ACTIVATE",
+    }),
+  );
 }
 
 /** newCollections creates `n` pending collections of `amount` pence under one active mandate (one schedule each). */
 async function newCollections(org: Sandbox, n: number, amount = 50_000): Promise<CollectionJson[]> {
   const mandate = await activeMandate(org);
   for (let i = 0; i < n; i++) {
-    await createSchedule(server, org, { mandate_id: mandate.id, amount_minor: String(amount), interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: londonDate(new Date()) });
+    await createSchedule(server, org, {
+      mandate_id: mandate.id,
+      amount_minor: String(amount),
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: londonDate(new Date()),
+    });
   }
   const listed = await ok(rest(server, "GET", `/v1/collections?mandate_id=${mandate.id}`, org.secret));
   return listed.collections as CollectionJson[];
 }
 
-function simulate(org: Sandbox, id: string, scenario: "PAY" | "FAIL" | "LATE_FAIL" | "CHARGE_BACK", reasonCode?: string) {
-  return ok(rest(server, "POST", `/v1/sandbox/collections/${id}:simulate`, org.secret, { scenario: `COLLECTION_SCENARIO_${scenario}`, ...(reasonCode ? { reasonCode } : {}) }));
+function simulate(
+  org: Sandbox,
+  id: string,
+  scenario: "PAY" | "FAIL" | "LATE_FAIL" | "CHARGE_BACK",
+  reasonCode?: string,
+) {
+  return ok(
+    rest(server, "POST", `/v1/sandbox/collections/${id}:simulate`, org.secret, {
+      scenario: `COLLECTION_SCENARIO_${scenario}`,
+      ...(reasonCode ? { reasonCode } : {}),
+    }),
+  );
 }
 
 async function thresholds(org: Sandbox): Promise<any[]> {
@@ -89,7 +108,12 @@ describe("alert thresholds", () => {
   it("every new organisation has the four defaults, in AlertType order", async () => {
     const org = await newSandbox();
     const list = await thresholds(org);
-    expect(list.map((t) => t.type)).toEqual(["ALERT_TYPE_COLLECTION_FAILURE_RATE", "ALERT_TYPE_CLAWBACKS", "ALERT_TYPE_MANDATE_CANCELLATIONS", "ALERT_TYPE_COLLECTION_FAILED"]);
+    expect(list.map((t) => t.type)).toEqual([
+      "ALERT_TYPE_COLLECTION_FAILURE_RATE",
+      "ALERT_TYPE_CLAWBACKS",
+      "ALERT_TYPE_MANDATE_CANCELLATIONS",
+      "ALERT_TYPE_COLLECTION_FAILED",
+    ]);
     expect(list[0]).toMatchObject({ enabled: true, failureRatePercent: 10, minSampleSize: 20, window: "604800s" });
     expect(list[1]).toMatchObject({ enabled: true, count: 1, window: "2592000s" });
     expect(list[2]).toMatchObject({ enabled: true, count: 5, window: "604800s" });
@@ -100,12 +124,28 @@ describe("alert thresholds", () => {
   it("updates the fields of the mask, records who, and pages through the list", async () => {
     const org = await newSandbox();
     const rate = await thresholdOf(org, "COLLECTION_FAILURE_RATE");
-    const updated = await ok(updateThreshold(org, rate.id, { failureRatePercent: 12.5, minSampleSize: 3, count: 99, window: "86400s" }, "failure_rate_percent,window", org.writer.secret));
-    expect(updated).toMatchObject({ id: rate.id, failureRatePercent: 12.5, minSampleSize: 20, window: "86400s", updatedBy: org.writer.id });
+    const updated = await ok(
+      updateThreshold(
+        org,
+        rate.id,
+        { failureRatePercent: 12.5, minSampleSize: 3, count: 99, window: "86400s" },
+        "failure_rate_percent,window",
+        org.writer.secret,
+      ),
+    );
+    expect(updated).toMatchObject({
+      id: rate.id,
+      failureRatePercent: 12.5,
+      minSampleSize: 20,
+      window: "86400s",
+      updatedBy: org.writer.id,
+    });
     expect(updated.count).toBe(rate.count);
     const first = await ok(rest(server, "GET", "/v1/alertThresholds?page_size=3", org.secret));
     expect(first.alertThresholds).toHaveLength(3);
-    const second = await ok(rest(server, "GET", `/v1/alertThresholds?page_size=3&page_token=${first.nextPageToken}`, org.secret));
+    const second = await ok(
+      rest(server, "GET", `/v1/alertThresholds?page_size=3&page_token=${first.nextPageToken}`, org.secret),
+    );
     expect(second.alertThresholds.map((t: any) => t.type)).toEqual(["ALERT_TYPE_COLLECTION_FAILED"]);
     expect(second.nextPageToken ?? "").toBe("");
   });
@@ -146,7 +186,13 @@ describe("alert thresholds", () => {
     expect((await updateThreshold(org, theirs.id, { count: 4 })).status).toBe(404);
     expect((await updateThreshold(org, "AT00000000000000000000000000", { count: 4 })).status).toBe(404);
     expect(await thresholdOf(other, "CLAWBACKS")).toEqual(theirs);
-    const denied = await updateThreshold(org, (await thresholdOf(org, "CLAWBACKS")).id, { count: 4 }, undefined, org.reader);
+    const denied = await updateThreshold(
+      org,
+      (await thresholdOf(org, "CLAWBACKS")).id,
+      { count: 4 },
+      undefined,
+      org.reader,
+    );
     expect(denied.status).toBe(403);
     expect(JSON.stringify(denied.body)).toContain("alerts:write");
   });
@@ -156,7 +202,14 @@ describe("alerts raised by outcomes", () => {
   it("end to end over REST and @grpc/grpc-js: a failure-rate spike raises exactly one alert; acknowledge, resolve, raise again; a clawback shows in ListClawbacks and the feed", async () => {
     const org = await newSandbox();
     const rate = await thresholdOf(org, "COLLECTION_FAILURE_RATE");
-    await ok(updateThreshold(org, rate.id, { failureRatePercent: 40, minSampleSize: 5, window: "86400s" }, "failure_rate_percent,min_sample_size,window"));
+    await ok(
+      updateThreshold(
+        org,
+        rate.id,
+        { failureRatePercent: 40, minSampleSize: 5, window: "86400s" },
+        "failure_rate_percent,min_sample_size,window",
+      ),
+    );
     const collections = await newCollections(org, 9);
     // 3 paid, then failures: 1 of 4 (below the sample), 2 of 5 = 40% (not above), 3 of 6 = 50% → alert.
     for (const c of collections.slice(0, 3)) await simulate(org, c.id, "PAY");
@@ -167,7 +220,13 @@ describe("alerts raised by outcomes", () => {
     const raised = await alerts(org);
     expect(raised).toHaveLength(1);
     const alert = raised[0];
-    expect(alert).toMatchObject({ type: "ALERT_TYPE_COLLECTION_FAILURE_RATE", state: "ALERT_STATE_OPEN", thresholdId: rate.id, observedValue: 50, thresholdValue: 40 });
+    expect(alert).toMatchObject({
+      type: "ALERT_TYPE_COLLECTION_FAILURE_RATE",
+      state: "ALERT_STATE_OPEN",
+      thresholdId: rate.id,
+      observedValue: 50,
+      thresholdValue: 40,
+    });
     expect(alert.message).toBe("Collection failure rate 50% (3 of 6) over the last day exceeds 40%");
     expect(Date.parse(alert.windowEndTime) - Date.parse(alert.windowStartTime)).toBe(86_400_000);
     // Still above the limit: the open alert absorbs it.
@@ -180,10 +239,20 @@ describe("alerts raised by outcomes", () => {
     expect(feed.notifications[0]).toMatchObject({ type: "NOTIFICATION_TYPE_ALERT_RAISED", alertId: alert.id });
 
     // alerts:read lists (over @grpc/grpc-js too) but cannot acknowledge.
-    const listed = await grpcJsUnary(client, AlertService.method.listAlerts, { state: [AlertState.OPEN] }, { authorization: `Bearer ${org.reader}` });
+    const listed = await grpcJsUnary(
+      client,
+      AlertService.method.listAlerts,
+      { state: [AlertState.OPEN] },
+      { authorization: `Bearer ${org.reader}` },
+    );
     expect(listed.code).toBe(grpc.status.OK);
     expect(listed.message!.alerts.map((a) => a.id)).toEqual([alert.id]);
-    const denied = await grpcJsUnary(client, AlertService.method.acknowledgeAlert, { alertId: alert.id }, { authorization: `Bearer ${org.reader}` });
+    const denied = await grpcJsUnary(
+      client,
+      AlertService.method.acknowledgeAlert,
+      { alertId: alert.id },
+      { authorization: `Bearer ${org.reader}` },
+    );
     expect(denied.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(denied.details).toContain("alerts:write");
     const deniedRest = await rest(server, "POST", `/v1/alerts/${alert.id}:acknowledge`, org.reader, {});
@@ -191,15 +260,37 @@ describe("alerts raised by outcomes", () => {
     expect(JSON.stringify(deniedRest.body)).toContain("alerts:write");
 
     // alerts:write acknowledges over @grpc/grpc-js, then resolves over REST.
-    const acked = await grpcJsUnary(client, AlertService.method.acknowledgeAlert, { alertId: alert.id, note: "Looking into it" }, { authorization: `Bearer ${org.writer.secret}` });
+    const acked = await grpcJsUnary(
+      client,
+      AlertService.method.acknowledgeAlert,
+      { alertId: alert.id, note: "Looking into it" },
+      { authorization: `Bearer ${org.writer.secret}` },
+    );
     expect(acked.code).toBe(grpc.status.OK);
-    expect(acked.message).toMatchObject({ state: AlertState.ACKNOWLEDGED, acknowledgedBy: org.writer.id, acknowledgeNote: "Looking into it" });
+    expect(acked.message).toMatchObject({
+      state: AlertState.ACKNOWLEDGED,
+      acknowledgedBy: org.writer.id,
+      acknowledgeNote: "Looking into it",
+    });
     const again = await rest(server, "POST", `/v1/alerts/${alert.id}:acknowledge`, org.writer.secret, {});
     expect(again.status).toBe(400);
     expect(JSON.stringify(again.body)).toContain("ALERT_NOT_OPEN");
-    const resolved = await ok(rest(server, "POST", `/v1/alerts/${alert.id}:resolve`, org.writer.secret, { note: "Tenant paid by bank transfer" }));
-    expect(resolved).toMatchObject({ state: "ALERT_STATE_RESOLVED", resolvedBy: org.writer.id, resolveNote: "Tenant paid by bank transfer" });
-    const ackResolved = await grpcJsUnary(client, AlertService.method.acknowledgeAlert, { alertId: alert.id }, { authorization: `Bearer ${org.writer.secret}` });
+    const resolved = await ok(
+      rest(server, "POST", `/v1/alerts/${alert.id}:resolve`, org.writer.secret, {
+        note: "Tenant paid by bank transfer",
+      }),
+    );
+    expect(resolved).toMatchObject({
+      state: "ALERT_STATE_RESOLVED",
+      resolvedBy: org.writer.id,
+      resolveNote: "Tenant paid by bank transfer",
+    });
+    const ackResolved = await grpcJsUnary(
+      client,
+      AlertService.method.acknowledgeAlert,
+      { alertId: alert.id },
+      { authorization: `Bearer ${org.writer.secret}` },
+    );
     expect(ackResolved.code).toBe(grpc.status.FAILED_PRECONDITION);
     expect((await rest(server, "POST", `/v1/alerts/${alert.id}:resolve`, org.writer.secret, {})).status).toBe(400);
 
@@ -215,17 +306,42 @@ describe("alerts raised by outcomes", () => {
     await simulate(org, paid!.id, "CHARGE_BACK", "3");
     const clawbackAlerts = await alerts(org, "?type=ALERT_TYPE_CLAWBACKS");
     expect(clawbackAlerts).toHaveLength(1);
-    expect(clawbackAlerts[0]).toMatchObject({ observedValue: 1, thresholdValue: 1, message: "1 clawback over the last 30 days reached the threshold of 1" });
+    expect(clawbackAlerts[0]).toMatchObject({
+      observedValue: 1,
+      thresholdValue: 1,
+      message: "1 clawback over the last 30 days reached the threshold of 1",
+    });
     const clawbacks = await ok(rest(server, "GET", "/v1/reports/clawbacks", org.secret));
-    expect(clawbacks.clawbacks).toEqual([expect.objectContaining({ collectionId: paid!.id, reasonCode: "3", amountMinor: "50000", mandateId: paid!.mandateId })]);
-    const charged = await grpcJsUnary(client, AlertService.method.listNotifications, { type: [NotificationType.COLLECTION_CHARGED_BACK] }, { authorization: `Bearer ${org.reader}` });
-    expect(charged.message!.notifications.map((n) => [n.collectionId, n.mandateId, n.reasonCode])).toEqual([[paid!.id, paid!.mandateId, "3"]]);
+    expect(clawbacks.clawbacks).toEqual([
+      expect.objectContaining({
+        collectionId: paid!.id,
+        reasonCode: "3",
+        amountMinor: "50000",
+        mandateId: paid!.mandateId,
+      }),
+    ]);
+    const charged = await grpcJsUnary(
+      client,
+      AlertService.method.listNotifications,
+      { type: [NotificationType.COLLECTION_CHARGED_BACK] },
+      { authorization: `Bearer ${org.reader}` },
+    );
+    expect(charged.message!.notifications.map((n) => [n.collectionId, n.mandateId, n.reasonCode])).toEqual([
+      [paid!.id, paid!.mandateId, "3"],
+    ]);
   });
 
   it("concurrent failures of one organisation raise one alert, not one each", async () => {
     const org = await newSandbox();
     const rate = await thresholdOf(org, "COLLECTION_FAILURE_RATE");
-    await ok(updateThreshold(org, rate.id, { failureRatePercent: 10, minSampleSize: 1 }, "failure_rate_percent,min_sample_size"));
+    await ok(
+      updateThreshold(
+        org,
+        rate.id,
+        { failureRatePercent: 10, minSampleSize: 1 },
+        "failure_rate_percent,min_sample_size",
+      ),
+    );
     const collections = await newCollections(org, 8);
     await Promise.all(collections.map((c) => simulate(org, c.id, "FAIL")));
     const open = await alerts(org, "?type=ALERT_TYPE_COLLECTION_FAILURE_RATE");
@@ -258,9 +374,18 @@ describe("alerts raised by outcomes", () => {
     await ok(updateThreshold(org, cancellations.id, { count: 2 }));
     const mandates = await Promise.all([activeMandate(org), activeMandate(org), activeMandate(org)]);
     await ok(rest(server, "POST", `/v1/mandates/${mandates[0].id}:cancel`, org.secret, { reason: "Tenant moved out" }));
-    await ok(rest(server, "POST", `/v1/sandbox/mandates/${mandates[1].id}:simulate`, org.secret, { scenario: "MANDATE_SCENARIO_CANCEL_BY_PAYER" }));
+    await ok(
+      rest(server, "POST", `/v1/sandbox/mandates/${mandates[1].id}:simulate`, org.secret, {
+        scenario: "MANDATE_SCENARIO_CANCEL_BY_PAYER",
+      }),
+    );
     expect(await alerts(org)).toEqual([]);
-    await ok(rest(server, "POST", `/v1/sandbox/mandates/${mandates[2].id}:simulate`, org.secret, { scenario: "MANDATE_SCENARIO_CANCEL_BY_PAYER", reasonCode: "1" }));
+    await ok(
+      rest(server, "POST", `/v1/sandbox/mandates/${mandates[2].id}:simulate`, org.secret, {
+        scenario: "MANDATE_SCENARIO_CANCEL_BY_PAYER",
+        reasonCode: "1",
+      }),
+    );
     const raised = await alerts(org);
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({
@@ -288,10 +413,14 @@ describe("alerts raised by outcomes", () => {
     const db = server.database.orm.em.fork().getConnection();
     // A trigger that refuses this organisation's alerts stands in for a failure while writing one.
     const fn = `refuse_alert_${org.organisationId.toLowerCase()}`;
-    await db.execute(`create function "${fn}"() returns trigger language plpgsql as $$ begin if new.organisation_id = '${org.organisationId}' then raise exception 'refused'; end if; return new; end $$`);
+    await db.execute(
+      `create function "${fn}"() returns trigger language plpgsql as $$ begin if new.organisation_id = '${org.organisationId}' then raise exception 'refused'; end if; return new; end $$`,
+    );
     await db.execute(`create trigger "${fn}" before insert on "alert" for each row execute function "${fn}"()`);
     try {
-      const answer = await rest(server, "POST", `/v1/sandbox/collections/${c!.id}:simulate`, org.secret, { scenario: "COLLECTION_SCENARIO_CHARGE_BACK" });
+      const answer = await rest(server, "POST", `/v1/sandbox/collections/${c!.id}:simulate`, org.secret, {
+        scenario: "COLLECTION_SCENARIO_CHARGE_BACK",
+      });
       expect(answer.status).toBe(500);
     } finally {
       await db.execute(`drop trigger "${fn}" on "alert"`);
@@ -299,7 +428,9 @@ describe("alerts raised by outcomes", () => {
     }
     const after = await ok(rest(server, "GET", `/v1/collections/${c!.id}`, org.secret));
     expect(after.state).toBe("COLLECTION_STATE_PAID_OUT");
-    const feed = await ok(rest(server, "GET", "/v1/notifications?type=NOTIFICATION_TYPE_COLLECTION_CHARGED_BACK", org.reader));
+    const feed = await ok(
+      rest(server, "GET", "/v1/notifications?type=NOTIFICATION_TYPE_COLLECTION_CHARGED_BACK", org.reader),
+    );
     expect(feed.notifications ?? []).toEqual([]);
   });
 });
@@ -320,12 +451,28 @@ describe("reading alerts", () => {
 
   it("refuses a note over 500 characters, an unknown state filter, and a page token of another filter", async () => {
     const org = await newSandbox();
-    const tooLong = await rest(server, "POST", "/v1/alerts/AL00000000000000000000000000:acknowledge", org.writer.secret, { note: "x".repeat(501) });
+    const tooLong = await rest(
+      server,
+      "POST",
+      "/v1/alerts/AL00000000000000000000000000:acknowledge",
+      org.writer.secret,
+      { note: "x".repeat(501) },
+    );
     expect(tooLong.status).toBe(400);
     expect(violationsOf(tooLong)).toEqual(["note"]);
-    const badState = await grpcJsUnary(client, AlertService.method.listAlerts, { state: [42 as AlertState] }, { authorization: `Bearer ${org.reader}` });
+    const badState = await grpcJsUnary(
+      client,
+      AlertService.method.listAlerts,
+      { state: [42 as AlertState] },
+      { authorization: `Bearer ${org.reader}` },
+    );
     expect(badState.code).toBe(grpc.status.INVALID_ARGUMENT);
-    const badType = await grpcJsUnary(client, AlertService.method.listAlerts, { type: [AlertType.UNSPECIFIED] }, { authorization: `Bearer ${org.reader}` });
+    const badType = await grpcJsUnary(
+      client,
+      AlertService.method.listAlerts,
+      { type: [AlertType.UNSPECIFIED] },
+      { authorization: `Bearer ${org.reader}` },
+    );
     expect(badType.code).toBe(grpc.status.INVALID_ARGUMENT);
   });
 
@@ -337,17 +484,31 @@ describe("reading alerts", () => {
     for (const c of collections) await simulate(org, c.id, "FAIL");
     const all = await alerts(org, "?type=ALERT_TYPE_COLLECTION_FAILED");
     expect(all).toHaveLength(5);
-    expect(all.map((a) => a.id)).toEqual(all.map((a) => a.id).sort().reverse());
+    expect(all.map((a) => a.id)).toEqual(
+      all
+        .map((a) => a.id)
+        .sort()
+        .reverse(),
+    );
     const seen: string[] = [];
     let token = "";
     do {
-      const page = await ok(rest(server, "GET", `/v1/alerts?type=ALERT_TYPE_COLLECTION_FAILED&page_size=2${token ? `&page_token=${token}` : ""}`, org.reader));
+      const page = await ok(
+        rest(
+          server,
+          "GET",
+          `/v1/alerts?type=ALERT_TYPE_COLLECTION_FAILED&page_size=2${token ? `&page_token=${token}` : ""}`,
+          org.reader,
+        ),
+      );
       seen.push(...page.alerts.map((a: any) => a.id));
       token = page.nextPageToken ?? "";
     } while (token);
     expect(seen).toEqual(all.map((a) => a.id));
     const page = await ok(rest(server, "GET", "/v1/alerts?type=ALERT_TYPE_COLLECTION_FAILED&page_size=2", org.reader));
-    expect((await rest(server, "GET", `/v1/alerts?page_size=2&page_token=${page.nextPageToken}`, org.reader)).status).toBe(400);
+    expect(
+      (await rest(server, "GET", `/v1/alerts?page_size=2&page_token=${page.nextPageToken}`, org.reader)).status,
+    ).toBe(400);
   });
 });
 
@@ -361,27 +522,56 @@ describe("ListNotifications", () => {
     await simulate(org, second!.id, "FAIL", "2");
     const all = (await ok(rest(server, "GET", "/v1/notifications", org.reader))).notifications as any[];
     // Two activations, one pay-out, one failure; creation and submission events are not in the feed.
-    expect(all.map((n) => n.type)).toEqual(["NOTIFICATION_TYPE_COLLECTION_FAILED", "NOTIFICATION_TYPE_COLLECTION_PAID_OUT", "NOTIFICATION_TYPE_MANDATE_ACTIVATED", "NOTIFICATION_TYPE_MANDATE_ACTIVATED"]);
+    expect(all.map((n) => n.type)).toEqual([
+      "NOTIFICATION_TYPE_COLLECTION_FAILED",
+      "NOTIFICATION_TYPE_COLLECTION_PAID_OUT",
+      "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
+      "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
+    ]);
     expect(all[0]).toMatchObject({ collectionId: second!.id, mandateId: second!.mandateId, reasonCode: "2" });
-    expect(all.map((n) => n.id)).toEqual(all.map((n) => n.id).sort().reverse());
+    expect(all.map((n) => n.id)).toEqual(
+      all
+        .map((n) => n.id)
+        .sort()
+        .reverse(),
+    );
 
-    const ofFirst = (await ok(rest(server, "GET", `/v1/notifications?mandate_id=${first!.mandateId}`, org.reader))).notifications as any[];
-    expect(ofFirst.map((n) => n.type)).toEqual(["NOTIFICATION_TYPE_COLLECTION_PAID_OUT", "NOTIFICATION_TYPE_MANDATE_ACTIVATED"]);
-    const since = (await ok(rest(server, "GET", `/v1/notifications?since=${mark.toISOString()}`, org.reader))).notifications as any[];
-    expect(since.map((n) => n.type)).toEqual(["NOTIFICATION_TYPE_COLLECTION_FAILED", "NOTIFICATION_TYPE_COLLECTION_PAID_OUT"]);
-    const until = (await ok(rest(server, "GET", `/v1/notifications?until=${mark.toISOString()}`, org.reader))).notifications as any[];
-    expect(until.map((n) => n.type)).toEqual(["NOTIFICATION_TYPE_MANDATE_ACTIVATED", "NOTIFICATION_TYPE_MANDATE_ACTIVATED"]);
+    const ofFirst = (await ok(rest(server, "GET", `/v1/notifications?mandate_id=${first!.mandateId}`, org.reader)))
+      .notifications as any[];
+    expect(ofFirst.map((n) => n.type)).toEqual([
+      "NOTIFICATION_TYPE_COLLECTION_PAID_OUT",
+      "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
+    ]);
+    const since = (await ok(rest(server, "GET", `/v1/notifications?since=${mark.toISOString()}`, org.reader)))
+      .notifications as any[];
+    expect(since.map((n) => n.type)).toEqual([
+      "NOTIFICATION_TYPE_COLLECTION_FAILED",
+      "NOTIFICATION_TYPE_COLLECTION_PAID_OUT",
+    ]);
+    const until = (await ok(rest(server, "GET", `/v1/notifications?until=${mark.toISOString()}`, org.reader)))
+      .notifications as any[];
+    expect(until.map((n) => n.type)).toEqual([
+      "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
+      "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
+    ]);
     const twoTypes = await grpcJsUnary(
       client,
       AlertService.method.listNotifications,
       { type: [NotificationType.COLLECTION_FAILED, NotificationType.MANDATE_ACTIVATED], pageSize: 2 },
       { authorization: `Bearer ${org.reader}` },
     );
-    expect(twoTypes.message!.notifications.map((n) => n.type)).toEqual([NotificationType.COLLECTION_FAILED, NotificationType.MANDATE_ACTIVATED]);
+    expect(twoTypes.message!.notifications.map((n) => n.type)).toEqual([
+      NotificationType.COLLECTION_FAILED,
+      NotificationType.MANDATE_ACTIVATED,
+    ]);
     const next = await grpcJsUnary(
       client,
       AlertService.method.listNotifications,
-      { type: [NotificationType.COLLECTION_FAILED, NotificationType.MANDATE_ACTIVATED], pageSize: 2, pageToken: twoTypes.message!.nextPageToken },
+      {
+        type: [NotificationType.COLLECTION_FAILED, NotificationType.MANDATE_ACTIVATED],
+        pageSize: 2,
+        pageToken: twoTypes.message!.nextPageToken,
+      },
       { authorization: `Bearer ${org.reader}` },
     );
     expect(next.message!.notifications.map((n) => n.type)).toEqual([NotificationType.MANDATE_ACTIVATED]);
@@ -398,9 +588,19 @@ describe("ListNotifications", () => {
     expect(badRange.status).toBe(400);
     expect(violationsOf(badRange)).toEqual(["until"]);
     // Outside google.protobuf.Timestamp's range (PostgreSQL would refuse it: once a 500).
-    const ancient = await grpcJsUnary(client, AlertService.method.listNotifications, { since: { seconds: -400_000_000_000n } }, { authorization: `Bearer ${org.reader}` });
+    const ancient = await grpcJsUnary(
+      client,
+      AlertService.method.listNotifications,
+      { since: { seconds: -400_000_000_000n } },
+      { authorization: `Bearer ${org.reader}` },
+    );
     expect(ancient.code).toBe(grpc.status.INVALID_ARGUMENT);
-    const whole = await rest(server, "GET", "/v1/notifications?since=0001-01-01T00:00:00Z&until=9999-12-31T23:59:59Z", org.reader);
+    const whole = await rest(
+      server,
+      "GET",
+      "/v1/notifications?since=0001-01-01T00:00:00Z&until=9999-12-31T23:59:59Z",
+      org.reader,
+    );
     expect(whole.status).toBe(200);
   });
 });

@@ -23,8 +23,18 @@ interface Run {
 
 /** ddctl runs `node bin/ddctl.js …` with only the variables given (plus PATH and the like). */
 function ddctl(args: readonly string[], env: Record<string, string>, input = ""): Promise<Run> {
-  const { DATABASE_URL: _d, REDIS_URL: _r, REDIS_KEY_PREFIX: _p, DATA_DIR: _dd, LOG_LEVEL: _l, ...inherited } = process.env;
-  const child = spawn(process.execPath, ["bin/ddctl.js", ...args], { env: { ...inherited, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  const {
+    DATABASE_URL: _d,
+    REDIS_URL: _r,
+    REDIS_KEY_PREFIX: _p,
+    DATA_DIR: _dd,
+    LOG_LEVEL: _l,
+    ...inherited
+  } = process.env;
+  const child = spawn(process.execPath, ["bin/ddctl.js", ...args], {
+    env: { ...inherited, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -32,7 +42,9 @@ function ddctl(args: readonly string[], env: Record<string, string>, input = "")
   child.stdin.end(input);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }));
+    child.once("close", (code) =>
+      resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
+    );
   });
 }
 
@@ -53,7 +65,11 @@ let env: Record<string, string>;
 beforeAll(async () => {
   database = await createTestDatabase();
   server = await startTestServer({ databaseUrl: database.url });
-  env = { DATABASE_URL: database.url, REDIS_URL: process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: server.redisKeyPrefix };
+  env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379",
+    REDIS_KEY_PREFIX: server.redisKeyPrefix,
+  };
 });
 
 afterAll(async () => {
@@ -72,7 +88,9 @@ describe("ddctl migrate", () => {
   it("applies every migration to an empty database, then finds nothing to do", async () => {
     const fresh = await createTestDatabase();
     try {
-      expect(json(await ddctl(["migrate", "--json"], { DATABASE_URL: fresh.url }))).toEqual({ applied: migrations.map((m) => m.name) });
+      expect(json(await ddctl(["migrate", "--json"], { DATABASE_URL: fresh.url }))).toEqual({
+        applied: migrations.map((m) => m.name),
+      });
       expect(json(await ddctl(["migrate", "--json"], { DATABASE_URL: fresh.url }))).toEqual({ applied: [] });
     } finally {
       await fresh.drop();
@@ -95,23 +113,51 @@ describe("ddctl, from an organisation to a revoked key", () => {
 
   it("org set-rate-limit stores the organisation's limit", async () => {
     const args = ["org", "set-rate-limit", "--org", organisationId, "--per-minute", "600", "--burst", "50", "--json"];
-    expect(json(await ddctl(args, env))).toEqual({ id: organisationId, rate_limit_per_minute: 600, rate_limit_burst: 50 });
+    expect(json(await ddctl(args, env))).toEqual({
+      id: organisationId,
+      rate_limit_per_minute: 600,
+      rate_limit_burst: 50,
+    });
     const stored = await server.database.orm.em.fork().findOneOrFail(Organisation, organisationId);
     expect([stored.rateLimitPerMinute, stored.rateLimitBurst]).toEqual([600, 50]);
   });
 
   it("user create reads the password from stdin, and that password signs in", async () => {
     const password = "correct horse battery staple";
-    const args = ["user", "create", "--org", organisationId, "--email", "Ops@Acme.example", "--role", "admin", "--json"];
+    const args = [
+      "user",
+      "create",
+      "--org",
+      organisationId,
+      "--email",
+      "Ops@Acme.example",
+      "--role",
+      "admin",
+      "--json",
+    ];
     const created = json(await ddctl(args, env, `${password}\nthis second line is ignored\n`));
     expect(Object.keys(created).sort()).toEqual(["email", "id", "organisation_id", "role"]);
     expect(created).toMatchObject({ email: "ops@acme.example", role: "admin", organisation_id: organisationId });
     expect(created.id).toMatch(/^US/);
-    await expect(signIn(server, "ops@acme.example", password)).resolves.toMatchObject({ cookie: expect.stringMatching(/^dd_session=/) });
+    await expect(signIn(server, "ops@acme.example", password)).resolves.toMatchObject({
+      cookie: expect.stringMatching(/^dd_session=/),
+    });
   });
 
   it("key create prints a key, once, that the server accepts", async () => {
-    const args = ["key", "create", "--org", organisationId, "--name", "agentOS", "--scopes", "mandates:read,mandates:write", "--expires-in", "90d", "--json"];
+    const args = [
+      "key",
+      "create",
+      "--org",
+      organisationId,
+      "--name",
+      "agentOS",
+      "--scopes",
+      "mandates:read,mandates:write",
+      "--expires-in",
+      "90d",
+      "--json",
+    ];
     const created = json(await ddctl(args, env));
     expect(Object.keys(created).sort()).toEqual(["expire_time", "id", "key", "scopes"]);
     expect(created.id).toMatch(/^AK/);
@@ -173,7 +219,12 @@ describe("ddctl, from an organisation to a revoked key", () => {
   });
 
   it("key rotate with --grace 0s stops the old key at once", async () => {
-    const created = json(await ddctl(["key", "create", "--org", organisationId, "--name", "batch", "--scopes", "mandates:read", "--json"], env));
+    const created = json(
+      await ddctl(
+        ["key", "create", "--org", organisationId, "--name", "batch", "--scopes", "mandates:read", "--json"],
+        env,
+      ),
+    );
     expect(created.expire_time).toBeNull();
     expect(await mandateStatus(created.key as string)).toBe(404);
     const rotated = json(await ddctl(["key", "rotate", "--id", created.id as string, "--grace", "0s", "--json"], env));
@@ -200,12 +251,32 @@ describe("ddctl refusals", () => {
     ["a group without its subcommand", ["key"], /ddctl key needs a subcommand/],
     ["an unknown flag", ["org", "create", "--name", "x", "--colour", "red"], /Unknown option '--colour'/],
     ["a missing flag", ["org", "create", "--sandbox"], /--name is required/],
-    ["a password on the command line", ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "admin", "--password", "x"], /Unknown option '--password'/],
-    ["a bad role", ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "owner"], /--role must be admin, member or viewer/],
-    ["an unknown scope", ["key", "create", "--org", "ORx", "--name", "x", "--scopes", "mandates:read,payments:write"], /unknown scope payments:write/],
-    ["a bad duration", ["key", "create", "--org", "ORx", "--name", "x", "--scopes", "mandates:read", "--expires-in", "3 weeks"], /"3 weeks" is not a duration/],
+    [
+      "a password on the command line",
+      ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "admin", "--password", "x"],
+      /Unknown option '--password'/,
+    ],
+    [
+      "a bad role",
+      ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "owner"],
+      /--role must be admin, member or viewer/,
+    ],
+    [
+      "an unknown scope",
+      ["key", "create", "--org", "ORx", "--name", "x", "--scopes", "mandates:read,payments:write"],
+      /unknown scope payments:write/,
+    ],
+    [
+      "a bad duration",
+      ["key", "create", "--org", "ORx", "--name", "x", "--scopes", "mandates:read", "--expires-in", "3 weeks"],
+      /"3 weeks" is not a duration/,
+    ],
     ["a grace in weeks", ["key", "rotate", "--id", "AKx", "--grace", "1w"], /"1w" is not a duration/],
-    ["a rate that is not a positive integer", ["org", "set-rate-limit", "--org", "ORx", "--per-minute", "0", "--burst", "5"], /--per-minute must be a whole number from 1/],
+    [
+      "a rate that is not a positive integer",
+      ["org", "set-rate-limit", "--org", "ORx", "--per-minute", "0", "--burst", "5"],
+      /--per-minute must be a whole number from 1/,
+    ],
   ])("exits 2 with one line on stderr for %s", async (_what, args, message) => {
     const run = await ddctl(args, { DATABASE_URL: database.url });
     expect(run.code).toBe(2);
@@ -215,10 +286,34 @@ describe("ddctl refusals", () => {
   });
 
   it.each([
-    ["a key that does not exist", ["key", "revoke", "--id", "AK0000000000NOTAREALKEY00000"], "", 1, /API key AK0000000000NOTAREALKEY00000 not found/],
-    ["an organisation that does not exist", ["key", "list", "--org", "OR0000000000NOTAREALORG00000"], "", 1, /organisation OR0000000000NOTAREALORG00000 not found/],
-    ["a password that is too short", ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "viewer"], "short\n", 2, /password: must be at least 12 characters/],
-    ["no password on stdin", ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "viewer"], "", 2, /give the password on stdin/],
+    [
+      "a key that does not exist",
+      ["key", "revoke", "--id", "AK0000000000NOTAREALKEY00000"],
+      "",
+      1,
+      /API key AK0000000000NOTAREALKEY00000 not found/,
+    ],
+    [
+      "an organisation that does not exist",
+      ["key", "list", "--org", "OR0000000000NOTAREALORG00000"],
+      "",
+      1,
+      /organisation OR0000000000NOTAREALORG00000 not found/,
+    ],
+    [
+      "a password that is too short",
+      ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "viewer"],
+      "short\n",
+      2,
+      /password: must be at least 12 characters/,
+    ],
+    [
+      "no password on stdin",
+      ["user", "create", "--org", "ORx", "--email", "a@b.example", "--role", "viewer"],
+      "",
+      2,
+      /give the password on stdin/,
+    ],
   ])("names the problem in one line for %s", async (_what, args, input, code, message) => {
     const run = await ddctl(args, { DATABASE_URL: database.url }, input);
     expect(run.code).toBe(code);
@@ -238,7 +333,9 @@ describe("ddctl refusals", () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toBe("");
       expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
-      expect(run.stderr).toMatch(new RegExp(`embedded database in .* is in use by process ${process.pid} .*stop the server first`));
+      expect(run.stderr).toMatch(
+        new RegExp(`embedded database in .* is in use by process ${process.pid} .*stop the server first`),
+      );
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
@@ -248,7 +345,16 @@ describe("ddctl refusals", () => {
     for (const args of [["--help"], ["help"]]) {
       const run = await ddctl(args, {});
       expect(run.code).toBe(0);
-      for (const command of ["migrate", "org create", "org set-rate-limit", "user create", "key create", "key list", "key revoke", "key rotate"]) {
+      for (const command of [
+        "migrate",
+        "org create",
+        "org set-rate-limit",
+        "user create",
+        "key create",
+        "key list",
+        "key revoke",
+        "key rotate",
+      ]) {
         expect(run.stdout).toContain(`ddctl ${command}`);
       }
     }

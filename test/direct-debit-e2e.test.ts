@@ -9,20 +9,46 @@
  * paid one is clawed back through a simulated DDICA claim, each with its reason code. Then a table of
  * invalid transitions answers FAILED_PRECONDITION with its ErrorInfo reason over both transports.
  */
-import { fromBinary, type DescEnum, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  type DescEnum,
+  type DescMessage,
+  type DescMethodUnary,
+  fromBinary,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CollectionService, IntervalUnit, CollectionStateSchema, type Collection } from "../gen/dd/v1/collections_pb.js";
-import { MandateCauseSchema, MandateInviteService, MandateService, MandateStateSchema, type Mandate } from "../gen/dd/v1/mandates_pb.js";
+import {
+  type Collection,
+  CollectionService,
+  CollectionStateSchema,
+  IntervalUnit,
+} from "../gen/dd/v1/collections_pb.js";
+import {
+  type Mandate,
+  MandateCauseSchema,
+  MandateInviteService,
+  MandateService,
+  MandateStateSchema,
+} from "../gen/dd/v1/mandates_pb.js";
 import { CollectionScenario, MandateScenario, SandboxService } from "../gen/dd/v1/sandbox_pb.js";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../gen/google/rpc/status_pb.js";
 import { addDays } from "../src/modules/collections/plain-date.js";
-import { createSchedule, sessionRest, withAdmin, type CollectionJson, type Staff } from "./support/collections.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
+import { type CollectionJson, createSchedule, type Staff, sessionRest, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
-import { goodBankDetails, latestInviteToken, mandateIn, outbox, reasonOf, rest, type MandateJson, type Tenant } from "./support/mandates.js";
+import {
+  goodBankDetails,
+  latestInviteToken,
+  type MandateJson,
+  mandateIn,
+  outbox,
+  reasonOf,
+  rest,
+  type Tenant,
+} from "./support/mandates.js";
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -109,14 +135,23 @@ function restDriver(world: World): Driver {
   };
   return {
     createMandate: async (payer) => mandateFromJson(await ok("POST", "/v1/mandates", { payer })),
-    completeInvite: async (token) => short((await ok("POST", `/v1/mandateInvites/${token}:complete`, goodBankDetails, undefined)).state, "MANDATE_STATE_"),
+    completeInvite: async (token) =>
+      short(
+        (await ok("POST", `/v1/mandateInvites/${token}:complete`, goodBankDetails, undefined)).state,
+        "MANDATE_STATE_",
+      ),
     getMandate: async (id) => mandateFromJson(await ok("GET", `/v1/mandates/${id}`)),
     listCollections: async (scheduleId) =>
-      (((await ok("GET", `/v1/collections?schedule_id=${scheduleId}`)).collections ?? []) as CollectionJson[]).map(collectionFromJson),
+      (((await ok("GET", `/v1/collections?schedule_id=${scheduleId}`)).collections ?? []) as CollectionJson[]).map(
+        collectionFromJson,
+      ),
     getCollection: async (id) => collectionFromJson(await ok("GET", `/v1/collections/${id}`)),
     simulateCollection: async (id, scenario, reasonCode) =>
       collectionFromJson(
-        await ok("POST", `/v1/sandbox/collections/${id}:simulate`, { scenario: `COLLECTION_SCENARIO_${scenario}`, ...(reasonCode ? { reasonCode } : {}) }),
+        await ok("POST", `/v1/sandbox/collections/${id}:simulate`, {
+          scenario: `COLLECTION_SCENARIO_${scenario}`,
+          ...(reasonCode ? { reasonCode } : {}),
+        }),
       ),
     close: () => undefined,
   };
@@ -146,24 +181,37 @@ const collectionFromProto = (c: Collection): CollectionView => ({
 function grpcDriver(world: World): Driver {
   const client = grpcJsClient(world.server.port);
   const auth = { authorization: `Bearer ${world.tenant.secret}` };
-  async function ok<I extends DescMessage, O extends DescMessage>(method: DescMethodUnary<I, O>, input: MessageInitShape<I>, metadata: Record<string, string> = auth) {
+  async function ok<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    input: MessageInitShape<I>,
+    metadata: Record<string, string> = auth,
+  ) {
     const result = await grpcJsUnary(client, method, input, metadata);
-    if (result.code !== grpc.status.OK) throw new Error(`${method.name}: ${grpc.status[result.code]} ${result.details}`);
+    if (result.code !== grpc.status.OK)
+      throw new Error(`${method.name}: ${grpc.status[result.code]} ${result.details}`);
     return result.message!;
   }
   return {
-    createMandate: async (payer) => mandateFromProto(await ok(MandateService.method.createMandate, { mandate: { payer } })),
+    createMandate: async (payer) =>
+      mandateFromProto(await ok(MandateService.method.createMandate, { mandate: { payer } })),
     completeInvite: async (token) => {
       const done = await ok(
         MandateInviteService.method.completeMandateInvite,
-        { inviteToken: token, accountHolderName: goodBankDetails.account_holder_name, sortCode: goodBankDetails.sort_code, accountNumber: goodBankDetails.account_number },
+        {
+          inviteToken: token,
+          accountHolderName: goodBankDetails.account_holder_name,
+          sortCode: goodBankDetails.sort_code,
+          accountNumber: goodBankDetails.account_number,
+        },
         {},
       );
       return short(enumName(MandateStateSchema, done.state), "MANDATE_STATE_");
     },
     getMandate: async (id) => mandateFromProto(await ok(MandateService.method.getMandate, { mandateId: id })),
-    listCollections: async (scheduleId) => (await ok(CollectionService.method.listCollections, { scheduleId })).collections.map(collectionFromProto),
-    getCollection: async (id) => collectionFromProto(await ok(CollectionService.method.getCollection, { collectionId: id })),
+    listCollections: async (scheduleId) =>
+      (await ok(CollectionService.method.listCollections, { scheduleId })).collections.map(collectionFromProto),
+    getCollection: async (id) =>
+      collectionFromProto(await ok(CollectionService.method.getCollection, { collectionId: id })),
     simulateCollection: async (id, scenario, reasonCode) =>
       collectionFromProto(
         await ok(SandboxService.method.simulateCollectionScenario, {
@@ -200,7 +248,12 @@ async function story(world: World, driver: Driver, reasons: { arudd?: string; dd
     mandateStates[day] = (await driver.getMandate(created.id)).state;
   }
   expect(mandateStates).toEqual({ "2027-09-06": "SUBMITTED", "2027-09-07": "SUBMITTED", "2027-09-08": "ACTIVE" });
-  expect((await driver.getMandate(created.id)).lastStateChange).toEqual({ previousState: "SUBMITTED", state: "ACTIVE", cause: "PROCESSING", reasonCode: "" });
+  expect((await driver.getMandate(created.id)).lastStateChange).toEqual({
+    previousState: "SUBMITTED",
+    state: "ACTIVE",
+    cause: "PROCESSING",
+    reasonCode: "",
+  });
 
   // Wednesday 8 Sep: a signed-in admin creates a monthly rent schedule from Friday 24 September.
   const staff: Staff = await withAdmin(server, world.tenant);
@@ -217,7 +270,9 @@ async function story(world: World, driver: Driver, reasons: { arudd?: string; dd
   const log: string[] = [];
   const last = new Map<string, string>();
   const observe = async (day: string) => {
-    for (const c of (await driver.listCollections(schedule.id)).sort((a, b) => a.chargeDate.localeCompare(b.chargeDate))) {
+    for (const c of (await driver.listCollections(schedule.id)).sort((a, b) =>
+      a.chargeDate.localeCompare(b.chargeDate),
+    )) {
       if (last.get(c.id) !== c.state) log.push(`${day}: ${c.chargeDate} ${c.state}`);
       last.set(c.id, c.state);
     }
@@ -235,7 +290,9 @@ async function story(world: World, driver: Driver, reasons: { arudd?: string; dd
     "2027-10-11: 2027-10-25 PENDING_SUBMISSION", // October's: 24 Oct is a Sunday; made 14 days ahead
     "2027-10-21: 2027-10-25 SUBMITTED",
   ]);
-  const [paid, later] = (await driver.listCollections(schedule.id)).sort((a, b) => a.chargeDate.localeCompare(b.chargeDate));
+  const [paid, later] = (await driver.listCollections(schedule.id)).sort((a, b) =>
+    a.chargeDate.localeCompare(b.chargeDate),
+  );
 
   // The payer's bank returns October's debit unpaid (ARUDD), and the payer claims September's back (DDICA).
   const failed = await driver.simulateCollection(later!.id, "FAIL", reasons.arudd);
@@ -299,63 +356,137 @@ interface Call {
   grpc: [DescMethodUnary<DescMessage, DescMessage>, Record<string, unknown>];
 }
 
-const m = <I extends DescMessage, O extends DescMessage>(method: DescMethodUnary<I, O>) => method as unknown as DescMethodUnary<DescMessage, DescMessage>;
+const m = <I extends DescMessage, O extends DescMessage>(method: DescMethodUnary<I, O>) =>
+  method as unknown as DescMethodUnary<DescMessage, DescMessage>;
 
 /** The invalid transitions: what is tried, the call over each transport, and the reason it is refused with. */
 const invalid: [string, string, (f: Fixtures) => Call][] = [
-  ["suspend a cancelled mandate", "MANDATE_NOT_ACTIVE", (f) => ({
-    by: "key",
-    rest: ["POST", `/v1/mandates/${f.cancelled}:suspend`, {}],
-    grpc: [m(MandateService.method.suspendMandate), { mandateId: f.cancelled }],
-  })],
-  ["cancel a cancelled mandate", "MANDATE_ALREADY_CANCELLED", (f) => ({
-    by: "key",
-    rest: ["POST", `/v1/mandates/${f.cancelled}:cancel`, {}],
-    grpc: [m(MandateService.method.cancelMandate), { mandateId: f.cancelled }],
-  })],
-  ["reactivate an active mandate", "MANDATE_ALREADY_ACTIVE", (f) => ({
-    by: "key",
-    rest: ["POST", `/v1/mandates/${f.active}:reactivate`, {}],
-    grpc: [m(MandateService.method.reactivateMandate), { mandateId: f.active }],
-  })],
-  ["suspend a suspended mandate", "MANDATE_ALREADY_SUSPENDED", (f) => ({
-    by: "key",
-    rest: ["POST", `/v1/mandates/${f.suspended}:suspend`, {}],
-    grpc: [m(MandateService.method.suspendMandate), { mandateId: f.suspended }],
-  })],
-  ["resend the invite of an active mandate", "MANDATE_NOT_AWAITING_PAYER", (f) => ({
-    by: "key",
-    rest: ["POST", `/v1/mandates/${f.active}:resendInvite`, {}],
-    grpc: [m(MandateService.method.resendMandateInvite), { mandateId: f.active }],
-  })],
-  ["simulate activation of an active mandate", "MANDATE_SCENARIO_NOT_ALLOWED", (f) => ({
-    by: "key",
-    rest: ["POST", `/v1/sandbox/mandates/${f.active}:simulate`, { scenario: "MANDATE_SCENARIO_ACTIVATE" }],
-    grpc: [m(SandboxService.method.simulateMandateScenario), { mandateId: f.active, scenario: MandateScenario.ACTIVATE }],
-  })],
-  ["charge back a pending collection", "COLLECTION_SCENARIO_NOT_ALLOWED", (f) => ({
-    by: "key",
-    rest: ["POST", `/v1/sandbox/collections/${f.pendingCollection}:simulate`, { scenario: "COLLECTION_SCENARIO_CHARGE_BACK" }],
-    grpc: [m(SandboxService.method.simulateCollectionScenario), { collectionId: f.pendingCollection, scenario: CollectionScenario.CHARGE_BACK }],
-  })],
-  ["pay a collection whose mandate is suspended", "MANDATE_NOT_ACTIVE", (f) => ({
-    by: "key",
-    rest: ["POST", `/v1/sandbox/collections/${f.collectionOfSuspended}:simulate`, { scenario: "COLLECTION_SCENARIO_PAY" }],
-    grpc: [m(SandboxService.method.simulateCollectionScenario), { collectionId: f.collectionOfSuspended, scenario: CollectionScenario.PAY }],
-  })],
-  ["cancel a cancelled schedule (session)", "COLLECTION_SCHEDULE_NOT_ACTIVE", (f) => ({
-    by: "session",
-    rest: ["POST", `/v1/collectionSchedules/${f.cancelledSchedule}:cancel`, {}],
-    grpc: [m(CollectionService.method.cancelCollectionSchedule), { scheduleId: f.cancelledSchedule }],
-  })],
-  ["create a schedule under a cancelled mandate (session)", "MANDATE_NOT_ACTIVE", (f) => ({
-    by: "session",
-    rest: ["POST", "/v1/collectionSchedules", { mandate_id: f.cancelled, amount_minor: "1000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: "2027-10-28" }],
-    grpc: [
-      m(CollectionService.method.createCollectionSchedule),
-      { schedule: { mandateId: f.cancelled, amountMinor: 1000n, intervalUnit: IntervalUnit.MONTHLY, startDate: "2027-10-28" } },
-    ],
-  })],
+  [
+    "suspend a cancelled mandate",
+    "MANDATE_NOT_ACTIVE",
+    (f) => ({
+      by: "key",
+      rest: ["POST", `/v1/mandates/${f.cancelled}:suspend`, {}],
+      grpc: [m(MandateService.method.suspendMandate), { mandateId: f.cancelled }],
+    }),
+  ],
+  [
+    "cancel a cancelled mandate",
+    "MANDATE_ALREADY_CANCELLED",
+    (f) => ({
+      by: "key",
+      rest: ["POST", `/v1/mandates/${f.cancelled}:cancel`, {}],
+      grpc: [m(MandateService.method.cancelMandate), { mandateId: f.cancelled }],
+    }),
+  ],
+  [
+    "reactivate an active mandate",
+    "MANDATE_ALREADY_ACTIVE",
+    (f) => ({
+      by: "key",
+      rest: ["POST", `/v1/mandates/${f.active}:reactivate`, {}],
+      grpc: [m(MandateService.method.reactivateMandate), { mandateId: f.active }],
+    }),
+  ],
+  [
+    "suspend a suspended mandate",
+    "MANDATE_ALREADY_SUSPENDED",
+    (f) => ({
+      by: "key",
+      rest: ["POST", `/v1/mandates/${f.suspended}:suspend`, {}],
+      grpc: [m(MandateService.method.suspendMandate), { mandateId: f.suspended }],
+    }),
+  ],
+  [
+    "resend the invite of an active mandate",
+    "MANDATE_NOT_AWAITING_PAYER",
+    (f) => ({
+      by: "key",
+      rest: ["POST", `/v1/mandates/${f.active}:resendInvite`, {}],
+      grpc: [m(MandateService.method.resendMandateInvite), { mandateId: f.active }],
+    }),
+  ],
+  [
+    "simulate activation of an active mandate",
+    "MANDATE_SCENARIO_NOT_ALLOWED",
+    (f) => ({
+      by: "key",
+      rest: ["POST", `/v1/sandbox/mandates/${f.active}:simulate`, { scenario: "MANDATE_SCENARIO_ACTIVATE" }],
+      grpc: [
+        m(SandboxService.method.simulateMandateScenario),
+        { mandateId: f.active, scenario: MandateScenario.ACTIVATE },
+      ],
+    }),
+  ],
+  [
+    "charge back a pending collection",
+    "COLLECTION_SCENARIO_NOT_ALLOWED",
+    (f) => ({
+      by: "key",
+      rest: [
+        "POST",
+        `/v1/sandbox/collections/${f.pendingCollection}:simulate`,
+        { scenario: "COLLECTION_SCENARIO_CHARGE_BACK" },
+      ],
+      grpc: [
+        m(SandboxService.method.simulateCollectionScenario),
+        { collectionId: f.pendingCollection, scenario: CollectionScenario.CHARGE_BACK },
+      ],
+    }),
+  ],
+  [
+    "pay a collection whose mandate is suspended",
+    "MANDATE_NOT_ACTIVE",
+    (f) => ({
+      by: "key",
+      rest: [
+        "POST",
+        `/v1/sandbox/collections/${f.collectionOfSuspended}:simulate`,
+        { scenario: "COLLECTION_SCENARIO_PAY" },
+      ],
+      grpc: [
+        m(SandboxService.method.simulateCollectionScenario),
+        { collectionId: f.collectionOfSuspended, scenario: CollectionScenario.PAY },
+      ],
+    }),
+  ],
+  [
+    "cancel a cancelled schedule (session)",
+    "COLLECTION_SCHEDULE_NOT_ACTIVE",
+    (f) => ({
+      by: "session",
+      rest: ["POST", `/v1/collectionSchedules/${f.cancelledSchedule}:cancel`, {}],
+      grpc: [m(CollectionService.method.cancelCollectionSchedule), { scheduleId: f.cancelledSchedule }],
+    }),
+  ],
+  [
+    "create a schedule under a cancelled mandate (session)",
+    "MANDATE_NOT_ACTIVE",
+    (f) => ({
+      by: "session",
+      rest: [
+        "POST",
+        "/v1/collectionSchedules",
+        {
+          mandate_id: f.cancelled,
+          amount_minor: "1000",
+          interval_unit: "INTERVAL_UNIT_MONTHLY",
+          start_date: "2027-10-28",
+        },
+      ],
+      grpc: [
+        m(CollectionService.method.createCollectionSchedule),
+        {
+          schedule: {
+            mandateId: f.cancelled,
+            amountMinor: 1000n,
+            intervalUnit: IntervalUnit.MONTHLY,
+            startDate: "2027-10-28",
+          },
+        },
+      ],
+    }),
+  ],
 ];
 
 describe("invalid transitions answer FAILED_PRECONDITION with their reason", () => {
@@ -369,12 +500,18 @@ describe("invalid transitions answer FAILED_PRECONDITION with their reason", () 
     const { server, tenant } = world;
     staff = await withAdmin(server, tenant);
     client = grpcJsClient(server.port);
-    const post = async (path: string, body: unknown = {}) => expect((await rest(server, "POST", path, tenant.secret, body)).status).toBe(200);
+    const post = async (path: string, body: unknown = {}) =>
+      expect((await rest(server, "POST", path, tenant.secret, body)).status).toBe(200);
     const active = await mandateIn(server, tenant, "ACTIVE");
     const cancelled = await mandateIn(server, tenant, "CANCELLED");
     const suspended = await mandateIn(server, tenant, "ACTIVE");
     const schedule = async (mandateId: string) => {
-      const s = await createSchedule(server, staff, { mandate_id: mandateId, amount_minor: "1000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: "2027-10-01" });
+      const s = await createSchedule(server, staff, {
+        mandate_id: mandateId,
+        amount_minor: "1000",
+        interval_unit: "INTERVAL_UNIT_MONTHLY",
+        start_date: "2027-10-01",
+      });
       const listed = await rest(server, "GET", `/v1/collections?schedule_id=${s.id}`, tenant.secret);
       return { scheduleId: s.id, collectionId: (listed.body.collections as CollectionJson[])[0]!.id };
     };
@@ -382,7 +519,10 @@ describe("invalid transitions answer FAILED_PRECONDITION with their reason", () 
     const toCancel = await schedule(active.id);
     const ofSuspended = await schedule(suspended.id);
     await post(`/v1/mandates/${suspended.id}:suspend`, { reason: "arrears" });
-    expect((await sessionRest(server, "POST", `/v1/collectionSchedules/${toCancel.scheduleId}:cancel`, staff.cookie, {})).status).toBe(200);
+    expect(
+      (await sessionRest(server, "POST", `/v1/collectionSchedules/${toCancel.scheduleId}:cancel`, staff.cookie, {}))
+        .status,
+    ).toBe(200);
     fixtures = {
       active: active.id,
       cancelled: cancelled.id,
@@ -399,13 +539,17 @@ describe("invalid transitions answer FAILED_PRECONDITION with their reason", () 
 
   async function overRest(call: Call): Promise<Refused> {
     const [method, path, body] = call.rest;
-    const answer = call.by === "key" ? await rest(world.server, method, path, world.tenant.secret, body) : await sessionRest(world.server, method, path, staff.cookie, body);
+    const answer =
+      call.by === "key"
+        ? await rest(world.server, method, path, world.tenant.secret, body)
+        : await sessionRest(world.server, method, path, staff.cookie, body);
     return { code: `${answer.status} ${answer.body?.code}`, reason: reasonOf(answer) };
   }
 
   async function overGrpc(call: Call): Promise<Refused> {
     const [method, input] = call.grpc;
-    const metadata: Record<string, string> = call.by === "key" ? { authorization: `Bearer ${world.tenant.secret}` } : { cookie: staff.cookie };
+    const metadata: Record<string, string> =
+      call.by === "key" ? { authorization: `Bearer ${world.tenant.secret}` } : { cookie: staff.cookie };
     const result = await grpcJsUnary(client, method, input as MessageInitShape<DescMessage>, metadata);
     const bytes = result.trailers?.get("grpc-status-details-bin")[0];
     const reason =
@@ -424,13 +568,15 @@ describe("invalid transitions answer FAILED_PRECONDITION with their reason", () 
   });
 
   it("changed nothing", async () => {
-    const stateOf = async (id: string) => (await rest(world.server, "GET", `/v1/mandates/${id}`, world.tenant.secret)).body.state;
-    expect([await stateOf(fixtures.active), await stateOf(fixtures.cancelled), await stateOf(fixtures.suspended)]).toEqual([
-      "MANDATE_STATE_ACTIVE",
-      "MANDATE_STATE_CANCELLED",
-      "MANDATE_STATE_SUSPENDED",
-    ]);
-    const collectionState = async (id: string) => (await rest(world.server, "GET", `/v1/collections/${id}`, world.tenant.secret)).body.state;
+    const stateOf = async (id: string) =>
+      (await rest(world.server, "GET", `/v1/mandates/${id}`, world.tenant.secret)).body.state;
+    expect([
+      await stateOf(fixtures.active),
+      await stateOf(fixtures.cancelled),
+      await stateOf(fixtures.suspended),
+    ]).toEqual(["MANDATE_STATE_ACTIVE", "MANDATE_STATE_CANCELLED", "MANDATE_STATE_SUSPENDED"]);
+    const collectionState = async (id: string) =>
+      (await rest(world.server, "GET", `/v1/collections/${id}`, world.tenant.secret)).body.state;
     expect(await collectionState(fixtures.pendingCollection)).toBe("COLLECTION_STATE_PENDING_SUBMISSION");
     expect(await collectionState(fixtures.collectionOfSuspended)).toBe("COLLECTION_STATE_PENDING_SUBMISSION");
   });

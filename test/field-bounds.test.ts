@@ -6,12 +6,25 @@
  * clock, so today here is today there.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countWorkingDays, DEFAULT_ADVANCE_NOTICE_DAYS, isWorkingDay } from "../src/modules/collections/bacs-calendar.js";
+import {
+  countWorkingDays,
+  DEFAULT_ADVANCE_NOTICE_DAYS,
+  isWorkingDay,
+} from "../src/modules/collections/bacs-calendar.js";
 import { londonDate } from "../src/modules/collections/london-date.js";
 import { addDays } from "../src/modules/collections/plain-date.js";
 import { chargeDateOf } from "../src/modules/collections/schedule-plan.js";
 import { createSchedule, sessionRest, withAdmin } from "./support/collections.js";
-import { createMandate, mandateIn, newTenant, rest, violationsOf, type MandateJson, type StateName, type Tenant } from "./support/mandates.js";
+import {
+  createMandate,
+  type MandateJson,
+  mandateIn,
+  newTenant,
+  rest,
+  type StateName,
+  type Tenant,
+  violationsOf,
+} from "./support/mandates.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -33,7 +46,10 @@ describe("control characters", () => {
     ["a NUL in the payer name", { payer: { name: `Jane${nul}`, email: "jane@example.com" } }, "mandate.payer.name"],
     ["a NUL in the reference", { reference: `FLAT${nul}4B RENT` }, "mandate.reference"],
   ])("CreateMandate refuses %s with 400 naming the field", async (_, fields, field) => {
-    const answer = await rest(server, "POST", "/v1/mandates", tenant.secret, { payer: { name: "Jane Payer", email: "jane@example.com" }, ...fields });
+    const answer = await rest(server, "POST", "/v1/mandates", tenant.secret, {
+      payer: { name: "Jane Payer", email: "jane@example.com" },
+      ...fields,
+    });
     expect(answer.status).toBe(400);
     expect(violationsOf(answer)).toEqual([field]);
   });
@@ -41,13 +57,21 @@ describe("control characters", () => {
   it("keeps tab and line breaks in metadata values and reasons (free text)", async () => {
     const mandate = await createMandate(server, tenant, { metadata: { note: "line 1\r\nline 2\tend" } });
     expect(mandate.metadata).toEqual({ note: "line 1\r\nline 2\tend" });
-    const suspended = await rest(server, "POST", `/v1/mandates/${(await mandateIn(server, tenant, "ACTIVE")).id}:suspend`, tenant.secret, { reason: "Payer asked\nby phone" });
+    const suspended = await rest(
+      server,
+      "POST",
+      `/v1/mandates/${(await mandateIn(server, tenant, "ACTIVE")).id}:suspend`,
+      tenant.secret,
+      { reason: "Payer asked\nby phone" },
+    );
     expect(suspended.status).toBe(200);
   });
 
   it("UpdateMandate refuses a NUL in metadata with 400 naming the field", async () => {
     const mandate = await createMandate(server, tenant);
-    const answer = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=metadata`, tenant.secret, { metadata: { a: nul } });
+    const answer = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=metadata`, tenant.secret, {
+      metadata: { a: nul },
+    });
     expect(answer.status).toBe(400);
     expect(violationsOf(answer)).toEqual(["mandate.metadata"]);
   });
@@ -59,7 +83,9 @@ describe("control characters", () => {
     ["resendInvite", "PENDING_CUSTOMER_APPROVAL"],
   ])("%s refuses a NUL in the reason with 400 naming reason", async (action, state) => {
     const mandate = await mandateIn(server, tenant, state);
-    const answer = await rest(server, "POST", `/v1/mandates/${mandate.id}:${action}`, tenant.secret, { reason: `moved${nul}out` });
+    const answer = await rest(server, "POST", `/v1/mandates/${mandate.id}:${action}`, tenant.secret, {
+      reason: `moved${nul}out`,
+    });
     expect(answer.status).toBe(400);
     expect(violationsOf(answer)).toEqual(["reason"]);
   });
@@ -79,13 +105,23 @@ describe("control characters", () => {
   it("CreateCollectionSchedule and CancelCollectionSchedule refuse a NUL in metadata and reason", async () => {
     const staff = await withAdmin(server, await newTenant(server));
     const mandate = await mandateIn(server, staff, "ACTIVE");
-    const fields = { mandate_id: mandate.id, amount_minor: "125000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: londonDate(new Date()) };
-    const created = await sessionRest(server, "POST", "/v1/collectionSchedules", staff.cookie, { ...fields, metadata: { tenancy: nul } });
+    const fields = {
+      mandate_id: mandate.id,
+      amount_minor: "125000",
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: londonDate(new Date()),
+    };
+    const created = await sessionRest(server, "POST", "/v1/collectionSchedules", staff.cookie, {
+      ...fields,
+      metadata: { tenancy: nul },
+    });
     expect(created.status).toBe(400);
     expect(violationsOf(created)).toEqual(["schedule.metadata"]);
 
     const schedule = await createSchedule(server, staff, fields);
-    const cancelled = await sessionRest(server, "POST", `/v1/collectionSchedules/${schedule.id}:cancel`, staff.cookie, { reason: nul });
+    const cancelled = await sessionRest(server, "POST", `/v1/collectionSchedules/${schedule.id}:cancel`, staff.cookie, {
+      reason: nul,
+    });
     expect(cancelled.status).toBe(400);
     expect(violationsOf(cancelled)).toEqual(["reason"]);
   });
@@ -126,7 +162,12 @@ describe("schedule dates past the bank-holiday calendar", () => {
   it("still takes the last allowed start date, 2099-12-31", async () => {
     const staff = await withAdmin(server, await newTenant(server));
     const mandate = await mandateIn(server, staff, "ACTIVE");
-    const schedule = await createSchedule(server, staff, { mandate_id: mandate.id, amount_minor: "100", interval_unit: "INTERVAL_UNIT_WEEKLY", start_date: "2099-12-31" });
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "100",
+      interval_unit: "INTERVAL_UNIT_WEEKLY",
+      start_date: "2099-12-31",
+    });
     expect(schedule.nextChargeDate! >= "2099-12-31").toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startService, type ServiceProcess } from "./support/service-process.js";
+import { type ServiceProcess, startService } from "./support/service-process.js";
 
 /** plainLines are the stdout lines that are not pino JSON: the first-start notice. */
 function plainLines(service: ServiceProcess): string[] {
@@ -46,7 +46,9 @@ describe("first start on the embedded database", () => {
       expect(notice).toContain(`curl -s localhost:${port}/v1/mandates -H "Authorization: Bearer ${key}"`);
       secrets = [key, password];
 
-      const mandate = await fetch(`http://127.0.0.1:${port}/v1/mandates/MDx`, { headers: { authorization: `Bearer ${key}` } });
+      const mandate = await fetch(`http://127.0.0.1:${port}/v1/mandates/MDx`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(mandate.status).toBe(404); // authenticated and authorised; there is no mandate MDx
       expect(await mandate.json()).toMatchObject({ code: "not_found" });
 

@@ -10,11 +10,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MandateService, type Mandate } from "../gen/dd/v1/mandates_pb.js";
+import { type Mandate, MandateService } from "../gen/dd/v1/mandates_pb.js";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
-import { inviteTokens, reasonOf, rest, type MandateJson, type Tenant } from "./support/mandates.js";
+import { inviteTokens, type MandateJson, reasonOf, rest, type Tenant } from "./support/mandates.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -27,7 +27,9 @@ afterAll(async () => server?.close());
 /** A fresh sandbox organisation whose rate limit lets 50 calls through at once. */
 async function tenant(): Promise<Tenant> {
   const organisationId = await newOrganisation(server, true);
-  await server.database.orm.em.fork().nativeUpdate(Organisation, { id: organisationId }, { rateLimitPerMinute: 100_000, rateLimitBurst: 10_000 });
+  await server.database.orm.em
+    .fork()
+    .nativeUpdate(Organisation, { id: organisationId }, { rateLimitPerMinute: 100_000, rateLimitBurst: 10_000 });
   return { organisationId, secret: (await newApiKey(server, organisationId)).secret };
 }
 
@@ -43,14 +45,24 @@ interface RestCall {
   replayed: string | null;
 }
 
-async function restWithKey(method: string, path: string, secret: string, key: string, body: unknown): Promise<RestCall> {
+async function restWithKey(
+  method: string,
+  path: string,
+  secret: string,
+  key: string,
+  body: unknown,
+): Promise<RestCall> {
   const res = await fetch(`${server.baseUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${secret}`, "content-type": "application/json", "idempotency-key": key },
     body: JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text === "" ? undefined : JSON.parse(text), replayed: res.headers.get("idempotent-replayed") };
+  return {
+    status: res.status,
+    body: text === "" ? undefined : JSON.parse(text),
+    replayed: res.headers.get("idempotent-replayed"),
+  };
 }
 
 /** mandatesOf lists every mandate of the organisation (ListMandates, one page of 500). */
@@ -65,7 +77,9 @@ describe("50 concurrent CreateMandate calls with one Idempotency-Key", () => {
   it("over REST: create exactly one mandate; every caller gets it or ABORTED IDEMPOTENCY_KEY_IN_USE", async () => {
     const t = await tenant();
     const who = payer();
-    const calls = await Promise.all(Array.from({ length: 50 }, () => restWithKey("POST", "/v1/mandates", t.secret, "create-rest-1", { payer: who })));
+    const calls = await Promise.all(
+      Array.from({ length: 50 }, () => restWithKey("POST", "/v1/mandates", t.secret, "create-rest-1", { payer: who })),
+    );
 
     const listed = await mandatesOf(t);
     expect(listed).toHaveLength(1);
@@ -83,7 +97,9 @@ describe("50 concurrent CreateMandate calls with one Idempotency-Key", () => {
     }
     // One mandate, one invite email.
     expect(await inviteTokens(server, who.email)).toHaveLength(1);
-    console.log(`REST: ${ok.length} got the mandate (${ok.length - 1} replays), ${refused.length} IDEMPOTENCY_KEY_IN_USE`);
+    console.log(
+      `REST: ${ok.length} got the mandate (${ok.length - 1} replays), ${refused.length} IDEMPOTENCY_KEY_IN_USE`,
+    );
   });
 
   it("over Connect: the same", async () => {
@@ -94,8 +110,14 @@ describe("50 concurrent CreateMandate calls with one Idempotency-Key", () => {
     const calls = await Promise.all(
       Array.from({ length: 50 }, async () => {
         try {
-          const res = await transport.unary(MandateService.method.createMandate, undefined, undefined, header(), { mandate: { payer: who } });
-          return { ok: true as const, mandate: res.message as Mandate, replayed: res.header.get("idempotent-replayed") };
+          const res = await transport.unary(MandateService.method.createMandate, undefined, undefined, header(), {
+            mandate: { payer: who },
+          });
+          return {
+            ok: true as const,
+            mandate: res.message as Mandate,
+            replayed: res.header.get("idempotent-replayed"),
+          };
         } catch (error) {
           return { ok: false as const, error: ConnectError.from(error) };
         }
@@ -177,12 +199,16 @@ describe("CancelMandate with an Idempotency-Key", () => {
     const t = await tenant();
     const created = await restWithKey("POST", "/v1/mandates", t.secret, "create-4", { payer: payer() });
     const id = created.body.id as string;
-    const first = await restWithKey("POST", `/v1/mandates/${id}:cancel`, t.secret, "cancel-4", { reason: "tenant moved out" });
+    const first = await restWithKey("POST", `/v1/mandates/${id}:cancel`, t.secret, "cancel-4", {
+      reason: "tenant moved out",
+    });
     expect(first.status).toBe(200);
     expect(first.body.state).toBe("MANDATE_STATE_CANCELLED");
     expect(first.replayed).toBeNull();
 
-    const replay = await restWithKey("POST", `/v1/mandates/${id}:cancel`, t.secret, "cancel-4", { reason: "tenant moved out" });
+    const replay = await restWithKey("POST", `/v1/mandates/${id}:cancel`, t.secret, "cancel-4", {
+      reason: "tenant moved out",
+    });
     expect(replay.status).toBe(200);
     expect(replay.replayed).toBe("true");
     expect(replay.body).toEqual(first.body);
@@ -193,7 +219,9 @@ describe("CancelMandate with an Idempotency-Key", () => {
     expect(now.body.updateTime).toBe(first.body.updateTime);
 
     // Another reason with the same key is another request.
-    const reused = await restWithKey("POST", `/v1/mandates/${id}:cancel`, t.secret, "cancel-4", { reason: "something else" });
+    const reused = await restWithKey("POST", `/v1/mandates/${id}:cancel`, t.secret, "cancel-4", {
+      reason: "something else",
+    });
     expect(reused.status).toBe(400);
     expect(reasonOf(reused)).toBe("IDEMPOTENCY_KEY_REUSED");
 
@@ -201,7 +229,9 @@ describe("CancelMandate with an Idempotency-Key", () => {
     const unkeyed = await rest(server, "POST", `/v1/mandates/${id}:cancel`, t.secret, {});
     expect(unkeyed.status).toBe(400); // FAILED_PRECONDITION over the Connect/REST mapping
     expect(unkeyed.body.code).toBe("failed_precondition");
-    const fresh = await restWithKey("POST", `/v1/mandates/${id}:cancel`, t.secret, "cancel-4b", { reason: "tenant moved out" });
+    const fresh = await restWithKey("POST", `/v1/mandates/${id}:cancel`, t.secret, "cancel-4b", {
+      reason: "tenant moved out",
+    });
     expect(fresh.body.code).toBe("failed_precondition");
     expect(fresh.replayed).toBeNull();
 

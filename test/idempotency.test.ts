@@ -4,16 +4,16 @@
  * directly. CreateApiKey is not used for replays: its answer holds a secret shown once, so the key is
  * refused there (src/rpc/interceptors/idempotency.ts says why).
  */
-import { create, toBinary, fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { IdempotencyRecord } from "../src/modules/idempotency/idempotency-record.entity.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
-import { requestFingerprint } from "../src/rpc/request-fingerprint.js";
 import { registerServices } from "../src/routes.js";
-import { Counters, incrementMethod, type IncrementInput } from "./support/counter-service.js";
+import { requestFingerprint } from "../src/rpc/request-fingerprint.js";
+import { Counters, type IncrementInput, incrementMethod } from "./support/counter-service.js";
 import { newApiKey, newOrganisation, newSignedInUser } from "./support/fixtures.js";
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
@@ -55,12 +55,18 @@ function rest(secret: string, input: IncrementInput, key?: string) {
   const { counter, ...body } = input;
   return fetch(`${server.baseUrl}/v1/test/counters/${counter}:increment`, {
     method: "POST",
-    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json", ...(key === undefined ? {} : { "idempotency-key": key }) },
+    headers: {
+      authorization: `Bearer ${secret}`,
+      "content-type": "application/json",
+      ...(key === undefined ? {} : { "idempotency-key": key }),
+    },
     body: JSON.stringify(body),
   });
 }
 
-type Outcome = { ok: true; value: CounterValue; header: Headers; trailer: Headers } | { ok: false; error: ConnectError };
+type Outcome =
+  | { ok: true; value: CounterValue; header: Headers; trailer: Headers }
+  | { ok: false; error: ConnectError };
 
 async function rpc(transport: Transport, secret: string, input: IncrementInput, key?: string): Promise<Outcome> {
   const header = new Headers({ authorization: `Bearer ${secret}` });
@@ -104,7 +110,11 @@ describe("Idempotency-Key on a write", () => {
     const binary = () =>
       fetch(`${server.baseUrl}/test.v1.CounterService/Increment`, {
         method: "POST",
-        headers: { authorization: `Bearer ${secret}`, "content-type": "application/proto", "idempotency-key": "bytes-key" },
+        headers: {
+          authorization: `Bearer ${secret}`,
+          "content-type": "application/proto",
+          "idempotency-key": "bytes-key",
+        },
         body: bytes,
       });
     const { result, runs } = await runsOf(async () => {
@@ -115,7 +125,16 @@ describe("Idempotency-Key on a write", () => {
       const viaGrpc = await rpc(grpc(), secret, input, "bytes-key");
       const viaConnect = await rpc(connect(), secret, input, "bytes-key");
       const viaRest = await rest(secret, input, "bytes-key");
-      return { first, firstBytes, second, secondBytes, viaGrpc, viaConnect, viaRest, restBody: (await viaRest.json()) as { callId: string } };
+      return {
+        first,
+        firstBytes,
+        second,
+        secondBytes,
+        viaGrpc,
+        viaConnect,
+        viaRest,
+        restBody: (await viaRest.json()) as { callId: string },
+      };
     });
     expect(runs).toBe(1);
     expect(result.first.status).toBe(200);
@@ -202,7 +221,10 @@ describe("Idempotency-Key on a write", () => {
   it("forgets the key after an INTERNAL error, so a retry runs the write again", async () => {
     const { org, secret } = await tenant();
     const input = { counter: counterName(), by: 1, crash: true };
-    const { result, runs } = await runsOf(async () => [await rpc(connect(), secret, input, "crash-key"), await rpc(connect(), secret, input, "crash-key")]);
+    const { result, runs } = await runsOf(async () => [
+      await rpc(connect(), secret, input, "crash-key"),
+      await rpc(connect(), secret, input, "crash-key"),
+    ]);
     expect(runs).toBe(2);
     for (const outcome of result) expect(!outcome.ok && outcome.error.code).toBe(Code.Internal);
     expect(await recordsOf(org)).toHaveLength(0);
@@ -219,7 +241,9 @@ describe("Idempotency-Key on a write", () => {
   it("refuses a malformed key with INVALID_ARGUMENT naming the header, running nothing", async () => {
     const { secret } = await tenant();
     const { result, runs } = await runsOf(() =>
-      Promise.all(["", "a".repeat(256), "caf\u00e9"].map((key) => rest(secret, { counter: counterName(), by: 1 }, key))),
+      Promise.all(
+        ["", "a".repeat(256), "caf\u00e9"].map((key) => rest(secret, { counter: counterName(), by: 1 }, key)),
+      ),
     );
     expect(runs).toBe(0);
     for (const res of result) {
@@ -256,7 +280,10 @@ describe("Idempotency-Key scope", () => {
     const { org, secret } = await tenant();
     const other = await newApiKey(server, org);
     const input = { counter: counterName(), by: 1 };
-    const { result, runs } = await runsOf(async () => [await rpc(connect(), secret, input, "org-key"), await rpc(connect(), other.secret, input, "org-key")]);
+    const { result, runs } = await runsOf(async () => [
+      await rpc(connect(), secret, input, "org-key"),
+      await rpc(connect(), other.secret, input, "org-key"),
+    ]);
     expect(runs).toBe(1);
     expect(result[1]!.ok && result[1]!.header.get("idempotent-replayed")).toBe("true");
   });
@@ -265,7 +292,9 @@ describe("Idempotency-Key scope", () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");
     for (const key of ["read-key", "read-key", "x".repeat(300)]) {
-      const res = await fetch(`${server.baseUrl}/v1/apiKeys`, { headers: { cookie: admin.cookie, "idempotency-key": key } });
+      const res = await fetch(`${server.baseUrl}/v1/apiKeys`, {
+        headers: { cookie: admin.cookie, "idempotency-key": key },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get("idempotent-replayed")).toBeNull();
     }
@@ -282,7 +311,9 @@ describe("Idempotency-Key scope", () => {
     });
     expect(create.status).toBe(400);
     expect(JSON.stringify(await create.json())).toContain("IDEMPOTENCY_KEY_NOT_SUPPORTED");
-    const list = (await (await fetch(`${server.baseUrl}/v1/apiKeys`, { headers: { cookie: admin.cookie } })).json()) as { apiKeys?: unknown[] };
+    const list = (await (
+      await fetch(`${server.baseUrl}/v1/apiKeys`, { headers: { cookie: admin.cookie } })
+    ).json()) as { apiKeys?: unknown[] };
     expect(list.apiKeys ?? []).toHaveLength(0);
     const signIn = await fetch(`${server.baseUrl}/v1/sessions:signIn`, {
       method: "POST",
@@ -321,7 +352,13 @@ describe("Idempotency-Key over time", () => {
     expect(result.late.ok).toBe(true);
     // The crashed call's lease is gone: it can no longer overwrite the answer.
     if (claim.kind === "claimed") {
-      expect(await server.app.idempotency.complete(claim.lease, { kind: "response", body: new Uint8Array(), metadata: { header: [], trailer: [] } })).toBe(false);
+      expect(
+        await server.app.idempotency.complete(claim.lease, {
+          kind: "response",
+          body: new Uint8Array(),
+          metadata: { header: [], trailer: [] },
+        }),
+      ).toBe(false);
     }
   });
 

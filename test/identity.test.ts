@@ -45,14 +45,24 @@ describe("API key rotation", () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");
     secrets.push(admin.password, admin.cookie);
-    const created = (await (await post("/v1/apiKeys", { cookie: admin.cookie }, { name: "agentOS", scopes: allScopes })).json()) as {
+    const created = (await (
+      await post("/v1/apiKeys", { cookie: admin.cookie }, { name: "agentOS", scopes: allScopes })
+    ).json()) as {
       apiKey: { id: string };
       secret: string;
     };
     secrets.push(created.secret);
-    const rotated = await post(`/v1/apiKeys/${created.apiKey.id}:rotate`, { cookie: admin.cookie }, { gracePeriod: "3600s" });
+    const rotated = await post(
+      `/v1/apiKeys/${created.apiKey.id}:rotate`,
+      { cookie: admin.cookie },
+      { gracePeriod: "3600s" },
+    );
     expect(rotated.status).toBe(200);
-    const body = (await rotated.json()) as { secret: string; apiKey: { id: string; rotatedFrom: string }; previousApiKey: { replacedBy: string; expireTime: string } };
+    const body = (await rotated.json()) as {
+      secret: string;
+      apiKey: { id: string; rotatedFrom: string };
+      previousApiKey: { replacedBy: string; expireTime: string };
+    };
     secrets.push(body.secret);
     expect(body.apiKey.rotatedFrom).toBe(created.apiKey.id);
     expect(body.previousApiKey.replacedBy).toBe(body.apiKey.id);
@@ -69,7 +79,9 @@ describe("API key rotation", () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");
     const key = await newApiKey(server, org);
-    const answers = await Promise.all([0, 1].map(() => post(`/v1/apiKeys/${key.id}:rotate`, { cookie: admin.cookie }, {})));
+    const answers = await Promise.all(
+      [0, 1].map(() => post(`/v1/apiKeys/${key.id}:rotate`, { cookie: admin.cookie }, {})),
+    );
     expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
     const refused = answers.find((r) => r.status === 400)!;
     expect(JSON.stringify(await refused.json())).toContain("API_KEY_ALREADY_ROTATED");
@@ -81,7 +93,9 @@ describe("API key rotation", () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");
     const key = await newApiKey(server, org);
-    const answers = await Promise.all([0, 1].map(() => post(`/v1/apiKeys/${key.id}:revoke`, { cookie: admin.cookie }, {})));
+    const answers = await Promise.all(
+      [0, 1].map(() => post(`/v1/apiKeys/${key.id}:revoke`, { cookie: admin.cookie }, {})),
+    );
     expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
     expect(JSON.stringify(await answers.find((r) => r.status === 400)!.json())).toContain("API_KEY_REVOKED");
     const em = scopeToOrganisation(server.database.orm.em.fork(), org);
@@ -102,14 +116,28 @@ describe("API key creation", () => {
   it("answers INVALID_ARGUMENT naming expire_time for a timestamp out of the protobuf range or in the past, over Connect and gRPC", async () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");
-    const transports = { connect: createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }), grpc: createGrpcTransport({ baseUrl: server.baseUrl }) };
+    const transports = {
+      connect: createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }),
+      grpc: createGrpcTransport({ baseUrl: server.baseUrl }),
+    };
     const nowSeconds = BigInt(Math.floor(clock.now().getTime() / 1000));
     for (const [name, transport] of Object.entries(transports)) {
       const client = createClient(ApiKeyService, transport);
-      for (const expireTime of [{ seconds: 100_000_000_000_000n }, { seconds: -100_000_000_000_000n }, { seconds: nowSeconds + 3600n, nanos: -1 }, { seconds: nowSeconds - 60n }]) {
+      for (const expireTime of [
+        { seconds: 100_000_000_000_000n },
+        { seconds: -100_000_000_000_000n },
+        { seconds: nowSeconds + 3600n, nanos: -1 },
+        { seconds: nowSeconds - 60n },
+      ]) {
         const error = await client
-          .createApiKey({ name: "k", scopes: ["mandates:read"], expiration: { case: "expireTime", value: expireTime } }, { headers: { cookie: admin.cookie } })
-          .then(() => undefined, (e: unknown) => ConnectError.from(e));
+          .createApiKey(
+            { name: "k", scopes: ["mandates:read"], expiration: { case: "expireTime", value: expireTime } },
+            { headers: { cookie: admin.cookie } },
+          )
+          .then(
+            () => undefined,
+            (e: unknown) => ConnectError.from(e),
+          );
         expect(error?.code, `${name} ${expireTime.seconds}`).toBe(Code.InvalidArgument);
         expect(error?.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["expire_time"]);
       }
@@ -163,7 +191,10 @@ describe("sessions", () => {
     const org = await newOrganisation(server);
     const user = await newSignedInUser(server, org, "viewer");
     expect(passed((await get(readPath, { cookie: user.cookie })).status)).toBe(true);
-    const current = (await (await get("/v1/sessions/current", { cookie: user.cookie })).json()) as { user: { email: string }; scopes: string[] };
+    const current = (await (await get("/v1/sessions/current", { cookie: user.cookie })).json()) as {
+      user: { email: string };
+      scopes: string[];
+    };
     expect(current.user.email).toBe(user.email);
     // Viewers hold every ":read" scope (the issue says "three"; there are four, and all are reads).
     expect(current.scopes.sort()).toEqual(["alerts:read", "collections:read", "mandates:read", "reports:read"]);
@@ -176,7 +207,11 @@ describe("sessions", () => {
   it("gives viewers the read scopes only", async () => {
     const org = await newOrganisation(server);
     const viewer = await newSignedInUser(server, org, "viewer");
-    const res = await post("/v1/mandates", { cookie: viewer.cookie, origin: "https://app.example.com" }, { payer: { name: "A", email: "a@example.com" } });
+    const res = await post(
+      "/v1/mandates",
+      { cookie: viewer.cookie, origin: "https://app.example.com" },
+      { payer: { name: "A", email: "a@example.com" } },
+    );
     expect(res.status).toBe(403);
     expect(JSON.stringify(await res.json())).toContain('"required_scope":"mandates:write"');
   });
@@ -194,7 +229,11 @@ describe("sessions", () => {
     const org = await newOrganisation(server);
     const user = await newUser(server, org, "admin");
     const wrongPassword = await post("/v1/sessions:signIn", {}, { email: user.email, password: "not-the-password" });
-    const wrongEmail = await post("/v1/sessions:signIn", {}, { email: `nobody-${user.email}`, password: user.password });
+    const wrongEmail = await post(
+      "/v1/sessions:signIn",
+      {},
+      { email: `nobody-${user.email}`, password: user.password },
+    );
     expect(wrongPassword.status).toBe(401);
     expect(wrongEmail.status).toBe(401);
     expect(await wrongPassword.json()).toEqual(await wrongEmail.json());
@@ -204,7 +243,10 @@ describe("sessions", () => {
     const org = await newOrganisation(server);
     const user = await newUser(server, org, "admin");
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await post("/v1/sessions:signIn", {}, { email: user.email, password: "wrong-password-x" })).status);
+    for (let i = 0; i < 11; i++)
+      statuses.push(
+        (await post("/v1/sessions:signIn", {}, { email: user.email, password: "wrong-password-x" })).status,
+      );
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
     const blocked = await post("/v1/sessions:signIn", {}, { email: user.email, password: user.password });
@@ -215,7 +257,9 @@ describe("sessions", () => {
   it("records a wrong password for a known email in the audit trail, never the password", async () => {
     const org = await newOrganisation(server);
     const user = await newUser(server, org, "member");
-    expect((await post("/v1/sessions:signIn", {}, { email: user.email, password: "not-the-password-1" })).status).toBe(401);
+    expect((await post("/v1/sessions:signIn", {}, { email: user.email, password: "not-the-password-1" })).status).toBe(
+      401,
+    );
     const em = () => scopeToOrganisation(server.database.orm.em.fork(), org);
     // The row is written beside the answer, not before it (timing must not reveal known emails).
     let events: AuditEvent[] = [];
@@ -230,7 +274,9 @@ describe("sessions", () => {
   it("records sign-in and key events in the audit trail, never a secret", async () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");
-    const created = (await (await post("/v1/apiKeys", { cookie: admin.cookie }, { name: "audit", scopes: ["mandates:read"] })).json()) as {
+    const created = (await (
+      await post("/v1/apiKeys", { cookie: admin.cookie }, { name: "audit", scopes: ["mandates:read"] })
+    ).json()) as {
       apiKey: { id: string };
       secret: string;
     };
@@ -238,7 +284,11 @@ describe("sessions", () => {
     await post(`/v1/apiKeys/${created.apiKey.id}:revoke`, { cookie: admin.cookie });
     const em = scopeToOrganisation(server.database.orm.em.fork(), org);
     const events = await em.find(AuditEvent, {}, { orderBy: { id: "asc" } });
-    expect(events.map((e) => `${e.action} ${e.outcome}`)).toEqual(["session.sign_in success", "api_key.create success", "api_key.revoke success"]);
+    expect(events.map((e) => `${e.action} ${e.outcome}`)).toEqual([
+      "session.sign_in success",
+      "api_key.create success",
+      "api_key.revoke success",
+    ]);
     expect(events[1]!.actor).toBe(`user:${admin.id}`);
     expect(JSON.stringify(events)).not.toContain(created.secret);
   });
@@ -246,12 +296,22 @@ describe("sessions", () => {
   it("aggregates access denials into one audit row with a count", async () => {
     const org = await newOrganisation(server);
     const key = await newApiKey(server, org, ["mandates:read"]);
-    for (let i = 0; i < 25; i++) await post("/v1/mandates", { authorization: `Bearer ${key.secret}` }, { payer: { name: "A", email: "a@example.com" } });
+    for (let i = 0; i < 25; i++)
+      await post(
+        "/v1/mandates",
+        { authorization: `Bearer ${key.secret}` },
+        { payer: { name: "A", email: "a@example.com" } },
+      );
     await server.app.denials.flush();
     const em = scopeToOrganisation(server.database.orm.em.fork(), org);
     const denials = await em.find(AuditEvent, { action: "access.denied" });
     expect(denials).toHaveLength(1);
-    expect(denials[0]).toMatchObject({ actor: `key:${key.id}`, target: "dd.v1.MandateService/CreateMandate", outcome: "MISSING_SCOPE", count: 25 });
+    expect(denials[0]).toMatchObject({
+      actor: `key:${key.id}`,
+      target: "dd.v1.MandateService/CreateMandate",
+      outcome: "MISSING_SCOPE",
+      count: 25,
+    });
   });
 });
 
@@ -264,7 +324,8 @@ describe("logs", () => {
     expect(secrets.length).toBeGreaterThan(5);
     expect(server.rawLogs.length).toBeGreaterThan(20);
     for (const secret of secrets) {
-      for (const line of server.rawLogs) expect(line.includes(secret), `log line contains a secret: ${line}`).toBe(false);
+      for (const line of server.rawLogs)
+        expect(line.includes(secret), `log line contains a secret: ${line}`).toBe(false);
     }
   });
 });

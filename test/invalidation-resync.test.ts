@@ -28,12 +28,16 @@ describe("key cache resync", () => {
     const redis = server.redis!;
     const name = `${server.redisKeyPrefix}apikeys:invalidate:subscriber`;
     const clients = (await redis.sendCommand(["CLIENT", "LIST", "TYPE", "pubsub"])) as string;
-    const id = clients.split("\n").find((line) => line.includes(` name=${name} `))?.match(/^id=(\d+)/)?.[1];
+    const id = clients
+      .split("\n")
+      .find((line) => line.includes(` name=${name} `))
+      ?.match(/^id=(\d+)/)?.[1];
     expect(id, `no subscriber named ${name}`).toBeDefined();
     await redis.sendCommand(["CLIENT", "KILL", "ID", id!]);
 
     const start = performance.now();
-    while ((await status(key.secret)) !== 401 && performance.now() - start < 5_000) await new Promise((r) => setTimeout(r, 20));
+    while ((await status(key.secret)) !== 401 && performance.now() - start < 5_000)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await status(key.secret)).toBe(401);
   });
 });

@@ -15,12 +15,12 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { londonDate } from "../src/modules/collections/london-date.js";
 import { addDays } from "../src/modules/collections/plain-date.js";
-import { createSchedule, withAdmin, type CollectionJson } from "./support/collections.js";
+import { Organisation } from "../src/modules/identity/organisation.entity.js";
+import { type CollectionJson, createSchedule, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
-import { createMandate, rest, type RestAnswer } from "./support/mandates.js";
+import { createMandate, type RestAnswer, rest } from "./support/mandates.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 type OrgName = "A" | "B";
@@ -49,7 +49,9 @@ async function ok(answer: Promise<RestAnswer>): Promise<any> {
 
 async function setUp(): Promise<Party> {
   const organisationId = await newOrganisation(server, true);
-  await server.database.orm.em.fork().nativeUpdate(Organisation, { id: organisationId }, { rateLimitPerMinute: 10_000_000, rateLimitBurst: 1_000_000 });
+  await server.database.orm.em
+    .fork()
+    .nativeUpdate(Organisation, { id: organisationId }, { rateLimitPerMinute: 10_000_000, rateLimitBurst: 1_000_000 });
   const { secret } = await newApiKey(server, organisationId);
   const party = { organisationId, secret };
   const staff = await withAdmin(server, party);
@@ -58,14 +60,24 @@ async function setUp(): Promise<Party> {
   const single = thresholds.find((t) => t.type === "ALERT_TYPE_COLLECTION_FAILED");
   await ok(rest(server, "PATCH", `/v1/alertThresholds/${single.id}?update_mask=enabled`, secret, { enabled: true }));
   const simulate = (kind: "mandates" | "collections", id: string, scenario: string) =>
-    ok(rest(server, "POST", `/v1/sandbox/${kind}/${id}:simulate`, secret, { scenario: `${kind === "mandates" ? "MANDATE" : "COLLECTION"}_SCENARIO_${scenario}` }));
+    ok(
+      rest(server, "POST", `/v1/sandbox/${kind}/${id}:simulate`, secret, {
+        scenario: `${kind === "mandates" ? "MANDATE" : "COLLECTION"}_SCENARIO_${scenario}`,
+      }),
+    );
   for (let m = 0; m < 2; m++) {
     const mandate = await createMandate(server, party);
     await simulate("mandates", mandate.id, "ACTIVATE");
     for (let i = 0; i < 3; i++) {
-      await createSchedule(server, staff, { mandate_id: mandate.id, amount_minor: String(10_000 * (i + 1)), interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: addDays(today, 7 * i) });
+      await createSchedule(server, staff, {
+        mandate_id: mandate.id,
+        amount_minor: String(10_000 * (i + 1)),
+        interval_unit: "INTERVAL_UNIT_MONTHLY",
+        start_date: addDays(today, 7 * i),
+      });
     }
-    const collections = (await ok(rest(server, "GET", `/v1/collections?mandate_id=${mandate.id}`, secret))).collections as CollectionJson[];
+    const collections = (await ok(rest(server, "GET", `/v1/collections?mandate_id=${mandate.id}`, secret)))
+      .collections as CollectionJson[];
     await simulate("collections", collections[0]!.id, "PAY");
     await simulate("collections", collections[0]!.id, "CHARGE_BACK");
     await simulate("collections", collections[1]!.id, "FAIL");
@@ -85,12 +97,20 @@ async function readOwnership(): Promise<void> {
   );
   for (const org of ["A", "B"] as const) for (const kind of Object.keys(owned[org]) as Kind[]) owned[org][kind] = [];
   for (const row of rows) {
-    const org = row.organisation_id === parties.A.organisationId ? "A" : row.organisation_id === parties.B.organisationId ? "B" : undefined;
+    const org =
+      row.organisation_id === parties.A.organisationId
+        ? "A"
+        : row.organisation_id === parties.B.organisationId
+          ? "B"
+          : undefined;
     if (org) owned[org][row.kind].push(row.id);
   }
   for (const org of ["A", "B"] as const) {
     collectionsOf[org] = (
-      await db.execute<{ charge_date: string; state: string }[]>(`select charge_date, state from collection where organisation_id = ?`, [parties[org].organisationId])
+      await db.execute<{ charge_date: string; state: string }[]>(
+        `select charge_date, state from collection where organisation_id = ?`,
+        [parties[org].organisationId],
+      )
     ).map((r) => ({ chargeDate: r.charge_date, state: r.state }));
   }
 }
@@ -141,7 +161,10 @@ const idPattern = /\b(?:AL|AT|NT|MD|CL|CS|OR)[0-9A-Z]{26}\b/g;
 const other = (org: OrgName): OrgName => (org === "A" ? "B" : "A");
 
 async function updateTimeOf(table: "alert" | "alert_threshold", id: string): Promise<string> {
-  const [row] = await server.database.orm.em.fork().getConnection().execute<{ t: string }[]>(`select update_time::text as t from ${table} where id = ?`, [id]);
+  const [row] = await server.database.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ t: string }[]>(`select update_time::text as t from ${table} where id = ?`, [id]);
   return row!.t;
 }
 
@@ -196,7 +219,12 @@ async function run(command: Command): Promise<void> {
       break;
   }
   const [method, path] = line.split(" ") as [string, string];
-  const body = method === "GET" ? undefined : command.name === "UpdateAlertThreshold" ? { count: 1 + (command.pick % 9) } : { note: "isolation" };
+  const body =
+    method === "GET"
+      ? undefined
+      : command.name === "UpdateAlertThreshold"
+        ? { count: 1 + (command.pick % 9) }
+        : { note: "isolation" };
   answer = await rest(server, method, path, secret, body);
   const text = JSON.stringify(answer.body ?? null);
   const where = `${caller} → ${line}: ${answer.status} ${text.slice(0, 300)}`;
@@ -215,7 +243,10 @@ async function run(command: Command): Promise<void> {
       expect(answer.status, where).toBe(404);
     }
     if (before !== undefined) {
-      expect(await updateTimeOf(command.name === "UpdateAlertThreshold" ? "alert_threshold" : "alert", target), where).toBe(before);
+      expect(
+        await updateTimeOf(command.name === "UpdateAlertThreshold" ? "alert_threshold" : "alert", target),
+        where,
+      ).toBe(before);
     }
   } else if (target && command.name === "GetAlert") {
     expect(answer.status, where).toBe(200);
@@ -234,7 +265,12 @@ async function run(command: Command): Promise<void> {
   }
   if (answer.status === 200 && !target) {
     // Lists of the caller's own resources are not empty, so the checks above are not vacuous.
-    const list = command.name === "ListAlerts" ? answer.body.alerts : command.name === "ListAlertThresholds" ? answer.body.alertThresholds : undefined;
+    const list =
+      command.name === "ListAlerts"
+        ? answer.body.alerts
+        : command.name === "ListAlertThresholds"
+          ? answer.body.alertThresholds
+          : undefined;
     if (list !== undefined && !command.withFilter) expect(list.length, where).toBeGreaterThan(0);
   }
 }

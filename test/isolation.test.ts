@@ -26,7 +26,7 @@ import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import { createSchedule, sessionRest } from "./support/collections.js";
 import { newApiKey, newOrganisation, newSignedInUser } from "./support/fixtures.js";
-import { completeMandate, createMandate, mandateIn, rest, type RestAnswer } from "./support/mandates.js";
+import { completeMandate, createMandate, mandateIn, type RestAnswer, rest } from "./support/mandates.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 type OrgName = "A" | "B";
@@ -41,7 +41,8 @@ interface Party {
 
 type Kind = "mandates" | "schedules" | "collections";
 const prefixOf: Record<Kind, string> = { mandates: "MD", schedules: "CS", collections: "CL" };
-const kindOfId = (id: string): Kind => (id.startsWith("MD") ? "mandates" : id.startsWith("CS") ? "schedules" : "collections");
+const kindOfId = (id: string): Kind =>
+  id.startsWith("MD") ? "mandates" : id.startsWith("CS") ? "schedules" : "collections";
 
 /** Truth is what the database says each organisation owns. */
 interface Truth {
@@ -68,9 +69,17 @@ async function readTruth(): Promise<Truth> {
       "select id, organisation_id from mandate union all select id, organisation_id from collection_schedule union all select id, organisation_id from collection",
     );
   const owner = new Map<string, OrgName>();
-  const ids: Truth["ids"] = { A: { mandates: [], schedules: [], collections: [] }, B: { mandates: [], schedules: [], collections: [] } };
+  const ids: Truth["ids"] = {
+    A: { mandates: [], schedules: [], collections: [] },
+    B: { mandates: [], schedules: [], collections: [] },
+  };
   for (const row of rows) {
-    const org = row.organisation_id === parties.A.organisationId ? "A" : row.organisation_id === parties.B.organisationId ? "B" : undefined;
+    const org =
+      row.organisation_id === parties.A.organisationId
+        ? "A"
+        : row.organisation_id === parties.B.organisationId
+          ? "B"
+          : undefined;
     if (!org) continue;
     owner.set(row.id, org);
     ids[org][kindOfId(row.id)].push(row.id);
@@ -82,7 +91,9 @@ async function readTruth(): Promise<Truth> {
 async function setUp(name: OrgName): Promise<Party> {
   const organisationId = await newOrganisation(server, true);
   // The property makes a few thousand calls in seconds: lift the organisation's rate limit.
-  await server.database.orm.em.fork().nativeUpdate(Organisation, { id: organisationId }, { rateLimitPerMinute: 10_000_000, rateLimitBurst: 1_000_000 });
+  await server.database.orm.em
+    .fork()
+    .nativeUpdate(Organisation, { id: organisationId }, { rateLimitPerMinute: 10_000_000, rateLimitBurst: 1_000_000 });
   const { secret } = await newApiKey(server, organisationId);
   const { cookie } = await newSignedInUser(server, organisationId, "admin");
   const party = { name, organisationId, secret, cookie };
@@ -91,14 +102,21 @@ async function setUp(name: OrgName): Promise<Party> {
   const viaProcessing = await mandateIn(server, party, "ACTIVE");
   const viaSandbox = await createMandate(server, party);
   await completeMandate(server, viaSandbox);
-  const simulated = await rest(server, "POST", `/v1/sandbox/mandates/${viaSandbox.id}:simulate`, secret, { scenario: "MANDATE_SCENARIO_ACTIVATE" });
-  if (simulated.status !== 200) throw new Error(`ACTIVATE failed: ${simulated.status} ${JSON.stringify(simulated.body)}`);
+  const simulated = await rest(server, "POST", `/v1/sandbox/mandates/${viaSandbox.id}:simulate`, secret, {
+    scenario: "MANDATE_SCENARIO_ACTIVATE",
+  });
+  if (simulated.status !== 200)
+    throw new Error(`ACTIVATE failed: ${simulated.status} ${JSON.stringify(simulated.body)}`);
   await createMandate(server, party);
   await mandateIn(server, party, "CANCELLED");
   // Schedules (each creates its first collection at once).
   const today = new Date().toISOString().slice(0, 10);
   for (const mandate of [viaProcessing, viaSandbox, viaProcessing]) {
-    await createSchedule(server, { ...party }, { mandate_id: mandate.id, amount_minor: "125000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: today });
+    await createSchedule(
+      server,
+      { ...party },
+      { mandate_id: mandate.id, amount_minor: "125000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: today },
+    );
   }
   return party;
 }
@@ -110,9 +128,14 @@ beforeAll(async () => {
   truth = await readTruth();
   // A first page token of every list, for each organisation.
   for (const org of ["A", "B"] as const) {
-    for (const [kind, path] of [["mandates", "/v1/mandates"], ["schedules", "/v1/collectionSchedules"], ["collections", "/v1/collections"]] as const) {
+    for (const [kind, path] of [
+      ["mandates", "/v1/mandates"],
+      ["schedules", "/v1/collectionSchedules"],
+      ["collections", "/v1/collections"],
+    ] as const) {
       const answer = await rest(server, "GET", `${path}?page_size=1`, parties[org].secret);
-      if (!answer.body?.nextPageToken) throw new Error(`no page token for ${org} ${kind}: ${JSON.stringify(answer.body)}`);
+      if (!answer.body?.nextPageToken)
+        throw new Error(`no page token for ${org} ${kind}: ${JSON.stringify(answer.body)}`);
       tokens[org][kind].push({ token: answer.body.nextPageToken, query: "page_size=1" });
     }
   }
@@ -168,14 +191,30 @@ const commandArb: fc.Arbitrary<Command> = fc.record({
   variant: fc.nat({ max: 3 }),
 });
 
-const listKind: Partial<Record<CommandKind, Kind>> = { ListMandates: "mandates", ListCollectionSchedules: "schedules", ListCollections: "collections" };
-const listPath: Record<Kind, string> = { mandates: "/v1/mandates", schedules: "/v1/collectionSchedules", collections: "/v1/collections" };
-const listField: Record<Kind, string> = { mandates: "mandates", schedules: "collectionSchedules", collections: "collections" };
+const listKind: Partial<Record<CommandKind, Kind>> = {
+  ListMandates: "mandates",
+  ListCollectionSchedules: "schedules",
+  ListCollections: "collections",
+};
+const listPath: Record<Kind, string> = {
+  mandates: "/v1/mandates",
+  schedules: "/v1/collectionSchedules",
+  collections: "/v1/collections",
+};
+const listField: Record<Kind, string> = {
+  mandates: "mandates",
+  schedules: "collectionSchedules",
+  collections: "collections",
+};
 const mandateScenarios = ["ACTIVATE", "FAIL", "CANCEL_BY_PAYER", "EXPIRE"];
 const collectionScenarios = ["PAY", "FAIL", "LATE_FAIL", "CHARGE_BACK"];
 const idPattern = /\b(?:MD|CS|CL)[0-9A-Z]{26}\b/g;
 /** filtersOf is a list query without page_size and page_token: what a page token's fingerprint covers. */
-const filtersOf = (query: string) => query.split("&").filter((p) => !p.startsWith("page_size=") && !p.startsWith("page_token=")).join("&");
+const filtersOf = (query: string) =>
+  query
+    .split("&")
+    .filter((p) => !p.startsWith("page_size=") && !p.startsWith("page_token="))
+    .join("&");
 
 /** A call as made: what was sent, whose target it was, and what came back. */
 interface Made {
@@ -207,10 +246,22 @@ function pickId(owner: OrgName, kind: Kind, pick: number): string {
   return pool[pick % pool.length]!;
 }
 
-async function call(caller: Party, method: string, path: string, body?: unknown, session = false): Promise<RestAnswer & { text: string }> {
-  const headers: Record<string, string> = session ? { cookie: caller.cookie } : { authorization: `Bearer ${caller.secret}` };
+async function call(
+  caller: Party,
+  method: string,
+  path: string,
+  body?: unknown,
+  session = false,
+): Promise<RestAnswer & { text: string }> {
+  const headers: Record<string, string> = session
+    ? { cookie: caller.cookie }
+    : { authorization: `Bearer ${caller.secret}` };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${server.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   let parsed: unknown;
   try {
@@ -232,7 +283,14 @@ async function run(command: Command): Promise<Made> {
     const target = pickId(owner, "mandates", pick);
     const path = `${base}${target}${suffix}`;
     const answer = await call(caller, method, path, body, session);
-    return { line: lineOf(`${method} ${path}`, answer), answer, text: answer.text, target, sent: [target], write: method !== "GET" };
+    return {
+      line: lineOf(`${method} ${path}`, answer),
+      answer,
+      text: answer.text,
+      target,
+      sent: [target],
+      write: method !== "GET",
+    };
   };
   switch (kind) {
     case "GetMandate":
@@ -248,34 +306,85 @@ async function run(command: Command): Promise<Made> {
     case "ResendMandateInvite":
       return onMandate("POST", ":resendInvite", {});
     case "SimulateMandateScenario":
-      return onMandate("POST", ":simulate", { scenario: `MANDATE_SCENARIO_${mandateScenarios[variant]}` }, false, "/v1/sandbox/mandates/");
+      return onMandate(
+        "POST",
+        ":simulate",
+        { scenario: `MANDATE_SCENARIO_${mandateScenarios[variant]}` },
+        false,
+        "/v1/sandbox/mandates/",
+      );
     case "CreateMandate": {
       payerSeq++;
-      const body = { payer: { name: `Iso Payer ${payerSeq}`, email: `iso${payerSeq}@example.com` }, metadata: { by: caller.name } };
+      const body = {
+        payer: { name: `Iso Payer ${payerSeq}`, email: `iso${payerSeq}@example.com` },
+        metadata: { by: caller.name },
+      };
       const answer = await call(caller, "POST", "/v1/mandates", body);
       return { line: lineOf("POST /v1/mandates", answer), answer, text: answer.text, sent: [], write: true };
     }
     case "CreateCollectionSchedule": {
       const target = pickId(owner, "mandates", pick);
-      const body = { mandate_id: target, amount_minor: "5000", interval_unit: "INTERVAL_UNIT_WEEKLY", start_date: new Date().toISOString().slice(0, 10), count: 2 };
+      const body = {
+        mandate_id: target,
+        amount_minor: "5000",
+        interval_unit: "INTERVAL_UNIT_WEEKLY",
+        start_date: new Date().toISOString().slice(0, 10),
+        count: 2,
+      };
       const answer = await call(caller, "POST", "/v1/collectionSchedules", body, true);
-      return { line: lineOf(`POST /v1/collectionSchedules mandate_id=${target}`, answer), answer, text: answer.text, target, sent: [target], write: true };
+      return {
+        line: lineOf(`POST /v1/collectionSchedules mandate_id=${target}`, answer),
+        answer,
+        text: answer.text,
+        target,
+        sent: [target],
+        write: true,
+      };
     }
     case "GetCollectionSchedule":
     case "CancelCollectionSchedule": {
       const target = pickId(owner, "schedules", pick);
-      const path = kind === "GetCollectionSchedule" ? `/v1/collectionSchedules/${target}` : `/v1/collectionSchedules/${target}:cancel`;
+      const path =
+        kind === "GetCollectionSchedule"
+          ? `/v1/collectionSchedules/${target}`
+          : `/v1/collectionSchedules/${target}:cancel`;
       const method = kind === "GetCollectionSchedule" ? "GET" : "POST";
-      const answer = await call(caller, method, path, method === "GET" ? undefined : { reason: "isolation test" }, method === "POST");
-      return { line: lineOf(`${method} ${path}`, answer), answer, text: answer.text, target, sent: [target], write: method === "POST" };
+      const answer = await call(
+        caller,
+        method,
+        path,
+        method === "GET" ? undefined : { reason: "isolation test" },
+        method === "POST",
+      );
+      return {
+        line: lineOf(`${method} ${path}`, answer),
+        answer,
+        text: answer.text,
+        target,
+        sent: [target],
+        write: method === "POST",
+      };
     }
     case "GetCollection":
     case "SimulateCollectionScenario": {
       const target = pickId(owner, "collections", pick);
-      const path = kind === "GetCollection" ? `/v1/collections/${target}` : `/v1/sandbox/collections/${target}:simulate`;
+      const path =
+        kind === "GetCollection" ? `/v1/collections/${target}` : `/v1/sandbox/collections/${target}:simulate`;
       const method = kind === "GetCollection" ? "GET" : "POST";
-      const answer = await call(caller, method, path, method === "GET" ? undefined : { scenario: `COLLECTION_SCENARIO_${collectionScenarios[variant]}` });
-      return { line: lineOf(`${method} ${path}`, answer), answer, text: answer.text, target, sent: [target], write: method === "POST" };
+      const answer = await call(
+        caller,
+        method,
+        path,
+        method === "GET" ? undefined : { scenario: `COLLECTION_SCENARIO_${collectionScenarios[variant]}` },
+      );
+      return {
+        line: lineOf(`${method} ${path}`, answer),
+        answer,
+        text: answer.text,
+        target,
+        sent: [target],
+        write: method === "POST",
+      };
     }
     case "ListMandates":
     case "ListCollectionSchedules":
@@ -318,7 +427,15 @@ async function run(command: Command): Promise<Made> {
         if (pool.length < 40) pool.push({ token: next, query: issuedQuery });
       }
       const text = answer.text + (typeof next === "string" ? decodeToken(next) : "");
-      const made: Made = { line: lineOf(`GET ${path}`, answer), answer, text, sent, listKind: list, write: false, tokenFiltersDiffer };
+      const made: Made = {
+        line: lineOf(`GET ${path}`, answer),
+        answer,
+        text,
+        sent,
+        listKind: list,
+        write: false,
+        tokenFiltersDiffer,
+      };
       if (target !== undefined) made.target = target;
       if (foreignToken !== undefined) made.foreignToken = foreignToken;
       return made;
@@ -328,12 +445,22 @@ async function run(command: Command): Promise<Made> {
 
 async function updateTimeOf(id: string): Promise<string> {
   const table = { mandates: "mandate", schedules: "collection_schedule", collections: "collection" }[kindOfId(id)];
-  const rows = await server.database.orm.em.fork().getConnection().execute<{ t: string }[]>(`select update_time::text as t from ${table} where id = ?`, [id]);
+  const rows = await server.database.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ t: string }[]>(`select update_time::text as t from ${table} where id = ?`, [id]);
   return rows[0]?.t ?? "gone";
 }
 
 /** Statistics of what the property exercised, printed at the end. */
-const stats = { calls: 0, crossCalls: 0, foreignTokenSameQuery: 0, foreignTokenOtherQuery: 0, foreignTokenNonEmptyPage: 0, runs: 0 };
+const stats = {
+  calls: 0,
+  crossCalls: 0,
+  foreignTokenSameQuery: 0,
+  foreignTokenOtherQuery: 0,
+  foreignTokenNonEmptyPage: 0,
+  runs: 0,
+};
 
 /** How often each command answered each status, on own or foreign targets (printed at the end). */
 const outcomes = new Map<string, number>();
@@ -348,11 +475,30 @@ function leakedIds(caller: OrgName, text: string, sent: string[]): string[] {
 
 async function checkedRun(command: Command, log: string[]): Promise<void> {
   const target = command.owner;
-  const crossWrite = command.caller !== target && ["UpdateMandate", "CancelMandate", "SuspendMandate", "ReactivateMandate", "ResendMandateInvite", "SimulateMandateScenario", "CancelCollectionSchedule", "SimulateCollectionScenario"].includes(command.kind);
+  const crossWrite =
+    command.caller !== target &&
+    [
+      "UpdateMandate",
+      "CancelMandate",
+      "SuspendMandate",
+      "ReactivateMandate",
+      "ResendMandateInvite",
+      "SimulateMandateScenario",
+      "CancelCollectionSchedule",
+      "SimulateCollectionScenario",
+    ].includes(command.kind);
   let before: string | undefined;
   let targetId: string | undefined;
   if (crossWrite) {
-    targetId = pickId(target, command.kind === "CancelCollectionSchedule" ? "schedules" : command.kind === "SimulateCollectionScenario" ? "collections" : "mandates", command.pick);
+    targetId = pickId(
+      target,
+      command.kind === "CancelCollectionSchedule"
+        ? "schedules"
+        : command.kind === "SimulateCollectionScenario"
+          ? "collections"
+          : "mandates",
+      command.pick,
+    );
     before = await updateTimeOf(targetId);
   }
   const made = await run(command);
@@ -367,7 +513,8 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
   if (command.kind === "CreateMandate" || command.kind === "CreateCollectionSchedule") truth = await readTruth();
 
   const leaked = leakedIds(command.caller, made.text, made.sent);
-  if (leaked.length > 0) fail(`the answer to ${command.caller} holds ids of ${other(command.caller)}: ${leaked.join(", ")}`);
+  if (leaked.length > 0)
+    fail(`the answer to ${command.caller} holds ids of ${other(command.caller)}: ${leaked.join(", ")}`);
 
   const targetOwner = made.target === undefined ? undefined : truth.owner.get(made.target);
   const cross = targetOwner !== undefined && targetOwner !== command.caller;
@@ -375,12 +522,17 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
   const bucket = `${command.kind} ${cross ? "foreign" : made.foreignToken ? `foreign-token(${made.foreignToken})` : "own"} → ${status}`;
   outcomes.set(bucket, (outcomes.get(bucket) ?? 0) + 1);
   if (made.listKind) {
-    const items = ((made.answer.body as Record<string, unknown> | undefined)?.[listField[made.listKind]] ?? []) as { id: string }[];
+    const items = ((made.answer.body as Record<string, unknown> | undefined)?.[listField[made.listKind]] ?? []) as {
+      id: string;
+    }[];
     if (made.foreignToken === "other-query") {
       stats.foreignTokenOtherQuery++;
       // Issued for other filters: INVALID_ARGUMENT naming page_token (or, when the filter is itself a
       // foreign id, NOT_FOUND / an empty page).
-      const ok = (status === 400 && made.text.includes("page_token")) || status === 404 || (status === 200 && items.length === 0);
+      const ok =
+        (status === 400 && made.text.includes("page_token")) ||
+        status === 404 ||
+        (status === 200 && items.length === 0);
       if (!ok) fail(`a page token of ${other(command.caller)} issued for other filters answered ${status}`);
     } else if (made.foreignToken === "same-query") {
       stats.foreignTokenSameQuery++;
@@ -391,13 +543,17 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
       if (status === 200 && items.length > 0) stats.foreignTokenNonEmptyPage++;
     } else if (cross) {
       const refusedToken = made.tokenFiltersDiffer === true && status === 400 && made.text.includes("page_token");
-      if (!(refusedToken || status === 404 || (status === 200 && items.length === 0))) fail(`a list filtered by an id of ${targetOwner} answered ${status} with ${items.length} items`);
+      if (!(refusedToken || status === 404 || (status === 200 && items.length === 0)))
+        fail(`a list filtered by an id of ${targetOwner} answered ${status} with ${items.length} items`);
     } else if (made.tokenFiltersDiffer) {
-      if (!(status === 400 && made.text.includes("page_token"))) fail(`an own page token with other filters answered ${status}`);
+      if (!(status === 400 && made.text.includes("page_token")))
+        fail(`an own page token with other filters answered ${status}`);
     } else if (status !== 200) {
       fail(`an own list answered ${status}`);
     }
-    if (status === 200) for (const item of items) if (truth.owner.get(item.id) !== command.caller) fail(`listed ${item.id}, not ${command.caller}'s`);
+    if (status === 200)
+      for (const item of items)
+        if (truth.owner.get(item.id) !== command.caller) fail(`listed ${item.id}, not ${command.caller}'s`);
   } else if (cross) {
     if (status !== 404) fail(`an id of ${targetOwner} answered ${status}, not 404 NOT_FOUND`);
   } else if (made.target !== undefined && (command.kind.startsWith("Get") || status === 404)) {
@@ -405,7 +561,8 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
   }
   if (crossWrite && targetId !== undefined) {
     const after = await updateTimeOf(targetId);
-    if (after !== before) fail(`${targetId} of ${target} changed (update_time ${before} → ${after}) after a call by ${command.caller}`);
+    if (after !== before)
+      fail(`${targetId} of ${target} changed (update_time ${before} → ${after}) after a call by ${command.caller}`);
   }
 }
 
@@ -427,7 +584,11 @@ describe("two organisations, randomised", () => {
       expect(leaked, `answer to ${entry.caller}: ${entry.call}`).toEqual([]);
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`isolation property: ${stats.runs} runs, ${stats.calls} calls (${stats.crossCalls} on the other organisation's ids), ${seconds} s;`, stats, Object.fromEntries([...outcomes].sort()));
+    console.log(
+      `isolation property: ${stats.runs} runs, ${stats.calls} calls (${stats.crossCalls} on the other organisation's ids), ${seconds} s;`,
+      stats,
+      Object.fromEntries([...outcomes].sort()),
+    );
     // The property really went across: cross calls and foreign tokens of both kinds happened.
     expect(stats.crossCalls).toBeGreaterThan(200);
     expect(stats.foreignTokenSameQuery).toBeGreaterThan(10);
@@ -444,25 +605,55 @@ describe("examples", () => {
     expect(foreign.status).toBe(404);
     expect(absent.status).toBe(404);
     expect(foreign.body.code).toBe(absent.body.code);
-    expect(String(foreign.body.message).replaceAll(theirs, "ID")).toBe(String(absent.body.message).replaceAll(missing, "ID"));
+    expect(String(foreign.body.message).replaceAll(theirs, "ID")).toBe(
+      String(absent.body.message).replaceAll(missing, "ID"),
+    );
   });
 
   it("over a real @grpc/grpc-js client: NOT_FOUND for the other's ids, and INVALID_ARGUMENT for their page token", async () => {
     const client = grpcJsClient(server.port);
     try {
       const auth = { authorization: `Bearer ${parties.B.secret}` };
-      const mandate = await grpcJsUnary(client, MandateService.method.getMandate, { mandateId: truth.ids.A.mandates[0]! }, auth);
+      const mandate = await grpcJsUnary(
+        client,
+        MandateService.method.getMandate,
+        { mandateId: truth.ids.A.mandates[0]! },
+        auth,
+      );
       expect(mandate.code).toBe(grpc.status.NOT_FOUND);
-      const collection = await grpcJsUnary(client, CollectionService.method.getCollection, { collectionId: truth.ids.A.collections[0]! }, auth);
+      const collection = await grpcJsUnary(
+        client,
+        CollectionService.method.getCollection,
+        { collectionId: truth.ids.A.collections[0]! },
+        auth,
+      );
       expect(collection.code).toBe(grpc.status.NOT_FOUND);
-      const cancel = await grpcJsUnary(client, MandateService.method.cancelMandate, { mandateId: truth.ids.A.mandates[0]! }, auth);
+      const cancel = await grpcJsUnary(
+        client,
+        MandateService.method.cancelMandate,
+        { mandateId: truth.ids.A.mandates[0]! },
+        auth,
+      );
       expect(cancel.code).toBe(grpc.status.NOT_FOUND);
       const token = tokens.A.mandates[0]!.token; // issued to A for page_size=1, no filters
-      const page = await grpcJsUnary(client, MandateService.method.listMandates, { pageSize: 1, pageToken: token }, auth);
+      const page = await grpcJsUnary(
+        client,
+        MandateService.method.listMandates,
+        { pageSize: 1, pageToken: token },
+        auth,
+      );
       expect(page.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(decodeURIComponent(page.details)).toContain("page_token");
-      const filtered = await grpcJsUnary(client, CollectionService.method.listCollections, { mandateId: truth.ids.A.mandates[0]! }, auth);
-      expect(filtered.code === grpc.status.NOT_FOUND || (filtered.code === grpc.status.OK && filtered.message!.collections.length === 0)).toBe(true);
+      const filtered = await grpcJsUnary(
+        client,
+        CollectionService.method.listCollections,
+        { mandateId: truth.ids.A.mandates[0]! },
+        auth,
+      );
+      expect(
+        filtered.code === grpc.status.NOT_FOUND ||
+          (filtered.code === grpc.status.OK && filtered.message!.collections.length === 0),
+      ).toBe(true);
     } finally {
       client.close();
     }

@@ -25,7 +25,9 @@ describe("npm start on embedded defaults", () => {
     const res = await fetch(`http://127.0.0.1:${listening.port}/healthz`);
     expect(await res.json()).toEqual({ status: "SERVING" });
     const metrics = await (await fetch(`http://127.0.0.1:${listening.metrics_port}/metrics`)).text();
-    expect(metrics).toMatch(/dd_rpc_requests_total\{service="grpc.health.v1.Health",method="Check",protocol="rest",code="ok"\} 1/);
+    expect(metrics).toMatch(
+      /dd_rpc_requests_total\{service="grpc.health.v1.Health",method="Check",protocol="rest",code="ok"\} 1/,
+    );
     expect(metrics).toMatch(/dd_rpc_duration_seconds_bucket/);
     expect(await service.stop()).toBe(0);
     expect(service.lines.map((l) => l.msg)).toContain("stopped");

@@ -18,8 +18,6 @@ import { MandateInvite } from "../src/modules/mandates/mandate-invite.entity.js"
 import { Notification } from "../src/modules/notifications/notification.entity.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
-import { TestClock } from "./support/test-clock.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
 import {
   completeInvite,
   completeMandate,
@@ -28,16 +26,18 @@ import {
   goodBankDetails,
   inviteTokens,
   latestInviteToken,
+  type MandateJson,
   mandateIn,
   newTenant,
   outbox,
   reasonOf,
   rest,
-  violationsOf,
-  type MandateJson,
   type StateName,
   type Tenant,
+  violationsOf,
 } from "./support/mandates.js";
+import { TestClock } from "./support/test-clock.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
 const clock = new TestClock();
@@ -76,7 +76,10 @@ describe("CreateMandate", () => {
     expect(mandate.reference).toMatch(/^DD-[0-9A-Z]{10}$/);
     expect(mandate.metadata).toEqual({ tenancy: "T-42" });
     expect(mandate.bankAccount).toBeUndefined();
-    expect(mandate.lastStateChange).toMatchObject({ state: "MANDATE_STATE_PENDING_CUSTOMER_APPROVAL", cause: "MANDATE_CAUSE_ORGANISATION" });
+    expect(mandate.lastStateChange).toMatchObject({
+      state: "MANDATE_STATE_PENDING_CUSTOMER_APPROVAL",
+      cause: "MANDATE_CAUSE_ORGANISATION",
+    });
     const inviteDays = (Date.parse(mandate.inviteExpireTime!) - clock.now().getTime()) / 86_400_000;
     expect(inviteDays).toBeGreaterThan(13.9);
     expect(inviteDays).toBeLessThanOrEqual(14);
@@ -130,7 +133,10 @@ describe("CreateMandate", () => {
     const tenant = await newTenant(server);
     const first = await createMandate(server, tenant, { reference: "flat 4b rent" });
     expect(first.reference).toBe("FLAT 4B RENT");
-    const again = await rest(server, "POST", "/v1/mandates", tenant.secret, { reference: "FLAT 4B rent", payer: { name: "B", email: "b@example.com" } });
+    const again = await rest(server, "POST", "/v1/mandates", tenant.secret, {
+      reference: "FLAT 4B rent",
+      payer: { name: "B", email: "b@example.com" },
+    });
     expect(again.status).toBe(409);
     expect(reasonOf(again)).toBe("MANDATE_REFERENCE_ALREADY_EXISTS");
     // References are unique per organisation only.
@@ -147,7 +153,11 @@ describe("CreateMandate", () => {
     ["no payer at all", {}, "mandate.payer.name"],
     ["an email without a domain", { payer: { ...payer, email: "jane@" } }, "mandate.payer.email"],
     ["an email with spaces", { payer: { ...payer, email: "jane doe@example.com" } }, "mandate.payer.email"],
-    ["an email over 254 characters", { payer: { ...payer, email: `${"a".repeat(60)}@${"b".repeat(190)}.com` } }, "mandate.payer.email"],
+    [
+      "an email over 254 characters",
+      { payer: { ...payer, email: `${"a".repeat(60)}@${"b".repeat(190)}.com` } },
+      "mandate.payer.email",
+    ],
     ["a reference with a forbidden character", { payer, reference: "RENT_2024_01" }, "mandate.reference"],
     ["a reference under 6 characters", { payer, reference: "RENT1" }, "mandate.reference"],
     ["a reference over 18 characters", { payer, reference: "R".repeat(10) + "1".repeat(9) }, "mandate.reference"],
@@ -169,9 +179,18 @@ describe("CreateMandate", () => {
 
   it("names every bad field of one request at once", async () => {
     const tenant = await newTenant(server);
-    const answer = await rest(server, "POST", "/v1/mandates", tenant.secret, { reference: "x", payer: { name: "", email: "nope" }, metadata: { k: "v".repeat(501) } });
+    const answer = await rest(server, "POST", "/v1/mandates", tenant.secret, {
+      reference: "x",
+      payer: { name: "", email: "nope" },
+      metadata: { k: "v".repeat(501) },
+    });
     expect(answer.status).toBe(400);
-    expect(violationsOf(answer).sort()).toEqual(["mandate.metadata", "mandate.payer.email", "mandate.payer.name", "mandate.reference"]);
+    expect(violationsOf(answer).sort()).toEqual([
+      "mandate.metadata",
+      "mandate.payer.email",
+      "mandate.payer.name",
+      "mandate.reference",
+    ]);
   });
 });
 
@@ -188,9 +207,13 @@ describe("GetMandate and ListMandates", () => {
     expect(theirs.body.message.replace(mandate.id, "ID")).toBe(missing.body.message.replace(missingId, "ID"));
     expect(reasonOf(theirs)).toBe(reasonOf(missing));
     for (const action of ["cancel", "suspend", "reactivate", "resendInvite"]) {
-      expect((await rest(server, "POST", `/v1/mandates/${mandate.id}:${action}`, stranger.secret, {})).status).toBe(404);
+      expect((await rest(server, "POST", `/v1/mandates/${mandate.id}:${action}`, stranger.secret, {})).status).toBe(
+        404,
+      );
     }
-    const patched = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=metadata`, stranger.secret, { metadata: { a: "b" } });
+    const patched = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=metadata`, stranger.secret, {
+      metadata: { a: "b" },
+    });
     expect(patched.status).toBe(404);
     expect((await rest(server, "GET", `/v1/mandates/${mandate.id}`, owner.secret)).body.metadata).toBeUndefined();
   });
@@ -206,7 +229,12 @@ describe("GetMandate and ListMandates", () => {
     let token = "";
     let pages = 0;
     do {
-      const page = await rest(server, "GET", `/v1/mandates?page_size=2${token ? `&page_token=${token}` : ""}`, tenant.secret);
+      const page = await rest(
+        server,
+        "GET",
+        `/v1/mandates?page_size=2${token ? `&page_token=${token}` : ""}`,
+        tenant.secret,
+      );
       expect(page.status).toBe(200);
       seen.push(...(page.body.mandates as MandateJson[]).map((m) => m.id));
       token = page.body.nextPageToken ?? "";
@@ -216,15 +244,27 @@ describe("GetMandate and ListMandates", () => {
     expect(seen).toEqual([...ids].reverse());
 
     const first = await rest(server, "GET", "/v1/mandates?page_size=2", tenant.secret);
-    const mismatched = await rest(server, "GET", `/v1/mandates?page_size=2&state=MANDATE_STATE_ACTIVE&page_token=${first.body.nextPageToken}`, tenant.secret);
+    const mismatched = await rest(
+      server,
+      "GET",
+      `/v1/mandates?page_size=2&state=MANDATE_STATE_ACTIVE&page_token=${first.body.nextPageToken}`,
+      tenant.secret,
+    );
     expect(mismatched.status).toBe(400);
     expect(violationsOf(mismatched)).toEqual(["page_token"]);
-    expect(violationsOf(await rest(server, "GET", "/v1/mandates?page_token=garbage", tenant.secret))).toEqual(["page_token"]);
+    expect(violationsOf(await rest(server, "GET", "/v1/mandates?page_token=garbage", tenant.secret))).toEqual([
+      "page_token",
+    ]);
     expect(violationsOf(await rest(server, "GET", "/v1/mandates?page_size=-1", tenant.secret))).toEqual(["page_size"]);
 
     // Another organisation cannot use this organisation's page token at all, and lists none of them.
     const stranger = await newTenant(server);
-    const strangers = await rest(server, "GET", `/v1/mandates?page_size=2&page_token=${first.body.nextPageToken}`, stranger.secret);
+    const strangers = await rest(
+      server,
+      "GET",
+      `/v1/mandates?page_size=2&page_token=${first.body.nextPageToken}`,
+      stranger.secret,
+    );
     expect(strangers.status).toBe(400);
     expect(violationsOf(strangers)).toEqual(["page_token"]);
     const own = await rest(server, "GET", "/v1/mandates?page_size=2", stranger.secret);
@@ -237,9 +277,14 @@ describe("GetMandate and ListMandates", () => {
     const completed = await createMandate(server, tenant, { payer: { name: "Case", email: "Mixed.Case@Example.com" } });
     await completeMandate(server, completed);
     const list = async (query: string) =>
-      ((await rest(server, "GET", `/v1/mandates?${query}`, tenant.secret)).body.mandates ?? []).map((m: MandateJson) => m.id);
+      ((await rest(server, "GET", `/v1/mandates?${query}`, tenant.secret)).body.mandates ?? []).map(
+        (m: MandateJson) => m.id,
+      );
     expect(await list("state=MANDATE_STATE_PENDING_SUBMISSION")).toEqual([completed.id]);
-    expect(await list("state=MANDATE_STATE_PENDING_SUBMISSION&state=MANDATE_STATE_PENDING_CUSTOMER_APPROVAL")).toEqual([completed.id, waiting.id]);
+    expect(await list("state=MANDATE_STATE_PENDING_SUBMISSION&state=MANDATE_STATE_PENDING_CUSTOMER_APPROVAL")).toEqual([
+      completed.id,
+      waiting.id,
+    ]);
     expect(await list("state=MANDATE_STATE_ACTIVE")).toEqual([]);
     expect(await list("reference=filter-ref-1")).toEqual([waiting.id]);
     expect(await list("payer_email=mixed.case@example.COM")).toEqual([completed.id]);
@@ -254,13 +299,23 @@ describe("UpdateMandate", () => {
   it("changes only the fields update_mask names", async () => {
     const tenant = await newTenant(server);
     const mandate = await createMandate(server, tenant, { metadata: { keep: "me" } });
-    const answer = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=reference,payer.email`, tenant.secret, {
-      reference: "new-ref-001",
-      payer: { name: "Ignored Name", email: "new@example.com" },
-      metadata: { ignored: "yes" },
-    });
+    const answer = await rest(
+      server,
+      "PATCH",
+      `/v1/mandates/${mandate.id}?update_mask=reference,payer.email`,
+      tenant.secret,
+      {
+        reference: "new-ref-001",
+        payer: { name: "Ignored Name", email: "new@example.com" },
+        metadata: { ignored: "yes" },
+      },
+    );
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ reference: "NEW-REF-001", payer: { name: mandate.payer.name, email: "new@example.com" }, metadata: { keep: "me" } });
+    expect(answer.body).toMatchObject({
+      reference: "NEW-REF-001",
+      payer: { name: mandate.payer.name, email: "new@example.com" },
+      metadata: { keep: "me" },
+    });
     expect(Date.parse(answer.body.updateTime)).toBeGreaterThanOrEqual(Date.parse(mandate.updateTime));
     const audit = await scoped(tenant).find(AuditEvent, { target: mandate.id, action: "mandate.update" });
     expect(audit.map((a) => a.outcome)).toEqual(["success:payer.email,reference"]);
@@ -269,8 +324,14 @@ describe("UpdateMandate", () => {
   it("without a mask changes every field that is set; with * replaces all four, clearing metadata", async () => {
     const tenant = await newTenant(server);
     const mandate = await createMandate(server, tenant, { metadata: { a: "1" } });
-    const unmasked = await rest(server, "PATCH", `/v1/mandates/${mandate.id}`, tenant.secret, { payer: { name: "Renamed" } });
-    expect(unmasked.body).toMatchObject({ payer: { name: "Renamed", email: mandate.payer.email }, metadata: { a: "1" }, reference: mandate.reference });
+    const unmasked = await rest(server, "PATCH", `/v1/mandates/${mandate.id}`, tenant.secret, {
+      payer: { name: "Renamed" },
+    });
+    expect(unmasked.body).toMatchObject({
+      payer: { name: "Renamed", email: mandate.payer.email },
+      metadata: { a: "1" },
+      reference: mandate.reference,
+    });
     const all = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=*`, tenant.secret, {
       reference: "ALL-FOUR-1",
       payer: { name: "Star", email: "star@example.com" },
@@ -287,7 +348,12 @@ describe("UpdateMandate", () => {
     ["an empty reference under the mask", "update_mask=reference", {}, "mandate.reference"],
     ["an empty payer name", "update_mask=payer.name", { payer: { name: "" } }, "mandate.payer.name"],
     ["an invalid payer email", "update_mask=payer.email", { payer: { email: "not-an-email" } }, "mandate.payer.email"],
-    ["too many metadata entries", "update_mask=metadata", { metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, "v"])) }, "mandate.metadata"],
+    [
+      "too many metadata entries",
+      "update_mask=metadata",
+      { metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, "v"])) },
+      "mandate.metadata",
+    ],
   ])("refuses %s with INVALID_ARGUMENT naming the field, and changes nothing", async (_title, query, body, field) => {
     const tenant = await newTenant(server);
     const mandate = await createMandate(server, tenant);
@@ -302,11 +368,15 @@ describe("UpdateMandate", () => {
   it("refuses a new reference once the instruction was submitted (FAILED_PRECONDITION), but takes the payer's new email", async () => {
     const tenant = await newTenant(server);
     const mandate = await mandateIn(server, tenant, "SUBMITTED");
-    const answer = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=reference`, tenant.secret, { reference: "LATE-CHANGE" });
+    const answer = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=reference`, tenant.secret, {
+      reference: "LATE-CHANGE",
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.code).toBe("failed_precondition");
     expect(reasonOf(answer)).toBe("MANDATE_REFERENCE_LOCKED");
-    const email = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=payer.email`, tenant.secret, { payer: { email: "moved@example.com" } });
+    const email = await rest(server, "PATCH", `/v1/mandates/${mandate.id}?update_mask=payer.email`, tenant.secret, {
+      payer: { email: "moved@example.com" },
+    });
     expect(email.body.payer.email).toBe("moved@example.com");
   });
 });
@@ -327,10 +397,15 @@ describe("state transitions", () => {
   it.each(allowed)("%s: %s leads to %s, recording cause, reason, notification and audit", async (from, action, to) => {
     const tenant = await newTenant(server);
     const mandate = await mandateIn(server, tenant, from);
-    const answer = await rest(server, "POST", `/v1/mandates/${mandate.id}:${action}`, tenant.secret, { reason: "tenant moved out" });
+    const answer = await rest(server, "POST", `/v1/mandates/${mandate.id}:${action}`, tenant.secret, {
+      reason: "tenant moved out",
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.state).toBe(`MANDATE_STATE_${to}`);
-    const audit = await scoped(tenant).find(AuditEvent, { target: mandate.id, action: { $like: `mandate.${action === "resendInvite" ? "resend_invite" : action}` } });
+    const audit = await scoped(tenant).find(AuditEvent, {
+      target: mandate.id,
+      action: { $like: `mandate.${action === "resendInvite" ? "resend_invite" : action}` },
+    });
     expect(audit).toHaveLength(1);
     if (action === "resendInvite") return;
     expect(answer.body.lastStateChange).toMatchObject({
@@ -339,12 +414,25 @@ describe("state transitions", () => {
       cause: "MANDATE_CAUSE_ORGANISATION",
       description: expect.stringContaining("tenant moved out"),
     });
-    const feed = await scoped(tenant).find(Notification, { resourceId: mandate.id }, { orderBy: { id: "desc" }, limit: 1 });
+    const feed = await scoped(tenant).find(
+      Notification,
+      { resourceId: mandate.id },
+      { orderBy: { id: "desc" }, limit: 1 },
+    );
     expect(feed[0]!.message).toContain("tenant moved out");
     expect(answer.body.resubmissionCount ?? 0).toBe(to === "PENDING_SUBMISSION" ? 1 : 0);
   });
 
-  const states: StateName[] = ["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED", "ACTIVE", "SUSPENDED", "CANCELLED", "FAILED", "EXPIRED"];
+  const states: StateName[] = [
+    "PENDING_CUSTOMER_APPROVAL",
+    "PENDING_SUBMISSION",
+    "SUBMITTED",
+    "ACTIVE",
+    "SUSPENDED",
+    "CANCELLED",
+    "FAILED",
+    "EXPIRED",
+  ];
   const reasons: Record<string, Partial<Record<StateName, string>>> = {
     cancel: { CANCELLED: "MANDATE_ALREADY_CANCELLED", FAILED: "MANDATE_FAILED", EXPIRED: "MANDATE_EXPIRED" },
     suspend: {
@@ -363,7 +451,9 @@ describe("state transitions", () => {
       ACTIVE: "MANDATE_ALREADY_ACTIVE",
       FAILED: "MANDATE_FAILED",
     },
-    resendInvite: Object.fromEntries(states.filter((s) => s !== "PENDING_CUSTOMER_APPROVAL").map((s) => [s, "MANDATE_NOT_AWAITING_PAYER"])),
+    resendInvite: Object.fromEntries(
+      states.filter((s) => s !== "PENDING_CUSTOMER_APPROVAL").map((s) => [s, "MANDATE_NOT_AWAITING_PAYER"]),
+    ),
   };
   const refused = Object.entries(reasons).flatMap(([action, byState]) =>
     Object.entries(byState).map(([state, reason]) => [state as StateName, action, reason] as const),
@@ -412,13 +502,20 @@ describe("state transitions", () => {
     const eleventh = await rest(server, "POST", `/v1/mandates/${mandate.id}:reactivate`, tenant.secret, {});
     expect(eleventh.status).toBe(400);
     expect(reasonOf(eleventh)).toBe("MANDATE_RESUBMISSION_LIMIT_REACHED");
-    expect((await rest(server, "GET", `/v1/mandates/${mandate.id}`, tenant.secret)).body).toMatchObject({ state: "MANDATE_STATE_CANCELLED", resubmissionCount: 10 });
+    expect((await rest(server, "GET", `/v1/mandates/${mandate.id}`, tenant.secret)).body).toMatchObject({
+      state: "MANDATE_STATE_CANCELLED",
+      resubmissionCount: 10,
+    });
   });
 
   it("records a Bacs reason code with its cause (AUDDIS failure)", async () => {
     const tenant = await newTenant(server);
     const mandate = await mandateIn(server, tenant, "FAILED");
-    expect(mandate.lastStateChange).toMatchObject({ cause: "MANDATE_CAUSE_BACS_AUDDIS", reasonCode: "B", previousState: "MANDATE_STATE_SUBMITTED" });
+    expect(mandate.lastStateChange).toMatchObject({
+      cause: "MANDATE_CAUSE_BACS_AUDDIS",
+      reasonCode: "B",
+      previousState: "MANDATE_STATE_SUBMITTED",
+    });
     const feed = await scoped(tenant).find(Notification, { resourceId: mandate.id, type: "mandate.failed" });
     expect(feed.map((n) => n.reasonCode)).toEqual(["B"]);
   });
@@ -434,7 +531,13 @@ describe("state transitions", () => {
     // REST cannot send an empty path segment, so the empty id goes through the Connect JSON route.
     const answer =
       id === ""
-        ? await rest(server, "POST", `/dd.v1.MandateService/${action === "cancel" ? "CancelMandate" : "SuspendMandate"}`, tenant.secret, { mandateId: "", reason })
+        ? await rest(
+            server,
+            "POST",
+            `/dd.v1.MandateService/${action === "cancel" ? "CancelMandate" : "SuspendMandate"}`,
+            tenant.secret,
+            { mandateId: "", reason },
+          )
         : await rest(server, "POST", `/v1/mandates/${id}:${action}`, tenant.secret, { reason });
     expect(answer.status).toBe(400);
     const details = JSON.stringify(answer.body);
@@ -472,21 +575,28 @@ describe("CompleteMandateInvite", () => {
     ["an account number of one repeated digit", { account_number: "11111111" }, "account_number"],
     ["an account number that is a run", { account_number: "12345678" }, "account_number"],
   ];
-  it.each(cases)("refuses %s with INVALID_ARGUMENT naming it; nothing is written and the link still works", async (_title, bad, field) => {
-    const tenant = await newTenant(server);
-    const mandate = await createMandate(server, tenant);
-    const token = await latestInviteToken(server, mandate.payer.email);
-    const before = await written(tenant);
-    const answer = await completeInvite(server, token, { ...goodBankDetails, ...bad });
-    expect(answer.status).toBe(400);
-    expect(violationsOf(answer)).toEqual([field]);
-    expect(await written(tenant)).toEqual(before);
-    expect((await rest(server, "GET", `/v1/mandates/${mandate.id}`, tenant.secret)).body).toEqual(mandate);
-    expect((await completeInvite(server, token)).status).toBe(200);
-  });
+  it.each(cases)(
+    "refuses %s with INVALID_ARGUMENT naming it; nothing is written and the link still works",
+    async (_title, bad, field) => {
+      const tenant = await newTenant(server);
+      const mandate = await createMandate(server, tenant);
+      const token = await latestInviteToken(server, mandate.payer.email);
+      const before = await written(tenant);
+      const answer = await completeInvite(server, token, { ...goodBankDetails, ...bad });
+      expect(answer.status).toBe(400);
+      expect(violationsOf(answer)).toEqual([field]);
+      expect(await written(tenant)).toEqual(before);
+      expect((await rest(server, "GET", `/v1/mandates/${mandate.id}`, tenant.secret)).body).toEqual(mandate);
+      expect((await completeInvite(server, token)).status).toBe(200);
+    },
+  );
 
   it("names all three bank fields when all are bad", async () => {
-    const answer = await completeInvite(server, "x".repeat(43), { account_holder_name: "", sort_code: "1", account_number: "2" });
+    const answer = await completeInvite(server, "x".repeat(43), {
+      account_holder_name: "",
+      sort_code: "1",
+      account_number: "2",
+    });
     expect(violationsOf(answer).sort()).toEqual(["account_holder_name", "account_number", "sort_code"]);
   });
 
@@ -508,7 +618,9 @@ describe("CompleteMandateInvite", () => {
     expect(new Set(answers.map((a) => a.body.message)).size).toBe(1);
     expect(answers[0]!.body.message).not.toContain("A".repeat(43));
     // A resend after expiry gives a working link.
-    expect((await rest(server, "POST", `/v1/mandates/${expiring.id}:resendInvite`, tenant.secret, {})).status).toBe(200);
+    expect((await rest(server, "POST", `/v1/mandates/${expiring.id}:resendInvite`, tenant.secret, {})).status).toBe(
+      200,
+    );
     expect((await completeInvite(server, await latestInviteToken(server, expiring.payer.email))).status).toBe(200);
   });
 
@@ -518,7 +630,10 @@ describe("CompleteMandateInvite", () => {
     const token = await latestInviteToken(server, mandate.payer.email);
     const answers = await Promise.all([completeInvite(server, token), completeInvite(server, token)]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 404]);
-    const feed = await scoped(tenant).find(Notification, { resourceId: mandate.id, type: "mandate.completed_by_payer" });
+    const feed = await scoped(tenant).find(Notification, {
+      resourceId: mandate.id,
+      type: "mandate.completed_by_payer",
+    });
     expect(feed).toHaveLength(1);
   });
 });
@@ -538,7 +653,12 @@ describe("over a real @grpc/grpc-js client", () => {
     const client = grpcJsClient(server.port);
     const auth = { authorization: `Bearer ${tenant.secret}` };
     try {
-      const created = await grpcJsUnary(client, MandateService.method.createMandate, { mandate: { payer: { name: "Grpc Payer", email: "grpc.payer@example.com" } } }, auth);
+      const created = await grpcJsUnary(
+        client,
+        MandateService.method.createMandate,
+        { mandate: { payer: { name: "Grpc Payer", email: "grpc.payer@example.com" } } },
+        auth,
+      );
       expect(created.code).toBe(grpc.status.OK);
       const id = created.message!.id;
       expect(created.message!.state).toBe(MandateState.PENDING_CUSTOMER_APPROVAL);
@@ -559,19 +679,39 @@ describe("over a real @grpc/grpc-js client", () => {
       expect(got.message!.state).toBe(MandateState.ACTIVE);
       expect(got.message!.bankAccount?.accountNumberEnding).toBe("19");
 
-      const listed = await grpcJsUnary(client, MandateService.method.listMandates, { state: [MandateState.ACTIVE] }, auth);
+      const listed = await grpcJsUnary(
+        client,
+        MandateService.method.listMandates,
+        { state: [MandateState.ACTIVE] },
+        auth,
+      );
       expect(listed.message!.mandates.map((m) => m.id)).toEqual([id]);
 
-      const suspended = await grpcJsUnary(client, MandateService.method.suspendMandate, { mandateId: id, reason: "arrears" }, auth);
+      const suspended = await grpcJsUnary(
+        client,
+        MandateService.method.suspendMandate,
+        { mandateId: id, reason: "arrears" },
+        auth,
+      );
       expect(suspended.message!.state).toBe(MandateState.SUSPENDED);
       const again = await grpcJsUnary(client, MandateService.method.suspendMandate, { mandateId: id }, auth);
       expect(again.code).toBe(grpc.status.FAILED_PRECONDITION);
       expect(reason(again.trailers)).toBe("MANDATE_ALREADY_SUSPENDED");
 
-      const bad = await grpcJsUnary(client, MandateService.method.createMandate, { mandate: { payer: { name: "", email: "x" } } }, auth);
+      const bad = await grpcJsUnary(
+        client,
+        MandateService.method.createMandate,
+        { mandate: { payer: { name: "", email: "x" } } },
+        auth,
+      );
       expect(bad.code).toBe(grpc.status.INVALID_ARGUMENT);
 
-      const theirs = await grpcJsUnary(client, MandateService.method.getMandate, { mandateId: id }, { authorization: `Bearer ${stranger.secret}` });
+      const theirs = await grpcJsUnary(
+        client,
+        MandateService.method.getMandate,
+        { mandateId: id },
+        { authorization: `Bearer ${stranger.secret}` },
+      );
       expect(theirs.code).toBe(grpc.status.NOT_FOUND);
     } finally {
       client.close();
@@ -581,9 +721,15 @@ describe("over a real @grpc/grpc-js client", () => {
 
 describe("bookkeeping", () => {
   it("never logs an invite token", async () => {
-    const tokens = (await outbox(server)).map((e) => /\/invite\/([A-Za-z0-9_-]{43})/.exec(e.text)?.[1]).filter((t): t is string => !!t);
+    const tokens = (await outbox(server))
+      .map((e) => /\/invite\/([A-Za-z0-9_-]{43})/.exec(e.text)?.[1])
+      .filter((t): t is string => !!t);
     expect(tokens.length).toBeGreaterThan(0);
-    for (const token of tokens) expect(server.rawLogs.some((line) => line.includes(token)), token).toBe(false);
+    for (const token of tokens)
+      expect(
+        server.rawLogs.some((line) => line.includes(token)),
+        token,
+      ).toBe(false);
   });
 
   it("touches no other organisation's rows when one organisation acts", async () => {

@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-const get = (path: string, secret: string) => fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${secret}` } });
+const get = (path: string, secret: string) =>
+  fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${secret}` } });
 const base64url = (text: string) => Buffer.from(text, "utf8").toString("base64url");
 
 /**
@@ -22,7 +23,10 @@ const base64url = (text: string) => Buffer.from(text, "utf8").toString("base64ur
  * the given cursor: it passes the fingerprint check, so only the cursor itself is on trial.
  */
 function clawbackToken(organisationId: string, cursor: string): string {
-  const fingerprint = createHash("sha256").update(JSON.stringify([organisationId, { from: "", to: "" }])).digest("base64url").slice(0, 16);
+  const fingerprint = createHash("sha256")
+    .update(JSON.stringify([organisationId, { from: "", to: "" }]))
+    .digest("base64url")
+    .slice(0, 16);
   return base64url(JSON.stringify({ a: cursor, f: fingerprint }));
 }
 
@@ -43,9 +47,17 @@ describe("page tokens", () => {
     const key = await newApiKey(server, org);
     const id = `CL${"0".repeat(26)}`;
     // The well-formed control proves the forged token passes every other check.
-    const control = await get(`/v1/reports/clawbacks?page_token=${clawbackToken(org, `2024-02-29T23:59:59.999999Z~${id}`)}`, key.secret);
+    const control = await get(
+      `/v1/reports/clawbacks?page_token=${clawbackToken(org, `2024-02-29T23:59:59.999999Z~${id}`)}`,
+      key.secret,
+    );
     expect(control.status).toBe(200);
-    for (const time of ["2024-13-45T99:99:99.000000Z", "2024-02-30T00:00:00.000000Z", "2024-01-01T24:00:00.000000Z", "0000-01-01T00:00:00.000000Z"]) {
+    for (const time of [
+      "2024-13-45T99:99:99.000000Z",
+      "2024-02-30T00:00:00.000000Z",
+      "2024-01-01T24:00:00.000000Z",
+      "0000-01-01T00:00:00.000000Z",
+    ]) {
       const res = await get(`/v1/reports/clawbacks?page_token=${clawbackToken(org, `${time}~${id}`)}`, key.secret);
       expect(res.status, time).toBe(400);
       expect(JSON.stringify(await res.json())).toContain('"field":"page_token"');

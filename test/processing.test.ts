@@ -9,17 +9,25 @@
  * through each state exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BacsProcessor } from "../src/modules/processing/bacs-processor.js";
-import type { Clock } from "../src/platform/clock.js";
-import { createLogger } from "../src/platform/observability/logger.js";
-import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { addWorkingDays, submissionDateFor } from "../src/modules/collections/bacs-calendar.js";
 import { addDays } from "../src/modules/collections/plain-date.js";
 import { chargeDateOf } from "../src/modules/collections/schedule-plan.js";
-import { createSchedule, withAdmin, type CollectionJson, type Staff } from "./support/collections.js";
-import { mandateIn } from "./support/mandates.js";
+import { BacsProcessor } from "../src/modules/processing/bacs-processor.js";
+import type { Clock } from "../src/platform/clock.js";
+import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
+import { createLogger } from "../src/platform/observability/logger.js";
+import { type CollectionJson, createSchedule, type Staff, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
-import { completeMandate, createMandate, goodBankDetails, outbox, rest, type MandateJson, type Tenant } from "./support/mandates.js";
+import {
+  completeMandate,
+  createMandate,
+  goodBankDetails,
+  type MandateJson,
+  mandateIn,
+  outbox,
+  rest,
+  type Tenant,
+} from "./support/mandates.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -73,7 +81,9 @@ async function statesOver(id: string, days: string[]): Promise<Record<string, st
 describe("BacsProcessor over Bacs days", () => {
   it("submits a mandate completed on Saturday on Monday and activates it on Wednesday", async () => {
     const mandate = await completedOn("2027-03-06"); // Saturday
-    expect(await statesOver(mandate.id, ["2027-03-06", "2027-03-07", "2027-03-08", "2027-03-09", "2027-03-10"])).toEqual({
+    expect(
+      await statesOver(mandate.id, ["2027-03-06", "2027-03-07", "2027-03-08", "2027-03-09", "2027-03-10"]),
+    ).toEqual({
       "2027-03-06": "PENDING_SUBMISSION",
       "2027-03-07": "PENDING_SUBMISSION",
       "2027-03-08": "SUBMITTED",
@@ -81,13 +91,18 @@ describe("BacsProcessor over Bacs days", () => {
       "2027-03-10": "ACTIVE",
     });
     const active = await stateOf(mandate.id);
-    expect(active.lastStateChange).toMatchObject({ previousState: "MANDATE_STATE_SUBMITTED", cause: "MANDATE_CAUSE_PROCESSING" });
+    expect(active.lastStateChange).toMatchObject({
+      previousState: "MANDATE_STATE_SUBMITTED",
+      cause: "MANDATE_CAUSE_PROCESSING",
+    });
     expect(active.lastStateChange.reasonCode).toBeUndefined();
   });
 
   it("submits on the day a payer completes on a working day and waits over the weekend inside the AUDDIS window", async () => {
     const mandate = await completedOn("2027-03-11"); // Thursday
-    expect(await statesOver(mandate.id, ["2027-03-11", "2027-03-12", "2027-03-13", "2027-03-14", "2027-03-15"])).toEqual({
+    expect(
+      await statesOver(mandate.id, ["2027-03-11", "2027-03-12", "2027-03-13", "2027-03-14", "2027-03-15"]),
+    ).toEqual({
       "2027-03-11": "SUBMITTED",
       "2027-03-12": "SUBMITTED",
       "2027-03-13": "SUBMITTED",
@@ -99,7 +114,16 @@ describe("BacsProcessor over Bacs days", () => {
   it("does nothing on Good Friday and Easter Monday", async () => {
     const beforeEaster = await completedOn("2027-03-25"); // Thursday before Good Friday
     let onGoodFriday: MandateJson | undefined;
-    const days = ["2027-03-25", "2027-03-26", "2027-03-27", "2027-03-28", "2027-03-29", "2027-03-30", "2027-03-31", "2027-04-01"];
+    const days = [
+      "2027-03-25",
+      "2027-03-26",
+      "2027-03-27",
+      "2027-03-28",
+      "2027-03-29",
+      "2027-03-30",
+      "2027-03-31",
+      "2027-04-01",
+    ];
     const first: Record<string, string> = {};
     const second: Record<string, string> = {};
     for (const day of days) {
@@ -133,22 +157,41 @@ describe("BacsProcessor over Bacs days", () => {
     const mandate = await completedOn("2027-04-02"); // Friday
     const saturday = await server.app.processor.runOnce(clock.set("2027-04-03"));
     expect(saturday).toMatchObject({ workingDay: false, submitted: 0, activated: 0 });
-    expect(await server.app.processor.runOnce(clock.set("2027-04-05"))).toMatchObject({ workingDay: true, submitted: 1, activated: 0, failed: 0 });
-    expect(await server.app.processor.runOnce(clock.set("2027-04-07"))).toMatchObject({ submitted: 0, activated: 1, failed: 0 });
+    expect(await server.app.processor.runOnce(clock.set("2027-04-05"))).toMatchObject({
+      workingDay: true,
+      submitted: 1,
+      activated: 0,
+      failed: 0,
+    });
+    expect(await server.app.processor.runOnce(clock.set("2027-04-07"))).toMatchObject({
+      submitted: 0,
+      activated: 1,
+      failed: 0,
+    });
     const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
-    const rows = await em.getConnection().execute<{ type: string }[]>(
-      `select "type" from "notification" where "resource_id" = ? order by "id"`,
-      [mandate.id],
-    );
+    const rows = await em
+      .getConnection()
+      .execute<{ type: string }[]>(`select "type" from "notification" where "resource_id" = ? order by "id"`, [
+        mandate.id,
+      ]);
     // Ids made at one instant are not ordered among themselves (the clock stands still): compare as sets.
-    expect(rows.map((r) => r.type).sort()).toEqual(["mandate.active", "mandate.completed_by_payer", "mandate.created", "mandate.submitted"]);
+    expect(rows.map((r) => r.type).sort()).toEqual([
+      "mandate.active",
+      "mandate.completed_by_payer",
+      "mandate.created",
+      "mandate.submitted",
+    ]);
   });
 
   it("leaves a mandate the payer's bank rejected in time alone", async () => {
     const mandate = await completedOn("2027-04-12"); // Monday
     await server.app.processor.runOnce(clock.set("2027-04-12"));
     const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
-    await server.app.mandates.applyExternal(em, mandate.id, "fail", { cause: "BACS_AUDDIS", reasonCode: "B", description: "Account closed" });
+    await server.app.mandates.applyExternal(em, mandate.id, "fail", {
+      cause: "BACS_AUDDIS",
+      reasonCode: "B",
+      description: "Account closed",
+    });
     expect(await server.app.processor.runOnce(clock.set("2027-04-14"))).toMatchObject({ activated: 0, failed: 0 });
     expect((await stateOf(mandate.id)).state).toBe("MANDATE_STATE_FAILED");
   });
@@ -200,13 +243,25 @@ describe("BacsProcessor over a month of collections", () => {
       await server.app.processor.runOnce(clock.set(day));
       const now = (await collectionsOfSchedule(staff, schedule.id)).find((c) => c.id === first!.id)!;
       seen[day] = now.state.replace("COLLECTION_STATE_", "");
-      expected[day] = day >= payoutDay ? "PAID_OUT" : day >= chargeDate ? "CONFIRMED" : day >= submitDay ? "SUBMITTED" : "PENDING_SUBMISSION";
+      expected[day] =
+        day >= payoutDay
+          ? "PAID_OUT"
+          : day >= chargeDate
+            ? "CONFIRMED"
+            : day >= submitDay
+              ? "SUBMITTED"
+              : "PENDING_SUBMISSION";
     }
     expect(seen).toEqual(expected);
     expect(seen["2027-06-23"]).toBe("SUBMITTED");
     expect(seen["2027-06-26"]).toBe("CONFIRMED"); // Saturday: nothing happens
     expect(seen["2027-06-28"]).toBe("PAID_OUT");
-    expect(await notificationTypes(first!.id)).toEqual(["collection.confirmed", "collection.created", "collection.paid_out", "collection.submitted"]);
+    expect(await notificationTypes(first!.id)).toEqual([
+      "collection.confirmed",
+      "collection.created",
+      "collection.paid_out",
+      "collection.submitted",
+    ]);
     // Monday 12 July, the first working day 14 days before 25 July, created July's collection; it waits.
     const all = await collectionsOfSchedule(staff, schedule.id);
     expect(all.map((c) => [c.chargeDate, c.state])).toEqual([
@@ -218,21 +273,36 @@ describe("BacsProcessor over a month of collections", () => {
   it("cancels a collection whose mandate is suspended on its input day, and the schedule carries on", async () => {
     await signIn("2027-07-13");
     const mandate = await mandateIn(server, staff, "ACTIVE");
-    const schedule = await createSchedule(server, staff, { mandate_id: mandate.id, amount_minor: "1000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: "2027-08-02" });
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "1000",
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: "2027-08-02",
+    });
     const [collection] = await collectionsOfSchedule(staff, schedule.id);
-    expect((await rest(server, "POST", `/v1/mandates/${mandate.id}:suspend`, tenant.secret, { reason: "tenant on holiday" })).status).toBe(200);
+    expect(
+      (await rest(server, "POST", `/v1/mandates/${mandate.id}:suspend`, tenant.secret, { reason: "tenant on holiday" }))
+        .status,
+    ).toBe(200);
     const run = await server.app.processor.runOnce(clock.set(submissionDateFor(collection!.chargeDate)));
     expect(run.collectionsCancelled).toBeGreaterThanOrEqual(1);
     expect(collection!.chargeDate).toBe("2027-08-02");
     const after = await rest(server, "GET", `/v1/collections/${collection!.id}`, tenant.secret);
     expect(after.body.state).toBe("COLLECTION_STATE_CANCELLED");
-    expect((await rest(server, "GET", `/v1/collectionSchedules/${schedule.id}`, tenant.secret)).body.state).toBe("COLLECTION_SCHEDULE_STATE_ACTIVE");
+    expect((await rest(server, "GET", `/v1/collectionSchedules/${schedule.id}`, tenant.secret)).body.state).toBe(
+      "COLLECTION_SCHEDULE_STATE_ACTIVE",
+    );
   });
 
   it("postpones a collection whose mandate is still being set up on its input day, and submits it once the mandate is active", async () => {
     await signIn("2027-09-01");
     const mandate = await createMandate(server, tenant); // the payer has not completed the invite yet
-    const schedule = await createSchedule(server, staff, { mandate_id: mandate.id, amount_minor: "95000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: "2027-09-01" });
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "95000",
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: "2027-09-01",
+    });
     const [first] = await collectionsOfSchedule(staff, schedule.id);
     const inputDay = submissionDateFor(first!.chargeDate);
     const run = await server.app.processor.runOnce(clock.set(inputDay));
@@ -244,20 +314,31 @@ describe("BacsProcessor over a month of collections", () => {
     expect(await notificationTypes(first!.id)).toContain("collection.postponed");
     // The payer completes that day; Bacs processing lodges and activates the mandate; the collection goes.
     await completeMandate(server, mandate);
-    for (let day = addDays(inputDay, 1); day <= waiting!.chargeDate; day = addDays(day, 1)) await server.app.processor.runOnce(clock.set(day));
+    for (let day = addDays(inputDay, 1); day <= waiting!.chargeDate; day = addDays(day, 1))
+      await server.app.processor.runOnce(clock.set(day));
     expect((await stateOf(mandate.id)).state).toBe("MANDATE_STATE_ACTIVE");
     const [taken] = await collectionsOfSchedule(staff, schedule.id);
-    expect(taken).toMatchObject({ id: first!.id, chargeDate: waiting!.chargeDate, state: "COLLECTION_STATE_CONFIRMED" });
+    expect(taken).toMatchObject({
+      id: first!.id,
+      chargeDate: waiting!.chargeDate,
+      state: "COLLECTION_STATE_CONFIRMED",
+    });
   });
 
   it("cancels instead of postponing onto the schedule's next collection: never two debits in one day", async () => {
     await signIn("2027-10-04");
     const mandate = await createMandate(server, tenant);
-    const schedule = await createSchedule(server, staff, { mandate_id: mandate.id, amount_minor: "20000", interval_unit: "INTERVAL_UNIT_WEEKLY", start_date: "2027-10-04" });
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "20000",
+      interval_unit: "INTERVAL_UNIT_WEEKLY",
+      start_date: "2027-10-04",
+    });
     const [first] = await collectionsOfSchedule(staff, schedule.id);
     // Run every day up to the first input day: the next weekly collections are created meanwhile.
     const inputDay = submissionDateFor(first!.chargeDate);
-    for (let day = addDays("2027-10-04", 1); day <= inputDay; day = addDays(day, 1)) await server.app.processor.runOnce(clock.set(day));
+    for (let day = addDays("2027-10-04", 1); day <= inputDay; day = addDays(day, 1))
+      await server.app.processor.runOnce(clock.set(day));
     const all = await collectionsOfSchedule(staff, schedule.id);
     const firstNow = all.find((c) => c.id === first!.id)!;
     const pending = all.filter((c) => c.state === "COLLECTION_STATE_PENDING_SUBMISSION").map((c) => c.chargeDate);
@@ -272,7 +353,13 @@ describe("BacsProcessor over a month of collections", () => {
     await signIn("2027-08-09");
     const dormant = await mandateIn(server, staff, "ACTIVE");
     const used = await mandateIn(server, staff, "ACTIVE");
-    const schedule = await createSchedule(server, staff, { mandate_id: used.id, amount_minor: "1000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: "2027-08-20", count: 1 });
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: used.id,
+      amount_minor: "1000",
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: "2027-08-20",
+      count: 1,
+    });
     await server.app.processor.runOnce(clock.set("2027-08-18")); // submitted
     await server.app.processor.runOnce(clock.set("2027-08-20")); // charged
     // 13 months after activation on Monday 9 August 2027 is Saturday 9 September 2028.
@@ -283,10 +370,15 @@ describe("BacsProcessor over a month of collections", () => {
     expect(run.expired).toBeGreaterThanOrEqual(1);
     const expired = await stateOf(dormant.id);
     expect(expired.state).toBe("MANDATE_STATE_EXPIRED");
-    expect(expired.lastStateChange).toMatchObject({ previousState: "MANDATE_STATE_ACTIVE", cause: "MANDATE_CAUSE_EXPIRY" });
+    expect(expired.lastStateChange).toMatchObject({
+      previousState: "MANDATE_STATE_ACTIVE",
+      cause: "MANDATE_CAUSE_EXPIRY",
+    });
     // Charged on 20 August 2027: still in use until 20 September 2028.
     expect((await stateOf(used.id)).state).toBe("MANDATE_STATE_ACTIVE");
-    expect((await collectionsOfSchedule(staff, schedule.id)).map((c) => c.state)).toEqual(["COLLECTION_STATE_PAID_OUT"]);
+    expect((await collectionsOfSchedule(staff, schedule.id)).map((c) => c.state)).toEqual([
+      "COLLECTION_STATE_PAID_OUT",
+    ]);
     await server.app.processor.runOnce(clock.set("2028-09-21"));
     expect((await stateOf(used.id)).state).toBe("MANDATE_STATE_EXPIRED");
   });
@@ -322,7 +414,11 @@ describe("two processors on one database", () => {
           const em = scopeToOrganisation(first.database.orm.em.fork(), organisationId);
           const payerEmail = `payer-${n}@example.com`;
           emails.push(payerEmail);
-          await first.app.mandates.create(em, { organisationId, actor: "test" }, { reference: "", payerName: `Payer ${n}`, payerEmail, metadata: {} });
+          await first.app.mandates.create(
+            em,
+            { organisationId, actor: "test" },
+            { reference: "", payerName: `Payer ${n}`, payerEmail, metadata: {} },
+          );
         }),
       );
     }
@@ -356,7 +452,15 @@ describe("two processors on one database", () => {
     await pendingMandates(mandateCount);
     // Small batches, so the two interleave over many claims instead of one taking everything.
     const processors = [first, second].map(
-      (s) => new BacsProcessor({ orm: s.database.orm, clock, mandates: s.app.mandates, logger: silentLogger, batchSize: 5, maxBatches: 1000 }),
+      (s) =>
+        new BacsProcessor({
+          orm: s.database.orm,
+          clock,
+          mandates: s.app.mandates,
+          logger: silentLogger,
+          batchSize: 5,
+          maxBatches: 1000,
+        }),
     );
 
     const submitRuns = await Promise.all(processors.map((p) => p.runOnce(clock.set("2027-05-04"))));
@@ -377,8 +481,13 @@ describe("two processors on one database", () => {
     const audits = await first.database.orm.em
       .fork()
       .getConnection()
-      .execute<{ action: string; n: string }[]>(`select "action", count(*) as n from "audit_event" where "actor" = 'system:bacs-processor' group by "action"`);
-    expect(Object.fromEntries(audits.map((a) => [a.action, Number(a.n)]))).toEqual({ "mandate.submit": mandateCount, "mandate.activate": mandateCount });
+      .execute<{ action: string; n: string }[]>(
+        `select "action", count(*) as n from "audit_event" where "actor" = 'system:bacs-processor' group by "action"`,
+      );
+    expect(Object.fromEntries(audits.map((a) => [a.action, Number(a.n)]))).toEqual({
+      "mandate.submit": mandateCount,
+      "mandate.activate": mandateCount,
+    });
   }, 120_000);
 
   it("moves each collection of 200 schedules through each state exactly once over a simulated month", async () => {
@@ -387,7 +496,9 @@ describe("two processors on one database", () => {
     const mandates = await first.database.orm.em
       .fork()
       .getConnection()
-      .execute<{ id: string; organisation_id: string }[]>(`select "id", "organisation_id" from "mandate" where "state" = 'ACTIVE'`);
+      .execute<{ id: string; organisation_id: string }[]>(
+        `select "id", "organisation_id" from "mandate" where "state" = 'ACTIVE'`,
+      );
     expect(mandates).toHaveLength(mandateCount);
     for (let start = 0; start < mandates.length; start += 25) {
       await Promise.all(
@@ -395,27 +506,64 @@ describe("two processors on one database", () => {
           const em = scopeToOrganisation(first.database.orm.em.fork(), m.organisation_id);
           // Two charge days (20 and 21 May), so batches of both interleave; two collections each.
           const startDate = (start + i) % 2 === 0 ? "2027-05-20" : "2027-05-21";
-          return first.app.collections.createSchedule(em, { organisationId: m.organisation_id, actor: "test" }, {
-            mandateId: m.id, amountMinor: 5000n, currency: "GBP", intervalUnit: "MONTHLY", interval: 1, dayOfMonth: 0,
-            startDate, endDate: "", count: 2, description: "Rent", metadata: {},
-          });
+          return first.app.collections.createSchedule(
+            em,
+            { organisationId: m.organisation_id, actor: "test" },
+            {
+              mandateId: m.id,
+              amountMinor: 5000n,
+              currency: "GBP",
+              intervalUnit: "MONTHLY",
+              interval: 1,
+              dayOfMonth: 0,
+              startDate,
+              endDate: "",
+              count: 2,
+              description: "Rent",
+              metadata: {},
+            },
+          );
         }),
       );
     }
     const processors = [first, second].map(
-      (s) => new BacsProcessor({ orm: s.database.orm, clock, mandates: s.app.mandates, logger: silentLogger, batchSize: 5, maxBatches: 1000 }),
+      (s) =>
+        new BacsProcessor({
+          orm: s.database.orm,
+          clock,
+          mandates: s.app.mandates,
+          logger: silentLogger,
+          batchSize: 5,
+          maxBatches: 1000,
+        }),
     );
-    const totals = { materialised: 0, collectionsSubmitted: 0, collectionsConfirmed: 0, collectionsPaidOut: 0, collectionsCancelled: 0, failed: 0 };
+    const totals = {
+      materialised: 0,
+      collectionsSubmitted: 0,
+      collectionsConfirmed: 0,
+      collectionsPaidOut: 0,
+      collectionsCancelled: 0,
+      failed: 0,
+    };
     for (let day = "2027-05-07"; day <= "2027-06-30"; day = addDays(day, 1)) {
       const runs = await Promise.all(processors.map((p) => p.runOnce(clock.set(day))));
       for (const run of runs) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += run[key];
     }
     const collections = 2 * mandateCount;
-    expect(totals).toEqual({ materialised: mandateCount, collectionsSubmitted: collections, collectionsConfirmed: collections, collectionsPaidOut: collections, collectionsCancelled: 0, failed: 0 });
+    expect(totals).toEqual({
+      materialised: mandateCount,
+      collectionsSubmitted: collections,
+      collectionsConfirmed: collections,
+      collectionsPaidOut: collections,
+      collectionsCancelled: 0,
+      failed: 0,
+    });
     const rows = await first.database.orm.em
       .fork()
       .getConnection()
-      .execute<{ id: string; state: string; created: string; submitted: string; confirmed: string; paid_out: string }[]>(
+      .execute<
+        { id: string; state: string; created: string; submitted: string; confirmed: string; paid_out: string }[]
+      >(
         `select c."id", c."state",
            count(*) filter (where n."type" = 'collection.created') as created,
            count(*) filter (where n."type" = 'collection.submitted') as submitted,
@@ -425,8 +573,18 @@ describe("two processors on one database", () => {
       );
     expect(rows).toHaveLength(collections);
     for (const row of rows) {
-      expect({ state: row.state, created: Number(row.created), submitted: Number(row.submitted), confirmed: Number(row.confirmed), paidOut: Number(row.paid_out) }).toEqual({
-        state: "PAID_OUT", created: 1, submitted: 1, confirmed: 1, paidOut: 1,
+      expect({
+        state: row.state,
+        created: Number(row.created),
+        submitted: Number(row.submitted),
+        confirmed: Number(row.confirmed),
+        paidOut: Number(row.paid_out),
+      }).toEqual({
+        state: "PAID_OUT",
+        created: 1,
+        submitted: 1,
+        confirmed: 1,
+        paidOut: 1,
       });
     }
   }, 180_000);

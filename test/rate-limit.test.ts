@@ -24,11 +24,14 @@ afterAll(async () => server?.close());
 /** limitedKey makes an organisation limited to 60 a minute with a burst of 2, and a key of it. */
 async function limitedKey(perMinute = 60, burst = 2) {
   const org = await newOrganisation(server);
-  await server.database.orm.em.fork().nativeUpdate(Organisation, { id: org }, { rateLimitPerMinute: perMinute, rateLimitBurst: burst });
+  await server.database.orm.em
+    .fork()
+    .nativeUpdate(Organisation, { id: org }, { rateLimitPerMinute: perMinute, rateLimitBurst: burst });
   return { org, ...(await newApiKey(server, org)) };
 }
 
-const rest = (secret: string) => fetch(`${server.baseUrl}/v1/mandates/MD1`, { headers: { authorization: `Bearer ${secret}` } });
+const rest = (secret: string) =>
+  fetch(`${server.baseUrl}/v1/mandates/MD1`, { headers: { authorization: `Bearer ${secret}` } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("rate-limit headers", () => {
@@ -61,7 +64,10 @@ describe("over the limit", () => {
     expect(body.code).toBe("resource_exhausted");
     expect(body.details).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: expect.stringMatching(/^\d+(\.\d+)?s$/) }),
+        expect.objectContaining({
+          "@type": "type.googleapis.com/google.rpc.RetryInfo",
+          retryDelay: expect.stringMatching(/^\d+(\.\d+)?s$/),
+        }),
         expect.objectContaining({
           "@type": "type.googleapis.com/google.rpc.QuotaFailure",
           violations: [expect.objectContaining({ subject: `organisation:${key.org}` })],
@@ -116,7 +122,13 @@ describe("over the limit", () => {
     const key = await limitedKey();
     const client = grpcJsClient(server.port);
     try {
-      const call = () => grpcJsUnary(client, MandateService.method.getMandate, { mandateId: "MD1" }, { authorization: `Bearer ${key.secret}` });
+      const call = () =>
+        grpcJsUnary(
+          client,
+          MandateService.method.getMandate,
+          { mandateId: "MD1" },
+          { authorization: `Bearer ${key.secret}` },
+        );
       await call();
       await call();
       const refused = await call();

@@ -2,16 +2,16 @@
  * gRPC server reflection, as grpcurl and `buf curl --reflect` use it, through a real @grpc/grpc-js
  * bidirectional stream.
  */
-import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ServerReflection,
-  ServerReflectionRequestSchema,
-  ServerReflectionResponseSchema,
   type ServerReflectionRequest,
+  ServerReflectionRequestSchema,
   type ServerReflectionResponse,
+  ServerReflectionResponseSchema,
 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ddServices } from "../src/routes.js";
 import { grpcJsClient } from "./support/clients.js";
@@ -53,7 +53,8 @@ describe("server reflection", () => {
   it("lists every dd.v1 service, health and reflection", async () => {
     const [res] = await reflect([{ case: "listServices", value: "" }]);
     expect(res?.messageResponse.case).toBe("listServicesResponse");
-    const names = res?.messageResponse.case === "listServicesResponse" ? res.messageResponse.value.service.map((s) => s.name) : [];
+    const names =
+      res?.messageResponse.case === "listServicesResponse" ? res.messageResponse.value.service.map((s) => s.name) : [];
     for (const service of ddServices) expect(names).toContain(service.typeName);
     expect(names).toContain("grpc.health.v1.Health");
   });
@@ -65,7 +66,9 @@ describe("server reflection", () => {
     ]);
     const files = (res: ServerReflectionResponse | undefined) =>
       res?.messageResponse.case === "fileDescriptorResponse"
-        ? res.messageResponse.value.fileDescriptorProto.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes).name)
+        ? res.messageResponse.value.fileDescriptorProto.map(
+            (bytes) => fromBinary(FileDescriptorProtoSchema, bytes).name,
+          )
         : [];
     const firstFiles = files(first);
     expect(firstFiles).toContain("dd/v1/mandates.proto");
@@ -84,9 +87,14 @@ describe("server reflection", () => {
   it("finds the dd.v1.access extension of MethodOptions", async () => {
     const [numbers, file] = await reflect([
       { case: "allExtensionNumbersOfType", value: "google.protobuf.MethodOptions" },
-      { case: "fileContainingExtension", value: { containingType: "google.protobuf.MethodOptions", extensionNumber: 51001 } },
+      {
+        case: "fileContainingExtension",
+        value: { containingType: "google.protobuf.MethodOptions", extensionNumber: 51001 },
+      },
     ]);
-    expect(numbers?.messageResponse.case === "allExtensionNumbersResponse" && numbers.messageResponse.value.extensionNumber).toContain(51001);
+    expect(
+      numbers?.messageResponse.case === "allExtensionNumbersResponse" && numbers.messageResponse.value.extensionNumber,
+    ).toContain(51001);
     expect(file?.messageResponse.case).toBe("fileDescriptorResponse");
   });
 });

@@ -32,7 +32,15 @@ afterAll(async () => {
   await server?.close();
 });
 
-const states = ["PENDING_SUBMISSION", "SUBMITTED", "CONFIRMED", "PAID_OUT", "FAILED", "CHARGED_BACK", "CANCELLED"] as const;
+const states = [
+  "PENDING_SUBMISSION",
+  "SUBMITTED",
+  "CONFIRMED",
+  "PAID_OUT",
+  "FAILED",
+  "CHARGED_BACK",
+  "CANCELLED",
+] as const;
 type State = (typeof states)[number];
 const intervals = ["DAY", "WEEK", "MONTH"] as const;
 type Interval = (typeof intervals)[number];
@@ -61,7 +69,12 @@ const spanDays = 800;
 
 const bigMicros = fc.integer({ min: 0, max: 999_999 }).map((n) => String(n).padStart(6, "0"));
 /** Instants shared by several clawbacks (ties broken by id), some on the edges of London days. */
-const sharedInstants = ["2025-06-30T23:00:00.000000Z", "2025-06-30T22:59:59.999999Z", "2025-10-26T00:30:00.000000Z", "2026-03-29T01:00:00.000001Z"];
+const sharedInstants = [
+  "2025-06-30T23:00:00.000000Z",
+  "2025-06-30T22:59:59.999999Z",
+  "2025-10-26T00:30:00.000000Z",
+  "2026-03-29T01:00:00.000001Z",
+];
 
 const instant = (chargeDate: string) =>
   fc.oneof(
@@ -70,7 +83,10 @@ const instant = (chargeDate: string) =>
       weight: 4,
       arbitrary: fc
         .tuple(fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: dayMs / 1000 - 1 }), bigMicros)
-        .map(([days, seconds, micros]) => `${new Date(msOf(chargeDate) + days * dayMs + seconds * 1000).toISOString().slice(0, 19)}.${micros}Z`),
+        .map(
+          ([days, seconds, micros]) =>
+            `${new Date(msOf(chargeDate) + days * dayMs + seconds * 1000).toISOString().slice(0, 19)}.${micros}Z`,
+        ),
     },
   );
 
@@ -79,7 +95,12 @@ const rowOf = (chargedBack: number) =>
   fc
     .record({
       day: fc.integer({ min: 0, max: spanDays }),
-      state: fc.oneof(...states.map((state) => ({ weight: state === "CHARGED_BACK" ? chargedBack : 1, arbitrary: fc.constant(state) }))),
+      state: fc.oneof(
+        ...states.map((state) => ({
+          weight: state === "CHARGED_BACK" ? chargedBack : 1,
+          arbitrary: fc.constant(state),
+        })),
+      ),
       amountMinor: fc.oneof(fc.integer({ min: 1, max: 500_000 }), fc.constant(1), fc.integer({ min: 1, max: 2 ** 40 })),
       mandate: fc.integer({ min: 0, max: 1 }),
       reasonCode: fc.constantFrom("1", "2", "3", "4", "5", "6", "7", "8"),
@@ -191,7 +212,11 @@ function expectedReportRow(rows: Row[], startDate: string, endDate: string) {
     endDate,
     stateTotals: states.map((state) => {
       const of = inside.filter((r) => r.state === state);
-      return { state: `COLLECTION_STATE_${state}`, count: of.length, amountMinor: of.reduce((n, r) => n + r.amountMinor, 0) };
+      return {
+        state: `COLLECTION_STATE_${state}`,
+        count: of.length,
+        amountMinor: of.reduce((n, r) => n + r.amountMinor, 0),
+      };
     }),
     count: inside.length,
     amountMinor: inside.reduce((n, r) => n + r.amountMinor, 0),
@@ -222,7 +247,11 @@ function reportRowFromJson(json: any) {
   return {
     startDate: json.startDate,
     endDate: json.endDate,
-    stateTotals: (json.stateTotals as any[]).map((t) => ({ state: t.state, count: num(t.count), amountMinor: num(t.amountMinor) })),
+    stateTotals: (json.stateTotals as any[]).map((t) => ({
+      state: t.state,
+      count: num(t.count),
+      amountMinor: num(t.amountMinor),
+    })),
     count: num(json.count),
     amountMinor: num(json.amountMinor),
   };
@@ -240,7 +269,9 @@ function expectedClawbacks(rows: Row[], from: string, to: string) {
     .filter((r) => r.state === "CHARGED_BACK")
     .map((r) => ({ ...r, chargeBackDate: londonDay(r.stateChangeTime) }))
     .filter((r) => (from === "" || r.chargeBackDate >= from) && (to === "" || r.chargeBackDate <= to))
-    .sort((a, b) => (a.stateChangeTime === b.stateChangeTime ? (a.id < b.id ? 1 : -1) : a.stateChangeTime < b.stateChangeTime ? 1 : -1))
+    .sort((a, b) =>
+      a.stateChangeTime === b.stateChangeTime ? (a.id < b.id ? 1 : -1) : a.stateChangeTime < b.stateChangeTime ? 1 : -1,
+    )
     .map((r) => ({
       collectionId: r.id,
       mandateId: r.mandateId,
@@ -275,7 +306,12 @@ async function clawbacksOverGrpc(auth: Record<string, string>, from: string, to:
   const all: unknown[] = [];
   let pageToken = "";
   for (let pages = 0; pages < 100; pages++) {
-    const answer = await grpcJsUnary(client, ReportService.method.listClawbacks, { from, to, pageSize, pageToken }, auth);
+    const answer = await grpcJsUnary(
+      client,
+      ReportService.method.listClawbacks,
+      { from, to, pageSize, pageToken },
+      auth,
+    );
     expect(answer.code, answer.details).toBe(grpc.status.OK);
     const page = answer.message!.clawbacks;
     pageToken = answer.message!.nextPageToken;
@@ -301,7 +337,9 @@ async function clawbacksOverGrpc(auth: Record<string, string>, from: string, to:
 function violatedFields(trailers: grpc.Metadata | undefined): string[] {
   const bytes = trailers?.get("grpc-status-details-bin")[0];
   if (!(bytes instanceof Buffer)) return [];
-  return fromBinary(StatusSchema, bytes).details.flatMap((d) => anyUnpack(d, BadRequestSchema)?.fieldViolations.map((v) => v.field) ?? []);
+  return fromBinary(StatusSchema, bytes).details.flatMap(
+    (d) => anyUnpack(d, BadRequestSchema)?.fieldViolations.map((v) => v.field) ?? [],
+  );
 }
 
 const grpcInterval = { DAY: ReportInterval.DAY, WEEK: ReportInterval.WEEK, MONTH: ReportInterval.MONTH } as const;
@@ -309,35 +347,55 @@ const grpcInterval = { DAY: ReportInterval.DAY, WEEK: ReportInterval.WEEK, MONTH
 describe("reports over a randomised history", () => {
   it("count, sum and rate exactly what the collections written say, never another organisation's (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(history, history, range, fc.boolean(), async (ours, theirs, { from, to, interval }, useUnspecified) => {
-        const reader = await newReader();
-        const rows = await seed(reader.organisationId, ours);
-        await seed(await newOrganisation(server), theirs);
-        const periods = expectedPeriods(from, to, interval);
+      fc.asyncProperty(
+        history,
+        history,
+        range,
+        fc.boolean(),
+        async (ours, theirs, { from, to, interval }, useUnspecified) => {
+          const reader = await newReader();
+          const rows = await seed(reader.organisationId, ours);
+          await seed(await newOrganisation(server), theirs);
+          const periods = expectedPeriods(from, to, interval);
 
-        // Unset interval means a month.
-        const intervalParam = interval === "MONTH" && useUnspecified ? "" : `&interval=REPORT_INTERVAL_${interval}`;
-        const report = await rest(server, "GET", `/v1/reports/collections?from=${from}&to=${to}${intervalParam}`, reader.secret);
-        expect(report.status, JSON.stringify(report.body)).toBe(200);
-        expect(report.body.currency).toBe("GBP");
-        expect((report.body.rows as any[]).map(reportRowFromJson)).toEqual(periods.map((p) => expectedReportRow(rows, p.startDate, p.endDate)));
-        expect(reportRowFromJson(report.body.total)).toEqual(expectedReportRow(rows, from, to));
+          // Unset interval means a month.
+          const intervalParam = interval === "MONTH" && useUnspecified ? "" : `&interval=REPORT_INTERVAL_${interval}`;
+          const report = await rest(
+            server,
+            "GET",
+            `/v1/reports/collections?from=${from}&to=${to}${intervalParam}`,
+            reader.secret,
+          );
+          expect(report.status, JSON.stringify(report.body)).toBe(200);
+          expect(report.body.currency).toBe("GBP");
+          expect((report.body.rows as any[]).map(reportRowFromJson)).toEqual(
+            periods.map((p) => expectedReportRow(rows, p.startDate, p.endDate)),
+          );
+          expect(reportRowFromJson(report.body.total)).toEqual(expectedReportRow(rows, from, to));
 
-        const rates = await grpcJsUnary(client, ReportService.method.getSuccessRates, { from, to, interval: grpcInterval[interval] }, reader.auth);
-        expect(rates.code, rates.details).toBe(grpc.status.OK);
-        const rateRow = (r: (typeof rates.message & {})["rows"][number]) => ({
-          startDate: r.startDate,
-          endDate: r.endDate,
-          paidCount: Number(r.paidCount),
-          failedCount: Number(r.failedCount),
-          chargedBackCount: Number(r.chargedBackCount),
-          successRate: r.successRate,
-          failureRate: r.failureRate,
-          chargeBackRate: r.chargeBackRate,
-        });
-        expect(rates.message!.rows.map(rateRow)).toEqual(periods.map((p) => expectedRateRow(rows, p.startDate, p.endDate)));
-        expect(rateRow(rates.message!.total!)).toEqual(expectedRateRow(rows, from, to));
-      }),
+          const rates = await grpcJsUnary(
+            client,
+            ReportService.method.getSuccessRates,
+            { from, to, interval: grpcInterval[interval] },
+            reader.auth,
+          );
+          expect(rates.code, rates.details).toBe(grpc.status.OK);
+          const rateRow = (r: (typeof rates.message & {})["rows"][number]) => ({
+            startDate: r.startDate,
+            endDate: r.endDate,
+            paidCount: Number(r.paidCount),
+            failedCount: Number(r.failedCount),
+            chargedBackCount: Number(r.chargedBackCount),
+            successRate: r.successRate,
+            failureRate: r.failureRate,
+            chargeBackRate: r.chargeBackRate,
+          });
+          expect(rates.message!.rows.map(rateRow)).toEqual(
+            periods.map((p) => expectedRateRow(rows, p.startDate, p.endDate)),
+          );
+          expect(rateRow(rates.message!.total!)).toEqual(expectedRateRow(rows, from, to));
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -345,16 +403,30 @@ describe("reports over a randomised history", () => {
   it("lists clawbacks newest first, page by page, filtered by the London date of the claim (property)", async () => {
     // London days the shared instants start or end, often, so a bound falls exactly on a midnight.
     const edge = fc.constantFrom("2025-06-30", "2025-07-01", "2025-10-25", "2025-10-26", "2026-03-28", "2026-03-29");
-    const bound = fc.oneof(fc.constant(""), edge, fc.integer({ min: 0, max: spanDays + 120 }).map((n) => plusDays(base, n)));
+    const bound = fc.oneof(
+      fc.constant(""),
+      edge,
+      fc.integer({ min: 0, max: spanDays + 120 }).map((n) => plusDays(base, n)),
+    );
     await fc.assert(
-      fc.asyncProperty(clawbackHistory, history, bound, bound, fc.integer({ min: 1, max: 7 }), fc.boolean(), async (ours, theirs, a, b, pageSize, overGrpc) => {
-        const [from, to] = a !== "" && b !== "" && b < a ? [b, a] : [a, b];
-        const reader = await newReader();
-        const rows = await seed(reader.organisationId, ours);
-        await seed(await newOrganisation(server), theirs);
-        const listed = overGrpc ? await clawbacksOverGrpc(reader.auth, from, to, pageSize) : await clawbacksOverRest(reader.secret, from, to, pageSize);
-        expect(listed).toEqual(expectedClawbacks(rows, from, to));
-      }),
+      fc.asyncProperty(
+        clawbackHistory,
+        history,
+        bound,
+        bound,
+        fc.integer({ min: 1, max: 7 }),
+        fc.boolean(),
+        async (ours, theirs, a, b, pageSize, overGrpc) => {
+          const [from, to] = a !== "" && b !== "" && b < a ? [b, a] : [a, b];
+          const reader = await newReader();
+          const rows = await seed(reader.organisationId, ours);
+          await seed(await newOrganisation(server), theirs);
+          const listed = overGrpc
+            ? await clawbacksOverGrpc(reader.auth, from, to, pageSize)
+            : await clawbacksOverRest(reader.secret, from, to, pageSize);
+          expect(listed).toEqual(expectedClawbacks(rows, from, to));
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -369,8 +441,16 @@ describe("reports by example", () => {
       { state: "FAILED", amountMinor: 2500, mandate: 0, reasonCode: "1", chargeDate, time: "" },
       { state: "PENDING_SUBMISSION", amountMinor: 700, mandate: 1, reasonCode: "1", chargeDate, time: "" },
     ] as const;
-    await seed(reader.organisationId, history.map((h) => ({ ...h })));
-    const report = await rest(server, "GET", "/v1/reports/collections?from=2026-01-20&to=2026-04-05&interval=REPORT_INTERVAL_MONTH", reader.secret);
+    await seed(
+      reader.organisationId,
+      history.map((h) => ({ ...h })),
+    );
+    const report = await rest(
+      server,
+      "GET",
+      "/v1/reports/collections?from=2026-01-20&to=2026-04-05&interval=REPORT_INTERVAL_MONTH",
+      reader.secret,
+    );
     expect(report.status).toBe(200);
     const rows = report.body.rows as any[];
     expect(rows.map((r) => [r.startDate, r.endDate, num(r.count), num(r.amountMinor)])).toEqual([
@@ -384,15 +464,33 @@ describe("reports by example", () => {
     const rates = await rest(server, "GET", "/v1/reports/successRates?from=2026-01-20&to=2026-04-05", reader.secret);
     expect(rates.status).toBe(200);
     expect(rates.body.rows[0]).toEqual({ startDate: "2026-01-20", endDate: "2026-01-31" });
-    expect(rates.body.rows[2]).toEqual({ startDate: "2026-03-01", endDate: "2026-03-31", paidCount: "1", failedCount: "1", successRate: 0.5, failureRate: 0.5, chargeBackRate: 0 });
+    expect(rates.body.rows[2]).toEqual({
+      startDate: "2026-03-01",
+      endDate: "2026-03-31",
+      paidCount: "1",
+      failedCount: "1",
+      successRate: 0.5,
+      failureRate: 0.5,
+      chargeBackRate: 0,
+    });
   });
 });
 
 describe("clawbacks by example", () => {
   it("dates a claim by London time: midnight BST starts the new day, a microsecond before is the old one", async () => {
     const reader = await newReader();
-    const at = (time: string) => ({ state: "CHARGED_BACK" as const, amountMinor: 100, mandate: 0, reasonCode: "1", chargeDate: "2025-06-02", time });
-    const [before, midnight] = await seed(reader.organisationId, [at("2025-06-30T22:59:59.999999Z"), at("2025-06-30T23:00:00.000000Z")]);
+    const at = (time: string) => ({
+      state: "CHARGED_BACK" as const,
+      amountMinor: 100,
+      mandate: 0,
+      reasonCode: "1",
+      chargeDate: "2025-06-02",
+      time,
+    });
+    const [before, midnight] = await seed(reader.organisationId, [
+      at("2025-06-30T22:59:59.999999Z"),
+      at("2025-06-30T23:00:00.000000Z"),
+    ]);
     const ids = async (query: string) => {
       const answer = await rest(server, "GET", `/v1/reports/clawbacks?${query}`, reader.secret);
       expect(answer.status).toBe(200);
@@ -440,7 +538,12 @@ describe("report validation", () => {
 
   it("accepts exactly 24 months", async () => {
     const { secret } = await newReader();
-    const answer = await rest(server, "GET", "/v1/reports/collections?from=2024-03-15&to=2026-03-14&interval=REPORT_INTERVAL_WEEK", secret);
+    const answer = await rest(
+      server,
+      "GET",
+      "/v1/reports/collections?from=2024-03-15&to=2026-03-14&interval=REPORT_INTERVAL_WEEK",
+      secret,
+    );
     expect(answer.status).toBe(200);
     expect(answer.body.total).toMatchObject({ startDate: "2024-03-15", endDate: "2026-03-14" });
   });
@@ -478,22 +581,44 @@ describe("report validation", () => {
     // 9999-12-31, a common "no end", has no next midnight: it means no upper bound (once a 500).
     const open = await rest(server, "GET", "/v1/reports/clawbacks?from=0001-01-01&to=9999-12-31", reader.secret);
     expect(open.status).toBe(200);
-    const wrong = await grpcJsUnary(client, ReportService.method.listClawbacks, { to: "2026-01-01", from: "2026-02-01" }, reader.auth);
+    const wrong = await grpcJsUnary(
+      client,
+      ReportService.method.listClawbacks,
+      { to: "2026-01-01", from: "2026-02-01" },
+      reader.auth,
+    );
     expect(wrong.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(violatedFields(wrong.trailers)).toEqual(["to"]);
   });
 
   it("refuses a page token issued for other filters or another organisation", async () => {
     const reader = await newReader();
-    const rows = Array.from({ length: 3 }, (_, i) => ({ state: "CHARGED_BACK" as const, amountMinor: 100, mandate: 0, reasonCode: "1", chargeDate: plusDays(base, i), time: `${plusDays(base, i + 5)}T10:00:00.000000Z` }));
+    const rows = Array.from({ length: 3 }, (_, i) => ({
+      state: "CHARGED_BACK" as const,
+      amountMinor: 100,
+      mandate: 0,
+      reasonCode: "1",
+      chargeDate: plusDays(base, i),
+      time: `${plusDays(base, i + 5)}T10:00:00.000000Z`,
+    }));
     await seed(reader.organisationId, rows);
     const first = await rest(server, "GET", "/v1/reports/clawbacks?page_size=1", reader.secret);
     const token = first.body.nextPageToken as string;
     expect(token).not.toBe("");
-    const otherFilter = await rest(server, "GET", `/v1/reports/clawbacks?page_size=1&from=2025-01-01&page_token=${token}`, reader.secret);
+    const otherFilter = await rest(
+      server,
+      "GET",
+      `/v1/reports/clawbacks?page_size=1&from=2025-01-01&page_token=${token}`,
+      reader.secret,
+    );
     expect(violationsOf(otherFilter)).toEqual(["page_token"]);
     const stranger = await newReader();
-    const otherOrganisation = await rest(server, "GET", `/v1/reports/clawbacks?page_size=1&page_token=${token}`, stranger.secret);
+    const otherOrganisation = await rest(
+      server,
+      "GET",
+      `/v1/reports/clawbacks?page_size=1&page_token=${token}`,
+      stranger.secret,
+    );
     expect(violationsOf(otherOrganisation)).toEqual(["page_token"]);
   });
 });

@@ -3,9 +3,9 @@
  * (and so the interceptor chain) rather than answering 404 or 405.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpBindings } from "../src/rpc/rest/index.js";
-import { accessRuleOf } from "../src/rpc/access.js";
 import { ddServices } from "../src/routes.js";
+import { accessRuleOf } from "../src/rpc/access.js";
+import { httpBindings } from "../src/rpc/rest/index.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -22,19 +22,22 @@ describe("the contract's REST routes", () => {
     expect(new Set(routes.map((r) => r.method)).size).toBe(rpcs);
   });
 
-  it.each(routes.map((r) => [`${r.binding.verb} ${r.binding.path}`, r] as const))("%s reaches its RPC", async (_, { method, binding }) => {
-    const path = binding.path.replace(/\{[^}]+\}/g, "XX0000000000000000000000000");
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method: binding.verb,
-      ...(binding.body === "" ? {} : { headers: { "content-type": "application/json" }, body: "{}" }),
-    });
-    const body = (await res.json()) as { code: string };
-    // Public RPCs reach their handler, which refuses the empty request; the rest stop at authentication.
-    const expected = accessRuleOf(method)?.kind === "public" ? [400, 404] : [401];
-    expect(expected, `${res.status} ${JSON.stringify(body)}`).toContain(res.status);
-    // The request log names the RPC: the route went through the interceptor chain.
-    expect(server.logs.some((l) => l.method === method.name && l.service === method.parent.typeName)).toBe(true);
-  });
+  it.each(routes.map((r) => [`${r.binding.verb} ${r.binding.path}`, r] as const))(
+    "%s reaches its RPC",
+    async (_, { method, binding }) => {
+      const path = binding.path.replace(/\{[^}]+\}/g, "XX0000000000000000000000000");
+      const res = await fetch(`${server.baseUrl}${path}`, {
+        method: binding.verb,
+        ...(binding.body === "" ? {} : { headers: { "content-type": "application/json" }, body: "{}" }),
+      });
+      const body = (await res.json()) as { code: string };
+      // Public RPCs reach their handler, which refuses the empty request; the rest stop at authentication.
+      const expected = accessRuleOf(method)?.kind === "public" ? [400, 404] : [401];
+      expect(expected, `${res.status} ${JSON.stringify(body)}`).toContain(res.status);
+      // The request log names the RPC: the route went through the interceptor chain.
+      expect(server.logs.some((l) => l.method === method.name && l.service === method.parent.typeName)).toBe(true);
+    },
+  );
 
   it("answers 404 for an unknown path and 405 with Allow for a known path with the wrong method", async () => {
     const unknown = await fetch(`${server.baseUrl}/v1/nothing-here`);

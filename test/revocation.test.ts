@@ -5,10 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrganisation, createUser } from "../src/modules/identity/provisioning.js";
-import { openDatabase, type Database } from "../src/platform/db/database.js";
+import { type Database, openDatabase } from "../src/platform/db/database.js";
 import { createLogger } from "../src/platform/observability/logger.js";
 import { issueKeyInDatabase } from "./support/fixtures.js";
-import { startService, type ServiceProcess } from "./support/service-process.js";
+import { type ServiceProcess, startService } from "./support/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 
 const redisUrl = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
@@ -16,13 +16,25 @@ let testDatabase: TestDatabase;
 let database: Database;
 let replicas: { process: ServiceProcess; baseUrl: string }[] = [];
 let organisationId: string;
-const admin = { email: `admin-${randomBytes(4).toString("hex")}@example.com`, password: randomBytes(12).toString("base64url") };
+const admin = {
+  email: `admin-${randomBytes(4).toString("hex")}@example.com`,
+  password: randomBytes(12).toString("base64url"),
+};
 
 beforeAll(async () => {
   testDatabase = await createTestDatabase();
-  database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger: createLogger("silent") });
+  database = await openDatabase({
+    databaseUrl: testDatabase.url,
+    dataDir: "/nonexistent",
+    logger: createLogger("silent"),
+  });
   organisationId = (await createOrganisation(database.orm.em.fork(), { name: "Replicas", sandbox: false })).id;
-  await createUser(database.orm.em.fork(), { organisationId, email: admin.email, role: "admin", password: admin.password });
+  await createUser(database.orm.em.fork(), {
+    organisationId,
+    email: admin.email,
+    role: "admin",
+    password: admin.password,
+  });
   const prefix = `ddtest:${randomBytes(6).toString("hex")}:`;
   replicas = await Promise.all(
     [0, 1].map(async () => {
@@ -85,7 +97,9 @@ describe("revocation across replicas", () => {
         for (const secret of secrets) expect(line.includes(secret), `log line contains a secret: ${line}`).toBe(false);
       }
     }
-    console.log(`revocation reached the other replica after ${delays.map((d) => d.toFixed(1)).join(", ")} ms (worst ${Math.max(...delays).toFixed(1)} ms)`);
+    console.log(
+      `revocation reached the other replica after ${delays.map((d) => d.toFixed(1)).join(", ")} ms (worst ${Math.max(...delays).toFixed(1)} ms)`,
+    );
     expect(Math.max(...delays)).toBeLessThan(1_000);
   });
 });

@@ -8,18 +8,29 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MandateCause, MandateState } from "../gen/dd/v1/mandates_pb.js";
 import { CollectionState } from "../gen/dd/v1/collections_pb.js";
+import { MandateCause, MandateState } from "../gen/dd/v1/mandates_pb.js";
 import { CollectionScenario, MandateScenario, SandboxService } from "../gen/dd/v1/sandbox_pb.js";
+import { Collection } from "../src/modules/collections/collection.entity.js";
 import type { CollectionStateName } from "../src/modules/collections/collection-lifecycle.js";
 import { applyCollectionStateChange } from "../src/modules/collections/collection-state-change.js";
-import { Collection } from "../src/modules/collections/collection.entity.js";
 import { londonDate } from "../src/modules/collections/london-date.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
-import { createSchedule, withAdmin, type CollectionJson } from "./support/collections.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
+import { type CollectionJson, createSchedule, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
-import { completeInvite, latestInviteToken, mandateIn, newTenant, reasonOf, rest, violationsOf, type MandateJson, type StateName, type Tenant } from "./support/mandates.js";
+import {
+  completeInvite,
+  latestInviteToken,
+  type MandateJson,
+  mandateIn,
+  newTenant,
+  reasonOf,
+  rest,
+  type StateName,
+  type Tenant,
+  violationsOf,
+} from "./support/mandates.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -52,18 +63,32 @@ describe("SimulateMandateScenario", () => {
     expect(answer.status).toBe(200);
     const active = answer.body as MandateJson;
     expect(active.state).toBe("MANDATE_STATE_ACTIVE");
-    expect(active.bankAccount).toEqual({ accountHolderName: mandate.payer.name, sortCode: "200000", accountNumberEnding: "00" });
-    expect(active.lastStateChange).toMatchObject({ previousState: "MANDATE_STATE_SUBMITTED", cause: "MANDATE_CAUSE_SANDBOX" });
+    expect(active.bankAccount).toEqual({
+      accountHolderName: mandate.payer.name,
+      sortCode: "200000",
+      accountNumberEnding: "00",
+    });
+    expect(active.lastStateChange).toMatchObject({
+      previousState: "MANDATE_STATE_SUBMITTED",
+      cause: "MANDATE_CAUSE_SANDBOX",
+    });
     const token = await latestInviteToken(server, mandate.payer.email);
     expect((await completeInvite(server, token)).status).toBe(404);
   });
 
-  it.each<StateName>(["PENDING_SUBMISSION", "SUBMITTED"])("ACTIVATE from %s keeps the payer's bank details", async (state) => {
-    const mandate = await mandateIn(server, sandbox, state);
-    const answer = await simulate(sandbox, mandate.id, "ACTIVATE");
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ state: "MANDATE_STATE_ACTIVE", bankAccount: mandate.bankAccount, lastStateChange: { cause: "MANDATE_CAUSE_SANDBOX" } });
-  });
+  it.each<StateName>(["PENDING_SUBMISSION", "SUBMITTED"])(
+    "ACTIVATE from %s keeps the payer's bank details",
+    async (state) => {
+      const mandate = await mandateIn(server, sandbox, state);
+      const answer = await simulate(sandbox, mandate.id, "ACTIVATE");
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({
+        state: "MANDATE_STATE_ACTIVE",
+        bankAccount: mandate.bankAccount,
+        lastStateChange: { cause: "MANDATE_CAUSE_SANDBOX" },
+      });
+    },
+  );
 
   it.each<[StateName, string | undefined, string, string]>([
     ["PENDING_CUSTOMER_APPROVAL", undefined, "B", "Account closed"],
@@ -75,7 +100,11 @@ describe("SimulateMandateScenario", () => {
     expect(answer.status).toBe(200);
     const failed = answer.body as MandateJson;
     expect(failed.state).toBe("MANDATE_STATE_FAILED");
-    expect(failed.lastStateChange).toMatchObject({ previousState: "MANDATE_STATE_SUBMITTED", cause: "MANDATE_CAUSE_SANDBOX", reasonCode: code });
+    expect(failed.lastStateChange).toMatchObject({
+      previousState: "MANDATE_STATE_SUBMITTED",
+      cause: "MANDATE_CAUSE_SANDBOX",
+      reasonCode: code,
+    });
     expect(failed.lastStateChange.description).toContain(meaning);
     const read = (await rest(server, "GET", `/v1/mandates/${mandate.id}`, sandbox.secret)).body as MandateJson;
     expect(read.lastStateChange.reasonCode).toBe(code);
@@ -94,15 +123,18 @@ describe("SimulateMandateScenario", () => {
     });
   });
 
-  it.each<StateName>(["ACTIVE", "SUSPENDED"])("EXPIRE from %s expires the mandate with no reason code", async (state) => {
-    const mandate = await mandateIn(server, sandbox, state);
-    const answer = await simulate(sandbox, mandate.id, "EXPIRE");
-    expect(answer.status).toBe(200);
-    const expired = answer.body as MandateJson;
-    expect(expired.state).toBe("MANDATE_STATE_EXPIRED");
-    expect(expired.lastStateChange.reasonCode).toBeUndefined();
-    expect(expired.lastStateChange.cause).toBe("MANDATE_CAUSE_SANDBOX");
-  });
+  it.each<StateName>(["ACTIVE", "SUSPENDED"])(
+    "EXPIRE from %s expires the mandate with no reason code",
+    async (state) => {
+      const mandate = await mandateIn(server, sandbox, state);
+      const answer = await simulate(sandbox, mandate.id, "EXPIRE");
+      expect(answer.status).toBe(200);
+      const expired = answer.body as MandateJson;
+      expect(expired.state).toBe("MANDATE_STATE_EXPIRED");
+      expect(expired.lastStateChange.reasonCode).toBeUndefined();
+      expect(expired.lastStateChange.cause).toBe("MANDATE_CAUSE_SANDBOX");
+    },
+  );
 
   it.each<[string, StateName]>([
     ["ACTIVATE", "ACTIVE"],
@@ -162,11 +194,21 @@ describe("SimulateMandateScenario", () => {
     const client = grpcJsClient(server.port);
     try {
       const auth = { authorization: `Bearer ${secret}` };
-      const failed = await grpcJsUnary(client, SandboxService.method.simulateMandateScenario, { mandateId: mandate.id, scenario: MandateScenario.FAIL, reasonCode: "G" }, auth);
+      const failed = await grpcJsUnary(
+        client,
+        SandboxService.method.simulateMandateScenario,
+        { mandateId: mandate.id, scenario: MandateScenario.FAIL, reasonCode: "G" },
+        auth,
+      );
       expect(failed.code).toBe(grpc.status.OK);
       expect(failed.message!.state).toBe(MandateState.FAILED);
       expect(failed.message!.lastStateChange).toMatchObject({ cause: MandateCause.SANDBOX, reasonCode: "G" });
-      const again = await grpcJsUnary(client, SandboxService.method.simulateMandateScenario, { mandateId: mandate.id, scenario: MandateScenario.ACTIVATE }, auth);
+      const again = await grpcJsUnary(
+        client,
+        SandboxService.method.simulateMandateScenario,
+        { mandateId: mandate.id, scenario: MandateScenario.ACTIVATE },
+        auth,
+      );
       expect(again.code).toBe(grpc.status.FAILED_PRECONDITION);
     } finally {
       client.close();
@@ -185,15 +227,30 @@ const walks: Record<string, CollectionStateName[]> = {
 };
 
 /** collectionIn makes a collection of the tenant's (a schedule on an ACTIVE mandate) and walks it to `state`. */
-async function collectionIn(tenant: Tenant, state: keyof typeof walks): Promise<{ collection: CollectionJson; mandate: MandateJson }> {
+async function collectionIn(
+  tenant: Tenant,
+  state: keyof typeof walks,
+): Promise<{ collection: CollectionJson; mandate: MandateJson }> {
   const staff = await withAdmin(server, tenant);
   const mandate = await mandateIn(server, staff, "ACTIVE");
-  const schedule = await createSchedule(server, staff, { mandate_id: mandate.id, amount_minor: "70000", interval_unit: "INTERVAL_UNIT_MONTHLY", start_date: londonDate(new Date()) });
+  const schedule = await createSchedule(server, staff, {
+    mandate_id: mandate.id,
+    amount_minor: "70000",
+    interval_unit: "INTERVAL_UNIT_MONTHLY",
+    start_date: londonDate(new Date()),
+  });
   const listed = await rest(server, "GET", `/v1/collections?schedule_id=${schedule.id}`, tenant.secret);
   const collection = (listed.body.collections as CollectionJson[])[0]!;
   const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
   const row = await em.findOneOrFail(Collection, { id: collection.id });
-  for (const to of walks[state]!) applyCollectionStateChange(em, row, to, { description: "test walk", reasonCode: to === "FAILED" ? "0" : undefined }, new Date());
+  for (const to of walks[state]!)
+    applyCollectionStateChange(
+      em,
+      row,
+      to,
+      { description: "test walk", reasonCode: to === "FAILED" ? "0" : undefined },
+      new Date(),
+    );
   await em.flush();
   return { collection, mandate };
 }
@@ -211,7 +268,10 @@ async function collectionState(tenant: Tenant, id: string): Promise<string> {
 async function collectionNotifications(tenant: Tenant, id: string): Promise<string[]> {
   const rows = await scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId)
     .getConnection()
-    .execute<{ type: string; reason_code: string | null; message: string }[]>(`select "type", "reason_code", "message" from "notification" where "resource_id" = ?`, [id]);
+    .execute<{ type: string; reason_code: string | null; message: string }[]>(
+      `select "type", "reason_code", "message" from "notification" where "resource_id" = ?`,
+      [id],
+    );
   return rows
     .filter((r) => r.message.includes("Sandbox:"))
     .map((r) => (r.reason_code ? `${r.type}:${r.reason_code}` : r.type))
@@ -278,7 +338,9 @@ describe("SimulateCollectionScenario", () => {
 
   it("refuses to submit under a suspended mandate with MANDATE_NOT_ACTIVE", async () => {
     const { collection, mandate } = await collectionIn(sandbox, "PENDING_SUBMISSION");
-    expect((await rest(server, "POST", `/v1/mandates/${mandate.id}:suspend`, sandbox.secret, { reason: "paused" })).status).toBe(200);
+    expect(
+      (await rest(server, "POST", `/v1/mandates/${mandate.id}:suspend`, sandbox.secret, { reason: "paused" })).status,
+    ).toBe(200);
     const answer = await simulateCollection(sandbox, collection.id, "PAY");
     expect(answer.status).toBe(400);
     expect(reasonOf(answer)).toBe("MANDATE_NOT_ACTIVE");
@@ -324,13 +386,28 @@ describe("SimulateCollectionScenario", () => {
     const client = grpcJsClient(server.port);
     try {
       const auth = { authorization: `Bearer ${sandbox.secret}` };
-      const paid = await grpcJsUnary(client, SandboxService.method.simulateCollectionScenario, { collectionId: collection.id, scenario: CollectionScenario.PAY }, auth);
+      const paid = await grpcJsUnary(
+        client,
+        SandboxService.method.simulateCollectionScenario,
+        { collectionId: collection.id, scenario: CollectionScenario.PAY },
+        auth,
+      );
       expect(paid.code).toBe(grpc.status.OK);
       expect(paid.message!.state).toBe(CollectionState.PAID_OUT);
-      const clawed = await grpcJsUnary(client, SandboxService.method.simulateCollectionScenario, { collectionId: collection.id, scenario: CollectionScenario.CHARGE_BACK, reasonCode: "3" }, auth);
+      const clawed = await grpcJsUnary(
+        client,
+        SandboxService.method.simulateCollectionScenario,
+        { collectionId: collection.id, scenario: CollectionScenario.CHARGE_BACK, reasonCode: "3" },
+        auth,
+      );
       expect(clawed.code).toBe(grpc.status.OK);
       expect(clawed.message).toMatchObject({ state: CollectionState.CHARGED_BACK, reasonCode: "3" });
-      const again = await grpcJsUnary(client, SandboxService.method.simulateCollectionScenario, { collectionId: collection.id, scenario: CollectionScenario.PAY }, auth);
+      const again = await grpcJsUnary(
+        client,
+        SandboxService.method.simulateCollectionScenario,
+        { collectionId: collection.id, scenario: CollectionScenario.PAY },
+        auth,
+      );
       expect(again.code).toBe(grpc.status.FAILED_PRECONDITION);
     } finally {
       client.close();

@@ -1,23 +1,23 @@
 /**
  * Start-up checks, CORS, request size limits and graceful shutdown, against real listening servers.
  */
-import { create, createFileRegistry, setExtension, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
+import { create, createFileRegistry, type DescMethodUnary, type DescService, setExtension } from "@bufbuild/protobuf";
 import {
-  FileDescriptorProtoSchema,
-  MethodOptionsSchema,
-  file_google_protobuf_empty,
   type EmptySchema,
+  FileDescriptorProtoSchema,
+  file_google_protobuf_empty,
+  MethodOptionsSchema,
 } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccessRuleSchema, access } from "../gen/dd/v1/access_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../gen/health/v1/health_pb.js";
-import { MissingAccessRuleError } from "../src/rpc/access.js";
-import { buildServer } from "../src/server.js";
 import { createLogger } from "../src/platform/observability/logger.js";
 import { createMetrics } from "../src/platform/observability/metrics.js";
 import { ddServices, registerServices } from "../src/routes.js";
+import { MissingAccessRuleError } from "../src/rpc/access.js";
+import { buildServer } from "../src/server.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 /** testService makes a one-method service "test.v1.<name>" taking and returning Empty. */
@@ -29,7 +29,12 @@ function testService(name: string, withRule: boolean): DescService {
     package: "test.v1",
     syntax: "proto3",
     dependency: ["google/protobuf/empty.proto"],
-    service: [{ name, method: [{ name: "Call", inputType: ".google.protobuf.Empty", outputType: ".google.protobuf.Empty", options }] }],
+    service: [
+      {
+        name,
+        method: [{ name: "Call", inputType: ".google.protobuf.Empty", outputType: ".google.protobuf.Empty", options }],
+      },
+    ],
   });
   const registry = createFileRegistry(file, (imported) =>
     imported === "google/protobuf/empty.proto" ? file_google_protobuf_empty : undefined,
@@ -53,7 +58,10 @@ describe("start-up", () => {
         logger: createLogger("silent"),
         metrics: createMetrics(),
         app: server.app,
-        registerRoutes: (router: ConnectRouter, app) => [...registerServices(router, app), (router.service(open, {}), open)],
+        registerRoutes: (router: ConnectRouter, app) => [
+          ...registerServices(router, app),
+          (router.service(open, {}), open),
+        ],
       });
     expect(build).toThrow(MissingAccessRuleError);
     expect(build).toThrow(/test\.v1\.OpenService\.Call/);
@@ -98,7 +106,8 @@ describe("CORS", () => {
   it("exposes rate-limit, Retry-After and request-id headers to allowed origins", async () => {
     const res = await fetch(`${server.baseUrl}/healthz`, { headers: { origin: "https://app.example.com" } });
     const exposed = res.headers.get("access-control-expose-headers") ?? "";
-    for (const header of ["RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-Id"]) expect(exposed).toContain(header);
+    for (const header of ["RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-Id"])
+      expect(exposed).toContain(header);
   });
 });
 
@@ -166,7 +175,10 @@ describe("graceful shutdown", () => {
     await closing;
     const after = await createClient(Health, createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }))
       .check({})
-      .then(() => "answered", (error: unknown) => ConnectError.from(error).code);
+      .then(
+        () => "answered",
+        (error: unknown) => ConnectError.from(error).code,
+      );
     expect(after).toBe(Code.Unavailable);
   });
 });

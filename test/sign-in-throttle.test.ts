@@ -36,7 +36,9 @@ describe("sign-in throttle", () => {
 
   it("throttles an unknown email exactly like a known one", async () => {
     const email = `nobody-${Date.now()}@example.com`;
-    const statuses = (await Promise.all(Array.from({ length: 20 }, () => signIn(email, "wrong-password-x")))).map((r) => r.status);
+    const statuses = (await Promise.all(Array.from({ length: 20 }, () => signIn(email, "wrong-password-x")))).map(
+      (r) => r.status,
+    );
     expect(statuses.filter((s) => s === 401)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(10);
   });

@@ -53,7 +53,9 @@ describe("Health.Check", () => {
 
   it("knows each dd.v1 service by name and refuses an unknown one with NOT_FOUND", async () => {
     const client = createClient(Health, connectTransports(server.baseUrl)["Connect over HTTP/2"]!);
-    expect((await client.check({ service: MandateService.typeName })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect((await client.check({ service: MandateService.typeName })).status).toBe(
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
     expect(await codeOf(() => client.check({ service: "no.such.Service" }))).toBe(Code.NotFound);
   });
 });
@@ -84,10 +86,13 @@ describe("a public RPC (CompleteMandateInvite with an unknown token)", () => {
 });
 
 describe("a read RPC that needs credentials", () => {
-  it.each(Object.keys(connectTransportsFor()))("answers UNAUTHENTICATED without credentials through %s", async (name) => {
-    const client = createClient(MandateService, connectTransports(server.baseUrl)[name]!);
-    expect(await codeOf(() => client.getMandate({ mandateId: "MD1" }))).toBe(Code.Unauthenticated);
-  });
+  it.each(Object.keys(connectTransportsFor()))(
+    "answers UNAUTHENTICATED without credentials through %s",
+    async (name) => {
+      const client = createClient(MandateService, connectTransports(server.baseUrl)[name]!);
+      expect(await codeOf(() => client.getMandate({ mandateId: "MD1" }))).toBe(Code.Unauthenticated);
+    },
+  );
 
   it("is reachable with Connect GET (NO_SIDE_EFFECTS)", async () => {
     const client = createClient(
@@ -121,7 +126,13 @@ describe("every response", () => {
   it("is logged once with request id, method, code and latency", async () => {
     await fetch(`${server.baseUrl}/healthz`, { headers: { "x-request-id": "log-check-1" } });
     const line = server.logs.find((l) => l.request_id === "log-check-1");
-    expect(line).toMatchObject({ msg: "rpc", service: "grpc.health.v1.Health", method: "Check", code: "ok", transport: "rest" });
+    expect(line).toMatchObject({
+      msg: "rpc",
+      service: "grpc.health.v1.Health",
+      method: "Check",
+      code: "ok",
+      transport: "rest",
+    });
     expect(typeof line?.latency_ms).toBe("number");
   });
 });

@@ -26,16 +26,27 @@ const contenders: Contender[] = [
   {
     name: "ours: GCRA, one Lua script",
     replica: (client, perSecond) => async (subject) =>
-      (await checkInRedis(client, redisGcraKey(prefix, subject), { perMinute: perSecond * 60, burst: perSecond })).allowed,
+      (await checkInRedis(client, redisGcraKey(prefix, subject), { perMinute: perSecond * 60, burst: perSecond }))
+        .allowed,
   },
   {
     name: "rate-limiter-flexible RateLimiterRedis (fixed window)",
     replica: (client, perSecond) => {
-      const limiter = new RateLimiterRedis({ storeClient: client, useRedisPackage: true, keyPrefix: `${prefix}rlf`, points: perSecond, duration: 1 });
-      return (subject) => limiter.consume(subject).then(() => true, (rejection: unknown) => {
-        if (rejection instanceof Error) throw rejection;
-        return false;
+      const limiter = new RateLimiterRedis({
+        storeClient: client,
+        useRedisPackage: true,
+        keyPrefix: `${prefix}rlf`,
+        points: perSecond,
+        duration: 1,
       });
+      return (subject) =>
+        limiter.consume(subject).then(
+          () => true,
+          (rejection: unknown) => {
+            if (rejection instanceof Error) throw rejection;
+            return false;
+          },
+        );
     },
   },
 ];
@@ -66,9 +77,11 @@ async function boundaryBurst(a: Check, b: Check, limit: number): Promise<number>
   const t0 = performance.now();
   await a(subject);
   const burst = async () => {
-    const answers = await Promise.all(Array.from({ length: limit }, (_, i) => (i % 2 === 0 ? a : b)(subject)).concat(
-      Array.from({ length: limit }, (_, i) => (i % 2 === 0 ? b : a)(subject)),
-    ));
+    const answers = await Promise.all(
+      Array.from({ length: limit }, (_, i) => (i % 2 === 0 ? a : b)(subject)).concat(
+        Array.from({ length: limit }, (_, i) => (i % 2 === 0 ? b : a)(subject)),
+      ),
+    );
     return answers.filter(Boolean).length;
   };
   await sleep(Math.max(0, t0 + 950 - performance.now()));
@@ -95,12 +108,17 @@ export async function compareLimiters(seconds: number, limitPerSecond = 100): Pr
       const a = contender.replica(one, 1_000_000);
       await throughput(a, 0.5); // warm-up: scripts loaded, connections busy
       const checksPerSecond = await throughput(a, seconds);
-      const boundaryAdmitted = await boundaryBurst(contender.replica(one, limitPerSecond), contender.replica(two, limitPerSecond), limitPerSecond);
+      const boundaryAdmitted = await boundaryBurst(
+        contender.replica(one, limitPerSecond),
+        contender.replica(two, limitPerSecond),
+        limitPerSecond,
+      );
       rows.push({ name: contender.name, checksPerSecond, boundaryAdmitted });
     }
     return rows;
   } finally {
-    for await (const keys of one.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length > 0) await one.del(keys);
+    for await (const keys of one.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
+      if (keys.length > 0) await one.del(keys);
     await Promise.all([one.close(), two.close()]);
   }
 }
@@ -114,7 +132,8 @@ export function renderLimiterTable(rows: LimiterRow[], limitPerSecond = 100): st
     `| limiter | checks/s | ratio | admitted in 100 ms across a window boundary, 2 replicas (limit ${limitPerSecond}/s, burst ${limitPerSecond}) |`,
     "|---|---:|---:|---:|",
     ...rows.map(
-      (r) => `| ${r.name} | ${Math.round(r.checksPerSecond)} | ${(r.checksPerSecond / (ours?.checksPerSecond ?? 1)).toFixed(2)} | ${r.boundaryAdmitted} |`,
+      (r) =>
+        `| ${r.name} | ${Math.round(r.checksPerSecond)} | ${(r.checksPerSecond / (ours?.checksPerSecond ?? 1)).toFixed(2)} | ${r.boundaryAdmitted} |`,
     ),
     "",
     `One request opens the window; 950 ms later both replicas send ${limitPerSecond} requests each, and again 100 ms later. ` +

@@ -5,7 +5,7 @@
  * counted and timed; for gRPC that means HTTP 200, exactly one length-prefixed message and
  * grpc-status 0 in the trailers, because a gRPC error also arrives as HTTP 200.
  */
-import { connect, constants, type ClientHttp2Session, type OutgoingHttpHeaders } from "node:http2";
+import { type ClientHttp2Session, connect, constants, type OutgoingHttpHeaders } from "node:http2";
 import { LatencyHistogram } from "./histogram.js";
 import { countFailure, type HttpRequestSpec, type LoadOptions, type LoadResult } from "./types.js";
 
@@ -51,7 +51,9 @@ export async function runHttp2Load(options: Http2LoadOptions): Promise<LoadResul
         } else countFailure(failures, failure);
       }
     };
-    const slots = sessions.flatMap((session) => Array.from({ length: options.streamsPerSession ?? 25 }, () => slot(session)));
+    const slots = sessions.flatMap((session) =>
+      Array.from({ length: options.streamsPerSession ?? 25 }, () => slot(session)),
+    );
     await Promise.all(slots);
     return { ok, failures, elapsedMs: performance.now() - started, latency };
   } finally {

@@ -16,7 +16,10 @@ import type { StartedServer } from "./started.js";
  * AsyncLocalStorage once, as MikroORM does on its first flush (seed-with-ddctl.ts): on Node 20 that
  * turns on promise hooks for the rest of the process, which is the whole difference it makes.
  */
-export async function startBareServer(defer: (cleanup: () => Promise<void>) => void, options: { asyncLocalStorage?: boolean } = {}): Promise<StartedServer> {
+export async function startBareServer(
+  defer: (cleanup: () => Promise<void>) => void,
+  options: { asyncLocalStorage?: boolean } = {},
+): Promise<StartedServer> {
   if (options.asyncLocalStorage) new AsyncLocalStorage<boolean>().run(true, () => undefined);
   const handler = connectNodeAdapter({
     routes: (router) => {

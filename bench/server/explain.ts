@@ -6,7 +6,11 @@
 import type { Database } from "../../src/platform/db/database.js";
 
 /** explainCalls prints the plan of the last query of each `[label, call]`, prefixed with `server`. */
-export async function explainCalls(orm: Database["orm"], server: string, calls: readonly (readonly [string, () => Promise<unknown>])[]): Promise<void> {
+export async function explainCalls(
+  orm: Database["orm"],
+  server: string,
+  calls: readonly (readonly [string, () => Promise<unknown>])[],
+): Promise<void> {
   const captured: string[] = [];
   const platform = orm.em.getPlatform();
   const previous = orm.config.get("onQuery");

@@ -4,11 +4,12 @@
  * through authenticate (cache hit after the first), authorize, the rate limit (one Lua call to Redis)
  * and tenant scope, exactly as a DD call does.
  */
-import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
+
+import type { App } from "../../src/app.js";
 import { Organisation } from "../../src/modules/identity/organisation.entity.js";
 import { createOrganisation } from "../../src/modules/identity/provisioning.js";
-import type { App } from "../../src/app.js";
 import type { Database } from "../../src/platform/db/database.js";
+import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
 import { registerServices } from "../../src/routes.js";
 import { startFullServer } from "./full.js";
 import { ProbeService, ping } from "./probe-service.js";
@@ -18,7 +19,10 @@ import type { StartedServer } from "./started.js";
  * startFullApiKeyServer starts the full server with the probe and seeds the key; without Redis the
  * limiter decides in process (one replica), which shows what the Redis round trip costs.
  */
-export async function startFullApiKeyServer(defer: (cleanup: () => Promise<void>) => void, redis = true): Promise<StartedServer> {
+export async function startFullApiKeyServer(
+  defer: (cleanup: () => Promise<void>) => void,
+  redis = true,
+): Promise<StartedServer> {
   return startFullServer(defer, {
     redis,
     registerRoutes: (router, app) => {
@@ -30,11 +34,24 @@ export async function startFullApiKeyServer(defer: (cleanup: () => Promise<void>
 }
 
 /** seedApiKey creates the bench organisation and its key (mandates:read unless told); fixtures.apiKey is the secret. */
-export async function seedApiKey({ orm, app }: { orm: Database["orm"]; app: App }, scopes: readonly string[] = ["mandates:read"]): Promise<Record<string, string>> {
+export async function seedApiKey(
+  { orm, app }: { orm: Database["orm"]; app: App },
+  scopes: readonly string[] = ["mandates:read"],
+): Promise<Record<string, string>> {
   const organisation = await createOrganisation(orm.em.fork(), { name: "Bench", sandbox: false });
   // A limit the load never reaches: the rows measure the cost of checking it, not refusals.
-  await orm.em.fork().nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: 1_000_000_000, rateLimitBurst: 1_000_000 });
+  await orm.em
+    .fork()
+    .nativeUpdate(
+      Organisation,
+      { id: organisation.id },
+      { rateLimitPerMinute: 1_000_000_000, rateLimitBurst: 1_000_000 },
+    );
   const em = scopeToOrganisation(orm.em.fork(), organisation.id);
-  const { secret } = await app.apiKeys.create(em, { organisationId: organisation.id, actor: "operator" }, { name: "bench", scopes });
+  const { secret } = await app.apiKeys.create(
+    em,
+    { organisationId: organisation.id, actor: "operator" },
+    { name: "bench", scopes },
+  );
   return { apiKey: secret };
 }

@@ -11,10 +11,10 @@
 import type { App } from "../../src/app.js";
 import type { Database } from "../../src/platform/db/database.js";
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
+import { explainCalls } from "./explain.js";
 import { startFullServer } from "./full.js";
 import { seedApiKey } from "./full-api-key.js";
 import type { StartedServer } from "./started.js";
-import { explainCalls } from "./explain.js";
 
 const organisationCount = 100;
 const mandateCount = 1_000_000;
@@ -45,15 +45,55 @@ export const hashWord = (seed: string, from: number) => `('x' || substr(md5(${se
  * description, time from creation to the last change].
  */
 const stateMix: [boolean, number, number, string, string | null, string, string | null, string, string][] = [
-  [true, 0, 40, "PENDING_CUSTOMER_APPROVAL", null, "ORGANISATION", null, "Mandate created; the payer was sent an invite", "0"],
-  [true, 40, 60, "PENDING_SUBMISSION", "PENDING_CUSTOMER_APPROVAL", "PAYER", null, "The payer completed the invite", "2 hours"],
+  [
+    true,
+    0,
+    40,
+    "PENDING_CUSTOMER_APPROVAL",
+    null,
+    "ORGANISATION",
+    null,
+    "Mandate created; the payer was sent an invite",
+    "0",
+  ],
+  [
+    true,
+    40,
+    60,
+    "PENDING_SUBMISSION",
+    "PENDING_CUSTOMER_APPROVAL",
+    "PAYER",
+    null,
+    "The payer completed the invite",
+    "2 hours",
+  ],
   [true, 60, 80, "SUBMITTED", "PENDING_SUBMISSION", "PROCESSING", null, "Lodged with Bacs (AUDDIS 0N)", "1 day"],
   [true, 80, 100, "ACTIVE", "SUBMITTED", "PROCESSING", null, "No AUDDIS rejection within the waiting period", "3 days"],
   [false, 0, 75, "ACTIVE", "SUBMITTED", "PROCESSING", null, "No AUDDIS rejection within the waiting period", "3 days"],
-  [false, 75, 85, "CANCELLED", "ACTIVE", "BACS_ADDACS", "1", "ADDACS 1: instruction cancelled by the payer", "200 days"],
+  [
+    false,
+    75,
+    85,
+    "CANCELLED",
+    "ACTIVE",
+    "BACS_ADDACS",
+    "1",
+    "ADDACS 1: instruction cancelled by the payer",
+    "200 days",
+  ],
   [false, 85, 88, "SUSPENDED", "ACTIVE", "ORGANISATION", null, "Suspended by the organisation", "90 days"],
   [false, 88, 93, "FAILED", "SUBMITTED", "BACS_AUDDIS", "5", "AUDDIS 5: no account, or wrong account type", "2 days"],
-  [false, 93, 100, "EXPIRED", "PENDING_CUSTOMER_APPROVAL", "EXPIRY", null, "The payer did not complete the invite in time", "7 days"],
+  [
+    false,
+    93,
+    100,
+    "EXPIRED",
+    "PENDING_CUSTOMER_APPROVAL",
+    "EXPIRY",
+    null,
+    "The payer did not complete the invite in time",
+    "7 days",
+  ],
 ];
 
 const lit = (value: string | null) => (value === null ? "null" : `'${value.replaceAll("'", "''")}'`);
@@ -70,8 +110,10 @@ from generate_series(1, ${organisationCount - 1}) n`;
 /** insertMandatesSql adds every mandate in one statement, organisation k = n mod 100. */
 function insertMandatesSql(baseMs: number, from: number, to: number): string {
   const states = stateMix
-    .map(([recent, lo, hi, state, previous, cause, reason, description, delay]) =>
-      `(${recent}, ${lo}, ${hi}, ${lit(state)}, ${lit(previous)}, ${lit(cause)}, ${lit(reason)}, ${lit(description)}, interval ${lit(delay)})`)
+    .map(
+      ([recent, lo, hi, state, previous, cause, reason, description, delay]) =>
+        `(${recent}, ${lo}, ${hi}, ${lit(state)}, ${lit(previous)}, ${lit(cause)}, ${lit(reason)}, ${lit(description)}, interval ${lit(delay)})`,
+    )
     .join(",\n    ");
   const first = `(array['Olivia','Amelia','Isla','Ava','Mia','Noah','Oliver','George','Arthur','Leo','Harry','Freya','Jack','Sophia','Theo','Grace'])[1 + g.n % 16]`;
   const last = `(array['Smith','Jones','Taylor','Brown','Williams','Wilson','Johnson','Davies','Patel','Robinson','Wright','Thompson','Evans','Walker','White','Roberts','Green'])[1 + (g.n / 16) % 17]`;
@@ -139,7 +181,8 @@ export async function bulkLoad(orm: Database["orm"], inserts: string[], table = 
     const { constraints, indexes } = dropped;
     await trx.raw(`set local maintenance_work_mem = '256MB'`);
     for (const { definition } of indexes) await trx.raw(definition);
-    for (const { name, definition } of [...constraints].reverse()) await trx.raw(`alter table "${table}" add constraint "${name}" ${definition}`);
+    for (const { name, definition } of [...constraints].reverse())
+      await trx.raw(`alter table "${table}" add constraint "${name}" ${definition}`);
   });
 }
 
@@ -155,15 +198,24 @@ export async function seedMandates({ orm, app }: { orm: Database["orm"]; app: Ap
   await connection.execute(`update organisation set create_time = to_timestamp(${baseMs - 2 * 86400000} / 1000.0)`);
   await connection.execute(insertOrganisationsSql(baseMs));
   // Two statements over the two pool connections: the machine's two cores both work on the rows.
-  await bulkLoad(orm, [insertMandatesSql(baseMs, 0, mandateCount / 2), insertMandatesSql(baseMs, mandateCount / 2, mandateCount)]);
+  await bulkLoad(orm, [
+    insertMandatesSql(baseMs, 0, mandateCount / 2),
+    insertMandatesSql(baseMs, mandateCount / 2, mandateCount),
+  ]);
   await connection.execute(`analyze organisation`);
   await connection.execute(`analyze mandate`);
-  const [{ count = "0" } = {}] = await connection.execute<{ count: string }[]>(`select count(*)::text as count from mandate where organisation_id = '${bench.id}'`);
-  const [{ total = "0" } = {}] = await connection.execute<{ total: string }[]>(`select count(*)::text as total from mandate`);
+  const [{ count = "0" } = {}] = await connection.execute<{ count: string }[]>(
+    `select count(*)::text as count from mandate where organisation_id = '${bench.id}'`,
+  );
+  const [{ total = "0" } = {}] = await connection.execute<{ total: string }[]>(
+    `select count(*)::text as total from mandate`,
+  );
   const [{ mandate_id: mandateId = "" } = {}] = await connection.execute<{ mandate_id: string }[]>(
     `select id as mandate_id from mandate where organisation_id = '${bench.id}' order by id offset 5000 limit 1`,
   );
-  process.stderr.write(`full-mandates: seeded ${total} mandates (${count} of organisation ${bench.id}) in ${Date.now() - started} ms\n`);
+  process.stderr.write(
+    `full-mandates: seeded ${total} mandates (${count} of organisation ${bench.id}) in ${Date.now() - started} ms\n`,
+  );
   await explainServiceQueries(orm, app, bench.id, mandateId);
   return { apiKey, mandateId };
 }
@@ -172,11 +224,20 @@ export async function seedMandates({ orm, app }: { orm: Database["orm"]; app: Ap
  * explainServiceQueries runs MandateManager.get and .list (page 1 of 50) as the handlers do, catches
  * the SQL they send through MikroORM's onQuery hook, and prints EXPLAIN (ANALYZE, BUFFERS) of each.
  */
-async function explainServiceQueries(orm: Database["orm"], app: App, organisationId: string, mandateId: string): Promise<void> {
+async function explainServiceQueries(
+  orm: Database["orm"],
+  app: App,
+  organisationId: string,
+  mandateId: string,
+): Promise<void> {
   const scoped = () => scopeToOrganisation(orm.em.fork(), organisationId);
   await explainCalls(orm, "full-mandates", [
     ["GetMandate", () => app.mandates.get(scoped(), mandateId)],
-    ["ListMandates page 1 (50)", () => app.mandates.list(scoped(), { states: [], reference: "", payerEmail: "" }, { size: 50, afterId: undefined })],
+    [
+      "ListMandates page 1 (50)",
+      () =>
+        app.mandates.list(scoped(), { states: [], reference: "", payerEmail: "" }, { size: 50, afterId: undefined }),
+    ],
   ]);
 }
 

@@ -17,11 +17,11 @@ import { addDays } from "../../src/modules/collections/plain-date.js";
 import { addMonths } from "../../src/modules/reports/report-intervals.js";
 import type { Database } from "../../src/platform/db/database.js";
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
+import { explainCalls } from "./explain.js";
 import { startFullServer } from "./full.js";
 import { seedApiKey } from "./full-api-key.js";
 import { bulkLoad, hashWord, idSql } from "./full-mandates.js";
 import type { StartedServer } from "./started.js";
-import { explainCalls } from "./explain.js";
 
 const organisationCount = 100;
 const collectionCount = 1_000_000;
@@ -112,12 +112,22 @@ export async function seedReports({ orm, app }: { orm: Database["orm"]; app: App
   await connection.execute(insertMandatesSql(baseMs));
   await connection.execute(`analyze mandate`);
   const half = collectionCount / 2;
-  await bulkLoad(orm, [insertCollectionsSql(first, today, 0, half), insertCollectionsSql(first, today, half, collectionCount)], "collection");
+  await bulkLoad(
+    orm,
+    [insertCollectionsSql(first, today, 0, half), insertCollectionsSql(first, today, half, collectionCount)],
+    "collection",
+  );
   await connection.execute(`vacuum analyze collection`);
   await connection.execute(`analyze organisation`);
-  const [{ count = "0" } = {}] = await connection.execute<{ count: string }[]>(`select count(*)::text as count from collection where organisation_id = '${bench.id}'`);
-  const [{ total = "0" } = {}] = await connection.execute<{ total: string }[]>(`select count(*)::text as total from collection`);
-  process.stderr.write(`full-reports: seeded ${total} collections (${count} of organisation ${bench.id}) in ${Date.now() - started} ms\n`);
+  const [{ count = "0" } = {}] = await connection.execute<{ count: string }[]>(
+    `select count(*)::text as count from collection where organisation_id = '${bench.id}'`,
+  );
+  const [{ total = "0" } = {}] = await connection.execute<{ total: string }[]>(
+    `select count(*)::text as total from collection`,
+  );
+  process.stderr.write(
+    `full-reports: seeded ${total} collections (${count} of organisation ${bench.id}) in ${Date.now() - started} ms\n`,
+  );
   const thisMonth = `${today.slice(0, 8)}01`;
   const reportFrom = addMonths(thisMonth, -12);
   const reportTo = addDays(thisMonth, -1);
@@ -130,11 +140,23 @@ export async function seedReports({ orm, app }: { orm: Database["orm"]; app: App
  * (page 1 of 50) as the handlers do, catches the SQL through MikroORM's onQuery hook, and prints
  * EXPLAIN (ANALYZE, BUFFERS) of each.
  */
-async function explainServiceQueries(orm: Database["orm"], app: App, organisationId: string, from: string, to: string): Promise<void> {
+async function explainServiceQueries(
+  orm: Database["orm"],
+  app: App,
+  organisationId: string,
+  from: string,
+  to: string,
+): Promise<void> {
   const scoped = () => scopeToOrganisation(orm.em.fork(), organisationId);
   await explainCalls(orm, "full-reports", [
-    [`GetCollectionReport / GetSuccessRates ${from}..${to} monthly`, () => app.reports.collectionReport(scoped(), organisationId, { from, to, interval: "MONTH" })],
-    ["ListClawbacks page 1 (50)", () => app.reports.listClawbacks(scoped(), organisationId, { from: "", to: "" }, { size: 50, after: undefined })],
+    [
+      `GetCollectionReport / GetSuccessRates ${from}..${to} monthly`,
+      () => app.reports.collectionReport(scoped(), organisationId, { from, to, interval: "MONTH" }),
+    ],
+    [
+      "ListClawbacks page 1 (50)",
+      () => app.reports.listClawbacks(scoped(), organisationId, { from: "", to: "" }, { size: 50, after: undefined }),
+    ],
   ]);
 }
 

@@ -5,10 +5,10 @@
  * its in-process twins (one replica), as the service does without REDIS_URL.
  */
 import { randomBytes } from "node:crypto";
-import { createApp, type App } from "../../src/app.js";
+import { type App, createApp } from "../../src/app.js";
 import { rateLimitDefaults } from "../../src/config.js";
 import { systemClock } from "../../src/platform/clock.js";
-import { openDatabase, type Database } from "../../src/platform/db/database.js";
+import { type Database, openDatabase } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
 import { connectRedis } from "../../src/platform/redis/client.js";
@@ -25,7 +25,12 @@ export async function startFullServer(
   options: {
     registerRoutes?: ServerDeps["registerRoutes"];
     /** Creates the data a row needs once the server is built; returns it as fixtures. */
-    seed?: (deps: { orm: Database["orm"]; app: App; metrics: Metrics; databaseUrl: string }) => Promise<Record<string, string>>;
+    seed?: (deps: {
+      orm: Database["orm"];
+      app: App;
+      metrics: Metrics;
+      databaseUrl: string;
+    }) => Promise<Record<string, string>>;
     /** Use the Redis at TEST_REDIS_URL (rate limits, invalidation), as production does. */
     redis?: boolean;
   } = {},
@@ -39,10 +44,13 @@ export async function startFullServer(
   const corsOrigins: string[] = [];
   const metrics = createMetrics();
   const redisKeyPrefix = `ddbench:${randomBytes(6).toString("hex")}:`;
-  const redis = options.redis ? await connectRedis(process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379", logger) : undefined;
+  const redis = options.redis
+    ? await connectRedis(process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379", logger)
+    : undefined;
   if (redis) {
     defer(async () => {
-      for await (const keys of redis.scanIterator({ MATCH: `${redisKeyPrefix}*`, COUNT: 1000 })) if (keys.length > 0) await redis.del(keys);
+      for await (const keys of redis.scanIterator({ MATCH: `${redisKeyPrefix}*`, COUNT: 1000 }))
+        if (keys.length > 0) await redis.del(keys);
       await redis.close();
     });
   }
@@ -67,7 +75,9 @@ export async function startFullServer(
     app,
     ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
   });
-  const fixtures = options.seed ? await options.seed({ orm: database.orm, app, metrics, databaseUrl: testDatabase.url }) : {};
+  const fixtures = options.seed
+    ? await options.seed({ orm: database.orm, app, metrics, databaseUrl: testDatabase.url })
+    : {};
   const port = await server.listen(0, "127.0.0.1");
   defer(() => server.close());
   return { port, fixtures, database: new URL(testDatabase.url).pathname.slice(1) };

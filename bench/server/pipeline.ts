@@ -7,19 +7,22 @@
  * The key is issued by ddctl in another process (seed-with-ddctl.ts says why).
  */
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { App } from "../../src/app.js";
+import type { Metrics } from "../../src/platform/observability/metrics.js";
 import { createAuthenticateInterceptor } from "../../src/rpc/interceptors/authenticate.js";
 import { createAuthorizeInterceptor } from "../../src/rpc/interceptors/authorize.js";
 import { createRateLimitInterceptor } from "../../src/rpc/interceptors/rate-limit.js";
 import { OnePortListener } from "../../src/rpc/one-port-listener.js";
-import type { App } from "../../src/app.js";
-import type { Metrics } from "../../src/platform/observability/metrics.js";
 import { startFullServer } from "./full.js";
-import { seedApiKeyWithDdctl } from "./seed-with-ddctl.js";
 import { ping } from "./probe-service.js";
+import { seedApiKeyWithDdctl } from "./seed-with-ddctl.js";
 import type { StartedServer } from "./started.js";
 
 /** startPipelineServer builds the App (database, key, Redis) as full-api-key does, then serves Ping bare but for the chosen links. */
-export async function startPipelineServer(defer: (cleanup: () => Promise<void>) => void, withLimit: boolean): Promise<StartedServer> {
+export async function startPipelineServer(
+  defer: (cleanup: () => Promise<void>) => void,
+  withLimit: boolean,
+): Promise<StartedServer> {
   let captured: { app: App; metrics: Metrics } | undefined;
   // The full server is started only for what it builds (database, App on Redis, the key); the rows
   // call the pipeline's own port.
@@ -32,7 +35,10 @@ export async function startPipelineServer(defer: (cleanup: () => Promise<void>) 
   });
   if (!captured) throw new Error("pipeline: the App was not built");
   const { app, metrics } = captured;
-  const interceptors = [createAuthenticateInterceptor({ verifier: app.verifier }), createAuthorizeInterceptor({ onDenied: () => undefined })];
+  const interceptors = [
+    createAuthenticateInterceptor({ verifier: app.verifier }),
+    createAuthorizeInterceptor({ onDenied: () => undefined }),
+  ];
   if (withLimit) {
     interceptors.push(
       createRateLimitInterceptor({
@@ -43,7 +49,11 @@ export async function startPipelineServer(defer: (cleanup: () => Promise<void>) 
       }),
     );
   }
-  const handler = connectNodeAdapter({ routes: (router) => router.rpc(ping, () => ({})), readMaxBytes: 1024 * 1024, interceptors });
+  const handler = connectNodeAdapter({
+    routes: (router) => router.rpc(ping, () => ({})),
+    readMaxBytes: 1024 * 1024,
+    interceptors,
+  });
   const listener = new OnePortListener(handler);
   const port = await listener.listen(0, "127.0.0.1");
   defer(() => listener.close(2_000));

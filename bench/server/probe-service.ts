@@ -4,9 +4,14 @@
  * the whole API-key pipeline (authenticate → authorize → tenant scope) on a call that succeeds, with
  * no domain work in the way. The bare baseline serves the same method with no interceptors.
  */
-import { create, createFileRegistry, setExtension, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema, MethodOptionsSchema, file_google_protobuf_empty, type EmptySchema } from "@bufbuild/protobuf/wkt";
-import { AccessRuleSchema, Scope, access } from "../../gen/dd/v1/access_pb.js";
+import { create, createFileRegistry, type DescMethodUnary, type DescService, setExtension } from "@bufbuild/protobuf";
+import {
+  type EmptySchema,
+  FileDescriptorProtoSchema,
+  file_google_protobuf_empty,
+  MethodOptionsSchema,
+} from "@bufbuild/protobuf/wkt";
+import { AccessRuleSchema, access, Scope } from "../../gen/dd/v1/access_pb.js";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { HttpRuleSchema } from "../../gen/google/api/http_pb.js";
 
@@ -22,9 +27,16 @@ function buildProbeService(): DescService {
     package: "bench.v1",
     syntax: "proto3",
     dependency: ["google/protobuf/empty.proto"],
-    service: [{ name: "ProbeService", method: [{ name: "Ping", inputType: ".google.protobuf.Empty", outputType: ".google.protobuf.Empty", options }] }],
+    service: [
+      {
+        name: "ProbeService",
+        method: [{ name: "Ping", inputType: ".google.protobuf.Empty", outputType: ".google.protobuf.Empty", options }],
+      },
+    ],
   });
-  const registry = createFileRegistry(file, (name) => (name === "google/protobuf/empty.proto" ? file_google_protobuf_empty : undefined));
+  const registry = createFileRegistry(file, (name) =>
+    name === "google/protobuf/empty.proto" ? file_google_protobuf_empty : undefined,
+  );
   const service = registry.getService("bench.v1.ProbeService");
   if (!service) throw new Error("bench.v1.ProbeService was not built");
   return service;

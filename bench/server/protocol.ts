@@ -13,10 +13,29 @@
  * "bare" is connectNodeAdapter serving Health.Check and ProbeService.Ping, the baseline; "bare-als" the
  * same in a process where an AsyncLocalStorage has run once, as MikroORM's first flush does.
  */
-export type ServerKind = "full" | "full-api-key" | "full-mandates" | "full-reports" | "full-api-key-local" | "pipeline-auth" | "pipeline-auth-limit" | "bare" | "bare-als";
+export type ServerKind =
+  | "full"
+  | "full-api-key"
+  | "full-mandates"
+  | "full-reports"
+  | "full-api-key-local"
+  | "pipeline-auth"
+  | "pipeline-auth-limit"
+  | "bare"
+  | "bare-als";
 
 /** serverKinds lists every ServerKind, to validate the child's command line. */
-export const serverKinds: readonly ServerKind[] = ["full", "full-api-key", "full-mandates", "full-reports", "full-api-key-local", "pipeline-auth", "pipeline-auth-limit", "bare", "bare-als"];
+export const serverKinds: readonly ServerKind[] = [
+  "full",
+  "full-api-key",
+  "full-mandates",
+  "full-reports",
+  "full-api-key-local",
+  "pipeline-auth",
+  "pipeline-auth-limit",
+  "bare",
+  "bare-als",
+];
 
 /** ReadyLine is what a server child prints, as one JSON line, when it is accepting connections. */
 export interface ReadyLine {

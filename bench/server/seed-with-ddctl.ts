@@ -20,7 +20,10 @@ async function ddctl(databaseUrl: string, args: string[]): Promise<Record<string
 }
 
 /** seedApiKeyWithDdctl creates an organisation with a limit the load never reaches and a key with `scopes`. */
-export async function seedApiKeyWithDdctl(databaseUrl: string, scopes: readonly string[] = ["mandates:read"]): Promise<Record<string, string>> {
+export async function seedApiKeyWithDdctl(
+  databaseUrl: string,
+  scopes: readonly string[] = ["mandates:read"],
+): Promise<Record<string, string>> {
   const organisation = await ddctl(databaseUrl, ["org", "create", "--name", "Bench"]);
   const id = String(organisation.id);
   // A limit the load never reaches: the rows measure the cost of checking it, not refusals.

@@ -2,9 +2,9 @@
  * spawn.ts starts a bench server child (bench/serve.ts) from the runner, waits for its ReadyLine,
  * and stops it again: SIGTERM, then SIGKILL if it does not exit in time.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import type { ReadyLine, ServerKind } from "./protocol.js";
 
 /** BenchServer is a running server child. */

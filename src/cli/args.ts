@@ -32,7 +32,9 @@ export function parseFlags(command: string, args: readonly string[], spec: FlagS
     if (typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS_")) throw error;
     // Node's messages are good but sometimes run on ("…. This command does not take…"): keep the first sentence.
     const first = (error as Error).message.split(". ")[0] ?? "bad arguments";
-    const known = Object.keys(options).map((name) => `--${name}`).join(", ");
+    const known = Object.keys(options)
+      .map((name) => `--${name}`)
+      .join(", ");
     throw new UsageError(`ddctl ${command}: ${first} (flags: ${known})`);
   }
 }

@@ -7,10 +7,10 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../modules/errors.js";
 import { ApiKey } from "../modules/identity/api-key.entity.js";
-import { apiKeyState, type Acting } from "../modules/identity/api-key.service.js";
+import { type Acting, apiKeyState } from "../modules/identity/api-key.service.js";
 import { scopeNames, unknownScopes } from "../modules/identity/scopes.js";
 import { scopeToOrganisation } from "../platform/db/tenant-filter.js";
-import { UsageError, optionalString, requireString, type Flags } from "./args.js";
+import { type Flags, optionalString, requireString, UsageError } from "./args.js";
 import type { Command, CommandContext } from "./command.js";
 import { DurationError, parseDuration } from "./durations.js";
 import { findOrganisation } from "./org.js";
@@ -53,7 +53,10 @@ function scopesFlag(flags: Flags): string[] {
  * ownerScoped finds which organisation a key belongs to — the one lookup across organisations, by
  * primary key — and returns an EntityManager scoped to it, so the manager call runs tenant-filtered.
  */
-async function ownerScoped(context: CommandContext, id: string): Promise<{ em: EntityManager; organisationId: string }> {
+async function ownerScoped(
+  context: CommandContext,
+  id: string,
+): Promise<{ em: EntityManager; organisationId: string }> {
   const { orm } = await context.runtime.database();
   const key = await orm.em.fork().findOne(ApiKey, { id }, { filters: false });
   if (!key) throw new NotFoundError("API key", id);

@@ -15,7 +15,9 @@ export const migrateCommand: Command = {
     const applied = db.migrationsApplied;
     const where = db.backend === "embedded" ? "embedded PostgreSQL" : "PostgreSQL";
     const text =
-      applied.length === 0 ? `migrate: ${where} is up to date` : applied.map((name) => `migrate: applied ${name} to ${where}`).join("\n");
+      applied.length === 0
+        ? `migrate: ${where} is up to date`
+        : applied.map((name) => `migrate: applied ${name} to ${where}`).join("\n");
     return { json: { applied }, text };
   },
 };

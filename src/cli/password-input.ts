@@ -3,7 +3,7 @@
  * `ps` and shell history). On a terminal it prompts on stderr and does not echo what is typed.
  */
 import { createInterface } from "node:readline";
-import { Writable, type Readable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 
 /**
  * readPasswordLine returns the first line of `stdin` without its line ending, or undefined when

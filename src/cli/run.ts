@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from "../config.js";
 import { DomainError, InvalidArgumentError } from "../modules/errors.js";
 import { scopeNames } from "../modules/identity/scopes.js";
 import { createLogger } from "../platform/observability/logger.js";
-import { UsageError, parseFlags } from "./args.js";
+import { parseFlags, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { keyCreate, keyList, keyRevoke, keyRotate } from "./key.js";
 import { migrateCommand } from "./migrate-command.js";
@@ -17,7 +17,16 @@ import { CliRuntime, EmbeddedDatabaseInUseError, RedisUnreachableError } from ".
 import { userCreate } from "./user.js";
 
 /** commands is every ddctl command, in the order help lists them. */
-export const commands: readonly Command[] = [migrateCommand, orgCreate, orgSetRateLimit, userCreate, keyCreate, keyList, keyRevoke, keyRotate];
+export const commands: readonly Command[] = [
+  migrateCommand,
+  orgCreate,
+  orgSetRateLimit,
+  userCreate,
+  keyCreate,
+  keyList,
+  keyRevoke,
+  keyRotate,
+];
 
 /** DdctlIo is the process around ddctl; runDdctl defaults each part to the real one. */
 export interface DdctlIo {
@@ -49,7 +58,9 @@ export function helpText(): string {
 function findCommand(argv: readonly string[]): { command: Command; rest: readonly string[] } {
   const [first, second] = argv;
   if (first === undefined || first.startsWith("-")) {
-    throw new UsageError(`ddctl: ${first === undefined ? "no command given" : `unknown flag ${first}`} (ddctl --help lists the commands)`);
+    throw new UsageError(
+      `ddctl: ${first === undefined ? "no command given" : `unknown flag ${first}`} (ddctl --help lists the commands)`,
+    );
   }
   const exact = commands.find((c) => c.words.every((word, i) => argv[i] === word));
   if (exact) return { command: exact, rest: argv.slice(exact.words.length) };
@@ -88,7 +99,8 @@ function failure(error: unknown, words: string): { line: string; code: number } 
     const reason = "reason" in error && typeof error.reason === "string" ? ` (${error.reason})` : "";
     return { line: `${words}: ${oneLine(error.message)}${reason}`, code: 1 };
   }
-  if (error instanceof EmbeddedDatabaseInUseError || error instanceof RedisUnreachableError) return { line: `${words}: ${error.message}`, code: 1 };
+  if (error instanceof EmbeddedDatabaseInUseError || error instanceof RedisUnreachableError)
+    return { line: `${words}: ${error.message}`, code: 1 };
   const message = error instanceof Error ? error.message : String(error);
   return { line: `${words}: failed: ${oneLine(message)}`, code: 1 };
 }
@@ -122,7 +134,9 @@ export async function runDdctl(argv: readonly string[], io: Partial<DdctlIo> = {
     return code;
   } finally {
     await runtime?.close().catch((error: unknown) => {
-      stderr.write(`${words}: could not close cleanly: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+      stderr.write(
+        `${words}: could not close cleanly: ${oneLine(error instanceof Error ? error.message : String(error))}\n`,
+      );
     });
   }
 }

@@ -4,10 +4,10 @@
  * Redis when REDIS_URL is set so key revocations reach running servers. close() undoes whatever was
  * opened, in reverse order.
  */
-import { createApp, type App } from "../app.js";
+import { type App, createApp } from "../app.js";
 import type { Config } from "../config.js";
 import { systemClock } from "../platform/clock.js";
-import { openDatabase, type Database } from "../platform/db/database.js";
+import { type Database, openDatabase } from "../platform/db/database.js";
 import type { Logger } from "../platform/observability/logger.js";
 import { createMetrics } from "../platform/observability/metrics.js";
 import { connectRedis, type RedisClient } from "../platform/redis/client.js";
@@ -74,7 +74,9 @@ export class CliRuntime {
         this.redis = await connectRedis(this.config.redisUrl, this.logger.child({}, { level: "error" }));
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new RedisUnreachableError(`could not reach Redis at REDIS_URL (${reason}), so running servers could not be told; nothing was changed`);
+        throw new RedisUnreachableError(
+          `could not reach Redis at REDIS_URL (${reason}), so running servers could not be told; nothing was changed`,
+        );
       }
     }
     const app = createApp({

@@ -3,9 +3,9 @@
  * password comes from stdin (first line) so it never appears in argv, `ps` or shell history.
  */
 import { InvalidArgumentError } from "../modules/errors.js";
-import { isRoleName } from "../modules/identity/scopes.js";
 import { createUser, minPasswordLength } from "../modules/identity/provisioning.js";
-import { UsageError, requireString } from "./args.js";
+import { isRoleName } from "../modules/identity/scopes.js";
+import { requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { findOrganisation } from "./org.js";
 import { readPasswordLine } from "./password-input.js";
@@ -20,10 +20,13 @@ export const userCreate: Command = {
     const organisationId = requireString("user create", flags, "org");
     const email = requireString("user create", flags, "email");
     const role = requireString("user create", flags, "role");
-    if (!isRoleName(role)) throw new UsageError(`ddctl user create: --role must be admin, member or viewer, got "${role}"`);
+    if (!isRoleName(role))
+      throw new UsageError(`ddctl user create: --role must be admin, member or viewer, got "${role}"`);
     const password = await readPasswordLine(stdin, stderr);
     if (!password) {
-      throw new UsageError("ddctl user create: give the password on stdin, first line (e.g. printf '%s\\n' \"$PASSWORD\" | ddctl user create …)");
+      throw new UsageError(
+        "ddctl user create: give the password on stdin, first line (e.g. printf '%s\\n' \"$PASSWORD\" | ddctl user create …)",
+      );
     }
 
     // createUser checks this too, but only after the organisation: a bad password should not wait for the database.

@@ -77,7 +77,11 @@ export class AlreadyExistsError extends ReasonedError {
 export class ResourceExhaustedError extends ReasonedError {
   override name = "ResourceExhaustedError";
 
-  constructor(reason: string, message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    reason: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(reason, message);
   }
 }

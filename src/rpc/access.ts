@@ -3,10 +3,10 @@
  * served RPC has one: an RPC without a rule is a hole, so the server refuses to start (secure by
  * default). Rules are resolved once per method and cached; interceptors only look them up.
  */
-import { getOption, hasOption, type DescMethod, type DescService } from "@bufbuild/protobuf";
-import { Role, ScopeSchema, access, scope_name } from "../../gen/dd/v1/access_pb.js";
-import { Health } from "../../gen/health/v1/health_pb.js";
+import { type DescMethod, type DescService, getOption, hasOption } from "@bufbuild/protobuf";
+import { access, Role, ScopeSchema, scope_name } from "../../gen/dd/v1/access_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { Health } from "../../gen/health/v1/health_pb.js";
 
 export type RoleName = "admin" | "member" | "viewer";
 
@@ -81,7 +81,9 @@ function resolve(method: DescMethod): ResolvedAccessRule | undefined {
 /** assertAccessRules throws MissingAccessRuleError unless every method of every service has a rule. */
 export function assertAccessRules(services: readonly DescService[]): void {
   const missing = services.flatMap((service) =>
-    service.methods.filter((method) => accessRuleOf(method) === undefined).map((method) => `${service.typeName}.${method.name}`),
+    service.methods
+      .filter((method) => accessRuleOf(method) === undefined)
+      .map((method) => `${service.typeName}.${method.name}`),
   );
   if (missing.length > 0) throw new MissingAccessRuleError(missing);
 }

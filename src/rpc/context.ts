@@ -3,7 +3,7 @@
  * read them through. A guard that finds nothing throws Internal: it means an interceptor was skipped,
  * which must never pass silently.
  */
-import { Code, ConnectError, createContextKey, type ContextValues } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, createContextKey } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Caller } from "../modules/identity/caller.js";
 

@@ -3,7 +3,7 @@
  * google.rpc details (ErrorInfo with the reason, BadRequest with field violations). Anything it does
  * not know becomes Internal with a generic message; the cause goes to the log, never to the caller.
  */
-import { toJson, type DescMethod } from "@bufbuild/protobuf";
+import { type DescMethod, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import {
@@ -31,7 +31,9 @@ export function toConnectError(error: unknown): ConnectError | undefined {
   if (error instanceof ConnectError) return error;
   if (!(error instanceof DomainError)) return undefined;
   if (error instanceof NotFoundError) {
-    return new ConnectError(error.message, Code.NotFound, undefined, [errorInfo("NOT_FOUND", { resource: error.resource })]);
+    return new ConnectError(error.message, Code.NotFound, undefined, [
+      errorInfo("NOT_FOUND", { resource: error.resource }),
+    ]);
   }
   if (error instanceof InvalidArgumentError) {
     return new ConnectError(error.message, Code.InvalidArgument, undefined, [
@@ -65,12 +67,20 @@ const nulRefusals: ReadonlySet<string> = new Set(["08P01", "22021", "22P05"]);
  * instead of answering INTERNAL. It looks at the request only on this error path, and only
  * answers when the request really holds a NUL, so genuine protocol errors stay INTERNAL.
  */
-export function nulInRequest(error: unknown, request: { method: DescMethod; message: unknown }): ConnectError | undefined {
+export function nulInRequest(
+  error: unknown,
+  request: { method: DescMethod; message: unknown },
+): ConnectError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== "string" || !nulRefusals.has(code)) return undefined;
   const json = JSON.stringify(toJson(request.method.input, request.message as never));
   if (!json.includes("\\u0000")) return undefined;
-  return new ConnectError("the request holds a NUL character (U+0000), which no field accepts", Code.InvalidArgument, undefined, [errorInfo("NUL_CHARACTER", {})]);
+  return new ConnectError(
+    "the request holds a NUL character (U+0000), which no field accepts",
+    Code.InvalidArgument,
+    undefined,
+    [errorInfo("NUL_CHARACTER", {})],
+  );
 }
 
 const reasonedCodes: [abstract new (...args: never[]) => DomainError, Code][] = [

@@ -41,7 +41,10 @@ export function readPage(ctx: CallerContext, pageSize: number, pageToken: string
     throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
   }
   if (token.f !== fingerprint(ctx, filters)) {
-    throw InvalidArgumentError.field("page_token", "was issued for another request (other filters or another organisation)");
+    throw InvalidArgumentError.field(
+      "page_token",
+      "was issued for another request (other filters or another organisation)",
+    );
   }
   return { size, afterId: token.a };
 }
@@ -61,5 +64,8 @@ export function nextPageToken(
 
 function fingerprint(ctx: CallerContext, filters: unknown): string {
   const organisationId = requireCaller(ctx).organisationId;
-  return createHash("sha256").update(JSON.stringify([organisationId, filters ?? null])).digest("base64url").slice(0, 16);
+  return createHash("sha256")
+    .update(JSON.stringify([organisationId, filters ?? null]))
+    .digest("base64url")
+    .slice(0, 16);
 }

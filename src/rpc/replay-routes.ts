@@ -7,7 +7,7 @@
  * the call's context values and, when there is one, returns it instead of running.
  */
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
-import { createContextKey, type ConnectRouter, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { type ConnectRouter, type ContextValues, createContextKey, type HandlerContext } from "@connectrpc/connect";
 
 /** StoredAnswer is a success to replay: the message and the headers and trailers it first had. */
 export interface StoredAnswer {
@@ -16,7 +16,9 @@ export interface StoredAnswer {
   trailer: readonly [string, string][];
 }
 
-const kStoredAnswer = createContextKey<StoredAnswer | undefined>(undefined, { description: "idempotent replay answer" });
+const kStoredAnswer = createContextKey<StoredAnswer | undefined>(undefined, {
+  description: "idempotent replay answer",
+});
 
 type UnaryImpl = (req: unknown, ctx: HandlerContext) => unknown;
 

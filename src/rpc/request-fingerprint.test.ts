@@ -6,7 +6,10 @@ import { requestFingerprint } from "./request-fingerprint.js";
 const text = (s: string) => create(ValueSchema, { kind: { case: "stringValue", value: s } });
 const nested = (fields: Record<string, string>) =>
   create(ValueSchema, {
-    kind: { case: "structValue", value: create(StructSchema, { fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, text(v)])) }) },
+    kind: {
+      case: "structValue",
+      value: create(StructSchema, { fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, text(v)])) }),
+    },
   });
 
 describe("requestFingerprint", () => {

@@ -4,7 +4,7 @@
  * JSON body, Connect JSON and gRPC binary of the same request then give the same fingerprint.
  */
 import { createHash } from "node:crypto";
-import { clone, toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { clone, type DescMessage, type Message, toBinary } from "@bufbuild/protobuf";
 
 /**
  * requestFingerprint returns the hex SHA-256 of "<service>/<method>\n" followed by the request's
@@ -27,7 +27,8 @@ function sortMaps(schema: DescMessage, message: Record<string, unknown>): void {
     if (member.kind === "oneof") {
       const selected = message[member.localName] as { case: string | undefined; value?: unknown };
       const field = member.fields.find((f) => f.localName === selected.case);
-      if (field?.fieldKind === "message" && selected.value) sortMaps(field.message, selected.value as Record<string, unknown>);
+      if (field?.fieldKind === "message" && selected.value)
+        sortMaps(field.message, selected.value as Record<string, unknown>);
       continue;
     }
     const value = message[member.localName];
@@ -37,11 +38,15 @@ function sortMaps(schema: DescMessage, message: Record<string, unknown>): void {
         sortMaps(member.message, value as Record<string, unknown>);
         break;
       case "list":
-        if (member.listKind === "message") for (const item of value as Record<string, unknown>[]) sortMaps(member.message, item);
+        if (member.listKind === "message")
+          for (const item of value as Record<string, unknown>[]) sortMaps(member.message, item);
         break;
       case "map": {
-        const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        if (member.mapKind === "message") for (const [, item] of entries) sortMaps(member.message, item as Record<string, unknown>);
+        const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+          a < b ? -1 : a > b ? 1 : 0,
+        );
+        if (member.mapKind === "message")
+          for (const [, item] of entries) sortMaps(member.message, item as Record<string, unknown>);
         message[member.localName] = Object.fromEntries(entries);
         break;
       }

@@ -71,8 +71,13 @@ describe("the access rules the security suite is generated from", () => {
 
   it("give every scope to at least one RPC, so no scope is granted for nothing", () => {
     const used = new Set(contractRpcs.flatMap((rpc) => (rpc.rule.kind === "scope" ? [rpc.rule.scope] : [])));
-    expect([...used].sort()).toEqual(
-      ["alerts:read", "alerts:write", "collections:read", "mandates:read", "mandates:write", "reports:read"],
-    );
+    expect([...used].sort()).toEqual([
+      "alerts:read",
+      "alerts:write",
+      "collections:read",
+      "mandates:read",
+      "mandates:write",
+      "reports:read",
+    ]);
   });
 });

@@ -9,7 +9,12 @@ import { allScopes, newApiKey, newOrganisation } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { rpcsWithRule } from "./support/contract-rpcs.js";
 import { bearer } from "./support/credentials.js";
-import { expectMissingScope, expectPassesAuthorization, expectPermissionDenied, transportNames } from "./support/outcome.js";
+import {
+  expectMissingScope,
+  expectPassesAuthorization,
+  expectPermissionDenied,
+  transportNames,
+} from "./support/outcome.js";
 import { createRpcCaller, type RpcCaller } from "./support/rpc-caller.js";
 
 let server: TestServer;
@@ -36,7 +41,11 @@ beforeAll(async () => {
   keys.everyScope = (await newApiKey(server, live)).secret;
   for (const scope of allScopes) {
     const [allBut, only, sandboxOnly] = await Promise.all([
-      newApiKey(server, live, allScopes.filter((s) => s !== scope)),
+      newApiKey(
+        server,
+        live,
+        allScopes.filter((s) => s !== scope),
+      ),
       newApiKey(server, live, [scope]),
       newApiKey(server, sandbox, [scope]),
     ]);
@@ -56,20 +65,31 @@ const scopedRpcs = rpcsWithRule("scope");
 const missingScopeCases = scopedRpcs.flatMap((rpc) =>
   transportNames.map(
     (transport) =>
-      [`${rpc.name} over ${transport} with a key holding every scope but ${rpc.rule.scope} → PERMISSION_DENIED naming ${rpc.rule.scope}`, { rpc, transport }] as const,
+      [
+        `${rpc.name} over ${transport} with a key holding every scope but ${rpc.rule.scope} → PERMISSION_DENIED naming ${rpc.rule.scope}`,
+        { rpc, transport },
+      ] as const,
   ),
 );
 
 const onlyScopeCases = scopedRpcs.flatMap((rpc) =>
   transportNames.map(
-    (transport) => [`${rpc.name} over ${transport} with a key holding only ${rpc.rule.scope} → passes authorization`, { rpc, transport }] as const,
+    (transport) =>
+      [
+        `${rpc.name} over ${transport} with a key holding only ${rpc.rule.scope} → passes authorization`,
+        { rpc, transport },
+      ] as const,
   ),
 );
 
 describe("an RPC that takes a scope", () => {
   it.each(missingScopeCases)("%s", async (title, { rpc, transport }) => {
     const outcome = await caller.call(transport, rpc, bearer(secretOf(keys.allButScope, rpc.rule.scope)));
-    expectMissingScope(outcome, rpc.rule.scope, `${rpc.path} over ${transport} with a key holding every scope but ${rpc.rule.scope}`);
+    expectMissingScope(
+      outcome,
+      rpc.rule.scope,
+      `${rpc.path} over ${transport} with a key holding every scope but ${rpc.rule.scope}`,
+    );
   });
 
   it.each(onlyScopeCases)("%s", async (title, { rpc, transport }) => {
@@ -80,21 +100,34 @@ describe("an RPC that takes a scope", () => {
 
 const sessionOnlyCases = rpcsWithRule("session_only").flatMap((rpc) =>
   transportNames.map(
-    (transport) => [`${rpc.name} over ${transport} with a key holding all six scopes → PERMISSION_DENIED (SESSION_REQUIRED)`, { rpc, transport }] as const,
+    (transport) =>
+      [
+        `${rpc.name} over ${transport} with a key holding all six scopes → PERMISSION_DENIED (SESSION_REQUIRED)`,
+        { rpc, transport },
+      ] as const,
   ),
 );
 
 describe("a session-only RPC", () => {
   it.each(sessionOnlyCases)("%s", async (title, { rpc, transport }) => {
     const outcome = await caller.call(transport, rpc, bearer(keys.everyScope));
-    expectPermissionDenied(outcome, "SESSION_REQUIRED", {}, `${rpc.path} over ${transport} with a key holding all six scopes`);
+    expectPermissionDenied(
+      outcome,
+      "SESSION_REQUIRED",
+      {},
+      `${rpc.path} over ${transport} with a key holding all six scopes`,
+    );
   });
 });
 
 const authenticatedCases = rpcsWithRule("authenticated").flatMap((rpc) =>
   transportNames.flatMap((transport) =>
     allScopes.map(
-      (scope) => [`${rpc.name} over ${transport} with a sandbox organisation's key holding only ${scope} → passes authorization`, { rpc, transport, scope }] as const,
+      (scope) =>
+        [
+          `${rpc.name} over ${transport} with a sandbox organisation's key holding only ${scope} → passes authorization`,
+          { rpc, transport, scope },
+        ] as const,
     ),
   ),
 );
@@ -102,6 +135,9 @@ const authenticatedCases = rpcsWithRule("authenticated").flatMap((rpc) =>
 describe("an RPC open to any authenticated caller (the sandbox simulators)", () => {
   it.each(authenticatedCases)("%s", async (title, { rpc, transport, scope }) => {
     const outcome = await caller.call(transport, rpc, bearer(secretOf(keys.sandboxOnlyScope, scope)));
-    expectPassesAuthorization(outcome, `${rpc.path} over ${transport} with a sandbox organisation's key holding only ${scope}`);
+    expectPassesAuthorization(
+      outcome,
+      `${rpc.path} over ${transport} with a sandbox organisation's key holding only ${scope}`,
+    );
   });
 });

@@ -18,7 +18,13 @@ import {
   unknownSessionCookie,
   withBrokenChecksum,
 } from "./support/credentials.js";
-import { describeOutcome, expectPassesAuthorization, expectUnauthenticated, transportNames, type Outcome } from "./support/outcome.js";
+import {
+  describeOutcome,
+  expectPassesAuthorization,
+  expectUnauthenticated,
+  type Outcome,
+  transportNames,
+} from "./support/outcome.js";
 import { createRpcCaller, type RequestHeaders, type RpcCaller } from "./support/rpc-caller.js";
 
 /** Lifetime of the expiring key and grace of the rotated one; the clock then moves past both. */
@@ -76,7 +82,8 @@ afterAll(async () => {
 async function assertAuthenticates(secret: string, label: string): Promise<void> {
   const rpc = rpcsNeedingCredentials[0]!;
   const outcome = await caller.call("REST", rpc, bearer(secret));
-  if (outcome.code === Code.Unauthenticated) throw new Error(`fixture: ${label} does not authenticate on ${rpc.path}: ${describeOutcome(outcome)}`);
+  if (outcome.code === Code.Unauthenticated)
+    throw new Error(`fixture: ${label} does not authenticate on ${rpc.path}: ${describeOutcome(outcome)}`);
 }
 
 interface CredentialCase {
@@ -105,7 +112,11 @@ const invalidKeyCases: CredentialCase[] = [
 const refusedCases = rpcsNeedingCredentials.flatMap((rpc) =>
   transportNames.flatMap((transport) =>
     [...malformedCases, ...invalidKeyCases].map(
-      (credential) => [`${rpc.name} over ${transport} ${credential.label} → UNAUTHENTICATED`, { rpc, transport, credential }] as const,
+      (credential) =>
+        [
+          `${rpc.name} over ${transport} ${credential.label} → UNAUTHENTICATED`,
+          { rpc, transport, credential },
+        ] as const,
     ),
   ),
 );
@@ -126,24 +137,39 @@ function visibleAnswer(outcome: Outcome) {
 const sameAnswerCases = rpcsNeedingCredentials.flatMap((rpc) =>
   transportNames.map(
     (transport) =>
-      [`${rpc.name} over ${transport}: bad checksum, unknown, revoked, expired and rotated-out keys get one answer`, { rpc, transport }] as const,
+      [
+        `${rpc.name} over ${transport}: bad checksum, unknown, revoked, expired and rotated-out keys get one answer`,
+        { rpc, transport },
+      ] as const,
   ),
 );
 
 describe("an invalid key gives no hint of which check failed", () => {
   it.each(sameAnswerCases)("%s", async (title, { rpc, transport }) => {
     const answers = await Promise.all(
-      invalidKeyCases.map(async (credential) => ({ label: credential.label, answer: visibleAnswer(await caller.call(transport, rpc, credential.headers())) })),
+      invalidKeyCases.map(async (credential) => ({
+        label: credential.label,
+        answer: visibleAnswer(await caller.call(transport, rpc, credential.headers())),
+      })),
     );
     const first = answers[0]!;
     for (const { label, answer } of answers.slice(1)) {
-      expect(answer, `${rpc.path} over ${transport}: the answer ${label} differs from the answer ${first.label}`).toEqual(first.answer);
+      expect(
+        answer,
+        `${rpc.path} over ${transport}: the answer ${label} differs from the answer ${first.label}`,
+      ).toEqual(first.answer);
     }
   });
 });
 
 const publicCases = rpcsWithRule("public").flatMap((rpc) =>
-  transportNames.map((transport) => [`${rpc.name} over ${transport} without credentials → answered, not UNAUTHENTICATED`, { rpc, transport }] as const),
+  transportNames.map(
+    (transport) =>
+      [
+        `${rpc.name} over ${transport} without credentials → answered, not UNAUTHENTICATED`,
+        { rpc, transport },
+      ] as const,
+  ),
 );
 
 describe("public RPCs need no credentials", () => {
@@ -162,7 +188,13 @@ describe("keys that are still valid", () => {
   // Controls: if these failed, the refusals above could be refusing everything.
   it.each(transportNames)("get through over %s, including a rotated key's replacement", async (transport) => {
     const rpc = rpcsWithRule("scope")[0]!;
-    expectPassesAuthorization(await caller.call(transport, rpc, bearer(secrets.valid)), `${rpc.path} over ${transport} with a valid key`);
-    expectPassesAuthorization(await caller.call(transport, rpc, bearer(secrets.replacement)), `${rpc.path} over ${transport} with a rotated key's replacement`);
+    expectPassesAuthorization(
+      await caller.call(transport, rpc, bearer(secrets.valid)),
+      `${rpc.path} over ${transport} with a valid key`,
+    );
+    expectPassesAuthorization(
+      await caller.call(transport, rpc, bearer(secrets.replacement)),
+      `${rpc.path} over ${transport} with a rotated key's replacement`,
+    );
   });
 });

@@ -10,9 +10,14 @@ import { SessionService } from "../../gen/dd/v1/sessions_pb.js";
 import type { RoleName } from "../../src/modules/identity/scopes.js";
 import { newOrganisation, newSignedInUser } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { rpcsWithRule, type ContractRpc } from "./support/contract-rpcs.js";
+import { type ContractRpc, rpcsWithRule } from "./support/contract-rpcs.js";
 import { cookieHeader } from "./support/credentials.js";
-import { expectMissingScope, expectPassesAuthorization, expectPermissionDenied, transportNames } from "./support/outcome.js";
+import {
+  expectMissingScope,
+  expectPassesAuthorization,
+  expectPermissionDenied,
+  transportNames,
+} from "./support/outcome.js";
 import { createRpcCaller, type RequestHeaders, type RpcCaller } from "./support/rpc-caller.js";
 
 const roles: readonly RoleName[] = ["admin", "member", "viewer"];
@@ -21,7 +26,9 @@ const roles: readonly RoleName[] = ["admin", "member", "viewer"];
  * RPCs that end the session they are called with. Their passing cases sign in afresh, so the
  * shared sessions the other cases use stay alive whatever order the cases run in.
  */
-const endsTheSession: ReadonlySet<string> = new Set([`${SessionService.typeName}/${SessionService.method.signOut.name}`]);
+const endsTheSession: ReadonlySet<string> = new Set([
+  `${SessionService.typeName}/${SessionService.method.signOut.name}`,
+]);
 
 let server: TestServer;
 let caller: RpcCaller;
@@ -77,7 +84,10 @@ const scopeCases = rpcsWithRule("scope").flatMap((rpc) =>
     roles.map((role) => {
       const allowed = roleHolds(role, rpc.rule.scope);
       const expected = allowed ? "passes authorization" : `PERMISSION_DENIED naming ${rpc.rule.scope}`;
-      return [`${rpc.name} over ${transport} with ${article(role)} ${role}'s session → ${expected}`, { rpc, transport, role, allowed }] as const;
+      return [
+        `${rpc.name} over ${transport} with ${article(role)} ${role}'s session → ${expected}`,
+        { rpc, transport, role, allowed },
+      ] as const;
     }),
   ),
 );
@@ -97,7 +107,10 @@ const sessionOnlyCases = rpcsWithRule("session_only").flatMap((rpc) =>
       // An empty role list means any signed-in user (access.proto, AccessRule.SessionOnly.roles).
       const allowed = rpc.rule.roles.length === 0 || rpc.rule.roles.includes(role);
       const expected = allowed ? "passes authorization" : "PERMISSION_DENIED (ROLE_REQUIRED)";
-      return [`${rpc.name} over ${transport} with ${article(role)} ${role}'s session → ${expected}`, { rpc, transport, role, allowed }] as const;
+      return [
+        `${rpc.name} over ${transport} with ${article(role)} ${role}'s session → ${expected}`,
+        { rpc, transport, role, allowed },
+      ] as const;
     }),
   ),
 );
@@ -113,7 +126,13 @@ describe("a session-only RPC", () => {
 
 const authenticatedCases = rpcsWithRule("authenticated").flatMap((rpc) =>
   transportNames.flatMap((transport) =>
-    roles.map((role) => [`${rpc.name} over ${transport} with a sandbox organisation ${role}'s session → passes authorization`, { rpc, transport, role }] as const),
+    roles.map(
+      (role) =>
+        [
+          `${rpc.name} over ${transport} with a sandbox organisation ${role}'s session → passes authorization`,
+          { rpc, transport, role },
+        ] as const,
+    ),
   ),
 );
 

@@ -2,7 +2,15 @@
  * clients.ts makes every kind of client integrators use, pointed at a test server: Connect over
  * HTTP/1.1 (JSON and binary) and HTTP/2, gRPC, gRPC-Web, a real @grpc/grpc-js client, and REST.
  */
-import { fromBinary, toBinary, create, type DescMethodUnary, type MessageInitShape, type MessageShape, type DescMessage } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethodUnary,
+  fromBinary,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";

@@ -50,7 +50,13 @@ export async function withAdmin(server: TestServer, tenant: Tenant): Promise<Sta
 }
 
 /** sessionRest calls the REST API with a session cookie. */
-export async function sessionRest(server: TestServer, method: string, path: string, cookie: string, body?: unknown): Promise<RestAnswer> {
+export async function sessionRest(
+  server: TestServer,
+  method: string,
+  path: string,
+  cookie: string,
+  body?: unknown,
+): Promise<RestAnswer> {
   const res = await fetch(`${server.baseUrl}${path}`, {
     method,
     headers: { cookie, ...(body === undefined ? {} : { "content-type": "application/json" }) },
@@ -61,7 +67,11 @@ export async function sessionRest(server: TestServer, method: string, path: stri
 }
 
 /** createSchedule creates a schedule as the staff's admin and returns it (throws unless 200). */
-export async function createSchedule(server: TestServer, staff: Staff, fields: Record<string, unknown>): Promise<ScheduleJson> {
+export async function createSchedule(
+  server: TestServer,
+  staff: Staff,
+  fields: Record<string, unknown>,
+): Promise<ScheduleJson> {
   const answer = await sessionRest(server, "POST", "/v1/collectionSchedules", staff.cookie, fields);
   if (answer.status !== 200) throw new Error(`create schedule failed: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body as ScheduleJson;

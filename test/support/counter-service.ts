@@ -4,31 +4,51 @@
  * its handler runs, so "ran exactly once" is directly observable; Peek is a read (NO_SIDE_EFFECTS).
  */
 import { randomUUID } from "node:crypto";
-import { create, createFileRegistry, setExtension, type DescMessage, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import {
-  FieldDescriptorProto_Label as Label,
-  FieldDescriptorProto_Type as Type,
+  create,
+  createFileRegistry,
+  type DescMessage,
+  type DescMethodUnary,
+  type DescService,
+  type MessageShape,
+  setExtension,
+} from "@bufbuild/protobuf";
+import {
   FileDescriptorProtoSchema,
-  MethodOptionsSchema,
+  FieldDescriptorProto_Label as Label,
   MethodOptions_IdempotencyLevel,
+  MethodOptionsSchema,
+  FieldDescriptorProto_Type as Type,
 } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { AccessRuleSchema, Scope, access } from "../../gen/dd/v1/access_pb.js";
+import { AccessRuleSchema, access, Scope } from "../../gen/dd/v1/access_pb.js";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { HttpRuleSchema } from "../../gen/google/api/http_pb.js";
 import { InvalidArgumentError } from "../../src/modules/errors.js";
 
 function methodOptions(scope: Scope, rule: { verb: "get" | "post"; path: string }, readOnly: boolean) {
   const options = create(MethodOptionsSchema, {
-    idempotencyLevel: readOnly ? MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS : MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN,
+    idempotencyLevel: readOnly
+      ? MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS
+      : MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN,
   });
   setExtension(options, access, create(AccessRuleSchema, { rule: { case: "scope", value: scope } }));
-  setExtension(options, http, create(HttpRuleSchema, { pattern: { case: rule.verb, value: rule.path }, body: rule.verb === "post" ? "*" : "" }));
+  setExtension(
+    options,
+    http,
+    create(HttpRuleSchema, { pattern: { case: rule.verb, value: rule.path }, body: rule.verb === "post" ? "*" : "" }),
+  );
   return options;
 }
 
 const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const string = (name: string, number: number) => ({ name, number, type: Type.STRING, label: Label.OPTIONAL, jsonName: camel(name) });
+const string = (name: string, number: number) => ({
+  name,
+  number,
+  type: Type.STRING,
+  label: Label.OPTIONAL,
+  jsonName: camel(name),
+});
 
 const file = create(FileDescriptorProtoSchema, {
   name: "test/v1/counter.proto",
@@ -40,7 +60,14 @@ const file = create(FileDescriptorProtoSchema, {
       field: [
         string("counter", 1),
         { name: "by", number: 2, type: Type.INT32, label: Label.OPTIONAL, jsonName: "by" },
-        { name: "labels", number: 3, type: Type.MESSAGE, label: Label.REPEATED, typeName: ".test.v1.IncrementRequest.LabelsEntry", jsonName: "labels" },
+        {
+          name: "labels",
+          number: 3,
+          type: Type.MESSAGE,
+          label: Label.REPEATED,
+          typeName: ".test.v1.IncrementRequest.LabelsEntry",
+          jsonName: "labels",
+        },
         { name: "delay_ms", number: 4, type: Type.INT32, label: Label.OPTIONAL, jsonName: "delayMs" },
         { name: "crash", number: 5, type: Type.BOOL, label: Label.OPTIONAL, jsonName: "crash" },
       ],
@@ -64,7 +91,11 @@ const file = create(FileDescriptorProtoSchema, {
           name: "Increment",
           inputType: ".test.v1.IncrementRequest",
           outputType: ".test.v1.CounterValue",
-          options: methodOptions(Scope.MANDATES_WRITE, { verb: "post", path: "/v1/test/counters/{counter}:increment" }, false),
+          options: methodOptions(
+            Scope.MANDATES_WRITE,
+            { verb: "post", path: "/v1/test/counters/{counter}:increment" },
+            false,
+          ),
         },
         {
           name: "Peek",

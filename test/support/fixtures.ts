@@ -4,10 +4,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { ApiKeyManager } from "../../src/modules/identity/api-key.service.js";
+import { createOrganisation, createUser } from "../../src/modules/identity/provisioning.js";
+import { type RoleName, scopeNames } from "../../src/modules/identity/scopes.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
-import { createOrganisation, createUser } from "../../src/modules/identity/provisioning.js";
-import { scopeNames, type RoleName } from "../../src/modules/identity/scopes.js";
 import type { TestServer } from "./test-server.js";
 
 export const allScopes: readonly string[] = scopeNames;
@@ -48,7 +48,11 @@ export async function newUser(
 }
 
 /** signIn signs in over REST and returns the session cookie ("dd_session=…") and the Set-Cookie header. */
-export async function signIn(server: TestServer, email: string, password: string): Promise<{ cookie: string; setCookie: string }> {
+export async function signIn(
+  server: TestServer,
+  email: string,
+  password: string,
+): Promise<{ cookie: string; setCookie: string }> {
   const res = await fetch(`${server.baseUrl}/v1/sessions:signIn`, {
     method: "POST",
     headers: { "content-type": "application/json" },

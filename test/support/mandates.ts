@@ -5,10 +5,10 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { OutboxEmail } from "../../src/platform/mail/outbox-mailer.js";
 import type { ExternalAction } from "../../src/modules/mandates/mandate.service.js";
 import type { MandateCauseName } from "../../src/modules/mandates/mandate-lifecycle.js";
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
+import type { OutboxEmail } from "../../src/platform/mail/outbox-mailer.js";
 import { newApiKey, newOrganisation } from "./fixtures.js";
 import type { TestServer } from "./test-server.js";
 
@@ -34,7 +34,13 @@ export interface MandateJson {
 }
 
 /** rest calls the REST API; `secret` (an API key) is sent as a Bearer token when given. */
-export async function rest(server: TestServer, method: string, path: string, secret?: string, body?: unknown): Promise<RestAnswer> {
+export async function rest(
+  server: TestServer,
+  method: string,
+  path: string,
+  secret?: string,
+  body?: unknown,
+): Promise<RestAnswer> {
   const res = await fetch(`${server.baseUrl}${path}`, {
     method,
     headers: {
@@ -75,9 +81,16 @@ export async function newTenant(server: TestServer): Promise<Tenant> {
 let payerCount = 0;
 
 /** createMandate creates a mandate over REST for a fresh payer and returns it. */
-export async function createMandate(server: TestServer, tenant: Tenant, fields: Record<string, unknown> = {}): Promise<MandateJson> {
+export async function createMandate(
+  server: TestServer,
+  tenant: Tenant,
+  fields: Record<string, unknown> = {},
+): Promise<MandateJson> {
   payerCount++;
-  const body = { payer: { name: `Payer ${payerCount}`, email: `payer${payerCount}-${Date.now()}@example.com` }, ...fields };
+  const body = {
+    payer: { name: `Payer ${payerCount}`, email: `payer${payerCount}-${Date.now()}@example.com` },
+    ...fields,
+  };
   const answer = await rest(server, "POST", "/v1/mandates", tenant.secret, body);
   if (answer.status !== 200) throw new Error(`create failed: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body as MandateJson;
@@ -91,7 +104,9 @@ export async function outbox(server: TestServer): Promise<OutboxEmail[]> {
   } catch {
     return [];
   }
-  return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(server.outboxDir, f), "utf8")) as OutboxEmail));
+  return Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(join(server.outboxDir, f), "utf8")) as OutboxEmail),
+  );
 }
 
 /** inviteTokens are the tokens of the invite links emailed to `email`, oldest first. */
@@ -111,7 +126,11 @@ export async function latestInviteToken(server: TestServer, email: string): Prom
 export const goodBankDetails = { account_holder_name: "Jane Payer", sort_code: "200415", account_number: "31926819" };
 
 /** completeInvite completes an invite over REST, without credentials, as the payer's browser does. */
-export function completeInvite(server: TestServer, token: string, details: Record<string, string> = goodBankDetails): Promise<RestAnswer> {
+export function completeInvite(
+  server: TestServer,
+  token: string,
+  details: Record<string, string> = goodBankDetails,
+): Promise<RestAnswer> {
   return rest(server, "POST", `/v1/mandateInvites/${token}:complete`, undefined, details);
 }
 
@@ -130,9 +149,19 @@ const causes: Record<ExternalAction, MandateCauseName> = {
 };
 
 /** external applies a step Bacs owns, as the processor will, through MandateManager. */
-export async function external(server: TestServer, tenant: Tenant, id: string, action: ExternalAction, reasonCode?: string): Promise<void> {
+export async function external(
+  server: TestServer,
+  tenant: Tenant,
+  id: string,
+  action: ExternalAction,
+  reasonCode?: string,
+): Promise<void> {
   const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
-  await server.app.mandates.applyExternal(em, id, action, { cause: causes[action], reasonCode, description: `test: ${action}` });
+  await server.app.mandates.applyExternal(em, id, action, {
+    cause: causes[action],
+    reasonCode,
+    description: `test: ${action}`,
+  });
 }
 
 /** StateName is a MandateState without its prefix. */

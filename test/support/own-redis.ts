@@ -2,7 +2,7 @@
  * own-redis.ts runs a private redis-server on a free loopback port, so a test can stop, freeze and
  * restart it without touching the Redis other tests share.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 
 /** freePort asks the kernel for a free port on 127.0.0.1. */
@@ -32,9 +32,13 @@ export class OwnRedis {
 
   /** restart starts the server (again) and resolves once it accepts connections. */
   async restart(): Promise<void> {
-    const child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    const child = spawn(
+      "redis-server",
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on("data", (chunk: Buffer) => {

@@ -2,7 +2,7 @@
  * service-process.ts runs the real service (`src/main.ts`) as a child process, the way `npm start`
  * does, and reads its JSON log lines: for tests of start-up, shutdown and several replicas.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 
 export interface ServiceProcess {

@@ -2,20 +2,21 @@
  * test-server.ts starts the real server for a test file: its own PostgreSQL database (dropped at
  * close), a listening port on 127.0.0.1, and a logger whose lines the test can read.
  */
-import { Writable } from "node:stream";
-import type { DescService } from "@bufbuild/protobuf";
-import type { ConnectRouter } from "@connectrpc/connect";
-import { openDatabase, type Database } from "../../src/platform/db/database.js";
-import { createLogger } from "../../src/platform/observability/logger.js";
-import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
+
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { Writable } from "node:stream";
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { type App, createApp } from "../../src/app.js";
+import { type RateLimitConfig, rateLimitDefaults } from "../../src/config.js";
+import { type Clock, systemClock } from "../../src/platform/clock.js";
+import { type Database, openDatabase } from "../../src/platform/db/database.js";
 import { OutboxMailer } from "../../src/platform/mail/outbox-mailer.js";
-import { createApp, type App } from "../../src/app.js";
-import { rateLimitDefaults, type RateLimitConfig } from "../../src/config.js";
-import { systemClock, type Clock } from "../../src/platform/clock.js";
+import { createLogger } from "../../src/platform/observability/logger.js";
+import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
 import { buildServer, type DdServer } from "../../src/server.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
@@ -77,7 +78,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const databaseUrl = options.databaseUrl ?? testDatabase!.url;
   const database = await openDatabase({ databaseUrl, dataDir: "/nonexistent", logger, poolMax: 4 });
   const metrics = createMetrics();
-  const redis = options.withoutRedis ? undefined : await connectRedis(options.redisUrl ?? (process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379"), logger);
+  const redis = options.withoutRedis
+    ? undefined
+    : await connectRedis(options.redisUrl ?? (process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379"), logger);
   const redisKeyPrefix = `ddtest:${randomBytes(6).toString("hex")}:`;
   const outboxDir = join(await mkdtemp(join(tmpdir(), "dd-test-")), "outbox");
   const app = createApp({

@@ -8,12 +8,12 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Organisation } from "../../src/modules/identity/organisation.entity.js";
 import { createOrganisation } from "../../src/modules/identity/provisioning.js";
-import { openDatabase, type Database } from "../../src/platform/db/database.js";
-import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
+import { type Database, openDatabase } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
+import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
 import { issueKeyInDatabase } from "../support/fixtures.js";
 import { freePort } from "../support/own-redis.js";
-import { startService, type ServiceProcess } from "../support/service-process.js";
+import { type ServiceProcess, startService } from "../support/service-process.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 const perMinute = 6_000; // 100 a second
@@ -29,7 +29,11 @@ const emission = 60_000 / perMinute;
 
 beforeAll(async () => {
   testDatabase = await createTestDatabase();
-  database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger: createLogger("silent") });
+  database = await openDatabase({
+    databaseUrl: testDatabase.url,
+    dataDir: "/nonexistent",
+    logger: createLogger("silent"),
+  });
   const redisUrl = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
   redis = await connectRedis(redisUrl, createLogger("silent"));
   replicas = await Promise.all(
@@ -38,11 +42,26 @@ beforeAll(async () => {
       // Two Node servers, this load and Redis share 2 cores here: Redis can be descheduled past the
       // default 50 ms, which is the fault test's subject, not this one's; so a longer timeout.
       const port = await freePort();
-      const process = startService({ DATABASE_URL: testDatabase.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: "warn", PORT: String(port), RATE_LIMIT_REPLICAS: "2", RATE_LIMIT_TIMEOUT_MS: "250" });
+      const process = startService({
+        DATABASE_URL: testDatabase.url,
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+        LOG_LEVEL: "warn",
+        PORT: String(port),
+        RATE_LIMIT_REPLICAS: "2",
+        RATE_LIMIT_TIMEOUT_MS: "250",
+      });
       const baseUrl = `http://127.0.0.1:${port}`;
       for (let i = 0; ; i++) {
-        if (process.child.exitCode !== null || i > 300) throw new Error(`replica did not start: ${process.stderr.join("")}`);
-        if (await fetch(`${baseUrl}/healthz`).then((r) => r.ok, () => false)) break;
+        if (process.child.exitCode !== null || i > 300)
+          throw new Error(`replica did not start: ${process.stderr.join("")}`);
+        if (
+          await fetch(`${baseUrl}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         await new Promise((r) => setTimeout(r, 100));
       }
       return { process, baseUrl };
@@ -53,7 +72,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(replicas.map((r) => r.process.stop()));
   if (redis) {
-    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length > 0) await redis.del(keys);
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
+      if (keys.length > 0) await redis.del(keys);
     await redis.close();
   }
   await database?.close();
@@ -62,7 +82,9 @@ afterAll(async () => {
 
 async function organisationWithKey(name: string): Promise<{ id: string; secret: string }> {
   const organisation = await createOrganisation(database.orm.em.fork(), { name, sandbox: false });
-  await database.orm.em.fork().nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: perMinute, rateLimitBurst: burst });
+  await database.orm.em
+    .fork()
+    .nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: perMinute, rateLimitBurst: burst });
   const { secret } = await issueKeyInDatabase(database.orm, organisation.id, ["mandates:read"]);
   return { id: organisation.id, secret };
 }
@@ -85,9 +107,21 @@ async function redisMs(): Promise<number> {
 
 /** floodFrom runs a load generator in a child process and resolves with its tally. */
 async function floodFrom(org: { secret: string }, clients: number, forSeconds: number): Promise<Tally> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/support/load-child.ts", String(forSeconds), String(clients), org.secret, ...replicas.map((r) => r.baseUrl)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "test/support/load-child.ts",
+      String(forSeconds),
+      String(clients),
+      org.secret,
+      ...replicas.map((r) => r.baseUrl),
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const started = await redisMs();
   let out = "";
   child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -101,7 +135,11 @@ async function floodFrom(org: { secret: string }, clients: number, forSeconds: n
  * `forSeconds`, counting answers. `saturated` is Redis's time shortly before the loops stop: every
  * client is still sending then.
  */
-async function hammer(org: { id: string; secret: string }, clients: number, forSeconds: number): Promise<Tally & { saturated: number }> {
+async function hammer(
+  org: { id: string; secret: string },
+  clients: number,
+  forSeconds: number,
+): Promise<Tally & { saturated: number }> {
   const headers = { authorization: `Bearer ${org.secret}` };
   // Open every client's connection first, with a call refused before the limit (the key lacks
   // mandates:write): otherwise connecting 200 sockets delays the first decision past `started`.

@@ -36,7 +36,9 @@ async function load(secret: string, clients: number, stop: () => boolean): Promi
     Array.from({ length: clients }, async () => {
       while (!stop()) {
         const started = performance.now();
-        const res = await fetch(`${server.baseUrl}/v1/mandates/MD1`, { headers: { authorization: `Bearer ${secret}` } });
+        const res = await fetch(`${server.baseUrl}/v1/mandates/MD1`, {
+          headers: { authorization: `Bearer ${secret}` },
+        });
         await res.arrayBuffer();
         samples.push({ at: started - origin, ms: performance.now() - started, status: res.status });
       }
@@ -58,7 +60,9 @@ describe("rate limiting when Redis fails", () => {
   it("fails open to the in-process limit, never waits longer than the timeout, and returns to Redis", async () => {
     const org = await newOrganisation(server);
     // 1,200 a minute with a burst of 20: a 4-client loop goes over it, so refusals show the limit holds.
-    await server.database.orm.em.fork().nativeUpdate(Organisation, { id: org }, { rateLimitPerMinute: 1200, rateLimitBurst: 20 });
+    await server.database.orm.em
+      .fork()
+      .nativeUpdate(Organisation, { id: org }, { rateLimitPerMinute: 1200, rateLimitBurst: 20 });
     const key = await newApiKey(server, org);
 
     let done = false;
@@ -92,12 +96,16 @@ describe("rate limiting when Redis fails", () => {
     const slowest = Math.max(...samples.map((s) => s.ms));
     // How long each request waited on the limiter, measured in the server (dd_rate_limit_check_seconds):
     // the client's own timings also carry its load and the rest of the request.
-    const buckets = (await server.metrics.rateLimitCheck.get()).values.filter((v) => v.metricName === "dd_rate_limit_check_seconds_bucket");
+    const buckets = (await server.metrics.rateLimitCheck.get()).values.filter(
+      (v) => v.metricName === "dd_rate_limit_check_seconds_bucket",
+    );
     const within = (le: number | string) =>
       buckets.filter((v) => (v.labels as Record<string, unknown>).le === le).reduce((n, v) => n + v.value, 0);
     const allChecks = within("+Inf");
     const overBound = allChecks - within(0.07);
-    const refusedInOutage = samples.filter((s) => s.status === 429 && s.at > phases.frozen! - 0 && s.at < phases.restarted!).length;
+    const refusedInOutage = samples.filter(
+      (s) => s.status === 429 && s.at > phases.frozen! - 0 && s.at < phases.restarted!,
+    ).length;
     console.log(
       `fault test: ${samples.length} requests, none failed; slowest request ${slowest.toFixed(1)} ms end to end; ` +
         `${overBound} of ${allChecks} limiter checks over ${timeoutMs + 20} ms (timeout ${timeoutMs} ms); ` +

@@ -26,8 +26,8 @@ import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
-import { pounds } from "../collections/collection-state-change.js";
 import type { Collection } from "../collections/collection.entity.js";
+import { pounds } from "../collections/collection-state-change.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
 import { Alert } from "./alert.entity.js";
@@ -69,10 +69,24 @@ export class AlertEvaluator {
             }
           : undefined,
       );
-      await this.evaluate(tx, collection.organisation.id, "COLLECTION_FAILURE_RATE", (t, window) => failureRate(tx, collection.organisation.id, t, window));
+      await this.evaluate(tx, collection.organisation.id, "COLLECTION_FAILURE_RATE", (t, window) =>
+        failureRate(tx, collection.organisation.id, t, window),
+      );
     } else if (collection.state === "CHARGED_BACK") {
       await this.evaluate(tx, collection.organisation.id, "CLAWBACKS", (t, window) =>
-        countCrossing(t, window, countRows(tx, "collection", collection.organisation.id, "state_change_time", window.start, `"state" = 'CHARGED_BACK'`), ["clawback", "clawbacks"]),
+        countCrossing(
+          t,
+          window,
+          countRows(
+            tx,
+            "collection",
+            collection.organisation.id,
+            "state_change_time",
+            window.start,
+            `"state" = 'CHARGED_BACK'`,
+          ),
+          ["clawback", "clawbacks"],
+        ),
       );
     }
   }
@@ -84,7 +98,14 @@ export class AlertEvaluator {
       countCrossing(
         t,
         window,
-        countRows(tx, "mandate", mandate.organisation.id, "last_change_time", window.start, `"state" = 'CANCELLED' and "last_change_cause" <> 'ORGANISATION'`),
+        countRows(
+          tx,
+          "mandate",
+          mandate.organisation.id,
+          "last_change_time",
+          window.start,
+          `"state" = 'CANCELLED' and "last_change_cause" <> 'ORGANISATION'`,
+        ),
         ["mandate cancellation by a payer or their bank", "mandate cancellations by payers or their banks"],
       ),
     );
@@ -139,7 +160,12 @@ export class AlertEvaluator {
 }
 
 /** lockThreshold locks the organisation's threshold of `type`, creating the defaults first if missing. */
-async function lockThreshold(tx: EntityManager, organisationId: string, type: AlertTypeName, now: Date): Promise<AlertThreshold> {
+async function lockThreshold(
+  tx: EntityManager,
+  organisationId: string,
+  type: AlertTypeName,
+  now: Date,
+): Promise<AlertThreshold> {
   const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
   const found = await tx.findOne(AlertThreshold, { organisation: organisationId, type }, lock());
   if (found) return found;
@@ -148,7 +174,14 @@ async function lockThreshold(tx: EntityManager, organisationId: string, type: Al
 }
 
 /** countRows counts one organisation's rows of `table` matching `where` whose `timeColumn` is after `since`. */
-async function countRows(tx: EntityManager, table: "collection" | "mandate", organisationId: string, timeColumn: string, since: Date, where: string): Promise<number> {
+async function countRows(
+  tx: EntityManager,
+  table: "collection" | "mandate",
+  organisationId: string,
+  timeColumn: string,
+  since: Date,
+  where: string,
+): Promise<number> {
   const [row] = await tx
     .getConnection()
     .execute<{ n: string }[]>(
@@ -160,13 +193,28 @@ async function countRows(tx: EntityManager, table: "collection" | "mandate", org
   return Number(row?.n ?? 0);
 }
 
-async function countCrossing(threshold: AlertThreshold, window: Window, counting: Promise<number>, [one, many]: [string, string]): Promise<Crossing | undefined> {
+async function countCrossing(
+  threshold: AlertThreshold,
+  window: Window,
+  counting: Promise<number>,
+  [one, many]: [string, string],
+): Promise<Crossing | undefined> {
   const n = await counting;
   if (n < threshold.count) return undefined;
-  return { observed: n, limit: threshold.count, window, message: `${n} ${n === 1 ? one : many} over the last ${describeWindow(threshold.windowSeconds)} reached the threshold of ${threshold.count}` };
+  return {
+    observed: n,
+    limit: threshold.count,
+    window,
+    message: `${n} ${n === 1 ? one : many} over the last ${describeWindow(threshold.windowSeconds)} reached the threshold of ${threshold.count}`,
+  };
 }
 
-async function failureRate(tx: EntityManager, organisationId: string, threshold: AlertThreshold, window: Window): Promise<Crossing | undefined> {
+async function failureRate(
+  tx: EntityManager,
+  organisationId: string,
+  threshold: AlertThreshold,
+  window: Window,
+): Promise<Crossing | undefined> {
   const [row] = await tx
     .getConnection()
     .execute<{ failed: string; outcomes: string }[]>(

@@ -14,9 +14,9 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
-import { InvalidArgumentError, type FieldViolation } from "../errors.js";
+import { type FieldViolation, InvalidArgumentError } from "../errors.js";
 import { AlertThreshold } from "./alert-threshold.entity.js";
-import { alertTypes, type AlertTypeName } from "./alert-types.js";
+import { type AlertTypeName, alertTypes } from "./alert-types.js";
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -33,10 +33,38 @@ export interface ThresholdSettings {
 
 /** defaultThresholds are every organisation's settings until it changes them (file comment). */
 export const defaultThresholds: Readonly<Record<AlertTypeName, ThresholdSettings>> = {
-  COLLECTION_FAILURE_RATE: { enabled: true, failureRatePercent: 10, minSampleSize: 20, count: 1, windowSeconds: 7 * DAY, minAmountMinor: 0 },
-  CLAWBACKS: { enabled: true, failureRatePercent: 10, minSampleSize: 20, count: 1, windowSeconds: 30 * DAY, minAmountMinor: 0 },
-  MANDATE_CANCELLATIONS: { enabled: true, failureRatePercent: 10, minSampleSize: 20, count: 5, windowSeconds: 7 * DAY, minAmountMinor: 0 },
-  COLLECTION_FAILED: { enabled: false, failureRatePercent: 10, minSampleSize: 20, count: 1, windowSeconds: 7 * DAY, minAmountMinor: 0 },
+  COLLECTION_FAILURE_RATE: {
+    enabled: true,
+    failureRatePercent: 10,
+    minSampleSize: 20,
+    count: 1,
+    windowSeconds: 7 * DAY,
+    minAmountMinor: 0,
+  },
+  CLAWBACKS: {
+    enabled: true,
+    failureRatePercent: 10,
+    minSampleSize: 20,
+    count: 1,
+    windowSeconds: 30 * DAY,
+    minAmountMinor: 0,
+  },
+  MANDATE_CANCELLATIONS: {
+    enabled: true,
+    failureRatePercent: 10,
+    minSampleSize: 20,
+    count: 5,
+    windowSeconds: 7 * DAY,
+    minAmountMinor: 0,
+  },
+  COLLECTION_FAILED: {
+    enabled: false,
+    failureRatePercent: 10,
+    minSampleSize: 20,
+    count: 1,
+    windowSeconds: 7 * DAY,
+    minAmountMinor: 0,
+  },
 };
 
 /** Bounds of the settings (AlertThreshold's field comments in the contract). */
@@ -50,7 +78,14 @@ export const thresholdBounds = {
 /** addDefaultThresholds adds the default thresholds of a new organisation to the unit of work. */
 export function addDefaultThresholds(em: EntityManager, organisationId: string, now: Date): void {
   for (const type of alertTypes) {
-    em.create(AlertThreshold, { id: newId("AT", now.getTime()), organisation: organisationId, type, ...defaultThresholds[type], updateTime: now, updatedBy: null });
+    em.create(AlertThreshold, {
+      id: newId("AT", now.getTime()),
+      organisation: organisationId,
+      type,
+      ...defaultThresholds[type],
+      updateTime: now,
+      updatedBy: null,
+    });
   }
 }
 
@@ -62,7 +97,18 @@ export async function ensureThresholds(em: EntityManager, organisationId: string
   const values: unknown[] = [];
   const rows = alertTypes.map((type) => {
     const d = defaultThresholds[type];
-    values.push(newId("AT", now.getTime()), organisationId, type, d.enabled, d.failureRatePercent, d.minSampleSize, d.count, d.windowSeconds, d.minAmountMinor, now);
+    values.push(
+      newId("AT", now.getTime()),
+      organisationId,
+      type,
+      d.enabled,
+      d.failureRatePercent,
+      d.minSampleSize,
+      d.count,
+      d.windowSeconds,
+      d.minAmountMinor,
+      now,
+    );
     return "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   });
   await em
@@ -110,11 +156,13 @@ export function checkThresholdUpdate(update: ThresholdUpdate): Partial<Threshold
   if (update.id === "") violations.push({ field: "threshold.id", description: "is required" });
   const paths = resolvePaths(update, violations);
   const changes: Partial<ThresholdSettings> = {};
-  const bad = (path: ThresholdPath, description: string) => violations.push({ field: `threshold.${path}`, description });
+  const bad = (path: ThresholdPath, description: string) =>
+    violations.push({ field: `threshold.${path}`, description });
   const integer = (path: "min_sample_size" | "count" | "min_amount_minor", value: number) => {
     const setting = thresholdPaths[path] as "minSampleSize" | "count" | "minAmountMinor";
     const [min, max] = thresholdBounds[setting];
-    if (!Number.isSafeInteger(value) || value < min || value > max) bad(path, `must be a whole number from ${min} to ${max}`);
+    if (!Number.isSafeInteger(value) || value < min || value > max)
+      bad(path, `must be a whole number from ${min} to ${max}`);
     else changes[setting] = value;
   };
   for (const path of paths) {
@@ -123,7 +171,11 @@ export function checkThresholdUpdate(update: ThresholdUpdate): Partial<Threshold
         changes.enabled = update.enabled;
         break;
       case "failure_rate_percent":
-        if (!Number.isFinite(update.failureRatePercent) || update.failureRatePercent < 0 || update.failureRatePercent > 100) {
+        if (
+          !Number.isFinite(update.failureRatePercent) ||
+          update.failureRatePercent < 0 ||
+          update.failureRatePercent > 100
+        ) {
           bad(path, "must be a percentage from 0 to 100");
         } else changes.failureRatePercent = update.failureRatePercent;
         break;
@@ -136,7 +188,10 @@ export function checkThresholdUpdate(update: ThresholdUpdate): Partial<Threshold
         break;
       }
       default:
-        integer(path, path === "min_amount_minor" ? update.minAmountMinor : path === "count" ? update.count : update.minSampleSize);
+        integer(
+          path,
+          path === "min_amount_minor" ? update.minAmountMinor : path === "count" ? update.count : update.minSampleSize,
+        );
     }
   }
   if (violations.length > 0) throw new InvalidArgumentError(violations);
@@ -161,7 +216,11 @@ function resolvePaths(update: ThresholdUpdate, violations: FieldViolation[]): Se
   for (const path of update.mask) {
     if (path === "*") all.forEach((p) => paths.add(p));
     else if (Object.hasOwn(thresholdPaths, path)) paths.add(path as ThresholdPath);
-    else violations.push({ field: "update_mask", description: `path "${path.slice(0, 100)}" cannot be updated; allowed: ${all.join(", ")}` });
+    else
+      violations.push({
+        field: "update_mask",
+        description: `path "${path.slice(0, 100)}" cannot be updated; allowed: ${all.join(", ")}`,
+      });
   }
   return paths;
 }

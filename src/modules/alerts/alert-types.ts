@@ -4,7 +4,12 @@
  */
 
 /** alertTypes: what a threshold (and the alerts it raises) watches, in AlertType order. */
-export const alertTypes = ["COLLECTION_FAILURE_RATE", "CLAWBACKS", "MANDATE_CANCELLATIONS", "COLLECTION_FAILED"] as const;
+export const alertTypes = [
+  "COLLECTION_FAILURE_RATE",
+  "CLAWBACKS",
+  "MANDATE_CANCELLATIONS",
+  "COLLECTION_FAILED",
+] as const;
 /** AlertTypeName is an AlertType without its prefix. */
 export type AlertTypeName = (typeof alertTypes)[number];
 
@@ -12,4 +17,3 @@ export type AlertTypeName = (typeof alertTypes)[number];
 export const alertStates = ["OPEN", "ACKNOWLEDGED", "RESOLVED"] as const;
 /** AlertStateName is an AlertState without its prefix. */
 export type AlertStateName = (typeof alertStates)[number];
-

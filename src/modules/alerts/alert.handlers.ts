@@ -9,7 +9,15 @@ import { nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter, readTimestamp } from "../../rpc/request-values.js";
 import { InvalidArgumentError } from "../errors.js";
 import { actorOf } from "../identity/audit-log.js";
-import { alertStateFromProto, alertToProto, alertTypeFromProto, notificationToProto, notificationTypes, publishedTypes, thresholdToProto } from "./alert.mapper.js";
+import {
+  alertStateFromProto,
+  alertToProto,
+  alertTypeFromProto,
+  notificationToProto,
+  notificationTypes,
+  publishedTypes,
+  thresholdToProto,
+} from "./alert.mapper.js";
 import type { AlertActing, AlertManager } from "./alert.service.js";
 
 function acting(ctx: HandlerContext): AlertActing {
@@ -26,7 +34,10 @@ function acting(ctx: HandlerContext): AlertActing {
 export function registerAlertService(router: ConnectRouter, alerts: AlertManager): void {
   router.service(AlertService, {
     async listAlerts(req, ctx) {
-      const filter = { states: readEnumFilter(req.state, alertStateFromProto, "state"), types: readEnumFilter(req.type, alertTypeFromProto, "type") };
+      const filter = {
+        states: readEnumFilter(req.state, alertStateFromProto, "state"),
+        types: readEnumFilter(req.type, alertTypeFromProto, "type"),
+      };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter);
       const { alerts: rows, hasMore } = await alerts.list(requireEntityManager(ctx), filter, page);
       return { alerts: rows.map(alertToProto), nextPageToken: nextPageToken(ctx, rows, page, filter, hasMore) };
@@ -43,7 +54,11 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
     async listAlertThresholds(req, ctx) {
       const page = readPage(ctx, req.pageSize, req.pageToken, null);
       const { organisationId } = requireCaller(ctx);
-      const { thresholds, hasMore, lastPosition } = await alerts.listThresholds(requireEntityManager(ctx), organisationId, page);
+      const { thresholds, hasMore, lastPosition } = await alerts.listThresholds(
+        requireEntityManager(ctx),
+        organisationId,
+        page,
+      );
       return {
         alertThresholds: thresholds.map(thresholdToProto),
         nextPageToken: nextPageToken(ctx, [{ id: String(lastPosition) }], page, null, hasMore),
@@ -64,15 +79,29 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
       return thresholdToProto(await alerts.updateThreshold(requireEntityManager(ctx), acting(ctx), update));
     },
     async listNotifications(req, ctx) {
-      const types = readEnumFilter(req.type, (t: NotificationType) => (notificationTypes[t] ? NotificationType[t] : undefined), "type");
+      const types = readEnumFilter(
+        req.type,
+        (t: NotificationType) => (notificationTypes[t] ? NotificationType[t] : undefined),
+        "type",
+      );
       const since = readTimestamp(req.since, "since");
       const until = readTimestamp(req.until, "until");
       if (since && until && until <= since) throw InvalidArgumentError.field("until", "must be after since");
       const filter = { types, mandateId: req.mandateId, since: since?.toISOString(), until: until?.toISOString() };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter);
-      const stored = types.length === 0 ? publishedTypes : types.flatMap((name) => notificationTypes[NotificationType[name as keyof typeof NotificationType]] ?? []);
-      const list = await alerts.listNotifications(requireEntityManager(ctx), { types: stored, mandateId: req.mandateId, since, until }, page);
-      return { notifications: list.notifications.map(notificationToProto), nextPageToken: nextPageToken(ctx, list.notifications, page, filter, list.hasMore) };
+      const stored =
+        types.length === 0
+          ? publishedTypes
+          : types.flatMap((name) => notificationTypes[NotificationType[name as keyof typeof NotificationType]] ?? []);
+      const list = await alerts.listNotifications(
+        requireEntityManager(ctx),
+        { types: stored, mandateId: req.mandateId, since, until },
+        page,
+      );
+      return {
+        notifications: list.notifications.map(notificationToProto),
+        nextPageToken: nextPageToken(ctx, list.notifications, page, filter, list.hasMore),
+      };
     },
   });
 }

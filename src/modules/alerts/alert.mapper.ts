@@ -5,20 +5,20 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  type Alert as AlertMessage,
   AlertSchema,
   AlertState,
+  type AlertThreshold as AlertThresholdMessage,
   AlertThresholdSchema,
   AlertType,
+  type Notification as NotificationMessage,
   NotificationSchema,
   NotificationType,
-  type Alert as AlertMessage,
-  type AlertThreshold as AlertThresholdMessage,
-  type Notification as NotificationMessage,
 } from "../../../gen/dd/v1/alerts_pb.js";
 import type { Notification } from "../notifications/notification.entity.js";
-import type { AlertThreshold } from "./alert-threshold.entity.js";
 import type { Alert } from "./alert.entity.js";
-import { alertStates, alertTypes, type AlertStateName, type AlertTypeName } from "./alert-types.js";
+import type { AlertThreshold } from "./alert-threshold.entity.js";
+import { type AlertStateName, type AlertTypeName, alertStates, alertTypes } from "./alert-types.js";
 
 const time = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
 
@@ -82,7 +82,9 @@ export const notificationTypes: Readonly<Partial<Record<NotificationType, readon
 };
 
 const publicTypeOf = new Map<string, NotificationType>(
-  Object.entries(notificationTypes).flatMap(([type, stored]) => stored!.map((name) => [name, Number(type) as NotificationType] as const)),
+  Object.entries(notificationTypes).flatMap(([type, stored]) =>
+    stored!.map((name) => [name, Number(type) as NotificationType] as const),
+  ),
 );
 
 /** publishedTypes are every stored event name the feed shows. */

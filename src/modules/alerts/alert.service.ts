@@ -7,13 +7,13 @@ import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { firstIdAt } from "../../platform/ids.js";
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
+import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Notification } from "../notifications/notification.entity.js";
 import { Alert } from "./alert.entity.js";
 import { AlertThreshold } from "./alert-threshold.entity.js";
 import { checkThresholdUpdate, ensureThresholds, type ThresholdUpdate } from "./alert-thresholds.js";
-import { alertTypes, type AlertStateName, type AlertTypeName } from "./alert-types.js";
+import { type AlertStateName, type AlertTypeName, alertTypes } from "./alert-types.js";
 
 /** Acting is who asks: their organisation, the audit actor ("key:AK…"), and the id shown on alerts ("AK…"). */
 export interface AlertActing {
@@ -68,7 +68,11 @@ export class AlertManager {
   acknowledge(em: EntityManager, acting: AlertActing, id: string, note: string): Promise<Alert> {
     return this.change(em, acting, id, note, "acknowledge", (alert, now) => {
       if (alert.state !== "OPEN") {
-        throw new FailedPreconditionError("ALERT_NOT_OPEN", `alert ${id} is ${alert.state}: only an OPEN alert can be acknowledged`, { state: alert.state });
+        throw new FailedPreconditionError(
+          "ALERT_NOT_OPEN",
+          `alert ${id} is ${alert.state}: only an OPEN alert can be acknowledged`,
+          { state: alert.state },
+        );
       }
       alert.state = "ACKNOWLEDGED";
       alert.acknowledgeTime = now;
@@ -90,10 +94,18 @@ export class AlertManager {
     });
   }
 
-  private async change(em: EntityManager, acting: AlertActing, id: string, note: string, action: string, apply: (alert: Alert, now: Date) => void): Promise<Alert> {
+  private async change(
+    em: EntityManager,
+    acting: AlertActing,
+    id: string,
+    note: string,
+    action: string,
+    apply: (alert: Alert, now: Date) => void,
+  ): Promise<Alert> {
     const violations: FieldViolation[] = [];
     if (id === "") violations.push({ field: "alert_id", description: "is required" });
-    if (note.length > maxNoteLength) violations.push({ field: "note", description: `must be at most ${maxNoteLength} characters` });
+    if (note.length > maxNoteLength)
+      violations.push({ field: "note", description: `must be at most ${maxNoteLength} characters` });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const now = this.clock.now();
     return em.transactional(async (tx) => {
@@ -101,7 +113,14 @@ export class AlertManager {
       if (!alert) throw new NotFoundError("alert", id);
       apply(alert, now);
       alert.updateTime = now;
-      recordAudit(tx, { organisationId: acting.organisationId, actor: acting.actor, action: `alert.${action}`, target: id, outcome: "success", clientAddress: acting.clientAddress });
+      recordAudit(tx, {
+        organisationId: acting.organisationId,
+        actor: acting.actor,
+        action: `alert.${action}`,
+        target: id,
+        outcome: "success",
+        clientAddress: acting.clientAddress,
+      });
       return alert;
     });
   }
@@ -116,7 +135,8 @@ export class AlertManager {
     rows.sort((a, b) => typeOrder(a.type) - typeOrder(b.type));
     // The page token's "id" is the last type's position: there are only a handful, in a fixed order.
     const start = page.afterId === undefined ? 0 : Number(page.afterId) + 1;
-    if (!Number.isSafeInteger(start) || start < 0) throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
+    if (!Number.isSafeInteger(start) || start < 0)
+      throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
     const slice = rows.slice(start, start + page.size);
     return { thresholds: slice, hasMore: start + page.size < rows.length, lastPosition: start + slice.length - 1 };
   }
@@ -131,7 +151,14 @@ export class AlertManager {
       Object.assign(threshold, changes);
       threshold.updateTime = now;
       threshold.updatedBy = acting.actorId;
-      recordAudit(tx, { organisationId: acting.organisationId, actor: acting.actor, action: "alert_threshold.update", target: threshold.id, outcome: "success", clientAddress: acting.clientAddress });
+      recordAudit(tx, {
+        organisationId: acting.organisationId,
+        actor: acting.actor,
+        action: "alert_threshold.update",
+        target: threshold.id,
+        outcome: "success",
+        clientAddress: acting.clientAddress,
+      });
       return threshold;
     });
   }
@@ -141,13 +168,19 @@ export class AlertManager {
    * time filters are also bounds on the primary key: a poll for the last minutes reads only them.
    */
   async listNotifications(em: EntityManager, filter: NotificationFilter, page: PageRequest) {
-    const createTime = { ...(filter.since ? { $gte: filter.since } : {}), ...(filter.until ? { $lt: filter.until } : {}) };
+    const createTime = {
+      ...(filter.since ? { $gte: filter.since } : {}),
+      ...(filter.until ? { $lt: filter.until } : {}),
+    };
     let upper = page.afterId;
     if (filter.until) {
       const untilId = firstIdAt("NT", filter.until.getTime());
       if (upper === undefined || untilId < upper) upper = untilId;
     }
-    const id = { ...(upper !== undefined ? { $lt: upper } : {}), ...(filter.since ? { $gte: firstIdAt("NT", filter.since.getTime()) } : {}) };
+    const id = {
+      ...(upper !== undefined ? { $lt: upper } : {}),
+      ...(filter.since ? { $gte: firstIdAt("NT", filter.since.getTime()) } : {}),
+    };
     const where = {
       type: { $in: [...filter.types] },
       ...(Object.keys(id).length > 0 ? { id } : {}),

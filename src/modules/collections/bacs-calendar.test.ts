@@ -37,7 +37,12 @@ describe("Bacs working days", () => {
     ["the Friday before a bank-holiday Monday + 1 is the Tuesday", "2026-05-22", 1, "2026-05-26"],
     ["Maundy Thursday + 1 skips Good Friday, the weekend and Easter Monday", "2026-04-02", 1, "2026-04-07"],
     ["Good Friday + 1 is the Tuesday after Easter Monday", "2026-04-03", 1, "2026-04-07"],
-    ["Christmas Eve 2026 + 1 skips Christmas, the weekend and the Boxing Day substitute", "2026-12-24", 1, "2026-12-29"],
+    [
+      "Christmas Eve 2026 + 1 skips Christmas, the weekend and the Boxing Day substitute",
+      "2026-12-24",
+      1,
+      "2026-12-29",
+    ],
     ["a Saturday + 1 is the Monday", "2026-03-07", 1, "2026-03-09"],
     ["a Wednesday + 5 is the next Wednesday", "2026-03-04", 5, "2026-03-11"],
     ["0 working days leaves a weekend date alone", "2026-03-07", 0, "2026-03-07"],

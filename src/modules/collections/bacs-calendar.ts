@@ -11,7 +11,7 @@
  */
 
 import { isBankHoliday } from "./bank-holidays.js";
-import { addDays, isWeekend, maxDate, parseIsoDate, type IsoDate } from "./plain-date.js";
+import { addDays, type IsoDate, isWeekend, maxDate, parseIsoDate } from "./plain-date.js";
 
 /** Working days from input day (day 1) to entry day (day 3) of the Bacs three-day cycle. */
 export const BACS_CYCLE_WORKING_DAYS = 2;

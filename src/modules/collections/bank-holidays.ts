@@ -13,7 +13,17 @@
  * The published list to check against is https://www.gov.uk/bank-holidays.
  */
 
-import { addDays, dayOfWeek, formatIsoDate, FRIDAY, MONDAY, parseIsoDate, SATURDAY, SUNDAY, type IsoDate } from "./plain-date.js";
+import {
+  addDays,
+  dayOfWeek,
+  FRIDAY,
+  formatIsoDate,
+  type IsoDate,
+  MONDAY,
+  parseIsoDate,
+  SATURDAY,
+  SUNDAY,
+} from "./plain-date.js";
 
 /** First and last years this calendar answers for; outside them it throws rather than guess. */
 export const FIRST_YEAR = 2000;
@@ -41,14 +51,35 @@ export type OneOffChange =
 export const ONE_OFF_CHANGES: readonly OneOffChange[] = [
   { kind: "moved", name: "Spring bank holiday", from: "2002-05-27", to: "2002-06-04", reason: "Golden Jubilee" },
   { kind: "added", name: "Queen's Golden Jubilee", date: "2002-06-03", reason: "Golden Jubilee" },
-  { kind: "added", name: "Royal wedding", date: "2011-04-29", reason: "Wedding of Prince William and Catherine Middleton" },
+  {
+    kind: "added",
+    name: "Royal wedding",
+    date: "2011-04-29",
+    reason: "Wedding of Prince William and Catherine Middleton",
+  },
   { kind: "moved", name: "Spring bank holiday", from: "2012-05-28", to: "2012-06-04", reason: "Diamond Jubilee" },
   { kind: "added", name: "Queen's Diamond Jubilee", date: "2012-06-05", reason: "Diamond Jubilee" },
-  { kind: "moved", name: "Early May bank holiday (VE day)", from: "2020-05-04", to: "2020-05-08", reason: "75th anniversary of VE Day" },
+  {
+    kind: "moved",
+    name: "Early May bank holiday (VE day)",
+    from: "2020-05-04",
+    to: "2020-05-08",
+    reason: "75th anniversary of VE Day",
+  },
   { kind: "moved", name: "Spring bank holiday", from: "2022-05-30", to: "2022-06-02", reason: "Platinum Jubilee" },
   { kind: "added", name: "Platinum Jubilee bank holiday", date: "2022-06-03", reason: "Platinum Jubilee" },
-  { kind: "added", name: "Bank Holiday for the State Funeral of Queen Elizabeth II", date: "2022-09-19", reason: "State funeral" },
-  { kind: "added", name: "Bank holiday for the coronation of King Charles III", date: "2023-05-08", reason: "Coronation" },
+  {
+    kind: "added",
+    name: "Bank Holiday for the State Funeral of Queen Elizabeth II",
+    date: "2022-09-19",
+    reason: "State funeral",
+  },
+  {
+    kind: "added",
+    name: "Bank holiday for the coronation of King Charles III",
+    date: "2023-05-08",
+    reason: "Coronation",
+  },
 ];
 
 /**
@@ -104,13 +135,22 @@ function ruleHolidays(year: number): BankHoliday[] {
   ];
   switch (dayOfWeek(y(12, 25))) {
     case SATURDAY: // Both fall on the weekend: Monday and Tuesday stand in.
-      holidays.push({ date: y(12, 27), name: "Christmas Day (substitute day)" }, { date: y(12, 28), name: "Boxing Day (substitute day)" });
+      holidays.push(
+        { date: y(12, 27), name: "Christmas Day (substitute day)" },
+        { date: y(12, 28), name: "Boxing Day (substitute day)" },
+      );
       break;
     case SUNDAY: // Boxing Day keeps its Monday; Christmas moves to Tuesday.
-      holidays.push({ date: y(12, 26), name: "Boxing Day" }, { date: y(12, 27), name: "Christmas Day (substitute day)" });
+      holidays.push(
+        { date: y(12, 26), name: "Boxing Day" },
+        { date: y(12, 27), name: "Christmas Day (substitute day)" },
+      );
       break;
     case FRIDAY: // Friday Christmas: Boxing Day is a Saturday and moves to Monday 28th.
-      holidays.push({ date: y(12, 25), name: "Christmas Day" }, { date: y(12, 28), name: "Boxing Day (substitute day)" });
+      holidays.push(
+        { date: y(12, 25), name: "Christmas Day" },
+        { date: y(12, 28), name: "Boxing Day (substitute day)" },
+      );
       break;
     default:
       holidays.push({ date: y(12, 25), name: "Christmas Day" }, { date: y(12, 26), name: "Boxing Day" });

@@ -15,7 +15,15 @@ export const intervalUnits = ["WEEKLY", "MONTHLY"] as const;
 export type IntervalUnitName = (typeof intervalUnits)[number];
 
 /** collectionStates are the stored collection states (CollectionState without prefix). */
-export const collectionStates = ["PENDING_SUBMISSION", "SUBMITTED", "CONFIRMED", "PAID_OUT", "FAILED", "CHARGED_BACK", "CANCELLED"] as const;
+export const collectionStates = [
+  "PENDING_SUBMISSION",
+  "SUBMITTED",
+  "CONFIRMED",
+  "PAID_OUT",
+  "FAILED",
+  "CHARGED_BACK",
+  "CANCELLED",
+] as const;
 /** CollectionStateName is where a collection is in Bacs processing. */
 export type CollectionStateName = (typeof collectionStates)[number];
 

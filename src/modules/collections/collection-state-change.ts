@@ -5,8 +5,8 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { recordNotification } from "../notifications/notifications.js";
-import { canMoveCollection, type CollectionStateName } from "./collection-lifecycle.js";
 import type { Collection } from "./collection.entity.js";
+import { type CollectionStateName, canMoveCollection } from "./collection-lifecycle.js";
 
 /** CollectionChange says why a collection changed: a Bacs reason code (ARUDD, DDICA) and a sentence. */
 export interface CollectionChange {
@@ -21,8 +21,15 @@ const words = (state: string) => state.toLowerCase().replace(/_/g, " ");
  * late failure or charge-back) and adds the notification `collection.<new state>`. It throws a
  * RangeError for a step the life cycle does not allow: callers check with canMoveCollection first.
  */
-export function applyCollectionStateChange(em: EntityManager, collection: Collection, to: CollectionStateName, change: CollectionChange, now: Date): void {
-  if (!canMoveCollection(collection.state, to)) throw new RangeError(`collection ${collection.id} cannot move from ${collection.state} to ${to}`);
+export function applyCollectionStateChange(
+  em: EntityManager,
+  collection: Collection,
+  to: CollectionStateName,
+  change: CollectionChange,
+  now: Date,
+): void {
+  if (!canMoveCollection(collection.state, to))
+    throw new RangeError(`collection ${collection.id} cannot move from ${collection.state} to ${to}`);
   collection.state = to;
   collection.reasonCode = change.reasonCode || null;
   if (to === "PAID_OUT") collection.paidOutTime = now;

@@ -11,14 +11,24 @@ import { readEnumFilter } from "../../rpc/request-values.js";
 import { InvalidArgumentError } from "../errors.js";
 import { actorOf } from "../identity/audit-log.js";
 import type { Acting } from "../mandates/mandate.service.js";
-import { collectionStateFromProto, collectionToProto, intervalUnitName, scheduleStateFromProto, scheduleToProto } from "./collection.mapper.js";
+import {
+  collectionStateFromProto,
+  collectionToProto,
+  intervalUnitName,
+  scheduleStateFromProto,
+  scheduleToProto,
+} from "./collection.mapper.js";
 import type { CollectionManager } from "./collection.service.js";
 import { isIsoDate } from "./plain-date.js";
 import type { NewSchedule } from "./schedule-fields.js";
 
 function acting(ctx: HandlerContext): Acting {
   const caller = requireCaller(ctx);
-  return { organisationId: caller.organisationId, actor: actorOf(caller.principal), clientAddress: ctx.values.get(kRequestInfo)?.clientAddress };
+  return {
+    organisationId: caller.organisationId,
+    actor: actorOf(caller.principal),
+    clientAddress: ctx.values.get(kRequestInfo)?.clientAddress,
+  };
 }
 
 function fieldsOf(schedule: ScheduleMessage | undefined): NewSchedule {
@@ -43,7 +53,8 @@ const cursorOf = (c: { chargeDate: string; id: string }) => ({ id: `${c.chargeDa
 function readCursor(afterId: string | undefined) {
   if (afterId === undefined) return undefined;
   const [chargeDate = "", id = ""] = afterId.split("~");
-  if (!isIsoDate(chargeDate) || !/^CL[0-9A-Z]{26}$/.test(id)) throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
+  if (!isIsoDate(chargeDate) || !/^CL[0-9A-Z]{26}$/.test(id))
+    throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
   return { chargeDate, id };
 }
 
@@ -51,10 +62,14 @@ function readCursor(afterId: string | undefined) {
 export function registerCollectionService(router: ConnectRouter, collections: CollectionManager): void {
   router.service(CollectionService, {
     async createCollectionSchedule(req, ctx) {
-      return scheduleToProto(await collections.createSchedule(requireEntityManager(ctx), acting(ctx), fieldsOf(req.schedule)));
+      return scheduleToProto(
+        await collections.createSchedule(requireEntityManager(ctx), acting(ctx), fieldsOf(req.schedule)),
+      );
     },
     async cancelCollectionSchedule(req, ctx) {
-      return scheduleToProto(await collections.cancelSchedule(requireEntityManager(ctx), acting(ctx), req.scheduleId, req.reason));
+      return scheduleToProto(
+        await collections.cancelSchedule(requireEntityManager(ctx), acting(ctx), req.scheduleId, req.reason),
+      );
     },
     async getCollectionSchedule(req, ctx) {
       return scheduleToProto(await collections.getSchedule(requireEntityManager(ctx), req.scheduleId));
@@ -64,16 +79,31 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
       const page = readPage(ctx, req.pageSize, req.pageToken, filter);
       const { schedules, hasMore } = await collections.listSchedules(requireEntityManager(ctx), filter, page);
       const rows = schedules.map((view) => view.schedule);
-      return { collectionSchedules: schedules.map(scheduleToProto), nextPageToken: nextPageToken(ctx, rows, page, filter, hasMore) };
+      return {
+        collectionSchedules: schedules.map(scheduleToProto),
+        nextPageToken: nextPageToken(ctx, rows, page, filter, hasMore),
+      };
     },
     async getCollection(req, ctx) {
       return collectionToProto(await collections.getCollection(requireEntityManager(ctx), req.collectionId));
     },
     async listCollections(req, ctx) {
-      const filter = { mandateId: req.mandateId, scheduleId: req.scheduleId, states: readEnumFilter(req.state, collectionStateFromProto, "state"), from: req.from, to: req.to };
+      const filter = {
+        mandateId: req.mandateId,
+        scheduleId: req.scheduleId,
+        states: readEnumFilter(req.state, collectionStateFromProto, "state"),
+        from: req.from,
+        to: req.to,
+      };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter);
-      const list = await collections.listCollections(requireEntityManager(ctx), filter, { size: page.size, after: readCursor(page.afterId) });
-      return { collections: list.collections.map(collectionToProto), nextPageToken: nextPageToken(ctx, list.collections.map(cursorOf), page, filter, list.hasMore) };
+      const list = await collections.listCollections(requireEntityManager(ctx), filter, {
+        size: page.size,
+        after: readCursor(page.afterId),
+      });
+      return {
+        collections: list.collections.map(collectionToProto),
+        nextPageToken: nextPageToken(ctx, list.collections.map(cursorOf), page, filter, list.hasMore),
+      };
     },
   });
 }

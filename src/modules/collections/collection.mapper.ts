@@ -5,17 +5,23 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  type Collection as CollectionMessage,
+  type CollectionSchedule as CollectionScheduleMessage,
   CollectionScheduleSchema,
   CollectionScheduleState,
   CollectionSchema,
   CollectionState,
   IntervalUnit,
-  type Collection as CollectionMessage,
-  type CollectionSchedule as CollectionScheduleMessage,
 } from "../../../gen/dd/v1/collections_pb.js";
-import { collectionStates, intervalUnits, scheduleStates, type CollectionStateName, type ScheduleStateName } from "./collection-lifecycle.js";
-import type { ScheduleView } from "./collection.service.js";
 import type { Collection } from "./collection.entity.js";
+import type { ScheduleView } from "./collection.service.js";
+import {
+  type CollectionStateName,
+  collectionStates,
+  intervalUnits,
+  type ScheduleStateName,
+  scheduleStates,
+} from "./collection-lifecycle.js";
 
 /** scheduleToProto shows a schedule as the contract does. */
 export function scheduleToProto({ schedule, nextChargeDate }: ScheduleView): CollectionScheduleMessage {

@@ -9,19 +9,23 @@ import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
+import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { recordAudit } from "../identity/audit-log.js";
-import { checkReason } from "../mandates/mandate-fields.js";
-import type { Acting } from "../mandates/mandate.service.js";
 import { Mandate } from "../mandates/mandate.entity.js";
+import type { Acting } from "../mandates/mandate.service.js";
+import { checkReason } from "../mandates/mandate-fields.js";
 import { recordNotification } from "../notifications/notifications.js";
-import { mandateStatesRefusingSchedules, type CollectionStateName, type ScheduleStateName } from "./collection-lifecycle.js";
-import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
-import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { Collection } from "./collection.entity.js";
+import {
+  type CollectionStateName,
+  mandateStatesRefusingSchedules,
+  type ScheduleStateName,
+} from "./collection-lifecycle.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
 import { londonDate } from "./london-date.js";
 import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
-import { isIsoDate, type IsoDate } from "./plain-date.js";
+import { type IsoDate, isIsoDate } from "./plain-date.js";
 import { checkSchedule, type NewSchedule } from "./schedule-fields.js";
 import { chargeDateOf, nominalDate } from "./schedule-plan.js";
 
@@ -84,7 +88,11 @@ export class CollectionManager {
       const mandate = await tx.findOne(Mandate, { id: input.mandateId }, lock());
       if (!mandate) throw new NotFoundError("mandate", input.mandateId);
       if (mandateStatesRefusingSchedules.has(mandate.state)) {
-        throw new FailedPreconditionError("MANDATE_NOT_ACTIVE", `mandate ${mandate.id} is ${mandate.state}: it can take no more collections`, { state: mandate.state });
+        throw new FailedPreconditionError(
+          "MANDATE_NOT_ACTIVE",
+          `mandate ${mandate.id} is ${mandate.state}: it can take no more collections`,
+          { state: mandate.state },
+        );
       }
       const schedule = tx.create(CollectionSchedule, {
         id: newId("CS", now.getTime()),
@@ -136,9 +144,13 @@ export class CollectionManager {
       const schedule = await tx.findOne(CollectionSchedule, { id }, lock());
       if (!schedule) throw new NotFoundError("collection schedule", id);
       if (schedule.state !== "ACTIVE") {
-        throw new FailedPreconditionError("COLLECTION_SCHEDULE_NOT_ACTIVE", `collection schedule ${id} is ${schedule.state}: only an active schedule can be cancelled`, {
-          state: schedule.state,
-        });
+        throw new FailedPreconditionError(
+          "COLLECTION_SCHEDULE_NOT_ACTIVE",
+          `collection schedule ${id} is ${schedule.state}: only an active schedule can be cancelled`,
+          {
+            state: schedule.state,
+          },
+        );
       }
       const said = reason.trim() === "" ? "" : `: ${reason.trim()}`;
       await cancelScheduleAndPending(tx, schedule, `Cancelled by the organisation${said}`, now);
@@ -160,7 +172,8 @@ export class CollectionManager {
     const schedules = await em.find(CollectionSchedule, { mandate: mandate.id, state: "ACTIVE" }, lock());
     for (const schedule of schedules) await cancelScheduleAndPending(em, schedule, why, now);
     const pending = await em.find(Collection, { mandate: mandate.id, state: "PENDING_SUBMISSION" }, lock());
-    for (const collection of pending) applyCollectionStateChange(em, collection, "CANCELLED", { description: why }, now);
+    for (const collection of pending)
+      applyCollectionStateChange(em, collection, "CANCELLED", { description: why }, now);
   }
 
   /** getSchedule returns the organisation's schedule; NOT_FOUND for a missing one or another organisation's. */
@@ -194,9 +207,12 @@ export class CollectionManager {
   /** listCollections returns one page, newest charge date first (then newest created), and whether more follow. */
   async listCollections(em: EntityManager, filter: CollectionFilter, page: CollectionPage) {
     const violations: FieldViolation[] = [];
-    if (filter.from !== "" && !isIsoDate(filter.from)) violations.push({ field: "from", description: "must be a calendar date YYYY-MM-DD" });
-    if (filter.to !== "" && !isIsoDate(filter.to)) violations.push({ field: "to", description: "must be a calendar date YYYY-MM-DD" });
-    else if (filter.to !== "" && filter.from !== "" && filter.to < filter.from) violations.push({ field: "to", description: "must not be before from" });
+    if (filter.from !== "" && !isIsoDate(filter.from))
+      violations.push({ field: "from", description: "must be a calendar date YYYY-MM-DD" });
+    if (filter.to !== "" && !isIsoDate(filter.to))
+      violations.push({ field: "to", description: "must be a calendar date YYYY-MM-DD" });
+    else if (filter.to !== "" && filter.from !== "" && filter.to < filter.from)
+      violations.push({ field: "to", description: "must not be before from" });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const range = {
       ...(filter.from !== "" ? { $gte: filter.from } : {}),
@@ -204,13 +220,18 @@ export class CollectionManager {
     };
     const after = page.after;
     const where = {
-      ...(after ? { $or: [{ chargeDate: { $lt: after.chargeDate } }, { chargeDate: after.chargeDate, id: { $lt: after.id } }] } : {}),
+      ...(after
+        ? { $or: [{ chargeDate: { $lt: after.chargeDate } }, { chargeDate: after.chargeDate, id: { $lt: after.id } }] }
+        : {}),
       ...(Object.keys(range).length > 0 ? { chargeDate: range } : {}),
       ...(filter.mandateId !== "" ? { mandate: filter.mandateId } : {}),
       ...(filter.scheduleId !== "" ? { schedule: filter.scheduleId } : {}),
       ...(filter.states.length > 0 ? { state: { $in: [...filter.states] } } : {}),
     };
-    const rows = await em.find(Collection, where, { orderBy: { chargeDate: "desc", id: "desc" }, limit: page.size + 1 });
+    const rows = await em.find(Collection, where, {
+      orderBy: { chargeDate: "desc", id: "desc" },
+      limit: page.size + 1,
+    });
     return { collections: rows.slice(0, page.size), hasMore: rows.length > page.size };
   }
 
@@ -224,12 +245,19 @@ export class CollectionManager {
    * withNextChargeDates adds each schedule's next charge date: the earliest charge date among its
    * collections pending submission, else the date its next collection would get if created today.
    */
-  private async withNextChargeDates(em: EntityManager, schedules: readonly CollectionSchedule[]): Promise<ScheduleView[]> {
+  private async withNextChargeDates(
+    em: EntityManager,
+    schedules: readonly CollectionSchedule[],
+  ): Promise<ScheduleView[]> {
     const active = schedules.filter((s) => s.state === "ACTIVE");
     const pending =
       active.length === 0
         ? []
-        : await em.find(Collection, { schedule: { $in: active.map((s) => s.id) }, state: "PENDING_SUBMISSION" }, { fields: ["id", "schedule", "chargeDate"] });
+        : await em.find(
+            Collection,
+            { schedule: { $in: active.map((s) => s.id) }, state: "PENDING_SUBMISSION" },
+            { fields: ["id", "schedule", "chargeDate"] },
+          );
     const earliest = new Map<string, string>();
     for (const c of pending) {
       const key = c.schedule!.id;
@@ -239,14 +267,21 @@ export class CollectionManager {
     const today = this.today();
     return schedules.map((schedule) => {
       if (schedule.state !== "ACTIVE") return { schedule, nextChargeDate: "" };
-      const next = earliest.get(schedule.id) ?? (schedule.nextNominalDate ? chargeDateOf(schedule.nextNominalDate, "ACTIVE", today) : "");
+      const next =
+        earliest.get(schedule.id) ??
+        (schedule.nextNominalDate ? chargeDateOf(schedule.nextNominalDate, "ACTIVE", today) : "");
       return { schedule, nextChargeDate: next };
     });
   }
 }
 
 /** cancelScheduleAndPending cancels a schedule and its collections still pending submission. */
-async function cancelScheduleAndPending(em: EntityManager, schedule: CollectionSchedule, why: string, now: Date): Promise<void> {
+async function cancelScheduleAndPending(
+  em: EntityManager,
+  schedule: CollectionSchedule,
+  why: string,
+  now: Date,
+): Promise<void> {
   schedule.state = "CANCELLED";
   schedule.nextNominalDate = null;
   schedule.cancelReason = why.slice(0, 600);

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { londonDate, londonMidnight } from "./london-date.js";
 import { addDays } from "./plain-date.js";
 

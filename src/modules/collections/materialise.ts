@@ -7,15 +7,23 @@
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
-import { recordNotification } from "../notifications/notifications.js";
 import { Mandate } from "../mandates/mandate.entity.js";
-import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
-import { recordCollectionCreated } from "./collection-state-change.js";
-import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { recordNotification } from "../notifications/notifications.js";
 import { Collection } from "./collection.entity.js";
+import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { recordCollectionCreated } from "./collection-state-change.js";
 import type { IsoDate } from "./plain-date.js";
-import { MATERIALISE_LEAD_DAYS, chargeDateOf, isDue, nextAfter, nominalDate, skipsInto, type SchedulePlan } from "./schedule-plan.js";
 import { addDays } from "./plain-date.js";
+import {
+  chargeDateOf,
+  isDue,
+  MATERIALISE_LEAD_DAYS,
+  nextAfter,
+  nominalDate,
+  type SchedulePlan,
+  skipsInto,
+} from "./schedule-plan.js";
 
 /** How many schedules one materialiseDue transaction takes. */
 const batchSize = 200;
@@ -39,8 +47,15 @@ export function planOf(schedule: CollectionSchedule): SchedulePlan {
  * there by a weekend or the notice period) is not created: the schedule finishes instead, as no
  * collection may be charged after end_date. The schedule must be ACTIVE with a next date.
  */
-export function createNextCollection(em: EntityManager, schedule: CollectionSchedule, mandateState: string, today: IsoDate, now: Date): Collection | undefined {
-  if (schedule.state !== "ACTIVE" || schedule.nextNominalDate == null) throw new Error(`schedule ${schedule.id} has nothing to create`);
+export function createNextCollection(
+  em: EntityManager,
+  schedule: CollectionSchedule,
+  mandateState: string,
+  today: IsoDate,
+  now: Date,
+): Collection | undefined {
+  if (schedule.state !== "ACTIVE" || schedule.nextNominalDate == null)
+    throw new Error(`schedule ${schedule.id} has nothing to create`);
   const plan = planOf(schedule);
   while (skipsInto(plan, dateIndex(schedule), mandateState, today)) {
     schedule.skippedDateCount += 1;
@@ -120,21 +135,37 @@ export async function materialiseDue(em: EntityManager, today: IsoDate, now: Dat
         {
           state: "ACTIVE",
           nextNominalDate: { $lte: addDays(today, MATERIALISE_LEAD_DAYS) },
-          ...(after ? { $or: [{ nextNominalDate: { $gt: after.date } }, { nextNominalDate: after.date, id: { $gt: after.id } }] } : {}),
+          ...(after
+            ? {
+                $or: [{ nextNominalDate: { $gt: after.date } }, { nextNominalDate: after.date, id: { $gt: after.id } }],
+              }
+            : {}),
         },
-        { filters: false, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, orderBy: { nextNominalDate: "asc", id: "asc" }, limit: batchSize },
+        {
+          filters: false,
+          lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+          orderBy: { nextNominalDate: "asc", id: "asc" },
+          limit: batchSize,
+        },
       );
       const last = schedules.at(-1);
       const cursor = last ? { date: last.nextNominalDate!, id: last.id } : undefined;
       const mandateIds = [...new Set(schedules.map((s) => s.mandate.id))];
-      const mandates = mandateIds.length === 0 ? [] : await tx.find(Mandate, { id: { $in: mandateIds } }, { filters: false, fields: ["id", "state"] });
+      const mandates =
+        mandateIds.length === 0
+          ? []
+          : await tx.find(Mandate, { id: { $in: mandateIds } }, { filters: false, fields: ["id", "state"] });
       const stateOf = new Map(mandates.map((m) => [m.id, m.state as string]));
       let made = 0;
       for (const schedule of schedules) {
         const mandateState = stateOf.get(schedule.mandate.id) ?? "CANCELLED";
         // Closed mandates have their schedules cancelled by the mandate hook; never charge under one.
         if (mandateState === "SUSPENDED" || mandateStatesRefusingSchedules.has(mandateState)) continue;
-        while (schedule.state === "ACTIVE" && schedule.nextNominalDate != null && isDue(schedule.nextNominalDate, today)) {
+        while (
+          schedule.state === "ACTIVE" &&
+          schedule.nextNominalDate != null &&
+          isDue(schedule.nextNominalDate, today)
+        ) {
           if (createNextCollection(tx, schedule, mandateState, today, now)) made++;
         }
       }

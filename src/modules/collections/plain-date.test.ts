@@ -1,6 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addDays, dayOfWeek, daysInMonth, formatIsoDate, fromDayNumber, isIsoDate, parseIsoDate, toDayNumber } from "./plain-date.js";
+import {
+  addDays,
+  dayOfWeek,
+  daysInMonth,
+  formatIsoDate,
+  fromDayNumber,
+  isIsoDate,
+  parseIsoDate,
+  toDayNumber,
+} from "./plain-date.js";
 
 describe("plain dates", () => {
   it("counts days from 1970-01-01", () => {

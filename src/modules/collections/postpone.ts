@@ -6,23 +6,50 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { recordNotification } from "../notifications/notifications.js";
-import { applyCollectionStateChange, pounds, type CollectionChange } from "./collection-state-change.js";
-import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { Collection } from "./collection.entity.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { applyCollectionStateChange, type CollectionChange, pounds } from "./collection-state-change.js";
 import type { IsoDate } from "./plain-date.js";
 
 /** postponeCollection moves `collection` to `chargeDate`, or cancels it when that is not allowed. */
-export async function postponeCollection(em: EntityManager, collection: Collection, chargeDate: IsoDate, change: CollectionChange, now: Date): Promise<"postponed" | "cancelled"> {
+export async function postponeCollection(
+  em: EntityManager,
+  collection: Collection,
+  chargeDate: IsoDate,
+  change: CollectionChange,
+  now: Date,
+): Promise<"postponed" | "cancelled"> {
   if (collection.state !== "PENDING_SUBMISSION" || chargeDate <= collection.chargeDate) {
-    throw new RangeError(`collection ${collection.id} (${collection.state}, ${collection.chargeDate}) cannot be postponed to ${chargeDate}`);
+    throw new RangeError(
+      `collection ${collection.id} (${collection.state}, ${collection.chargeDate}) cannot be postponed to ${chargeDate}`,
+    );
   }
   const scheduleId = collection.schedule?.id;
   if (scheduleId) {
     const schedule = await em.findOneOrFail(CollectionSchedule, { id: scheduleId }, { fields: ["id", "endDate"] });
-    const next = await em.findOne(Collection, { schedule: scheduleId, state: "PENDING_SUBMISSION", id: { $ne: collection.id }, chargeDate: { $lte: chargeDate } }, { fields: ["id", "chargeDate"], orderBy: { chargeDate: "asc" } });
-    const blocker = next ? `the schedule's next collection ${next.id} is charged ${next.chargeDate}` : schedule.endDate != null && chargeDate > schedule.endDate ? `the schedule ends ${schedule.endDate}` : undefined;
+    const next = await em.findOne(
+      Collection,
+      {
+        schedule: scheduleId,
+        state: "PENDING_SUBMISSION",
+        id: { $ne: collection.id },
+        chargeDate: { $lte: chargeDate },
+      },
+      { fields: ["id", "chargeDate"], orderBy: { chargeDate: "asc" } },
+    );
+    const blocker = next
+      ? `the schedule's next collection ${next.id} is charged ${next.chargeDate}`
+      : schedule.endDate != null && chargeDate > schedule.endDate
+        ? `the schedule ends ${schedule.endDate}`
+        : undefined;
     if (blocker) {
-      applyCollectionStateChange(em, collection, "CANCELLED", { description: `${change.description}, but ${blocker}: not taken` }, now);
+      applyCollectionStateChange(
+        em,
+        collection,
+        "CANCELLED",
+        { description: `${change.description}, but ${blocker}: not taken` },
+        now,
+      );
       return "cancelled";
     }
   }

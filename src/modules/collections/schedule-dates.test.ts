@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addDays, daysInMonth, dayOfWeek, fromDayNumber, parseIsoDate, toDayNumber } from "./plain-date.js";
+import { addDays, dayOfWeek, daysInMonth, fromDayNumber, parseIsoDate, toDayNumber } from "./plain-date.js";
 import { LAST_DAY_OF_MONTH, monthlyDates, weeklyDates } from "./schedule-dates.js";
 
 describe("monthlyDates", () => {
@@ -10,17 +10,31 @@ describe("monthlyDates", () => {
   });
 
   it("clamps days 29–31 to the end of shorter months and returns to the asked day", () => {
-    expect(monthlyDates("2026-01-31", 31, { count: 4 })).toEqual(["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"]);
+    expect(monthlyDates("2026-01-31", 31, { count: 4 })).toEqual([
+      "2026-01-31",
+      "2026-02-28",
+      "2026-03-31",
+      "2026-04-30",
+    ]);
     expect(monthlyDates("2024-01-30", 30, { count: 3 })).toEqual(["2024-01-30", "2024-02-29", "2024-03-30"]);
     expect(monthlyDates("2026-02-01", 29, { count: 2 })).toEqual(["2026-02-28", "2026-03-29"]);
   });
 
   it("takes -1 as the last day of each month", () => {
-    expect(monthlyDates("2024-01-15", LAST_DAY_OF_MONTH, { count: 3 })).toEqual(["2024-01-31", "2024-02-29", "2024-03-31"]);
+    expect(monthlyDates("2024-01-15", LAST_DAY_OF_MONTH, { count: 3 })).toEqual([
+      "2024-01-31",
+      "2024-02-29",
+      "2024-03-31",
+    ]);
   });
 
   it("stops at until (inclusive), or at whichever of count and until comes first", () => {
-    expect(monthlyDates("2026-11-15", 15, { until: "2027-02-15" })).toEqual(["2026-11-15", "2026-12-15", "2027-01-15", "2027-02-15"]);
+    expect(monthlyDates("2026-11-15", 15, { until: "2027-02-15" })).toEqual([
+      "2026-11-15",
+      "2026-12-15",
+      "2027-01-15",
+      "2027-02-15",
+    ]);
     expect(monthlyDates("2026-11-15", 15, { until: "2027-02-14" })).toHaveLength(3);
     expect(monthlyDates("2026-11-15", 15, { count: 2, until: "2027-12-31" })).toHaveLength(2);
     expect(monthlyDates("2026-11-15", 15, { count: 12, until: "2026-12-31" })).toHaveLength(2);
@@ -62,7 +76,12 @@ describe("monthlyDates", () => {
 describe("weeklyDates", () => {
   it("repeats every 7 days on the start's weekday", () => {
     expect(weeklyDates("2026-12-18", { count: 3 })).toEqual(["2026-12-18", "2026-12-25", "2027-01-01"]);
-    expect(weeklyDates("2026-03-02", { until: "2026-03-23" })).toEqual(["2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23"]);
+    expect(weeklyDates("2026-03-02", { until: "2026-03-23" })).toEqual([
+      "2026-03-02",
+      "2026-03-09",
+      "2026-03-16",
+      "2026-03-23",
+    ]);
     expect(weeklyDates("2026-03-02", { until: "2026-03-01" })).toEqual([]);
     expect(new Set(weeklyDates("2026-03-02", { count: 20 }).map(dayOfWeek))).toEqual(new Set([1]));
   });

@@ -5,7 +5,7 @@
  * chargeDateFor() in bacs-calendar.ts moves each one to a date Bacs can actually debit.
  */
 
-import { addDays, daysInMonth, formatIsoDate, parseIsoDate, type IsoDate } from "./plain-date.js";
+import { addDays, daysInMonth, formatIsoDate, type IsoDate, parseIsoDate } from "./plain-date.js";
 
 /** LAST_DAY_OF_MONTH as `dayOfMonth` asks for the last day of every month. */
 export const LAST_DAY_OF_MONTH = -1;
@@ -17,7 +17,8 @@ export const LAST_DAY_OF_MONTH = -1;
 export type ScheduleEnd = { count: number; until?: IsoDate } | { count?: number; until: IsoDate };
 
 function checkEnd(end: ScheduleEnd): void {
-  if (end.count === undefined && end.until === undefined) throw new RangeError("a schedule needs a count or an until date");
+  if (end.count === undefined && end.until === undefined)
+    throw new RangeError("a schedule needs a count or an until date");
   if (end.count !== undefined && (!Number.isInteger(end.count) || end.count < 0)) {
     throw new RangeError(`count must be a non-negative integer, got ${end.count}`);
   }

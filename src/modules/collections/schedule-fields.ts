@@ -6,8 +6,8 @@
 import type { FieldViolation } from "../errors.js";
 import { checkMetadata, lengthOf } from "../mandates/mandate-fields.js";
 import { LAST_YEAR } from "./bank-holidays.js";
-import { intervalUnits, type IntervalUnitName } from "./collection-lifecycle.js";
-import { isIsoDate, parseIsoDate, type IsoDate } from "./plain-date.js";
+import { type IntervalUnitName, intervalUnits } from "./collection-lifecycle.js";
+import { type IsoDate, isIsoDate, parseIsoDate } from "./plain-date.js";
 import { LAST_DAY_OF_MONTH } from "./schedule-dates.js";
 import type { SchedulePlan } from "./schedule-plan.js";
 
@@ -56,16 +56,21 @@ export interface ValidSchedule {
 const path = (field: string) => `schedule.${field}`;
 
 /** checkSchedule returns the violations of `input` (empty when valid) and, if valid, its plan. */
-export function checkSchedule(input: NewSchedule, today: IsoDate): { violations: FieldViolation[]; valid?: ValidSchedule } {
+export function checkSchedule(
+  input: NewSchedule,
+  today: IsoDate,
+): { violations: FieldViolation[]; valid?: ValidSchedule } {
   const violations: FieldViolation[] = [];
   const bad = (field: string, description: string) => violations.push({ field: path(field), description });
 
   if (input.mandateId === "") bad("mandate_id", "is required");
-  if (input.amountMinor < 1n || input.amountMinor > maxAmountMinor) bad("amount_minor", `must be 1 to ${maxAmountMinor} (pence)`);
+  if (input.amountMinor < 1n || input.amountMinor > maxAmountMinor)
+    bad("amount_minor", `must be 1 to ${maxAmountMinor} (pence)`);
   if (input.currency !== "" && input.currency !== "GBP") bad("currency", 'must be "GBP" (or empty, meaning "GBP")');
   const unit = intervalUnits.find((u) => u === input.intervalUnit) as IntervalUnitName | undefined;
   if (!unit) bad("interval_unit", "must be INTERVAL_UNIT_WEEKLY or INTERVAL_UNIT_MONTHLY");
-  if (!Number.isInteger(input.interval) || input.interval < 0 || input.interval > maxInterval) bad("interval", `must be 1 to ${maxInterval} (0 means 1)`);
+  if (!Number.isInteger(input.interval) || input.interval < 0 || input.interval > maxInterval)
+    bad("interval", `must be 1 to ${maxInterval} (0 means 1)`);
 
   const startValid = isIsoDate(input.startDate);
   if (input.startDate === "") bad("start_date", "is required");
@@ -78,7 +83,8 @@ export function checkSchedule(input: NewSchedule, today: IsoDate): { violations:
     if (dayOfMonth === 0) {
       // Without a valid start_date there is no day to take; start_date's own violation says why.
       dayOfMonth = startValid ? parseIsoDate(input.startDate).day : 1;
-      if (dayOfMonth > 28) bad("day_of_month", "is required when start_date is the 29th, 30th or 31st (use 1–28 or -1 for the last day)");
+      if (dayOfMonth > 28)
+        bad("day_of_month", "is required when start_date is the 29th, 30th or 31st (use 1–28 or -1 for the last day)");
     } else if (dayOfMonth !== LAST_DAY_OF_MONTH && !(dayOfMonth >= 1 && dayOfMonth <= 28)) {
       bad("day_of_month", "must be 1 to 28, or -1 for the last day of the month");
     }
@@ -91,10 +97,13 @@ export function checkSchedule(input: NewSchedule, today: IsoDate): { violations:
     else if (startValid && input.endDate < input.startDate) bad("end_date", "must not be before start_date");
     else if (input.endDate > latestScheduleDate) bad("end_date", `must be ${latestScheduleDate} or earlier`);
   }
-  if (!Number.isInteger(input.count) || input.count < 0 || input.count > maxCount) bad("count", `must be 0 (no limit) to ${maxCount}`);
-  else if (input.count > 0 && input.endDate !== "") bad("count", "must be 0 when end_date is set: give at most one of end_date and count");
+  if (!Number.isInteger(input.count) || input.count < 0 || input.count > maxCount)
+    bad("count", `must be 0 (no limit) to ${maxCount}`);
+  else if (input.count > 0 && input.endDate !== "")
+    bad("count", "must be 0 when end_date is set: give at most one of end_date and count");
 
-  if (lengthOf(input.description) > maxDescriptionLength) bad("description", `must be at most ${maxDescriptionLength} characters`);
+  if (lengthOf(input.description) > maxDescriptionLength)
+    bad("description", `must be at most ${maxDescriptionLength} characters`);
   else if (controlCharacters.test(input.description)) bad("description", "must not contain control characters");
   checkMetadata(input.metadata, path("metadata"), violations);
 

@@ -1,8 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { chargeDateFor } from "./bacs-calendar.js";
-import { chargeDateOf, isDue, nextAfter, nominalDate, readyDay, skipsInto, type SchedulePlan } from "./schedule-plan.js";
+import {
+  chargeDateOf,
+  isDue,
+  nextAfter,
+  nominalDate,
+  readyDay,
+  type SchedulePlan,
+  skipsInto,
+} from "./schedule-plan.js";
 
-const monthly: SchedulePlan = { intervalUnit: "MONTHLY", interval: 1, dayOfMonth: -1, startDate: "2027-01-10", endDate: null, count: null };
+const monthly: SchedulePlan = {
+  intervalUnit: "MONTHLY",
+  interval: 1,
+  dayOfMonth: -1,
+  startDate: "2027-01-10",
+  endDate: null,
+  count: null,
+};
 
 describe("nominalDate", () => {
   it("steps monthly schedules by `interval` months on their day", () => {
@@ -44,7 +59,14 @@ describe("charge dates", () => {
 
 describe("skipsInto", () => {
   // Monday 2 March 2026; an ACTIVE mandate's earliest charge date is 10 days' notice on: Thursday 12 March.
-  const weekly: SchedulePlan = { intervalUnit: "WEEKLY", interval: 1, dayOfMonth: 0, startDate: "2026-03-02", endDate: null, count: null };
+  const weekly: SchedulePlan = {
+    intervalUnit: "WEEKLY",
+    interval: 1,
+    dayOfMonth: 0,
+    startDate: "2026-03-02",
+    endDate: null,
+    count: null,
+  };
 
   it("skips a date the notice period pushes onto the next date's charge day, and only that one", () => {
     expect(chargeDateOf("2026-03-02", "ACTIVE", "2026-03-02")).toBe(chargeDateOf("2026-03-09", "ACTIVE", "2026-03-02"));

@@ -48,7 +48,8 @@ export function isDue(nominal: IsoDate, today: IsoDate): boolean {
  */
 export function readyDay(mandateState: string, today: IsoDate): IsoDate {
   if (mandateState === "SUBMITTED") return addWorkingDays(today, 2);
-  if (mandateState === "PENDING_SUBMISSION" || mandateState === "PENDING_CUSTOMER_APPROVAL") return addWorkingDays(today, 3);
+  if (mandateState === "PENDING_SUBMISSION" || mandateState === "PENDING_CUSTOMER_APPROVAL")
+    return addWorkingDays(today, 3);
   return today;
 }
 

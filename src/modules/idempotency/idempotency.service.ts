@@ -112,7 +112,8 @@ export class IdempotencyService {
       const record = await em.findOne(IdempotencyRecord, { idempotencyKey: call.key }, { disableIdentityMap: true });
       if (!record) continue; // released or swept since the insert: try again
       const expired = record.expireTime.getTime() <= now.getTime();
-      if (!expired && (record.method !== call.method || record.requestHash !== call.requestHash)) return { kind: "reused" };
+      if (!expired && (record.method !== call.method || record.requestHash !== call.requestHash))
+        return { kind: "reused" };
       if (!expired && record.state === "completed") return { kind: "replay", outcome: outcomeOf(record) };
       const stale = now.getTime() - record.leaseTime.getTime() >= this.leaseMs;
       if (!expired && !stale) return { kind: "in_use" };
@@ -135,7 +136,10 @@ export class IdempotencyService {
             responseBody: null,
             errorCode: outcome.code,
             errorMessage: outcome.message,
-            errorDetails: outcome.details.map((d) => ({ type: d.type, value: Buffer.from(d.value).toString("base64") })),
+            errorDetails: outcome.details.map((d) => ({
+              type: d.type,
+              value: Buffer.from(d.value).toString("base64"),
+            })),
           };
     const updated = await this.scoped(lease.organisationId).nativeUpdate(
       IdempotencyRecord,
@@ -154,7 +158,10 @@ export class IdempotencyService {
 
   /** release deletes an in-progress record this lease holds, so a retry runs the call again. */
   async release(lease: Lease): Promise<void> {
-    await this.scoped(lease.organisationId).nativeDelete(IdempotencyRecord, { id: lease.recordId, leaseToken: lease.token });
+    await this.scoped(lease.organisationId).nativeDelete(IdempotencyRecord, {
+      id: lease.recordId,
+      leaseToken: lease.token,
+    });
   }
 
   /**
@@ -199,7 +206,13 @@ export class IdempotencyService {
   }
 
   /** takeOver replaces an expired or abandoned record, only if nobody changed it since it was read. */
-  private async takeOver(em: EntityManager, record: IdempotencyRecord, call: IdempotentCall, now: Date, token: string): Promise<boolean> {
+  private async takeOver(
+    em: EntityManager,
+    record: IdempotencyRecord,
+    call: IdempotentCall,
+    now: Date,
+    token: string,
+  ): Promise<boolean> {
     const updated = await em.nativeUpdate(
       IdempotencyRecord,
       { id: record.id, state: record.state, leaseToken: record.leaseToken ?? null, leaseTime: record.leaseTime },

@@ -17,7 +17,13 @@ describe("API key format", () => {
   });
 
   it("refuses other shapes", () => {
-    for (const bad of ["", "dd_live_", "sk_live_" + "a".repeat(38), "dd_prod_" + "a".repeat(38), generateApiKey("test") + "x"]) {
+    for (const bad of [
+      "",
+      "dd_live_",
+      "sk_live_" + "a".repeat(38),
+      "dd_prod_" + "a".repeat(38),
+      generateApiKey("test") + "x",
+    ]) {
       expect(isWellFormedApiKey(bad)).toBe(false);
     }
   });

@@ -48,7 +48,13 @@ function fakeDatabase() {
 }
 
 function verifierOn(db: ReturnType<typeof fakeDatabase>, cacheSize = 10_000) {
-  return new ApiKeyVerifier({ orm: db.orm, bus: createInProcessBus(), clock: systemClock, logger: createLogger("silent"), cacheSize });
+  return new ApiKeyVerifier({
+    orm: db.orm,
+    bus: createInProcessBus(),
+    clock: systemClock,
+    logger: createLogger("silent"),
+    cacheSize,
+  });
 }
 
 describe("ApiKeyVerifier", () => {

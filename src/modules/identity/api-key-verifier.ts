@@ -159,6 +159,8 @@ export class ApiKeyVerifier {
       { id: keyId, $or: [{ lastUseTime: null }, { lastUseTime: { $lt: minute } }] },
       { lastUseTime: minute },
       { filters: false },
-    ).catch((error: unknown) => this.options.logger.warn({ err: error, api_key_id: keyId }, "could not record API key use"));
+    ).catch((error: unknown) =>
+      this.options.logger.warn({ err: error, api_key_id: keyId }, "could not record API key use"),
+    );
   }
 }

@@ -8,7 +8,7 @@ import type { Clock } from "../../platform/clock.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readTimestamp } from "../../rpc/request-values.js";
-import type { ApiKeyManager, Acting } from "./api-key.service.js";
+import type { Acting, ApiKeyManager } from "./api-key.service.js";
 import { actorOf } from "./audit-log.js";
 import { apiKeyToProto } from "./identity.mapper.js";
 
@@ -30,7 +30,8 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
         name: req.name,
         scopes: req.scopes,
         expireTime: expiration.case === "expireTime" ? readTimestamp(expiration.value, "expire_time") : undefined,
-        ttlSeconds: expiration.case === "ttl" ? Number(expiration.value.seconds) + expiration.value.nanos / 1e9 : undefined,
+        ttlSeconds:
+          expiration.case === "ttl" ? Number(expiration.value.seconds) + expiration.value.nanos / 1e9 : undefined,
       });
       return { apiKey: apiKeyToProto(issued.key, clock.now()), secret: issued.secret };
     },
@@ -39,7 +40,10 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
       const page = readPage(ctx, req.pageSize, req.pageToken, filters);
       const { keys, hasMore } = await apiKeys.list(requireEntityManager(ctx), page, req.showRevoked);
       const now = clock.now();
-      return { apiKeys: keys.map((k) => apiKeyToProto(k, now)), nextPageToken: nextPageToken(ctx, keys, page, filters, hasMore) };
+      return {
+        apiKeys: keys.map((k) => apiKeyToProto(k, now)),
+        nextPageToken: nextPageToken(ctx, keys, page, filters, hasMore),
+      };
     },
     async getApiKey(req, ctx) {
       return apiKeyToProto(await apiKeys.get(requireEntityManager(ctx), req.apiKeyId), clock.now());

@@ -3,10 +3,10 @@
  * revoke (at once, on every replica), rotate (a new key with the same scopes; the old one works until
  * the end of a grace period). Every change is audited in the same flush.
  */
-import { LockMode, type EntityManager } from "@mikro-orm/postgresql";
+import { type EntityManager, LockMode } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
+import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { ApiKey } from "./api-key.entity.js";
 import { apiKeyDigest, displayPrefix, generateApiKey } from "./api-key-format.js";
 import { recordAudit } from "./audit-log.js";
@@ -62,12 +62,17 @@ export class ApiKeyManager {
     const now = this.options.clock.now();
     const violations: FieldViolation[] = [];
     const name = input.name.trim();
-    if (name.length === 0 || name.length > 100) violations.push({ field: "name", description: "must be 1 to 100 characters" });
+    if (name.length === 0 || name.length > 100)
+      violations.push({ field: "name", description: "must be 1 to 100 characters" });
     const scopes = [...new Set(input.scopes)];
     const unknown = unknownScopes(scopes);
-    if (scopes.length === 0) violations.push({ field: "scopes", description: `must name at least one of ${scopeNames.join(", ")}` });
+    if (scopes.length === 0)
+      violations.push({ field: "scopes", description: `must name at least one of ${scopeNames.join(", ")}` });
     if (unknown.length > 0) {
-      violations.push({ field: "scopes", description: `unknown scopes: ${unknown.join(", ")} (known: ${scopeNames.join(", ")})` });
+      violations.push({
+        field: "scopes",
+        description: `unknown scopes: ${unknown.join(", ")} (known: ${scopeNames.join(", ")})`,
+      });
     }
     const expireTime = this.expiry(now, input, violations);
     if (violations.length > 0) throw new InvalidArgumentError(violations);
@@ -110,7 +115,12 @@ export class ApiKeyManager {
   }
 
   /** rotate issues a replacement; graceSeconds undefined means 24 h, 0 revokes the old key at once. */
-  async rotate(em: EntityManager, acting: Acting, id: string, graceSeconds: number | undefined): Promise<IssuedKey & { previous: ApiKey }> {
+  async rotate(
+    em: EntityManager,
+    acting: Acting,
+    id: string,
+    graceSeconds: number | undefined,
+  ): Promise<IssuedKey & { previous: ApiKey }> {
     const grace = graceSeconds ?? defaultGraceSeconds;
     if (grace < 0 || grace > maxGraceSeconds) {
       throw InvalidArgumentError.field("grace_period", "must be between 0 and 7 days");
@@ -128,11 +138,22 @@ export class ApiKeyManager {
   }
 
   /** replace issues the successor of a key the caller holds locked, and retires the key. */
-  private async replace(em: EntityManager, acting: Acting, old: ApiKey, grace: number, now: Date): Promise<IssuedKey & { previous: ApiKey }> {
+  private async replace(
+    em: EntityManager,
+    acting: Acting,
+    old: ApiKey,
+    grace: number,
+    now: Date,
+  ): Promise<IssuedKey & { previous: ApiKey }> {
     const id = old.id;
     if (old.revokeTime) throw new FailedPreconditionError("API_KEY_REVOKED", `API key ${id} is revoked`);
-    if (old.replacedBy) throw new FailedPreconditionError("API_KEY_ALREADY_ROTATED", `API key ${id} was already rotated into ${old.replacedBy}`);
-    if (old.expireTime && old.expireTime <= now) throw new FailedPreconditionError("API_KEY_EXPIRED", `API key ${id} has expired`);
+    if (old.replacedBy)
+      throw new FailedPreconditionError(
+        "API_KEY_ALREADY_ROTATED",
+        `API key ${id} was already rotated into ${old.replacedBy}`,
+      );
+    if (old.expireTime && old.expireTime <= now)
+      throw new FailedPreconditionError("API_KEY_EXPIRED", `API key ${id} has expired`);
 
     // The replacement keeps the old key's lifetime, counted from now.
     const lifetime = old.expireTime ? old.expireTime.getTime() - old.createTime.getTime() : undefined;
@@ -188,7 +209,8 @@ export class ApiKeyManager {
       // An Invalid Date passes neither comparison below and would fail only in the database.
       if (Number.isNaN(seconds)) violations.push({ field: "expire_time", description: "must be a valid time" });
       else if (seconds <= 0) violations.push({ field: "expire_time", description: "must be in the future" });
-      else if (seconds > maxLifetimeSeconds) violations.push({ field: "expire_time", description: "must be within one year" });
+      else if (seconds > maxLifetimeSeconds)
+        violations.push({ field: "expire_time", description: "must be within one year" });
       return input.expireTime;
     }
     if (input.ttlSeconds !== undefined) {

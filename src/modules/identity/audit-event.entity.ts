@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity } from "@mikro-orm/core";
-import { ID_LENGTH } from "../../platform/ids.js";
 import { tenantFilter } from "../../platform/db/tenant-filter.js";
+import { ID_LENGTH } from "../../platform/ids.js";
 import { Organisation } from "./organisation.entity.js";
 
 const p = defineEntity.properties;

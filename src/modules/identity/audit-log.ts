@@ -67,7 +67,8 @@ export class DenialRecorder {
     const key = [entry.organisationId, entry.actor, entry.target, entry.outcome].join("\u0000");
     const existing = this.counts.get(key);
     if (existing) existing.count++;
-    else if (this.counts.size < this.maxKeys) this.counts.set(key, { entry: { ...entry, action: "access.denied" }, count: 1 });
+    else if (this.counts.size < this.maxKeys)
+      this.counts.set(key, { entry: { ...entry, action: "access.denied" }, count: 1 });
     else this.dropped++;
   }
 
@@ -77,7 +78,10 @@ export class DenialRecorder {
     const batch = [...this.counts.values()];
     this.counts.clear();
     if (this.dropped > 0) {
-      this.logger.warn({ dropped: this.dropped }, "access denials not recorded: too many distinct callers in one interval");
+      this.logger.warn(
+        { dropped: this.dropped },
+        "access denials not recorded: too many distinct callers in one interval",
+      );
       this.dropped = 0;
     }
     const em = this.orm.em.fork();

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.js";
 import { systemClock } from "../../platform/clock.js";
-import { openDatabase, type Database } from "../../platform/db/database.js";
+import { type Database, openDatabase } from "../../platform/db/database.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import { ApiKey } from "./api-key.entity.js";
-import { apiKeyDigest } from "./api-key-format.js";
 import { ApiKeyManager } from "./api-key.service.js";
+import { apiKeyDigest } from "./api-key-format.js";
 import { firstStartNotice, provisionFirstStart } from "./first-start.js";
 import { Organisation } from "./organisation.entity.js";
 import { verifyPassword } from "./password.js";
@@ -55,7 +55,14 @@ describe("provisionFirstStart", () => {
 
   it("writes a notice with the secrets, a curl line on the given port, and that it will not be shown again", () => {
     const notice = firstStartNotice(
-      { organisationId: "ORx", userId: "USx", apiKeyId: "AKx", email: "admin@localhost.test", password: "pw-1234567890abcdef", apiKey: "dd_test_abc" },
+      {
+        organisationId: "ORx",
+        userId: "USx",
+        apiKeyId: "AKx",
+        email: "admin@localhost.test",
+        password: "pw-1234567890abcdef",
+        apiKey: "dd_test_abc",
+      },
       8123,
     );
     expect(notice).toContain("pw-1234567890abcdef");

@@ -32,20 +32,36 @@ export interface FirstStartCredentials {
  * the next start from trying again. Call it only on the embedded backend: a shared PostgreSQL is
  * provisioned by an operator with ddctl.
  */
-export async function provisionFirstStart(orm: MikroORM, apiKeys: ApiKeyManager): Promise<FirstStartCredentials | undefined> {
+export async function provisionFirstStart(
+  orm: MikroORM,
+  apiKeys: ApiKeyManager,
+): Promise<FirstStartCredentials | undefined> {
   return orm.em.fork().transactional(async (em) => {
     // Organisation is not a tenant entity: this counts every organisation there is.
     if ((await em.count(Organisation, {})) > 0) return undefined;
     const organisation = await createOrganisation(em, { name: "Sandbox", sandbox: true });
     // 18 random bytes are 24 base64url characters: well over the minimum, easy to copy.
     const password = randomBytes(18).toString("base64url");
-    const user = await createUser(em, { organisationId: organisation.id, email: firstStartEmail, role: "admin", password, displayName: "Admin" });
+    const user = await createUser(em, {
+      organisationId: organisation.id,
+      email: firstStartEmail,
+      role: "admin",
+      password,
+      displayName: "Admin",
+    });
     const { key, secret } = await apiKeys.create(
       scopeToOrganisation(em, organisation.id),
       { organisationId: organisation.id, actor: "operator" },
       { name: "first-start key", scopes: scopeNames },
     );
-    return { organisationId: organisation.id, userId: user.id, apiKeyId: key.id, email: user.email, password, apiKey: secret };
+    return {
+      organisationId: organisation.id,
+      userId: user.id,
+      apiKeyId: key.id,
+      email: user.email,
+      password,
+      apiKey: secret,
+    };
   });
 }
 

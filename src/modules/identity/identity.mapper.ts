@@ -5,10 +5,10 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Role } from "../../../gen/dd/v1/access_pb.js";
-import { ApiKeySchema, ApiKeyState, type ApiKey as ApiKeyMessage } from "../../../gen/dd/v1/api_keys_pb.js";
-import { SessionSchema, type Session as SessionMessage } from "../../../gen/dd/v1/sessions_pb.js";
+import { type ApiKey as ApiKeyMessage, ApiKeySchema, ApiKeyState } from "../../../gen/dd/v1/api_keys_pb.js";
+import { type Session as SessionMessage, SessionSchema } from "../../../gen/dd/v1/sessions_pb.js";
 import type { ApiKey } from "./api-key.entity.js";
-import { apiKeyState, type ApiKeyStateName } from "./api-key.service.js";
+import { type ApiKeyStateName, apiKeyState } from "./api-key.service.js";
 import type { Organisation } from "./organisation.entity.js";
 import type { Session } from "./session.entity.js";
 import type { User } from "./user.entity.js";
@@ -42,7 +42,12 @@ export function apiKeyToProto(key: ApiKey, now: Date): ApiKeyMessage {
 }
 
 /** sessionToProto shows a session: who, which organisation, what they may do, until when. */
-export function sessionToProto(session: Session, user: User, organisation: Organisation, scopes: Iterable<string>): SessionMessage {
+export function sessionToProto(
+  session: Session,
+  user: User,
+  organisation: Organisation,
+  scopes: Iterable<string>,
+): SessionMessage {
   return create(SessionSchema, {
     id: session.id,
     user: { id: user.id, email: user.email, displayName: user.displayName, role: roles[user.role] ?? Role.UNSPECIFIED },

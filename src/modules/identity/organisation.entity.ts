@@ -21,7 +21,10 @@ export const Organisation = defineEntity({
     /** Requests allowed above the sustained rate in one burst. */
     rateLimitBurst: p.integer().default(100),
     createTime: p.datetime().onCreate(() => new Date()),
-    updateTime: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updateTime: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 

@@ -2,7 +2,7 @@
  * password.ts hashes passwords with scrypt from node:crypto and checks them in constant time. The
  * stored form names its parameters, so they can be raised later without breaking old hashes.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
 
 const params = { N: 2 ** 15, r: 8, p: 1 } as const;
 const keyLength = 32;

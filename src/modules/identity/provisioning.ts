@@ -5,7 +5,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
 import { addDefaultThresholds } from "../alerts/alert-thresholds.js";
-import { AlreadyExistsError, InvalidArgumentError, type FieldViolation } from "../errors.js";
+import { AlreadyExistsError, type FieldViolation, InvalidArgumentError } from "../errors.js";
 import { Organisation } from "./organisation.entity.js";
 import { hashPassword } from "./password.js";
 import { isRoleName, type RoleName } from "./scopes.js";
@@ -16,7 +16,10 @@ const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const minPasswordLength = 12;
 
 /** createOrganisation adds a live or sandbox organisation, with the default alert thresholds. */
-export async function createOrganisation(em: EntityManager, input: { name: string; sandbox: boolean }): Promise<Organisation> {
+export async function createOrganisation(
+  em: EntityManager,
+  input: { name: string; sandbox: boolean },
+): Promise<Organisation> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw InvalidArgumentError.field("name", "must be 1 to 200 characters");
   const organisation = em.create(Organisation, { id: newId("OR"), name, sandbox: input.sandbox });
@@ -32,7 +35,8 @@ export async function createUser(
 ): Promise<User> {
   const email = normaliseEmail(input.email);
   const violations: FieldViolation[] = [];
-  if (!emailPattern.test(email) || email.length > 254) violations.push({ field: "email", description: "is not an email address" });
+  if (!emailPattern.test(email) || email.length > 254)
+    violations.push({ field: "email", description: "is not an email address" });
   if (!isRoleName(input.role)) violations.push({ field: "role", description: "must be admin, member or viewer" });
   if (input.password.length < minPasswordLength) {
     violations.push({ field: "password", description: `must be at least ${minPasswordLength} characters` });

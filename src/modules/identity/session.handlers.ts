@@ -8,11 +8,18 @@ import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/con
 import { sessionCookieName } from "../../rpc/interceptors/authenticate.js";
 import { InvalidArgumentError } from "../errors.js";
 import { sessionToProto } from "./identity.mapper.js";
-import { roleScopes, isRoleName } from "./scopes.js";
+import { isRoleName, roleScopes } from "./scopes.js";
 import type { SessionManager } from "./session.service.js";
 
 function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
-  return [`${sessionCookieName}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAgeSeconds}`, ...(secure ? ["Secure"] : [])].join("; ");
+  return [
+    `${sessionCookieName}=${value}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    `Max-Age=${maxAgeSeconds}`,
+    ...(secure ? ["Secure"] : []),
+  ].join("; ");
 }
 
 function sessionId(ctx: HandlerContext): string {

@@ -33,7 +33,14 @@ describe("SessionManager.verify", () => {
   it("refuses a cookie that is not the shape of a session token without querying", async () => {
     const orm = countingOrm();
     const sessions = manager(orm);
-    for (const token of ["x", "a".repeat(42), "a".repeat(44), `${"a".repeat(42)}=`, `${"a".repeat(42)}+`, "%00".repeat(15)]) {
+    for (const token of [
+      "x",
+      "a".repeat(42),
+      "a".repeat(44),
+      `${"a".repeat(42)}=`,
+      `${"a".repeat(42)}+`,
+      "%00".repeat(15),
+    ]) {
       expect(await sessions.verify(token, null)).toBeUndefined();
     }
     expect(orm.forks).toBe(0);

@@ -16,7 +16,7 @@ import { recordAudit } from "./audit-log.js";
 import type { Caller } from "./caller.js";
 import { Organisation } from "./organisation.entity.js";
 import { decoyPasswordHash, verifyPassword } from "./password.js";
-import { isRoleName, roleScopes, type RoleName } from "./scopes.js";
+import { isRoleName, type RoleName, roleScopes } from "./scopes.js";
 import { Session } from "./session.entity.js";
 import { User } from "./user.entity.js";
 
@@ -95,8 +95,16 @@ export class SessionManager {
         // Written without waiting for it: the answer must take as long for a known email as for an
         // unknown one, or its timing tells an attacker which emails have accounts.
         const audit = em.fork();
-        recordAudit(audit, { organisationId: user.organisation.id, actor: `user:${user.id}`, action: "session.sign_in", outcome: "WRONG_PASSWORD", clientAddress });
-        audit.flush().catch((error: unknown) => this.options.logger.warn({ err: error }, "could not record a failed sign-in"));
+        recordAudit(audit, {
+          organisationId: user.organisation.id,
+          actor: `user:${user.id}`,
+          action: "session.sign_in",
+          outcome: "WRONG_PASSWORD",
+          clientAddress,
+        });
+        audit
+          .flush()
+          .catch((error: unknown) => this.options.logger.warn({ err: error }, "could not record a failed sign-in"));
       }
       throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
     }
@@ -115,7 +123,14 @@ export class SessionManager {
       revokeTime: null,
       clientAddress,
     });
-    recordAudit(em, { organisationId: organisation.id, actor: `user:${user.id}`, action: "session.sign_in", target: session.id, outcome: "success", clientAddress });
+    recordAudit(em, {
+      organisationId: organisation.id,
+      actor: `user:${user.id}`,
+      action: "session.sign_in",
+      target: session.id,
+      outcome: "success",
+      clientAddress,
+    });
     await em.flush();
     return { session, user, organisation, token };
   }
@@ -129,7 +144,11 @@ export class SessionManager {
     if (!tokenShape.test(token)) return undefined;
     const em = this.options.orm.em.fork();
     // The organisation is what the token tells us, so this lookup is across tenants, by unique digest.
-    const session = await em.findOne(Session, { tokenDigest: tokenDigest(token) }, { filters: false, populate: ["user", "organisation"] });
+    const session = await em.findOne(
+      Session,
+      { tokenDigest: tokenDigest(token) },
+      { filters: false, populate: ["user", "organisation"] },
+    );
     const now = this.options.clock.now();
     if (!session || session.revokeTime || session.expireTime <= now) return undefined;
     const idleEnd = session.lastSeenTime.getTime() + session.idleTimeoutSeconds * 1000;
@@ -151,7 +170,10 @@ export class SessionManager {
   }
 
   /** current loads the caller's session with its user and organisation. */
-  async current(em: EntityManager, sessionId: string): Promise<{ session: Session; user: User; organisation: Organisation }> {
+  async current(
+    em: EntityManager,
+    sessionId: string,
+  ): Promise<{ session: Session; user: User; organisation: Organisation }> {
     const session = await em.findOne(Session, { id: sessionId }, { populate: ["user", "organisation"] });
     if (!session) throw new NotFoundError("session", sessionId);
     return { session, user: session.user.getEntity(), organisation: session.organisation.getEntity() };
@@ -161,7 +183,14 @@ export class SessionManager {
   async signOut(em: EntityManager, sessionId: string, clientAddress: string): Promise<void> {
     const { session, user } = await this.current(em, sessionId);
     session.revokeTime ??= this.options.clock.now();
-    recordAudit(em, { organisationId: session.organisation.id, actor: `user:${user.id}`, action: "session.sign_out", target: session.id, outcome: "success", clientAddress });
+    recordAudit(em, {
+      organisationId: session.organisation.id,
+      actor: `user:${user.id}`,
+      action: "session.sign_out",
+      target: session.id,
+      outcome: "success",
+      clientAddress,
+    });
     await em.flush();
   }
 }

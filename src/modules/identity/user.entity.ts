@@ -23,7 +23,10 @@ export const User = defineEntity({
     /** admin | member | viewer (scopes.ts). */
     role: p.string().length(20),
     createTime: p.datetime().onCreate(() => new Date()),
-    updateTime: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updateTime: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 

@@ -29,7 +29,12 @@ export class AccountNumberCipher {
     const cipher = createCipheriv("aes-256-gcm", this.key, iv);
     cipher.setAAD(Buffer.from(mandateId, "utf8"));
     const ciphertext = Buffer.concat([cipher.update(accountNumber, "utf8"), cipher.final()]);
-    return [version, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ciphertext.toString("base64url")].join(".");
+    return [
+      version,
+      iv.toString("base64url"),
+      cipher.getAuthTag().toString("base64url"),
+      ciphertext.toString("base64url"),
+    ].join(".");
   }
 
   /** open decrypts what seal returned for the same mandate; throws if it was altered or moved. */

@@ -6,9 +6,12 @@ describe("Bacs references", () => {
     expect(referenceProblem(normaliseReference(reference))).toBeUndefined();
   });
 
-  it.each(["ABC12", "RENT_2024", "A".repeat(19), "111111", "AB-CD-E", " RENT01", "RENT01 ", "RENT£01"])("refuses %j", (reference) => {
-    expect(referenceProblem(normaliseReference(reference))).toBeDefined();
-  });
+  it.each(["ABC12", "RENT_2024", "A".repeat(19), "111111", "AB-CD-E", " RENT01", "RENT01 ", "RENT£01"])(
+    "refuses %j",
+    (reference) => {
+      expect(referenceProblem(normaliseReference(reference))).toBeDefined();
+    },
+  );
 
   it("upper-cases lower case", () => {
     expect(normaliseReference("flat 4b")).toBe("FLAT 4B");

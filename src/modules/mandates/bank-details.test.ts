@@ -26,10 +26,8 @@ describe("bankDetailsViolations", () => {
   });
 
   it("names every bad field at once", () => {
-    expect(bankDetailsViolations({ accountHolderName: "", sortCode: "", accountNumber: "" }).map((v) => v.field)).toEqual([
-      "account_holder_name",
-      "sort_code",
-      "account_number",
-    ]);
+    expect(
+      bankDetailsViolations({ accountHolderName: "", sortCode: "", accountNumber: "" }).map((v) => v.field),
+    ).toEqual(["account_holder_name", "sort_code", "account_number"]);
   });
 });

@@ -38,7 +38,7 @@ export function inviteEmail(input: InviteEmailInput): MailMessage {
     "You can also complete it directly with an HTTP request:",
     "",
     `  POST ${base}/v1/mandateInvites/${input.token}:complete`,
-    '  Content-Type: application/json',
+    "  Content-Type: application/json",
     "",
     '  {"account_holder_name": "<name on the account>", "sort_code": "<6 digits>", "account_number": "<8 digits>"}',
     "",

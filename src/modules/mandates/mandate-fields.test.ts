@@ -13,12 +13,19 @@ describe("mandate field checks", () => {
     expect(emailOk(email)).toBe(true);
   });
 
-  it.each(["", "jane", "jane@", "@example.com", "jane@example", "jane..doe@example.com", "jane doe@example.com", "jane@-example.com", `${"a".repeat(65)}@example.com`])(
-    "refuses the email %j",
-    (email) => {
-      expect(emailOk(email)).toBe(false);
-    },
-  );
+  it.each([
+    "",
+    "jane",
+    "jane@",
+    "@example.com",
+    "jane@example",
+    "jane..doe@example.com",
+    "jane doe@example.com",
+    "jane@-example.com",
+    `${"a".repeat(65)}@example.com`,
+  ])("refuses the email %j", (email) => {
+    expect(emailOk(email)).toBe(false);
+  });
 
   it("counts metadata limits in characters and reports each problem", () => {
     const violations: FieldViolation[] = [];
@@ -29,7 +36,11 @@ describe("mandate field checks", () => {
 
   it("refuses control characters in metadata keys (any) and values (all but tab and line breaks)", () => {
     const violations: FieldViolation[] = [];
-    checkMetadata({ "a\u0000": "x", b: "\u0000", c: "\u001b", d: "line 1\r\nline 2\tend" }, "mandate.metadata", violations);
+    checkMetadata(
+      { "a\u0000": "x", b: "\u0000", c: "\u001b", d: "line 1\r\nline 2\tend" },
+      "mandate.metadata",
+      violations,
+    );
     expect(violations.map((v) => v.description)).toEqual([
       'key "a\\u0000" must not contain control characters',
       'value of "b" must not contain control characters other than tab and line breaks',

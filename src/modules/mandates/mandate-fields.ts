@@ -28,7 +28,8 @@ export function lengthOf(text: string): number {
 export function checkName(value: string, field: string, violations: FieldViolation[]): void {
   const length = lengthOf(value.trim());
   if (length === 0 || lengthOf(value) > 140) violations.push({ field, description: "must be 1 to 140 characters" });
-  else if (controlCharacters.test(value)) violations.push({ field, description: "must not contain control characters" });
+  else if (controlCharacters.test(value))
+    violations.push({ field, description: "must not contain control characters" });
 }
 
 /** checkEmail adds a violation unless `value` is an addr-spec of at most 254 characters. */
@@ -37,7 +38,8 @@ export function checkEmail(value: string, field: string, violations: FieldViolat
   const local = value.slice(0, at);
   const domain = value.slice(at + 1);
   const valid = value.length <= 254 && at > 0 && local.length <= 64 && localPart.test(local) && domainPart.test(domain);
-  if (!valid) violations.push({ field, description: "must be an email address like payer@example.com (at most 254 characters)" });
+  if (!valid)
+    violations.push({ field, description: "must be an email address like payer@example.com (at most 254 characters)" });
 }
 
 /**
@@ -45,28 +47,49 @@ export function checkEmail(value: string, field: string, violations: FieldViolat
  * character: keys are identifiers), a bad value (too long, or a control character other than tab
  * and line breaks).
  */
-export function checkMetadata(metadata: Readonly<Record<string, string>>, field: string, violations: FieldViolation[]): void {
+export function checkMetadata(
+  metadata: Readonly<Record<string, string>>,
+  field: string,
+  violations: FieldViolation[],
+): void {
   const entries = Object.entries(metadata);
   if (entries.length > metadataLimits.entries) {
-    violations.push({ field, description: `must have at most ${metadataLimits.entries} entries, has ${entries.length}` });
+    violations.push({
+      field,
+      description: `must have at most ${metadataLimits.entries} entries, has ${entries.length}`,
+    });
   }
   for (const [key, value] of entries) {
     const keyLength = lengthOf(key);
     if (keyLength === 0 || keyLength > metadataLimits.keyLength) {
-      violations.push({ field, description: `key ${JSON.stringify(key.slice(0, 50))} must be 1 to ${metadataLimits.keyLength} characters` });
+      violations.push({
+        field,
+        description: `key ${JSON.stringify(key.slice(0, 50))} must be 1 to ${metadataLimits.keyLength} characters`,
+      });
     } else if (controlCharacters.test(key)) {
-      violations.push({ field, description: `key ${JSON.stringify(key.slice(0, 50))} must not contain control characters` });
+      violations.push({
+        field,
+        description: `key ${JSON.stringify(key.slice(0, 50))} must not contain control characters`,
+      });
     }
     if (lengthOf(value) > metadataLimits.valueLength) {
-      violations.push({ field, description: `value of ${JSON.stringify(key.slice(0, 50))} must be at most ${metadataLimits.valueLength} characters` });
+      violations.push({
+        field,
+        description: `value of ${JSON.stringify(key.slice(0, 50))} must be at most ${metadataLimits.valueLength} characters`,
+      });
     } else if (controlCharactersExceptWhitespace.test(value)) {
-      violations.push({ field, description: `value of ${JSON.stringify(key.slice(0, 50))} must not contain control characters other than tab and line breaks` });
+      violations.push({
+        field,
+        description: `value of ${JSON.stringify(key.slice(0, 50))} must not contain control characters other than tab and line breaks`,
+      });
     }
   }
 }
 
 /** checkReason adds a violation if a free-text reason is longer than 500 characters or has control characters other than tab and line breaks. */
 export function checkReason(value: string, field: string, violations: FieldViolation[]): void {
-  if (lengthOf(value) > maxReasonLength) violations.push({ field, description: `must be at most ${maxReasonLength} characters` });
-  else if (controlCharactersExceptWhitespace.test(value)) violations.push({ field, description: "must not contain control characters other than tab and line breaks" });
+  if (lengthOf(value) > maxReasonLength)
+    violations.push({ field, description: `must be at most ${maxReasonLength} characters` });
+  else if (controlCharactersExceptWhitespace.test(value))
+    violations.push({ field, description: "must not contain control characters other than tab and line breaks" });
 }

@@ -5,7 +5,11 @@
  */
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { CompleteMandateInviteResponseSchema, MandateInviteService, MandateState } from "../../../gen/dd/v1/mandates_pb.js";
+import {
+  CompleteMandateInviteResponseSchema,
+  MandateInviteService,
+  MandateState,
+} from "../../../gen/dd/v1/mandates_pb.js";
 import { kRequestInfo, requireEntityManager } from "../../rpc/context.js";
 import { bankAccountToProto } from "./mandate.mapper.js";
 import type { MandateManager } from "./mandate.service.js";

@@ -8,8 +8,8 @@ import type { Mailer } from "../../platform/mail/mailer.js";
 import type { Organisation } from "../identity/organisation.entity.js";
 import { inviteEmail } from "./invite-email.js";
 import { newInviteToken } from "./invite-token.js";
-import { MandateInvite } from "./mandate-invite.entity.js";
 import type { Mandate } from "./mandate.entity.js";
+import { MandateInvite } from "./mandate-invite.entity.js";
 
 /** inviteLifetimeMs is how long an invite link works: 14 days. */
 export const inviteLifetimeMs = 14 * 24 * 3600 * 1000;

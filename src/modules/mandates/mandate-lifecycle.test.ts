@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { isResubmission, mandateStates, planStep, type MandateAction, type MandateStateName } from "./mandate-lifecycle.js";
+import {
+  isResubmission,
+  type MandateAction,
+  type MandateStateName,
+  mandateStates,
+  planStep,
+} from "./mandate-lifecycle.js";
 
 const to = (state: MandateStateName, action: MandateAction) => {
   const step = planStep(state, action);
@@ -16,7 +22,13 @@ describe("planStep", () => {
 
   it("lets every state but the closed ones be cancelled", () => {
     const cancellable = mandateStates.filter((s) => "to" in planStep(s, "cancel"));
-    expect(cancellable).toEqual(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED", "ACTIVE", "SUSPENDED"]);
+    expect(cancellable).toEqual([
+      "PENDING_CUSTOMER_APPROVAL",
+      "PENDING_SUBMISSION",
+      "SUBMITTED",
+      "ACTIVE",
+      "SUSPENDED",
+    ]);
     expect(to("CANCELLED", "cancel")).toBe("MANDATE_ALREADY_CANCELLED");
     expect(to("FAILED", "cancel")).toBe("MANDATE_FAILED");
     expect(to("EXPIRED", "cancel")).toBe("MANDATE_EXPIRED");

@@ -20,7 +20,15 @@ export const mandateStates = [
 export type MandateStateName = (typeof mandateStates)[number];
 
 /** mandateCauses are who or what made a mandate change state (the MandateCause enum names). */
-export const mandateCauses = ["ORGANISATION", "PAYER", "PROCESSING", "BACS_AUDDIS", "BACS_ADDACS", "EXPIRY", "SANDBOX"] as const;
+export const mandateCauses = [
+  "ORGANISATION",
+  "PAYER",
+  "PROCESSING",
+  "BACS_AUDDIS",
+  "BACS_ADDACS",
+  "EXPIRY",
+  "SANDBOX",
+] as const;
 
 /** MandateCauseName says who or what caused a state change. */
 export type MandateCauseName = (typeof mandateCauses)[number];
@@ -30,7 +38,16 @@ export type MandateCauseName = (typeof mandateCauses)[number];
  * reactivate, resendInvite), the payer's (complete) and those of Bacs processing, its reports and
  * the sandbox (submit, activate, fail, expire; cancel too, for ADDACS).
  */
-export type MandateAction = "complete" | "submit" | "activate" | "fail" | "cancel" | "suspend" | "reactivate" | "expire" | "resendInvite";
+export type MandateAction =
+  | "complete"
+  | "submit"
+  | "activate"
+  | "fail"
+  | "cancel"
+  | "suspend"
+  | "reactivate"
+  | "expire"
+  | "resendInvite";
 
 /** Refusal is why an action is not allowed in a state: an UPPER_SNAKE_CASE reason and a sentence. */
 export interface Refusal {
@@ -45,7 +62,10 @@ export type Step = { to: MandateStateName } | { refusal: Refusal };
 export const maxResubmissions = 10;
 
 /** States the reference may still change in: the instruction has not been lodged with the bank. */
-export const referenceEditableStates: ReadonlySet<MandateStateName> = new Set(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION"]);
+export const referenceEditableStates: ReadonlySet<MandateStateName> = new Set([
+  "PENDING_CUSTOMER_APPROVAL",
+  "PENDING_SUBMISSION",
+]);
 
 const refuse = (reason: string, message: string): Step => ({ refusal: { reason, message } });
 
@@ -67,14 +87,20 @@ export function planStep(state: MandateStateName, action: MandateAction): Step {
     case "complete":
     case "resendInvite":
       if (state === "PENDING_CUSTOMER_APPROVAL") return { to: action === "complete" ? "PENDING_SUBMISSION" : state };
-      return refuse("MANDATE_NOT_AWAITING_PAYER", "the payer has already completed the mandate's invite, or the mandate is closed");
+      return refuse(
+        "MANDATE_NOT_AWAITING_PAYER",
+        "the payer has already completed the mandate's invite, or the mandate is closed",
+      );
     case "submit":
       if (state === "PENDING_SUBMISSION") return { to: "SUBMITTED" };
       return refuse("MANDATE_NOT_PENDING_SUBMISSION", "only a mandate pending submission can be submitted");
     case "activate":
     case "fail":
       if (state === "SUBMITTED") return { to: action === "activate" ? "ACTIVE" : "FAILED" };
-      return refuse("MANDATE_NOT_SUBMITTED", "only a submitted mandate can be accepted or rejected by the payer's bank");
+      return refuse(
+        "MANDATE_NOT_SUBMITTED",
+        "only a submitted mandate can be accepted or rejected by the payer's bank",
+      );
     case "cancel": {
       const final = finalRefusals[state];
       return final ? { refusal: final } : { to: "CANCELLED" };

@@ -5,8 +5,8 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { recordNotification } from "../notifications/notifications.js";
-import type { MandateCauseName, MandateStateName } from "./mandate-lifecycle.js";
 import type { Mandate } from "./mandate.entity.js";
+import type { MandateCauseName, MandateStateName } from "./mandate-lifecycle.js";
 
 /** StateChange says who or what caused a change, and why. */
 export interface StateChange {
@@ -47,7 +47,8 @@ export function applyStateChange(
 
 /** notificationType names the event a step is, for the feed: GoCardless-like "mandate.<event>". */
 export function notificationType(from: MandateStateName, to: MandateStateName): string {
-  if (to === "PENDING_SUBMISSION") return from === "PENDING_CUSTOMER_APPROVAL" ? "mandate.completed_by_payer" : "mandate.resubmission_requested";
+  if (to === "PENDING_SUBMISSION")
+    return from === "PENDING_CUSTOMER_APPROVAL" ? "mandate.completed_by_payer" : "mandate.resubmission_requested";
   if (to === "ACTIVE") return from === "SUSPENDED" ? "mandate.reactivated" : "mandate.active";
   return `mandate.${to.toLowerCase()}`;
 }

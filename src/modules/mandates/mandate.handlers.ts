@@ -4,21 +4,25 @@
  * checked by the chain; the EntityManager is the request's tenant-scoped one.
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
-import { MandateService, type Mandate as MandateMessage } from "../../../gen/dd/v1/mandates_pb.js";
-import { systemClock, type Clock } from "../../platform/clock.js";
-import { londonDate } from "../collections/london-date.js";
-import { InvalidArgumentError } from "../errors.js";
-import { actorOf } from "../identity/audit-log.js";
+import { type Mandate as MandateMessage, MandateService } from "../../../gen/dd/v1/mandates_pb.js";
+import { type Clock, systemClock } from "../../platform/clock.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
+import { londonDate } from "../collections/london-date.js";
+import { InvalidArgumentError } from "../errors.js";
+import { actorOf } from "../identity/audit-log.js";
 import type { Mandate } from "./mandate.entity.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";
 import type { Acting, MandateManager, NewMandate } from "./mandate.service.js";
 
 function acting(ctx: HandlerContext): Acting {
   const caller = requireCaller(ctx);
-  return { organisationId: caller.organisationId, actor: actorOf(caller.principal), clientAddress: ctx.values.get(kRequestInfo)?.clientAddress };
+  return {
+    organisationId: caller.organisationId,
+    actor: actorOf(caller.principal),
+    clientAddress: ctx.values.get(kRequestInfo)?.clientAddress,
+  };
 }
 
 /**
@@ -43,7 +47,11 @@ function fieldsOf(mandate: MandateMessage | undefined): NewMandate {
  * registerMandateService serves MandateService with the given manager. `clock` dates
  * next_possible_charge_date; pass the manager's clock so both agree on today.
  */
-export function registerMandateService(router: ConnectRouter, mandates: MandateManager, clock: Clock = systemClock): void {
+export function registerMandateService(
+  router: ConnectRouter,
+  mandates: MandateManager,
+  clock: Clock = systemClock,
+): void {
   const toProto = (mandate: Mandate) => mandateToProto(mandate, londonDate(clock.now()));
   router.service(MandateService, {
     async createMandate(req, ctx) {
@@ -53,12 +61,23 @@ export function registerMandateService(router: ConnectRouter, mandates: MandateM
       return toProto(await mandates.get(requireEntityManager(ctx), plain("mandate_id", req.mandateId)));
     },
     async listMandates(req, ctx) {
-      const filter = { states: readEnumFilter(req.state, stateFromProto, "state"), reference: plain("reference", req.reference), payerEmail: plain("payer_email", req.payerEmail) };
-      const fingerprint = { ...filter, reference: filter.reference.toUpperCase(), payerEmail: filter.payerEmail.toLowerCase() };
+      const filter = {
+        states: readEnumFilter(req.state, stateFromProto, "state"),
+        reference: plain("reference", req.reference),
+        payerEmail: plain("payer_email", req.payerEmail),
+      };
+      const fingerprint = {
+        ...filter,
+        reference: filter.reference.toUpperCase(),
+        payerEmail: filter.payerEmail.toLowerCase(),
+      };
       const page = readPage(ctx, req.pageSize, req.pageToken, fingerprint);
       const { mandates: rows, hasMore } = await mandates.list(requireEntityManager(ctx), filter, page);
       const today = londonDate(clock.now());
-      return { mandates: rows.map((row) => mandateToProto(row, today)), nextPageToken: nextPageToken(ctx, rows, page, fingerprint, hasMore) };
+      return {
+        mandates: rows.map((row) => mandateToProto(row, today)),
+        nextPageToken: nextPageToken(ctx, rows, page, fingerprint, hasMore),
+      };
     },
     async updateMandate(req, ctx) {
       const mask = req.updateMask?.paths;
@@ -66,16 +85,34 @@ export function registerMandateService(router: ConnectRouter, mandates: MandateM
       return toProto(await mandates.update(requireEntityManager(ctx), acting(ctx), update));
     },
     async cancelMandate(req, ctx) {
-      return toProto(await mandates.cancel(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason));
+      return toProto(
+        await mandates.cancel(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason),
+      );
     },
     async suspendMandate(req, ctx) {
-      return toProto(await mandates.suspend(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason));
+      return toProto(
+        await mandates.suspend(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason),
+      );
     },
     async reactivateMandate(req, ctx) {
-      return toProto(await mandates.reactivate(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason));
+      return toProto(
+        await mandates.reactivate(
+          requireEntityManager(ctx),
+          acting(ctx),
+          plain("mandate_id", req.mandateId),
+          req.reason,
+        ),
+      );
     },
     async resendMandateInvite(req, ctx) {
-      return toProto(await mandates.resendInvite(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason));
+      return toProto(
+        await mandates.resendInvite(
+          requireEntityManager(ctx),
+          acting(ctx),
+          plain("mandate_id", req.mandateId),
+          req.reason,
+        ),
+      );
     },
   });
 }

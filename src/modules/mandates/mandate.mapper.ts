@@ -5,22 +5,27 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  type BankAccount,
   BankAccountSchema,
   MandateCause,
+  type Mandate as MandateMessage,
   MandateSchema,
   MandateState,
-  type BankAccount,
-  type Mandate as MandateMessage,
 } from "../../../gen/dd/v1/mandates_pb.js";
+import { systemClock } from "../../platform/clock.js";
 import { londonDate } from "../collections/london-date.js";
 import type { IsoDate } from "../collections/plain-date.js";
 import { chargeDateOf } from "../collections/schedule-plan.js";
-import { systemClock } from "../../platform/clock.js";
-import { mandateStates, type MandateStateName } from "./mandate-lifecycle.js";
 import type { Mandate } from "./mandate.entity.js";
+import { type MandateStateName, mandateStates } from "./mandate-lifecycle.js";
 
 /** States a new collection can still be created in (the contract's next_possible_charge_date). */
-const collectableStates: ReadonlySet<MandateStateName> = new Set(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED", "ACTIVE"]);
+const collectableStates: ReadonlySet<MandateStateName> = new Set([
+  "PENDING_CUSTOMER_APPROVAL",
+  "PENDING_SUBMISSION",
+  "SUBMITTED",
+  "ACTIVE",
+]);
 
 /**
  * nextPossibleChargeDate is the charge date a collection asked for `today` would get, the same rule
@@ -57,7 +62,9 @@ export function mandateToProto(mandate: Mandate, today: IsoDate = londonDate(sys
     createTime: timestampFromDate(mandate.createTime),
     updateTime: timestampFromDate(mandate.updateTime),
     lastStateChange: {
-      previousState: mandate.lastChangePreviousState ? MandateState[mandate.lastChangePreviousState] : MandateState.UNSPECIFIED,
+      previousState: mandate.lastChangePreviousState
+        ? MandateState[mandate.lastChangePreviousState]
+        : MandateState.UNSPECIFIED,
       state: MandateState[mandate.state],
       cause: MandateCause[mandate.lastChangeCause],
       reasonCode: mandate.lastChangeReasonCode ?? "",
@@ -67,7 +74,9 @@ export function mandateToProto(mandate: Mandate, today: IsoDate = londonDate(sys
     resubmissionCount: mandate.resubmissionCount,
     nextPossibleChargeDate: nextPossibleChargeDate(mandate.state, today),
     inviteExpireTime:
-      mandate.state === "PENDING_CUSTOMER_APPROVAL" && mandate.inviteExpireTime ? timestampFromDate(mandate.inviteExpireTime) : undefined,
+      mandate.state === "PENDING_CUSTOMER_APPROVAL" && mandate.inviteExpireTime
+        ? timestampFromDate(mandate.inviteExpireTime)
+        : undefined,
   });
 }
 

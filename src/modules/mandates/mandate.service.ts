@@ -12,20 +12,33 @@ import type { Clock } from "../../platform/clock.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import { newId } from "../../platform/ids.js";
 import type { Mailer } from "../../platform/mail/mailer.js";
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../errors.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
 import type { AccountNumberCipher } from "./account-number-cipher.js";
-import { bankDetailsViolations, type BankDetails } from "./bank-details.js";
 import { generateReference, normaliseReference, referenceProblem } from "./bacs-reference.js";
+import { type BankDetails, bankDetailsViolations } from "./bank-details.js";
 import { inviteTokenDigest, looksLikeInviteToken } from "./invite-token.js";
-import { isResubmission, maxResubmissions, planStep, referenceEditableStates, type MandateAction, type MandateStateName } from "./mandate-lifecycle.js";
+import { Mandate } from "./mandate.entity.js";
 import { checkEmail, checkMetadata, checkName, checkReason } from "./mandate-fields.js";
 import { MandateInvite } from "./mandate-invite.entity.js";
 import { MandateInvites } from "./mandate-invites.js";
+import {
+  isResubmission,
+  type MandateAction,
+  type MandateStateName,
+  maxResubmissions,
+  planStep,
+  referenceEditableStates,
+} from "./mandate-lifecycle.js";
 import { applyStateChange, notificationType, type StateChange } from "./mandate-state-change.js";
-import { Mandate } from "./mandate.entity.js";
 
 /** Acting says who does a change, for the audit trail. */
 export interface Acting {
@@ -193,7 +206,10 @@ export class MandateManager {
         const before = JSON.stringify(shown(mandate));
         if (paths.has("reference") && reference !== mandate.reference) {
           if (!referenceEditableStates.has(mandate.state)) {
-            throw new FailedPreconditionError("MANDATE_REFERENCE_LOCKED", `mandate ${mandate.id}: the reference can change only before the instruction is submitted`);
+            throw new FailedPreconditionError(
+              "MANDATE_REFERENCE_LOCKED",
+              `mandate ${mandate.id}: the reference can change only before the instruction is submitted`,
+            );
           }
           await assertReferenceFree(tx, reference, mandate.id);
           mandate.reference = reference;
@@ -206,7 +222,12 @@ export class MandateManager {
         if (paths.has("metadata")) mandate.metadata = { ...input.metadata };
         if (JSON.stringify(shown(mandate)) !== before) {
           mandate.updateTime = now;
-          recordAudit(tx, { ...acting, action: "mandate.update", target: mandate.id, outcome: `success:${[...paths].sort().join(",")}` });
+          recordAudit(tx, {
+            ...acting,
+            action: "mandate.update",
+            target: mandate.id,
+            outcome: `success:${[...paths].sort().join(",")}`,
+          });
         }
         return mandate;
       }),
@@ -250,7 +271,12 @@ export class MandateManager {
    * mandate to PENDING_SUBMISSION. `em` is the public request's EntityManager: it has no tenant
    * filter parameters, as there is no caller.
    */
-  async completeInvite(em: EntityManager, token: string, details: BankDetails, clientAddress?: string): Promise<CompletedInvite> {
+  async completeInvite(
+    em: EntityManager,
+    token: string,
+    details: BankDetails,
+    clientAddress?: string,
+  ): Promise<CompletedInvite> {
     const violations = bankDetailsViolations(details);
     if (token === "") violations.unshift({ field: "invite_token", description: "is required" });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
@@ -280,8 +306,22 @@ export class MandateManager {
       mandate.accountNumberEnding = details.accountNumber.slice(-2);
       mandate.accountNumberCiphertext = this.options.cipher.seal(details.accountNumber, mandate.id);
       mandate.inviteExpireTime = null;
-      applyStateChange(tx, mandate, "PENDING_SUBMISSION", { cause: "PAYER", description: "The payer completed the invite with their bank details" }, "mandate.completed_by_payer", now);
-      recordAudit(tx, { organisationId, actor: "payer", action: "mandate.complete_invite", target: mandate.id, outcome: "success", clientAddress });
+      applyStateChange(
+        tx,
+        mandate,
+        "PENDING_SUBMISSION",
+        { cause: "PAYER", description: "The payer completed the invite with their bank details" },
+        "mandate.completed_by_payer",
+        now,
+      );
+      recordAudit(tx, {
+        organisationId,
+        actor: "payer",
+        action: "mandate.complete_invite",
+        target: mandate.id,
+        outcome: "success",
+        clientAddress,
+      });
       const organisation = await tx.findOneOrFail(Organisation, organisationId);
       return { mandate, organisationName: organisation.name };
     });
@@ -293,7 +333,13 @@ export class MandateManager {
    * details; open invite links stop working. `em` is scoped to the mandate's organisation; the
    * caller (SandboxService) has checked that it is a sandbox organisation.
    */
-  async completeWithoutInvite(em: EntityManager, id: string, details: BankDetails, change: StateChange, actor: string): Promise<Mandate> {
+  async completeWithoutInvite(
+    em: EntityManager,
+    id: string,
+    details: BankDetails,
+    change: StateChange,
+    actor: string,
+  ): Promise<Mandate> {
     const violations = bankDetailsViolations(details);
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const now = this.options.clock.now();
@@ -306,7 +352,13 @@ export class MandateManager {
       mandate.accountNumberEnding = details.accountNumber.slice(-2);
       mandate.accountNumberCiphertext = this.options.cipher.seal(details.accountNumber, mandate.id);
       applyStateChange(tx, mandate, to, change, notificationType(mandate.state, to), now);
-      recordAudit(tx, { organisationId: mandate.organisation.id, actor, action: "mandate.complete", target: mandate.id, outcome: "success" });
+      recordAudit(tx, {
+        organisationId: mandate.organisation.id,
+        actor,
+        action: "mandate.complete",
+        target: mandate.id,
+        outcome: "success",
+      });
       return mandate;
     });
   }
@@ -315,7 +367,13 @@ export class MandateManager {
    * applyExternal records a change that Bacs processing, a Bacs report or the sandbox makes (not
    * the organisation): submit, activate, fail (AUDDIS), cancel (ADDACS), expire (dormancy).
    */
-  async applyExternal(em: EntityManager, id: string, action: ExternalAction, change: StateChange, actor = "system"): Promise<Mandate> {
+  async applyExternal(
+    em: EntityManager,
+    id: string,
+    action: ExternalAction,
+    change: StateChange,
+    actor = "system",
+  ): Promise<Mandate> {
     const now = this.options.clock.now();
     return em.transactional(async (tx) => {
       const mandate = await lockMandate(tx, id);
@@ -323,7 +381,13 @@ export class MandateManager {
       if (mandate.state === "PENDING_CUSTOMER_APPROVAL") await this.invites.supersede(tx, mandate, now);
       applyStateChange(tx, mandate, to, change, notificationType(mandate.state, to), now);
       await this.closed(tx, mandate, now);
-      recordAudit(tx, { organisationId: mandate.organisation.id, actor, action: `mandate.${action}`, target: mandate.id, outcome: "success" });
+      recordAudit(tx, {
+        organisationId: mandate.organisation.id,
+        actor,
+        action: `mandate.${action}`,
+        target: mandate.id,
+        outcome: "success",
+      });
       return mandate;
     });
   }
@@ -332,7 +396,13 @@ export class MandateManager {
     if (closedStates.has(mandate.state) && this.options.onClosed) await this.options.onClosed(em, mandate, now);
   }
 
-  private async act(em: EntityManager, acting: Acting, id: string, action: keyof typeof organisationActions, reason: string): Promise<Mandate> {
+  private async act(
+    em: EntityManager,
+    acting: Acting,
+    id: string,
+    action: keyof typeof organisationActions,
+    reason: string,
+  ): Promise<Mandate> {
     checkIdAndReason(id, reason);
     const now = this.options.clock.now();
     return em.transactional(async (tx) => {
@@ -341,12 +411,19 @@ export class MandateManager {
       const to = refuseUnless(mandate, action);
       if (isResubmission(from, action)) {
         if (mandate.resubmissionCount >= maxResubmissions) {
-          throw new FailedPreconditionError("MANDATE_RESUBMISSION_LIMIT_REACHED", `mandate ${id} was already resubmitted ${maxResubmissions} times`, {
-            max_resubmissions: String(maxResubmissions),
-          });
+          throw new FailedPreconditionError(
+            "MANDATE_RESUBMISSION_LIMIT_REACHED",
+            `mandate ${id} was already resubmitted ${maxResubmissions} times`,
+            {
+              max_resubmissions: String(maxResubmissions),
+            },
+          );
         }
         if (!mandate.accountNumberCiphertext) {
-          throw new FailedPreconditionError("MANDATE_BANK_ACCOUNT_MISSING", `mandate ${id} has no bank account: the payer never completed the invite`);
+          throw new FailedPreconditionError(
+            "MANDATE_BANK_ACCOUNT_MISSING",
+            `mandate ${id} has no bank account: the payer never completed the invite`,
+          );
         }
         mandate.resubmissionCount += 1;
       }
@@ -389,7 +466,11 @@ function resolvePaths(input: MandateUpdate, violations: FieldViolation[]): Set<U
   for (const path of input.mask) {
     if (path === "*") updatablePaths.forEach((p) => paths.add(p));
     else if (allowed.has(path)) paths.add(path as UpdatablePath);
-    else violations.push({ field: "update_mask", description: `path "${path.slice(0, 100)}" cannot be updated; allowed: ${updatablePaths.join(", ")}` });
+    else
+      violations.push({
+        field: "update_mask",
+        description: `path "${path.slice(0, 100)}" cannot be updated; allowed: ${updatablePaths.join(", ")}`,
+      });
   }
   return paths;
 }
@@ -408,20 +489,32 @@ async function lockMandate(em: EntityManager, id: string): Promise<Mandate> {
 function refuseUnless(mandate: Mandate, action: MandateAction): MandateStateName {
   const step = planStep(mandate.state, action);
   if ("refusal" in step) {
-    throw new FailedPreconditionError(step.refusal.reason, `mandate ${mandate.id} is ${mandate.state}: ${step.refusal.message}`, { state: mandate.state });
+    throw new FailedPreconditionError(
+      step.refusal.reason,
+      `mandate ${mandate.id} is ${mandate.state}: ${step.refusal.message}`,
+      { state: mandate.state },
+    );
   }
   return step.to;
 }
 
 async function assertReferenceFree(em: EntityManager, reference: string, exceptId: string | undefined): Promise<void> {
-  const taken = await em.findOne(Mandate, { reference, ...(exceptId ? { id: { $ne: exceptId } } : {}) }, { fields: ["id"] });
+  const taken = await em.findOne(
+    Mandate,
+    { reference, ...(exceptId ? { id: { $ne: exceptId } } : {}) },
+    { fields: ["id"] },
+  );
   if (taken) throw referenceTaken(reference);
 }
 
 function referenceTaken(reference: string): AlreadyExistsError {
-  return new AlreadyExistsError("MANDATE_REFERENCE_ALREADY_EXISTS", `another mandate of the organisation has the reference ${reference}`, {
-    field: "mandate.reference",
-  });
+  return new AlreadyExistsError(
+    "MANDATE_REFERENCE_ALREADY_EXISTS",
+    `another mandate of the organisation has the reference ${reference}`,
+    {
+      field: "mandate.reference",
+    },
+  );
 }
 
 async function freshReference(em: EntityManager): Promise<string> {

@@ -6,7 +6,12 @@
 import type { IsoDate } from "../collections/plain-date.js";
 
 // en-CA formats a date as YYYY-MM-DD, the ISO form plain-date.ts uses.
-const londonDate = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit" });
+const londonDate = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Europe/London",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
 
 /** bacsDateOf is the UK calendar date of `instant`, as YYYY-MM-DD. */
 export function bacsDateOf(instant: Date): IsoDate {

@@ -24,16 +24,16 @@ import type { Clock } from "../../platform/clock.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import { isWorkingDay } from "../collections/bacs-calendar.js";
+import { Collection } from "../collections/collection.entity.js";
+import { applyCollectionStateChange } from "../collections/collection-state-change.js";
+import { materialiseDue } from "../collections/materialise.js";
 import type { IsoDate } from "../collections/plain-date.js";
+import { postponeCollection } from "../collections/postpone.js";
 import type { MandateManager } from "../mandates/mandate.service.js";
 import { bacsDateOf } from "./bacs-day.js";
-import { applyCollectionStateChange } from "../collections/collection-state-change.js";
-import { Collection } from "../collections/collection.entity.js";
-import { materialiseDue } from "../collections/materialise.js";
-import { postponeCollection } from "../collections/postpone.js";
-import { claimCollections, collectionSteps, type CollectionStep } from "./collection-steps.js";
+import { type CollectionStep, claimCollections, collectionSteps } from "./collection-steps.js";
 import { expireStep } from "./mandate-expiry.js";
-import { activateStep, submitStep, type MandateStep } from "./mandate-steps.js";
+import { activateStep, type MandateStep, submitStep } from "./mandate-steps.js";
 
 /** BacsProcessorOptions are the processor's dependencies and limits. */
 export interface BacsProcessorOptions {
@@ -207,7 +207,10 @@ export class BacsProcessor {
           done++;
         } catch (error) {
           failed++;
-          this.options.logger.warn({ err: error, mandate_id: row.id, action: step.action }, "Bacs processing could not change a mandate");
+          this.options.logger.warn(
+            { err: error, mandate_id: row.id, action: step.action },
+            "Bacs processing could not change a mandate",
+          );
         }
       }
       return { claimed: rows.length, done, failed, cancelled: 0, postponed: 0 };
@@ -234,7 +237,10 @@ export class BacsProcessor {
           result[outcome]++;
         } catch (error) {
           result.failed++;
-          this.options.logger.warn({ err: error, collection_id: row.id, step: step.name }, "Bacs processing could not change a collection");
+          this.options.logger.warn(
+            { err: error, collection_id: row.id, step: step.name },
+            "Bacs processing could not change a collection",
+          );
         }
       }
       return result;

@@ -36,7 +36,9 @@ import { chargeDateOf } from "../collections/schedule-plan.js";
 export const PAYOUT_WORKING_DAYS = 1;
 
 /** What a step does to one claimed collection: a new state, or (submit only) a later charge date; and why. */
-export type CollectionMove = { to: CollectionStateName; change: CollectionChange } | { postponeTo: IsoDate; change: CollectionChange };
+export type CollectionMove =
+  | { to: CollectionStateName; change: CollectionChange }
+  | { postponeTo: IsoDate; change: CollectionChange };
 
 /** Mandate states that are on their way to ACTIVE: a collection due meanwhile waits for them. */
 const settingUpStates: ReadonlySet<string> = new Set(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED"]);
@@ -65,15 +67,29 @@ export function latestSubmittableChargeDate(today: IsoDate): IsoDate {
 /** submitCollectionStep submits due collections of active mandates, and cancels the others. */
 export const submitCollectionStep: CollectionStep = {
   name: "submit",
-  due: (today) => ({ where: `c."state" = 'PENDING_SUBMISSION' and c."charge_date" <= ?`, params: [latestSubmittableChargeDate(today)] }),
+  due: (today) => ({
+    where: `c."state" = 'PENDING_SUBMISSION' and c."charge_date" <= ?`,
+    params: [latestSubmittableChargeDate(today)],
+  }),
   move: ({ mandateState }, today) => {
     const state = mandateState.toLowerCase().replace(/_/g, " ");
-    if (mandateState === "ACTIVE") return { to: "SUBMITTED", change: { description: `Submitted to Bacs (input day ${today})` } };
+    if (mandateState === "ACTIVE")
+      return { to: "SUBMITTED", change: { description: `Submitted to Bacs (input day ${today})` } };
     if (settingUpStates.has(mandateState)) {
       const postponeTo = chargeDateOf(today, mandateState, today);
-      return { postponeTo, change: { description: `The mandate was still being set up (${state}) on the Bacs input day ${today}: charge date moved to ${postponeTo}` } };
+      return {
+        postponeTo,
+        change: {
+          description: `The mandate was still being set up (${state}) on the Bacs input day ${today}: charge date moved to ${postponeTo}`,
+        },
+      };
     }
-    return { to: "CANCELLED", change: { description: `The mandate was ${state} on the Bacs input day ${today}, so the collection was not taken` } };
+    return {
+      to: "CANCELLED",
+      change: {
+        description: `The mandate was ${state} on the Bacs input day ${today}, so the collection was not taken`,
+      },
+    };
   },
 };
 
@@ -81,18 +97,28 @@ export const submitCollectionStep: CollectionStep = {
 export const confirmCollectionStep: CollectionStep = {
   name: "confirm",
   due: (today) => ({ where: `c."state" = 'SUBMITTED' and c."charge_date" <= ?`, params: [today] }),
-  move: ({ chargeDate }) => ({ to: "CONFIRMED", change: { description: `The payer's account was debited on ${chargeDate} with no unpaid return so far` } }),
+  move: ({ chargeDate }) => ({
+    to: "CONFIRMED",
+    change: { description: `The payer's account was debited on ${chargeDate} with no unpaid return so far` },
+  }),
 };
 
 /** payOutCollectionStep pays out confirmed collections one working day after their charge date. */
 export const payOutCollectionStep: CollectionStep = {
   name: "payOut",
-  due: (today) => ({ where: `c."state" = 'CONFIRMED' and c."charge_date" <= ?`, params: [addWorkingDays(today, -PAYOUT_WORKING_DAYS)] }),
+  due: (today) => ({
+    where: `c."state" = 'CONFIRMED' and c."charge_date" <= ?`,
+    params: [addWorkingDays(today, -PAYOUT_WORKING_DAYS)],
+  }),
   move: () => ({ to: "PAID_OUT", change: { description: "The funds were paid out to the organisation" } }),
 };
 
 /** collectionSteps run in this order each working day. */
-export const collectionSteps: readonly CollectionStep[] = [submitCollectionStep, confirmCollectionStep, payOutCollectionStep];
+export const collectionSteps: readonly CollectionStep[] = [
+  submitCollectionStep,
+  confirmCollectionStep,
+  payOutCollectionStep,
+];
 
 /** ClaimedCollection is all the processor reads of a claimed row. */
 export interface ClaimedCollection {
@@ -107,7 +133,12 @@ export interface ClaimedCollection {
  * of `tx` (FOR UPDATE OF c SKIP LOCKED: the mandate row is read, not locked). Unscoped raw SQL on
  * purpose, as for mandates (bacs-processor.ts): Bacs input is one file for the whole service.
  */
-export function claimCollections(tx: EntityManager, step: CollectionStep, today: IsoDate, limit: number): Promise<ClaimedCollection[]> {
+export function claimCollections(
+  tx: EntityManager,
+  step: CollectionStep,
+  today: IsoDate,
+  limit: number,
+): Promise<ClaimedCollection[]> {
   const { where, params } = step.due(today);
   return tx
     .getConnection()

@@ -1,1 +1,1 @@
-export { BacsProcessor, processorActor, type BacsProcessorOptions, type ProcessingRun } from "./bacs-processor.js";
+export { BacsProcessor, type BacsProcessorOptions, type ProcessingRun, processorActor } from "./bacs-processor.js";

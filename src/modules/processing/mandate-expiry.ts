@@ -14,7 +14,7 @@
  * Indexes: mandate (state, last_change_time) picks the candidates, collection (mandate_id,
  * charge_date) answers the "not exists" per candidate.
  */
-import { daysInMonth, formatIsoDate, parseIsoDate, type IsoDate } from "../collections/plain-date.js";
+import { daysInMonth, formatIsoDate, type IsoDate, parseIsoDate } from "../collections/plain-date.js";
 import type { MandateStep } from "./mandate-steps.js";
 
 /** Months without a collection after which an instruction lapses. */
@@ -43,5 +43,8 @@ export const expireStep: MandateStep = {
       params: [cutoff, cutoff],
     };
   },
-  change: () => ({ cause: "EXPIRY", description: `No collection was taken under the instruction for ${DORMANCY_MONTHS} months` }),
+  change: () => ({
+    cause: "EXPIRY",
+    description: `No collection was taken under the instruction for ${DORMANCY_MONTHS} months`,
+  }),
 };

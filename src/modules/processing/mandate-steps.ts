@@ -18,8 +18,9 @@
  * The submission day is the mandate's last_change_time while it is SUBMITTED (every state change
  * sets it, and nothing else does), read as a UK date.
  */
-import { addDays, type IsoDate } from "../collections/plain-date.js";
+
 import { addWorkingDays } from "../collections/bacs-calendar.js";
+import { addDays, type IsoDate } from "../collections/plain-date.js";
 import type { ExternalAction } from "../mandates/mandate.service.js";
 import type { StateChange } from "../mandates/mandate-state-change.js";
 
@@ -41,7 +42,10 @@ export interface MandateStep {
 export const submitStep: MandateStep = {
   action: "submit",
   due: () => ({ where: `"state" = 'PENDING_SUBMISSION'`, params: [] }),
-  change: (today) => ({ cause: "PROCESSING", description: `Submitted to the payer's bank through AUDDIS (Bacs input day ${today})` }),
+  change: (today) => ({
+    cause: "PROCESSING",
+    description: `Submitted to the payer's bank through AUDDIS (Bacs input day ${today})`,
+  }),
 };
 
 /** activateStep activates every mandate whose AUDDIS window closed with no rejection. */

@@ -46,12 +46,16 @@ describe("reportPeriods", () => {
 
   it("has one row for a one-day range, whatever the interval", () => {
     for (const interval of reportIntervals) {
-      expect(reportPeriods("2026-02-28", "2026-02-28", interval)).toEqual([{ startDate: "2026-02-28", endDate: "2026-02-28", key: intervalStart("2026-02-28", interval) }]);
+      expect(reportPeriods("2026-02-28", "2026-02-28", interval)).toEqual([
+        { startDate: "2026-02-28", endDate: "2026-02-28", key: intervalStart("2026-02-28", interval) },
+      ]);
     }
   });
 
   it("covers [from, to] without gaps or overlaps, each row inside one interval (property)", () => {
-    const range = fc.tuple(date("2020-01-01", 3000), fc.integer({ min: 0, max: 400 })).map(([from, days]) => ({ from, to: addDays(from, days) }));
+    const range = fc
+      .tuple(date("2020-01-01", 3000), fc.integer({ min: 0, max: 400 }))
+      .map(([from, days]) => ({ from, to: addDays(from, days) }));
     fc.assert(
       fc.property(range, fc.constantFrom(...reportIntervals), ({ from, to }, interval) => {
         const periods = reportPeriods(from, to, interval);
@@ -89,7 +93,9 @@ describe("checkReportRange", () => {
   });
 
   it("refuses to before from, naming to", () => {
-    expect(checkReportRange("2026-01-02", "2026-01-01")).toEqual([{ field: "to", description: "must not be before from" }]);
+    expect(checkReportRange("2026-01-02", "2026-01-01")).toEqual([
+      { field: "to", description: "must not be before from" },
+    ]);
   });
 
   it("refuses 24 months or more, naming to", () => {

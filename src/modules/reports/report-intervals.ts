@@ -6,8 +6,18 @@
  * as PostgreSQL's date_trunc); `reportPeriods` gives each row that key, so the rows without
  * collections can be filled with zeros.
  */
+
+import {
+  addDays,
+  dayOfWeek,
+  daysInMonth,
+  formatIsoDate,
+  type IsoDate,
+  isIsoDate,
+  MONDAY,
+  parseIsoDate,
+} from "../collections/plain-date.js";
 import type { FieldViolation } from "../errors.js";
-import { addDays, daysInMonth, dayOfWeek, formatIsoDate, isIsoDate, MONDAY, parseIsoDate, type IsoDate } from "../collections/plain-date.js";
 
 /** reportIntervals are the row lengths of a report (ReportInterval without its prefix). */
 export const reportIntervals = ["DAY", "WEEK", "MONTH"] as const;
@@ -75,17 +85,24 @@ export const LATEST_REPORT_DATE = "9997-12-31";
  */
 export function checkReportRange(from: string, to: string): FieldViolation[] {
   const violations: FieldViolation[] = [];
-  for (const [field, value] of [["from", from], ["to", to]] as const) {
+  for (const [field, value] of [
+    ["from", from],
+    ["to", to],
+  ] as const) {
     if (value === "") violations.push({ field, description: "is required" });
     else if (!isIsoDate(value)) violations.push({ field, description: "must be a calendar date YYYY-MM-DD" });
     // Interval arithmetic runs up to 24 months past `from`: keep it inside the year 9999.
-    else if (value > LATEST_REPORT_DATE) violations.push({ field, description: `must be ${LATEST_REPORT_DATE} or earlier` });
+    else if (value > LATEST_REPORT_DATE)
+      violations.push({ field, description: `must be ${LATEST_REPORT_DATE} or earlier` });
   }
   if (violations.length > 0) return violations;
   if (to < from) return [{ field: "to", description: "must not be before from" }];
   const limit = addMonths(from, MAX_RANGE_MONTHS);
   if (to >= limit) {
-    violations.push({ field: "to", description: `must be less than ${MAX_RANGE_MONTHS} months after from: ${addDays(limit, -1)} at the latest` });
+    violations.push({
+      field: "to",
+      description: `must be less than ${MAX_RANGE_MONTHS} months after from: ${addDays(limit, -1)} at the latest`,
+    });
   }
   return violations;
 }

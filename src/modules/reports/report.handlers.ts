@@ -8,11 +8,18 @@ import { ReportService } from "../../../gen/dd/v1/reports_pb.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
 import { InvalidArgumentError } from "../errors.js";
-import { clawbackToProto, collectionReportRowToProto, reportIntervalName, successRateRowToProto } from "./report.mapper.js";
+import {
+  clawbackToProto,
+  collectionReportRowToProto,
+  reportIntervalName,
+  successRateRowToProto,
+} from "./report.mapper.js";
 import type { ClawbackCursor, ReportManager } from "./report.service.js";
 
 // A clawback page token holds "<charge-back time>~<id>": the list is ordered by both.
-const cursorOf = (c: { chargeBackTime: string; collectionId: string }) => ({ id: `${c.chargeBackTime}~${c.collectionId}` });
+const cursorOf = (c: { chargeBackTime: string; collectionId: string }) => ({
+  id: `${c.chargeBackTime}~${c.collectionId}`,
+});
 
 /**
  * isRealTime tells a real instant from one that only looks like one (month 13, 25:00, 30 February):
@@ -27,7 +34,11 @@ function isRealTime(time: string): boolean {
 function readCursor(afterId: string | undefined): ClawbackCursor | undefined {
   if (afterId === undefined) return undefined;
   const [chargeBackTime = "", id = ""] = afterId.split("~");
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(chargeBackTime) || !isRealTime(chargeBackTime) || !/^CL[0-9A-Z]{26}$/.test(id)) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(chargeBackTime) ||
+    !isRealTime(chargeBackTime) ||
+    !/^CL[0-9A-Z]{26}$/.test(id)
+  ) {
     throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
   }
   return { chargeBackTime, id };
@@ -38,8 +49,16 @@ export function registerReportService(router: ConnectRouter, reports: ReportMana
   router.service(ReportService, {
     async getCollectionReport(req, ctx) {
       const query = { from: req.from, to: req.to, interval: reportIntervalName(req.interval) };
-      const report = await reports.collectionReport(requireEntityManager(ctx), requireCaller(ctx).organisationId, query);
-      return { currency: "GBP", rows: report.rows.map(collectionReportRowToProto), total: collectionReportRowToProto(report.total) };
+      const report = await reports.collectionReport(
+        requireEntityManager(ctx),
+        requireCaller(ctx).organisationId,
+        query,
+      );
+      return {
+        currency: "GBP",
+        rows: report.rows.map(collectionReportRowToProto),
+        total: collectionReportRowToProto(report.total),
+      };
     },
     async getSuccessRates(req, ctx) {
       const query = { from: req.from, to: req.to, interval: reportIntervalName(req.interval) };
@@ -49,8 +68,14 @@ export function registerReportService(router: ConnectRouter, reports: ReportMana
     async listClawbacks(req, ctx) {
       const filter = { from: req.from, to: req.to };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter);
-      const list = await reports.listClawbacks(requireEntityManager(ctx), requireCaller(ctx).organisationId, filter, { size: page.size, after: readCursor(page.afterId) });
-      return { clawbacks: list.clawbacks.map(clawbackToProto), nextPageToken: nextPageToken(ctx, list.clawbacks.map(cursorOf), page, filter, list.hasMore) };
+      const list = await reports.listClawbacks(requireEntityManager(ctx), requireCaller(ctx).organisationId, filter, {
+        size: page.size,
+        after: readCursor(page.afterId),
+      });
+      return {
+        clawbacks: list.clawbacks.map(clawbackToProto),
+        nextPageToken: nextPageToken(ctx, list.clawbacks.map(cursorOf), page, filter, list.hasMore),
+      };
     },
   });
 }

@@ -6,16 +6,16 @@ import { create, fromJson } from "@bufbuild/protobuf";
 import { TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { CollectionState } from "../../../gen/dd/v1/collections_pb.js";
 import {
+  type Clawback as ClawbackMessage,
   ClawbackSchema,
+  type CollectionReportRow as CollectionReportRowMessage,
   CollectionReportRowSchema,
   ReportInterval,
-  SuccessRateRowSchema,
-  type Clawback as ClawbackMessage,
-  type CollectionReportRow as CollectionReportRowMessage,
   type SuccessRateRow as SuccessRateRowMessage,
+  SuccessRateRowSchema,
 } from "../../../gen/dd/v1/reports_pb.js";
-import { reportIntervals } from "./report-intervals.js";
 import type { Clawback, CollectionReportRow, SuccessRateRow } from "./report.service.js";
+import { reportIntervals } from "./report-intervals.js";
 
 /** reportIntervalName reads ReportInterval: UNSPECIFIED means a month; "" for an unknown number (refused by validation). */
 export function reportIntervalName(interval: ReportInterval): string {
@@ -29,7 +29,11 @@ export function collectionReportRowToProto(row: CollectionReportRow): Collection
   return create(CollectionReportRowSchema, {
     startDate: row.startDate,
     endDate: row.endDate,
-    stateTotals: row.stateTotals.map((total) => ({ state: CollectionState[total.state], count: BigInt(total.count), amountMinor: total.amountMinor })),
+    stateTotals: row.stateTotals.map((total) => ({
+      state: CollectionState[total.state],
+      count: BigInt(total.count),
+      amountMinor: total.amountMinor,
+    })),
     count: BigInt(row.count),
     amountMinor: row.amountMinor,
   });

@@ -8,11 +8,11 @@
  * caller, never from the request.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { collectionStates, type CollectionStateName } from "../collections/collection-lifecycle.js";
+import { type CollectionStateName, collectionStates } from "../collections/collection-lifecycle.js";
 import { londonDate, londonMidnight } from "../collections/london-date.js";
-import { addDays, isIsoDate, type IsoDate } from "../collections/plain-date.js";
-import { InvalidArgumentError, type FieldViolation } from "../errors.js";
-import { checkReportRange, isReportInterval, reportPeriods, type ReportIntervalName } from "./report-intervals.js";
+import { addDays, type IsoDate, isIsoDate } from "../collections/plain-date.js";
+import { type FieldViolation, InvalidArgumentError } from "../errors.js";
+import { checkReportRange, isReportInterval, type ReportIntervalName, reportPeriods } from "./report-intervals.js";
 
 /** ReportQuery is a report's range (inclusive charge dates) and row length ("" or unknown: refused). */
 export interface ReportQuery {
@@ -127,10 +127,16 @@ export class ReportManager {
     const sums = periods.map(() => new Map<CollectionStateName, { count: number; amountMinor: bigint }>());
     const found = await em
       .getConnection()
-      .execute<{ bucket: string; state: CollectionStateName; count: number; amount_minor: string }[]>(totalsSql, [truncField[interval], organisationId, from, to], "all", em.getTransactionContext());
+      .execute<{ bucket: string; state: CollectionStateName; count: number; amount_minor: string }[]>(
+        totalsSql,
+        [truncField[interval], organisationId, from, to],
+        "all",
+        em.getTransactionContext(),
+      );
     for (const row of found) {
       const index = byKey.get(row.bucket);
-      if (index === undefined) throw new Error(`report bucket ${row.bucket} is outside [${from}, ${to}] by ${interval}`);
+      if (index === undefined)
+        throw new Error(`report bucket ${row.bucket} is outside [${from}, ${to}] by ${interval}`);
       sums[index]!.set(row.state, { count: row.count, amountMinor: BigInt(row.amount_minor) });
     }
     const rows = periods.map((period, index) => reportRow(period.startDate, period.endDate, [sums[index]!]));
@@ -144,11 +150,19 @@ export class ReportManager {
   }
 
   /** listClawbacks returns one page of charged-back collections, newest charge-back first, and whether more follow. */
-  async listClawbacks(em: EntityManager, organisationId: string, filter: ClawbackFilter, page: { size: number; after: ClawbackCursor | undefined }) {
+  async listClawbacks(
+    em: EntityManager,
+    organisationId: string,
+    filter: ClawbackFilter,
+    page: { size: number; after: ClawbackCursor | undefined },
+  ) {
     const violations: FieldViolation[] = [];
-    if (filter.from !== "" && !isIsoDate(filter.from)) violations.push({ field: "from", description: "must be a calendar date YYYY-MM-DD" });
-    if (filter.to !== "" && !isIsoDate(filter.to)) violations.push({ field: "to", description: "must be a calendar date YYYY-MM-DD" });
-    else if (filter.to !== "" && filter.from !== "" && filter.to < filter.from) violations.push({ field: "to", description: "must not be before from" });
+    if (filter.from !== "" && !isIsoDate(filter.from))
+      violations.push({ field: "from", description: "must be a calendar date YYYY-MM-DD" });
+    if (filter.to !== "" && !isIsoDate(filter.to))
+      violations.push({ field: "to", description: "must be a calendar date YYYY-MM-DD" });
+    else if (filter.to !== "" && filter.from !== "" && filter.to < filter.from)
+      violations.push({ field: "to", description: "must not be before from" });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const conditions = [`organisation_id = ?`, `state = 'CHARGED_BACK'`];
     const params: unknown[] = [organisationId];
@@ -168,19 +182,29 @@ export class ReportManager {
       params.push(page.after.chargeBackTime, page.after.chargeBackTime, page.after.id);
     }
     params.push(page.size + 1);
-    const found = await em.getConnection().execute<
-      { id: string; mandate_id: string; amount_minor: string; currency: string; charge_date: string; reason_code: string | null; charge_back_time: string }[]
-    >(
-      `select id, mandate_id, amount_minor::text as amount_minor, currency, charge_date, reason_code,
+    const found = await em
+      .getConnection()
+      .execute<
+        {
+          id: string;
+          mandate_id: string;
+          amount_minor: string;
+          currency: string;
+          charge_date: string;
+          reason_code: string | null;
+          charge_back_time: string;
+        }[]
+      >(
+        `select id, mandate_id, amount_minor::text as amount_minor, currency, charge_date, reason_code,
          to_char(state_change_time at time zone 'UTC', ${utcMicros}) as charge_back_time
        from collection
        where ${conditions.join(" and ")}
        order by state_change_time desc, id desc
        limit ?`,
-      params,
-      "all",
-      em.getTransactionContext(),
-    );
+        params,
+        "all",
+        em.getTransactionContext(),
+      );
     const clawbacks: Clawback[] = found.slice(0, page.size).map((row) => ({
       collectionId: row.id,
       mandateId: row.mandate_id,
@@ -198,13 +222,21 @@ export class ReportManager {
 /** checkQuery validates a report query (every bad field at once) and returns it typed. */
 function checkQuery(query: ReportQuery): { from: IsoDate; to: IsoDate; interval: ReportIntervalName } {
   const violations = checkReportRange(query.from, query.to);
-  if (!isReportInterval(query.interval)) violations.push({ field: "interval", description: "must be REPORT_INTERVAL_DAY, REPORT_INTERVAL_WEEK or REPORT_INTERVAL_MONTH" });
+  if (!isReportInterval(query.interval))
+    violations.push({
+      field: "interval",
+      description: "must be REPORT_INTERVAL_DAY, REPORT_INTERVAL_WEEK or REPORT_INTERVAL_MONTH",
+    });
   if (violations.length > 0) throw new InvalidArgumentError(violations);
   return { from: query.from, to: query.to, interval: query.interval as ReportIntervalName };
 }
 
 /** reportRow adds up the per-state sums of one or more intervals into a row. */
-function reportRow(startDate: IsoDate, endDate: IsoDate, sums: readonly Map<CollectionStateName, { count: number; amountMinor: bigint }>[]): CollectionReportRow {
+function reportRow(
+  startDate: IsoDate,
+  endDate: IsoDate,
+  sums: readonly Map<CollectionStateName, { count: number; amountMinor: bigint }>[],
+): CollectionReportRow {
   const stateTotals = collectionStates.map((state) => {
     let count = 0;
     let amountMinor = 0n;
@@ -228,7 +260,8 @@ function reportRow(startDate: IsoDate, endDate: IsoDate, sums: readonly Map<Coll
 
 /** successRateRow reads a report row's outcomes: paid (CONFIRMED, PAID_OUT), FAILED, CHARGED_BACK. */
 function successRateRow(row: CollectionReportRow): SuccessRateRow {
-  const countOf = (match: (state: CollectionStateName) => boolean) => row.stateTotals.filter((t) => match(t.state)).reduce((n, t) => n + t.count, 0);
+  const countOf = (match: (state: CollectionStateName) => boolean) =>
+    row.stateTotals.filter((t) => match(t.state)).reduce((n, t) => n + t.count, 0);
   const paidCount = countOf((s) => paidStates.has(s));
   const failedCount = countOf((s) => s === "FAILED");
   const chargedBackCount = countOf((s) => s === "CHARGED_BACK");

@@ -17,12 +17,12 @@
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
 import type { AlertEvaluator } from "../alerts/alert-evaluator.js";
-import { recordAudit } from "../identity/audit-log.js";
+import { Collection } from "../collections/collection.entity.js";
 import type { CollectionStateName } from "../collections/collection-lifecycle.js";
 import { applyCollectionStateChange } from "../collections/collection-state-change.js";
-import { Collection } from "../collections/collection.entity.js";
+import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { recordAudit } from "../identity/audit-log.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import { aruddReasons, ddicaReasons, defaultAruddReason, defaultDdicaReason } from "./collection-reason-codes.js";
 import type { SandboxCaller } from "./mandate-simulator.js";
@@ -52,9 +52,18 @@ export class CollectionSimulator {
    * collection (NOT_FOUND), a state the scenario does not start from (FAILED_PRECONDITION
    * COLLECTION_SCENARIO_NOT_ALLOWED), a submission under a mandate that is not ACTIVE.
    */
-  async simulate(em: EntityManager, caller: SandboxCaller, id: string, scenario: CollectionScenarioName | undefined, reasonCode: string): Promise<Collection> {
+  async simulate(
+    em: EntityManager,
+    caller: SandboxCaller,
+    id: string,
+    scenario: CollectionScenarioName | undefined,
+    reasonCode: string,
+  ): Promise<Collection> {
     if (!caller.sandbox) {
-      throw new FailedPreconditionError("SANDBOX_ONLY", "scenarios can be simulated only in sandbox organisations (dd_test_ keys)");
+      throw new FailedPreconditionError(
+        "SANDBOX_ONLY",
+        "scenarios can be simulated only in sandbox organisations (dd_test_ keys)",
+      );
     }
     const reason = checkArguments(id, scenario, reasonCode);
     const now = this.clock.now();
@@ -70,13 +79,23 @@ export class CollectionSimulator {
         );
       }
       const move = (to: CollectionStateName, description: string, code?: string) =>
-        applyCollectionStateChange(tx, collection, to, { description: `Sandbox: ${description}`, reasonCode: code }, now);
+        applyCollectionStateChange(
+          tx,
+          collection,
+          to,
+          { description: `Sandbox: ${description}`, reasonCode: code },
+          now,
+        );
       if (collection.state === "PENDING_SUBMISSION") {
         const mandate = await tx.findOneOrFail(Mandate, { id: collection.mandate.id }, { fields: ["id", "state"] });
         if (mandate.state !== "ACTIVE") {
-          throw new FailedPreconditionError("MANDATE_NOT_ACTIVE", `collection ${id} cannot be submitted: its mandate ${mandate.id} is ${mandate.state}`, {
-            mandate_state: mandate.state,
-          });
+          throw new FailedPreconditionError(
+            "MANDATE_NOT_ACTIVE",
+            `collection ${id} cannot be submitted: its mandate ${mandate.id} is ${mandate.state}`,
+            {
+              mandate_state: mandate.state,
+            },
+          );
         }
         move("SUBMITTED", "submitted to Bacs");
       }
@@ -89,7 +108,13 @@ export class CollectionSimulator {
         const late = reason.scenario === "LATE_FAIL" ? "late " : "";
         move("FAILED", `${late}ARUDD ${reason.code}: ${aruddReasons[reason.code]}`, reason.code);
       }
-      recordAudit(tx, { organisationId: caller.organisationId, actor: caller.actor, action: "collection.simulate", target: id, outcome: "success" });
+      recordAudit(tx, {
+        organisationId: caller.organisationId,
+        actor: caller.actor,
+        action: "collection.simulate",
+        target: id,
+        outcome: "success",
+      });
       await this.alerts.collectionOutcome(tx, collection);
       return collection;
     });
@@ -100,14 +125,30 @@ export class CollectionSimulator {
 function checkArguments(id: string, scenario: CollectionScenarioName | undefined, reasonCode: string) {
   const violations: FieldViolation[] = [];
   if (id === "") violations.push({ field: "collection_id", description: "is required" });
-  if (scenario === undefined) violations.push({ field: "scenario", description: "is required: one of COLLECTION_SCENARIO_PAY, _FAIL, _LATE_FAIL, _CHARGE_BACK" });
-  const codes = scenario === "CHARGE_BACK" ? ddicaReasons : scenario === "FAIL" || scenario === "LATE_FAIL" ? aruddReasons : undefined;
+  if (scenario === undefined)
+    violations.push({
+      field: "scenario",
+      description: "is required: one of COLLECTION_SCENARIO_PAY, _FAIL, _LATE_FAIL, _CHARGE_BACK",
+    });
+  const codes =
+    scenario === "CHARGE_BACK"
+      ? ddicaReasons
+      : scenario === "FAIL" || scenario === "LATE_FAIL"
+        ? aruddReasons
+        : undefined;
   const code = reasonCode.trim().toUpperCase();
   if (scenario !== undefined && code !== "") {
-    if (!codes) violations.push({ field: "reason_code", description: `must be empty for ${scenario}: it reports no Bacs reason` });
+    if (!codes)
+      violations.push({
+        field: "reason_code",
+        description: `must be empty for ${scenario}: it reports no Bacs reason`,
+      });
     else if (!Object.hasOwn(codes, code)) {
       const report = scenario === "CHARGE_BACK" ? "a DDICA" : "an ARUDD";
-      violations.push({ field: "reason_code", description: `must be ${report} code: one of ${Object.keys(codes).join(", ")}` });
+      violations.push({
+        field: "reason_code",
+        description: `must be ${report} code: one of ${Object.keys(codes).join(", ")}`,
+      });
     }
   }
   if (violations.length > 0 || scenario === undefined) throw new InvalidArgumentError(violations);

@@ -11,13 +11,19 @@
  *   test bank details are filled in first: a bank can only reject an instruction it was sent.
  * - CANCEL_BY_PAYER (ADDACS) and EXPIRE: one step, from ACTIVE or SUSPENDED.
  */
-import type { EntityManager } from "@mikro-orm/postgresql";
+
 import { LockMode } from "@mikro-orm/core";
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, type FieldViolation } from "../errors.js";
-import type { MandateStateName } from "../mandates/mandate-lifecycle.js";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import type { MandateManager } from "../mandates/mandate.service.js";
-import { addacsCancelReasons, auddisReasons, defaultAddacsReason, defaultAuddisReason } from "./mandate-reason-codes.js";
+import type { MandateStateName } from "../mandates/mandate-lifecycle.js";
+import {
+  addacsCancelReasons,
+  auddisReasons,
+  defaultAddacsReason,
+  defaultAuddisReason,
+} from "./mandate-reason-codes.js";
 
 /** MandateScenarioName is a MandateScenario without its prefix. */
 export type MandateScenarioName = "ACTIVATE" | "FAIL" | "CANCEL_BY_PAYER" | "EXPIRE";
@@ -55,9 +61,18 @@ export class MandateSimulator {
    * (NOT_FOUND), a state the scenario does not start from (FAILED_PRECONDITION
    * MANDATE_SCENARIO_NOT_ALLOWED).
    */
-  async simulate(em: EntityManager, caller: SandboxCaller, id: string, scenario: MandateScenarioName | undefined, reasonCode: string): Promise<Mandate> {
+  async simulate(
+    em: EntityManager,
+    caller: SandboxCaller,
+    id: string,
+    scenario: MandateScenarioName | undefined,
+    reasonCode: string,
+  ): Promise<Mandate> {
     if (!caller.sandbox) {
-      throw new FailedPreconditionError("SANDBOX_ONLY", "scenarios can be simulated only in sandbox organisations (dd_test_ keys)");
+      throw new FailedPreconditionError(
+        "SANDBOX_ONLY",
+        "scenarios can be simulated only in sandbox organisations (dd_test_ keys)",
+      );
     }
     const reason = checkArguments(id, scenario, reasonCode);
     const mandates = this.mandates;
@@ -72,25 +87,69 @@ export class MandateSimulator {
           { state: locked.state, scenario: reason.scenario },
         );
       }
-      const sandbox = (description: string, reasonCode?: string) => ({ cause: "SANDBOX" as const, description: `Sandbox: ${description}`, reasonCode });
+      const sandbox = (description: string, reasonCode?: string) => ({
+        cause: "SANDBOX" as const,
+        description: `Sandbox: ${description}`,
+        reasonCode,
+      });
       let mandate = locked;
       if (reason.scenario === "CANCEL_BY_PAYER") {
-        return mandates.applyExternal(tx, id, "cancel", sandbox(`ADDACS ${reason.code}: ${addacsCancelReasons[reason.code]}`, reason.code), caller.actor);
+        return mandates.applyExternal(
+          tx,
+          id,
+          "cancel",
+          sandbox(`ADDACS ${reason.code}: ${addacsCancelReasons[reason.code]}`, reason.code),
+          caller.actor,
+        );
       }
       if (reason.scenario === "EXPIRE") {
-        return mandates.applyExternal(tx, id, "expire", sandbox("the instruction expired after 13 months without a collection"), caller.actor);
+        return mandates.applyExternal(
+          tx,
+          id,
+          "expire",
+          sandbox("the instruction expired after 13 months without a collection"),
+          caller.actor,
+        );
       }
       if (mandate.state === "PENDING_CUSTOMER_APPROVAL") {
-        const details = { accountHolderName: mandate.payerName, sortCode: testSortCode, accountNumber: testAccountNumber };
-        mandate = await mandates.completeWithoutInvite(tx, id, details, sandbox("the payer completed the mandate with test bank details"), caller.actor);
+        const details = {
+          accountHolderName: mandate.payerName,
+          sortCode: testSortCode,
+          accountNumber: testAccountNumber,
+        };
+        mandate = await mandates.completeWithoutInvite(
+          tx,
+          id,
+          details,
+          sandbox("the payer completed the mandate with test bank details"),
+          caller.actor,
+        );
       }
       if (mandate.state === "PENDING_SUBMISSION") {
-        mandate = await mandates.applyExternal(tx, id, "submit", sandbox("submitted to the payer's bank"), caller.actor);
+        mandate = await mandates.applyExternal(
+          tx,
+          id,
+          "submit",
+          sandbox("submitted to the payer's bank"),
+          caller.actor,
+        );
       }
       if (reason.scenario === "FAIL") {
-        return mandates.applyExternal(tx, id, "fail", sandbox(`AUDDIS ${reason.code}: ${auddisReasons[reason.code]}`, reason.code), caller.actor);
+        return mandates.applyExternal(
+          tx,
+          id,
+          "fail",
+          sandbox(`AUDDIS ${reason.code}: ${auddisReasons[reason.code]}`, reason.code),
+          caller.actor,
+        );
       }
-      return mandates.applyExternal(tx, id, "activate", sandbox("the payer's bank accepted the instruction"), caller.actor);
+      return mandates.applyExternal(
+        tx,
+        id,
+        "activate",
+        sandbox("the payer's bank accepted the instruction"),
+        caller.actor,
+      );
     });
   }
 }
@@ -99,14 +158,25 @@ export class MandateSimulator {
 function checkArguments(id: string, scenario: MandateScenarioName | undefined, reasonCode: string) {
   const violations: FieldViolation[] = [];
   if (id === "") violations.push({ field: "mandate_id", description: "is required" });
-  if (scenario === undefined) violations.push({ field: "scenario", description: "is required: one of MANDATE_SCENARIO_ACTIVATE, _FAIL, _CANCEL_BY_PAYER, _EXPIRE" });
+  if (scenario === undefined)
+    violations.push({
+      field: "scenario",
+      description: "is required: one of MANDATE_SCENARIO_ACTIVATE, _FAIL, _CANCEL_BY_PAYER, _EXPIRE",
+    });
   const codes = scenario === "FAIL" ? auddisReasons : scenario === "CANCEL_BY_PAYER" ? addacsCancelReasons : undefined;
   const code = reasonCode.trim().toUpperCase();
   if (scenario !== undefined && code !== "") {
-    if (!codes) violations.push({ field: "reason_code", description: `must be empty for ${scenario}: it reports no Bacs reason` });
+    if (!codes)
+      violations.push({
+        field: "reason_code",
+        description: `must be empty for ${scenario}: it reports no Bacs reason`,
+      });
     else if (!Object.hasOwn(codes, code)) {
       const report = scenario === "FAIL" ? "an AUDDIS" : "a cancelling ADDACS";
-      violations.push({ field: "reason_code", description: `must be ${report} code: one of ${Object.keys(codes).join(", ")}` });
+      violations.push({
+        field: "reason_code",
+        description: `must be ${report} code: one of ${Object.keys(codes).join(", ")}`,
+      });
     }
   }
   if (violations.length > 0 || scenario === undefined) throw new InvalidArgumentError(violations);

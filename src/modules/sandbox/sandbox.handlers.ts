@@ -5,15 +5,15 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { CollectionScenario, MandateScenario, SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
 import type { Clock } from "../../platform/clock.js";
-import { collectionToProto } from "../collections/collection.mapper.js";
-import { actorOf } from "../identity/audit-log.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
+import type { AlertEvaluator } from "../alerts/alert-evaluator.js";
+import { collectionToProto } from "../collections/collection.mapper.js";
 import { londonDate } from "../collections/london-date.js";
+import { actorOf } from "../identity/audit-log.js";
 import { mandateToProto } from "../mandates/mandate.mapper.js";
 import type { MandateManager } from "../mandates/mandate.service.js";
-import type { AlertEvaluator } from "../alerts/alert-evaluator.js";
-import { CollectionSimulator, type CollectionScenarioName } from "./collection-simulator.js";
-import { MandateSimulator, type MandateScenarioName, type SandboxCaller } from "./mandate-simulator.js";
+import { type CollectionScenarioName, CollectionSimulator } from "./collection-simulator.js";
+import { type MandateScenarioName, MandateSimulator, type SandboxCaller } from "./mandate-simulator.js";
 
 const scenarioNames: Partial<Record<MandateScenario, MandateScenarioName>> = {
   [MandateScenario.ACTIVATE]: "ACTIVATE",
@@ -30,7 +30,12 @@ const collectionScenarioNames: Partial<Record<CollectionScenario, CollectionScen
 };
 
 /** registerSandboxService serves SandboxService: mandate scenarios through the given manager, collection scenarios at the clock's now. */
-export function registerSandboxService(router: ConnectRouter, mandates: MandateManager, clock: Clock, alerts: AlertEvaluator): void {
+export function registerSandboxService(
+  router: ConnectRouter,
+  mandates: MandateManager,
+  clock: Clock,
+  alerts: AlertEvaluator,
+): void {
   const mandateSimulator = new MandateSimulator(mandates);
   const collectionSimulator = new CollectionSimulator(clock, alerts);
   const who = (ctx: Parameters<typeof requireCaller>[0]): SandboxCaller => {
@@ -39,11 +44,23 @@ export function registerSandboxService(router: ConnectRouter, mandates: MandateM
   };
   router.service(SandboxService, {
     async simulateMandateScenario(req, ctx) {
-      const mandate = await mandateSimulator.simulate(requireEntityManager(ctx), who(ctx), req.mandateId, scenarioNames[req.scenario], req.reasonCode);
+      const mandate = await mandateSimulator.simulate(
+        requireEntityManager(ctx),
+        who(ctx),
+        req.mandateId,
+        scenarioNames[req.scenario],
+        req.reasonCode,
+      );
       return mandateToProto(mandate, londonDate(clock.now()));
     },
     async simulateCollectionScenario(req, ctx) {
-      const collection = await collectionSimulator.simulate(requireEntityManager(ctx), who(ctx), req.collectionId, collectionScenarioNames[req.scenario], req.reasonCode);
+      const collection = await collectionSimulator.simulate(
+        requireEntityManager(ctx),
+        who(ctx),
+        req.collectionId,
+        collectionScenarioNames[req.scenario],
+        req.reasonCode,
+      );
       return collectionToProto(collection);
     },
   });

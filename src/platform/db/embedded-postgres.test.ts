@@ -5,7 +5,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Organisation } from "../../modules/identity/organisation.entity.js";
 import { newId } from "../ids.js";
-import { openDatabase, type Database } from "./database.js";
+import { type Database, openDatabase } from "./database.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { migrations } from "./migrations/index.js";
 
@@ -54,7 +54,13 @@ describe("embedded PostgreSQL", () => {
     const second = await openEmbedded();
     expect(await second.orm.getMigrator().getPendingMigrations()).toEqual([]);
     const found = await second.orm.em.fork().findOne(Organisation, id);
-    expect(found).toMatchObject({ id, name: "Persistent Ltd", sandbox: true, rateLimitPerMinute: 1000, rateLimitBurst: 100 });
+    expect(found).toMatchObject({
+      id,
+      name: "Persistent Ltd",
+      sandbox: true,
+      rateLimitPerMinute: 1000,
+      rateLimitBurst: 100,
+    });
     expect(await second.orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe("");
     await second.close();
   });

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.js";
-import { openDatabase, type Database } from "./database.js";
+import { type Database, openDatabase } from "./database.js";
 import { migrations } from "./migrations/index.js";
 
 describe("migrations", () => {

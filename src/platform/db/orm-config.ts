@@ -1,19 +1,19 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig, type Options, type PoolConfig } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
+import { defineConfig, type Options, type PoolConfig } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import { CollectionSchedule } from "../../modules/collections/collection-schedule.entity.js";
+import { Alert } from "../../modules/alerts/alert.entity.js";
+import { AlertThreshold } from "../../modules/alerts/alert-threshold.entity.js";
 import { Collection } from "../../modules/collections/collection.entity.js";
+import { CollectionSchedule } from "../../modules/collections/collection-schedule.entity.js";
 import { IdempotencyRecord } from "../../modules/idempotency/idempotency-record.entity.js";
 import { ApiKey } from "../../modules/identity/api-key.entity.js";
 import { AuditEvent } from "../../modules/identity/audit-event.entity.js";
 import { Organisation } from "../../modules/identity/organisation.entity.js";
 import { Session } from "../../modules/identity/session.entity.js";
 import { User } from "../../modules/identity/user.entity.js";
-import { MandateInvite } from "../../modules/mandates/mandate-invite.entity.js";
 import { Mandate } from "../../modules/mandates/mandate.entity.js";
-import { Alert } from "../../modules/alerts/alert.entity.js";
-import { AlertThreshold } from "../../modules/alerts/alert-threshold.entity.js";
+import { MandateInvite } from "../../modules/mandates/mandate-invite.entity.js";
 import { Notification } from "../../modules/notifications/notification.entity.js";
 import { migrations } from "./migrations/index.js";
 import { PinoOrmLogger } from "./orm-logger.js";
@@ -44,7 +44,21 @@ export interface OrmConfigInput {
 export function createOrmConfig(input: OrmConfigInput): Options {
   return defineConfig({
     clientUrl: input.clientUrl,
-    entities: [Organisation, AuditEvent, User, Session, ApiKey, Mandate, MandateInvite, Notification, IdempotencyRecord, CollectionSchedule, Collection, AlertThreshold, Alert],
+    entities: [
+      Organisation,
+      AuditEvent,
+      User,
+      Session,
+      ApiKey,
+      Mandate,
+      MandateInvite,
+      Notification,
+      IdempotencyRecord,
+      CollectionSchedule,
+      Collection,
+      AlertThreshold,
+      Alert,
+    ],
     discovery: { onMetadata: (meta) => assertTenantFilter(meta) },
     extensions: [Migrator],
     migrations: {

@@ -1,4 +1,4 @@
-import type { LogContext, Logger as OrmLogger, LoggerNamespace } from "@mikro-orm/core";
+import type { LogContext, LoggerNamespace, Logger as OrmLogger } from "@mikro-orm/core";
 import type { Logger as PinoLogger } from "pino";
 
 // eslint-disable-next-line no-control-regex

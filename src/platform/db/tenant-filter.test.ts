@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from "../../../test/support/tes
 import { AuditEvent } from "../../modules/identity/audit-event.entity.js";
 import { Organisation } from "../../modules/identity/organisation.entity.js";
 import { newId } from "../ids.js";
-import { openDatabase, type Database } from "./database.js";
+import { type Database, openDatabase } from "./database.js";
 import { assertTenantFilter, scopeToOrganisation } from "./tenant-filter.js";
 
 describe("tenant filter", () => {
@@ -28,7 +28,13 @@ describe("tenant filter", () => {
       const em = scopeToOrganisation(orm().em.fork(), org);
       for (let i = 0; i < 3; i++) {
         const id = newId("AE");
-        em.create(AuditEvent, { id, organisation: org, actor: "user:US1", action: "api_key.create", outcome: "success" });
+        em.create(AuditEvent, {
+          id,
+          organisation: org,
+          actor: "user:US1",
+          action: "api_key.create",
+          outcome: "success",
+        });
         eventsOf[org]!.push(id);
       }
       await em.flush();

@@ -1,4 +1,4 @@
-import { ReferenceKind, type Dictionary, type EntityManager, type EntityMetadata } from "@mikro-orm/core";
+import { type Dictionary, type EntityManager, type EntityMetadata, ReferenceKind } from "@mikro-orm/core";
 
 /** TENANT_FILTER is the name of the MikroORM filter that scopes tenant entities to one organisation. */
 export const TENANT_FILTER = "tenant";
@@ -55,8 +55,11 @@ export function scopeToOrganisation<E extends EntityManager>(em: E, organisation
  */
 export function assertTenantFilter(meta: EntityMetadata): void {
   const prop = meta.properties[TENANT_PROPERTY as keyof typeof meta.properties];
-  const isTenant = prop !== undefined && (prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE);
+  const isTenant =
+    prop !== undefined && (prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE);
   if (isTenant && meta.filters?.[TENANT_FILTER]?.cond !== tenantCondition) {
-    throw new Error(`entity ${meta.className} has '${TENANT_PROPERTY}' but not the tenant filter: add ...tenantFilter to its filters`);
+    throw new Error(
+      `entity ${meta.className} has '${TENANT_PROPERTY}' but not the tenant filter: add ...tenantFilter to its filters`,
+    );
   }
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { OutboxMailer, type OutboxEmail } from "./outbox-mailer.js";
+import { type OutboxEmail, OutboxMailer } from "./outbox-mailer.js";
 
 describe("OutboxMailer", () => {
   let dir = "";
@@ -18,7 +18,9 @@ describe("OutboxMailer", () => {
     const files = (await readdir(dir)).sort();
     expect(files).toHaveLength(2);
     expect(files.every((f) => f.endsWith(".json"))).toBe(true);
-    const emails = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as OutboxEmail));
+    const emails = await Promise.all(
+      files.map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as OutboxEmail),
+    );
     expect(emails.map((e) => e.to).sort()).toEqual(["a@example.com", "b@example.com"]);
     expect((await stat(join(dir, files[0]!))).mode & 0o777).toBe(0o600);
   });
@@ -27,6 +29,8 @@ describe("OutboxMailer", () => {
     dir = await mkdtemp(join(tmpdir(), "outbox-test-"));
     const blocked = join(dir, "file");
     await writeFile(blocked, "not a directory");
-    await expect(new OutboxMailer(join(blocked, "outbox")).send({ to: "a@example.com", subject: "s", text: "t" })).rejects.toThrow();
+    await expect(
+      new OutboxMailer(join(blocked, "outbox")).send({ to: "a@example.com", subject: "s", text: "t" }),
+    ).rejects.toThrow();
   });
 });

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { MailMessage, Mailer } from "./mailer.js";
+import type { Mailer, MailMessage } from "./mailer.js";
 
 /** OutboxEmail is the content of one outbox file. */
 export interface OutboxEmail extends MailMessage {
@@ -26,7 +26,13 @@ export class OutboxMailer implements Mailer {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const time = this.now();
     const id = `${time.toISOString().replace(/[:.]/g, "-")}-${randomBytes(6).toString("hex")}`;
-    const email: OutboxEmail = { id, to: message.to, subject: message.subject, text: message.text, createTime: time.toISOString() };
+    const email: OutboxEmail = {
+      id,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      createTime: time.toISOString(),
+    };
     // Written aside, then renamed: whoever reads the outbox never sees half a message.
     const partial = join(this.dir, `.${id}.tmp`);
     await writeFile(partial, `${JSON.stringify(email, null, 2)}\n`, { mode: 0o600, flag: "wx" });

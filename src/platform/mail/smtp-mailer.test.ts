@@ -21,7 +21,11 @@ beforeAll(async () => {
       stream.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")));
       stream.on("end", () => {
         if (refuse) return callback(Object.assign(new Error("mailbox unavailable"), { responseCode: 550 }));
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to: session.envelope.rcptTo.map((r) => r.address), data });
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data,
+        });
         callback();
       });
     },
@@ -34,7 +38,11 @@ afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve()
 describe("SmtpMailer", () => {
   it("hands the message to the relay: envelope, subject and body", async () => {
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${port}`, "Direct Debit <no-reply@dd.example>");
-    await mailer.send({ to: "payer@example.com", subject: "Set up your Direct Debit", text: "Open https://pay.example/invite/abc" });
+    await mailer.send({
+      to: "payer@example.com",
+      subject: "Set up your Direct Debit",
+      text: "Open https://pay.example/invite/abc",
+    });
     mailer.close();
     expect(received).toHaveLength(1);
     expect(received[0]!.from).toBe("no-reply@dd.example");
@@ -46,7 +54,9 @@ describe("SmtpMailer", () => {
   it("rejects when the relay refuses, so the caller's change rolls back", async () => {
     refuse = true;
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${port}`, "no-reply@dd.example");
-    await expect(mailer.send({ to: "payer@example.com", subject: "x", text: "y" })).rejects.toThrow(/550|mailbox unavailable/);
+    await expect(mailer.send({ to: "payer@example.com", subject: "x", text: "y" })).rejects.toThrow(
+      /550|mailbox unavailable/,
+    );
     mailer.close();
     refuse = false;
   });

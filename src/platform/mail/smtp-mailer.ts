@@ -4,7 +4,7 @@
  * the caller's change roll back rather than leave a payer without their invite.
  */
 import { createTransport, type Transporter } from "nodemailer";
-import type { MailMessage, Mailer } from "./mailer.js";
+import type { Mailer, MailMessage } from "./mailer.js";
 
 /** SmtpMailer relays through `url` (smtp:// with STARTTLS when offered, or smtps://). */
 export class SmtpMailer implements Mailer {
@@ -20,7 +20,9 @@ export class SmtpMailer implements Mailer {
       host: relay.hostname,
       port: relay.port === "" ? (secure ? 465 : 587) : Number(relay.port),
       secure,
-      ...(relay.username ? { auth: { user: decodeURIComponent(relay.username), pass: decodeURIComponent(relay.password) } } : {}),
+      ...(relay.username
+        ? { auth: { user: decodeURIComponent(relay.username), pass: decodeURIComponent(relay.password) } }
+        : {}),
       // Bounded waits: a hung relay must fail the request, not hold it.
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,

@@ -3,7 +3,7 @@
  * the errors interceptor chooses to log; the redact list is a second wall in case a header or a
  * credential ever reaches a log call by mistake.
  */
-import { pino, type Logger, type DestinationStream } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import type { LogLevel } from "../../config.js";
 
 export type { Logger };

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
 /** Metrics is the set every component records into; one per server instance (tests run several). */
 export interface Metrics {
@@ -63,7 +63,11 @@ export function createMetrics(): Metrics {
 }
 
 /** serveMetrics answers GET /metrics on its own port; it resolves with the server and bound port. */
-export async function serveMetrics(metrics: Metrics, port: number, host: string): Promise<{ server: Server; port: number }> {
+export async function serveMetrics(
+  metrics: Metrics,
+  port: number,
+  host: string,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.method !== "GET" || req.url !== "/metrics") {
       res.writeHead(404).end();

@@ -38,7 +38,12 @@ export function toleranceMs(limit: Limit): number {
  * decide returns the decision and the new TAT (unchanged when refused) for a request of `cost` at
  * `now`, given the stored TAT (undefined when the key is new or expired).
  */
-export function decide(tat: number | undefined, now: number, limit: Limit, cost = 1): { decision: Decision; tat: number } {
+export function decide(
+  tat: number | undefined,
+  now: number,
+  limit: Limit,
+  cost = 1,
+): { decision: Decision; tat: number } {
   const emission = emissionMs(limit);
   return decideWith(tat, now, emission, toleranceMs(limit), cost);
 }

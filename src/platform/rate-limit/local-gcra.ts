@@ -2,7 +2,7 @@
  * local-gcra.ts keeps GCRA state in process: the limiter's store when there is no Redis (one
  * replica), and its fallback when Redis is slow or down (then each replica holds its share).
  */
-import { decide, type Decision, type Limit } from "./gcra.js";
+import { type Decision, decide, type Limit } from "./gcra.js";
 
 /** LocalGcra is a Map from key to TAT, pruned of keys whose bucket has refilled. */
 export class LocalGcra {

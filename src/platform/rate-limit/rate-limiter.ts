@@ -12,7 +12,7 @@ import type { Counter, Histogram } from "prom-client";
 import type { Logger } from "../observability/logger.js";
 import type { Decision, Limit } from "./gcra.js";
 import { LocalGcra } from "./local-gcra.js";
-import { checkInRedis, redisGcraKey, type GcraClient } from "./redis-gcra.js";
+import { checkInRedis, type GcraClient, redisGcraKey } from "./redis-gcra.js";
 
 export interface RateLimiterOptions {
   /** Shared store; undefined means this process is the only replica. */
@@ -69,10 +69,16 @@ export class RateLimiter {
       this.probing = true;
     }
     try {
-      const decision = await withTimeout(checkInRedis(redis, redisGcraKey(this.options.keyPrefix, subject), limit, cost), this.timeoutMs);
+      const decision = await withTimeout(
+        checkInRedis(redis, redisGcraKey(this.options.keyPrefix, subject), limit, cost),
+        this.timeoutMs,
+      );
       this.local.remember(subject, decision.resetMs);
       if (this.failingSince !== undefined) {
-        this.options.logger.info({ after_ms: Date.now() - this.failingSince }, "rate limiter: Redis answers again; limits are shared again");
+        this.options.logger.info(
+          { after_ms: Date.now() - this.failingSince },
+          "rate limiter: Redis answers again; limits are shared again",
+        );
         this.failingSince = undefined;
       }
       return { ...decision, backend: "redis" };
@@ -93,7 +99,10 @@ export class RateLimiter {
 
   private fallback(subject: string, limit: Limit, cost: number, reason: string): Decision & { backend: string } {
     this.options.fallbacks.inc({ reason });
-    const share: Limit = { perMinute: limit.perMinute / this.replicas, burst: Math.max(1, limit.burst / this.replicas) };
+    const share: Limit = {
+      perMinute: limit.perMinute / this.replicas,
+      burst: Math.max(1, limit.burst / this.replicas),
+    };
     return { ...this.local.check(subject, share, cost), backend: "fallback" };
   }
 }

@@ -11,9 +11,13 @@ import { checkInRedis } from "./redis-gcra.js";
 
 let redis: RedisClient;
 const prefix = `ddtest:${randomBytes(6).toString("hex")}:`;
-beforeAll(async () => (redis = await connectRedis(process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379", createLogger("silent"))));
+beforeAll(
+  async () =>
+    (redis = await connectRedis(process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379", createLogger("silent"))),
+);
 afterAll(async () => {
-  for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length > 0) await redis.del(keys);
+  for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
+    if (keys.length > 0) await redis.del(keys);
   await redis.close();
 });
 
@@ -49,6 +53,7 @@ describe("GCRA in Redis", () => {
 
   it("never fails on absurdly high limits", async () => {
     const key = `${prefix}huge`;
-    for (let i = 0; i < 100; i++) expect((await checkInRedis(redis, key, { perMinute: 1_000_000_000, burst: 1_000_000 })).allowed).toBe(true);
+    for (let i = 0; i < 100; i++)
+      expect((await checkInRedis(redis, key, { perMinute: 1_000_000_000, burst: 1_000_000 })).allowed).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
  * `<prefix>rl:{<subject>}`: the braces keep each subject on one Redis Cluster slot.
  */
 import { defineScript } from "redis";
-import { emissionMs, toleranceMs, type Decision, type Limit } from "./gcra.js";
+import { type Decision, emissionMs, type Limit, toleranceMs } from "./gcra.js";
 
 /**
  * The script returns numbers as strings: Lua numbers come back from Redis as integers, and the

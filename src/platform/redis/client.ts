@@ -42,7 +42,10 @@ export async function connectRedis(url: string, logger: Logger, connectTimeoutMs
   await Promise.race([
     client.connect(),
     new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`redis did not answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`redis did not answer within ${connectTimeoutMs} ms`)),
+        connectTimeoutMs,
+      );
     }),
   ])
     .catch(async (error: unknown) => {

@@ -29,7 +29,9 @@ export function createInProcessCounter(now: () => number = Date.now): WindowCoun
     return entry;
   };
   const view = (entry: { count: number; resetAt: number } | undefined): WindowCount =>
-    entry ? { count: entry.count, resetSeconds: Math.max(1, Math.ceil((entry.resetAt - now()) / 1000)) } : { count: 0, resetSeconds: 0 };
+    entry
+      ? { count: entry.count, resetSeconds: Math.max(1, Math.ceil((entry.resetAt - now()) / 1000)) }
+      : { count: 0, resetSeconds: 0 };
   return {
     async increment(key, windowSeconds) {
       if (counts.size > 100_000) for (const k of counts.keys()) current(k);
@@ -45,7 +47,12 @@ export function createInProcessCounter(now: () => number = Date.now): WindowCoun
 }
 
 /** createRedisCounter counts with INCR and a TTL set when the window opens; falls back on error. */
-export function createRedisCounter(client: RedisClient, prefix: string, fallback: WindowCounter, timeoutMs = 100): WindowCounter {
+export function createRedisCounter(
+  client: RedisClient,
+  prefix: string,
+  fallback: WindowCounter,
+  timeoutMs = 100,
+): WindowCounter {
   const guarded = async <T>(redis: () => Promise<T>, local: () => Promise<T>): Promise<T> => {
     try {
       return await Promise.race([
@@ -73,7 +80,11 @@ export function createRedisCounter(client: RedisClient, prefix: string, fallback
     peek: (key) =>
       guarded(
         async () => {
-          const [count, ttl] = (await client.multi().get(prefix + key).ttl(prefix + key).exec()) as unknown as [string | null, number];
+          const [count, ttl] = (await client
+            .multi()
+            .get(prefix + key)
+            .ttl(prefix + key)
+            .exec()) as unknown as [string | null, number];
           return { count: Number(count ?? 0), resetSeconds: Math.max(0, ttl) };
         },
         () => fallback.peek(key),

@@ -3,14 +3,22 @@
  * list our services and describe every message without the .proto files. Descriptors come from the
  * generated code's embedded FileDescriptorProtos; each stream sends a file (and its imports) once.
  */
-import { create, toBinary, type MessageInitShape, type DescExtension, type DescFile, type DescMessage, type DescService } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescExtension,
+  type DescFile,
+  type DescMessage,
+  type DescService,
+  type MessageInitShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import {
   ServerReflection,
-  ServerReflectionResponseSchema,
   type ServerReflectionRequest,
   type ServerReflectionResponse,
+  ServerReflectionResponseSchema,
 } from "../../../gen/grpc/reflection/v1/reflection_pb.js";
 
 /** DescriptorIndex finds the file that defines a symbol, a file by name, or an extension. */
@@ -69,7 +77,9 @@ function answer(index: DescriptorIndex, request: ServerReflectionRequest, sent: 
   const notFound = (what: string) =>
     respond({ case: "errorResponse", value: { errorCode: 5, errorMessage: `${what} not found` } });
   const files = (file: DescFile | undefined, what: string) =>
-    file ? respond({ case: "fileDescriptorResponse", value: { fileDescriptorProto: withImports(file, sent) } }) : notFound(what);
+    file
+      ? respond({ case: "fileDescriptorResponse", value: { fileDescriptorProto: withImports(file, sent) } })
+      : notFound(what);
 
   const req = request.messageRequest;
   switch (req.case) {

@@ -7,6 +7,7 @@
 import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 
 type UnaryOrStreamRequest = UnaryRequest | StreamRequest;
+
 import type { Caller } from "../../modules/identity/caller.js";
 import { accessRuleOf } from "../access.js";
 import { kCaller } from "../context.js";
@@ -44,8 +45,11 @@ export function createAuthenticateInterceptor({ verifier }: { verifier: Credenti
         return verified.then((caller) => admit(next, req, caller, "invalid API key"));
       }
       const token = cookieValue(req.header.get("cookie"), sessionCookieName);
-      if (token === undefined) throw unauthenticated("credentials required: send Authorization: Bearer <api key> or sign in");
-      return verifier.verifySession(token, req.header.get("origin")).then((caller) => admit(next, req, caller, "session expired or invalid: sign in again"));
+      if (token === undefined)
+        throw unauthenticated("credentials required: send Authorization: Bearer <api key> or sign in");
+      return verifier
+        .verifySession(token, req.header.get("origin"))
+        .then((caller) => admit(next, req, caller, "session expired or invalid: sign in again"));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -53,7 +57,12 @@ export function createAuthenticateInterceptor({ verifier }: { verifier: Credenti
 }
 
 /** admit records the caller and continues, or refuses the call when there is none. */
-function admit<T>(next: (req: UnaryOrStreamRequest) => T, req: UnaryOrStreamRequest, caller: Caller | undefined, refusal: string): T {
+function admit<T>(
+  next: (req: UnaryOrStreamRequest) => T,
+  req: UnaryOrStreamRequest,
+  caller: Caller | undefined,
+  refusal: string,
+): T {
   if (!caller) throw unauthenticated(refusal);
   req.contextValues.set(kCaller, caller);
   return next(req);

@@ -4,10 +4,10 @@
  */
 import type { Interceptor } from "@connectrpc/connect";
 import { PermissionDeniedError } from "../../modules/errors.js";
+import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Caller } from "../../modules/identity/caller.js";
 import { accessRuleOf, type ResolvedAccessRule } from "../access.js";
 import { kRequestInfo, requireCaller } from "../context.js";
-import { actorOf } from "../../modules/identity/audit-log.js";
 
 /** Denial is one refused call, for the audit trail (aggregated by the recorder). */
 export interface Denial {
@@ -28,7 +28,8 @@ export function createAuthorizeInterceptor({ onDenied }: { onDenied: (denial: De
     const rule = accessRuleOf(req.method);
     if (rule === undefined || rule.kind !== "public") {
       // A method without a rule cannot be served (assertAccessRules), but fail closed regardless.
-      if (rule === undefined) return Promise.reject(new PermissionDeniedError("NO_ACCESS_RULE", "this method is not available"));
+      if (rule === undefined)
+        return Promise.reject(new PermissionDeniedError("NO_ACCESS_RULE", "this method is not available"));
       let caller: Caller;
       try {
         caller = requireCaller(req);
@@ -65,7 +66,10 @@ export function checkRule(rule: Exclude<ResolvedAccessRule, { kind: "public" }>,
     case "session_only": {
       const principal = caller.principal;
       if (principal.kind !== "user") {
-        throw new PermissionDeniedError("SESSION_REQUIRED", "this call needs a signed-in user; API keys are not accepted");
+        throw new PermissionDeniedError(
+          "SESSION_REQUIRED",
+          "this call needs a signed-in user; API keys are not accepted",
+        );
       }
       if (rule.roles.length > 0 && !rule.roles.includes(principal.role)) {
         throw new PermissionDeniedError("ROLE_REQUIRED", `this call needs the role ${rule.roles.join(" or ")}`, {

@@ -59,7 +59,14 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
       count(service, method, transport, codeName);
       time(service, method, seconds);
       logger.info(
-        { request_id: requestId, service, method, transport, code: codeName, latency_ms: Math.round(seconds * 10_000) / 10 },
+        {
+          request_id: requestId,
+          service,
+          method,
+          transport,
+          code: codeName,
+          latency_ms: Math.round(seconds * 10_000) / 10,
+        },
         "rpc",
       );
     }

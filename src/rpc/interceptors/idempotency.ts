@@ -35,8 +35,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { BadRequestSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
-import type { StoredMetadata } from "../../modules/idempotency/idempotency-record.entity.js";
 import type { IdempotencyService, Outcome } from "../../modules/idempotency/idempotency.service.js";
+import type { StoredMetadata } from "../../modules/idempotency/idempotency-record.entity.js";
 import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import { kCaller, kRequestInfo } from "../context.js";
@@ -78,7 +78,11 @@ export interface IdempotencyInterceptorOptions {
 }
 
 /** createIdempotencyInterceptor claims, replays or refuses calls that carry an Idempotency-Key. */
-export function createIdempotencyInterceptor({ idempotency, routes, logger }: IdempotencyInterceptorOptions): Interceptor {
+export function createIdempotencyInterceptor({
+  idempotency,
+  routes,
+  logger,
+}: IdempotencyInterceptorOptions): Interceptor {
   return (next) => async (req) => {
     if (req.stream || req.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) return next(req);
     const key = req.header.get(idempotencyKeyHeader);
@@ -145,7 +149,11 @@ export function createIdempotencyInterceptor({ idempotency, routes, logger }: Id
       await settle(() => idempotency.release(claim.lease));
       return res;
     }
-    await store({ kind: "response", body: toBinary(req.method.output, res.message), metadata: replayable(res.header, res.trailer) });
+    await store({
+      kind: "response",
+      body: toBinary(req.method.output, res.message),
+      metadata: replayable(res.header, res.trailer),
+    });
     return res;
   };
 }
@@ -169,7 +177,9 @@ function errorOutcome(error: ConnectError): Outcome {
     code: error.code,
     message: error.rawMessage,
     details: error.details.map((d) =>
-      "desc" in d ? { type: d.desc.typeName, value: toBinary(d.desc, createDetail(d)) } : { type: d.type, value: d.value },
+      "desc" in d
+        ? { type: d.desc.typeName, value: toBinary(d.desc, createDetail(d)) }
+        : { type: d.type, value: d.value },
     ),
     metadata: replayable(error.metadata, new Headers()),
   };
@@ -225,7 +235,9 @@ function invalidKey(): ConnectError {
 }
 
 function notSupported(method: string, isPublic: boolean): ConnectError {
-  const why = isPublic ? "it is public (no organisation to scope the key to)" : "its answer holds a secret that is shown only once";
+  const why = isPublic
+    ? "it is public (no organisation to scope the key to)"
+    : "its answer holds a secret that is shown only once";
   const description = `not supported on ${method}: ${why}; send the request without it`;
   return new ConnectError(`${idempotencyKeyHeader} header ${description}`, Code.InvalidArgument, undefined, [
     headerViolation(description),
@@ -234,7 +246,8 @@ function notSupported(method: string, isPublic: boolean): ConnectError {
 }
 
 function reused(): ConnectError {
-  const description = "was already used with another method or other request parameters; use a new key for a new request";
+  const description =
+    "was already used with another method or other request parameters; use a new key for a new request";
   return new ConnectError(`${idempotencyKeyHeader} header ${description}`, Code.InvalidArgument, undefined, [
     headerViolation(description),
     errorInfo("IDEMPOTENCY_KEY_REUSED", { header: idempotencyKeyHeader }),
@@ -246,6 +259,9 @@ function inUse(): ConnectError {
     "a request with this Idempotency-Key is still in progress; retry after 1 s",
     Code.Aborted,
     { "retry-after": "1" },
-    [{ desc: RetryInfoSchema, value: { retryDelay: { seconds: 1n } } }, errorInfo("IDEMPOTENCY_KEY_IN_USE", { header: idempotencyKeyHeader })],
+    [
+      { desc: RetryInfoSchema, value: { retryDelay: { seconds: 1n } } },
+      errorInfo("IDEMPOTENCY_KEY_IN_USE", { header: idempotencyKeyHeader }),
+    ],
   );
 }

@@ -5,15 +5,16 @@
  * draft); a refusal is RESOURCE_EXHAUSTED (HTTP 429) with Retry-After, RetryInfo, QuotaFailure and
  * ErrorInfo RATE_LIMITED. gRPC callers get the same values as metadata and trailers.
  */
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { QuotaFailureSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import type { Caller } from "../../modules/identity/caller.js";
+import type { Metrics } from "../../platform/observability/metrics.js";
 import type { Limit } from "../../platform/rate-limit/gcra.js";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limiter.js";
-import type { Metrics } from "../../platform/observability/metrics.js";
-import { errorInfo, toConnectError } from "../errors.js";
 import { kCaller } from "../context.js";
+import { errorInfo, toConnectError } from "../errors.js";
 
 export interface RateLimitInterceptorOptions {
   limiter: RateLimiter;
@@ -42,7 +43,12 @@ function subjectOf(caller: Caller, options: RateLimitInterceptorOptions): Subjec
     if (!(limit instanceof Promise)) return organisationSubject(caller.organisationId, limit);
     return limit.then((loaded) => organisationSubject(caller.organisationId, loaded));
   }
-  return { key: `user:${caller.principal.userId}`, name: `user:${caller.principal.userId}`, policy: "user", limit: options.sessionLimit };
+  return {
+    key: `user:${caller.principal.userId}`,
+    name: `user:${caller.principal.userId}`,
+    policy: "user",
+    limit: options.sessionLimit,
+  };
 }
 
 /** createRateLimitInterceptor limits every authenticated call; public calls have their own throttles. */
@@ -68,7 +74,11 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
           { desc: RetryInfoSchema, value: { retryDelay: durationFromMs(Math.ceil(decision.retryAfterMs)) } },
           {
             desc: QuotaFailureSchema,
-            value: { violations: [{ subject: subject.name, description: `more than ${subject.limit.perMinute} requests per minute` }] },
+            value: {
+              violations: [
+                { subject: subject.name, description: `more than ${subject.limit.perMinute} requests per minute` },
+              ],
+            },
           },
           errorInfo("RATE_LIMITED", {
             quota: String(subject.limit.perMinute),

@@ -1,4 +1,4 @@
-import { create, createRegistry, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, createRegistry, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
@@ -77,7 +77,12 @@ describe("restErrorBody", () => {
       { links: [{ description: "docs", url: "https://x.test" }] },
       { links: [{ description: "docs", url: "https://x.test" }] },
     ],
-    ["LocalizedMessage", LocalizedMessageSchema, { locale: "en-GB", message: "No" }, { locale: "en-GB", message: "No" }],
+    [
+      "LocalizedMessage",
+      LocalizedMessageSchema,
+      { locale: "en-GB", message: "No" },
+      { locale: "en-GB", message: "No" },
+    ],
     ["RequestInfo", RequestInfoSchema, { requestId: "r-1" }, { requestId: "r-1" }],
   ];
   it.each(cases)("decodes google.rpc.%s", (name, desc, value, json) => {
@@ -94,7 +99,9 @@ describe("restErrorBody", () => {
   it("keeps a known detail whose bytes do not decode as base64 value", () => {
     const error = new ConnectError("x", Code.Internal);
     error.details.push({ type: "google.rpc.ErrorInfo", value: new Uint8Array([0xff]) });
-    expect(restErrorBody(error).details).toEqual([{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", value: "/w==" }]);
+    expect(restErrorBody(error).details).toEqual([
+      { "@type": "type.googleapis.com/google.rpc.ErrorInfo", value: "/w==" },
+    ]);
   });
 
   it("drops google.rpc.DebugInfo, so no stack trace reaches a REST client", () => {
@@ -109,7 +116,12 @@ describe("restErrorBody", () => {
     expect(restErrorBody(error)).toEqual({
       code: "invalid_argument",
       message: "bad",
-      details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "state", description: "unknown" }] }],
+      details: [
+        {
+          "@type": "type.googleapis.com/google.rpc.BadRequest",
+          fieldViolations: [{ field: "state", description: "unknown" }],
+        },
+      ],
     });
   });
 

@@ -8,13 +8,13 @@
 import {
   create,
   createRegistry,
-  fromBinary,
-  toJson,
   type DescMessage,
+  fromBinary,
   type JsonObject,
   type JsonValue,
   type Message,
   type Registry,
+  toJson,
 } from "@bufbuild/protobuf";
 import { base64Encode } from "@bufbuild/protobuf/wire";
 import { ConnectError } from "@connectrpc/connect";
@@ -70,7 +70,9 @@ export function restErrorBody(error: ConnectError, registry: Registry = errorDet
   for (const detail of error.details) {
     const typeName = "desc" in detail ? detail.desc.typeName : detail.type;
     if (withheldTypes.has(typeName)) continue;
-    details.push("desc" in detail ? detailJson(detail.desc, create(detail.desc, detail.value)) : decodeDetail(detail, registry));
+    details.push(
+      "desc" in detail ? detailJson(detail.desc, create(detail.desc, detail.value)) : decodeDetail(detail, registry),
+    );
   }
   return { code: codeToString(error.code), message: error.rawMessage, details };
 }

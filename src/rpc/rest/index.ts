@@ -1,7 +1,8 @@
 /**
  * The REST/JSON transcoder: google.api.http routes onto the Connect router's own handlers.
  */
-export { createRestTranscoder, type RestHandler, type RestTranscoderOptions } from "./transcoder.js";
+
+export { errorDetailRegistry, type RestErrorBody, restErrorBody } from "./error-body.js";
 export {
   createRouteTable,
   httpBindings,
@@ -10,4 +11,4 @@ export {
   type RouteMatch,
   type RouteTable,
 } from "./route-table.js";
-export { restErrorBody, errorDetailRegistry, type RestErrorBody } from "./error-body.js";
+export { createRestTranscoder, type RestHandler, type RestTranscoderOptions } from "./transcoder.js";

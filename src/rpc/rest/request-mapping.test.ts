@@ -129,7 +129,16 @@ describe("query parameters", () => {
 describe("path variables and bodies", () => {
   it("puts path variables into nested fields, typed", () => {
     const m = createRequestMapping(ProbeSchema, ["inner.email", "i32"], "");
-    expect(m.toJson({ pathValues: new Map([["inner.email", "a@b"], ["i32", "5"]]), query: new URLSearchParams(), body: undefined })).toEqual({
+    expect(
+      m.toJson({
+        pathValues: new Map([
+          ["inner.email", "a@b"],
+          ["i32", "5"],
+        ]),
+        query: new URLSearchParams(),
+        body: undefined,
+      }),
+    ).toEqual({
       inner: { email: "a@b" },
       i32: 5,
     });
@@ -137,9 +146,9 @@ describe("path variables and bodies", () => {
 
   it("names a badly typed path variable", () => {
     const m = createRequestMapping(ProbeSchema, ["i32"], "");
-    expect(() => m.toJson({ pathValues: new Map([["i32", "x"]]), query: new URLSearchParams(), body: undefined })).toThrow(
-      "path variable {i32}",
-    );
+    expect(() =>
+      m.toJson({ pathValues: new Map([["i32", "x"]]), query: new URLSearchParams(), body: undefined }),
+    ).toThrow("path variable {i32}");
   });
 
   it('with body "*", takes the body as the request and lets the path win', () => {
@@ -174,7 +183,8 @@ describe("path variables and bodies", () => {
 
   it("refuses a query parameter for a field the body or path already sets", () => {
     const m = createRequestMapping(ProbeSchema, ["probe_id"], "inner");
-    const run = (q: string) => () => m.toJson({ pathValues: new Map([["probe_id", "P"]]), query: new URLSearchParams(q), body: {} });
+    const run = (q: string) => () =>
+      m.toJson({ pathValues: new Map([["probe_id", "P"]]), query: new URLSearchParams(q), body: {} });
     expect(run("inner.email=x")).toThrow("set by the URL path or body");
     expect(run("probeId=x")).toThrow("set by the URL path or body");
   });

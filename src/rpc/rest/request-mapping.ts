@@ -16,13 +16,13 @@
  *   FieldMask paths may be snake_case and are sent on in lowerCamelCase as proto3 JSON requires.
  */
 import {
-  ScalarType,
-  fromJson,
   type DescEnum,
   type DescField,
   type DescMessage,
+  fromJson,
   type JsonObject,
   type JsonValue,
+  ScalarType,
 } from "@bufbuild/protobuf";
 import { protoCamelCase } from "@bufbuild/protobuf/reflect";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
@@ -80,7 +80,10 @@ export function createRequestMapping(input: DescMessage, pathFields: readonly st
     if (!bodyField) throw new Error(`${input.typeName}: body field "${body}" does not exist`);
   }
   // Proto-name paths bound by the path or the body: a query parameter may not set them again.
-  const bound = [...pathBindings.map((b) => b.fields.map((f) => f.name).join(".")), ...(bodyField ? [bodyField.name] : [])];
+  const bound = [
+    ...pathBindings.map((b) => b.fields.map((f) => f.name).join(".")),
+    ...(bodyField ? [bodyField.name] : []),
+  ];
 
   return {
     takesBody: body !== "",
@@ -125,7 +128,10 @@ function setQueryParameter(json: JsonObject, input: DescMessage, key: string, va
   const protoPath = fields.map((f) => f.name).join(".");
   const clash = bound.find((b) => protoPath === b || protoPath.startsWith(b + ".") || b.startsWith(protoPath + "."));
   if (clash !== undefined) {
-    throw new InvalidRequestError(`query parameter "${key}" is not allowed: "${clash}" is set by the URL path or body`, key);
+    throw new InvalidRequestError(
+      `query parameter "${key}" is not allowed: "${clash}" is set by the URL path or body`,
+      key,
+    );
   }
   const leaf = fields[fields.length - 1]!;
   const what = `query parameter "${key}"`;
@@ -139,7 +145,8 @@ function setQueryParameter(json: JsonObject, input: DescMessage, key: string, va
   } else if (leaf.fieldKind === "map") {
     throw new InvalidRequestError(`${what} names a map field, which cannot be set from the query`, key);
   } else {
-    if (values.length > 1) throw new InvalidRequestError(`${what} is given ${values.length} times; it takes one value`, key);
+    if (values.length > 1)
+      throw new InvalidRequestError(`${what} is given ${values.length} times; it takes one value`, key);
     value = leafValue(leaf, values[0]!, what, key);
   }
   setLeaf(json, fields, value, key);
@@ -158,7 +165,8 @@ function resolveFieldPath(input: DescMessage, parts: string[]): DescField[] | st
     if (!field) return `${message.typeName} has no field "${part}"`;
     fields.push(field);
     if (i < parts.length - 1) {
-      if (field.fieldKind !== "message" || isStringFormMessage(field.message)) return `"${part}" is not a message field`;
+      if (field.fieldKind !== "message" || isStringFormMessage(field.message))
+        return `"${part}" is not a message field`;
       message = field.message;
     }
   }

@@ -43,7 +43,10 @@ describe("createRouteTable", () => {
   });
 
   it("answers method-not-allowed with every verb of the path", () => {
-    expect(table.match("PUT", "/v1/probes/P1")).toEqual({ kind: "method-not-allowed", allow: ["GET", "PATCH", "DELETE"] });
+    expect(table.match("PUT", "/v1/probes/P1")).toEqual({
+      kind: "method-not-allowed",
+      allow: ["GET", "PATCH", "DELETE"],
+    });
     expect(table.match("GET", "/v1/probes/P1:cancel")).toEqual({ kind: "method-not-allowed", allow: ["POST"] });
   });
 
@@ -59,13 +62,15 @@ describe("createRouteTable", () => {
   it("refuses two routes with the same verb and path shape", () => {
     const getProbe = ProbeService.methods.find((m) => m.name === "GetProbe")!;
     expect(() =>
-      createRouteTable(ProbeService.methods, [{ binding: { verb: "GET", path: "/v1/probes/{text}", body: "" }, method: getProbe }]),
+      createRouteTable(ProbeService.methods, [
+        { binding: { verb: "GET", path: "/v1/probes/{text}", body: "" }, method: getProbe },
+      ]),
     ).toThrow("clashes with rest.test.v1.ProbeService.GetProbe");
   });
 
   it("refuses a streaming method", () => {
-    expect(() => createRouteTable([], [{ binding: { verb: "GET", path: "/watch", body: "" }, method: Health.method.watch }])).toThrow(
-      "only unary methods",
-    );
+    expect(() =>
+      createRouteTable([], [{ binding: { verb: "GET", path: "/watch", body: "" }, method: Health.method.watch }]),
+    ).toThrow("only unary methods");
   });
 });

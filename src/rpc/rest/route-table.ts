@@ -4,16 +4,16 @@
  * (template syntax, fields named by variables and bodies, clashing routes), so a bad annotation
  * stops the server at start-up rather than surfacing as a request failure.
  */
-import { getOption, hasOption, type DescMethod } from "@bufbuild/protobuf";
+import { type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
 import { http } from "../../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../../gen/google/api/http_pb.js";
 import {
   comparePathTemplates,
   isWellEncodedPath,
   matchPathTemplate,
+  type PathTemplate,
   parsePathTemplate,
   splitRequestPath,
-  type PathTemplate,
 } from "./path-template.js";
 import { createRequestMapping, InvalidRequestError, type RequestMapping } from "./request-mapping.js";
 
@@ -108,10 +108,16 @@ export function createRouteTable(
     const key = `${binding.verb} ${shapeOf(template)}`;
     const other = seen.get(key);
     if (other) {
-      throw new Error(`${where}: route ${binding.verb} ${binding.path} clashes with ${other.parent.typeName}.${other.name}`);
+      throw new Error(
+        `${where}: route ${binding.verb} ${binding.path} clashes with ${other.parent.typeName}.${other.name}`,
+      );
     }
     seen.set(key, method);
-    const mapping = createRequestMapping(method.input, template.variables.map((v) => v.fieldPath.join(".")), binding.body);
+    const mapping = createRequestMapping(
+      method.input,
+      template.variables.map((v) => v.fieldPath.join(".")),
+      binding.body,
+    );
     return { verb: binding.verb, template, method, mapping };
   });
   routes.sort((a, b) => comparePathTemplates(a.template, b.template));
@@ -135,6 +141,8 @@ export function createRouteTable(
 
 /** shapeOf identifies the paths a template matches, ignoring variable names: equal shapes clash. */
 function shapeOf(t: PathTemplate): string {
-  const segs = t.segments.map((s) => (s.kind === "literal" ? encodeURIComponent(s.value) : s.kind === "single" ? "*" : "**"));
+  const segs = t.segments.map((s) =>
+    s.kind === "literal" ? encodeURIComponent(s.value) : s.kind === "single" ? "*" : "**",
+  );
   return "/" + segs.join("/") + (t.verb !== undefined ? ":" + t.verb : "");
 }

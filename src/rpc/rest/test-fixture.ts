@@ -8,24 +8,24 @@
 import {
   create,
   createFileRegistry,
-  setExtension,
   type DescFile,
   type DescMessage,
   type DescService,
   type MessageInitShape,
+  setExtension,
 } from "@bufbuild/protobuf";
 import { protoCamelCase } from "@bufbuild/protobuf/reflect";
 import {
-  FieldDescriptorProto_Label as Label,
-  FieldDescriptorProto_Type as Type,
+  type FieldDescriptorProto,
+  FieldDescriptorProtoSchema,
   FileDescriptorProtoSchema,
-  MethodOptionsSchema,
   file_google_protobuf_duration,
   file_google_protobuf_field_mask,
   file_google_protobuf_timestamp,
   file_google_protobuf_wrappers,
-  FieldDescriptorProtoSchema,
-  type FieldDescriptorProto,
+  FieldDescriptorProto_Label as Label,
+  MethodOptionsSchema,
+  FieldDescriptorProto_Type as Type,
 } from "@bufbuild/protobuf/wkt";
 import { http } from "../../../gen/google/api/annotations_pb.js";
 import { HttpRuleSchema } from "../../../gen/google/api/http_pb.js";
@@ -124,7 +124,9 @@ const fileProto = create(FileDescriptorProtoSchema, {
         rpc("DeleteProbe", { pattern: { case: "delete", value: "/v1/probes/{probe_id}" } }),
         rpc("GetFile", {
           pattern: { case: "get", value: "/v1/{text=files/**}" },
-          additionalBindings: [{ pattern: { case: "custom", value: { kind: "POST", path: "/v2/files/{text}" } }, body: "*" }],
+          additionalBindings: [
+            { pattern: { case: "custom", value: { kind: "POST", path: "/v2/files/{text}" } }, body: "*" },
+          ],
         }),
       ],
     },

@@ -1,11 +1,22 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { create, type DescMethodUnary, type DescMessage, type Message } from "@bufbuild/protobuf";
-import { Code, ConnectError, createConnectRouter, createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { create, type DescMessage, type DescMethodUnary, type Message } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createConnectRouter,
+  createContextKey,
+  createContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
-import { Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema } from "../../../gen/health/v1/health_pb.js";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus,
+  HealthCheckResponseSchema,
+} from "../../../gen/health/v1/health_pb.js";
 import { ProbeService } from "./test-fixture.js";
 import { createRestTranscoder, type RestHandler } from "./transcoder.js";
 
@@ -31,7 +42,8 @@ const started = new Promise<void>((resolve) => (markStarted = resolve));
 
 function buildRouter() {
   const router = createConnectRouter({ interceptors: [gate], readMaxBytes: 1024 });
-  const method = (name: string) => ProbeService.methods.find((m) => m.name === name) as DescMethodUnary<DescMessage, DescMessage>;
+  const method = (name: string) =>
+    ProbeService.methods.find((m) => m.name === name) as DescMethodUnary<DescMessage, DescMessage>;
   const echo = (req: Message) => req;
   router.rpc(method("GetProbe"), echo);
   router.rpc(method("ListProbes"), echo);
@@ -89,9 +101,12 @@ const auth = { authorization: "Bearer ok" };
 
 describe("createRestTranscoder over a real Connect router", () => {
   it("serves a GET with typed query parameters through the router's handler and interceptors", async () => {
-    const res = await fetch(`${base}/v1/probes?i64=9007199254740993&i32=5&colors=COLOR_RED&colors=2&inner.email=a%40b.co&flag=true`, {
-      headers: { ...auth, "connect-protocol-version": "7" },
-    });
+    const res = await fetch(
+      `${base}/v1/probes?i64=9007199254740993&i32=5&colors=COLOR_RED&colors=2&inner.email=a%40b.co&flag=true`,
+      {
+        headers: { ...auth, "connect-protocol-version": "7" },
+      },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json");
     expect(await res.json()).toEqual({
@@ -130,7 +145,10 @@ describe("createRestTranscoder over a real Connect router", () => {
       headers: { ...auth, "content-type": "application/json; charset=utf-8" },
       body: JSON.stringify({ displayName: "Ann" }),
     });
-    expect(await res.json()).toEqual({ inner: { email: "a@b.co", displayName: "Ann" }, updateMask: "inner.displayName" });
+    expect(await res.json()).toEqual({
+      inner: { email: "a@b.co", displayName: "Ann" },
+      updateMask: "inner.displayName",
+    });
   });
 
   it("serves an extra route onto an RPC without annotation", async () => {
@@ -161,7 +179,12 @@ describe("createRestTranscoder over a real Connect router", () => {
       code: "resource_exhausted",
       message: "slow down",
       details: [
-        { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "RATE_LIMITED", domain: "dd", metadata: { limit: "100" } },
+        {
+          "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+          reason: "RATE_LIMITED",
+          domain: "dd",
+          metadata: { limit: "100" },
+        },
         { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "7s" },
       ],
     });
@@ -181,12 +204,19 @@ describe("createRestTranscoder over a real Connect router", () => {
     expect(body.code).toBe("invalid_argument");
     expect(body.message).toContain('query parameter "i32"');
     expect(body.details).toEqual([
-      { "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "i32", description: body.message }] },
+      {
+        "@type": "type.googleapis.com/google.rpc.BadRequest",
+        fieldViolations: [{ field: "i32", description: body.message }],
+      },
     ]);
   });
 
   it("answers 400 for a body that is not JSON, and for a GET with a body", async () => {
-    const bad = await fetch(`${base}/v2/files/f1`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{nope" });
+    const bad = await fetch(`${base}/v2/files/f1`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: "{nope",
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).message).toContain("not valid JSON");
     const withBody = await fetch(`${base}/v1/probes/P1`, {
@@ -199,7 +229,11 @@ describe("createRestTranscoder over a real Connect router", () => {
   });
 
   it("answers 415 for a form body", async () => {
-    const res = await fetch(`${base}/v2/files/f1`, { method: "POST", headers: auth, body: new URLSearchParams({ a: "b" }) });
+    const res = await fetch(`${base}/v2/files/f1`, {
+      method: "POST",
+      headers: auth,
+      body: new URLSearchParams({ a: "b" }),
+    });
     expect(res.status).toBe(415);
   });
 
@@ -261,7 +295,9 @@ describe("createRestTranscoder over a real Connect router", () => {
 
   it("aborts the handler's signal when the client goes away", async () => {
     const client = new AbortController();
-    const pending = fetch(`${base}/v1/probes/P1`, { method: "DELETE", headers: auth, signal: client.signal }).catch(() => undefined);
+    const pending = fetch(`${base}/v1/probes/P1`, { method: "DELETE", headers: auth, signal: client.signal }).catch(
+      () => undefined,
+    );
     await started;
     client.abort();
     await pending;

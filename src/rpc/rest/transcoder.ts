@@ -109,7 +109,9 @@ export function createRestTranscoder(options: RestTranscoderOptions): RestHandle
         refusal = new HttpError(500, new ConnectError("internal error", Code.Internal));
       }
       // A failed write means the client has gone; there is no one left to tell.
-      await writeError(res, refusal.status, refusal.error, new Headers(refusal.headers), req.httpVersion).catch(() => {});
+      await writeError(res, refusal.status, refusal.error, new Headers(refusal.headers), req.httpVersion).catch(
+        () => {},
+      );
     }
   };
 }
@@ -143,7 +145,12 @@ async function serve(
   if (!handler) throw new Error(`no handler for ${route.method.parent.typeName}/${route.method.name}`);
 
   const bytes = await readBody(req, readMaxBytes);
-  const body = parseBody(bytes, req.headers["content-type"], route.mapping.takesBody, `${verb} ${route.template.source}`);
+  const body = parseBody(
+    bytes,
+    req.headers["content-type"],
+    route.mapping.takesBody,
+    `${verb} ${route.template.source}`,
+  );
   const json = guard(() => route.mapping.toJson({ pathValues, query, body }));
 
   const uReq: UniversalServerRequest = {
@@ -188,8 +195,14 @@ function guard<T>(f: () => T): T {
 const jsonContentType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
 /** parseBody checks the body against the route and the content type, and parses it as JSON. */
-function parseBody(bytes: Uint8Array, contentType: string | undefined, takesBody: boolean, route: string): JsonValue | undefined {
-  const invalid = (message: string, status = 400) => new HttpError(status, new ConnectError(message, Code.InvalidArgument));
+function parseBody(
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  takesBody: boolean,
+  route: string,
+): JsonValue | undefined {
+  const invalid = (message: string, status = 400) =>
+    new HttpError(status, new ConnectError(message, Code.InvalidArgument));
   const isJson = contentType !== undefined && jsonContentType.test(contentType);
   if (bytes.byteLength === 0) {
     if (takesBody && contentType !== undefined && !isJson) {

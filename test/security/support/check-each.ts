@@ -5,7 +5,8 @@
 
 /** checkEach awaits check for each item in turn and throws one error listing all failures. */
 export async function checkEach<T>(items: readonly T[], check: (item: T) => Promise<void>): Promise<void> {
-  if (items.length === 0) throw new Error("checkEach: nothing to check (the contract lost the RPCs this test is about?)");
+  if (items.length === 0)
+    throw new Error("checkEach: nothing to check (the contract lost the RPCs this test is about?)");
   const failures: string[] = [];
   for (const item of items) {
     try {

@@ -5,9 +5,9 @@
  * remembering to add it.
  */
 import type { DescMethod, DescMethodUnary } from "@bufbuild/protobuf";
+import { ddServices } from "../../../src/routes.js";
 import { accessRuleOf, type ResolvedAccessRule } from "../../../src/rpc/access.js";
 import { httpBindings, type RouteBinding } from "../../../src/rpc/rest/index.js";
-import { ddServices } from "../../../src/routes.js";
 
 /** ContractRpc is one RPC as the suite calls it. */
 export interface ContractRpc {
@@ -28,7 +28,9 @@ export const contractRpcs: readonly ContractRpc[] = ddServices.flatMap((service)
 export function rpcsWithRule<K extends ResolvedAccessRule["kind"]>(
   kind: K,
 ): (ContractRpc & { rule: Extract<ResolvedAccessRule, { kind: K }> })[] {
-  return contractRpcs.filter((rpc): rpc is ContractRpc & { rule: Extract<ResolvedAccessRule, { kind: K }> } => rpc.rule.kind === kind);
+  return contractRpcs.filter(
+    (rpc): rpc is ContractRpc & { rule: Extract<ResolvedAccessRule, { kind: K }> } => rpc.rule.kind === kind,
+  );
 }
 
 /** rpcsNeedingCredentials is every RPC except the public ones. */

@@ -73,7 +73,17 @@ export async function revokeKey(server: TestServer, organisationId: string, keyI
 }
 
 /** rotateKey replaces a key; the old one works for graceSeconds more. Returns the replacement's secret. */
-export async function rotateKey(server: TestServer, organisationId: string, keyId: string, graceSeconds: number): Promise<string> {
-  const { secret } = await server.app.apiKeys.rotate(tenantEm(server, organisationId), operatorActing(organisationId), keyId, graceSeconds);
+export async function rotateKey(
+  server: TestServer,
+  organisationId: string,
+  keyId: string,
+  graceSeconds: number,
+): Promise<string> {
+  const { secret } = await server.app.apiKeys.rotate(
+    tenantEm(server, organisationId),
+    operatorActing(organisationId),
+    keyId,
+    graceSeconds,
+  );
   return secret;
 }

@@ -37,7 +37,9 @@ export function codeName(code: Code | undefined): string {
 /** describeOutcome renders an outcome on one line, for failure messages. */
 export function describeOutcome(outcome: Outcome): string {
   const status = outcome.httpStatus === undefined ? "" : `HTTP ${outcome.httpStatus} `;
-  const info = outcome.errorInfo ? ` ErrorInfo ${outcome.errorInfo.reason} ${JSON.stringify(outcome.errorInfo.metadata)}` : "";
+  const info = outcome.errorInfo
+    ? ` ErrorInfo ${outcome.errorInfo.reason} ${JSON.stringify(outcome.errorInfo.metadata)}`
+    : "";
   return `${status}${codeName(outcome.code)} ${JSON.stringify(outcome.message)}${info}; raw answer: ${printable(outcome.raw)}`;
 }
 
@@ -58,7 +60,8 @@ export function expectUnauthenticated(outcome: Outcome, context: string): void {
   const where = failureContext(context, "UNAUTHENTICATED (HTTP 401, WWW-Authenticate: Bearer)", outcome);
   expect(codeName(outcome.code), where).toBe("UNAUTHENTICATED");
   if (outcome.transport === "REST") expect(outcome.httpStatus, where).toBe(401);
-  if (outcome.wwwAuthenticate !== undefined) expect(outcome.wwwAuthenticate ?? "(no WWW-Authenticate header)", where).toMatch(/^Bearer(\s|$)/i);
+  if (outcome.wwwAuthenticate !== undefined)
+    expect(outcome.wwwAuthenticate ?? "(no WWW-Authenticate header)", where).toMatch(/^Bearer(\s|$)/i);
 }
 
 /**
@@ -71,7 +74,11 @@ export function expectPermissionDenied(
   metadata: Record<string, string>,
   context: string,
 ): void {
-  const where = failureContext(context, `PERMISSION_DENIED (HTTP 403) with ErrorInfo ${reason} ${JSON.stringify(metadata)}`, outcome);
+  const where = failureContext(
+    context,
+    `PERMISSION_DENIED (HTTP 403) with ErrorInfo ${reason} ${JSON.stringify(metadata)}`,
+    outcome,
+  );
   expect(codeName(outcome.code), where).toBe("PERMISSION_DENIED");
   if (outcome.transport === "REST") expect(outcome.httpStatus, where).toBe(403);
   expect(outcome.errorInfo?.reason, where).toBe(reason);

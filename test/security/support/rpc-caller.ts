@@ -7,7 +7,7 @@
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, type CallOptions, type Transport } from "@connectrpc/connect";
+import { type CallOptions, Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { codeFromString } from "@connectrpc/connect/protocol-connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type * as grpc from "@grpc/grpc-js";
@@ -66,7 +66,16 @@ async function callRest(baseUrl: string, rpc: ContractRpc, headers: RequestHeade
   const text = await res.text();
   const raw = { status: res.status, route: `${rpc.route.verb} ${restPath(rpc)}`, body: text };
   const wwwAuthenticate = res.headers.get("www-authenticate");
-  if (res.ok) return { transport: "REST", code: undefined, httpStatus: res.status, message: "", errorInfo: undefined, wwwAuthenticate, raw };
+  if (res.ok)
+    return {
+      transport: "REST",
+      code: undefined,
+      httpStatus: res.status,
+      message: "",
+      errorInfo: undefined,
+      wwwAuthenticate,
+      raw,
+    };
   let body: { code?: unknown; message?: unknown; details?: unknown } = {};
   try {
     body = JSON.parse(text) as typeof body;
@@ -97,7 +106,15 @@ async function callConnect(transport: Transport, rpc: ContractRpc, headers: Requ
   if (!call) throw new Error(`no client method ${rpc.method.localName} for ${rpc.path}`);
   try {
     const response = await call({}, { headers: { ...headers } });
-    return { transport: "Connect", code: undefined, httpStatus: undefined, message: "", errorInfo: undefined, wwwAuthenticate: null, raw: response };
+    return {
+      transport: "Connect",
+      code: undefined,
+      httpStatus: undefined,
+      message: "",
+      errorInfo: undefined,
+      wwwAuthenticate: null,
+      raw: response,
+    };
   } catch (thrown) {
     const error = ConnectError.from(thrown);
     const info = error.findDetails(ErrorInfoSchema)[0];
@@ -108,7 +125,11 @@ async function callConnect(transport: Transport, rpc: ContractRpc, headers: Requ
       message: error.rawMessage,
       errorInfo: info ? { reason: info.reason, metadata: { ...info.metadata } } : undefined,
       wwwAuthenticate: error.metadata.get("www-authenticate"),
-      raw: { code: Code[error.code], message: error.rawMessage, details: error.details.map((d) => ("desc" in d ? d.desc.typeName : d.type)) },
+      raw: {
+        code: Code[error.code],
+        message: error.rawMessage,
+        details: error.details.map((d) => ("desc" in d ? d.desc.typeName : d.type)),
+      },
     };
   }
 }
@@ -116,7 +137,15 @@ async function callConnect(transport: Transport, rpc: ContractRpc, headers: Requ
 async function callGrpcJs(client: grpc.Client, rpc: ContractRpc, headers: RequestHeaders): Promise<Outcome> {
   const result = await grpcJsUnary(client, rpc.method, {}, headers);
   if (result.code === 0) {
-    return { transport: "gRPC", code: undefined, httpStatus: undefined, message: "", errorInfo: undefined, wwwAuthenticate: undefined, raw: result.message };
+    return {
+      transport: "gRPC",
+      code: undefined,
+      httpStatus: undefined,
+      message: "",
+      errorInfo: undefined,
+      wwwAuthenticate: undefined,
+      raw: result.message,
+    };
   }
   // Rich error details travel as a serialized google.rpc.Status in the grpc-status-details-bin trailer.
   const statusBytes = result.trailers?.get("grpc-status-details-bin")[0];
@@ -134,7 +163,9 @@ async function callGrpcJs(client: grpc.Client, rpc: ContractRpc, headers: Reques
     raw: {
       code: result.code,
       details: result.details,
-      statusDetails: status ? { code: status.code, message: status.message, details: status.details.map((d) => d.typeUrl) } : "(no grpc-status-details-bin)",
+      statusDetails: status
+        ? { code: status.code, message: status.message, details: status.details.map((d) => d.typeUrl) }
+        : "(no grpc-status-details-bin)",
     },
   };
 }
