@@ -5,7 +5,7 @@
  * creates a sandbox organisation, admin and key, and prints them once (first-start.ts).
  */
 import { createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
 import { firstStartNotice, provisionFirstStart } from "./modules/identity/first-start.js";
 import { systemClock } from "./platform/clock.js";
 import { openDatabase } from "./platform/db/database.js";
@@ -17,7 +17,7 @@ import { connectRedis } from "./platform/redis/client.js";
 import { buildServer } from "./server.js";
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {

@@ -24,7 +24,7 @@ import { CollectionService } from "../gen/dd/v1/collections_pb.js";
 import { MandateService } from "../gen/dd/v1/mandates_pb.js";
 import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
-import { createSchedule, sessionRest } from "./support/collections.js";
+import { createSchedule } from "./support/collections.js";
 import { newApiKey, newOrganisation, newSignedInUser } from "./support/fixtures.js";
 import { completeMandate, createMandate, mandateIn, type RestAnswer, rest } from "./support/mandates.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";

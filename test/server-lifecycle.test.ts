@@ -58,10 +58,11 @@ describe("start-up", () => {
         logger: createLogger("silent"),
         metrics: createMetrics(),
         app: server.app,
-        registerRoutes: (router: ConnectRouter, app) => [
-          ...registerServices(router, app),
-          (router.service(open, {}), open),
-        ],
+        registerRoutes: (router: ConnectRouter, app) => {
+          const services = registerServices(router, app);
+          router.service(open, {});
+          return [...services, open];
+        },
       });
     expect(build).toThrow(MissingAccessRuleError);
     expect(build).toThrow(/test\.v1\.OpenService\.Call/);

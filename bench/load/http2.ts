@@ -5,7 +5,13 @@
  * counted and timed; for gRPC that means HTTP 200, exactly one length-prefixed message and
  * grpc-status 0 in the trailers, because a gRPC error also arrives as HTTP 200.
  */
-import { type ClientHttp2Session, connect, constants, type OutgoingHttpHeaders } from "node:http2";
+import {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  connect,
+  constants,
+  type OutgoingHttpHeaders,
+} from "node:http2";
 import { LatencyHistogram } from "./histogram.js";
 import { countFailure, type HttpRequestSpec, type LoadOptions, type LoadResult } from "./types.js";
 
@@ -103,7 +109,7 @@ function sendOne(
   request: HttpRequestSpec,
 ): Promise<string | undefined> {
   return new Promise((resolve) => {
-    let stream;
+    let stream: ClientHttp2Stream;
     try {
       stream = session.request(headers, { endStream: body === undefined });
     } catch {

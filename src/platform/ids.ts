@@ -42,7 +42,7 @@ function encodeTime(ms: number): string {
 }
 
 function encodeRandom(bytes: Buffer): string {
-  let value = BigInt("0x" + bytes.toString("hex"));
+  let value = BigInt(`0x${bytes.toString("hex")}`);
   let out = "";
   for (let i = 0; i < RANDOM_CHARS; i++) {
     out = ALPHABET.charAt(Number(value & 31n)) + out;

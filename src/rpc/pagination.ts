@@ -53,7 +53,7 @@ export function readPage(ctx: CallerContext, pageSize: number, pageToken: string
 export function nextPageToken(
   ctx: CallerContext,
   items: readonly { id: string }[],
-  page: Page,
+  _page: Page,
   filters: unknown,
   hasMore: boolean,
 ): string {

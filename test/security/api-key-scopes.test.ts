@@ -83,7 +83,7 @@ const onlyScopeCases = scopedRpcs.flatMap((rpc) =>
 );
 
 describe("an RPC that takes a scope", () => {
-  it.each(missingScopeCases)("%s", async (title, { rpc, transport }) => {
+  it.each(missingScopeCases)("%s", async (_title, { rpc, transport }) => {
     const outcome = await caller.call(transport, rpc, bearer(secretOf(keys.allButScope, rpc.rule.scope)));
     expectMissingScope(
       outcome,
@@ -92,7 +92,7 @@ describe("an RPC that takes a scope", () => {
     );
   });
 
-  it.each(onlyScopeCases)("%s", async (title, { rpc, transport }) => {
+  it.each(onlyScopeCases)("%s", async (_title, { rpc, transport }) => {
     const outcome = await caller.call(transport, rpc, bearer(secretOf(keys.onlyScope, rpc.rule.scope)));
     expectPassesAuthorization(outcome, `${rpc.path} over ${transport} with a key holding only ${rpc.rule.scope}`);
   });
@@ -109,7 +109,7 @@ const sessionOnlyCases = rpcsWithRule("session_only").flatMap((rpc) =>
 );
 
 describe("a session-only RPC", () => {
-  it.each(sessionOnlyCases)("%s", async (title, { rpc, transport }) => {
+  it.each(sessionOnlyCases)("%s", async (_title, { rpc, transport }) => {
     const outcome = await caller.call(transport, rpc, bearer(keys.everyScope));
     expectPermissionDenied(
       outcome,
@@ -133,7 +133,7 @@ const authenticatedCases = rpcsWithRule("authenticated").flatMap((rpc) =>
 );
 
 describe("an RPC open to any authenticated caller (the sandbox simulators)", () => {
-  it.each(authenticatedCases)("%s", async (title, { rpc, transport, scope }) => {
+  it.each(authenticatedCases)("%s", async (_title, { rpc, transport, scope }) => {
     const outcome = await caller.call(transport, rpc, bearer(secretOf(keys.sandboxOnlyScope, scope)));
     expectPassesAuthorization(
       outcome,

@@ -122,7 +122,7 @@ const refusedCases = rpcsNeedingCredentials.flatMap((rpc) =>
 );
 
 describe("every RPC that needs credentials refuses bad ones", () => {
-  it.each(refusedCases)("%s", async (title, { rpc, transport, credential }) => {
+  it.each(refusedCases)("%s", async (_title, { rpc, transport, credential }) => {
     const outcome = await caller.call(transport, rpc, credential.headers());
     expectUnauthenticated(outcome, `${rpc.path} over ${transport} ${credential.label}`);
   });
@@ -145,7 +145,7 @@ const sameAnswerCases = rpcsNeedingCredentials.flatMap((rpc) =>
 );
 
 describe("an invalid key gives no hint of which check failed", () => {
-  it.each(sameAnswerCases)("%s", async (title, { rpc, transport }) => {
+  it.each(sameAnswerCases)("%s", async (_title, { rpc, transport }) => {
     const answers = await Promise.all(
       invalidKeyCases.map(async (credential) => ({
         label: credential.label,
@@ -178,7 +178,7 @@ describe("public RPCs need no credentials", () => {
     expect(rpcsWithRule("public").length + rpcsNeedingCredentials.length).toBe(contractRpcs.length);
   });
 
-  it.each(publicCases)("%s", async (title, { rpc, transport }) => {
+  it.each(publicCases)("%s", async (_title, { rpc, transport }) => {
     const outcome = await caller.call(transport, rpc, {});
     expectPassesAuthorization(outcome, `${rpc.path} over ${transport} without credentials`);
   });

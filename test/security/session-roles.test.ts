@@ -93,7 +93,7 @@ const scopeCases = rpcsWithRule("scope").flatMap((rpc) =>
 );
 
 describe("an RPC that takes a scope, called in a session", () => {
-  it.each(scopeCases)("%s", async (title, { rpc, transport, role, allowed }) => {
+  it.each(scopeCases)("%s", async (_title, { rpc, transport, role, allowed }) => {
     const outcome = await caller.call(transport, rpc, sessionOf(liveSessions, role));
     const context = `${rpc.path} over ${transport} with ${article(role)} ${role}'s session`;
     if (allowed) expectPassesAuthorization(outcome, context);
@@ -116,7 +116,7 @@ const sessionOnlyCases = rpcsWithRule("session_only").flatMap((rpc) =>
 );
 
 describe("a session-only RPC", () => {
-  it.each(sessionOnlyCases)("%s", async (title, { rpc, transport, role, allowed }) => {
+  it.each(sessionOnlyCases)("%s", async (_title, { rpc, transport, role, allowed }) => {
     const outcome = await caller.call(transport, rpc, await sessionFor(rpc, role));
     const context = `${rpc.path} over ${transport} with ${article(role)} ${role}'s session`;
     if (allowed) expectPassesAuthorization(outcome, context);
@@ -137,7 +137,7 @@ const authenticatedCases = rpcsWithRule("authenticated").flatMap((rpc) =>
 );
 
 describe("an RPC open to any authenticated caller (the sandbox simulators), called in a session", () => {
-  it.each(authenticatedCases)("%s", async (title, { rpc, transport, role }) => {
+  it.each(authenticatedCases)("%s", async (_title, { rpc, transport, role }) => {
     const outcome = await caller.call(transport, rpc, sessionOf(sandboxSessions, role));
     expectPassesAuthorization(outcome, `${rpc.path} over ${transport} with a sandbox organisation ${role}'s session`);
   });

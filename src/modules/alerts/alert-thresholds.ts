@@ -182,7 +182,7 @@ export function checkThresholdUpdate(update: ThresholdUpdate): Partial<Threshold
       case "window": {
         const w = update.window;
         const [min, max] = thresholdBounds.windowSeconds;
-        if (!w || w.nanos !== 0 || w.seconds % HOUR !== 0 || w.seconds < min || w.seconds > max) {
+        if (w?.nanos !== 0 || w.seconds % HOUR !== 0 || w.seconds < min || w.seconds > max) {
           bad(path, `must be whole hours from 1 hour to 90 days (${min}s to ${max}s)`);
         } else changes.windowSeconds = w.seconds;
         break;
@@ -214,7 +214,7 @@ function resolvePaths(update: ThresholdUpdate, violations: FieldViolation[]): Se
   }
   const paths = new Set<ThresholdPath>();
   for (const path of update.mask) {
-    if (path === "*") all.forEach((p) => paths.add(p));
+    if (path === "*") for (const p of all) paths.add(p);
     else if (Object.hasOwn(thresholdPaths, path)) paths.add(path as ThresholdPath);
     else
       violations.push({

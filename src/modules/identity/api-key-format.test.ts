@@ -20,9 +20,9 @@ describe("API key format", () => {
     for (const bad of [
       "",
       "dd_live_",
-      "sk_live_" + "a".repeat(38),
-      "dd_prod_" + "a".repeat(38),
-      generateApiKey("test") + "x",
+      `sk_live_${"a".repeat(38)}`,
+      `dd_prod_${"a".repeat(38)}`,
+      `${generateApiKey("test")}x`,
     ]) {
       expect(isWellFormedApiKey(bad)).toBe(false);
     }

@@ -14,7 +14,7 @@ import type { WindowCounter } from "../../platform/redis/window-counter.js";
 import { NotFoundError, PermissionDeniedError, ResourceExhaustedError, UnauthenticatedError } from "../errors.js";
 import { recordAudit } from "./audit-log.js";
 import type { Caller } from "./caller.js";
-import { Organisation } from "./organisation.entity.js";
+import type { Organisation } from "./organisation.entity.js";
 import { decoyPasswordHash, verifyPassword } from "./password.js";
 import { isRoleName, type RoleName, roleScopes } from "./scopes.js";
 import { Session } from "./session.entity.js";

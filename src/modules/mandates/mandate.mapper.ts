@@ -40,7 +40,8 @@ export function nextPossibleChargeDate(state: MandateStateName, today: IsoDate):
   let date = chargeDates.get(key);
   if (date === undefined) {
     if (chargeDates.size >= 64) chargeDates.clear();
-    chargeDates.set(key, (date = chargeDateOf(today, state, today)));
+    date = chargeDateOf(today, state, today);
+    chargeDates.set(key, date);
   }
   return date;
 }

@@ -464,7 +464,7 @@ function resolvePaths(input: MandateUpdate, violations: FieldViolation[]): Set<U
   }
   const paths = new Set<UpdatablePath>();
   for (const path of input.mask) {
-    if (path === "*") updatablePaths.forEach((p) => paths.add(p));
+    if (path === "*") for (const p of updatablePaths) paths.add(p);
     else if (allowed.has(path)) paths.add(path as UpdatablePath);
     else
       violations.push({

@@ -182,29 +182,27 @@ export class ReportManager {
       params.push(page.after.chargeBackTime, page.after.chargeBackTime, page.after.id);
     }
     params.push(page.size + 1);
-    const found = await em
-      .getConnection()
-      .execute<
-        {
-          id: string;
-          mandate_id: string;
-          amount_minor: string;
-          currency: string;
-          charge_date: string;
-          reason_code: string | null;
-          charge_back_time: string;
-        }[]
-      >(
-        `select id, mandate_id, amount_minor::text as amount_minor, currency, charge_date, reason_code,
+    const found = await em.getConnection().execute<
+      {
+        id: string;
+        mandate_id: string;
+        amount_minor: string;
+        currency: string;
+        charge_date: string;
+        reason_code: string | null;
+        charge_back_time: string;
+      }[]
+    >(
+      `select id, mandate_id, amount_minor::text as amount_minor, currency, charge_date, reason_code,
          to_char(state_change_time at time zone 'UTC', ${utcMicros}) as charge_back_time
        from collection
        where ${conditions.join(" and ")}
        order by state_change_time desc, id desc
        limit ?`,
-        params,
-        "all",
-        em.getTransactionContext(),
-      );
+      params,
+      "all",
+      em.getTransactionContext(),
+    );
     const clawbacks: Clawback[] = found.slice(0, page.size).map((row) => ({
       collectionId: row.id,
       mandateId: row.mandate_id,

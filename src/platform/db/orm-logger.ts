@@ -1,8 +1,7 @@
 import type { LogContext, LoggerNamespace, Logger as OrmLogger } from "@mikro-orm/core";
 import type { Logger as PinoLogger } from "pino";
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1B\[[0-9;]*m/g;
+const ANSI = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*m`, "g");
 
 /**
  * PinoOrmLogger routes MikroORM's own log lines (migrator progress, warnings, errors, discovery) to

@@ -23,13 +23,19 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
   const count = (service: string, method: string, protocol: string, code: string) => {
     const key = `${service}/${method}/${protocol}/${code}`;
     let child = counters.get(key);
-    if (!child) counters.set(key, (child = metrics.requests.labels(service, method, protocol, code)));
+    if (!child) {
+      child = metrics.requests.labels(service, method, protocol, code);
+      counters.set(key, child);
+    }
     child.inc();
   };
   const time = (service: string, method: string, seconds: number) => {
     const key = `${service}/${method}`;
     let child = timers.get(key);
-    if (!child) timers.set(key, (child = metrics.latency.labels(service, method)));
+    if (!child) {
+      child = metrics.latency.labels(service, method);
+      timers.set(key, child);
+    }
     child.observe(seconds);
   };
   return (next) => async (req) => {

@@ -133,7 +133,7 @@ export function createIdempotencyInterceptor({
           logger.warn({ request_id: requestId, method }, "idempotency record was taken over: answer not stored");
         }
       });
-    let res;
+    let res: Awaited<ReturnType<typeof next>>;
     try {
       res = await next(req);
     } catch (error) {

@@ -88,7 +88,7 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
         ],
       );
     }
-    let res;
+    let res: Awaited<ReturnType<typeof next>>;
     try {
       res = await next(req);
     } catch (error) {

@@ -126,7 +126,7 @@ function setQueryParameter(json: JsonObject, input: DescMessage, key: string, va
   const fields = resolveFieldPath(input, key.split("."));
   if (typeof fields === "string") throw new InvalidRequestError(`unknown query parameter "${key}": ${fields}`, key);
   const protoPath = fields.map((f) => f.name).join(".");
-  const clash = bound.find((b) => protoPath === b || protoPath.startsWith(b + ".") || b.startsWith(protoPath + "."));
+  const clash = bound.find((b) => protoPath === b || protoPath.startsWith(`${b}.`) || b.startsWith(`${protoPath}.`));
   if (clash !== undefined) {
     throw new InvalidRequestError(
       `query parameter "${key}" is not allowed: "${clash}" is set by the URL path or body`,

@@ -15,9 +15,9 @@ const methodOf = (verb: string, path: string) => {
 describe("httpBindings", () => {
   it("reads get/post/patch/delete, custom and additional_bindings", () => {
     const byName = Object.fromEntries(ProbeService.methods.map((m) => [m.name, httpBindings(m)]));
-    expect(byName["UpdateProbe"]).toEqual([{ verb: "PATCH", path: "/v1/probes/{inner.email}", body: "inner" }]);
-    expect(byName["DeleteProbe"]).toEqual([{ verb: "DELETE", path: "/v1/probes/{probe_id}", body: "" }]);
-    expect(byName["GetFile"]).toEqual([
+    expect(byName.UpdateProbe).toEqual([{ verb: "PATCH", path: "/v1/probes/{inner.email}", body: "inner" }]);
+    expect(byName.DeleteProbe).toEqual([{ verb: "DELETE", path: "/v1/probes/{probe_id}", body: "" }]);
+    expect(byName.GetFile).toEqual([
       { verb: "GET", path: "/v1/{text=files/**}", body: "" },
       { verb: "POST", path: "/v2/files/{text}", body: "*" },
     ]);

@@ -144,5 +144,5 @@ function shapeOf(t: PathTemplate): string {
   const segs = t.segments.map((s) =>
     s.kind === "literal" ? encodeURIComponent(s.value) : s.kind === "single" ? "*" : "**",
   );
-  return "/" + segs.join("/") + (t.verb !== undefined ? ":" + t.verb : "");
+  return `/${segs.join("/")}${t.verb !== undefined ? `:${t.verb}` : ""}`;
 }

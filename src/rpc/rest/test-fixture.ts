@@ -17,7 +17,7 @@ import {
 import { protoCamelCase } from "@bufbuild/protobuf/reflect";
 import {
   type FieldDescriptorProto,
-  FieldDescriptorProtoSchema,
+  type FieldDescriptorProtoSchema,
   FileDescriptorProtoSchema,
   file_google_protobuf_duration,
   file_google_protobuf_field_mask,

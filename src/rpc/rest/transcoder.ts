@@ -339,7 +339,9 @@ function restResponseHeaders(uRes: UniversalServerResponse): Headers {
     if (key.startsWith("trailer-")) trailers.push([key.slice("trailer-".length), value]);
     else if (!droppedResponseHeader(key)) header.append(key, value);
   });
-  uRes.trailer?.forEach((value, name) => trailers.push([name.toLowerCase(), value]));
+  uRes.trailer?.forEach((value, name) => {
+    trailers.push([name.toLowerCase(), value]);
+  });
   // A value sent both as header and trailer (gRPC wants trailers) is shown once.
   for (const [key, value] of trailers) {
     if (!droppedResponseHeader(key) && !header.has(key)) header.append(key, value);
