@@ -3,6 +3,8 @@
  * migrations, diffing against a scratch database: `npx tsx scripts/create-migration.ts <name>`.
  * Add the new file to src/platform/db/migrations/index.ts afterwards.
  */
+
+import { entities } from "../src/entities.js";
 import { openDatabase } from "../src/platform/db/database.js";
 import { MIGRATIONS_DIR } from "../src/platform/db/orm-config.js";
 import { createLogger } from "../src/platform/observability/logger.js";
@@ -15,7 +17,12 @@ if (!name) {
 }
 const scratch = await createTestDatabase();
 try {
-  const db = await openDatabase({ databaseUrl: scratch.url, dataDir: "/nonexistent", logger: createLogger("warn") });
+  const db = await openDatabase({
+    entities,
+    databaseUrl: scratch.url,
+    dataDir: "/nonexistent",
+    logger: createLogger("warn"),
+  });
   const result = await db.orm.getMigrator().createMigration(MIGRATIONS_DIR, false, false, name);
   process.stdout.write(result.fileName ? `wrote ${result.fileName}\n` : "no changes\n");
   await db.close();

@@ -7,6 +7,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import type { RateLimitConfig } from "./config.js";
 import { AlertManager } from "./modules/alerts/alert.service.js";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator.js";
+import { addDefaultThresholds } from "./modules/alerts/alert-thresholds.js";
 import { CollectionManager } from "./modules/collections/collection.service.js";
 import { IdempotencyService } from "./modules/idempotency/idempotency.service.js";
 import { IdempotencySweeper } from "./modules/idempotency/idempotency-sweeper.js";
@@ -14,6 +15,7 @@ import { ApiKeyManager } from "./modules/identity/api-key.service.js";
 import { ApiKeyVerifier } from "./modules/identity/api-key-verifier.js";
 import { DenialRecorder } from "./modules/identity/audit-log.js";
 import { OrganisationLimits } from "./modules/identity/organisation-limits.js";
+import { Provisioning } from "./modules/identity/provisioning.js";
 import { SessionManager } from "./modules/identity/session.service.js";
 import { AccountNumberCipher, developmentAccountNumberKey } from "./modules/mandates/account-number-cipher.js";
 import { MandateManager } from "./modules/mandates/mandate.service.js";
@@ -68,6 +70,8 @@ export interface App {
   verifier: CredentialVerifier;
   apiKeyVerifier: ApiKeyVerifier;
   apiKeys: ApiKeyManager;
+  /** Organisations and users (ddctl, the first embedded start, tests). */
+  provisioning: Provisioning;
   sessions: SessionManager;
   denials: DenialRecorder;
   sessionCookieSecure: boolean;
@@ -127,6 +131,11 @@ export function createApp(deps: AppDeps): App {
       verifyApiKey: (secret) => apiKeyVerifier.verify(secret),
       verifySession: (token, origin) => sessions.verify(token, origin),
     },
+    // Every organisation starts with the default alert thresholds, in the transaction that creates it.
+    provisioning: new Provisioning({
+      clock,
+      onOrganisationCreated: (em, organisation, now) => addDefaultThresholds(em, organisation.id, now),
+    }),
     apiKeys: new ApiKeyManager({ clock, announce: (keyId) => apiKeyVerifier.announce(keyId) }),
     sessions,
     denials,

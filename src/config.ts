@@ -3,8 +3,9 @@
  * one line naming the variable, so an operator never has to guess which setting is wrong.
  */
 import { resolve } from "node:path";
+import type { LogLevel } from "./platform/observability/logger.js";
 
-export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+export type { LogLevel };
 
 export interface Config {
   /** The one port serving gRPC, Connect, gRPC-Web and REST; 0 picks a free port. */

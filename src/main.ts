@@ -6,6 +6,7 @@
  */
 import { createApp } from "./app.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
+import { entities } from "./entities.js";
 import { firstStartNotice, provisionFirstStart } from "./modules/identity/first-start.js";
 import { systemClock } from "./platform/clock.js";
 import { openDatabase } from "./platform/db/database.js";
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const database = await openDatabase({ entities, databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   logger.info(
     {
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => void stop("SIGINT"));
 
   if (database.backend === "embedded") {
-    const firstStart = await provisionFirstStart(database.orm, app.apiKeys);
+    const firstStart = await provisionFirstStart(database.orm, app.provisioning, app.apiKeys);
     if (firstStart) {
       const { organisationId, userId, apiKeyId } = firstStart;
       logger.info(

@@ -11,15 +11,15 @@ import { MandateInviteService, MandateService } from "../gen/dd/v1/mandates_pb.j
 import { ReportService } from "../gen/dd/v1/reports_pb.js";
 import { SandboxService } from "../gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "../gen/dd/v1/sessions_pb.js";
+import { registerAlertService } from "./api/alerts/alert.handlers.js";
+import { registerCollectionService } from "./api/collections/collection.handlers.js";
+import { registerApiKeyService } from "./api/identity/api-key.handlers.js";
+import { registerSessionService } from "./api/identity/session.handlers.js";
+import { registerMandateService } from "./api/mandates/mandate.handlers.js";
+import { registerMandateInviteService } from "./api/mandates/mandate-invite.handlers.js";
+import { registerReportService } from "./api/reports/report.handlers.js";
+import { registerSandboxService } from "./api/sandbox/sandbox.handlers.js";
 import type { App } from "./app.js";
-import { registerAlertService } from "./modules/alerts/alert.handlers.js";
-import { registerCollectionService } from "./modules/collections/collection.handlers.js";
-import { registerApiKeyService } from "./modules/identity/api-key.handlers.js";
-import { registerSessionService } from "./modules/identity/session.handlers.js";
-import { registerMandateService } from "./modules/mandates/mandate.handlers.js";
-import { registerMandateInviteService } from "./modules/mandates/mandate-invite.handlers.js";
-import { registerReportService } from "./modules/reports/report.handlers.js";
-import { registerSandboxService } from "./modules/sandbox/sandbox.handlers.js";
 
 /** The whole public contract, in the order the README lists it. */
 export const ddServices: readonly DescService[] = [

@@ -9,7 +9,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AlertService, AlertState, AlertType, NotificationType } from "../gen/dd/v1/alerts_pb.js";
-import { londonDate } from "../src/modules/collections/london-date.js";
+import { londonDate } from "../src/modules/calendar/london-date.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import { type CollectionJson, createSchedule, type Staff, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";

@@ -14,11 +14,11 @@ import {
   earliestChargeDate,
   isWorkingDay,
   nextWorkingDayOnOrAfter,
-} from "../src/modules/collections/bacs-calendar.js";
+} from "../src/modules/calendar/bacs-calendar.js";
+import { londonDate } from "../src/modules/calendar/london-date.js";
+import { addDays, dayOfWeek, maxDate } from "../src/modules/calendar/plain-date.js";
 import { Collection } from "../src/modules/collections/collection.entity.js";
 import { CollectionSchedule } from "../src/modules/collections/collection-schedule.entity.js";
-import { londonDate } from "../src/modules/collections/london-date.js";
-import { addDays, dayOfWeek, maxDate } from "../src/modules/collections/plain-date.js";
 import { monthlyDates } from "../src/modules/collections/schedule-dates.js";
 import { MATERIALISE_LEAD_DAYS } from "../src/modules/collections/schedule-plan.js";
 import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";

@@ -35,7 +35,7 @@ import {
 import { CollectionScenario, MandateScenario, SandboxService } from "../gen/dd/v1/sandbox_pb.js";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../gen/google/rpc/status_pb.js";
-import { addDays } from "../src/modules/collections/plain-date.js";
+import { addDays } from "../src/modules/calendar/plain-date.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import { type CollectionJson, createSchedule, type Staff, sessionRest, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";

@@ -6,13 +6,9 @@
  * clock, so today here is today there.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  countWorkingDays,
-  DEFAULT_ADVANCE_NOTICE_DAYS,
-  isWorkingDay,
-} from "../src/modules/collections/bacs-calendar.js";
-import { londonDate } from "../src/modules/collections/london-date.js";
-import { addDays } from "../src/modules/collections/plain-date.js";
+import { countWorkingDays, DEFAULT_ADVANCE_NOTICE_DAYS, isWorkingDay } from "../src/modules/calendar/bacs-calendar.js";
+import { londonDate } from "../src/modules/calendar/london-date.js";
+import { addDays } from "../src/modules/calendar/plain-date.js";
 import { chargeDateOf } from "../src/modules/collections/schedule-plan.js";
 import { createSchedule, sessionRest, withAdmin } from "./support/collections.js";
 import {

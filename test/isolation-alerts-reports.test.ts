@@ -15,8 +15,8 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { londonDate } from "../src/modules/collections/london-date.js";
-import { addDays } from "../src/modules/collections/plain-date.js";
+import { londonDate } from "../src/modules/calendar/london-date.js";
+import { addDays } from "../src/modules/calendar/plain-date.js";
 import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { type CollectionJson, createSchedule, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";

@@ -9,8 +9,8 @@
  * through each state exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addWorkingDays, submissionDateFor } from "../src/modules/collections/bacs-calendar.js";
-import { addDays } from "../src/modules/collections/plain-date.js";
+import { addWorkingDays, submissionDateFor } from "../src/modules/calendar/bacs-calendar.js";
+import { addDays } from "../src/modules/calendar/plain-date.js";
 import { chargeDateOf } from "../src/modules/collections/schedule-plan.js";
 import { BacsProcessor } from "../src/modules/processing/bacs-processor.js";
 import type { Clock } from "../src/platform/clock.js";

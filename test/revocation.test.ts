@@ -4,7 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrganisation, createUser } from "../src/modules/identity/provisioning.js";
+import { entities } from "../src/entities.js";
+import { Provisioning } from "../src/modules/identity/provisioning.js";
+import { systemClock } from "../src/platform/clock.js";
 import { type Database, openDatabase } from "../src/platform/db/database.js";
 import { createLogger } from "../src/platform/observability/logger.js";
 import { issueKeyInDatabase } from "./support/fixtures.js";
@@ -24,12 +26,15 @@ const admin = {
 beforeAll(async () => {
   testDatabase = await createTestDatabase();
   database = await openDatabase({
+    entities,
     databaseUrl: testDatabase.url,
     dataDir: "/nonexistent",
     logger: createLogger("silent"),
   });
-  organisationId = (await createOrganisation(database.orm.em.fork(), { name: "Replicas", sandbox: false })).id;
-  await createUser(database.orm.em.fork(), {
+  const provisioning = new Provisioning({ clock: systemClock });
+  organisationId = (await provisioning.createOrganisation(database.orm.em.fork(), { name: "Replicas", sandbox: false }))
+    .id;
+  await provisioning.createUser(database.orm.em.fork(), {
     organisationId,
     email: admin.email,
     role: "admin",

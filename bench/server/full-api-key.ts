@@ -7,7 +7,6 @@
 
 import type { App } from "../../src/app.js";
 import { Organisation } from "../../src/modules/identity/organisation.entity.js";
-import { createOrganisation } from "../../src/modules/identity/provisioning.js";
 import type { Database } from "../../src/platform/db/database.js";
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
 import { registerServices } from "../../src/routes.js";
@@ -38,7 +37,7 @@ export async function seedApiKey(
   { orm, app }: { orm: Database["orm"]; app: App },
   scopes: readonly string[] = ["mandates:read"],
 ): Promise<Record<string, string>> {
-  const organisation = await createOrganisation(orm.em.fork(), { name: "Bench", sandbox: false });
+  const organisation = await app.provisioning.createOrganisation(orm.em.fork(), { name: "Bench", sandbox: false });
   // A limit the load never reaches: the rows measure the cost of checking it, not refusals.
   await orm.em
     .fork()

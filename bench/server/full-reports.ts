@@ -12,8 +12,8 @@
  * months before the current one).
  */
 import type { App } from "../../src/app.js";
-import { londonDate } from "../../src/modules/collections/london-date.js";
-import { addDays } from "../../src/modules/collections/plain-date.js";
+import { londonDate } from "../../src/modules/calendar/london-date.js";
+import { addDays } from "../../src/modules/calendar/plain-date.js";
 import { addMonths } from "../../src/modules/reports/report-intervals.js";
 import type { Database } from "../../src/platform/db/database.js";
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { type App, createApp } from "../../src/app.js";
 import { rateLimitDefaults } from "../../src/config.js";
+import { entities } from "../../src/entities.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { type Database, openDatabase } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
@@ -39,7 +40,13 @@ export async function startFullServer(
   const logger = createLogger("warn", process.stderr);
   const testDatabase = await createTestDatabase();
   defer(() => testDatabase.drop());
-  const database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: "/nonexistent", logger, poolMax: 2 });
+  const database = await openDatabase({
+    entities,
+    databaseUrl: testDatabase.url,
+    dataDir: "/nonexistent",
+    logger,
+    poolMax: 2,
+  });
   defer(() => database.close());
   const corsOrigins: string[] = [];
   const metrics = createMetrics();

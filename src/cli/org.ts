@@ -5,7 +5,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../modules/errors.js";
 import { Organisation } from "../modules/identity/organisation.entity.js";
-import { createOrganisation } from "../modules/identity/provisioning.js";
 import { requirePositiveInteger, requireString } from "./args.js";
 import type { Command } from "./command.js";
 
@@ -27,7 +26,10 @@ export const orgCreate: Command = {
     const name = requireString("org create", flags, "name");
     const sandbox = flags.sandbox === true;
     const em = (await runtime.database()).orm.em.fork();
-    const organisation = await createOrganisation(em, { name, sandbox });
+    const organisation = await (await runtime.services({ announce: false })).provisioning.createOrganisation(em, {
+      name,
+      sandbox,
+    });
     return {
       json: { id: organisation.id, name: organisation.name, sandbox: organisation.sandbox },
       text: `created ${organisation.sandbox ? "sandbox" : "live"} organisation ${organisation.id} "${organisation.name}"`,

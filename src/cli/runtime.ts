@@ -6,6 +6,7 @@
  */
 import { type App, createApp } from "../app.js";
 import type { Config } from "../config.js";
+import { entities } from "../entities.js";
 import { systemClock } from "../platform/clock.js";
 import { type Database, openDatabase } from "../platform/db/database.js";
 import type { Logger } from "../platform/observability/logger.js";
@@ -45,6 +46,7 @@ export class CliRuntime {
     if (this.db) return this.db;
     try {
       this.db = await openDatabase({
+        entities,
         databaseUrl: this.config.databaseUrl,
         dataDir: this.config.dataDir,
         logger: this.logger,

@@ -3,7 +3,7 @@
  * password comes from stdin (first line) so it never appears in argv, `ps` or shell history.
  */
 import { InvalidArgumentError } from "../modules/errors.js";
-import { createUser, minPasswordLength } from "../modules/identity/provisioning.js";
+import { minPasswordLength } from "../modules/identity/provisioning.js";
 import { isRoleName } from "../modules/identity/scopes.js";
 import { requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
@@ -36,7 +36,12 @@ export const userCreate: Command = {
 
     const em = (await runtime.database()).orm.em.fork();
     await findOrganisation(em, organisationId);
-    const user = await createUser(em, { organisationId, email, role, password });
+    const user = await (await runtime.services({ announce: false })).provisioning.createUser(em, {
+      organisationId,
+      email,
+      role,
+      password,
+    });
     return {
       json: { id: user.id, email: user.email, role: user.role, organisation_id: organisationId },
       text: `created ${user.role} ${user.id} <${user.email}> in organisation ${organisationId}`,

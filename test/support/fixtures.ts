@@ -4,7 +4,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { ApiKeyManager } from "../../src/modules/identity/api-key.service.js";
-import { createOrganisation, createUser } from "../../src/modules/identity/provisioning.js";
 import { type RoleName, scopeNames } from "../../src/modules/identity/scopes.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
@@ -15,7 +14,10 @@ export const allScopes: readonly string[] = scopeNames;
 /** newOrganisation creates an organisation (live unless sandbox). */
 export async function newOrganisation(server: TestServer, sandbox = false): Promise<string> {
   const em = server.database.orm.em.fork();
-  const organisation = await createOrganisation(em, { name: `Org ${randomBytes(3).toString("hex")}`, sandbox });
+  const organisation = await server.app.provisioning.createOrganisation(em, {
+    name: `Org ${randomBytes(3).toString("hex")}`,
+    sandbox,
+  });
   return organisation.id;
 }
 
@@ -43,7 +45,12 @@ export async function newUser(
 ): Promise<{ id: string; email: string; password: string }> {
   const email = `user-${randomBytes(6).toString("hex")}@example.com`;
   const password = randomBytes(12).toString("base64url");
-  const user = await createUser(server.database.orm.em.fork(), { organisationId, email, role, password });
+  const user = await server.app.provisioning.createUser(server.database.orm.em.fork(), {
+    organisationId,
+    email,
+    role,
+    password,
+  });
   return { id: user.id, email, password };
 }
 

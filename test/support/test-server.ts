@@ -12,6 +12,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { type App, createApp } from "../../src/app.js";
 import { type RateLimitConfig, rateLimitDefaults } from "../../src/config.js";
+import { entities } from "../../src/entities.js";
 import { type Clock, systemClock } from "../../src/platform/clock.js";
 import { type Database, openDatabase } from "../../src/platform/db/database.js";
 import { OutboxMailer } from "../../src/platform/mail/outbox-mailer.js";
@@ -76,7 +77,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logger = createLogger("info", sink);
   const testDatabase: TestDatabase | undefined = options.databaseUrl ? undefined : await createTestDatabase();
   const databaseUrl = options.databaseUrl ?? testDatabase!.url;
-  const database = await openDatabase({ databaseUrl, dataDir: "/nonexistent", logger, poolMax: 4 });
+  const database = await openDatabase({ entities, databaseUrl, dataDir: "/nonexistent", logger, poolMax: 4 });
   const metrics = createMetrics();
   const redis = options.withoutRedis
     ? undefined

@@ -6,8 +6,10 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entities } from "../../src/entities.js";
 import { Organisation } from "../../src/modules/identity/organisation.entity.js";
-import { createOrganisation } from "../../src/modules/identity/provisioning.js";
+import { Provisioning } from "../../src/modules/identity/provisioning.js";
+import { systemClock } from "../../src/platform/clock.js";
 import { type Database, openDatabase } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
@@ -30,6 +32,7 @@ const emission = 60_000 / perMinute;
 beforeAll(async () => {
   testDatabase = await createTestDatabase();
   database = await openDatabase({
+    entities,
     databaseUrl: testDatabase.url,
     dataDir: "/nonexistent",
     logger: createLogger("silent"),
@@ -81,7 +84,10 @@ afterAll(async () => {
 });
 
 async function organisationWithKey(name: string): Promise<{ id: string; secret: string }> {
-  const organisation = await createOrganisation(database.orm.em.fork(), { name, sandbox: false });
+  const organisation = await new Provisioning({ clock: systemClock }).createOrganisation(database.orm.em.fork(), {
+    name,
+    sandbox: false,
+  });
   await database.orm.em
     .fork()
     .nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: perMinute, rateLimitBurst: burst });

@@ -9,6 +9,8 @@ import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
+import { londonDate } from "../calendar/london-date.js";
+import { type IsoDate, isIsoDate } from "../calendar/plain-date.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Mandate } from "../mandates/mandate.entity.js";
@@ -23,9 +25,7 @@ import {
 } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
-import { londonDate } from "./london-date.js";
 import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
-import { type IsoDate, isIsoDate } from "./plain-date.js";
 import { checkSchedule, type NewSchedule } from "./schedule-fields.js";
 import { chargeDateOf, nominalDate } from "./schedule-plan.js";
 

@@ -7,14 +7,14 @@
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
+import type { IsoDate } from "../calendar/plain-date.js";
+import { addDays } from "../calendar/plain-date.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
 import { Collection } from "./collection.entity.js";
 import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { recordCollectionCreated } from "./collection-state-change.js";
-import type { IsoDate } from "./plain-date.js";
-import { addDays } from "./plain-date.js";
 import {
   chargeDateOf,
   isDue,

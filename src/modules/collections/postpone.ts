@@ -5,11 +5,11 @@
  * next one (or the schedule's end) takes its place, so a payer is never debited twice in one day.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { IsoDate } from "../calendar/plain-date.js";
 import { recordNotification } from "../notifications/notifications.js";
 import { Collection } from "./collection.entity.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, type CollectionChange, pounds } from "./collection-state-change.js";
-import type { IsoDate } from "./plain-date.js";
 
 /** postponeCollection moves `collection` to `chargeDate`, or cancels it when that is not allowed. */
 export async function postponeCollection(

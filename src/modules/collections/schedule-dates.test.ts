@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addDays, dayOfWeek, daysInMonth, fromDayNumber, parseIsoDate, toDayNumber } from "./plain-date.js";
+import { addDays, dayOfWeek, daysInMonth, fromDayNumber, parseIsoDate, toDayNumber } from "../calendar/plain-date.js";
 import { LAST_DAY_OF_MONTH, monthlyDates, weeklyDates } from "./schedule-dates.js";
 
 describe("monthlyDates", () => {

@@ -5,7 +5,7 @@
  * chargeDateFor() in bacs-calendar.ts moves each one to a date Bacs can actually debit.
  */
 
-import { addDays, daysInMonth, formatIsoDate, type IsoDate, parseIsoDate } from "./plain-date.js";
+import { addDays, daysInMonth, formatIsoDate, type IsoDate, parseIsoDate } from "../calendar/plain-date.js";
 
 /** LAST_DAY_OF_MONTH as `dayOfMonth` asks for the last day of every month. */
 export const LAST_DAY_OF_MONTH = -1;

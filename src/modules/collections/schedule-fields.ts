@@ -3,11 +3,12 @@
  * paths ("schedule.amount_minor"), so one INVALID_ARGUMENT names every bad field, and returns the
  * schedule's normalised plan (defaults applied) when there is none.
  */
+
+import { LAST_YEAR } from "../calendar/bank-holidays.js";
+import { type IsoDate, isIsoDate, parseIsoDate } from "../calendar/plain-date.js";
 import type { FieldViolation } from "../errors.js";
 import { checkMetadata, lengthOf } from "../mandates/mandate-fields.js";
-import { LAST_YEAR } from "./bank-holidays.js";
 import { type IntervalUnitName, intervalUnits } from "./collection-lifecycle.js";
-import { type IsoDate, isIsoDate, parseIsoDate } from "./plain-date.js";
 import { LAST_DAY_OF_MONTH } from "./schedule-dates.js";
 import type { SchedulePlan } from "./schedule-plan.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chargeDateFor } from "./bacs-calendar.js";
+import { chargeDateFor } from "../calendar/bacs-calendar.js";
 import {
   chargeDateOf,
   isDue,

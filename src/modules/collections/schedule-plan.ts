@@ -4,9 +4,9 @@
  * and whether the schedule ends. Nominal dates come from schedule-dates.ts; chargeDateFor in
  * bacs-calendar.ts moves each to a date Bacs can debit, never earlier.
  */
-import { addWorkingDays, chargeDateFor } from "./bacs-calendar.js";
+import { addWorkingDays, chargeDateFor } from "../calendar/bacs-calendar.js";
+import { addDays, type IsoDate } from "../calendar/plain-date.js";
 import type { IntervalUnitName } from "./collection-lifecycle.js";
-import { addDays, type IsoDate } from "./plain-date.js";
 import { monthlyDates } from "./schedule-dates.js";
 
 /** SchedulePlan is what the dates of a schedule depend on. */

@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.js";
+import { entities } from "../../entities.js";
 import { systemClock } from "../../platform/clock.js";
 import { type Database, openDatabase } from "../../platform/db/database.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
@@ -10,6 +11,7 @@ import { apiKeyDigest } from "./api-key-format.js";
 import { firstStartNotice, provisionFirstStart } from "./first-start.js";
 import { Organisation } from "./organisation.entity.js";
 import { verifyPassword } from "./password.js";
+import { Provisioning } from "./provisioning.js";
 import { scopeNames } from "./scopes.js";
 import { User } from "./user.entity.js";
 
@@ -17,10 +19,11 @@ describe("provisionFirstStart", () => {
   let testDb: TestDatabase;
   let db: Database;
   const apiKeys = new ApiKeyManager({ clock: systemClock, announce: async () => undefined });
+  const provisioning = new Provisioning({ clock: systemClock });
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
+    db = await openDatabase({ entities, databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
   });
 
   afterAll(async () => {
@@ -29,7 +32,7 @@ describe("provisionFirstStart", () => {
   });
 
   it("creates a sandbox organisation, an admin and a full-scope test key when there is no organisation", async () => {
-    const created = await provisionFirstStart(db.orm, apiKeys);
+    const created = await provisionFirstStart(db.orm, provisioning, apiKeys);
     expect(created).toBeDefined();
     const em = db.orm.em.fork();
     const organisation = await em.findOneOrFail(Organisation, created!.organisationId);
@@ -49,7 +52,7 @@ describe("provisionFirstStart", () => {
   });
 
   it("does nothing once any organisation exists", async () => {
-    expect(await provisionFirstStart(db.orm, apiKeys)).toBeUndefined();
+    expect(await provisionFirstStart(db.orm, provisioning, apiKeys)).toBeUndefined();
     expect(await db.orm.em.fork().count(Organisation, {})).toBe(1);
   });
 

@@ -9,7 +9,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import type { ApiKeyManager } from "./api-key.service.js";
 import { Organisation } from "./organisation.entity.js";
-import { createOrganisation, createUser } from "./provisioning.js";
+import type { Provisioning } from "./provisioning.js";
 import { scopeNames } from "./scopes.js";
 
 /** The first admin's email; `.test` is a reserved top-level domain, so it can never reach anyone. */
@@ -34,15 +34,16 @@ export interface FirstStartCredentials {
  */
 export async function provisionFirstStart(
   orm: MikroORM,
+  provisioning: Provisioning,
   apiKeys: ApiKeyManager,
 ): Promise<FirstStartCredentials | undefined> {
   return orm.em.fork().transactional(async (em) => {
     // Organisation is not a tenant entity: this counts every organisation there is.
     if ((await em.count(Organisation, {})) > 0) return undefined;
-    const organisation = await createOrganisation(em, { name: "Sandbox", sandbox: true });
+    const organisation = await provisioning.createOrganisation(em, { name: "Sandbox", sandbox: true });
     // 18 random bytes are 24 base64url characters: well over the minimum, easy to copy.
     const password = randomBytes(18).toString("base64url");
-    const user = await createUser(em, {
+    const user = await provisioning.createUser(em, {
       organisationId: organisation.id,
       email: firstStartEmail,
       role: "admin",

@@ -3,8 +3,8 @@
  * embedded start does, and what tests use to set up. API keys go through ApiKeyManager.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
-import { addDefaultThresholds } from "../alerts/alert-thresholds.js";
 import { AlreadyExistsError, type FieldViolation, InvalidArgumentError } from "../errors.js";
 import { Organisation } from "./organisation.entity.js";
 import { hashPassword } from "./password.js";
@@ -15,46 +15,56 @@ import { User } from "./user.entity.js";
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const minPasswordLength = 12;
 
-/** createOrganisation adds a live or sandbox organisation, with the default alert thresholds. */
-export async function createOrganisation(
-  em: EntityManager,
-  input: { name: string; sandbox: boolean },
-): Promise<Organisation> {
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > 200) throw InvalidArgumentError.field("name", "must be 1 to 200 characters");
-  const organisation = em.create(Organisation, { id: newId("OR"), name, sandbox: input.sandbox });
-  addDefaultThresholds(em, organisation.id, new Date());
-  await em.flush();
-  return organisation;
-}
+/**
+ * OrganisationCreated runs inside the transaction that creates an organisation, before the flush:
+ * other modules add what every organisation starts with (default alert thresholds) without identity
+ * knowing of them. The composition root (app.ts) wires it.
+ */
+export type OrganisationCreated = (em: EntityManager, organisation: Organisation, now: Date) => void;
 
-/** createUser adds a user to an organisation; the password is stored only as a scrypt hash. */
-export async function createUser(
-  em: EntityManager,
-  input: { organisationId: string; email: string; role: string; password: string; displayName?: string },
-): Promise<User> {
-  const email = normaliseEmail(input.email);
-  const violations: FieldViolation[] = [];
-  if (!emailPattern.test(email) || email.length > 254)
-    violations.push({ field: "email", description: "is not an email address" });
-  if (!isRoleName(input.role)) violations.push({ field: "role", description: "must be admin, member or viewer" });
-  if (input.password.length < minPasswordLength) {
-    violations.push({ field: "password", description: `must be at least ${minPasswordLength} characters` });
+/** Provisioning creates organisations and users; the clock stamps what it creates. */
+export class Provisioning {
+  constructor(private readonly deps: { clock: Clock; onOrganisationCreated?: OrganisationCreated | undefined }) {}
+
+  /** createOrganisation adds a live or sandbox organisation and whatever onOrganisationCreated adds. */
+  async createOrganisation(em: EntityManager, input: { name: string; sandbox: boolean }): Promise<Organisation> {
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 200) throw InvalidArgumentError.field("name", "must be 1 to 200 characters");
+    const now = this.deps.clock.now();
+    const organisation = em.create(Organisation, { id: newId("OR", now.getTime()), name, sandbox: input.sandbox });
+    this.deps.onOrganisationCreated?.(em, organisation, now);
+    await em.flush();
+    return organisation;
   }
-  if (violations.length > 0) throw new InvalidArgumentError(violations);
-  // Emails are unique across organisations; this check looks across tenants on purpose.
-  if (await em.count(User, { email }, { filters: false })) {
-    throw new AlreadyExistsError("EMAIL_TAKEN", `a user with email ${email} already exists`);
+
+  /** createUser adds a user to an organisation; the password is stored only as a scrypt hash. */
+  async createUser(
+    em: EntityManager,
+    input: { organisationId: string; email: string; role: string; password: string; displayName?: string },
+  ): Promise<User> {
+    const email = normaliseEmail(input.email);
+    const violations: FieldViolation[] = [];
+    if (!emailPattern.test(email) || email.length > 254)
+      violations.push({ field: "email", description: "is not an email address" });
+    if (!isRoleName(input.role)) violations.push({ field: "role", description: "must be admin, member or viewer" });
+    if (input.password.length < minPasswordLength) {
+      violations.push({ field: "password", description: `must be at least ${minPasswordLength} characters` });
+    }
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    // Emails are unique across organisations; this check looks across tenants on purpose.
+    if (await em.count(User, { email }, { filters: false })) {
+      throw new AlreadyExistsError("EMAIL_TAKEN", `a user with email ${email} already exists`);
+    }
+    const organisation = await em.findOneOrFail(Organisation, input.organisationId);
+    const user = em.create(User, {
+      id: newId("US", this.deps.clock.now().getTime()),
+      organisation,
+      email,
+      displayName: input.displayName ?? "",
+      passwordHash: await hashPassword(input.password),
+      role: input.role as RoleName,
+    });
+    await em.flush();
+    return user;
   }
-  const organisation = await em.findOneOrFail(Organisation, input.organisationId);
-  const user = em.create(User, {
-    id: newId("US"),
-    organisation,
-    email,
-    displayName: input.displayName ?? "",
-    passwordHash: await hashPassword(input.password),
-    role: input.role as RoleName,
-  });
-  await em.flush();
-  return user;
 }

@@ -23,14 +23,14 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import type { Logger } from "../../platform/observability/logger.js";
-import { isWorkingDay } from "../collections/bacs-calendar.js";
+import { isWorkingDay } from "../calendar/bacs-calendar.js";
+import { londonDate } from "../calendar/london-date.js";
+import type { IsoDate } from "../calendar/plain-date.js";
 import { Collection } from "../collections/collection.entity.js";
 import { applyCollectionStateChange } from "../collections/collection-state-change.js";
 import { materialiseDue } from "../collections/materialise.js";
-import type { IsoDate } from "../collections/plain-date.js";
 import { postponeCollection } from "../collections/postpone.js";
 import type { MandateManager } from "../mandates/mandate.service.js";
-import { bacsDateOf } from "./bacs-day.js";
 import { type CollectionStep, claimCollections, collectionSteps } from "./collection-steps.js";
 import { expireStep } from "./mandate-expiry.js";
 import { activateStep, type MandateStep, submitStep } from "./mandate-steps.js";
@@ -128,7 +128,7 @@ export class BacsProcessor {
   }
 
   private async run(now: Date): Promise<ProcessingRun> {
-    const today = bacsDateOf(now);
+    const today = londonDate(now);
     const run: ProcessingRun = {
       today,
       workingDay: isWorkingDay(today),

@@ -26,10 +26,10 @@
  * while we submit waits for nothing, and a collection already submitted stays submitted, as at Bacs.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { addWorkingDays, BACS_CYCLE_WORKING_DAYS } from "../collections/bacs-calendar.js";
+import { addWorkingDays, BACS_CYCLE_WORKING_DAYS } from "../calendar/bacs-calendar.js";
+import type { IsoDate } from "../calendar/plain-date.js";
 import type { CollectionStateName } from "../collections/collection-lifecycle.js";
 import type { CollectionChange } from "../collections/collection-state-change.js";
-import type { IsoDate } from "../collections/plain-date.js";
 import { chargeDateOf } from "../collections/schedule-plan.js";
 
 /** Working days from the charge date to the pay-out (see the file comment). */

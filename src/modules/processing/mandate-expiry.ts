@@ -14,7 +14,7 @@
  * Indexes: mandate (state, last_change_time) picks the candidates, collection (mandate_id,
  * charge_date) answers the "not exists" per candidate.
  */
-import { daysInMonth, formatIsoDate, type IsoDate, parseIsoDate } from "../collections/plain-date.js";
+import { daysInMonth, formatIsoDate, type IsoDate, parseIsoDate } from "../calendar/plain-date.js";
 import type { MandateStep } from "./mandate-steps.js";
 
 /** Months without a collection after which an instruction lapses. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addWorkingDays } from "../collections/bacs-calendar.js";
-import { addDays } from "../collections/plain-date.js";
+import { addWorkingDays } from "../calendar/bacs-calendar.js";
+import { addDays } from "../calendar/plain-date.js";
 import { AUDDIS_WORKING_DAYS, latestDueSubmissionDay } from "./mandate-steps.js";
 
 describe("latestDueSubmissionDay", () => {

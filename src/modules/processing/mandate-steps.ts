@@ -19,8 +19,8 @@
  * sets it, and nothing else does), read as a UK date.
  */
 
-import { addWorkingDays } from "../collections/bacs-calendar.js";
-import { addDays, type IsoDate } from "../collections/plain-date.js";
+import { addWorkingDays } from "../calendar/bacs-calendar.js";
+import { addDays, type IsoDate } from "../calendar/plain-date.js";
 import type { ExternalAction } from "../mandates/mandate.service.js";
 import type { StateChange } from "../mandates/mandate-state-change.js";
 

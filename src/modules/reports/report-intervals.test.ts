@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addDays, dayOfWeek, MONDAY } from "../collections/plain-date.js";
+import { addDays, dayOfWeek, MONDAY } from "../calendar/plain-date.js";
 import { addMonths, checkReportRange, intervalStart, reportIntervals, reportPeriods } from "./report-intervals.js";
 
 const date = (min: string, days: number) => fc.integer({ min: 0, max: days }).map((n) => addDays(min, n));

@@ -16,7 +16,7 @@ import {
   isIsoDate,
   MONDAY,
   parseIsoDate,
-} from "../collections/plain-date.js";
+} from "../calendar/plain-date.js";
 import type { FieldViolation } from "../errors.js";
 
 /** reportIntervals are the row lengths of a report (ReportInterval without its prefix). */

@@ -8,9 +8,9 @@
  * caller, never from the request.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { londonDate, londonMidnight } from "../calendar/london-date.js";
+import { addDays, type IsoDate, isIsoDate } from "../calendar/plain-date.js";
 import { type CollectionStateName, collectionStates } from "../collections/collection-lifecycle.js";
-import { londonDate, londonMidnight } from "../collections/london-date.js";
-import { addDays, type IsoDate, isIsoDate } from "../collections/plain-date.js";
 import { type FieldViolation, InvalidArgumentError } from "../errors.js";
 import { checkReportRange, isReportInterval, type ReportIntervalName, reportPeriods } from "./report-intervals.js";
 

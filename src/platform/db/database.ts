@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { MikroORM } from "@mikro-orm/postgresql";
+import { type EntitySchema, MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { createOrmConfig } from "./orm-config.js";
@@ -11,6 +11,8 @@ export interface OpenDatabaseOptions {
   /** Local state directory, e.g. `.data`; the embedded database lives in `<dataDir>/pg`. */
   dataDir: string;
   logger: Logger;
+  /** Every entity of the service (src/entities.ts). */
+  entities: readonly EntitySchema[];
   /** Pool size for real PostgreSQL (default 10). Ignored for embedded, which needs exactly one. */
   poolMax?: number | undefined;
 }
@@ -44,6 +46,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         // PGlite serves one connection; with more, a query outside an open transaction deadlocks behind it.
         pool: embedded ? { min: 1, max: 1 } : { min: 0, max: options.poolMax ?? 10 },
         logger,
+        entities: options.entities,
       }),
     );
     const applied = await orm.getMigrator().up();

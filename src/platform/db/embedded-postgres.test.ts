@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entities } from "../../entities.js";
 import { Organisation } from "../../modules/identity/organisation.entity.js";
 import { newId } from "../ids.js";
 import { type Database, openDatabase } from "./database.js";
@@ -16,7 +17,7 @@ describe("embedded PostgreSQL", () => {
   const open: Database[] = [];
 
   const openEmbedded = async () => {
-    const db = await openDatabase({ dataDir, logger });
+    const db = await openDatabase({ entities, dataDir, logger });
     open.push(db);
     return db;
   };
@@ -87,7 +88,7 @@ describe("embedded PostgreSQL", () => {
 
   it("refuses a second open of a data directory that is in use", async () => {
     const db = await openEmbedded();
-    await expect(openDatabase({ dataDir, logger })).rejects.toThrow(/in use by process/);
+    await expect(openDatabase({ entities, dataDir, logger })).rejects.toThrow(/in use by process/);
     await db.close();
   });
 });

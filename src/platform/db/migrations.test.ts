@@ -1,6 +1,7 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.js";
+import { entities } from "../../entities.js";
 import { type Database, openDatabase } from "./database.js";
 import { migrations } from "./migrations/index.js";
 
@@ -26,7 +27,7 @@ describe("migrations", () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
+    db = await openDatabase({ entities, databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
   });
 
   afterAll(async () => {

@@ -1,20 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Migrator } from "@mikro-orm/migrations";
-import { defineConfig, type Options, type PoolConfig } from "@mikro-orm/postgresql";
+import { defineConfig, type EntitySchema, type Options, type PoolConfig } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import { Alert } from "../../modules/alerts/alert.entity.js";
-import { AlertThreshold } from "../../modules/alerts/alert-threshold.entity.js";
-import { Collection } from "../../modules/collections/collection.entity.js";
-import { CollectionSchedule } from "../../modules/collections/collection-schedule.entity.js";
-import { IdempotencyRecord } from "../../modules/idempotency/idempotency-record.entity.js";
-import { ApiKey } from "../../modules/identity/api-key.entity.js";
-import { AuditEvent } from "../../modules/identity/audit-event.entity.js";
-import { Organisation } from "../../modules/identity/organisation.entity.js";
-import { Session } from "../../modules/identity/session.entity.js";
-import { User } from "../../modules/identity/user.entity.js";
-import { Mandate } from "../../modules/mandates/mandate.entity.js";
-import { MandateInvite } from "../../modules/mandates/mandate-invite.entity.js";
-import { Notification } from "../../modules/notifications/notification.entity.js";
 import { migrations } from "./migrations/index.js";
 import { PinoOrmLogger } from "./orm-logger.js";
 import { assertTenantFilter } from "./tenant-filter.js";
@@ -29,6 +16,8 @@ export interface OrmConfigInput {
   /** Connection pool bounds; the embedded server needs exactly `{ min: 1, max: 1 }`. */
   pool: Pick<PoolConfig, "min" | "max">;
   logger: Logger;
+  /** Every entity of the service; the composition root lists them (src/entities.ts). */
+  entities: readonly EntitySchema[];
 }
 
 /**
@@ -44,21 +33,7 @@ export interface OrmConfigInput {
 export function createOrmConfig(input: OrmConfigInput): Options {
   return defineConfig({
     clientUrl: input.clientUrl,
-    entities: [
-      Organisation,
-      AuditEvent,
-      User,
-      Session,
-      ApiKey,
-      Mandate,
-      MandateInvite,
-      Notification,
-      IdempotencyRecord,
-      CollectionSchedule,
-      Collection,
-      AlertThreshold,
-      Alert,
-    ],
+    entities: [...input.entities],
     discovery: { onMetadata: (meta) => assertTenantFilter(meta) },
     extensions: [Migrator],
     migrations: {

@@ -2,6 +2,7 @@ import { defineEntity, type EntityMetadata } from "@mikro-orm/core";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.js";
+import { entities } from "../../entities.js";
 import { AuditEvent } from "../../modules/identity/audit-event.entity.js";
 import { Organisation } from "../../modules/identity/organisation.entity.js";
 import { newId } from "../ids.js";
@@ -19,7 +20,7 @@ describe("tenant filter", () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
+    db = await openDatabase({ entities, databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
     const seed = orm().em.fork();
     seed.create(Organisation, { id: orgA, name: "Alpha" });
     seed.create(Organisation, { id: orgB, name: "Beta" });

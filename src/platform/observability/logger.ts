@@ -4,9 +4,11 @@
  * credential ever reaches a log call by mistake.
  */
 import { type DestinationStream, type Logger, pino } from "pino";
-import type { LogLevel } from "../../config.js";
 
 export type { Logger };
+
+/** LogLevel is a pino level name, or "silent". */
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 const redactedPaths = [
   "authorization",

@@ -5,16 +5,16 @@
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { type Mandate as MandateMessage, MandateService } from "../../../gen/dd/v1/mandates_pb.js";
+import { londonDate } from "../../modules/calendar/london-date.js";
+import { InvalidArgumentError } from "../../modules/errors.js";
+import { actorOf } from "../../modules/identity/audit-log.js";
+import type { Mandate } from "../../modules/mandates/mandate.entity.js";
+import type { Acting, MandateManager, NewMandate } from "../../modules/mandates/mandate.service.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
-import { londonDate } from "../collections/london-date.js";
-import { InvalidArgumentError } from "../errors.js";
-import { actorOf } from "../identity/audit-log.js";
-import type { Mandate } from "./mandate.entity.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";
-import type { Acting, MandateManager, NewMandate } from "./mandate.service.js";
 
 function acting(ctx: HandlerContext): Acting {
   const caller = requireCaller(ctx);

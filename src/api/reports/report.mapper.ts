@@ -14,8 +14,8 @@ import {
   type SuccessRateRow as SuccessRateRowMessage,
   SuccessRateRowSchema,
 } from "../../../gen/dd/v1/reports_pb.js";
-import type { Clawback, CollectionReportRow, SuccessRateRow } from "./report.service.js";
-import { reportIntervals } from "./report-intervals.js";
+import type { Clawback, CollectionReportRow, SuccessRateRow } from "../../modules/reports/report.service.js";
+import { reportIntervals } from "../../modules/reports/report-intervals.js";
 
 /** reportIntervalName reads ReportInterval: UNSPECIFIED means a month; "" for an unknown number (refused by validation). */
 export function reportIntervalName(interval: ReportInterval): string {

@@ -15,10 +15,10 @@ import {
   NotificationSchema,
   NotificationType,
 } from "../../../gen/dd/v1/alerts_pb.js";
-import type { Notification } from "../notifications/notification.entity.js";
-import type { Alert } from "./alert.entity.js";
-import type { AlertThreshold } from "./alert-threshold.entity.js";
-import { type AlertStateName, type AlertTypeName, alertStates, alertTypes } from "./alert-types.js";
+import type { Alert } from "../../modules/alerts/alert.entity.js";
+import type { AlertThreshold } from "../../modules/alerts/alert-threshold.entity.js";
+import { type AlertStateName, type AlertTypeName, alertStates, alertTypes } from "../../modules/alerts/alert-types.js";
+import type { Notification } from "../../modules/notifications/notification.entity.js";
 
 const time = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
 

@@ -4,11 +4,12 @@
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { AlertService, NotificationType } from "../../../gen/dd/v1/alerts_pb.js";
+import type { AlertActing, AlertManager } from "../../modules/alerts/alert.service.js";
+import { InvalidArgumentError } from "../../modules/errors.js";
+import { actorOf } from "../../modules/identity/audit-log.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter, readTimestamp } from "../../rpc/request-values.js";
-import { InvalidArgumentError } from "../errors.js";
-import { actorOf } from "../identity/audit-log.js";
 import {
   alertStateFromProto,
   alertToProto,
@@ -18,7 +19,6 @@ import {
   publishedTypes,
   thresholdToProto,
 } from "./alert.mapper.js";
-import type { AlertActing, AlertManager } from "./alert.service.js";
 
 function acting(ctx: HandlerContext): AlertActing {
   const { organisationId, principal } = requireCaller(ctx);

@@ -12,6 +12,11 @@ describe("londonDate", () => {
     expect(londonDate(new Date("2026-07-15T22:59:59Z"))).toBe("2026-07-15");
     expect(londonDate(new Date("2026-07-15T23:00:00Z"))).toBe("2026-07-16");
   });
+
+  it("reads the year's turn in GMT", () => {
+    expect(londonDate(new Date("2027-12-31T23:30:00Z"))).toBe("2027-12-31");
+    expect(londonDate(new Date("2028-01-01T00:00:00Z"))).toBe("2028-01-01");
+  });
 });
 
 describe("londonMidnight", () => {

@@ -12,12 +12,12 @@ import {
   MandateSchema,
   MandateState,
 } from "../../../gen/dd/v1/mandates_pb.js";
+import { londonDate } from "../../modules/calendar/london-date.js";
+import type { IsoDate } from "../../modules/calendar/plain-date.js";
+import { chargeDateOf } from "../../modules/collections/schedule-plan.js";
+import type { Mandate } from "../../modules/mandates/mandate.entity.js";
+import { type MandateStateName, mandateStates } from "../../modules/mandates/mandate-lifecycle.js";
 import { systemClock } from "../../platform/clock.js";
-import { londonDate } from "../collections/london-date.js";
-import type { IsoDate } from "../collections/plain-date.js";
-import { chargeDateOf } from "../collections/schedule-plan.js";
-import type { Mandate } from "./mandate.entity.js";
-import { type MandateStateName, mandateStates } from "./mandate-lifecycle.js";
 
 /** States a new collection can still be created in (the contract's next_possible_charge_date). */
 const collectableStates: ReadonlySet<MandateStateName> = new Set([

@@ -13,15 +13,15 @@ import {
   CollectionState,
   IntervalUnit,
 } from "../../../gen/dd/v1/collections_pb.js";
-import type { Collection } from "./collection.entity.js";
-import type { ScheduleView } from "./collection.service.js";
+import type { Collection } from "../../modules/collections/collection.entity.js";
+import type { ScheduleView } from "../../modules/collections/collection.service.js";
 import {
   type CollectionStateName,
   collectionStates,
   intervalUnits,
   type ScheduleStateName,
   scheduleStates,
-} from "./collection-lifecycle.js";
+} from "../../modules/collections/collection-lifecycle.js";
 
 /** scheduleToProto shows a schedule as the contract does. */
 export function scheduleToProto({ schedule, nextChargeDate }: ScheduleView): CollectionScheduleMessage {

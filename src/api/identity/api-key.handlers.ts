@@ -4,12 +4,12 @@
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
+import type { Acting, ApiKeyManager } from "../../modules/identity/api-key.service.js";
+import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Clock } from "../../platform/clock.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readTimestamp } from "../../rpc/request-values.js";
-import type { Acting, ApiKeyManager } from "./api-key.service.js";
-import { actorOf } from "./audit-log.js";
 import { apiKeyToProto } from "./identity.mapper.js";
 
 function acting(ctx: HandlerContext): Acting {

@@ -4,12 +4,12 @@
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
+import { InvalidArgumentError } from "../../modules/errors.js";
+import { isRoleName, roleScopes } from "../../modules/identity/scopes.js";
+import type { SessionManager } from "../../modules/identity/session.service.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { sessionCookieName } from "../../rpc/interceptors/authenticate.js";
-import { InvalidArgumentError } from "../errors.js";
 import { sessionToProto } from "./identity.mapper.js";
-import { isRoleName, roleScopes } from "./scopes.js";
-import type { SessionManager } from "./session.service.js";
 
 function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
   return [

@@ -10,9 +10,9 @@ import {
   MandateInviteService,
   MandateState,
 } from "../../../gen/dd/v1/mandates_pb.js";
+import type { MandateManager } from "../../modules/mandates/mandate.service.js";
 import { kRequestInfo, requireEntityManager } from "../../rpc/context.js";
 import { bankAccountToProto } from "./mandate.mapper.js";
-import type { MandateManager } from "./mandate.service.js";
 
 /** registerMandateInviteService serves MandateInviteService with the given manager. */
 export function registerMandateInviteService(router: ConnectRouter, mandates: MandateManager): void {

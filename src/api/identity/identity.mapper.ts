@@ -7,11 +7,11 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Role } from "../../../gen/dd/v1/access_pb.js";
 import { type ApiKey as ApiKeyMessage, ApiKeySchema, ApiKeyState } from "../../../gen/dd/v1/api_keys_pb.js";
 import { type Session as SessionMessage, SessionSchema } from "../../../gen/dd/v1/sessions_pb.js";
-import type { ApiKey } from "./api-key.entity.js";
-import { type ApiKeyStateName, apiKeyState } from "./api-key.service.js";
-import type { Organisation } from "./organisation.entity.js";
-import type { Session } from "./session.entity.js";
-import type { User } from "./user.entity.js";
+import type { ApiKey } from "../../modules/identity/api-key.entity.js";
+import { type ApiKeyStateName, apiKeyState } from "../../modules/identity/api-key.service.js";
+import type { Organisation } from "../../modules/identity/organisation.entity.js";
+import type { Session } from "../../modules/identity/session.entity.js";
+import type { User } from "../../modules/identity/user.entity.js";
 
 const states: Record<ApiKeyStateName, ApiKeyState> = {
   active: ApiKeyState.ACTIVE,

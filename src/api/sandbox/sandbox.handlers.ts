@@ -4,16 +4,20 @@
  */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { CollectionScenario, MandateScenario, SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
+import type { AlertEvaluator } from "../../modules/alerts/alert-evaluator.js";
+import { londonDate } from "../../modules/calendar/london-date.js";
+import { actorOf } from "../../modules/identity/audit-log.js";
+import type { MandateManager } from "../../modules/mandates/mandate.service.js";
+import { type CollectionScenarioName, CollectionSimulator } from "../../modules/sandbox/collection-simulator.js";
+import {
+  type MandateScenarioName,
+  MandateSimulator,
+  type SandboxCaller,
+} from "../../modules/sandbox/mandate-simulator.js";
 import type { Clock } from "../../platform/clock.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
-import type { AlertEvaluator } from "../alerts/alert-evaluator.js";
 import { collectionToProto } from "../collections/collection.mapper.js";
-import { londonDate } from "../collections/london-date.js";
-import { actorOf } from "../identity/audit-log.js";
 import { mandateToProto } from "../mandates/mandate.mapper.js";
-import type { MandateManager } from "../mandates/mandate.service.js";
-import { type CollectionScenarioName, CollectionSimulator } from "./collection-simulator.js";
-import { type MandateScenarioName, MandateSimulator, type SandboxCaller } from "./mandate-simulator.js";
 
 const scenarioNames: Partial<Record<MandateScenario, MandateScenarioName>> = {
   [MandateScenario.ACTIVATE]: "ACTIVATE",

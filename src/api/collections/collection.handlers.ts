@@ -5,12 +5,15 @@
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { CollectionService, type CollectionSchedule as ScheduleMessage } from "../../../gen/dd/v1/collections_pb.js";
+import { isIsoDate } from "../../modules/calendar/plain-date.js";
+import type { CollectionManager } from "../../modules/collections/collection.service.js";
+import type { NewSchedule } from "../../modules/collections/schedule-fields.js";
+import { InvalidArgumentError } from "../../modules/errors.js";
+import { actorOf } from "../../modules/identity/audit-log.js";
+import type { Acting } from "../../modules/mandates/mandate.service.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
-import { InvalidArgumentError } from "../errors.js";
-import { actorOf } from "../identity/audit-log.js";
-import type { Acting } from "../mandates/mandate.service.js";
 import {
   collectionStateFromProto,
   collectionToProto,
@@ -18,9 +21,6 @@ import {
   scheduleStateFromProto,
   scheduleToProto,
 } from "./collection.mapper.js";
-import type { CollectionManager } from "./collection.service.js";
-import { isIsoDate } from "./plain-date.js";
-import type { NewSchedule } from "./schedule-fields.js";
 
 function acting(ctx: HandlerContext): Acting {
   const caller = requireCaller(ctx);

@@ -5,16 +5,16 @@
  */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ReportService } from "../../../gen/dd/v1/reports_pb.js";
+import { InvalidArgumentError } from "../../modules/errors.js";
+import type { ClawbackCursor, ReportManager } from "../../modules/reports/report.service.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { nextPageToken, readPage } from "../../rpc/pagination.js";
-import { InvalidArgumentError } from "../errors.js";
 import {
   clawbackToProto,
   collectionReportRowToProto,
   reportIntervalName,
   successRateRowToProto,
 } from "./report.mapper.js";
-import type { ClawbackCursor, ReportManager } from "./report.service.js";
 
 // A clawback page token holds "<charge-back time>~<id>": the list is ordered by both.
 const cursorOf = (c: { chargeBackTime: string; collectionId: string }) => ({
