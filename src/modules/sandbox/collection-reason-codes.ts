@@ -2,7 +2,7 @@
  * collection-reason-codes.ts lists the Bacs reason codes reported about a Direct Debit payment,
  * with the meaning we show in the collection's notification: ARUDD codes return a debit unpaid;
  * DDICA codes 1–8 are the grounds of an indemnity claim under the Direct Debit Guarantee.
- * Source: Bacs service user guides as summarised by GoCardless (see ../shared/design/anchors.md).
+ * Source: the reason codes of the Bacs service user guides, as GoCardless publishes them for integrators.
  */
 
 /** aruddReasons are ARUDD (unpaid debit) codes and their meaning. */

@@ -3,7 +3,7 @@
  * Instruction, with the meaning we show on the mandate (last_state_change.description):
  * AUDDIS codes reject a new instruction; ADDACS codes report a change to a live one. Only the
  * ADDACS codes that end the instruction are listed: E (amended) and R (reinstated) do not cancel.
- * Source: Bacs service user guides as summarised by GoCardless (see ../shared/design/anchors.md).
+ * Source: the reason codes of the Bacs service user guides, as GoCardless publishes them for integrators.
  */
 
 /** auddisReasons are AUDDIS rejection codes and their meaning. */
