@@ -12,43 +12,64 @@ const to = (state: MandateStateName, action: MandateAction) => {
   return "to" in step ? step.to : step.refusal.reason;
 };
 
+/** The states in which `action` is allowed, in mandateStates order. */
+const statesAllowing = (action: MandateAction) => mandateStates.filter((s) => "to" in planStep(s, action));
+
+/**
+ * Per action, what it does to a mandate in some states: the state it leads to, or the ErrorInfo
+ * reason of the refusal.
+ */
+const outcomes: Partial<Record<MandateAction, Partial<Record<MandateStateName, string>>>> = {
+  // The Bacs set-up path: the payer completes, then it is submitted, then accepted or rejected.
+  complete: { PENDING_CUSTOMER_APPROVAL: "PENDING_SUBMISSION" },
+  submit: { PENDING_SUBMISSION: "SUBMITTED" },
+  activate: { SUBMITTED: "ACTIVE" },
+  fail: { SUBMITTED: "FAILED" },
+  // Cancelling a closed mandate names why it is closed.
+  cancel: { CANCELLED: "MANDATE_ALREADY_CANCELLED", FAILED: "MANDATE_FAILED", EXPIRED: "MANDATE_EXPIRED" },
+  // Only an active mandate is suspended.
+  suspend: { ACTIVE: "SUSPENDED", SUSPENDED: "MANDATE_ALREADY_SUSPENDED", SUBMITTED: "MANDATE_NOT_ACTIVE" },
+  // Suspended, cancelled and expired mandates are reactivated; the last two are lodged again.
+  reactivate: {
+    SUSPENDED: "ACTIVE",
+    CANCELLED: "PENDING_SUBMISSION",
+    EXPIRED: "PENDING_SUBMISSION",
+    ACTIVE: "MANDATE_ALREADY_ACTIVE",
+    FAILED: "MANDATE_FAILED",
+  },
+};
+const outcomeCases = Object.entries(outcomes).flatMap(([action, byState]) =>
+  Object.entries(byState).map(
+    ([state, outcome]) => [state, action, outcome] as [MandateStateName, MandateAction, string],
+  ),
+);
+
 describe("planStep", () => {
-  it("follows the Bacs set-up path: payer completes, submitted, then accepted or rejected", () => {
-    expect(to("PENDING_CUSTOMER_APPROVAL", "complete")).toBe("PENDING_SUBMISSION");
-    expect(to("PENDING_SUBMISSION", "submit")).toBe("SUBMITTED");
-    expect(to("SUBMITTED", "activate")).toBe("ACTIVE");
-    expect(to("SUBMITTED", "fail")).toBe("FAILED");
+  it.each(outcomeCases)("%s, %s: %s", (state, action, outcome) => {
+    expect(to(state, action)).toBe(outcome);
   });
 
   it("lets every state but the closed ones be cancelled", () => {
-    const cancellable = mandateStates.filter((s) => "to" in planStep(s, "cancel"));
-    expect(cancellable).toEqual([
+    expect(statesAllowing("cancel")).toEqual([
       "PENDING_CUSTOMER_APPROVAL",
       "PENDING_SUBMISSION",
       "SUBMITTED",
       "ACTIVE",
       "SUSPENDED",
     ]);
-    expect(to("CANCELLED", "cancel")).toBe("MANDATE_ALREADY_CANCELLED");
-    expect(to("FAILED", "cancel")).toBe("MANDATE_FAILED");
-    expect(to("EXPIRED", "cancel")).toBe("MANDATE_EXPIRED");
-  });
-
-  it("suspends only an active mandate and reactivates suspended, cancelled and expired ones", () => {
-    expect(to("ACTIVE", "suspend")).toBe("SUSPENDED");
-    expect(to("SUSPENDED", "suspend")).toBe("MANDATE_ALREADY_SUSPENDED");
-    expect(to("SUBMITTED", "suspend")).toBe("MANDATE_NOT_ACTIVE");
-    expect(to("SUSPENDED", "reactivate")).toBe("ACTIVE");
-    expect(to("CANCELLED", "reactivate")).toBe("PENDING_SUBMISSION");
-    expect(to("EXPIRED", "reactivate")).toBe("PENDING_SUBMISSION");
-    expect(to("ACTIVE", "reactivate")).toBe("MANDATE_ALREADY_ACTIVE");
-    expect(to("FAILED", "reactivate")).toBe("MANDATE_FAILED");
-    expect(isResubmission("CANCELLED", "reactivate")).toBe(true);
-    expect(isResubmission("SUSPENDED", "reactivate")).toBe(false);
   });
 
   it("expires only active or suspended mandates, and resends invites only while the payer has not answered", () => {
-    expect(mandateStates.filter((s) => "to" in planStep(s, "expire"))).toEqual(["ACTIVE", "SUSPENDED"]);
-    expect(mandateStates.filter((s) => "to" in planStep(s, "resendInvite"))).toEqual(["PENDING_CUSTOMER_APPROVAL"]);
+    expect(statesAllowing("expire")).toEqual(["ACTIVE", "SUSPENDED"]);
+    expect(statesAllowing("resendInvite")).toEqual(["PENDING_CUSTOMER_APPROVAL"]);
+  });
+});
+
+describe("isResubmission", () => {
+  it("is true only when reactivating lodges the instruction with the bank again", () => {
+    expect(isResubmission("CANCELLED", "reactivate")).toBe(true);
+    expect(isResubmission("EXPIRED", "reactivate")).toBe(true);
+    expect(isResubmission("SUSPENDED", "reactivate")).toBe(false);
+    expect(isResubmission("CANCELLED", "cancel")).toBe(false);
   });
 });

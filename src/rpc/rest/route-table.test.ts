@@ -7,10 +7,6 @@ import { BrokenService, ProbeService } from "./test-fixture.js";
 const table = createRouteTable(ProbeService.methods, [
   { binding: { verb: "GET", path: "/healthz", body: "" }, method: Health.method.check },
 ]);
-const methodOf = (verb: string, path: string) => {
-  const m = table.match(verb, path);
-  return m.kind === "found" ? `${m.route.method.name} ${JSON.stringify(Object.fromEntries(m.pathValues))}` : m;
-};
 
 describe("httpBindings", () => {
   it("reads get/post/patch/delete, custom and additional_bindings", () => {
@@ -33,13 +29,17 @@ describe("httpBindings", () => {
 });
 
 describe("createRouteTable", () => {
-  it("finds the route and its path values", () => {
-    expect(methodOf("GET", "/v1/probes/P1")).toBe('GetProbe {"probe_id":"P1"}');
-    expect(methodOf("GET", "/v1/probes")).toBe("ListProbes {}");
-    expect(methodOf("POST", "/v1/probes/P1:cancel")).toBe('CancelProbe {"probe_id":"P1"}');
-    expect(methodOf("GET", "/v1/files/a/b")).toBe('GetFile {"text":"files/a/b"}');
-    expect(methodOf("POST", "/v2/files/x")).toBe('GetFile {"text":"x"}');
-    expect(methodOf("GET", "/healthz")).toBe("Check {}");
+  // [verb, path, the method routed to, its path values]
+  it.each([
+    ["GET", "/v1/probes/P1", "GetProbe", { probe_id: "P1" }],
+    ["GET", "/v1/probes", "ListProbes", {}],
+    ["POST", "/v1/probes/P1:cancel", "CancelProbe", { probe_id: "P1" }],
+    ["GET", "/v1/files/a/b", "GetFile", { text: "files/a/b" }],
+    ["POST", "/v2/files/x", "GetFile", { text: "x" }],
+    ["GET", "/healthz", "Check", {}],
+  ])("finds the route of %s %s and its path values", (verb, path, method, pathValues) => {
+    const m = table.match(verb, path);
+    expect(m.kind === "found" && [m.route.method.name, Object.fromEntries(m.pathValues)]).toEqual([method, pathValues]);
   });
 
   it("answers method-not-allowed with every verb of the path", () => {
