@@ -7,13 +7,7 @@ import {
   BadRequestSchema,
   DebugInfoSchema,
   ErrorInfoSchema,
-  HelpSchema,
-  LocalizedMessageSchema,
-  PreconditionFailureSchema,
-  QuotaFailureSchema,
-  RequestInfoSchema,
-  ResourceInfoSchema,
-  RetryInfoSchema,
+  file_google_rpc_error_details,
 } from "../../../gen/google/rpc/error_details_pb.js";
 import { connectErrorFromResponse, restErrorBody } from "./error-body.js";
 
@@ -44,50 +38,32 @@ describe("restErrorBody", () => {
     });
   });
 
-  // [detail, value sent, JSON expected beside "@type"]
-  const cases: [string, DescMessage, MessageInitShape<DescMessage>, object][] = [
-    [
-      "BadRequest",
-      BadRequestSchema,
-      { fieldViolations: [{ field: "page_size", description: "too big" }] },
-      { fieldViolations: [{ field: "page_size", description: "too big" }] },
-    ],
-    ["RetryInfo", RetryInfoSchema, { retryDelay: { seconds: 2n } }, { retryDelay: "2s" }],
-    [
-      "QuotaFailure",
-      QuotaFailureSchema,
-      { violations: [{ subject: "org:1", description: "100/min" }] },
-      { violations: [{ subject: "org:1", description: "100/min" }] },
-    ],
-    [
-      "PreconditionFailure",
-      PreconditionFailureSchema,
-      { violations: [{ type: "STATE", subject: "MD1", description: "cancelled" }] },
-      { violations: [{ type: "STATE", subject: "MD1", description: "cancelled" }] },
-    ],
-    [
-      "ResourceInfo",
-      ResourceInfoSchema,
-      { resourceType: "mandate", resourceName: "MD1" },
-      { resourceType: "mandate", resourceName: "MD1" },
-    ],
-    [
-      "Help",
-      HelpSchema,
-      { links: [{ description: "docs", url: "https://x.test" }] },
-      { links: [{ description: "docs", url: "https://x.test" }] },
-    ],
-    [
-      "LocalizedMessage",
-      LocalizedMessageSchema,
-      { locale: "en-GB", message: "No" },
-      { locale: "en-GB", message: "No" },
-    ],
-    ["RequestInfo", RequestInfoSchema, { requestId: "r-1" }, { requestId: "r-1" }],
-  ];
-  it.each(cases)("decodes google.rpc.%s", (name, desc, value, json) => {
-    const body = roundTrip(desc, value);
-    expect(body.details).toEqual([{ "@type": `type.googleapis.com/google.rpc.${name}`, ...json }]);
+  // Per google.rpc detail, a value to send. Every detail but DebugInfo is listed: the proto file decides
+  // which details exist, not the registry under test. Each comes back as the same fields beside "@type",
+  // but where its proto3 JSON differs (jsonOfSample).
+  const samples: Record<string, MessageInitShape<DescMessage>> = {
+    ErrorInfo: { reason: "R", domain: "d", metadata: { k: "v" } },
+    BadRequest: { fieldViolations: [{ field: "page_size", description: "too big" }] },
+    RetryInfo: { retryDelay: { seconds: 2n } },
+    QuotaFailure: { violations: [{ subject: "org:1", description: "100/min" }] },
+    PreconditionFailure: { violations: [{ type: "STATE", subject: "MD1", description: "cancelled" }] },
+    ResourceInfo: { resourceType: "mandate", resourceName: "MD1" },
+    Help: { links: [{ description: "docs", url: "https://x.test" }] },
+    LocalizedMessage: { locale: "en-GB", message: "No" },
+    RequestInfo: { requestId: "r-1" },
+  };
+  const jsonOfSample: Record<string, object> = { RetryInfo: { retryDelay: "2s" } };
+  const shownDetails = file_google_rpc_error_details.messages.filter((m) => m !== DebugInfoSchema);
+
+  it("has a sample of every google.rpc detail but DebugInfo", () => {
+    expect(Object.keys(samples).sort()).toEqual(shownDetails.map((m) => m.name).sort());
+  });
+
+  it.each(shownDetails.map((desc) => [desc.name, desc] as const))("decodes google.rpc.%s", (name, desc) => {
+    const json = jsonOfSample[name] ?? samples[name];
+    expect(roundTrip(desc, samples[name]!).details).toEqual([
+      { "@type": `type.googleapis.com/google.rpc.${name}`, ...json },
+    ]);
   });
 
   it("keeps a detail of an unknown type as @type and base64 value", () => {
