@@ -1,24 +1,7 @@
 import { fromJson } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { AlertService } from "../../../gen/dd/v1/alerts_pb.js";
-import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
-import { CollectionService } from "../../../gen/dd/v1/collections_pb.js";
-import { MandateInviteService, MandateService } from "../../../gen/dd/v1/mandates_pb.js";
-import { ReportService } from "../../../gen/dd/v1/reports_pb.js";
-import { SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
-import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
+import { ddServices } from "../../routes.js";
 import { createRouteTable } from "./route-table.js";
-
-const services = [
-  MandateService,
-  MandateInviteService,
-  CollectionService,
-  AlertService,
-  ReportService,
-  ApiKeyService,
-  SessionService,
-  SandboxService,
-];
 
 /** The REST routes of shared/design/api-contract.md, exactly. */
 const contract = [
@@ -60,7 +43,7 @@ const contract = [
 ];
 
 describe("the dd.v1 contract's google.api.http annotations", () => {
-  const table = createRouteTable(services.flatMap((s) => s.methods));
+  const table = createRouteTable(ddServices.flatMap((s) => s.methods));
 
   it("build into exactly the routes of api-contract.md", () => {
     const actual = table.routes.map((r) => `${r.verb} ${r.template.source} ${r.method.parent.name}.${r.method.name}`);
