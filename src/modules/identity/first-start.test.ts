@@ -1,9 +1,7 @@
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.js";
-import { entities } from "../../entities.js";
+import { openTestDatabase } from "../../../test/support/open-test-database.js";
 import { systemClock } from "../../platform/clock.js";
-import { type Database, openDatabase } from "../../platform/db/database.js";
+import type { Database } from "../../platform/db/database.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import { ApiKey } from "./api-key.entity.js";
 import { ApiKeyManager } from "./api-key.service.js";
@@ -16,20 +14,15 @@ import { scopeNames } from "./scopes.js";
 import { User } from "./user.entity.js";
 
 describe("provisionFirstStart", () => {
-  let testDb: TestDatabase;
   let db: Database;
   const apiKeys = new ApiKeyManager({ clock: systemClock, announce: async () => undefined });
   const provisioning = new Provisioning({ clock: systemClock });
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    db = await openDatabase({ entities, databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
+    db = await openTestDatabase();
   });
 
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => db?.close());
 
   it("creates a sandbox organisation, an admin and a full-scope test key when there is no organisation", async () => {
     const created = await provisionFirstStart(db.orm, provisioning, apiKeys);

@@ -1,12 +1,9 @@
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.js";
-import { entities } from "../../entities.js";
-import { type Database, openDatabase } from "./database.js";
+import { openTestDatabase } from "../../../test/support/open-test-database.js";
+import type { Database } from "./database.js";
 import { migrations } from "./migrations/index.js";
 
 describe("migrations", () => {
-  let testDb: TestDatabase | undefined;
   let db: Database | undefined;
 
   const migrator = () => db!.orm.getMigrator();
@@ -26,14 +23,10 @@ describe("migrations", () => {
   };
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    db = await openDatabase({ entities, databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
+    db = await openTestDatabase();
   });
 
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => db?.close());
 
   it("applies every committed migration when the database opens", async () => {
     const executed = await migrator().getExecutedMigrations();

@@ -1,16 +1,13 @@
 import { defineEntity, type EntityMetadata } from "@mikro-orm/core";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../test/support/test-database.js";
-import { entities } from "../../entities.js";
+import { openTestDatabase } from "../../../test/support/open-test-database.js";
 import { AuditEvent } from "../../modules/identity/audit-event.entity.js";
 import { Organisation } from "../../modules/identity/organisation.entity.js";
 import { newId } from "../ids.js";
-import { type Database, openDatabase } from "./database.js";
+import type { Database } from "./database.js";
 import { assertTenantFilter, scopeToOrganisation } from "./tenant-filter.js";
 
 describe("tenant filter", () => {
-  let testDb: TestDatabase | undefined;
   let db: Database | undefined;
   const orgA = newId("OR");
   const orgB = newId("OR");
@@ -19,8 +16,7 @@ describe("tenant filter", () => {
   const orm = () => db!.orm;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    db = await openDatabase({ entities, databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
+    db = await openTestDatabase();
     const seed = orm().em.fork();
     seed.create(Organisation, { id: orgA, name: "Alpha" });
     seed.create(Organisation, { id: orgB, name: "Beta" });
@@ -42,10 +38,7 @@ describe("tenant filter", () => {
     }
   });
 
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => db?.close());
 
   it("throws on a query of tenant data through an EntityManager without an organisation", async () => {
     const em = orm().em.fork();
