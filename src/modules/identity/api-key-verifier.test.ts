@@ -47,6 +47,30 @@ function fakeDatabase() {
   return db;
 }
 
+/**
+ * Starts verifying a valid key AK1 and holds its lookup at the database, as a slow query would, so
+ * the test can revoke the key meanwhile. `revoke` changes the row only; `release` lets the lookup
+ * answer with the row it read.
+ */
+async function heldLookupOfValidKey(db: ReturnType<typeof fakeDatabase>, verifier: ApiKeyVerifier) {
+  const secret = generateApiKey("live");
+  const digest = apiKeyDigest(secret);
+  db.rows.set(digest, row("AK1"));
+  db.hold = true;
+  const inFlight = verifier.verify(secret);
+  await new Promise((r) => setImmediate(r));
+  expect(db.held).toHaveLength(1);
+  return {
+    secret,
+    inFlight,
+    revoke: () => db.rows.set(digest, row("AK1", true)),
+    release: () => {
+      for (const release of db.held.splice(0)) release();
+      db.hold = false;
+    },
+  };
+}
+
 function verifierOn(db: ReturnType<typeof fakeDatabase>, cacheSize = 10_000) {
   return new ApiKeyVerifier({
     orm: db.orm,
@@ -84,23 +108,15 @@ describe("ApiKeyVerifier", () => {
   it("does not cache a lookup that was under way when the key was revoked", async () => {
     const db = fakeDatabase();
     const verifier = verifierOn(db);
-    const secret = generateApiKey("live");
-    const digest = apiKeyDigest(secret);
-    db.rows.set(digest, row("AK1"));
-
     // The lookup reads the row while the key is still valid...
-    db.hold = true;
-    const inFlight = verifier.verify(secret);
-    await new Promise((r) => setImmediate(r));
-    expect(db.held).toHaveLength(1);
+    const { secret, inFlight, revoke, release } = await heldLookupOfValidKey(db, verifier);
     // ...then the revoke commits and is announced before the lookup finishes.
-    db.rows.set(digest, row("AK1", true));
+    revoke();
     await verifier.announce("AK1");
     // A request after the announcement does not join the stale lookup.
     const afterRevoke = verifier.verify(secret);
     expect(db.lookups).toBe(2);
-    for (const release of db.held.splice(0)) release();
-    db.hold = false;
+    release();
     expect((await inFlight)?.principal).toEqual({ kind: "api_key", apiKeyId: "AK1" });
     expect(await afterRevoke).toBeUndefined();
     // The stale answer was not remembered: the next request asks again and is refused.
@@ -120,16 +136,10 @@ describe("ApiKeyVerifier", () => {
     };
     const verifier = new ApiKeyVerifier({ orm: db.orm, bus, clock: systemClock, logger: createLogger("silent") });
     await verifier.start();
-    const secret = generateApiKey("live");
-    const digest = apiKeyDigest(secret);
-    db.rows.set(digest, row("AK1"));
-    db.hold = true;
-    const inFlight = verifier.verify(secret);
-    await new Promise((r) => setImmediate(r));
-    db.rows.set(digest, row("AK1", true));
+    const { secret, inFlight, revoke, release } = await heldLookupOfValidKey(db, verifier);
+    revoke();
     resync();
-    for (const release of db.held.splice(0)) release();
-    db.hold = false;
+    release();
     await inFlight;
     expect(await verifier.verify(secret)).toBeUndefined();
   });
