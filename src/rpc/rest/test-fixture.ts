@@ -33,9 +33,29 @@ import { HttpRuleSchema } from "../../../gen/google/api/http_pb.js";
 type FieldInit = MessageInitShape<typeof FieldDescriptorProtoSchema>;
 type HttpRuleInit = MessageInitShape<typeof HttpRuleSchema>;
 
-function field(name: string, number: number, type: Type, extra: Partial<FieldDescriptorProto> = {}): FieldInit {
-  return { name, number, type, label: Label.OPTIONAL, jsonName: protoCamelCase(name), ...extra } as FieldInit;
+/** field declares a field without its number: `numbered` gives the numbers. */
+function field(name: string, type: Type, extra: Partial<FieldDescriptorProto> = {}): FieldInit {
+  return { name, type, label: Label.OPTIONAL, jsonName: protoCamelCase(name), ...extra } as FieldInit;
 }
+
+/** numbered numbers fields 1, 2, … in the order given: the fixture needs distinct numbers, not chosen ones. */
+const numbered = (fields: FieldInit[]): FieldInit[] => fields.map((f, i) => ({ ...f, number: i + 1 }) as FieldInit);
+
+/** One Probe field of every scalar kind, by name: the transcoder converts each from a path or query string. */
+const scalarFields: Record<string, Type> = {
+  probe_id: Type.STRING,
+  text: Type.STRING,
+  i32: Type.INT32,
+  u32: Type.UINT32,
+  i64: Type.INT64,
+  u64: Type.UINT64,
+  s32: Type.SINT32,
+  f64: Type.FIXED64,
+  flag: Type.BOOL,
+  ratio: Type.FLOAT,
+  amount: Type.DOUBLE,
+  blob: Type.BYTES,
+};
 const repeated = { label: Label.REPEATED };
 const msg = (typeName: string) => ({ typeName });
 
@@ -70,44 +90,33 @@ const fileProto = create(FileDescriptorProtoSchema, {
   messageType: [
     {
       name: "Inner",
-      field: [
-        field("email", 1, Type.STRING),
-        field("display_name", 2, Type.STRING),
-        field("color", 3, Type.ENUM, msg(".rest.test.v1.Color")),
-        field("child", 4, Type.MESSAGE, msg(".rest.test.v1.Inner")),
-      ],
+      field: numbered([
+        field("email", Type.STRING),
+        field("display_name", Type.STRING),
+        field("color", Type.ENUM, msg(".rest.test.v1.Color")),
+        field("child", Type.MESSAGE, msg(".rest.test.v1.Inner")),
+      ]),
     },
     {
       name: "Probe",
-      field: [
-        field("probe_id", 1, Type.STRING),
-        field("text", 2, Type.STRING),
-        field("i32", 3, Type.INT32),
-        field("u32", 4, Type.UINT32),
-        field("i64", 5, Type.INT64),
-        field("u64", 6, Type.UINT64),
-        field("s32", 7, Type.SINT32),
-        field("f64", 8, Type.FIXED64),
-        field("flag", 9, Type.BOOL),
-        field("ratio", 10, Type.FLOAT),
-        field("amount", 11, Type.DOUBLE),
-        field("blob", 12, Type.BYTES),
-        field("color", 13, Type.ENUM, msg(".rest.test.v1.Color")),
-        field("colors", 14, Type.ENUM, { ...msg(".rest.test.v1.Color"), ...repeated }),
-        field("tags", 15, Type.STRING, repeated),
-        field("ids", 16, Type.INT64, repeated),
-        field("inner", 17, Type.MESSAGE, msg(".rest.test.v1.Inner")),
-        field("inners", 18, Type.MESSAGE, { ...msg(".rest.test.v1.Inner"), ...repeated }),
-        field("create_time", 19, Type.MESSAGE, msg(".google.protobuf.Timestamp")),
-        field("ttl", 20, Type.MESSAGE, msg(".google.protobuf.Duration")),
-        field("update_mask", 21, Type.MESSAGE, msg(".google.protobuf.FieldMask")),
-        field("limit", 22, Type.MESSAGE, msg(".google.protobuf.Int32Value")),
-        field("labels", 23, Type.MESSAGE, { ...msg(".rest.test.v1.Probe.LabelsEntry"), ...repeated }),
-      ],
+      field: numbered([
+        ...Object.entries(scalarFields).map(([name, type]) => field(name, type)),
+        field("color", Type.ENUM, msg(".rest.test.v1.Color")),
+        field("colors", Type.ENUM, { ...msg(".rest.test.v1.Color"), ...repeated }),
+        field("tags", Type.STRING, repeated),
+        field("ids", Type.INT64, repeated),
+        field("inner", Type.MESSAGE, msg(".rest.test.v1.Inner")),
+        field("inners", Type.MESSAGE, { ...msg(".rest.test.v1.Inner"), ...repeated }),
+        field("create_time", Type.MESSAGE, msg(".google.protobuf.Timestamp")),
+        field("ttl", Type.MESSAGE, msg(".google.protobuf.Duration")),
+        field("update_mask", Type.MESSAGE, msg(".google.protobuf.FieldMask")),
+        field("limit", Type.MESSAGE, msg(".google.protobuf.Int32Value")),
+        field("labels", Type.MESSAGE, { ...msg(".rest.test.v1.Probe.LabelsEntry"), ...repeated }),
+      ]),
       nestedType: [
         {
           name: "LabelsEntry",
-          field: [field("key", 1, Type.STRING), field("value", 2, Type.STRING)],
+          field: numbered([field("key", Type.STRING), field("value", Type.STRING)]),
           options: { mapEntry: true },
         },
       ],
