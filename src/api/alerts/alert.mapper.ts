@@ -19,6 +19,7 @@ import type { Alert } from "../../modules/alerts/alert.entity.js";
 import type { AlertThreshold } from "../../modules/alerts/alert-threshold.entity.js";
 import { type AlertStateName, type AlertTypeName, alertStates, alertTypes } from "../../modules/alerts/alert-types.js";
 import type { Notification } from "../../modules/notifications/notification.entity.js";
+import { storedNameOf } from "../stored-name.js";
 
 const time = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
 
@@ -106,12 +107,10 @@ export function notificationToProto(notification: Notification): NotificationMes
 
 /** alertStateFromProto reads a filter value; undefined for UNSPECIFIED or an unknown number. */
 export function alertStateFromProto(state: AlertState): AlertStateName | undefined {
-  const name = AlertState[state] as string | undefined;
-  return alertStates.find((s) => s === name);
+  return storedNameOf(AlertState, state, alertStates);
 }
 
 /** alertTypeFromProto reads a filter value; undefined for UNSPECIFIED or an unknown number. */
 export function alertTypeFromProto(type: AlertType): AlertTypeName | undefined {
-  const name = AlertType[type] as string | undefined;
-  return alertTypes.find((t) => t === name);
+  return storedNameOf(AlertType, type, alertTypes);
 }

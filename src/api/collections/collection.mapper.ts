@@ -22,6 +22,7 @@ import {
   type ScheduleStateName,
   scheduleStates,
 } from "../../modules/collections/collection-lifecycle.js";
+import { storedNameOf } from "../stored-name.js";
 
 /** scheduleToProto shows a schedule as the contract does. */
 export function scheduleToProto({ schedule, nextChargeDate }: ScheduleView): CollectionScheduleMessage {
@@ -67,18 +68,15 @@ export function collectionToProto(collection: Collection): CollectionMessage {
 
 /** intervalUnitName reads IntervalUnit; "" for UNSPECIFIED or an unknown number (refused by validation). */
 export function intervalUnitName(unit: IntervalUnit): string {
-  const name = IntervalUnit[unit] as string | undefined;
-  return intervalUnits.find((u) => u === name) ?? "";
+  return storedNameOf(IntervalUnit, unit, intervalUnits) ?? "";
 }
 
 /** scheduleStateFromProto reads a filter value; undefined for UNSPECIFIED or an unknown number. */
 export function scheduleStateFromProto(state: CollectionScheduleState): ScheduleStateName | undefined {
-  const name = CollectionScheduleState[state] as string | undefined;
-  return scheduleStates.find((s) => s === name);
+  return storedNameOf(CollectionScheduleState, state, scheduleStates);
 }
 
 /** collectionStateFromProto reads a filter value; undefined for UNSPECIFIED or an unknown number. */
 export function collectionStateFromProto(state: CollectionState): CollectionStateName | undefined {
-  const name = CollectionState[state] as string | undefined;
-  return collectionStates.find((s) => s === name);
+  return storedNameOf(CollectionState, state, collectionStates);
 }

@@ -18,6 +18,7 @@ import { chargeDateOf } from "../../modules/collections/schedule-plan.js";
 import type { Mandate } from "../../modules/mandates/mandate.entity.js";
 import { type MandateStateName, mandateStates } from "../../modules/mandates/mandate-lifecycle.js";
 import { systemClock } from "../../platform/clock.js";
+import { storedNameOf } from "../stored-name.js";
 
 /** States a new collection can still be created in (the contract's next_possible_charge_date). */
 const collectableStates: ReadonlySet<MandateStateName> = new Set([
@@ -94,6 +95,5 @@ export function bankAccountToProto(mandate: Mandate): BankAccount | undefined {
 
 /** stateFromProto reads a MandateState filter value; undefined for UNSPECIFIED or an unknown number. */
 export function stateFromProto(state: MandateState): MandateStateName | undefined {
-  const name = MandateState[state] as string | undefined;
-  return mandateStates.find((s) => s === name);
+  return storedNameOf(MandateState, state, mandateStates);
 }

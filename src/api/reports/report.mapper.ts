@@ -16,12 +16,12 @@ import {
 } from "../../../gen/dd/v1/reports_pb.js";
 import type { Clawback, CollectionReportRow, SuccessRateRow } from "../../modules/reports/report.service.js";
 import { reportIntervals } from "../../modules/reports/report-intervals.js";
+import { storedNameOf } from "../stored-name.js";
 
 /** reportIntervalName reads ReportInterval: UNSPECIFIED means a month; "" for an unknown number (refused by validation). */
 export function reportIntervalName(interval: ReportInterval): string {
   if (interval === ReportInterval.UNSPECIFIED) return "MONTH";
-  const name = ReportInterval[interval] as string | undefined;
-  return reportIntervals.find((i) => i === name) ?? "";
+  return storedNameOf(ReportInterval, interval, reportIntervals) ?? "";
 }
 
 /** collectionReportRowToProto shows one row of the collection report as the contract does. */
