@@ -25,6 +25,14 @@ export interface RequestInfo {
 export const kRequestInfo = createContextKey<RequestInfo | undefined>(undefined, {
   description: "request id, client address, transport",
 });
+/**
+ * kAnswerHeaders holds headers for the call's answer, a success or an error (the rate limit's).
+ * Errors become answers only in the outermost interceptor, so an inner one leaves its headers here
+ * and the errors interceptor puts them on whatever answer leaves.
+ */
+export const kAnswerHeaders = createContextKey<Readonly<Record<string, string>> | undefined>(undefined, {
+  description: "headers for the answer, success or error",
+});
 export const kCaller = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
 /**
  * kEntityManager holds a function that returns the request's EntityManager, forked on first use:

@@ -1,58 +1,84 @@
 /**
- * errors.ts is the one map from domain errors to ConnectError: a code, a message safe to show, and
- * google.rpc details (ErrorInfo with the reason, BadRequest with field violations). Anything it does
- * not know becomes Internal with a generic message; the cause goes to the log, never to the caller.
+ * errors.ts is the one map from domain errors to ConnectError: a code, a message safe to show,
+ * headers (Retry-After, WWW-Authenticate) and google.rpc details (RetryInfo, QuotaFailure,
+ * BadRequest, ErrorInfo with the reason). A ConnectError passes through as it is, so an error is
+ * mapped once, wherever it is first needed: the errors interceptor for every transport, or the
+ * idempotency interceptor, which stores the answer. Anything it does not know becomes Internal with
+ * a generic message; the cause goes to the log, never to the caller.
  */
 import { type DescMethod, toJson } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  QuotaFailureSchema,
+  RetryInfoSchema,
+} from "../../gen/google/rpc/error_details_pb.js";
 import {
   AbortedError,
   AlreadyExistsError,
-  DomainError,
+  CredentialsRequiredError,
+  type DomainError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
+  ReasonedError,
   ResourceExhaustedError,
+  RetryLaterError,
   UnauthenticatedError,
 } from "../modules/errors.js";
 
 /** ErrorInfo.domain of every error we raise. */
-export const errorDomain = "dd.v1";
+const errorDomain = "dd.v1";
 
-/** errorInfo builds the ErrorInfo detail for a reason. */
-export function errorInfo(reason: string, metadata: Readonly<Record<string, string>> = {}) {
-  return { desc: ErrorInfoSchema, value: { reason, domain: errorDomain, metadata: { ...metadata } } };
-}
+/** The challenge a refused credential is answered with (RFC 6750). */
+const bearerChallenge = 'Bearer realm="dd"';
+
+const codes: [abstract new (...args: never[]) => DomainError, Code][] = [
+  [NotFoundError, Code.NotFound],
+  [InvalidArgumentError, Code.InvalidArgument],
+  [CredentialsRequiredError, Code.Unauthenticated],
+  [FailedPreconditionError, Code.FailedPrecondition],
+  [PermissionDeniedError, Code.PermissionDenied],
+  [UnauthenticatedError, Code.Unauthenticated],
+  [AlreadyExistsError, Code.AlreadyExists],
+  [AbortedError, Code.Aborted],
+  [ResourceExhaustedError, Code.ResourceExhausted],
+];
+
+/** An outgoing google.rpc detail: its schema and an init value. */
+type Detail = Extract<ConnectError["details"][number], { desc: unknown }>;
 
 /** toConnectError maps a thrown value to what the caller sees; undefined means "unexpected". */
 export function toConnectError(error: unknown): ConnectError | undefined {
   if (error instanceof ConnectError) return error;
-  if (!(error instanceof DomainError)) return undefined;
-  if (error instanceof NotFoundError) {
-    return new ConnectError(error.message, Code.NotFound, undefined, [
-      errorInfo("NOT_FOUND", { resource: error.resource }),
-    ]);
+  const code = codes.find(([type]) => error instanceof type)?.[1];
+  if (code === undefined) return undefined;
+  const known = error as DomainError;
+  const header: Record<string, string> = {};
+  const details: Detail[] = [];
+  if (known instanceof RetryLaterError) {
+    header["retry-after"] = String(Math.max(1, Math.ceil(known.retryAfterMs / 1000)));
+    details.push({ desc: RetryInfoSchema, value: { retryDelay: durationFromMs(Math.ceil(known.retryAfterMs)) } });
   }
-  if (error instanceof InvalidArgumentError) {
-    return new ConnectError(error.message, Code.InvalidArgument, undefined, [
-      { desc: BadRequestSchema, value: { fieldViolations: error.violations.map((v) => ({ ...v })) } },
-    ]);
+  if (known instanceof ResourceExhaustedError && known.quotaViolations.length > 0) {
+    details.push({ desc: QuotaFailureSchema, value: { violations: known.quotaViolations.map((v) => ({ ...v })) } });
   }
-  if (error instanceof ResourceExhaustedError) {
-    const seconds = Math.max(1, Math.ceil(error.retryAfterSeconds));
-    return new ConnectError(error.message, Code.ResourceExhausted, { "retry-after": String(seconds) }, [
-      { desc: RetryInfoSchema, value: { retryDelay: { seconds: BigInt(seconds) } } },
-      errorInfo(error.reason, error.metadata),
-    ]);
+  if (known instanceof InvalidArgumentError) {
+    details.push({ desc: BadRequestSchema, value: { fieldViolations: known.violations.map((v) => ({ ...v })) } });
   }
-  const code = reasonedCodes.find(([type]) => error instanceof type)?.[1];
-  if (code !== undefined && "reason" in error) {
-    const { reason, metadata } = error as FailedPreconditionError;
-    return new ConnectError(error.message, code, undefined, [errorInfo(reason, metadata)]);
+  if (known instanceof CredentialsRequiredError) header["www-authenticate"] = bearerChallenge;
+  if (known instanceof NotFoundError) details.push(errorInfo("NOT_FOUND", { resource: known.resource }));
+  if ((known instanceof ReasonedError || known instanceof InvalidArgumentError) && known.reason !== undefined) {
+    details.push(errorInfo(known.reason, known.metadata));
   }
-  return undefined;
+  return new ConnectError(known.message, code, header, details);
+}
+
+function errorInfo(reason: string, metadata: Readonly<Record<string, string>>): Detail {
+  return { desc: ErrorInfoSchema, value: { reason, domain: errorDomain, metadata: { ...metadata } } };
 }
 
 /**
@@ -82,11 +108,3 @@ export function nulInRequest(
     [errorInfo("NUL_CHARACTER", {})],
   );
 }
-
-const reasonedCodes: [abstract new (...args: never[]) => DomainError, Code][] = [
-  [FailedPreconditionError, Code.FailedPrecondition],
-  [PermissionDeniedError, Code.PermissionDenied],
-  [UnauthenticatedError, Code.Unauthenticated],
-  [AbortedError, Code.Aborted],
-  [AlreadyExistsError, Code.AlreadyExists],
-];

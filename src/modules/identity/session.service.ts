@@ -85,7 +85,7 @@ export class SessionManager {
     ]);
     if (byAddress.count > throttle.attemptsPerAddress || byEmail.count > throttle.attemptsPerEmail) {
       const retry = byEmail.count > throttle.attemptsPerEmail ? byEmail.resetSeconds : byAddress.resetSeconds;
-      throw new ResourceExhaustedError("SIGN_IN_THROTTLED", "too many sign-in attempts; try again later", retry);
+      throw new ResourceExhaustedError("SIGN_IN_THROTTLED", "too many sign-in attempts; try again later", retry * 1000);
     }
     // Sign-in names no organisation: this lookup is by a globally unique email, across tenants.
     const user = await em.findOne(User, { email: normalised }, { filters: false, populate: ["organisation"] });

@@ -4,13 +4,13 @@
  * WWW-Authenticate: Bearer. Public methods skip it. Every failing credential gets the same answer, so
  * a caller cannot tell an unknown key from a revoked one.
  */
-import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
-
-type UnaryOrStreamRequest = UnaryRequest | StreamRequest;
-
+import type { Interceptor, StreamRequest, UnaryRequest } from "@connectrpc/connect";
+import { CredentialsRequiredError } from "../../modules/errors.js";
 import type { Caller } from "../../modules/identity/caller.js";
 import { accessRuleOf } from "../access.js";
 import { kCaller } from "../context.js";
+
+type UnaryOrStreamRequest = UnaryRequest | StreamRequest;
 
 /** CredentialVerifier turns a presented secret into a caller, or undefined when it is not valid. */
 export interface CredentialVerifier {
@@ -23,12 +23,6 @@ export interface CredentialVerifier {
 /** Name of the session cookie. */
 export const sessionCookieName = "dd_session";
 
-const challenge = { "www-authenticate": 'Bearer realm="dd"' };
-
-function unauthenticated(message: string): ConnectError {
-  return new ConnectError(message, Code.Unauthenticated, challenge);
-}
-
 /** createAuthenticateInterceptor sets kCaller for every non-public method, or refuses the call. */
 export function createAuthenticateInterceptor({ verifier }: { verifier: CredentialVerifier }): Interceptor {
   // Not an async function, and no closure per request (tsx names each one with a defineProperty):
@@ -39,14 +33,14 @@ export function createAuthenticateInterceptor({ verifier }: { verifier: Credenti
       const authorization = req.header.get("authorization");
       if (authorization !== null) {
         const match = /^Bearer +(\S+) *$/i.exec(authorization);
-        if (!match?.[1]) throw unauthenticated("the Authorization header must be: Bearer <api key>");
+        if (!match?.[1]) throw new CredentialsRequiredError("the Authorization header must be: Bearer <api key>");
         const verified = verifier.verifyApiKey(match[1]);
         if (!(verified instanceof Promise)) return admit(next, req, verified, "invalid API key");
         return verified.then((caller) => admit(next, req, caller, "invalid API key"));
       }
       const token = cookieValue(req.header.get("cookie"), sessionCookieName);
       if (token === undefined)
-        throw unauthenticated("credentials required: send Authorization: Bearer <api key> or sign in");
+        throw new CredentialsRequiredError("credentials required: send Authorization: Bearer <api key> or sign in");
       return verifier
         .verifySession(token, req.header.get("origin"))
         .then((caller) => admit(next, req, caller, "session expired or invalid: sign in again"));
@@ -63,7 +57,7 @@ function admit<T>(
   caller: Caller | undefined,
   refusal: string,
 ): T {
-  if (!caller) throw unauthenticated(refusal);
+  if (!caller) throw new CredentialsRequiredError(refusal);
   req.contextValues.set(kCaller, caller);
   return next(req);
 }

@@ -1,12 +1,13 @@
 /**
- * errors.ts (interceptor) is the outermost link of the chain: it turns any escaped error into a
- * ConnectError through rpc/errors.ts, logs one line per RPC (request id, method, transport, code,
- * latency; never a header or a message body) and records the RPC metrics.
+ * errors.ts (interceptor) is the outermost link of the chain, the one point every transport passes:
+ * it turns any escaped error into a ConnectError through rpc/errors.ts, puts the headers inner links
+ * left for the answer (kAnswerHeaders) on it, logs one line per RPC (request id, method, transport,
+ * code, latency; never a header or a message body) and records the RPC metrics.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../../platform/observability/logger.js";
 import type { Metrics } from "../../platform/observability/metrics.js";
-import { kRequestInfo, type Transport } from "../context.js";
+import { kAnswerHeaders, kRequestInfo, type Transport } from "../context.js";
 import { nulInRequest, toConnectError } from "../errors.js";
 
 export interface ErrorsInterceptorOptions {
@@ -49,12 +50,19 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
     let code: Code | undefined;
     try {
       const res = await next(req);
+      setAll(res.header, req.contextValues.get(kAnswerHeaders));
       return res;
     } catch (error) {
-      const mapped = toConnectError(error) ?? (req.stream ? undefined : nulInRequest(error, req));
+      const mapped = toConnectError(error);
       if (mapped) {
+        setAll(mapped.metadata, req.contextValues.get(kAnswerHeaders));
         code = mapped.code;
         throw mapped;
+      }
+      const nul = req.stream ? undefined : nulInRequest(error, req);
+      if (nul) {
+        code = nul.code;
+        throw nul;
       }
       code = Code.Internal;
       logger.error({ request_id: requestId, service, method, err: error }, "unexpected error");
@@ -77,6 +85,10 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
       );
     }
   };
+}
+
+function setAll(target: Headers, headers: Readonly<Record<string, string>> | undefined): void {
+  if (headers) for (const [name, value] of Object.entries(headers)) target.set(name, value);
 }
 
 function transportOf(contentType: string | null): Transport {

@@ -34,13 +34,13 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { BadRequestSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { AbortedError, InvalidArgumentError } from "../../modules/errors.js";
 import type { IdempotencyService, Outcome } from "../../modules/idempotency/idempotency.service.js";
 import type { StoredMetadata } from "../../modules/idempotency/idempotency-record.entity.js";
 import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import { kCaller, kRequestInfo } from "../context.js";
-import { errorInfo, toConnectError } from "../errors.js";
+import { toConnectError } from "../errors.js";
 import type { ReplayRoutes } from "../replay-routes.js";
 import { requestFingerprint } from "../request-fingerprint.js";
 import { errorDetailRegistry } from "../rest/error-body.js";
@@ -222,46 +222,39 @@ function notReplayed(name: string): boolean {
   );
 }
 
-function headerViolation(description: string) {
-  return { desc: BadRequestSchema, value: { fieldViolations: [{ field: idempotencyKeyHeader, description }] } };
+/** headerRefusal refuses the Idempotency-Key header itself: INVALID_ARGUMENT naming it, with a reason. */
+function headerRefusal(reason: string, description: string, metadata: Record<string, string> = {}) {
+  return new InvalidArgumentError([{ field: idempotencyKeyHeader, description }], {
+    message: `${idempotencyKeyHeader} header ${description}`,
+    reason,
+    metadata: { header: idempotencyKeyHeader, ...metadata },
+  });
 }
 
-function invalidKey(): ConnectError {
+function invalidKey(): InvalidArgumentError {
   const description = "must be 1 to 255 printable ASCII characters (a UUID v4 is a good choice)";
-  return new ConnectError(`${idempotencyKeyHeader} header ${description}`, Code.InvalidArgument, undefined, [
-    headerViolation(description),
-    errorInfo("IDEMPOTENCY_KEY_INVALID", { header: idempotencyKeyHeader }),
-  ]);
+  return headerRefusal("IDEMPOTENCY_KEY_INVALID", description);
 }
 
-function notSupported(method: string, isPublic: boolean): ConnectError {
+function notSupported(method: string, isPublic: boolean): InvalidArgumentError {
   const why = isPublic
     ? "it is public (no organisation to scope the key to)"
     : "its answer holds a secret that is shown only once";
   const description = `not supported on ${method}: ${why}; send the request without it`;
-  return new ConnectError(`${idempotencyKeyHeader} header ${description}`, Code.InvalidArgument, undefined, [
-    headerViolation(description),
-    errorInfo("IDEMPOTENCY_KEY_NOT_SUPPORTED", { header: idempotencyKeyHeader, method }),
-  ]);
+  return headerRefusal("IDEMPOTENCY_KEY_NOT_SUPPORTED", description, { method });
 }
 
-function reused(): ConnectError {
+function reused(): InvalidArgumentError {
   const description =
     "was already used with another method or other request parameters; use a new key for a new request";
-  return new ConnectError(`${idempotencyKeyHeader} header ${description}`, Code.InvalidArgument, undefined, [
-    headerViolation(description),
-    errorInfo("IDEMPOTENCY_KEY_REUSED", { header: idempotencyKeyHeader }),
-  ]);
+  return headerRefusal("IDEMPOTENCY_KEY_REUSED", description);
 }
 
-function inUse(): ConnectError {
-  return new ConnectError(
+function inUse(): AbortedError {
+  return new AbortedError(
+    "IDEMPOTENCY_KEY_IN_USE",
     "a request with this Idempotency-Key is still in progress; retry after 1 s",
-    Code.Aborted,
-    { "retry-after": "1" },
-    [
-      { desc: RetryInfoSchema, value: { retryDelay: { seconds: 1n } } },
-      errorInfo("IDEMPOTENCY_KEY_IN_USE", { header: idempotencyKeyHeader }),
-    ],
+    1000,
+    { header: idempotencyKeyHeader },
   );
 }

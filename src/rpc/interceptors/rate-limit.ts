@@ -2,19 +2,17 @@
  * rate-limit.ts applies the caller's limit: API keys count against their organisation's limit
  * (per organisation, whatever the key or transport), signed-in users against a more generous
  * per-user limit. Every limited response carries RateLimit-Policy and RateLimit (IETF httpapi
- * draft); a refusal is RESOURCE_EXHAUSTED (HTTP 429) with Retry-After, RetryInfo, QuotaFailure and
+ * draft), which the errors interceptor puts on it; a refusal is RESOURCE_EXHAUSTED (HTTP 429) with Retry-After, RetryInfo, QuotaFailure and
  * ErrorInfo RATE_LIMITED. gRPC callers get the same values as metadata and trailers.
  */
 
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { QuotaFailureSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import type { Interceptor } from "@connectrpc/connect";
+import { ResourceExhaustedError } from "../../modules/errors.js";
 import type { Caller } from "../../modules/identity/caller.js";
 import type { Metrics } from "../../platform/observability/metrics.js";
 import type { Limit } from "../../platform/rate-limit/gcra.js";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limiter.js";
-import { kCaller } from "../context.js";
-import { errorInfo, toConnectError } from "../errors.js";
+import { kAnswerHeaders, kCaller } from "../context.js";
 
 export interface RateLimitInterceptorOptions {
   limiter: RateLimiter;
@@ -59,46 +57,22 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
     const found = subjectOf(caller, options);
     const subject = found instanceof Promise ? await found : found;
     const decision = await options.limiter.check(subject.key, subject.limit);
-    const headers: Record<string, string> = {
+    // Left for the errors interceptor, which puts them on the answer whether the call succeeds or fails.
+    req.contextValues.set(kAnswerHeaders, {
       "ratelimit-policy": `"${subject.policy}";q=${subject.limit.perMinute};w=60`,
       ratelimit: `"${subject.policy}";r=${decision.remaining};t=${Math.ceil(decision.resetMs / 1000)}`,
-    };
+    });
     if (!decision.allowed) {
       const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
       options.metrics.rateLimited.inc({ subject: subject.policy });
-      throw new ConnectError(
+      throw new ResourceExhaustedError(
+        "RATE_LIMITED",
         `rate limit of ${subject.limit.perMinute} requests per minute (burst ${subject.limit.burst}) exceeded for ${subject.name}; retry after ${retryAfterSeconds} s`,
-        Code.ResourceExhausted,
-        { ...headers, "retry-after": String(retryAfterSeconds) },
-        [
-          { desc: RetryInfoSchema, value: { retryDelay: durationFromMs(Math.ceil(decision.retryAfterMs)) } },
-          {
-            desc: QuotaFailureSchema,
-            value: {
-              violations: [
-                { subject: subject.name, description: `more than ${subject.limit.perMinute} requests per minute` },
-              ],
-            },
-          },
-          errorInfo("RATE_LIMITED", {
-            quota: String(subject.limit.perMinute),
-            window_seconds: "60",
-            burst: String(subject.limit.burst),
-          }),
-        ],
+        decision.retryAfterMs,
+        { quota: String(subject.limit.perMinute), window_seconds: "60", burst: String(subject.limit.burst) },
+        [{ subject: subject.name, description: `more than ${subject.limit.perMinute} requests per minute` }],
       );
     }
-    let res: Awaited<ReturnType<typeof next>>;
-    try {
-      res = await next(req);
-    } catch (error) {
-      // Errors count against the limit too, and say so.
-      const mapped = toConnectError(error);
-      if (!mapped) throw error;
-      for (const [name, value] of Object.entries(headers)) mapped.metadata.set(name, value);
-      throw mapped;
-    }
-    for (const [name, value] of Object.entries(headers)) res.header.set(name, value);
-    return res;
+    return next(req);
   };
 }
