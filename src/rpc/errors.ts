@@ -29,6 +29,7 @@ import {
   RetryLaterError,
   UnauthenticatedError,
 } from "../modules/errors.js";
+import { isNulCharacterRefusal } from "../platform/db/driver-errors.js";
 
 /** ErrorInfo.domain of every error we raise. */
 const errorDomain = "dd.v1";
@@ -82,12 +83,6 @@ function errorInfo(reason: string, metadata: Readonly<Record<string, string>>): 
 }
 
 /**
- * PostgreSQL's answers to a NUL (U+0000) in text: as a query parameter the wire protocol refuses it
- * (08P01), in varchar or jsonb the server does (22021, 22P05).
- */
-const nulRefusals: ReadonlySet<string> = new Set(["08P01", "22021", "22P05"]);
-
-/**
  * nulInRequest maps a database refusal caused by a NUL in the request to INVALID_ARGUMENT.
  * Handlers check the fields they store; this catches the rest (an id or a filter with a NUL)
  * instead of answering INTERNAL. It looks at the request only on this error path, and only
@@ -97,8 +92,7 @@ export function nulInRequest(
   error: unknown,
   request: { method: DescMethod; message: unknown },
 ): ConnectError | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== "string" || !nulRefusals.has(code)) return undefined;
+  if (!isNulCharacterRefusal(error)) return undefined;
   const json = JSON.stringify(toJson(request.method.input, request.message as never));
   if (!json.includes("\\u0000")) return undefined;
   return new ConnectError(
