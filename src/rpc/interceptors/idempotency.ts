@@ -41,6 +41,7 @@ import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import { kCaller, kRequestInfo } from "../context.js";
 import { toConnectError } from "../errors.js";
+import { isFramingHeader } from "../framing-headers.js";
 import type { ReplayRoutes } from "../replay-routes.js";
 import { requestFingerprint } from "../request-fingerprint.js";
 import { errorDetailRegistry } from "../rest/error-body.js";
@@ -215,10 +216,8 @@ function notReplayed(name: string): boolean {
     name === "vary" ||
     name === replayedHeader.toLowerCase() ||
     name.startsWith("ratelimit") ||
-    name.startsWith("content-") ||
-    name.startsWith("connect-") ||
-    name.startsWith("grpc-") ||
-    name.startsWith("access-control-")
+    name.startsWith("access-control-") ||
+    isFramingHeader(name)
   );
 }
 

@@ -22,6 +22,7 @@ import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { BadRequestSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { isFramingHeader } from "../framing-headers.js";
 import { connectErrorFromResponse, restErrorBody } from "./error-body.js";
 import { InvalidRequestError } from "./request-mapping.js";
 import { createRouteTable, type RouteBinding, type RouteTable } from "./route-table.js";
@@ -337,27 +338,16 @@ function restResponseHeaders(uRes: UniversalServerResponse): Headers {
   uRes.header?.forEach((value, name) => {
     const key = name.toLowerCase();
     if (key.startsWith("trailer-")) trailers.push([key.slice("trailer-".length), value]);
-    else if (!droppedResponseHeader(key)) header.append(key, value);
+    else if (!isFramingHeader(key)) header.append(key, value);
   });
   uRes.trailer?.forEach((value, name) => {
     trailers.push([name.toLowerCase(), value]);
   });
   // A value sent both as header and trailer (gRPC wants trailers) is shown once.
   for (const [key, value] of trailers) {
-    if (!droppedResponseHeader(key) && !header.has(key)) header.append(key, value);
+    if (!isFramingHeader(key) && !header.has(key)) header.append(key, value);
   }
   return header;
-}
-
-function droppedResponseHeader(key: string): boolean {
-  return (
-    key === "content-type" ||
-    key === "content-length" ||
-    key === "content-encoding" ||
-    key === "accept-encoding" ||
-    key.startsWith("connect-") ||
-    key.startsWith("grpc-")
-  );
 }
 
 /** writeError answers with the REST error body. */
