@@ -6,6 +6,7 @@
  * harm: claim() treats it as absent.
  */
 import type { Logger } from "../../platform/observability/logger.js";
+import { PeriodicTask } from "../../platform/periodic-task.js";
 import type { IdempotencyService } from "./idempotency.service.js";
 
 export interface IdempotencySweeperOptions {
@@ -21,28 +22,25 @@ export interface IdempotencySweeperOptions {
 
 /** IdempotencySweeper runs IdempotencyService.sweep on a timer; start() once, stop() on shutdown. */
 export class IdempotencySweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly task: PeriodicTask<number>;
 
-  constructor(private readonly options: IdempotencySweeperOptions) {}
+  constructor(private readonly options: IdempotencySweeperOptions) {
+    this.task = new PeriodicTask(options.intervalMs ?? 5 * 60_000, () => this.runOnce());
+  }
 
+  /** start sweeps every intervalMs until stop(). */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.runOnce(), this.options.intervalMs ?? 5 * 60_000);
-    this.timer.unref(); // never keeps a process alive on its own
+    this.task.start();
   }
 
   /** runOnce sweeps up to maxBatches batches and returns how many records it deleted (0 on error, logged). */
   runOnce(): Promise<number> {
-    this.running ??= this.sweep().finally(() => (this.running = undefined));
-    return this.running;
+    return this.task.join(() => this.sweep());
   }
 
   /** stop ends the timer and waits for a run in progress. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async sweep(): Promise<number> {

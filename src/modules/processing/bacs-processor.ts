@@ -23,6 +23,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import type { Logger } from "../../platform/observability/logger.js";
+import { PeriodicTask } from "../../platform/periodic-task.js";
 import { isWorkingDay } from "../calendar/bacs-calendar.js";
 import { londonDate } from "../calendar/london-date.js";
 import type { IsoDate } from "../calendar/plain-date.js";
@@ -88,23 +89,20 @@ export const processorActor = "system:bacs-processor";
 
 /** BacsProcessor runs runOnce on a timer between start() and stop(). */
 export class BacsProcessor {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ProcessingRun> | undefined;
+  private readonly task: PeriodicTask<ProcessingRun>;
 
-  constructor(private readonly options: BacsProcessorOptions) {}
+  constructor(private readonly options: BacsProcessorOptions) {
+    this.task = new PeriodicTask(options.intervalMs ?? 5_000, () => this.tick());
+  }
 
   /** start runs the processor every intervalMs until stop(). */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.options.intervalMs ?? 5_000);
-    this.timer.unref(); // never keeps a process alive on its own
+    this.task.start();
   }
 
   /** stop ends the timer and waits for a run in progress. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /**
@@ -113,8 +111,7 @@ export class BacsProcessor {
    * instances or replicas may, and SKIP LOCKED keeps them apart.
    */
   runOnce(now: Date = this.options.clock.now()): Promise<ProcessingRun> {
-    this.running ??= this.run(now).finally(() => (this.running = undefined));
-    return this.running;
+    return this.task.join(() => this.run(now));
   }
 
   private async tick(): Promise<void> {
