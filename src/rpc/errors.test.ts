@@ -4,9 +4,9 @@
  */
 import { create, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { MikroORM } from "@mikro-orm/postgresql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GetMandateRequestSchema, MandateService } from "../../gen/dd/v1/mandates_pb.js";
+import { databaseRefusal } from "../../test/support/database-refusal.js";
 import {
   AbortedError,
   AlreadyExistsError,
@@ -148,22 +148,9 @@ describe("toConnectError", () => {
 });
 
 describe("nulInRequest", () => {
-  let orm: MikroORM;
   let refusal: unknown;
   beforeAll(async () => {
-    orm = await MikroORM.init({
-      clientUrl: process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
-      entities: [],
-      discovery: { warnWhenNoEntities: false },
-      pool: { min: 0, max: 1 },
-    });
-    refusal = await orm.em
-      .fork()
-      .execute("select ?::text", ["MD\u0000"])
-      .catch((error: unknown) => error);
-  });
-  afterAll(async () => {
-    await orm.close(true);
+    refusal = await databaseRefusal("select ?::text", ["MD\u0000"]);
   });
 
   const method = MandateService.method.getMandate;

@@ -1,32 +1,9 @@
 /**
  * The translator against what real PostgreSQL (TEST_DATABASE_URL) throws through MikroORM.
  */
-import { MikroORM } from "@mikro-orm/postgresql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { databaseRefusal } from "../../../test/support/database-refusal.js";
 import { isNulCharacterRefusal } from "./driver-errors.js";
-
-let orm: MikroORM;
-beforeAll(async () => {
-  orm = await MikroORM.init({
-    clientUrl: process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
-    entities: [],
-    discovery: { warnWhenNoEntities: false },
-    pool: { min: 0, max: 1 },
-  });
-});
-afterAll(async () => {
-  await orm.close(true);
-});
-
-/** refusal runs a statement that must fail and returns what was thrown. */
-async function refusal(sql: string, params: unknown[] = []): Promise<unknown> {
-  try {
-    await orm.em.fork().execute(sql, params);
-  } catch (error) {
-    return error;
-  }
-  throw new Error(`${sql} did not fail`);
-}
 
 describe("isNulCharacterRefusal", () => {
   it.each([
@@ -35,7 +12,7 @@ describe("isNulCharacterRefusal", () => {
     ["a NUL escape in jsonb", "select ?::jsonb", [JSON.stringify({ note: "a\u0000b" })]],
     ["a NUL byte decoded into text", "select convert_from('\\x00'::bytea, 'UTF8')", []],
   ])("recognises %s", async (_, sql, params) => {
-    expect(isNulCharacterRefusal(await refusal(sql, params))).toBe(true);
+    expect(isNulCharacterRefusal(await databaseRefusal(sql, params))).toBe(true);
   });
 
   it.each([
@@ -43,7 +20,7 @@ describe("isNulCharacterRefusal", () => {
     ["a division by zero", "select 1 / 0"],
     ["a syntax error", "selec 1"],
   ])("leaves %s alone", async (_, sql) => {
-    expect(isNulCharacterRefusal(await refusal(sql))).toBe(false);
+    expect(isNulCharacterRefusal(await databaseRefusal(sql))).toBe(false);
   });
 
   it.each([undefined, null, "08P01", new Error("08P01"), { code: 8 }])("leaves %j alone", (value) => {
