@@ -138,6 +138,8 @@ export function createIdempotencyInterceptor({
     try {
       res = await next(req);
     } catch (error) {
+      // The answer is what gets stored, so the error is mapped here; the errors interceptor passes
+      // the ConnectError on as it is.
       const mapped = toConnectError(error);
       if (mapped && storedErrorCodes.has(mapped.code)) {
         await store(errorOutcome(mapped));

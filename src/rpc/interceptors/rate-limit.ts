@@ -2,8 +2,9 @@
  * rate-limit.ts applies the caller's limit: API keys count against their organisation's limit
  * (per organisation, whatever the key or transport), signed-in users against a more generous
  * per-user limit. Every limited response carries RateLimit-Policy and RateLimit (IETF httpapi
- * draft), which the errors interceptor puts on it; a refusal is RESOURCE_EXHAUSTED (HTTP 429) with Retry-After, RetryInfo, QuotaFailure and
- * ErrorInfo RATE_LIMITED. gRPC callers get the same values as metadata and trailers.
+ * draft), put on it by the errors interceptor; a refusal is RESOURCE_EXHAUSTED (HTTP 429) with
+ * Retry-After, RetryInfo, QuotaFailure and ErrorInfo RATE_LIMITED. gRPC callers get the same values
+ * as metadata and trailers.
  */
 
 import type { Interceptor } from "@connectrpc/connect";
