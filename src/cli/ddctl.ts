@@ -1,6 +1,6 @@
 /**
- * ddctl.ts is the operator CLI's entry point (bin/ddctl.js loads it through tsx): run the command in
- * argv and exit with its code. `ddctl --help` lists the commands.
+ * ddctl.ts is the operator CLI's entry point (bin/ddctl.js loads it, through tsx or compiled in dist/): run the
+ * command in argv and exit with its code. `ddctl --help` lists the commands.
  */
 import { exitWith, runDdctl } from "./run.js";
 
