@@ -1,11 +1,14 @@
 /**
  * The newcomer's path: `npm start` with no DATABASE_URL and no REDIS_URL runs on embedded defaults,
- * says which backends it uses, serves, exposes metrics, and stops cleanly on SIGTERM.
+ * says which backends it uses, serves, exposes metrics, and stops cleanly on SIGTERM. And production's:
+ * the build's `node dist/main.js` does the same, and passes the image's HEALTHCHECK.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { copyFile, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execForm, readStages } from "./support/dockerfile.js";
 import { startService } from "./support/service-process.js";
 
 const dataDirs: string[] = [];
@@ -38,4 +41,57 @@ describe("npm start on embedded defaults", () => {
     expect(await service.exited).toBe(2);
     expect(service.stderr.join("").trim()).toBe('invalid configuration: PORT must be a whole number, got "eighty"');
   });
+});
+
+/** run spawns a command and resolves with its exit code, output included in the error when asked. */
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number | null> {
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const output: Buffer[] = [];
+  child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
+  child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      if (code !== 0 && command === "npm") reject(new Error(Buffer.concat(output).toString()));
+      else resolve(code);
+    });
+  });
+}
+
+describe("node dist/main.js, built by npm run build", () => {
+  // Built into a directory of its own laid out like the image's /app (package.json for "type": "module",
+  // node_modules, dist/; no src/ or gen/ beside it), not into ./dist: no race with a build running
+  // beside the tests, nothing left behind. --noCheck: the emitted JavaScript is the same (isolatedModules),
+  // and type errors are `npm run typecheck`'s to report, once, rather than every test run's.
+  let app: string;
+  beforeAll(async () => {
+    app = await mkdtemp(join(tmpdir(), "dd-built-"));
+    dataDirs.push(app);
+    await copyFile("package.json", join(app, "package.json"));
+    await symlink(resolve("node_modules"), join(app, "node_modules"), "dir");
+    await run("npm", ["run", "build", "--", "--outDir", join(app, "dist"), "--noCheck"]);
+  }, 240_000);
+
+  it("serves on embedded defaults, passes the Dockerfile's HEALTHCHECK, and exits 0 on SIGTERM", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "dd-start-"));
+    dataDirs.push(dataDir);
+    const service = startService({ DATA_DIR: dataDir }, { args: ["dist/main.js"], cwd: app });
+    const backends = await service.waitFor("backends");
+    expect(backends.database).toMatch(/embedded PostgreSQL/);
+    const listening = await service.waitFor("listening");
+    const res = await fetch(`http://127.0.0.1:${listening.port}/healthz`);
+    expect(await res.json()).toEqual({ status: "SERVING" });
+
+    const healthcheck = readStages("Dockerfile")
+      .at(-1)!
+      .instructions.find((i) => i.keyword === "HEALTHCHECK");
+    const [program, ...args] = execForm(healthcheck!.rest);
+    expect(program).toBe("node");
+    const probe = () => run(process.execPath, args, { ...process.env, PORT: String(listening.port) });
+    expect(await probe()).toBe(0);
+
+    expect(await service.stop()).toBe(0);
+    expect(service.lines.map((l) => l.msg)).toContain("stopped");
+    expect(await probe()).toBe(1);
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 /**
- * service-process.ts runs the real service (`src/main.ts`) as a child process, the way `npm start`
- * does, and reads its JSON log lines: for tests of start-up, shutdown and several replicas.
+ * service-process.ts runs the real service (`src/main.ts` through tsx, or a build's `dist/main.js`)
+ * as a child process and reads its JSON log lines: for tests of start-up, shutdown and several replicas.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -17,10 +17,20 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
+/** How to run the service: node's arguments and working directory (default: the source through tsx, here). */
+export interface ServiceCommand {
+  args: readonly string[];
+  cwd?: string;
+}
+
 /** startService spawns the service with PORT=0 and METRICS_PORT=0 plus env; DATABASE_URL/REDIS_URL only if given. */
-export function startService(env: Record<string, string>): ServiceProcess {
+export function startService(
+  env: Record<string, string>,
+  command: ServiceCommand = { args: ["--import", "tsx", "src/main.ts"] },
+): ServiceProcess {
   const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, command.args, {
+    cwd: command.cwd,
     env: { ...inherited, PORT: "0", METRICS_PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
