@@ -1,9 +1,11 @@
 /**
- * outcome.ts is what one call ended with, in the same shape whatever the transport, and the three
- * verdicts the security suite gives on it: refused as UNAUTHENTICATED, refused as PERMISSION_DENIED
- * with a named reason, or let through authorization. Failure messages name the RPC, transport, case,
- * what was expected and the whole answer, so a red line says what the server did without a debugger.
+ * outcome.ts is what one call ended with, in the same shape whatever the transport, and the verdicts
+ * the security suite gives on it: refused as UNAUTHENTICATED, refused as PERMISSION_DENIED with a
+ * named reason, let through authorization, NOT_FOUND, or refused as RESOURCE_EXHAUSTED. Failure
+ * messages name the RPC, transport, case, what was expected and the whole answer, so a red line says
+ * what the server did without a debugger.
  */
+import type { JsonValue } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { expect } from "vitest";
@@ -17,7 +19,7 @@ export interface Outcome {
   transport: TransportName;
   /** The Connect/gRPC code (their numbers are the same); undefined when the call succeeded. */
   code: Code | undefined;
-  /** The HTTP status; REST only (Connect maps it back to a code, gRPC answers 200). */
+  /** The HTTP status on REST and Connect; undefined on gRPC (which answers HTTP 200 with a grpc-status). */
   httpStatus: number | undefined;
   /** The error message as sent, without Connect's "[code]" prefix; "" on success. */
   message: string;
@@ -25,6 +27,14 @@ export interface Outcome {
   errorInfo: { reason: string; metadata: Record<string, string> } | undefined;
   /** The WWW-Authenticate header; undefined where the transport does not show headers to callers. */
   wwwAuthenticate: string | null | undefined;
+  /** The Retry-After header (REST, Connect) or trailer (gRPC); null when absent. */
+  retryAfter: string | null;
+  /** The google.rpc.RetryInfo delay in ms, when the error carries one. */
+  retryDelayMs: number | undefined;
+  /** The subjects of the google.rpc.QuotaFailure detail, when the error carries one. */
+  quotaSubjects: string[] | undefined;
+  /** A successful call's response in proto3 JSON (as REST sends it); undefined for errors. */
+  response: JsonValue | undefined;
   /** The answer as received, for failure messages. */
   raw: unknown;
 }
@@ -59,7 +69,7 @@ function failureContext(context: string, expected: string, outcome: Outcome): st
 export function expectUnauthenticated(outcome: Outcome, context: string): void {
   const where = failureContext(context, "UNAUTHENTICATED (HTTP 401, WWW-Authenticate: Bearer)", outcome);
   expect(codeName(outcome.code), where).toBe("UNAUTHENTICATED");
-  if (outcome.transport === "REST") expect(outcome.httpStatus, where).toBe(401);
+  if (outcome.transport !== "gRPC") expect(outcome.httpStatus, where).toBe(401);
   if (outcome.wwwAuthenticate !== undefined)
     expect(outcome.wwwAuthenticate ?? "(no WWW-Authenticate header)", where).toMatch(/^Bearer(\s|$)/i);
 }
@@ -80,7 +90,7 @@ export function expectPermissionDenied(
     outcome,
   );
   expect(codeName(outcome.code), where).toBe("PERMISSION_DENIED");
-  if (outcome.transport === "REST") expect(outcome.httpStatus, where).toBe(403);
+  if (outcome.transport !== "gRPC") expect(outcome.httpStatus, where).toBe(403);
   expect(outcome.errorInfo?.reason, where).toBe(reason);
   expect(outcome.errorInfo?.metadata, where).toMatchObject(metadata);
 }
@@ -116,5 +126,36 @@ export function expectPassesAuthorization(outcome: Outcome, context: string): vo
     outcome,
   );
   expect(answeredAfterAuthorization.has(outcome.code), where).toBe(true);
-  if (outcome.transport === "REST") expect([401, 403], where).not.toContain(outcome.httpStatus);
+  if (outcome.transport !== "gRPC") expect([401, 403], where).not.toContain(outcome.httpStatus);
+}
+
+/** expectNotFound: code NOT_FOUND, HTTP 404 on REST and Connect. */
+export function expectNotFound(outcome: Outcome, context: string): void {
+  const where = failureContext(context, "NOT_FOUND (HTTP 404)", outcome);
+  expect(codeName(outcome.code), where).toBe("NOT_FOUND");
+  if (outcome.transport !== "gRPC") expect(outcome.httpStatus, where).toBe(404);
+}
+
+/**
+ * expectResourceExhausted: code RESOURCE_EXHAUSTED, HTTP 429 on REST and Connect, Retry-After in whole
+ * seconds (a header on REST and Connect, a trailer on gRPC), a google.rpc.RetryInfo with a positive
+ * delay, and an ErrorInfo with the reason; with a quota subject, also a QuotaFailure naming it.
+ */
+export function expectResourceExhausted(
+  outcome: Outcome,
+  expected: { reason: string; quotaSubject?: string },
+  context: string,
+): void {
+  const quota = expected.quotaSubject === undefined ? "" : `, QuotaFailure ${expected.quotaSubject}`;
+  const where = failureContext(
+    context,
+    `RESOURCE_EXHAUSTED (HTTP 429, Retry-After, RetryInfo${quota}, ErrorInfo ${expected.reason})`,
+    outcome,
+  );
+  expect(codeName(outcome.code), where).toBe("RESOURCE_EXHAUSTED");
+  if (outcome.transport !== "gRPC") expect(outcome.httpStatus, where).toBe(429);
+  expect(outcome.retryAfter ?? "(no Retry-After)", where).toMatch(/^[1-9]\d*$/);
+  expect(outcome.retryDelayMs ?? 0, where).toBeGreaterThan(0);
+  expect(outcome.errorInfo?.reason, where).toBe(expected.reason);
+  if (expected.quotaSubject !== undefined) expect(outcome.quotaSubjects, where).toEqual([expected.quotaSubject]);
 }
