@@ -22,12 +22,12 @@ const base64url = (text: string) => Buffer.from(text, "utf8").toString("base64ur
  * clawbackToken builds a token the way the service would for ListClawbacks without filters, around
  * the given cursor: it passes the fingerprint check, so only the cursor itself is on trial.
  */
-function clawbackToken(organisationId: string, cursor: string): string {
+function clawbackToken(organisationId: string, cursor: { chargeBackTime: string; id: string }): string {
   const fingerprint = createHash("sha256")
     .update(JSON.stringify([organisationId, { from: "", to: "" }]))
     .digest("base64url")
     .slice(0, 16);
-  return base64url(JSON.stringify({ a: cursor, f: fingerprint }));
+  return base64url(JSON.stringify({ c: cursor, f: fingerprint }));
 }
 
 describe("page tokens", () => {
@@ -48,7 +48,7 @@ describe("page tokens", () => {
     const id = `CL${"0".repeat(26)}`;
     // The well-formed control proves the forged token passes every other check.
     const control = await get(
-      `/v1/reports/clawbacks?page_token=${clawbackToken(org, `2024-02-29T23:59:59.999999Z~${id}`)}`,
+      `/v1/reports/clawbacks?page_token=${clawbackToken(org, { chargeBackTime: "2024-02-29T23:59:59.999999Z", id })}`,
       key.secret,
     );
     expect(control.status).toBe(200);
@@ -58,7 +58,10 @@ describe("page tokens", () => {
       "2024-01-01T24:00:00.000000Z",
       "0000-01-01T00:00:00.000000Z",
     ]) {
-      const res = await get(`/v1/reports/clawbacks?page_token=${clawbackToken(org, `${time}~${id}`)}`, key.secret);
+      const res = await get(
+        `/v1/reports/clawbacks?page_token=${clawbackToken(org, { chargeBackTime: time, id })}`,
+        key.secret,
+      );
       expect(res.status, time).toBe(400);
       expect(JSON.stringify(await res.json())).toContain('"field":"page_token"');
     }

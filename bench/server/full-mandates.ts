@@ -235,8 +235,7 @@ async function explainServiceQueries(
     ["GetMandate", () => app.mandates.get(scoped(), mandateId)],
     [
       "ListMandates page 1 (50)",
-      () =>
-        app.mandates.list(scoped(), { states: [], reference: "", payerEmail: "" }, { size: 50, afterId: undefined }),
+      () => app.mandates.list(scoped(), { states: [], reference: "", payerEmail: "" }, { size: 50, after: undefined }),
     ],
   ]);
 }

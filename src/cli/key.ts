@@ -9,6 +9,7 @@ import { NotFoundError } from "../modules/errors.js";
 import { ApiKey } from "../modules/identity/api-key.entity.js";
 import { type Acting, apiKeyState } from "../modules/identity/api-key.service.js";
 import { scopeNames, unknownScopes } from "../modules/identity/scopes.js";
+import type { IdCursor } from "../platform/db/keyset-page.js";
 import { scopeToOrganisation } from "../platform/db/tenant-filter.js";
 import { type Flags, optionalString, requireString, UsageError } from "./args.js";
 import type { Command, CommandContext } from "./command.js";
@@ -112,11 +113,11 @@ export const keyList: Command = {
     await findOrganisation(orm.em.fork(), organisationId);
     const em = scopeToOrganisation(orm.em.fork(), organisationId);
     const keys: ApiKey[] = [];
-    for (let afterId: string | undefined; ; ) {
-      const page = await app.apiKeys.list(em, { size: listPageSize, afterId }, true);
-      keys.push(...page.keys);
+    for (let after: IdCursor | undefined; ; ) {
+      const page = await app.apiKeys.list(em, { size: listPageSize, after }, true);
+      keys.push(...page.items);
       if (!page.hasMore) break;
-      afterId = page.keys.at(-1)?.id;
+      after = page.cursor;
     }
     const now = app.clock.now();
     const rows = keys.map((key) => ({

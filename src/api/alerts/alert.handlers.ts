@@ -5,10 +5,11 @@
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { AlertService, NotificationType } from "../../../gen/dd/v1/alerts_pb.js";
 import type { AlertActing, AlertManager } from "../../modules/alerts/alert.service.js";
+import { type AlertTypeName, alertTypes } from "../../modules/alerts/alert-types.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
 import { actorOf } from "../../modules/identity/audit-log.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
-import { nextPageToken, readPage } from "../../rpc/pagination.js";
+import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter, readTimestamp } from "../../rpc/request-values.js";
 import {
   alertStateFromProto,
@@ -30,6 +31,13 @@ function acting(ctx: HandlerContext): AlertActing {
   };
 }
 
+// Alerts and notifications are listed newest first by id; thresholds in AlertType order, one per type.
+const alertCursor = { id: idOf("AL") };
+const notificationCursor = { id: idOf("NT") };
+const thresholdCursor = {
+  type: (value: string): value is AlertTypeName => (alertTypes as readonly string[]).includes(value),
+};
+
 /** registerAlertService serves AlertService with the given manager. */
 export function registerAlertService(router: ConnectRouter, alerts: AlertManager): void {
   router.service(AlertService, {
@@ -38,9 +46,9 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
         states: readEnumFilter(req.state, alertStateFromProto, "state"),
         types: readEnumFilter(req.type, alertTypeFromProto, "type"),
       };
-      const page = readPage(ctx, req.pageSize, req.pageToken, filter);
-      const { alerts: rows, hasMore } = await alerts.list(requireEntityManager(ctx), filter, page);
-      return { alerts: rows.map(alertToProto), nextPageToken: nextPageToken(ctx, rows, page, filter, hasMore) };
+      const page = readPage(ctx, req.pageSize, req.pageToken, filter, alertCursor);
+      const found = await alerts.list(requireEntityManager(ctx), filter, page);
+      return { alerts: found.items.map(alertToProto), nextPageToken: nextPageToken(ctx, found, filter) };
     },
     async getAlert(req, ctx) {
       return alertToProto(await alerts.get(requireEntityManager(ctx), req.alertId));
@@ -52,16 +60,12 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
       return alertToProto(await alerts.resolve(requireEntityManager(ctx), acting(ctx), req.alertId, req.note));
     },
     async listAlertThresholds(req, ctx) {
-      const page = readPage(ctx, req.pageSize, req.pageToken, null);
+      const page = readPage(ctx, req.pageSize, req.pageToken, null, thresholdCursor);
       const { organisationId } = requireCaller(ctx);
-      const { thresholds, hasMore, lastPosition } = await alerts.listThresholds(
-        requireEntityManager(ctx),
-        organisationId,
-        page,
-      );
+      const found = await alerts.listThresholds(requireEntityManager(ctx), organisationId, page);
       return {
-        alertThresholds: thresholds.map(thresholdToProto),
-        nextPageToken: nextPageToken(ctx, [{ id: String(lastPosition) }], page, null, hasMore),
+        alertThresholds: found.items.map(thresholdToProto),
+        nextPageToken: nextPageToken(ctx, found, null),
       };
     },
     async updateAlertThreshold(req, ctx) {
@@ -88,19 +92,19 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
       const until = readTimestamp(req.until, "until");
       if (since && until && until <= since) throw InvalidArgumentError.field("until", "must be after since");
       const filter = { types, mandateId: req.mandateId, since: since?.toISOString(), until: until?.toISOString() };
-      const page = readPage(ctx, req.pageSize, req.pageToken, filter);
+      const page = readPage(ctx, req.pageSize, req.pageToken, filter, notificationCursor);
       const stored =
         types.length === 0
           ? publishedTypes
           : types.flatMap((name) => notificationTypes[NotificationType[name as keyof typeof NotificationType]] ?? []);
-      const list = await alerts.listNotifications(
+      const found = await alerts.listNotifications(
         requireEntityManager(ctx),
         { types: stored, mandateId: req.mandateId, since, until },
         page,
       );
       return {
-        notifications: list.notifications.map(notificationToProto),
-        nextPageToken: nextPageToken(ctx, list.notifications, page, filter, list.hasMore),
+        notifications: found.items.map(notificationToProto),
+        nextPageToken: nextPageToken(ctx, found, filter),
       };
     },
   });

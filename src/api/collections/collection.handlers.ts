@@ -5,14 +5,13 @@
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { CollectionService, type CollectionSchedule as ScheduleMessage } from "../../../gen/dd/v1/collections_pb.js";
-import { isIsoDate } from "../../modules/calendar/plain-date.js";
+import { type IsoDate, isIsoDate } from "../../modules/calendar/plain-date.js";
 import type { CollectionManager } from "../../modules/collections/collection.service.js";
 import type { NewSchedule } from "../../modules/collections/schedule-fields.js";
-import { InvalidArgumentError } from "../../modules/errors.js";
 import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Acting } from "../../modules/mandates/mandate.service.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
-import { nextPageToken, readPage } from "../../rpc/pagination.js";
+import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import {
   collectionStateFromProto,
@@ -47,16 +46,9 @@ function fieldsOf(schedule: ScheduleMessage | undefined): NewSchedule {
   };
 }
 
-// A collection page token holds "<charge date>~<id>": the list is ordered by both.
-const cursorOf = (c: { chargeDate: string; id: string }) => ({ id: `${c.chargeDate}~${c.id}` });
-
-function readCursor(afterId: string | undefined) {
-  if (afterId === undefined) return undefined;
-  const [chargeDate = "", id = ""] = afterId.split("~");
-  if (!isIsoDate(chargeDate) || !/^CL[0-9A-Z]{26}$/.test(id))
-    throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
-  return { chargeDate, id };
-}
+// Schedules are listed newest first by id; collections by charge date, then id, so their tokens hold both.
+const scheduleCursor = { id: idOf("CS") };
+const collectionCursor = { chargeDate: (value: string): value is IsoDate => isIsoDate(value), id: idOf("CL") };
 
 /** registerCollectionService serves CollectionService with the given manager. */
 export function registerCollectionService(router: ConnectRouter, collections: CollectionManager): void {
@@ -76,12 +68,11 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
     },
     async listCollectionSchedules(req, ctx) {
       const filter = { mandateId: req.mandateId, states: readEnumFilter(req.state, scheduleStateFromProto, "state") };
-      const page = readPage(ctx, req.pageSize, req.pageToken, filter);
-      const { schedules, hasMore } = await collections.listSchedules(requireEntityManager(ctx), filter, page);
-      const rows = schedules.map((view) => view.schedule);
+      const page = readPage(ctx, req.pageSize, req.pageToken, filter, scheduleCursor);
+      const found = await collections.listSchedules(requireEntityManager(ctx), filter, page);
       return {
-        collectionSchedules: schedules.map(scheduleToProto),
-        nextPageToken: nextPageToken(ctx, rows, page, filter, hasMore),
+        collectionSchedules: found.items.map(scheduleToProto),
+        nextPageToken: nextPageToken(ctx, found, filter),
       };
     },
     async getCollection(req, ctx) {
@@ -95,14 +86,11 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
         from: req.from,
         to: req.to,
       };
-      const page = readPage(ctx, req.pageSize, req.pageToken, filter);
-      const list = await collections.listCollections(requireEntityManager(ctx), filter, {
-        size: page.size,
-        after: readCursor(page.afterId),
-      });
+      const page = readPage(ctx, req.pageSize, req.pageToken, filter, collectionCursor);
+      const found = await collections.listCollections(requireEntityManager(ctx), filter, page);
       return {
-        collections: list.collections.map(collectionToProto),
-        nextPageToken: nextPageToken(ctx, list.collections.map(cursorOf), page, filter, list.hasMore),
+        collections: found.items.map(collectionToProto),
+        nextPageToken: nextPageToken(ctx, found, filter),
       };
     },
   });

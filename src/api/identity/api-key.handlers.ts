@@ -8,7 +8,7 @@ import type { Acting, ApiKeyManager } from "../../modules/identity/api-key.servi
 import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Clock } from "../../platform/clock.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
-import { nextPageToken, readPage } from "../../rpc/pagination.js";
+import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readTimestamp } from "../../rpc/request-values.js";
 import { apiKeyToProto } from "./identity.mapper.js";
 
@@ -20,6 +20,9 @@ function acting(ctx: HandlerContext): Acting {
     clientAddress: ctx.values.get(kRequestInfo)?.clientAddress,
   };
 }
+
+// Keys are listed newest first by id, so a page token holds the id of the page's last one.
+const apiKeyCursor = { id: idOf("AK") };
 
 /** registerApiKeyService serves ApiKeyService with the given manager. */
 export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyManager, clock: Clock): void {
@@ -37,12 +40,12 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
     },
     async listApiKeys(req, ctx) {
       const filters = { showRevoked: req.showRevoked };
-      const page = readPage(ctx, req.pageSize, req.pageToken, filters);
-      const { keys, hasMore } = await apiKeys.list(requireEntityManager(ctx), page, req.showRevoked);
+      const page = readPage(ctx, req.pageSize, req.pageToken, filters, apiKeyCursor);
+      const found = await apiKeys.list(requireEntityManager(ctx), page, req.showRevoked);
       const now = clock.now();
       return {
-        apiKeys: keys.map((k) => apiKeyToProto(k, now)),
-        nextPageToken: nextPageToken(ctx, keys, page, filters, hasMore),
+        apiKeys: found.items.map((k) => apiKeyToProto(k, now)),
+        nextPageToken: nextPageToken(ctx, found, filters),
       };
     },
     async getApiKey(req, ctx) {

@@ -12,7 +12,7 @@ import type { Mandate } from "../../modules/mandates/mandate.entity.js";
 import type { Acting, MandateManager, NewMandate } from "../../modules/mandates/mandate.service.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
-import { nextPageToken, readPage } from "../../rpc/pagination.js";
+import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";
 
@@ -43,6 +43,9 @@ function fieldsOf(mandate: MandateMessage | undefined): NewMandate {
   };
 }
 
+// Mandates are listed newest first by id, so a page token holds the id of the page's last one.
+const mandateCursor = { id: idOf("MD") };
+
 /**
  * registerMandateService serves MandateService with the given manager. `clock` dates
  * next_possible_charge_date; pass the manager's clock so both agree on today.
@@ -71,12 +74,12 @@ export function registerMandateService(
         reference: filter.reference.toUpperCase(),
         payerEmail: filter.payerEmail.toLowerCase(),
       };
-      const page = readPage(ctx, req.pageSize, req.pageToken, fingerprint);
-      const { mandates: rows, hasMore } = await mandates.list(requireEntityManager(ctx), filter, page);
+      const page = readPage(ctx, req.pageSize, req.pageToken, fingerprint, mandateCursor);
+      const found = await mandates.list(requireEntityManager(ctx), filter, page);
       const today = londonDate(clock.now());
       return {
-        mandates: rows.map((row) => mandateToProto(row, today)),
-        nextPageToken: nextPageToken(ctx, rows, page, fingerprint, hasMore),
+        mandates: found.items.map((row) => mandateToProto(row, today)),
+        nextPageToken: nextPageToken(ctx, found, fingerprint),
       };
     },
     async updateMandate(req, ctx) {

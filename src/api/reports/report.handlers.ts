@@ -5,10 +5,9 @@
  */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ReportService } from "../../../gen/dd/v1/reports_pb.js";
-import { InvalidArgumentError } from "../../modules/errors.js";
-import type { ClawbackCursor, ReportManager } from "../../modules/reports/report.service.js";
+import type { ReportManager } from "../../modules/reports/report.service.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
-import { nextPageToken, readPage } from "../../rpc/pagination.js";
+import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import {
   clawbackToProto,
   collectionReportRowToProto,
@@ -16,33 +15,20 @@ import {
   successRateRowToProto,
 } from "./report.mapper.js";
 
-// A clawback page token holds "<charge-back time>~<id>": the list is ordered by both.
-const cursorOf = (c: { chargeBackTime: string; collectionId: string }) => ({
-  id: `${c.chargeBackTime}~${c.collectionId}`,
-});
-
 /**
- * isRealTime tells a real instant from one that only looks like one (month 13, 25:00, 30 February):
- * PostgreSQL would refuse those with an error. Milliseconds must round-trip; microseconds are digits.
+ * isChargeBackTime tells a real instant in the cursor's form (RFC 3339 UTC with microseconds) from
+ * one that only looks like one (month 13, 25:00, 30 February): PostgreSQL would refuse those with an
+ * error. Milliseconds must round-trip; microseconds are digits.
  */
-function isRealTime(time: string): boolean {
+function isChargeBackTime(time: string): time is string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(time)) return false;
   const ms = Date.parse(time);
   // Year 0000 parses, but PostgreSQL has no year 0.
   return !Number.isNaN(ms) && !time.startsWith("0000") && new Date(ms).toISOString().slice(0, 23) === time.slice(0, 23);
 }
 
-function readCursor(afterId: string | undefined): ClawbackCursor | undefined {
-  if (afterId === undefined) return undefined;
-  const [chargeBackTime = "", id = ""] = afterId.split("~");
-  if (
-    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(chargeBackTime) ||
-    !isRealTime(chargeBackTime) ||
-    !/^CL[0-9A-Z]{26}$/.test(id)
-  ) {
-    throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
-  }
-  return { chargeBackTime, id };
-}
+// Clawbacks are listed newest charge-back first, then by id, so their tokens hold both.
+const clawbackCursor = { chargeBackTime: isChargeBackTime, id: idOf("CL") };
 
 /** registerReportService serves ReportService with the given manager. */
 export function registerReportService(router: ConnectRouter, reports: ReportManager): void {
@@ -67,14 +53,16 @@ export function registerReportService(router: ConnectRouter, reports: ReportMana
     },
     async listClawbacks(req, ctx) {
       const filter = { from: req.from, to: req.to };
-      const page = readPage(ctx, req.pageSize, req.pageToken, filter);
-      const list = await reports.listClawbacks(requireEntityManager(ctx), requireCaller(ctx).organisationId, filter, {
-        size: page.size,
-        after: readCursor(page.afterId),
-      });
+      const page = readPage(ctx, req.pageSize, req.pageToken, filter, clawbackCursor);
+      const found = await reports.listClawbacks(
+        requireEntityManager(ctx),
+        requireCaller(ctx).organisationId,
+        filter,
+        page,
+      );
       return {
-        clawbacks: list.clawbacks.map(clawbackToProto),
-        nextPageToken: nextPageToken(ctx, list.clawbacks.map(cursorOf), page, filter, list.hasMore),
+        clawbacks: found.items.map(clawbackToProto),
+        nextPageToken: nextPageToken(ctx, found, filter),
       };
     },
   });

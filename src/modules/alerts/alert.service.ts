@@ -6,6 +6,7 @@
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { findPage, type IdCursor, type KeysetPage, type PageRequest, pageOf } from "../../platform/db/keyset-page.js";
 import { firstIdAt } from "../../platform/ids.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { recordAudit } from "../identity/audit-log.js";
@@ -37,7 +38,10 @@ export interface NotificationFilter {
   until: Date | undefined;
 }
 
-type PageRequest = { size: number; afterId: string | undefined };
+/** ThresholdCursor is where a page of thresholds ends: they are listed in AlertType order. */
+export interface ThresholdCursor {
+  type: AlertTypeName;
+}
 
 const maxNoteLength = 500;
 const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
@@ -47,14 +51,13 @@ const typeOrder = (type: AlertTypeName) => alertTypes.indexOf(type);
 export class AlertManager {
   constructor(private readonly clock: Clock) {}
 
-  async list(em: EntityManager, filter: AlertFilter, page: PageRequest) {
+  /** list returns one page of the organisation's alerts, newest first. */
+  list(em: EntityManager, filter: AlertFilter, page: PageRequest<IdCursor>) {
     const where = {
-      ...(page.afterId ? { id: { $lt: page.afterId } } : {}),
       ...(filter.states.length > 0 ? { state: { $in: filter.states } } : {}),
       ...(filter.types.length > 0 ? { type: { $in: filter.types } } : {}),
     };
-    const rows = await em.find(Alert, where, { orderBy: { id: "desc" }, limit: page.size + 1 });
-    return { alerts: rows.slice(0, page.size), hasMore: rows.length > page.size };
+    return findPage(em, Alert, where, { orderBy: ["id"], ...page });
   }
 
   async get(em: EntityManager, id: string): Promise<Alert> {
@@ -126,19 +129,21 @@ export class AlertManager {
   }
 
   /** listThresholds returns the organisation's thresholds in AlertType order (the defaults first created if missing). */
-  async listThresholds(em: EntityManager, organisationId: string, page: PageRequest) {
+  async listThresholds(
+    em: EntityManager,
+    organisationId: string,
+    page: PageRequest<ThresholdCursor>,
+  ): Promise<KeysetPage<AlertThreshold, ThresholdCursor>> {
     let rows = await em.find(AlertThreshold, {});
     if (rows.length < alertTypes.length) {
       await ensureThresholds(em, organisationId, this.clock.now());
       rows = await em.find(AlertThreshold, {});
     }
+    // There are only a handful, one per type: they are paged in memory, in AlertType order.
     rows.sort((a, b) => typeOrder(a.type) - typeOrder(b.type));
-    // The page token's "id" is the last type's position: there are only a handful, in a fixed order.
-    const start = page.afterId === undefined ? 0 : Number(page.afterId) + 1;
-    if (!Number.isSafeInteger(start) || start < 0)
-      throw InvalidArgumentError.field("page_token", "is not a page token this service issued");
-    const slice = rows.slice(start, start + page.size);
-    return { thresholds: slice, hasMore: start + page.size < rows.length, lastPosition: start + slice.length - 1 };
+    const after = page.after;
+    const remaining = after ? rows.filter((row) => typeOrder(row.type) > typeOrder(after.type)) : rows;
+    return pageOf(remaining, page.size, (row) => ({ type: row.type }));
   }
 
   /** updateThreshold changes the settings the update names; the next evaluation uses them. */
@@ -167,18 +172,13 @@ export class AlertManager {
    * listNotifications pages through the feed newest first. Ids begin with their create_time, so the
    * time filters are also bounds on the primary key: a poll for the last minutes reads only them.
    */
-  async listNotifications(em: EntityManager, filter: NotificationFilter, page: PageRequest) {
+  listNotifications(em: EntityManager, filter: NotificationFilter, page: PageRequest<IdCursor>) {
     const createTime = {
       ...(filter.since ? { $gte: filter.since } : {}),
       ...(filter.until ? { $lt: filter.until } : {}),
     };
-    let upper = page.afterId;
-    if (filter.until) {
-      const untilId = firstIdAt("NT", filter.until.getTime());
-      if (upper === undefined || untilId < upper) upper = untilId;
-    }
     const id = {
-      ...(upper !== undefined ? { $lt: upper } : {}),
+      ...(filter.until ? { $lt: firstIdAt("NT", filter.until.getTime()) } : {}),
       ...(filter.since ? { $gte: firstIdAt("NT", filter.since.getTime()) } : {}),
     };
     const where = {
@@ -187,7 +187,6 @@ export class AlertManager {
       ...(filter.mandateId !== "" ? { mandateId: filter.mandateId } : {}),
       ...(filter.since || filter.until ? { createTime } : {}),
     };
-    const rows = await em.find(Notification, where, { orderBy: { id: "desc" }, limit: page.size + 1 });
-    return { notifications: rows.slice(0, page.size), hasMore: rows.length > page.size };
+    return findPage(em, Notification, where, { orderBy: ["id"], ...page });
   }
 }

@@ -8,6 +8,7 @@
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { findPage, type IdCursor, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
 import { newId } from "../../platform/ids.js";
 import { londonDate } from "../calendar/london-date.js";
 import { type IsoDate, isIsoDate } from "../calendar/plain-date.js";
@@ -50,10 +51,10 @@ export interface CollectionFilter {
   to: string;
 }
 
-/** CollectionPage is where a collection list starts: after this (charge date, id), newest first. */
-export interface CollectionPage {
-  size: number;
-  after: { chargeDate: IsoDate; id: string } | undefined;
+/** CollectionCursor is where a page of collections ends: they are listed by (charge date, id), newest first. */
+export interface CollectionCursor {
+  chargeDate: IsoDate;
+  id: string;
 }
 
 /** CollectionManagerOptions are the manager's dependencies. */
@@ -185,15 +186,17 @@ export class CollectionManager {
   }
 
   /** listSchedules returns one page, newest first, and whether more follow. */
-  async listSchedules(em: EntityManager, filter: ScheduleFilter, page: { size: number; afterId: string | undefined }) {
+  async listSchedules(
+    em: EntityManager,
+    filter: ScheduleFilter,
+    page: PageRequest<IdCursor>,
+  ): Promise<KeysetPage<ScheduleView, IdCursor>> {
     const where = {
-      ...(page.afterId ? { id: { $lt: page.afterId } } : {}),
       ...(filter.mandateId !== "" ? { mandate: filter.mandateId } : {}),
       ...(filter.states.length > 0 ? { state: { $in: [...filter.states] } } : {}),
     };
-    const rows = await em.find(CollectionSchedule, where, { orderBy: { id: "desc" }, limit: page.size + 1 });
-    const schedules = rows.slice(0, page.size);
-    return { schedules: await this.withNextChargeDates(em, schedules), hasMore: rows.length > page.size };
+    const found = await findPage(em, CollectionSchedule, where, { orderBy: ["id"], ...page });
+    return { ...found, items: await this.withNextChargeDates(em, found.items) };
   }
 
   /** getCollection returns the organisation's collection; NOT_FOUND for a missing one or another organisation's. */
@@ -205,7 +208,7 @@ export class CollectionManager {
   }
 
   /** listCollections returns one page, newest charge date first (then newest created), and whether more follow. */
-  async listCollections(em: EntityManager, filter: CollectionFilter, page: CollectionPage) {
+  async listCollections(em: EntityManager, filter: CollectionFilter, page: PageRequest<CollectionCursor>) {
     const violations: FieldViolation[] = [];
     if (filter.from !== "" && !isIsoDate(filter.from))
       violations.push({ field: "from", description: "must be a calendar date YYYY-MM-DD" });
@@ -218,21 +221,13 @@ export class CollectionManager {
       ...(filter.from !== "" ? { $gte: filter.from } : {}),
       ...(filter.to !== "" ? { $lte: filter.to } : {}),
     };
-    const after = page.after;
     const where = {
-      ...(after
-        ? { $or: [{ chargeDate: { $lt: after.chargeDate } }, { chargeDate: after.chargeDate, id: { $lt: after.id } }] }
-        : {}),
       ...(Object.keys(range).length > 0 ? { chargeDate: range } : {}),
       ...(filter.mandateId !== "" ? { mandate: filter.mandateId } : {}),
       ...(filter.scheduleId !== "" ? { schedule: filter.scheduleId } : {}),
       ...(filter.states.length > 0 ? { state: { $in: [...filter.states] } } : {}),
     };
-    const rows = await em.find(Collection, where, {
-      orderBy: { chargeDate: "desc", id: "desc" },
-      limit: page.size + 1,
-    });
-    return { collections: rows.slice(0, page.size), hasMore: rows.length > page.size };
+    return findPage(em, Collection, where, { orderBy: ["chargeDate", "id"], ...page });
   }
 
   /** materialiseDue creates the due collections of every organisation today (see materialise.ts). */

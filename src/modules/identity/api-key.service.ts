@@ -5,6 +5,7 @@
  */
 import { type EntityManager, LockMode } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { findPage, type IdCursor, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
 import { newId } from "../../platform/ids.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { ApiKey } from "./api-key.entity.js";
@@ -84,13 +85,9 @@ export class ApiKeyManager {
     return issued;
   }
 
-  async list(em: EntityManager, page: { size: number; afterId: string | undefined }, showRevoked: boolean) {
-    const where = {
-      ...(page.afterId ? { id: { $lt: page.afterId } } : {}),
-      ...(showRevoked ? {} : { revokeTime: null }),
-    };
-    const rows = await em.find(ApiKey, where, { orderBy: { id: "desc" }, limit: page.size + 1 });
-    return { keys: rows.slice(0, page.size), hasMore: rows.length > page.size };
+  /** list returns one page of the organisation's keys, newest first; revoked ones only when asked. */
+  list(em: EntityManager, page: PageRequest<IdCursor>, showRevoked: boolean): Promise<KeysetPage<ApiKey, IdCursor>> {
+    return findPage(em, ApiKey, showRevoked ? {} : { revokeTime: null }, { orderBy: ["id"], ...page });
   }
 
   async get(em: EntityManager, id: string): Promise<ApiKey> {

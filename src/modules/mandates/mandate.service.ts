@@ -9,6 +9,7 @@
 import { LockMode, UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { findPage, type IdCursor, type PageRequest } from "../../platform/db/keyset-page.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import { newId } from "../../platform/ids.js";
 import type { Mailer } from "../../platform/mail/mailer.js";
@@ -176,15 +177,13 @@ export class MandateManager {
   }
 
   /** list returns one page, newest first, and whether more follow. */
-  async list(em: EntityManager, filter: MandateFilter, page: { size: number; afterId: string | undefined }) {
+  async list(em: EntityManager, filter: MandateFilter, page: PageRequest<IdCursor>) {
     const where = {
-      ...(page.afterId ? { id: { $lt: page.afterId } } : {}),
       ...(filter.states.length > 0 ? { state: { $in: [...filter.states] } } : {}),
       ...(filter.reference !== "" ? { reference: normaliseReference(filter.reference) } : {}),
       ...(filter.payerEmail !== "" ? { payerEmailNormalised: filter.payerEmail.toLowerCase() } : {}),
     };
-    const rows = await em.find(Mandate, where, { orderBy: { id: "desc" }, limit: page.size + 1 });
-    return { mandates: rows.slice(0, page.size), hasMore: rows.length > page.size };
+    return findPage(em, Mandate, where, { orderBy: ["id"], ...page });
   }
 
   /** update changes the fields the mask names (see UpdateMandateRequest.update_mask). */

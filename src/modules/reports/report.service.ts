@@ -8,6 +8,7 @@
  * caller, never from the request.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { fetchPage, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
 import { londonDate, londonMidnight } from "../calendar/london-date.js";
 import { addDays, type IsoDate, isIsoDate } from "../calendar/plain-date.js";
 import { type CollectionStateName, collectionStates } from "../collections/collection-lifecycle.js";
@@ -154,8 +155,8 @@ export class ReportManager {
     em: EntityManager,
     organisationId: string,
     filter: ClawbackFilter,
-    page: { size: number; after: ClawbackCursor | undefined },
-  ) {
+    page: PageRequest<ClawbackCursor>,
+  ): Promise<KeysetPage<Clawback, ClawbackCursor>> {
     const violations: FieldViolation[] = [];
     if (filter.from !== "" && !isIsoDate(filter.from))
       violations.push({ field: "from", description: "must be a calendar date YYYY-MM-DD" });
@@ -181,40 +182,48 @@ export class ReportManager {
       conditions.push(`state_change_time <= ?::timestamptz`, `(state_change_time < ?::timestamptz or id < ?)`);
       params.push(page.after.chargeBackTime, page.after.chargeBackTime, page.after.id);
     }
-    params.push(page.size + 1);
-    const found = await em.getConnection().execute<
-      {
-        id: string;
-        mandate_id: string;
-        amount_minor: string;
-        currency: string;
-        charge_date: string;
-        reason_code: string | null;
-        charge_back_time: string;
-      }[]
-    >(
-      `select id, mandate_id, amount_minor::text as amount_minor, currency, charge_date, reason_code,
-         to_char(state_change_time at time zone 'UTC', ${utcMicros}) as charge_back_time
-       from collection
-       where ${conditions.join(" and ")}
-       order by state_change_time desc, id desc
-       limit ?`,
-      params,
-      "all",
-      em.getTransactionContext(),
+    const found = await fetchPage(
+      page.size,
+      (limit) =>
+        em.getConnection().execute<ClawbackRow[]>(
+          `select id, mandate_id, amount_minor::text as amount_minor, currency, charge_date, reason_code,
+             to_char(state_change_time at time zone 'UTC', ${utcMicros}) as charge_back_time
+           from collection
+           where ${conditions.join(" and ")}
+           order by state_change_time desc, id desc
+           limit ?`,
+          [...params, limit],
+          "all",
+          em.getTransactionContext(),
+        ),
+      (row) => ({ chargeBackTime: row.charge_back_time, id: row.id }),
     );
-    const clawbacks: Clawback[] = found.slice(0, page.size).map((row) => ({
-      collectionId: row.id,
-      mandateId: row.mandate_id,
-      amountMinor: BigInt(row.amount_minor),
-      currency: row.currency,
-      chargeDate: row.charge_date,
-      chargeBackDate: londonDate(new Date(row.charge_back_time)),
-      chargeBackTime: row.charge_back_time,
-      reasonCode: row.reason_code ?? "",
-    }));
-    return { clawbacks, hasMore: found.length > page.size };
+    return { ...found, items: found.items.map(clawbackOf) };
   }
+}
+
+/** ClawbackRow is a row of the clawback query. */
+interface ClawbackRow {
+  id: string;
+  mandate_id: string;
+  amount_minor: string;
+  currency: string;
+  charge_date: string;
+  reason_code: string | null;
+  charge_back_time: string;
+}
+
+function clawbackOf(row: ClawbackRow): Clawback {
+  return {
+    collectionId: row.id,
+    mandateId: row.mandate_id,
+    amountMinor: BigInt(row.amount_minor),
+    currency: row.currency,
+    chargeDate: row.charge_date,
+    chargeBackDate: londonDate(new Date(row.charge_back_time)),
+    chargeBackTime: row.charge_back_time,
+    reasonCode: row.reason_code ?? "",
+  };
 }
 
 /** checkQuery validates a report query (every bad field at once) and returns it typed. */

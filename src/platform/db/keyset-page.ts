@@ -25,14 +25,26 @@ export interface IdCursor {
   id: string;
 }
 
-/**
- * pageOf cuts the rows of a query for size + 1 rows (or every remaining row) into one page: asking
- * for one row more than the page holds tells whether another page follows without a count.
- */
+/** pageOf cuts rows in hand, in list order from the page's start, into one page of at most `size`. */
 export function pageOf<T, C>(rows: readonly T[], size: number, cursorOf: (item: T) => C): KeysetPage<T, C> {
   const items = rows.slice(0, size);
   const last = items.at(-1);
   return { items, hasMore: rows.length > size, cursor: last === undefined ? undefined : cursorOf(last) };
+}
+
+/**
+ * fetchPage runs a query for one page: `fetch` gets the row limit to apply, one more than the page
+ * holds, which tells whether another page follows without a count. findPage runs it with em.find;
+ * a list that must stay raw SQL runs it with its own query.
+ */
+export async function fetchPage<T, C>(
+  size: number,
+  fetch: (limit: number) => Promise<readonly T[]>,
+  cursorOf: (item: T) => C,
+): Promise<KeysetPage<T, C>> {
+  if (!Number.isSafeInteger(size) || size < 1)
+    throw new RangeError(`page size must be a positive integer, got ${size}`);
+  return pageOf(await fetch(size + 1), size, cursorOf);
 }
 
 /**
@@ -48,13 +60,14 @@ export async function findPage<T extends object, K extends keyof T & string>(
   page: { orderBy: readonly K[]; size: number; after: Pick<T, K> | undefined },
 ): Promise<KeysetPage<T, Pick<T, K>>> {
   const { orderBy, size, after } = page;
-  if (!Number.isSafeInteger(size) || size < 1)
-    throw new RangeError(`page size must be a positive integer, got ${size}`);
   if (orderBy.length === 0) throw new Error("findPage needs at least one order-by key");
   const order = Object.fromEntries(orderBy.map((key) => [key, "desc"])) as QueryOrderMap<T>;
   const condition = after === undefined ? where : ({ $and: [where, keysetAfter(orderBy, after)] } as FilterQuery<T>);
-  const rows = await em.find(entity, condition, { orderBy: order, limit: size + 1 });
-  return pageOf(rows as T[], size, (item) => pick(item, orderBy));
+  return fetchPage(
+    size,
+    async (limit) => (await em.find(entity, condition, { orderBy: order, limit })) as T[],
+    (item) => pick(item, orderBy),
+  );
 }
 
 /**
