@@ -15,6 +15,7 @@ import { type Flags, optionalString, requireString, UsageError } from "./args.js
 import type { Command, CommandContext } from "./command.js";
 import { DurationError, parseDuration } from "./durations.js";
 import { findOrganisation } from "./org.js";
+import type { CliRuntime } from "./runtime.js";
 
 const listPageSize = 100;
 
@@ -65,6 +66,13 @@ async function ownerScoped(
   return { em: scopeToOrganisation(orm.em.fork(), organisationId), organisationId };
 }
 
+/** organisationScoped returns an EntityManager scoped to the organisation, NOT_FOUND if there is none. */
+async function organisationScoped(runtime: CliRuntime, organisationId: string): Promise<EntityManager> {
+  const { orm } = await runtime.database();
+  await findOrganisation(orm.em.fork(), organisationId);
+  return scopeToOrganisation(orm.em.fork(), organisationId);
+}
+
 function staleCacheNote(context: CommandContext): string {
   return context.reachesServers
     ? ""
@@ -77,16 +85,14 @@ export const keyCreate: Command = {
   flags: { org: "string", name: "string", scopes: "string", "expires-in": "string" },
   usage: `key create --org ORG_ID --name NAME --scopes a,b [--expires-in 90d]`,
   summary: "issue an API key with the given scopes; its secret is printed once",
-  async run(flags, context) {
+  async run(flags, { runtime }) {
     const organisationId = requireString("key create", flags, "org");
     const name = requireString("key create", flags, "name");
     const scopes = scopesFlag(flags);
     const ttlSeconds = durationFlag("key create", flags, "expires-in");
 
-    const app = await context.runtime.services({ announce: false });
-    const { orm } = await context.runtime.database();
-    await findOrganisation(orm.em.fork(), organisationId);
-    const em = scopeToOrganisation(orm.em.fork(), organisationId);
+    const app = await runtime.services({ announce: false });
+    const em = await organisationScoped(runtime, organisationId);
     const { key, secret } = await app.apiKeys.create(em, operator(organisationId), { name, scopes, ttlSeconds });
     return {
       json: { id: key.id, key: secret, scopes: key.scopes, expire_time: iso(key.expireTime) },
@@ -106,12 +112,10 @@ export const keyList: Command = {
   flags: { org: "string" },
   usage: "key list --org ORG_ID",
   summary: "list an organisation's API keys, newest first (never their secrets)",
-  async run(flags, context) {
+  async run(flags, { runtime }) {
     const organisationId = requireString("key list", flags, "org");
-    const app = await context.runtime.services({ announce: false });
-    const { orm } = await context.runtime.database();
-    await findOrganisation(orm.em.fork(), organisationId);
-    const em = scopeToOrganisation(orm.em.fork(), organisationId);
+    const app = await runtime.services({ announce: false });
+    const em = await organisationScoped(runtime, organisationId);
     const keys: ApiKey[] = [];
     for (let after: IdCursor | undefined; ; ) {
       const page = await app.apiKeys.list(em, { size: listPageSize, after }, true);
