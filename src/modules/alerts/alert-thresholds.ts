@@ -15,6 +15,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
 import { type FieldViolation, InvalidArgumentError } from "../errors.js";
+import { resolveUpdateMask } from "../update-mask.js";
 import { AlertThreshold } from "./alert-threshold.entity.js";
 import { type AlertTypeName, alertTypes } from "./alert-types.js";
 
@@ -131,6 +132,7 @@ export const thresholdPaths = {
   min_amount_minor: "minAmountMinor",
 } as const satisfies Record<string, keyof ThresholdSettings>;
 export type ThresholdPath = keyof typeof thresholdPaths;
+const thresholdPathNames = Object.keys(thresholdPaths) as ThresholdPath[];
 
 /**
  * ThresholdUpdate is an UpdateAlertThreshold request as values: `window` as given (seconds and
@@ -154,7 +156,8 @@ export interface ThresholdUpdate {
 export function checkThresholdUpdate(update: ThresholdUpdate): Partial<ThresholdSettings> {
   const violations: FieldViolation[] = [];
   if (update.id === "") violations.push({ field: "threshold.id", description: "is required" });
-  const paths = resolvePaths(update, violations);
+  const set = setSettings(update);
+  const paths = resolveUpdateMask(update.mask, thresholdPathNames, (path) => set[path], violations);
   const changes: Partial<ThresholdSettings> = {};
   const bad = (path: ThresholdPath, description: string) =>
     violations.push({ field: `threshold.${path}`, description });
@@ -198,29 +201,14 @@ export function checkThresholdUpdate(update: ThresholdUpdate): Partial<Threshold
   return changes;
 }
 
-/** resolvePaths reads update_mask: named paths, "*" for all, or (absent) every non-zero field. */
-function resolvePaths(update: ThresholdUpdate, violations: FieldViolation[]): Set<ThresholdPath> {
-  const all = Object.keys(thresholdPaths) as ThresholdPath[];
-  if (update.mask === undefined || update.mask.length === 0) {
-    const present: Record<ThresholdPath, boolean> = {
-      enabled: update.enabled,
-      failure_rate_percent: update.failureRatePercent !== 0,
-      min_sample_size: update.minSampleSize !== 0,
-      count: update.count !== 0,
-      window: update.window !== undefined,
-      min_amount_minor: update.minAmountMinor !== 0,
-    };
-    return new Set(all.filter((path) => present[path]));
-  }
-  const paths = new Set<ThresholdPath>();
-  for (const path of update.mask) {
-    if (path === "*") for (const p of all) paths.add(p);
-    else if (Object.hasOwn(thresholdPaths, path)) paths.add(path as ThresholdPath);
-    else
-      violations.push({
-        field: "update_mask",
-        description: `path "${path.slice(0, 100)}" cannot be updated; allowed: ${all.join(", ")}`,
-      });
-  }
-  return paths;
+/** setSettings says which settings an update without a mask sets: the non-zero ones. */
+function setSettings(update: ThresholdUpdate): Record<ThresholdPath, boolean> {
+  return {
+    enabled: update.enabled,
+    failure_rate_percent: update.failureRatePercent !== 0,
+    min_sample_size: update.minSampleSize !== 0,
+    count: update.count !== 0,
+    window: update.window !== undefined,
+    min_amount_minor: update.minAmountMinor !== 0,
+  };
 }

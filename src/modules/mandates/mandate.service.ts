@@ -23,6 +23,7 @@ import {
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
+import { resolveUpdateMask } from "../update-mask.js";
 import type { AccountNumberCipher } from "./account-number-cipher.js";
 import { generateReference, normaliseReference, referenceProblem } from "./bacs-reference.js";
 import { type BankDetails, bankDetailsViolations } from "./bank-details.js";
@@ -190,7 +191,8 @@ export class MandateManager {
   async update(em: EntityManager, acting: Acting, input: MandateUpdate): Promise<Mandate> {
     const violations: FieldViolation[] = [];
     if (input.id === "") violations.push({ field: "mandate.id", description: "is required" });
-    const paths = resolvePaths(input, violations);
+    const set = setFields(input);
+    const paths = resolveUpdateMask(input.mask, updatablePaths, (path) => set[path], violations);
     const reference = normaliseReference(input.reference);
     if (paths.has("reference")) checkReference(reference, "mandate.reference", violations);
     if (paths.has("payer.name")) checkName(input.payerName, "mandate.payer.name", violations);
@@ -449,29 +451,14 @@ function checkIdAndReason(id: string, reason: string): void {
   if (violations.length > 0) throw new InvalidArgumentError(violations);
 }
 
-/** resolvePaths reads update_mask: named paths, "*" for all four, or (absent) every non-empty field. */
-function resolvePaths(input: MandateUpdate, violations: FieldViolation[]): Set<UpdatablePath> {
-  const allowed = new Set<string>(updatablePaths);
-  if (input.mask === undefined || input.mask.length === 0) {
-    const set: [UpdatablePath, boolean][] = [
-      ["reference", input.reference !== ""],
-      ["metadata", Object.keys(input.metadata).length > 0],
-      ["payer.name", input.payerName !== ""],
-      ["payer.email", input.payerEmail !== ""],
-    ];
-    return new Set(set.filter(([, present]) => present).map(([path]) => path));
-  }
-  const paths = new Set<UpdatablePath>();
-  for (const path of input.mask) {
-    if (path === "*") for (const p of updatablePaths) paths.add(p);
-    else if (allowed.has(path)) paths.add(path as UpdatablePath);
-    else
-      violations.push({
-        field: "update_mask",
-        description: `path "${path.slice(0, 100)}" cannot be updated; allowed: ${updatablePaths.join(", ")}`,
-      });
-  }
-  return paths;
+/** setFields says which fields an update without a mask sets: the non-empty ones. */
+function setFields(input: MandateUpdate): Record<UpdatablePath, boolean> {
+  return {
+    reference: input.reference !== "",
+    metadata: Object.keys(input.metadata).length > 0,
+    "payer.name": input.payerName !== "",
+    "payer.email": input.payerEmail !== "",
+  };
 }
 
 /** shown is what an update can change, to tell whether it changed anything. */
