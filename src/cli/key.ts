@@ -6,8 +6,9 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../modules/errors.js";
+import type { Acting } from "../modules/identity/acting.js";
 import { ApiKey } from "../modules/identity/api-key.entity.js";
-import { type Acting, apiKeyState } from "../modules/identity/api-key.service.js";
+import { apiKeyState } from "../modules/identity/api-key.service.js";
 import { scopeNames, unknownScopes } from "../modules/identity/scopes.js";
 import type { IdCursor } from "../platform/db/keyset-page.js";
 import { scopeToOrganisation } from "../platform/db/tenant-filter.js";

@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError, type ContextValues, createContextKey } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { type Acting, actingOf } from "../modules/identity/acting.js";
 import type { Caller } from "../modules/identity/caller.js";
 
 /** Transport is how the request reached us; REST requests are transcoded in process. */
@@ -54,6 +55,11 @@ export function requireCaller(ctx: HasContextValues): Caller {
   const caller = valuesOf(ctx).get(kCaller);
   if (!caller) throw new ConnectError("no caller in context", Code.Internal);
   return caller;
+}
+
+/** requireActing returns who acts in this request: the authenticated caller, from the client's address. */
+export function requireActing(ctx: HasContextValues): Acting {
+  return actingOf(requireCaller(ctx), valuesOf(ctx).get(kRequestInfo)?.clientAddress);
 }
 
 /** requireEntityManager returns the request's tenant-scoped EntityManager. */

@@ -2,13 +2,12 @@
  * alert.handlers.ts serves AlertService: translate the request, call AlertManager, translate the
  * answer. Access (alerts:read, alerts:write) is declared in the contract and checked by the chain.
  */
-import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { AlertService, NotificationType } from "../../../gen/dd/v1/alerts_pb.js";
-import type { AlertActing, AlertManager } from "../../modules/alerts/alert.service.js";
+import type { AlertManager } from "../../modules/alerts/alert.service.js";
 import { type AlertTypeName, alertTypes } from "../../modules/alerts/alert-types.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
-import { actorOf } from "../../modules/identity/audit-log.js";
-import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter, readTimestamp } from "../../rpc/request-values.js";
 import {
@@ -20,16 +19,6 @@ import {
   publishedTypes,
   thresholdToProto,
 } from "./alert.mapper.js";
-
-function acting(ctx: HandlerContext): AlertActing {
-  const { organisationId, principal } = requireCaller(ctx);
-  return {
-    organisationId,
-    actor: actorOf(principal),
-    actorId: principal.kind === "api_key" ? principal.apiKeyId : principal.userId,
-    clientAddress: ctx.values.get(kRequestInfo)?.clientAddress,
-  };
-}
 
 // Alerts and notifications are listed newest first by id; thresholds in AlertType order, one per type.
 const alertCursor = { id: idOf("AL") };
@@ -54,10 +43,12 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
       return alertToProto(await alerts.get(requireEntityManager(ctx), req.alertId));
     },
     async acknowledgeAlert(req, ctx) {
-      return alertToProto(await alerts.acknowledge(requireEntityManager(ctx), acting(ctx), req.alertId, req.note));
+      return alertToProto(
+        await alerts.acknowledge(requireEntityManager(ctx), requireActing(ctx), req.alertId, req.note),
+      );
     },
     async resolveAlert(req, ctx) {
-      return alertToProto(await alerts.resolve(requireEntityManager(ctx), acting(ctx), req.alertId, req.note));
+      return alertToProto(await alerts.resolve(requireEntityManager(ctx), requireActing(ctx), req.alertId, req.note));
     },
     async listAlertThresholds(req, ctx) {
       const page = readPage(ctx, req.pageSize, req.pageToken, null, thresholdCursor);
@@ -80,7 +71,7 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
         minAmountMinor: Number(t?.minAmountMinor ?? 0n),
         mask: req.updateMask?.paths,
       };
-      return thresholdToProto(await alerts.updateThreshold(requireEntityManager(ctx), acting(ctx), update));
+      return thresholdToProto(await alerts.updateThreshold(requireEntityManager(ctx), requireActing(ctx), update));
     },
     async listNotifications(req, ctx) {
       const types = readEnumFilter(

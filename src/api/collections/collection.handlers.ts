@@ -3,14 +3,12 @@
  * translate the answer. Access (collections:read; schedule writes for signed-in admins and members
  * only) is declared in the contract and checked by the chain.
  */
-import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { CollectionService, type CollectionSchedule as ScheduleMessage } from "../../../gen/dd/v1/collections_pb.js";
 import { type IsoDate, isIsoDate } from "../../modules/calendar/plain-date.js";
 import type { CollectionManager } from "../../modules/collections/collection.service.js";
 import type { NewSchedule } from "../../modules/collections/schedule-fields.js";
-import { actorOf } from "../../modules/identity/audit-log.js";
-import type { Acting } from "../../modules/mandates/mandate.service.js";
-import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import {
@@ -20,15 +18,6 @@ import {
   scheduleStateFromProto,
   scheduleToProto,
 } from "./collection.mapper.js";
-
-function acting(ctx: HandlerContext): Acting {
-  const caller = requireCaller(ctx);
-  return {
-    organisationId: caller.organisationId,
-    actor: actorOf(caller.principal),
-    clientAddress: ctx.values.get(kRequestInfo)?.clientAddress,
-  };
-}
 
 function fieldsOf(schedule: ScheduleMessage | undefined): NewSchedule {
   return {
@@ -55,12 +44,12 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
   router.service(CollectionService, {
     async createCollectionSchedule(req, ctx) {
       return scheduleToProto(
-        await collections.createSchedule(requireEntityManager(ctx), acting(ctx), fieldsOf(req.schedule)),
+        await collections.createSchedule(requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.schedule)),
       );
     },
     async cancelCollectionSchedule(req, ctx) {
       return scheduleToProto(
-        await collections.cancelSchedule(requireEntityManager(ctx), acting(ctx), req.scheduleId, req.reason),
+        await collections.cancelSchedule(requireEntityManager(ctx), requireActing(ctx), req.scheduleId, req.reason),
       );
     },
     async getCollectionSchedule(req, ctx) {

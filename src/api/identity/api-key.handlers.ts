@@ -2,24 +2,14 @@
  * api-key.handlers.ts serves ApiKeyService: translate the request, call ApiKeyManager, translate the
  * answer. Access (signed-in admins only) is declared in the contract and checked by the chain.
  */
-import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
-import type { Acting, ApiKeyManager } from "../../modules/identity/api-key.service.js";
-import { actorOf } from "../../modules/identity/audit-log.js";
+import type { ApiKeyManager } from "../../modules/identity/api-key.service.js";
 import type { Clock } from "../../platform/clock.js";
-import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readTimestamp } from "../../rpc/request-values.js";
 import { apiKeyToProto } from "./identity.mapper.js";
-
-function acting(ctx: HandlerContext): Acting {
-  const caller = requireCaller(ctx);
-  return {
-    organisationId: caller.organisationId,
-    actor: actorOf(caller.principal),
-    clientAddress: ctx.values.get(kRequestInfo)?.clientAddress,
-  };
-}
 
 // Keys are listed newest first by id, so a page token holds the id of the page's last one.
 const apiKeyCursor = { id: idOf("AK") };
@@ -29,7 +19,7 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
   router.service(ApiKeyService, {
     async createApiKey(req, ctx) {
       const expiration = req.expiration;
-      const issued = await apiKeys.create(requireEntityManager(ctx), acting(ctx), {
+      const issued = await apiKeys.create(requireEntityManager(ctx), requireActing(ctx), {
         name: req.name,
         scopes: req.scopes,
         expireTime: expiration.case === "expireTime" ? readTimestamp(expiration.value, "expire_time") : undefined,
@@ -52,11 +42,14 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
       return apiKeyToProto(await apiKeys.get(requireEntityManager(ctx), req.apiKeyId), clock.now());
     },
     async revokeApiKey(req, ctx) {
-      return apiKeyToProto(await apiKeys.revoke(requireEntityManager(ctx), acting(ctx), req.apiKeyId), clock.now());
+      return apiKeyToProto(
+        await apiKeys.revoke(requireEntityManager(ctx), requireActing(ctx), req.apiKeyId),
+        clock.now(),
+      );
     },
     async rotateApiKey(req, ctx) {
       const grace = req.gracePeriod ? Number(req.gracePeriod.seconds) + req.gracePeriod.nanos / 1e9 : undefined;
-      const rotated = await apiKeys.rotate(requireEntityManager(ctx), acting(ctx), req.apiKeyId, grace);
+      const rotated = await apiKeys.rotate(requireEntityManager(ctx), requireActing(ctx), req.apiKeyId, grace);
       const now = clock.now();
       return {
         apiKey: apiKeyToProto(rotated.key, now),

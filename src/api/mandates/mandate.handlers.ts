@@ -3,27 +3,17 @@
  * the answer. Access (the mandates:read / mandates:write scopes) is declared in the contract and
  * checked by the chain; the EntityManager is the request's tenant-scoped one.
  */
-import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { type Mandate as MandateMessage, MandateService } from "../../../gen/dd/v1/mandates_pb.js";
 import { londonDate } from "../../modules/calendar/london-date.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
-import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Mandate } from "../../modules/mandates/mandate.entity.js";
-import type { Acting, MandateManager, NewMandate } from "../../modules/mandates/mandate.service.js";
+import type { MandateManager, NewMandate } from "../../modules/mandates/mandate.service.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
-import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";
-
-function acting(ctx: HandlerContext): Acting {
-  const caller = requireCaller(ctx);
-  return {
-    organisationId: caller.organisationId,
-    actor: actorOf(caller.principal),
-    clientAddress: ctx.values.get(kRequestInfo)?.clientAddress,
-  };
-}
 
 /**
  * plain returns `value` unless it holds a NUL character. PostgreSQL cannot compare text with NUL in
@@ -58,7 +48,7 @@ export function registerMandateService(
   const toProto = (mandate: Mandate) => mandateToProto(mandate, londonDate(clock.now()));
   router.service(MandateService, {
     async createMandate(req, ctx) {
-      return toProto(await mandates.create(requireEntityManager(ctx), acting(ctx), fieldsOf(req.mandate)));
+      return toProto(await mandates.create(requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.mandate)));
     },
     async getMandate(req, ctx) {
       return toProto(await mandates.get(requireEntityManager(ctx), plain("mandate_id", req.mandateId)));
@@ -85,23 +75,33 @@ export function registerMandateService(
     async updateMandate(req, ctx) {
       const mask = req.updateMask?.paths;
       const update = { ...fieldsOf(req.mandate), id: plain("mandate.id", req.mandate?.id ?? ""), mask };
-      return toProto(await mandates.update(requireEntityManager(ctx), acting(ctx), update));
+      return toProto(await mandates.update(requireEntityManager(ctx), requireActing(ctx), update));
     },
     async cancelMandate(req, ctx) {
       return toProto(
-        await mandates.cancel(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason),
+        await mandates.cancel(
+          requireEntityManager(ctx),
+          requireActing(ctx),
+          plain("mandate_id", req.mandateId),
+          req.reason,
+        ),
       );
     },
     async suspendMandate(req, ctx) {
       return toProto(
-        await mandates.suspend(requireEntityManager(ctx), acting(ctx), plain("mandate_id", req.mandateId), req.reason),
+        await mandates.suspend(
+          requireEntityManager(ctx),
+          requireActing(ctx),
+          plain("mandate_id", req.mandateId),
+          req.reason,
+        ),
       );
     },
     async reactivateMandate(req, ctx) {
       return toProto(
         await mandates.reactivate(
           requireEntityManager(ctx),
-          acting(ctx),
+          requireActing(ctx),
           plain("mandate_id", req.mandateId),
           req.reason,
         ),
@@ -111,7 +111,7 @@ export function registerMandateService(
       return toProto(
         await mandates.resendInvite(
           requireEntityManager(ctx),
-          acting(ctx),
+          requireActing(ctx),
           plain("mandate_id", req.mandateId),
           req.reason,
         ),

@@ -6,16 +6,11 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { CollectionScenario, MandateScenario, SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
 import type { AlertEvaluator } from "../../modules/alerts/alert-evaluator.js";
 import { londonDate } from "../../modules/calendar/london-date.js";
-import { actorOf } from "../../modules/identity/audit-log.js";
 import type { MandateManager } from "../../modules/mandates/mandate.service.js";
 import { type CollectionScenarioName, CollectionSimulator } from "../../modules/sandbox/collection-simulator.js";
-import {
-  type MandateScenarioName,
-  MandateSimulator,
-  type SandboxCaller,
-} from "../../modules/sandbox/mandate-simulator.js";
+import { type MandateScenarioName, MandateSimulator } from "../../modules/sandbox/mandate-simulator.js";
 import type { Clock } from "../../platform/clock.js";
-import { requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { requireActing, requireEntityManager } from "../../rpc/context.js";
 import { collectionToProto } from "../collections/collection.mapper.js";
 import { mandateToProto } from "../mandates/mandate.mapper.js";
 
@@ -42,15 +37,11 @@ export function registerSandboxService(
 ): void {
   const mandateSimulator = new MandateSimulator(mandates);
   const collectionSimulator = new CollectionSimulator(clock, alerts);
-  const who = (ctx: Parameters<typeof requireCaller>[0]): SandboxCaller => {
-    const caller = requireCaller(ctx);
-    return { organisationId: caller.organisationId, sandbox: caller.sandbox, actor: actorOf(caller.principal) };
-  };
   router.service(SandboxService, {
     async simulateMandateScenario(req, ctx) {
       const mandate = await mandateSimulator.simulate(
         requireEntityManager(ctx),
-        who(ctx),
+        requireActing(ctx),
         req.mandateId,
         scenarioNames[req.scenario],
         req.reasonCode,
@@ -60,7 +51,7 @@ export function registerSandboxService(
     async simulateCollectionScenario(req, ctx) {
       const collection = await collectionSimulator.simulate(
         requireEntityManager(ctx),
-        who(ctx),
+        requireActing(ctx),
         req.collectionId,
         collectionScenarioNames[req.scenario],
         req.reasonCode,

@@ -9,20 +9,13 @@ import type { Clock } from "../../platform/clock.js";
 import { findPage, type IdCursor, type KeysetPage, type PageRequest, pageOf } from "../../platform/db/keyset-page.js";
 import { firstIdAt } from "../../platform/ids.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Notification } from "../notifications/notification.entity.js";
 import { Alert } from "./alert.entity.js";
 import { AlertThreshold } from "./alert-threshold.entity.js";
 import { checkThresholdUpdate, ensureThresholds, type ThresholdUpdate } from "./alert-thresholds.js";
 import { type AlertStateName, type AlertTypeName, alertTypes } from "./alert-types.js";
-
-/** Acting is who asks: their organisation, the audit actor ("key:AK…"), and the id shown on alerts ("AK…"). */
-export interface AlertActing {
-  organisationId: string;
-  actor: string;
-  actorId: string;
-  clientAddress?: string | undefined;
-}
 
 /** AlertFilter narrows ListAlerts; empty lists mean any. */
 export interface AlertFilter {
@@ -68,7 +61,7 @@ export class AlertManager {
   }
 
   /** acknowledge moves an OPEN alert to ACKNOWLEDGED; any other state is FAILED_PRECONDITION. */
-  acknowledge(em: EntityManager, acting: AlertActing, id: string, note: string): Promise<Alert> {
+  acknowledge(em: EntityManager, acting: Acting, id: string, note: string): Promise<Alert> {
     return this.change(em, acting, id, note, "acknowledge", (alert, now) => {
       if (alert.state !== "OPEN") {
         throw new FailedPreconditionError(
@@ -79,27 +72,27 @@ export class AlertManager {
       }
       alert.state = "ACKNOWLEDGED";
       alert.acknowledgeTime = now;
-      alert.acknowledgedBy = acting.actorId;
+      alert.acknowledgedBy = acting.actorId ?? null;
       alert.acknowledgeNote = note || null;
     });
   }
 
   /** resolve moves an OPEN or ACKNOWLEDGED alert to RESOLVED; RESOLVED already is FAILED_PRECONDITION. */
-  resolve(em: EntityManager, acting: AlertActing, id: string, note: string): Promise<Alert> {
+  resolve(em: EntityManager, acting: Acting, id: string, note: string): Promise<Alert> {
     return this.change(em, acting, id, note, "resolve", (alert, now) => {
       if (alert.state === "RESOLVED") {
         throw new FailedPreconditionError("ALERT_RESOLVED", `alert ${id} is already RESOLVED`, { state: alert.state });
       }
       alert.state = "RESOLVED";
       alert.resolveTime = now;
-      alert.resolvedBy = acting.actorId;
+      alert.resolvedBy = acting.actorId ?? null;
       alert.resolveNote = note || null;
     });
   }
 
   private async change(
     em: EntityManager,
-    acting: AlertActing,
+    acting: Acting,
     id: string,
     note: string,
     action: string,
@@ -147,7 +140,7 @@ export class AlertManager {
   }
 
   /** updateThreshold changes the settings the update names; the next evaluation uses them. */
-  async updateThreshold(em: EntityManager, acting: AlertActing, update: ThresholdUpdate): Promise<AlertThreshold> {
+  async updateThreshold(em: EntityManager, acting: Acting, update: ThresholdUpdate): Promise<AlertThreshold> {
     const changes = checkThresholdUpdate(update);
     const now = this.clock.now();
     return em.transactional(async (tx) => {
@@ -155,7 +148,7 @@ export class AlertManager {
       if (!threshold) throw new NotFoundError("alert threshold", update.id);
       Object.assign(threshold, changes);
       threshold.updateTime = now;
-      threshold.updatedBy = acting.actorId;
+      threshold.updatedBy = acting.actorId ?? null;
       recordAudit(tx, {
         organisationId: acting.organisationId,
         actor: acting.actor,

@@ -8,6 +8,7 @@ import type { Clock } from "../../platform/clock.js";
 import { findPage, type IdCursor, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
 import { newId } from "../../platform/ids.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { Acting } from "./acting.js";
 import { ApiKey } from "./api-key.entity.js";
 import { apiKeyDigest, displayPrefix, generateApiKey } from "./api-key-format.js";
 import { recordAudit } from "./audit-log.js";
@@ -34,13 +35,6 @@ export interface NewKeyInput {
   scopes: readonly string[];
   expireTime?: Date | undefined;
   ttlSeconds?: number | undefined;
-}
-
-/** Acting says who does a change, for created_by/revoked_by and the audit trail. */
-export interface Acting {
-  organisationId: string;
-  actor: string;
-  clientAddress?: string | undefined;
 }
 
 /** IssuedKey is a key with its secret: returned by create and rotate, and never again. */

@@ -20,6 +20,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../errors.js";
+import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
@@ -41,14 +42,6 @@ import {
   referenceEditableStates,
 } from "./mandate-lifecycle.js";
 import { applyStateChange, notificationType, type StateChange } from "./mandate-state-change.js";
-
-/** Acting says who does a change, for the audit trail. */
-export interface Acting {
-  organisationId: string;
-  /** `key:AK…`, `user:US…`, `payer`, `system`. */
-  actor: string;
-  clientAddress?: string | undefined;
-}
 
 /** NewMandate is a create request in plain values; an empty reference means "generate one". */
 export interface NewMandate {

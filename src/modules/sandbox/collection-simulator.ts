@@ -22,10 +22,10 @@ import { Collection } from "../collections/collection.entity.js";
 import type { CollectionStateName } from "../collections/collection-lifecycle.js";
 import { applyCollectionStateChange } from "../collections/collection-state-change.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import { aruddReasons, ddicaReasons, defaultAruddReason, defaultDdicaReason } from "./collection-reason-codes.js";
-import type { SandboxCaller } from "./mandate-simulator.js";
 
 /** CollectionScenarioName is a CollectionScenario without its prefix. */
 export type CollectionScenarioName = "PAY" | "FAIL" | "LATE_FAIL" | "CHARGE_BACK";
@@ -54,12 +54,12 @@ export class CollectionSimulator {
    */
   async simulate(
     em: EntityManager,
-    caller: SandboxCaller,
+    acting: Acting,
     id: string,
     scenario: CollectionScenarioName | undefined,
     reasonCode: string,
   ): Promise<Collection> {
-    if (!caller.sandbox) {
+    if (!acting.sandbox) {
       throw new FailedPreconditionError(
         "SANDBOX_ONLY",
         "scenarios can be simulated only in sandbox organisations (dd_test_ keys)",
@@ -109,8 +109,8 @@ export class CollectionSimulator {
         move("FAILED", `${late}ARUDD ${reason.code}: ${aruddReasons[reason.code]}`, reason.code);
       }
       recordAudit(tx, {
-        organisationId: caller.organisationId,
-        actor: caller.actor,
+        organisationId: acting.organisationId,
+        actor: acting.actor,
         action: "collection.simulate",
         target: id,
         outcome: "success",

@@ -15,6 +15,7 @@
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { Acting } from "../identity/acting.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import type { MandateManager } from "../mandates/mandate.service.js";
 import type { MandateStateName } from "../mandates/mandate-lifecycle.js";
@@ -27,13 +28,6 @@ import {
 
 /** MandateScenarioName is a MandateScenario without its prefix. */
 export type MandateScenarioName = "ACTIVATE" | "FAIL" | "CANCEL_BY_PAYER" | "EXPIRE";
-
-/** SandboxCaller is who asks: their organisation, whether it is a sandbox, and the audit actor. */
-export interface SandboxCaller {
-  organisationId: string;
-  sandbox: boolean;
-  actor: string;
-}
 
 const setupStates: readonly MandateStateName[] = ["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED"];
 const liveStates: readonly MandateStateName[] = ["ACTIVE", "SUSPENDED"];
@@ -63,12 +57,12 @@ export class MandateSimulator {
    */
   async simulate(
     em: EntityManager,
-    caller: SandboxCaller,
+    acting: Acting,
     id: string,
     scenario: MandateScenarioName | undefined,
     reasonCode: string,
   ): Promise<Mandate> {
-    if (!caller.sandbox) {
+    if (!acting.sandbox) {
       throw new FailedPreconditionError(
         "SANDBOX_ONLY",
         "scenarios can be simulated only in sandbox organisations (dd_test_ keys)",
@@ -99,7 +93,7 @@ export class MandateSimulator {
           id,
           "cancel",
           sandbox(`ADDACS ${reason.code}: ${addacsCancelReasons[reason.code]}`, reason.code),
-          caller.actor,
+          acting.actor,
         );
       }
       if (reason.scenario === "EXPIRE") {
@@ -108,7 +102,7 @@ export class MandateSimulator {
           id,
           "expire",
           sandbox("the instruction expired after 13 months without a collection"),
-          caller.actor,
+          acting.actor,
         );
       }
       if (mandate.state === "PENDING_CUSTOMER_APPROVAL") {
@@ -122,7 +116,7 @@ export class MandateSimulator {
           id,
           details,
           sandbox("the payer completed the mandate with test bank details"),
-          caller.actor,
+          acting.actor,
         );
       }
       if (mandate.state === "PENDING_SUBMISSION") {
@@ -131,7 +125,7 @@ export class MandateSimulator {
           id,
           "submit",
           sandbox("submitted to the payer's bank"),
-          caller.actor,
+          acting.actor,
         );
       }
       if (reason.scenario === "FAIL") {
@@ -140,7 +134,7 @@ export class MandateSimulator {
           id,
           "fail",
           sandbox(`AUDDIS ${reason.code}: ${auddisReasons[reason.code]}`, reason.code),
-          caller.actor,
+          acting.actor,
         );
       }
       return mandates.applyExternal(
@@ -148,7 +142,7 @@ export class MandateSimulator {
         id,
         "activate",
         sandbox("the payer's bank accepted the instruction"),
-        caller.actor,
+        acting.actor,
       );
     });
   }
