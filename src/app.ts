@@ -18,7 +18,10 @@ import { OrganisationLimits } from "./modules/identity/organisation-limits.js";
 import { Provisioning } from "./modules/identity/provisioning.js";
 import { SessionManager } from "./modules/identity/session.service.js";
 import { AccountNumberCipher, developmentAccountNumberKey } from "./modules/mandates/account-number-cipher.js";
-import { MandateManager } from "./modules/mandates/mandate.service.js";
+import { InviteLinks } from "./modules/mandates/invite-links.js";
+import { MandateRegistry } from "./modules/mandates/mandate-registry.js";
+import { MandateTransitions } from "./modules/mandates/mandate-transitions.js";
+import { PayerInvites } from "./modules/mandates/payer-invites.js";
 import { BacsProcessor } from "./modules/processing/bacs-processor.js";
 import { ReportManager } from "./modules/reports/report.service.js";
 import type { Clock } from "./platform/clock.js";
@@ -81,8 +84,12 @@ export interface App {
   /** Idempotency-Key records (claim, replay); swept in the background between start() and stop(). */
   idempotency: IdempotencyService;
   idempotencySweeper: IdempotencySweeper;
-  /** The mandate lifecycle (MandateService, MandateInviteService). */
-  mandates: MandateManager;
+  /** Mandates as the organisation records them: create, get, list, update (MandateService). */
+  mandates: MandateRegistry;
+  /** Invites: resent by the organisation (MandateService), completed by the payer (MandateInviteService). */
+  mandateInvites: PayerInvites;
+  /** State changes: the organisation's (MandateService), Bacs processing's and the sandbox's. */
+  mandateTransitions: MandateTransitions;
   /** Collection schedules and collections (CollectionService; materialiseDue for processing). */
   collections: CollectionManager;
   /** Alerts, thresholds and the notification feed (AlertService). */
@@ -113,17 +120,24 @@ export function createApp(deps: AppDeps): App {
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"));
   const collections = new CollectionManager({ clock });
   const alertEvaluator = new AlertEvaluator(clock);
-  const mandates = new MandateManager({
+  const inviteLinks = new InviteLinks(mailer, deps.mail?.publicBaseUrl ?? "http://localhost:8080");
+  const cipher = new AccountNumberCipher(deps.accountNumberKey ?? developmentAccountNumberKey);
+  const mandateTransitions = new MandateTransitions({
     clock,
-    mailer,
-    publicBaseUrl: deps.mail?.publicBaseUrl ?? "http://localhost:8080",
-    cipher: new AccountNumberCipher(deps.accountNumberKey ?? developmentAccountNumberKey),
+    links: inviteLinks,
+    cipher,
     onClosed: async (em, mandate, now) => {
       await collections.cancelForMandate(em, mandate, now);
       await alertEvaluator.mandateOutcome(em, mandate);
     },
   });
-  const processor = new BacsProcessor({ orm, clock, mandates, logger, intervalMs: deps.bacsProcessing?.intervalMs });
+  const processor = new BacsProcessor({
+    orm,
+    clock,
+    transitions: mandateTransitions,
+    logger,
+    intervalMs: deps.bacsProcessing?.intervalMs,
+  });
   return {
     clock,
     apiKeyVerifier,
@@ -153,7 +167,9 @@ export function createApp(deps: AppDeps): App {
     sessionLimit: { perMinute: deps.rateLimit.sessionPerMinute, burst: deps.rateLimit.sessionBurst },
     idempotency,
     idempotencySweeper,
-    mandates,
+    mandates: new MandateRegistry({ clock, invites: inviteLinks }),
+    mandateInvites: new PayerInvites({ clock, links: inviteLinks, cipher }),
+    mandateTransitions,
     collections,
     alerts: new AlertManager(clock),
     alertEvaluator,

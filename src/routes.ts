@@ -37,11 +37,15 @@ export const ddServices: readonly DescService[] = [
 export function registerServices(router: ConnectRouter, app: App): DescService[] {
   registerApiKeyService(router, app.apiKeys, app.clock);
   registerSessionService(router, app.sessions, app.sessionCookieSecure);
-  registerMandateService(router, app.mandates, app.clock);
-  registerMandateInviteService(router, app.mandates);
+  registerMandateService(
+    router,
+    { mandates: app.mandates, invites: app.mandateInvites, transitions: app.mandateTransitions },
+    app.clock,
+  );
+  registerMandateInviteService(router, app.mandateInvites);
   registerCollectionService(router, app.collections);
   registerReportService(router, app.reports);
-  registerSandboxService(router, app.mandates, app.clock, app.alertEvaluator);
+  registerSandboxService(router, app.mandateTransitions, app.clock, app.alertEvaluator);
   registerAlertService(router, app.alerts);
   return [...ddServices];
 }

@@ -187,7 +187,8 @@ describe("BacsProcessor over Bacs days", () => {
     const mandate = await completedOn("2027-04-12"); // Monday
     await server.app.processor.runOnce(clock.set("2027-04-12"));
     const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
-    await server.app.mandates.applyExternal(em, mandate.id, "fail", {
+    const acting = { organisationId: tenant.organisationId, actor: "system" };
+    await server.app.mandateTransitions.applyExternal(em, acting, mandate.id, "fail", {
       cause: "BACS_AUDDIS",
       reasonCode: "B",
       description: "Account closed",
@@ -426,7 +427,7 @@ describe("two processors on one database", () => {
     for (let start = 0; start < count; start += 25) {
       await Promise.all(
         emails.slice(start, start + 25).map((email) =>
-          first.app.mandates.completeInvite(first.database.orm.em.fork(), tokens.get(email)!, {
+          first.app.mandateInvites.complete(first.database.orm.em.fork(), tokens.get(email)!, {
             accountHolderName: goodBankDetails.account_holder_name,
             sortCode: goodBankDetails.sort_code,
             accountNumber: goodBankDetails.account_number,
@@ -456,7 +457,7 @@ describe("two processors on one database", () => {
         new BacsProcessor({
           orm: s.database.orm,
           clock,
-          mandates: s.app.mandates,
+          transitions: s.app.mandateTransitions,
           logger: silentLogger,
           batchSize: 5,
           maxBatches: 1000,
@@ -531,7 +532,7 @@ describe("two processors on one database", () => {
         new BacsProcessor({
           orm: s.database.orm,
           clock,
-          mandates: s.app.mandates,
+          transitions: s.app.mandateTransitions,
           logger: silentLogger,
           batchSize: 5,
           maxBatches: 1000,

@@ -221,7 +221,7 @@ export async function seedMandates({ orm, app }: { orm: Database["orm"]; app: Ap
 }
 
 /**
- * explainServiceQueries runs MandateManager.get and .list (page 1 of 50) as the handlers do, catches
+ * explainServiceQueries runs MandateRegistry.get and .list (page 1 of 50) as the handlers do, catches
  * the SQL they send through MikroORM's onQuery hook, and prints EXPLAIN (ANALYZE, BUFFERS) of each.
  */
 async function explainServiceQueries(

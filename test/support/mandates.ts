@@ -1,12 +1,12 @@
 /**
  * mandates.ts (test support) drives mandates over REST the way an integrator and a payer do, reads
  * the invite emails from the server's outbox, and moves mandates through the steps that Bacs
- * processing owns (submit, activate, fail, expire) through the same MandateManager the processor uses.
+ * processing owns (submit, activate, fail, expire) through the same MandateTransitions the processor uses.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ExternalAction } from "../../src/modules/mandates/mandate.service.js";
 import type { MandateCauseName } from "../../src/modules/mandates/mandate-lifecycle.js";
+import type { ExternalAction } from "../../src/modules/mandates/mandate-transitions.js";
 import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
 import type { OutboxEmail } from "../../src/platform/mail/outbox-mailer.js";
 import { newApiKey, newOrganisation } from "./fixtures.js";
@@ -148,7 +148,7 @@ const causes: Record<ExternalAction, MandateCauseName> = {
   expire: "EXPIRY",
 };
 
-/** external applies a step Bacs owns, as the processor will, through MandateManager. */
+/** external applies a step Bacs owns, as the processor will, through MandateTransitions. */
 export async function external(
   server: TestServer,
   tenant: Tenant,
@@ -157,7 +157,8 @@ export async function external(
   reasonCode?: string,
 ): Promise<void> {
   const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
-  await server.app.mandates.applyExternal(em, id, action, {
+  const acting = { organisationId: tenant.organisationId, actor: "system" };
+  await server.app.mandateTransitions.applyExternal(em, acting, id, action, {
     cause: causes[action],
     reasonCode,
     description: `test: ${action}`,

@@ -10,15 +10,15 @@ import {
   MandateInviteService,
   MandateState,
 } from "../../../gen/dd/v1/mandates_pb.js";
-import type { MandateManager } from "../../modules/mandates/mandate.service.js";
+import type { PayerInvites } from "../../modules/mandates/payer-invites.js";
 import { kRequestInfo, requireEntityManager } from "../../rpc/context.js";
 import { bankAccountToProto } from "./mandate.mapper.js";
 
-/** registerMandateInviteService serves MandateInviteService with the given manager. */
-export function registerMandateInviteService(router: ConnectRouter, mandates: MandateManager): void {
+/** registerMandateInviteService serves MandateInviteService: the payer completes their invite. */
+export function registerMandateInviteService(router: ConnectRouter, invites: PayerInvites): void {
   router.service(MandateInviteService, {
     async completeMandateInvite(req, ctx) {
-      const { mandate, organisationName } = await mandates.completeInvite(
+      const { mandate, organisationName } = await invites.complete(
         requireEntityManager(ctx),
         req.inviteToken,
         { accountHolderName: req.accountHolderName, sortCode: req.sortCode, accountNumber: req.accountNumber },

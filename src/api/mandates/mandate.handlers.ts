@@ -1,14 +1,17 @@
 /**
- * mandate.handlers.ts serves MandateService: translate the request, call MandateManager, translate
- * the answer. Access (the mandates:read / mandates:write scopes) is declared in the contract and
- * checked by the chain; the EntityManager is the request's tenant-scoped one.
+ * mandate.handlers.ts serves MandateService: translate the request, call MandateRegistry (records),
+ * PayerInvites (resend) or MandateTransitions (state changes), translate the answer. Access (the
+ * mandates:read / mandates:write scopes) is declared in the contract and checked by the chain; the
+ * EntityManager is the request's tenant-scoped one.
  */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { type Mandate as MandateMessage, MandateService } from "../../../gen/dd/v1/mandates_pb.js";
 import { londonDate } from "../../modules/calendar/london-date.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
 import type { Mandate } from "../../modules/mandates/mandate.entity.js";
-import type { MandateManager, NewMandate } from "../../modules/mandates/mandate.service.js";
+import type { MandateRegistry, NewMandate } from "../../modules/mandates/mandate-registry.js";
+import type { MandateTransitions } from "../../modules/mandates/mandate-transitions.js";
+import type { PayerInvites } from "../../modules/mandates/payer-invites.js";
 import { type Clock, systemClock } from "../../platform/clock.js";
 import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
@@ -36,13 +39,20 @@ function fieldsOf(mandate: MandateMessage | undefined): NewMandate {
 // Mandates are listed newest first by id, so a page token holds the id of the page's last one.
 const mandateCursor = { id: idOf("MD") };
 
+/** MandateServices are the domain services MandateService calls. */
+export interface MandateServices {
+  mandates: MandateRegistry;
+  invites: PayerInvites;
+  transitions: MandateTransitions;
+}
+
 /**
- * registerMandateService serves MandateService with the given manager. `clock` dates
- * next_possible_charge_date; pass the manager's clock so both agree on today.
+ * registerMandateService serves MandateService with the given services. `clock` dates
+ * next_possible_charge_date; pass the services' clock so both agree on today.
  */
 export function registerMandateService(
   router: ConnectRouter,
-  mandates: MandateManager,
+  { mandates, invites, transitions }: MandateServices,
   clock: Clock = systemClock,
 ): void {
   const toProto = (mandate: Mandate) => mandateToProto(mandate, londonDate(clock.now()));
@@ -79,7 +89,7 @@ export function registerMandateService(
     },
     async cancelMandate(req, ctx) {
       return toProto(
-        await mandates.cancel(
+        await transitions.cancel(
           requireEntityManager(ctx),
           requireActing(ctx),
           plain("mandate_id", req.mandateId),
@@ -89,7 +99,7 @@ export function registerMandateService(
     },
     async suspendMandate(req, ctx) {
       return toProto(
-        await mandates.suspend(
+        await transitions.suspend(
           requireEntityManager(ctx),
           requireActing(ctx),
           plain("mandate_id", req.mandateId),
@@ -99,7 +109,7 @@ export function registerMandateService(
     },
     async reactivateMandate(req, ctx) {
       return toProto(
-        await mandates.reactivate(
+        await transitions.reactivate(
           requireEntityManager(ctx),
           requireActing(ctx),
           plain("mandate_id", req.mandateId),
@@ -109,7 +119,7 @@ export function registerMandateService(
     },
     async resendMandateInvite(req, ctx) {
       return toProto(
-        await mandates.resendInvite(
+        await invites.resend(
           requireEntityManager(ctx),
           requireActing(ctx),
           plain("mandate_id", req.mandateId),

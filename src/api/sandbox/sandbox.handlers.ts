@@ -6,7 +6,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { CollectionScenario, MandateScenario, SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
 import type { AlertEvaluator } from "../../modules/alerts/alert-evaluator.js";
 import { londonDate } from "../../modules/calendar/london-date.js";
-import type { MandateManager } from "../../modules/mandates/mandate.service.js";
+import type { MandateTransitions } from "../../modules/mandates/mandate-transitions.js";
 import { type CollectionScenarioName, CollectionSimulator } from "../../modules/sandbox/collection-simulator.js";
 import { type MandateScenarioName, MandateSimulator } from "../../modules/sandbox/mandate-simulator.js";
 import type { Clock } from "../../platform/clock.js";
@@ -28,14 +28,14 @@ const collectionScenarioNames: Partial<Record<CollectionScenario, CollectionScen
   [CollectionScenario.CHARGE_BACK]: "CHARGE_BACK",
 };
 
-/** registerSandboxService serves SandboxService: mandate scenarios through the given manager, collection scenarios at the clock's now. */
+/** registerSandboxService serves SandboxService: mandate scenarios through `transitions`, collection scenarios at the clock's now. */
 export function registerSandboxService(
   router: ConnectRouter,
-  mandates: MandateManager,
+  transitions: MandateTransitions,
   clock: Clock,
   alerts: AlertEvaluator,
 ): void {
-  const mandateSimulator = new MandateSimulator(mandates);
+  const mandateSimulator = new MandateSimulator(transitions);
   const collectionSimulator = new CollectionSimulator(clock, alerts);
   router.service(SandboxService, {
     async simulateMandateScenario(req, ctx) {

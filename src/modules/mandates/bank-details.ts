@@ -2,9 +2,12 @@
  * bank-details.ts checks the bank details a payer types into the invite page before anything is
  * stored. Without the Vocalink modulus tables (licensed data) these are shape checks that catch
  * typing mistakes and placeholder values: digits only, the right length, not one digit repeated,
- * not a run like 12345678.
+ * not a run like 12345678. Details that pass are recorded on the mandate with the account number
+ * sealed (account-number-cipher.ts).
  */
 import type { FieldViolation } from "../errors.js";
+import type { AccountNumberCipher } from "./account-number-cipher.js";
+import type { Mandate } from "./mandate.entity.js";
 import { checkName } from "./mandate-fields.js";
 
 /** BankDetails are what the payer gives: holder name, 6-digit sort code, 8-digit account number. */
@@ -26,6 +29,17 @@ export function bankDetailsViolations(details: BankDetails): FieldViolation[] {
   const accountNumber = digitsProblem(details.accountNumber, 8);
   if (accountNumber) violations.push({ field: "account_number", description: accountNumber });
   return violations;
+}
+
+/**
+ * recordBankDetails puts checked details on the mandate: the holder name trimmed, the sort code, and
+ * the account number sealed, with only its last 2 digits kept readable for display.
+ */
+export function recordBankDetails(mandate: Mandate, details: BankDetails, cipher: AccountNumberCipher): void {
+  mandate.accountHolderName = details.accountHolderName.trim();
+  mandate.sortCode = details.sortCode;
+  mandate.accountNumberEnding = details.accountNumber.slice(-2);
+  mandate.accountNumberCiphertext = cipher.seal(details.accountNumber, mandate.id);
 }
 
 function digitsProblem(value: string, length: number): string | undefined {

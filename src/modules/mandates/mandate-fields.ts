@@ -3,7 +3,7 @@
  * free-text reasons). Each check adds field violations with the request's proto path, so one answer
  * names every bad field at once.
  */
-import type { FieldViolation } from "../errors.js";
+import { type FieldViolation, InvalidArgumentError } from "../errors.js";
 
 /** Metadata limits from the contract. */
 export const metadataLimits = { entries: 20, keyLength: 40, valueLength: 500 } as const;
@@ -92,4 +92,15 @@ export function checkReason(value: string, field: string, violations: FieldViola
     violations.push({ field, description: `must be at most ${maxReasonLength} characters` });
   else if (controlCharactersExceptWhitespace.test(value))
     violations.push({ field, description: "must not contain control characters other than tab and line breaks" });
+}
+
+/**
+ * checkActionRequest throws INVALID_ARGUMENT unless the request of an organisation's action on a
+ * mandate (cancel, suspend, reactivate, resend invite) names the mandate and gives an acceptable reason.
+ */
+export function checkActionRequest(id: string, reason: string): void {
+  const violations: FieldViolation[] = [];
+  if (id === "") violations.push({ field: "mandate_id", description: "is required" });
+  checkReason(reason, "reason", violations);
+  if (violations.length > 0) throw new InvalidArgumentError(violations);
 }

@@ -1,7 +1,7 @@
 /**
  * mandate-lifecycle.ts is the mandate state machine as data: which action may leave which state for
  * which state, and the one ErrorInfo reason for every refusal. It knows nothing of the database, so
- * the rules can be read (and tested) in one place; MandateManager applies them.
+ * the rules can be read (and tested) in one place; mandate-transitions.ts applies them.
  */
 
 /** mandateStates are the stored state names; they equal the MandateState enum names without prefix. */
@@ -80,7 +80,7 @@ const finalRefusals: Partial<Record<MandateStateName, Refusal>> = {
 
 /**
  * planStep says where `action` takes a mandate in `state`. It does not check the resubmission limit
- * or the bank details a resubmission needs: those depend on more than the state (MandateManager).
+ * or the bank details a resubmission needs: those depend on more than the state (MandateTransitions).
  */
 export function planStep(state: MandateStateName, action: MandateAction): Step {
   switch (action) {

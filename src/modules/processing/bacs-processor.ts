@@ -12,7 +12,7 @@
  * tenant filter does not apply to raw SQL), and it only ever reads the id and organisation of the
  * rows it claims (and, for a collection, its charge date and its mandate's state). Each row is
  * then changed on a fork scoped to its own organisation, exactly like a request of that
- * organisation: mandates through MandateManager, collections through applyCollectionStateChange,
+ * organisation: mandates through MandateTransitions, collections through applyCollectionStateChange,
  * so the rules and the notification are the same as for any other change.
  *
  * Replicas never process a row twice: a batch is claimed with `FOR UPDATE SKIP LOCKED` inside a
@@ -31,7 +31,7 @@ import { Collection } from "../collections/collection.entity.js";
 import { applyCollectionStateChange } from "../collections/collection-state-change.js";
 import { materialiseDue } from "../collections/materialise.js";
 import { postponeCollection } from "../collections/postpone.js";
-import type { MandateManager } from "../mandates/mandate.service.js";
+import type { MandateTransitions } from "../mandates/mandate-transitions.js";
 import { type CollectionStep, claimCollections, collectionSteps } from "./collection-steps.js";
 import { expireStep } from "./mandate-expiry.js";
 import { activateStep, type MandateStep, submitStep } from "./mandate-steps.js";
@@ -40,7 +40,7 @@ import { activateStep, type MandateStep, submitStep } from "./mandate-steps.js";
 export interface BacsProcessorOptions {
   orm: MikroORM;
   clock: Clock;
-  mandates: MandateManager;
+  transitions: MandateTransitions;
   logger: Logger;
   /** Time between runs; default 5 seconds. */
   intervalMs?: number;
@@ -200,7 +200,8 @@ export class BacsProcessor {
         // applyExternal's own transaction becomes a savepoint, so one failure spoils nothing else.
         const scoped = scopeToOrganisation(tx.fork({ keepTransactionContext: true }), row.organisation_id);
         try {
-          await this.options.mandates.applyExternal(scoped, row.id, step.action, step.change(today), processorActor);
+          const acting = { organisationId: row.organisation_id, actor: processorActor };
+          await this.options.transitions.applyExternal(scoped, acting, row.id, step.action, step.change(today));
           done++;
         } catch (error) {
           failed++;

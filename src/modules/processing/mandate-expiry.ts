@@ -10,7 +10,7 @@
  * - no collection is pending submission: one is about to use the instruction.
  *
  * SUSPENDED mandates are left alone (the issue names ACTIVE → EXPIRED only; the sandbox can still
- * expire one). Expiring closes the mandate, so MandateManager's hook cancels its schedules.
+ * expire one). Expiring closes the mandate, so MandateTransitions' onClosed hook cancels its schedules.
  * Indexes: mandate (state, last_change_time) picks the candidates, collection (mandate_id,
  * charge_date) answers the "not exists" per candidate.
  */

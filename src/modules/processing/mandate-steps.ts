@@ -11,7 +11,7 @@
  *   until the end of working day 2 to reject the instruction through an AUDDIS report. With no
  *   rejection by then, the instruction stands, and GoCardless (whose model we follow) marks the
  *   mandate active on the next working day: input day + 2 working days. A rejection arrives as a
- *   "fail" (MandateManager.applyExternal, cause BACS_AUDDIS), which moves the mandate out of
+ *   "fail" (MandateTransitions.applyExternal, cause BACS_AUDDIS), which moves the mandate out of
  *   SUBMITTED, so the processor never sees it again.
  * - expire: ACTIVE → EXPIRED after 13 months without a collection, in mandate-expiry.ts.
  *
@@ -21,8 +21,8 @@
 
 import { addWorkingDays } from "../calendar/bacs-calendar.js";
 import { addDays, type IsoDate } from "../calendar/plain-date.js";
-import type { ExternalAction } from "../mandates/mandate.service.js";
 import type { StateChange } from "../mandates/mandate-state-change.js";
+import type { ExternalAction } from "../mandates/mandate-transitions.js";
 
 /** Working days from the input day to the day the mandate becomes active (AUDDIS window). */
 export const AUDDIS_WORKING_DAYS = 2;

@@ -1,7 +1,7 @@
 /**
  * mandate-simulator.ts plays SandboxService's mandate scenarios: the Bacs outcome happens now, with
  * the same effects as the real event (state change, notification, audit), skipping the waiting days.
- * Every step goes through MandateManager with cause SANDBOX, so the rules are the real ones; the
+ * Every step goes through MandateTransitions with cause SANDBOX, so the rules are the real ones; the
  * steps of one scenario run in one transaction, so a scenario happens entirely or not at all.
  *
  * Walks, from the state the mandate is in:
@@ -17,8 +17,8 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { Mandate } from "../mandates/mandate.entity.js";
-import type { MandateManager } from "../mandates/mandate.service.js";
 import type { MandateStateName } from "../mandates/mandate-lifecycle.js";
+import type { MandateTransitions } from "../mandates/mandate-transitions.js";
 import {
   addacsCancelReasons,
   auddisReasons,
@@ -46,7 +46,7 @@ export const testAccountNumber = "55779900";
 
 /** MandateSimulator plays mandate scenarios for sandbox organisations. */
 export class MandateSimulator {
-  constructor(private readonly mandates: MandateManager) {}
+  constructor(private readonly transitions: MandateTransitions) {}
 
   /**
    * simulate plays `scenario` on the caller's mandate `id` (`em` is the request's tenant-scoped
@@ -69,7 +69,7 @@ export class MandateSimulator {
       );
     }
     const reason = checkArguments(id, scenario, reasonCode);
-    const mandates = this.mandates;
+    const transitions = this.transitions;
     return em.transactional(async (tx) => {
       const locked = await tx.findOne(Mandate, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!locked) throw new NotFoundError("mandate", id);
@@ -88,21 +88,21 @@ export class MandateSimulator {
       });
       let mandate = locked;
       if (reason.scenario === "CANCEL_BY_PAYER") {
-        return mandates.applyExternal(
+        return transitions.applyExternal(
           tx,
+          acting,
           id,
           "cancel",
           sandbox(`ADDACS ${reason.code}: ${addacsCancelReasons[reason.code]}`, reason.code),
-          acting.actor,
         );
       }
       if (reason.scenario === "EXPIRE") {
-        return mandates.applyExternal(
+        return transitions.applyExternal(
           tx,
+          acting,
           id,
           "expire",
           sandbox("the instruction expired after 13 months without a collection"),
-          acting.actor,
         );
       }
       if (mandate.state === "PENDING_CUSTOMER_APPROVAL") {
@@ -111,38 +111,32 @@ export class MandateSimulator {
           sortCode: testSortCode,
           accountNumber: testAccountNumber,
         };
-        mandate = await mandates.completeWithoutInvite(
+        mandate = await transitions.completeWithoutInvite(
           tx,
+          acting,
           id,
           details,
           sandbox("the payer completed the mandate with test bank details"),
-          acting.actor,
         );
       }
       if (mandate.state === "PENDING_SUBMISSION") {
-        mandate = await mandates.applyExternal(
-          tx,
-          id,
-          "submit",
-          sandbox("submitted to the payer's bank"),
-          acting.actor,
-        );
+        mandate = await transitions.applyExternal(tx, acting, id, "submit", sandbox("submitted to the payer's bank"));
       }
       if (reason.scenario === "FAIL") {
-        return mandates.applyExternal(
+        return transitions.applyExternal(
           tx,
+          acting,
           id,
           "fail",
           sandbox(`AUDDIS ${reason.code}: ${auddisReasons[reason.code]}`, reason.code),
-          acting.actor,
         );
       }
-      return mandates.applyExternal(
+      return transitions.applyExternal(
         tx,
+        acting,
         id,
         "activate",
         sandbox("the payer's bank accepted the instruction"),
-        acting.actor,
       );
     });
   }

@@ -1,6 +1,6 @@
 /**
- * mandate-invites.ts issues and voids invite links and sends the invite email. Issuing supersedes
- * every earlier open invite of the mandate, so only the newest link ever works.
+ * invite-links.ts issues and voids a mandate's invite links and emails them to the payer. Issuing
+ * supersedes every earlier open invite of the mandate, so only the newest link ever works.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
@@ -20,8 +20,8 @@ export interface IssuedInvite {
   token: string;
 }
 
-/** MandateInvites issues invites on a tenant-scoped EntityManager inside the caller's transaction. */
-export class MandateInvites {
+/** InviteLinks issues invites on a tenant-scoped EntityManager inside the caller's transaction. */
+export class InviteLinks {
   constructor(
     private readonly mailer: Mailer,
     private readonly publicBaseUrl: string,

@@ -1,0 +1,117 @@
+/**
+ * payer-invites.ts is the invite a payer answers to set up their mandate: the organisation resends
+ * it (a new link; the old one stops working), and the payer completes it with their bank details,
+ * which moves the mandate to PENDING_SUBMISSION. Completion is the one mandate change without a
+ * caller: the token in the link is the payer's only credential, and names no organisation.
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
+import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
+import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { Acting } from "../identity/acting.js";
+import { recordAudit } from "../identity/audit-log.js";
+import { Organisation } from "../identity/organisation.entity.js";
+import type { AccountNumberCipher } from "./account-number-cipher.js";
+import { type BankDetails, bankDetailsViolations, recordBankDetails } from "./bank-details.js";
+import type { InviteLinks } from "./invite-links.js";
+import { inviteTokenDigest, looksLikeInviteToken } from "./invite-token.js";
+import { lockForChange, lockMandate, refuseUnless } from "./locked-mandate.js";
+import { Mandate } from "./mandate.entity.js";
+import { checkActionRequest } from "./mandate-fields.js";
+import { MandateInvite } from "./mandate-invite.entity.js";
+import { planStep } from "./mandate-lifecycle.js";
+import { applyStateChange } from "./mandate-state-change.js";
+
+/** CompletedInvite is what the payer is shown after completing an invite. */
+export interface CompletedInvite {
+  mandate: Mandate;
+  organisationName: string;
+}
+
+/** PayerInvitesOptions are the dependencies of PayerInvites. */
+export interface PayerInvitesOptions {
+  clock: Clock;
+  links: InviteLinks;
+  cipher: AccountNumberCipher;
+}
+
+/** PayerInvites resends invites for the organisation and completes them for the payer. */
+export class PayerInvites {
+  constructor(private readonly options: PayerInvitesOptions) {}
+
+  /** resend emails a new invite link; the previous one stops working. PENDING_CUSTOMER_APPROVAL only. */
+  async resend(em: EntityManager, acting: Acting, id: string, reason: string): Promise<Mandate> {
+    checkActionRequest(id, reason);
+    const { links } = this.options;
+    const now = this.options.clock.now();
+    return em.transactional(async (tx) => {
+      const mandate = await lockMandate(tx, id);
+      refuseUnless(mandate, "resendInvite");
+      const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
+      const issued = await links.issue(tx, mandate, now);
+      mandate.updateTime = now;
+      recordAudit(tx, { ...acting, action: "mandate.resend_invite", target: mandate.id, outcome: "success" });
+      await tx.flush();
+      await links.send(mandate, organisation, issued);
+      return mandate;
+    });
+  }
+
+  /**
+   * complete takes the payer's bank details for the invite whose token this is, and moves the
+   * mandate to PENDING_SUBMISSION. `em` is the public request's EntityManager: it has no tenant
+   * filter parameters, as there is no caller.
+   */
+  async complete(
+    em: EntityManager,
+    token: string,
+    details: BankDetails,
+    clientAddress?: string,
+  ): Promise<CompletedInvite> {
+    const violations = bankDetailsViolations(details);
+    if (token === "") violations.unshift({ field: "invite_token", description: "is required" });
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    // Unknown, used, expired, superseded: one answer, and never the token in a message or log.
+    const gone = () => new NotFoundError("mandate invite", "(token)");
+    if (!looksLikeInviteToken(token)) throw gone();
+
+    // The one lookup across organisations, on purpose: the token is the payer's only credential and
+    // names no organisation. Its digest is unique over all organisations and the token holds 256
+    // random bits, so the lookup reveals nothing the token does not already grant. Everything after
+    // it runs on a fork scoped to the invite's own organisation.
+    const found = await em.findOne(MandateInvite, { tokenDigest: inviteTokenDigest(token) }, { filters: false });
+    if (!found) throw gone();
+    const organisationId = found.organisation.id;
+    const scoped = scopeToOrganisation(em.fork(), organisationId);
+    const now = this.options.clock.now();
+    return scoped.transactional(async (tx) => {
+      // Mandate first, then its invite: the order every other mandate change (cancel, resend) takes,
+      // so a payer completing while the organisation acts waits instead of deadlocking.
+      const mandate = await tx.findOne(Mandate, { id: found.mandate.id }, lockForChange());
+      if (!mandate || "refusal" in planStep(mandate.state, "complete")) throw gone();
+      const invite = await tx.findOne(MandateInvite, { id: found.id }, lockForChange());
+      if (!invite || invite.useTime || invite.supersedeTime || invite.expireTime <= now) throw gone();
+      invite.useTime = now;
+      recordBankDetails(mandate, details, this.options.cipher);
+      mandate.inviteExpireTime = null;
+      applyStateChange(
+        tx,
+        mandate,
+        "PENDING_SUBMISSION",
+        { cause: "PAYER", description: "The payer completed the invite with their bank details" },
+        "mandate.completed_by_payer",
+        now,
+      );
+      recordAudit(tx, {
+        organisationId,
+        actor: "payer",
+        action: "mandate.complete_invite",
+        target: mandate.id,
+        outcome: "success",
+        clientAddress,
+      });
+      const organisation = await tx.findOneOrFail(Organisation, organisationId);
+      return { mandate, organisationName: organisation.name };
+    });
+  }
+}
