@@ -114,10 +114,10 @@ export function createApp(deps: AppDeps): App {
   const counter = redis ? createRedisCounter(redis, redisKeyPrefix, localCounter) : localCounter;
   const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger });
   const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins });
-  const denials = new DenialRecorder(orm, logger);
+  const denials = new DenialRecorder(orm, clock, logger);
   const idempotency = new IdempotencyService({ orm, clock });
   const idempotencySweeper = new IdempotencySweeper({ idempotency, logger });
-  const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"));
+  const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"), clock);
   const collections = new CollectionManager({ clock });
   const alertEvaluator = new AlertEvaluator(clock);
   const inviteLinks = new InviteLinks(mailer, deps.mail?.publicBaseUrl ?? "http://localhost:8080");
@@ -163,7 +163,7 @@ export function createApp(deps: AppDeps): App {
       timeoutMs: deps.rateLimit.timeoutMs,
       replicas: deps.rateLimit.replicas,
     }),
-    organisationLimits: new OrganisationLimits(orm),
+    organisationLimits: new OrganisationLimits(orm, clock),
     sessionLimit: { perMinute: deps.rateLimit.sessionPerMinute, burst: deps.rateLimit.sessionBurst },
     idempotency,
     idempotencySweeper,

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   }
   const mailer = config.smtpUrl
     ? new SmtpMailer(config.smtpUrl, config.mailFrom)
-    : new OutboxMailer(config.mailOutboxDir);
+    : new OutboxMailer(config.mailOutboxDir, systemClock);
   const app = createApp({
     orm: database.orm,
     logger,

@@ -133,7 +133,7 @@ interface Generated {
 async function seed(organisationId: string, generated: readonly Generated[]): Promise<Row[]> {
   const knex = server.database.orm.em.getConnection().getKnex();
   const now = new Date();
-  const mandateIds = [newId("MD"), newId("MD")];
+  const mandateIds = [newId("MD", now.getTime()), newId("MD", now.getTime())];
   await knex("mandate").insert(
     mandateIds.map((id, i) => ({
       id,
@@ -152,7 +152,7 @@ async function seed(organisationId: string, generated: readonly Generated[]): Pr
     })),
   );
   const rows: Row[] = generated.map((g) => ({
-    id: newId("CL"),
+    id: newId("CL", now.getTime()),
     mandateId: mandateIds[g.mandate]!,
     chargeDate: g.chargeDate,
     state: g.state,

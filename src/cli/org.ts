@@ -5,6 +5,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../modules/errors.js";
 import { Organisation } from "../modules/identity/organisation.entity.js";
+import { systemClock } from "../platform/clock.js";
 import { requirePositiveInteger, requireString } from "./args.js";
 import type { Command } from "./command.js";
 
@@ -51,6 +52,7 @@ export const orgSetRateLimit: Command = {
     const organisation = await findOrganisation(em, id);
     organisation.rateLimitPerMinute = perMinute;
     organisation.rateLimitBurst = burst;
+    organisation.updateTime = systemClock.now();
     await em.flush();
     return {
       json: { id: organisation.id, rate_limit_per_minute: perMinute, rate_limit_burst: burst },

@@ -3,7 +3,7 @@ import { firstIdAt, ID_LENGTH, newId } from "./ids.js";
 
 describe("newId", () => {
   it("starts with the prefix and has a fixed length of Crockford base32 characters", () => {
-    const id = newId("OR");
+    const id = newId("OR", Date.now());
     expect(id).toHaveLength(ID_LENGTH);
     expect(id).toMatch(/^OR[0-9A-HJKMNP-TV-Z]{26}$/);
   });
@@ -27,7 +27,7 @@ describe("newId", () => {
 
   it("rejects a prefix that is not two upper-case letters", () => {
     for (const bad of ["", "O", "or", "ORG", "O1"]) {
-      expect(() => newId(bad)).toThrow(/two upper-case letters/);
+      expect(() => newId(bad, Date.now())).toThrow(/two upper-case letters/);
     }
   });
 

@@ -13,7 +13,7 @@ export const ID_LENGTH = 2 + TIME_CHARS + RANDOM_CHARS;
 /**
  * newId returns a resource id: a 2-letter type prefix ("OR", "MD", …) then 26 Crockford base32
  * characters — 48 bits of Unix time in milliseconds followed by 80 random bits from node:crypto
- * (the ULID layout).
+ * (the ULID layout). `now` is the creator's clock, so an id and the row's create_time agree.
  *
  * Why this shape: the prefix tells a human (and a log reader) what the id names; the time comes
  * first so ids sort by creation time as plain strings, which lets list endpoints page newest-first
@@ -21,7 +21,7 @@ export const ID_LENGTH = 2 + TIME_CHARS + RANDOM_CHARS;
  * collisions within one millisecond negligible without any coordination between replicas.
  * Ids created in the same millisecond are ordered randomly among themselves.
  */
-export function newId(prefix: string, now: number = Date.now()): string {
+export function newId(prefix: string, now: number): string {
   if (!PREFIX.test(prefix)) {
     throw new Error(`id prefix must be two upper-case letters, got ${JSON.stringify(prefix)}`);
   }

@@ -94,7 +94,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     sessionCookieSecure: true,
     rateLimit: { ...rateLimitDefaults, ...options.rateLimit },
     metrics,
-    mail: { mailer: new OutboxMailer(outboxDir), publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test" },
+    mail: {
+      mailer: new OutboxMailer(outboxDir, systemClock),
+      publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test",
+    },
     accountNumberKey: "test-account-number-key-0123456789abcdef",
   });
   await app.start();

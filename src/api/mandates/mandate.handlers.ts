@@ -12,7 +12,7 @@ import type { Mandate } from "../../modules/mandates/mandate.entity.js";
 import type { MandateRegistry, NewMandate } from "../../modules/mandates/mandate-registry.js";
 import type { MandateTransitions } from "../../modules/mandates/mandate-transitions.js";
 import type { PayerInvites } from "../../modules/mandates/payer-invites.js";
-import { type Clock, systemClock } from "../../platform/clock.js";
+import type { Clock } from "../../platform/clock.js";
 import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
@@ -53,7 +53,7 @@ export interface MandateServices {
 export function registerMandateService(
   router: ConnectRouter,
   { mandates, invites, transitions }: MandateServices,
-  clock: Clock = systemClock,
+  clock: Clock,
 ): void {
   const toProto = (mandate: Mandate) => mandateToProto(mandate, londonDate(clock.now()));
   router.service(MandateService, {

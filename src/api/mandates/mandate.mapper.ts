@@ -12,12 +12,10 @@ import {
   MandateSchema,
   MandateState,
 } from "../../../gen/dd/v1/mandates_pb.js";
-import { londonDate } from "../../modules/calendar/london-date.js";
 import type { IsoDate } from "../../modules/calendar/plain-date.js";
 import { chargeDateOf } from "../../modules/collections/schedule-plan.js";
 import type { Mandate } from "../../modules/mandates/mandate.entity.js";
 import { type MandateStateName, mandateStates } from "../../modules/mandates/mandate-lifecycle.js";
-import { systemClock } from "../../platform/clock.js";
 import { storedNameOf } from "../stored-name.js";
 
 /** States a new collection can still be created in (the contract's next_possible_charge_date). */
@@ -49,11 +47,8 @@ export function nextPossibleChargeDate(state: MandateStateName, today: IsoDate):
 
 const chargeDates = new Map<string, IsoDate>();
 
-/**
- * mandateToProto shows a mandate as the contract does. `today` is the Europe/London date of the
- * caller's clock; the default (real time) serves callers that have no clock at hand.
- */
-export function mandateToProto(mandate: Mandate, today: IsoDate = londonDate(systemClock.now())): MandateMessage {
+/** mandateToProto shows a mandate as the contract does. `today` is the Europe/London date of the caller's clock. */
+export function mandateToProto(mandate: Mandate, today: IsoDate): MandateMessage {
   return create(MandateSchema, {
     id: mandate.id,
     state: MandateState[mandate.state],

@@ -116,6 +116,7 @@ export class AlertManager {
         target: id,
         outcome: "success",
         clientAddress: acting.clientAddress,
+        time: now,
       });
       return alert;
     });
@@ -156,6 +157,7 @@ export class AlertManager {
         target: threshold.id,
         outcome: "success",
         clientAddress: acting.clientAddress,
+        time: now,
       });
       return threshold;
     });

@@ -128,7 +128,13 @@ export class CollectionManager {
         time: now,
       });
       createNextCollection(tx, schedule, mandate.state, today, now);
-      recordAudit(tx, { ...acting, action: "collection_schedule.create", target: schedule.id, outcome: "success" });
+      recordAudit(tx, {
+        ...acting,
+        action: "collection_schedule.create",
+        target: schedule.id,
+        outcome: "success",
+        time: now,
+      });
       await tx.flush();
       return (await this.withNextChargeDates(tx, [schedule]))[0]!;
     });
@@ -155,7 +161,13 @@ export class CollectionManager {
       }
       const said = reason.trim() === "" ? "" : `: ${reason.trim()}`;
       await cancelScheduleAndPending(tx, schedule, `Cancelled by the organisation${said}`, now);
-      recordAudit(tx, { ...acting, action: "collection_schedule.cancel", target: schedule.id, outcome: "success" });
+      recordAudit(tx, {
+        ...acting,
+        action: "collection_schedule.cancel",
+        target: schedule.id,
+        outcome: "success",
+        time: now,
+      });
       await tx.flush();
       return (await this.withNextChargeDates(tx, [schedule]))[0]!;
     });

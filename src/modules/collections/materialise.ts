@@ -124,7 +124,7 @@ function finish(em: EntityManager, schedule: CollectionSchedule, now: Date): voi
  * Each batch runs in its own transaction and takes its schedules with FOR UPDATE SKIP LOCKED, so
  * replicas running it at once never create a collection twice.
  */
-export async function materialiseDue(em: EntityManager, today: IsoDate, now: Date = new Date()): Promise<number> {
+export async function materialiseDue(em: EntityManager, today: IsoDate, now: Date): Promise<number> {
   let created = 0;
   // Keyset over (next_nominal_date, id): batches move past schedules left due (suspended mandates).
   let after: { date: string; id: string } | undefined;

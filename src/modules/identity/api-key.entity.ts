@@ -25,7 +25,7 @@ export const ApiKey = defineEntity({
     digest: p.string().length(64).unique(),
     /** `user:US…` or `operator` (ddctl). */
     createdBy: p.string().length(100),
-    createTime: p.datetime().onCreate(() => new Date()),
+    createTime: p.datetime(),
     expireTime: p.datetime().nullable(),
     revokeTime: p.datetime().nullable(),
     revokedBy: p.string().length(100).nullable(),

@@ -73,8 +73,8 @@ export class ApiKeyManager {
     if (violations.length > 0) throw new InvalidArgumentError(violations);
 
     const organisation = await em.findOneOrFail(Organisation, acting.organisationId);
-    const issued = this.issue(em, organisation, acting, { name, scopes, expireTime, rotatedFrom: null });
-    recordAudit(em, { ...acting, action: "api_key.create", target: issued.key.id, outcome: "success" });
+    const issued = this.issue(em, organisation, acting, now, { name, scopes, expireTime, rotatedFrom: null });
+    recordAudit(em, { ...acting, action: "api_key.create", target: issued.key.id, outcome: "success", time: now });
     await em.flush();
     return issued;
   }
@@ -91,14 +91,15 @@ export class ApiKeyManager {
   }
 
   async revoke(em: EntityManager, acting: Acting, id: string): Promise<ApiKey> {
+    const now = this.options.clock.now();
     const key = await em.transactional(async (tx) => {
       // As for rotate: concurrent revokes take turns, so exactly one succeeds and is audited.
       const found = await tx.findOne(ApiKey, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
       if (!found) throw new NotFoundError("API key", id);
       if (found.revokeTime) throw new FailedPreconditionError("API_KEY_REVOKED", `API key ${id} is already revoked`);
-      found.revokeTime = this.options.clock.now();
+      found.revokeTime = now;
       found.revokedBy = acting.actor;
-      recordAudit(tx, { ...acting, action: "api_key.revoke", target: id, outcome: "success" });
+      recordAudit(tx, { ...acting, action: "api_key.revoke", target: id, outcome: "success", time: now });
       return found;
     });
     await this.options.announce(id);
@@ -149,7 +150,7 @@ export class ApiKeyManager {
     // The replacement keeps the old key's lifetime, counted from now.
     const lifetime = old.expireTime ? old.expireTime.getTime() - old.createTime.getTime() : undefined;
     const organisation = await em.findOneOrFail(Organisation, acting.organisationId);
-    const issued = this.issue(em, organisation, acting, {
+    const issued = this.issue(em, organisation, acting, now, {
       name: old.name,
       scopes: old.scopes,
       expireTime: lifetime === undefined ? null : new Date(now.getTime() + lifetime),
@@ -163,7 +164,13 @@ export class ApiKeyManager {
       const graceEnd = new Date(now.getTime() + grace * 1000);
       if (!old.expireTime || graceEnd < old.expireTime) old.expireTime = graceEnd;
     }
-    recordAudit(em, { ...acting, action: "api_key.rotate", target: id, outcome: `success:${issued.key.id}` });
+    recordAudit(em, {
+      ...acting,
+      action: "api_key.rotate",
+      target: id,
+      outcome: `success:${issued.key.id}`,
+      time: now,
+    });
     await em.flush();
     return { ...issued, previous: old };
   }
@@ -172,18 +179,19 @@ export class ApiKeyManager {
     em: EntityManager,
     organisation: Organisation,
     acting: Acting,
+    now: Date,
     fields: { name: string; scopes: string[]; expireTime: Date | null; rotatedFrom: string | null },
   ): IssuedKey {
     const secret = generateApiKey(organisation.sandbox ? "test" : "live");
     const key = em.create(ApiKey, {
-      id: newId("AK"),
+      id: newId("AK", now.getTime()),
       organisation,
       name: fields.name,
       scopes: fields.scopes,
       displayPrefix: displayPrefix(secret),
       digest: apiKeyDigest(secret),
       createdBy: acting.actor,
-      createTime: this.options.clock.now(),
+      createTime: now,
       expireTime: fields.expireTime,
       revokeTime: null,
       revokedBy: null,

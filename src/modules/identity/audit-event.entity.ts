@@ -30,7 +30,7 @@ export const AuditEvent = defineEntity({
     clientAddress: p.string().length(64).nullable(),
     /** How many identical events this row stands for (denials are aggregated per minute). */
     count: p.integer().default(1),
-    createTime: p.datetime().onCreate(() => new Date()),
+    createTime: p.datetime(),
   },
   indexes: [
     {

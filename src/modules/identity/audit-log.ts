@@ -6,6 +6,7 @@
  * fill the table.
  */
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import { AuditEvent } from "./audit-event.entity.js";
@@ -19,6 +20,8 @@ export interface AuditEntry {
   target?: string | undefined;
   outcome: string;
   clientAddress?: string | undefined;
+  /** When it happened: the caller's clock. */
+  time: Date;
 }
 
 /** actorOf names a principal as audit rows and created_by fields do: key:AK… or user:US…. */
@@ -32,7 +35,7 @@ export function actorOf(principal: Principal): string {
  */
 export function recordAudit(em: EntityManager, entry: AuditEntry, count = 1): void {
   em.create(AuditEvent, {
-    id: newId("AE"),
+    id: newId("AE", entry.time.getTime()),
     organisation: entry.organisationId,
     actor: entry.actor,
     action: entry.action,
@@ -40,17 +43,19 @@ export function recordAudit(em: EntityManager, entry: AuditEntry, count = 1): vo
     outcome: entry.outcome,
     clientAddress: entry.clientAddress ?? null,
     count,
+    createTime: entry.time,
   });
 }
 
 /** DenialRecorder aggregates access denials and writes them periodically. */
 export class DenialRecorder {
-  private readonly counts = new Map<string, { entry: AuditEntry; count: number }>();
+  private readonly counts = new Map<string, { entry: Omit<AuditEntry, "time">; count: number }>();
   private timer: NodeJS.Timeout | undefined;
   private dropped = 0;
 
   constructor(
     private readonly orm: MikroORM,
+    private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly flushIntervalMs = 60_000,
     private readonly maxKeys = 10_000,
@@ -63,7 +68,7 @@ export class DenialRecorder {
   }
 
   /** denied counts one refused call. */
-  denied(entry: Omit<AuditEntry, "action">): void {
+  denied(entry: Omit<AuditEntry, "action" | "time">): void {
     const key = [entry.organisationId, entry.actor, entry.target, entry.outcome].join("\u0000");
     const existing = this.counts.get(key);
     if (existing) existing.count++;
@@ -85,7 +90,8 @@ export class DenialRecorder {
       this.dropped = 0;
     }
     const em = this.orm.em.fork();
-    for (const { entry, count } of batch) recordAudit(em, entry, count);
+    const time = this.clock.now();
+    for (const { entry, count } of batch) recordAudit(em, { ...entry, time }, count);
     await em.flush().catch((error: unknown) => this.logger.error({ err: error }, "could not record access denials"));
   }
 

@@ -13,7 +13,7 @@ describe("KeyCache", () => {
   });
 
   it("drops the least recently used entry when full", () => {
-    const cache = new KeyCache<string>(2, 60_000);
+    const cache = new KeyCache<string>(2, 60_000, Date.now);
     cache.set("d1", { keyId: "AK1", caller: "1", expireTime: undefined });
     cache.set("d2", { keyId: "AK2", caller: "2", expireTime: undefined });
     cache.get("d1");
@@ -24,7 +24,7 @@ describe("KeyCache", () => {
   });
 
   it("invalidates by key id and clears everything", () => {
-    const cache = new KeyCache<string>(10, 60_000);
+    const cache = new KeyCache<string>(10, 60_000, Date.now);
     cache.set("d1", { keyId: "AK1", caller: "1", expireTime: undefined });
     cache.set("d2", { keyId: "AK2", caller: "2", expireTime: undefined });
     cache.invalidate("AK1");

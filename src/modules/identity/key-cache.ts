@@ -25,7 +25,8 @@ export class KeyCache<C> {
   constructor(
     private readonly maxEntries: number,
     private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
+    /** Milliseconds since the epoch, from the owner's clock. */
+    private readonly now: () => number,
   ) {}
 
   get(digest: string): CachedKey<C> | undefined {

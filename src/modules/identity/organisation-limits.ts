@@ -4,6 +4,7 @@
  * within seconds on every replica (the TTL bounds it).
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
 import type { Limit } from "../../platform/rate-limit/gcra.js";
 import { Organisation } from "./organisation.entity.js";
 
@@ -14,6 +15,7 @@ export class OrganisationLimits {
 
   constructor(
     private readonly orm: MikroORM,
+    private readonly clock: Clock,
     private readonly ttlMs = 5_000,
     private readonly maxEntries = 50_000,
   ) {}
@@ -21,7 +23,7 @@ export class OrganisationLimits {
   /** limitOf returns the organisation's limit (the defaults if it has vanished); synchronously when cached. */
   limitOf(organisationId: string): Limit | Promise<Limit> {
     const cached = this.cache.get(organisationId);
-    if (cached && Date.now() - cached.loadedAt < this.ttlMs) return cached.limit;
+    if (cached && this.clock.now().getTime() - cached.loadedAt < this.ttlMs) return cached.limit;
     let load = this.loading.get(organisationId);
     if (!load) {
       load = this.load(organisationId).finally(() => this.loading.delete(organisationId));
@@ -36,7 +38,7 @@ export class OrganisationLimits {
       ? { perMinute: organisation.rateLimitPerMinute, burst: organisation.rateLimitBurst }
       : { perMinute: 1000, burst: 100 };
     if (this.cache.size >= this.maxEntries) this.cache.clear();
-    this.cache.set(organisationId, { limit, loadedAt: Date.now() });
+    this.cache.set(organisationId, { limit, loadedAt: this.clock.now().getTime() });
     return limit;
   }
 }

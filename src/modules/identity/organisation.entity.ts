@@ -20,11 +20,8 @@ export const Organisation = defineEntity({
     rateLimitPerMinute: p.integer().default(1000),
     /** Requests allowed above the sustained rate in one burst. */
     rateLimitBurst: p.integer().default(100),
-    createTime: p.datetime().onCreate(() => new Date()),
-    updateTime: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createTime: p.datetime(),
+    updateTime: p.datetime(),
   },
 });
 

@@ -31,7 +31,13 @@ export class Provisioning {
     const name = input.name.trim();
     if (name.length === 0 || name.length > 200) throw InvalidArgumentError.field("name", "must be 1 to 200 characters");
     const now = this.deps.clock.now();
-    const organisation = em.create(Organisation, { id: newId("OR", now.getTime()), name, sandbox: input.sandbox });
+    const organisation = em.create(Organisation, {
+      id: newId("OR", now.getTime()),
+      name,
+      sandbox: input.sandbox,
+      createTime: now,
+      updateTime: now,
+    });
     this.deps.onOrganisationCreated?.(em, organisation, now);
     await em.flush();
     return organisation;
@@ -56,13 +62,16 @@ export class Provisioning {
       throw new AlreadyExistsError("EMAIL_TAKEN", `a user with email ${email} already exists`);
     }
     const organisation = await em.findOneOrFail(Organisation, input.organisationId);
+    const now = this.deps.clock.now();
     const user = em.create(User, {
-      id: newId("US", this.deps.clock.now().getTime()),
+      id: newId("US", now.getTime()),
       organisation,
       email,
       displayName: input.displayName ?? "",
       passwordHash: await hashPassword(input.password),
       role: input.role as RoleName,
+      createTime: now,
+      updateTime: now,
     });
     await em.flush();
     return user;

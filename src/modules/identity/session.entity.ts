@@ -20,7 +20,7 @@ export const Session = defineEntity({
     organisation: p.manyToOne(Organisation).ref(),
     user: p.manyToOne(User).ref(),
     tokenDigest: p.string().length(64).unique(),
-    createTime: p.datetime().onCreate(() => new Date()),
+    createTime: p.datetime(),
     expireTime: p.datetime(),
     /** Seconds without use after which the session ends. */
     idleTimeoutSeconds: p.integer(),

@@ -90,6 +90,7 @@ export class SessionManager {
     // Sign-in names no organisation: this lookup is by a globally unique email, across tenants.
     const user = await em.findOne(User, { email: normalised }, { filters: false, populate: ["organisation"] });
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
+    const now = this.options.clock.now();
     if (!user || !ok || !isRoleName(user.role)) {
       if (user) {
         // Written without waiting for it: the answer must take as long for a known email as for an
@@ -101,6 +102,7 @@ export class SessionManager {
           action: "session.sign_in",
           outcome: "WRONG_PASSWORD",
           clientAddress,
+          time: now,
         });
         audit
           .flush()
@@ -108,11 +110,10 @@ export class SessionManager {
       }
       throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
     }
-    const now = this.options.clock.now();
     const token = randomBytes(32).toString("base64url");
     const organisation = user.organisation.getEntity();
     const session = em.create(Session, {
-      id: newId("SE"),
+      id: newId("SE", now.getTime()),
       organisation,
       user,
       tokenDigest: tokenDigest(token),
@@ -130,6 +131,7 @@ export class SessionManager {
       target: session.id,
       outcome: "success",
       clientAddress,
+      time: now,
     });
     await em.flush();
     return { session, user, organisation, token };
@@ -182,7 +184,8 @@ export class SessionManager {
   /** signOut ends the session at once. */
   async signOut(em: EntityManager, sessionId: string, clientAddress: string): Promise<void> {
     const { session, user } = await this.current(em, sessionId);
-    session.revokeTime ??= this.options.clock.now();
+    const now = this.options.clock.now();
+    session.revokeTime ??= now;
     recordAudit(em, {
       organisationId: session.organisation.id,
       actor: `user:${user.id}`,
@@ -190,6 +193,7 @@ export class SessionManager {
       target: session.id,
       outcome: "success",
       clientAddress,
+      time: now,
     });
     await em.flush();
   }

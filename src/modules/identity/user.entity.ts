@@ -22,11 +22,8 @@ export const User = defineEntity({
     passwordHash: p.string().length(200),
     /** admin | member | viewer (scopes.ts). */
     role: p.string().length(20),
-    createTime: p.datetime().onCreate(() => new Date()),
-    updateTime: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createTime: p.datetime(),
+    updateTime: p.datetime(),
   },
 });
 

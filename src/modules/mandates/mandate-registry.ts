@@ -92,7 +92,7 @@ export class MandateRegistry {
           updateTime: now,
         });
         const issued = await invites.issue(tx, mandate, now);
-        recordAudit(tx, { ...acting, action: "mandate.create", target: mandate.id, outcome: "success" });
+        recordAudit(tx, { ...acting, action: "mandate.create", target: mandate.id, outcome: "success", time: now });
         recordNotification(tx, {
           organisationId: organisation.id,
           type: "mandate.created",
@@ -168,6 +168,7 @@ export class MandateRegistry {
             action: "mandate.update",
             target: mandate.id,
             outcome: `success:${[...paths].sort().join(",")}`,
+            time: now,
           });
         }
         return mandate;

@@ -78,7 +78,7 @@ export class MandateTransitions {
       if (mandate.state === "PENDING_CUSTOMER_APPROVAL") await this.options.links.supersede(tx, mandate, now);
       applyStateChange(tx, mandate, to, change, notificationType(mandate.state, to), now);
       await this.closed(tx, mandate, now);
-      recordAudit(tx, { ...acting, action: `mandate.${action}`, target: mandate.id, outcome: "success" });
+      recordAudit(tx, { ...acting, action: `mandate.${action}`, target: mandate.id, outcome: "success", time: now });
       return mandate;
     });
   }
@@ -105,7 +105,7 @@ export class MandateTransitions {
       await this.options.links.supersede(tx, mandate, now);
       recordBankDetails(mandate, details, this.options.cipher);
       applyStateChange(tx, mandate, to, change, notificationType(mandate.state, to), now);
-      recordAudit(tx, { ...acting, action: "mandate.complete", target: mandate.id, outcome: "success" });
+      recordAudit(tx, { ...acting, action: "mandate.complete", target: mandate.id, outcome: "success", time: now });
       return mandate;
     });
   }
@@ -150,7 +150,7 @@ export class MandateTransitions {
       const description = `${organisationActions[action]} by the organisation${said}`;
       applyStateChange(tx, mandate, to, { cause: "ORGANISATION", description }, notificationType(from, to), now);
       await this.closed(tx, mandate, now);
-      recordAudit(tx, { ...acting, action: `mandate.${action}`, target: mandate.id, outcome: "success" });
+      recordAudit(tx, { ...acting, action: `mandate.${action}`, target: mandate.id, outcome: "success", time: now });
       return mandate;
     });
   }

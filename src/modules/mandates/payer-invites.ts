@@ -50,7 +50,13 @@ export class PayerInvites {
       const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
       const issued = await links.issue(tx, mandate, now);
       mandate.updateTime = now;
-      recordAudit(tx, { ...acting, action: "mandate.resend_invite", target: mandate.id, outcome: "success" });
+      recordAudit(tx, {
+        ...acting,
+        action: "mandate.resend_invite",
+        target: mandate.id,
+        outcome: "success",
+        time: now,
+      });
       await tx.flush();
       await links.send(mandate, organisation, issued);
       return mandate;
@@ -109,6 +115,7 @@ export class PayerInvites {
         target: mandate.id,
         outcome: "success",
         clientAddress,
+        time: now,
       });
       const organisation = await tx.findOneOrFail(Organisation, organisationId);
       return { mandate, organisationName: organisation.name };

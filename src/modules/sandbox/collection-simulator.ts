@@ -114,6 +114,7 @@ export class CollectionSimulator {
         action: "collection.simulate",
         target: id,
         outcome: "success",
+        time: now,
       });
       await this.alerts.collectionOutcome(tx, collection);
       return collection;

@@ -10,6 +10,9 @@ import { type Database, openDatabase } from "./database.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { migrations } from "./migrations/index.js";
 
+/** stamped is the create and update time of an organisation written directly, not through Provisioning. */
+const stamped = () => ({ createTime: new Date(), updateTime: new Date() });
+
 const logger = pino({ level: "silent" });
 
 describe("embedded PostgreSQL", () => {
@@ -42,13 +45,13 @@ describe("embedded PostgreSQL", () => {
   });
 
   it("migrates on open and keeps the data across a restart", async () => {
-    const id = newId("OR");
+    const id = newId("OR", Date.now());
     const first = await openEmbedded();
     expect(first.backend).toBe("embedded");
     const executed = await first.orm.getMigrator().getExecutedMigrations();
     expect(executed.map((m) => m.name)).toEqual(migrations.map((m) => m.name));
     const em = first.orm.em.fork();
-    em.create(Organisation, { id, name: "Persistent Ltd", sandbox: true });
+    em.create(Organisation, { id, name: "Persistent Ltd", sandbox: true, ...stamped() });
     await em.flush();
     await first.close();
 
@@ -68,18 +71,18 @@ describe("embedded PostgreSQL", () => {
 
   it("serves concurrent work, transactions included, through its one connection", async () => {
     const db = await openEmbedded();
-    const ids = Array.from({ length: 5 }, () => newId("OR"));
+    const ids = Array.from({ length: 5 }, () => newId("OR", Date.now()));
     await Promise.all(
       ids.map((id, i) =>
         db.orm.em.fork().transactional(async (tx) => {
-          tx.create(Organisation, { id, name: `Concurrent ${i}` });
+          tx.create(Organisation, { id, name: `Concurrent ${i}`, ...stamped() });
           await tx.flush();
           expect(await tx.count(Organisation, { id })).toBe(1);
         }),
       ),
     );
     const duplicate = db.orm.em.fork().transactional(async (tx) => {
-      tx.create(Organisation, { id: ids[0]!, name: "Duplicate" });
+      tx.create(Organisation, { id: ids[0]!, name: "Duplicate", ...stamped() });
     });
     await expect(duplicate).rejects.toThrow(/duplicate key/);
     expect(await db.orm.em.fork().count(Organisation, { id: { $in: ids } })).toBe(5);

@@ -7,10 +7,13 @@ import { newId } from "../ids.js";
 import type { Database } from "./database.js";
 import { assertTenantFilter, scopeToOrganisation } from "./tenant-filter.js";
 
+/** stamped is the create and update time of an organisation written directly, not through Provisioning. */
+const stamped = () => ({ createTime: new Date(), updateTime: new Date() });
+
 describe("tenant filter", () => {
   let db: Database | undefined;
-  const orgA = newId("OR");
-  const orgB = newId("OR");
+  const orgA = newId("OR", Date.now());
+  const orgB = newId("OR", Date.now());
   const eventsOf: Record<string, string[]> = { [orgA]: [], [orgB]: [] };
 
   const orm = () => db!.orm;
@@ -18,19 +21,20 @@ describe("tenant filter", () => {
   beforeAll(async () => {
     db = await openTestDatabase();
     const seed = orm().em.fork();
-    seed.create(Organisation, { id: orgA, name: "Alpha" });
-    seed.create(Organisation, { id: orgB, name: "Beta" });
+    seed.create(Organisation, { id: orgA, name: "Alpha", ...stamped() });
+    seed.create(Organisation, { id: orgB, name: "Beta", ...stamped() });
     await seed.flush();
     for (const org of [orgA, orgB]) {
       const em = scopeToOrganisation(orm().em.fork(), org);
       for (let i = 0; i < 3; i++) {
-        const id = newId("AE");
+        const id = newId("AE", Date.now());
         em.create(AuditEvent, {
           id,
           organisation: org,
           actor: "user:US1",
           action: "api_key.create",
           outcome: "success",
+          createTime: new Date(),
         });
         eventsOf[org]!.push(id);
       }

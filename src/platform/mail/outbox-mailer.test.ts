@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { systemClock } from "../clock.js";
 import { type OutboxEmail, OutboxMailer } from "./outbox-mailer.js";
 
 describe("OutboxMailer", () => {
@@ -12,7 +13,7 @@ describe("OutboxMailer", () => {
 
   it("writes each email as one JSON file, readable by the owner only", async () => {
     dir = join(await mkdtemp(join(tmpdir(), "outbox-test-")), "outbox");
-    const mailer = new OutboxMailer(dir);
+    const mailer = new OutboxMailer(dir, systemClock);
     await mailer.send({ to: "a@example.com", subject: "one", text: "first" });
     await mailer.send({ to: "b@example.com", subject: "two", text: "second" });
     const files = (await readdir(dir)).sort();
@@ -30,7 +31,7 @@ describe("OutboxMailer", () => {
     const blocked = join(dir, "file");
     await writeFile(blocked, "not a directory");
     await expect(
-      new OutboxMailer(join(blocked, "outbox")).send({ to: "a@example.com", subject: "s", text: "t" }),
+      new OutboxMailer(join(blocked, "outbox"), systemClock).send({ to: "a@example.com", subject: "s", text: "t" }),
     ).rejects.toThrow();
   });
 });

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Clock } from "../clock.js";
 import type { Mailer, MailMessage } from "./mailer.js";
 
 /** OutboxEmail is the content of one outbox file. */
@@ -19,12 +20,12 @@ export interface OutboxEmail extends MailMessage {
 export class OutboxMailer implements Mailer {
   constructor(
     readonly dir: string,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock,
   ) {}
 
   async send(message: MailMessage): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const time = this.now();
+    const time = this.clock.now();
     const id = `${time.toISOString().replace(/[:.]/g, "-")}-${randomBytes(6).toString("hex")}`;
     const email: OutboxEmail = {
       id,
