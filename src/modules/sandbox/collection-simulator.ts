@@ -21,21 +21,37 @@ import type { AlertEvaluator } from "../alerts/alert-evaluator.js";
 import { Collection } from "../collections/collection.entity.js";
 import type { CollectionStateName } from "../collections/collection-lifecycle.js";
 import { applyCollectionStateChange } from "../collections/collection-state-change.js";
-import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { FailedPreconditionError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import { aruddReasons, ddicaReasons, defaultAruddReason, defaultDdicaReason } from "./collection-reason-codes.js";
+import {
+  assertScenarioAllowed,
+  checkScenarioRequest,
+  type ReasonCodes,
+  type ScenarioRules,
+} from "./scenario-checks.js";
 
 /** CollectionScenarioName is a CollectionScenario without its prefix. */
 export type CollectionScenarioName = "PAY" | "FAIL" | "LATE_FAIL" | "CHARGE_BACK";
 
-/** allowedCollectionStates are the states each scenario may start from (sandbox.proto). */
-export const allowedCollectionStates: Readonly<Record<CollectionScenarioName, readonly CollectionStateName[]>> = {
-  PAY: ["PENDING_SUBMISSION", "SUBMITTED", "CONFIRMED"],
-  FAIL: ["PENDING_SUBMISSION", "SUBMITTED"],
-  LATE_FAIL: ["CONFIRMED", "PAID_OUT"],
-  CHARGE_BACK: ["PAID_OUT"],
+const arudd: ReasonCodes = { meanings: aruddReasons, report: "an ARUDD", fallback: defaultAruddReason };
+
+/** collectionScenarios are where each scenario may start (sandbox.proto) and the Bacs codes it reports. */
+export const collectionScenarios: ScenarioRules<CollectionScenarioName, CollectionStateName> = {
+  resource: "collection",
+  allowedStates: {
+    PAY: ["PENDING_SUBMISSION", "SUBMITTED", "CONFIRMED"],
+    FAIL: ["PENDING_SUBMISSION", "SUBMITTED"],
+    LATE_FAIL: ["CONFIRMED", "PAID_OUT"],
+    CHARGE_BACK: ["PAID_OUT"],
+  },
+  reasonCodes: {
+    FAIL: arudd,
+    LATE_FAIL: arudd,
+    CHARGE_BACK: { meanings: ddicaReasons, report: "a DDICA", fallback: defaultDdicaReason },
+  },
 };
 
 /** CollectionSimulator plays collection scenarios for sandbox organisations. */
@@ -59,25 +75,12 @@ export class CollectionSimulator {
     scenario: CollectionScenarioName | undefined,
     reasonCode: string,
   ): Promise<Collection> {
-    if (!acting.sandbox) {
-      throw new FailedPreconditionError(
-        "SANDBOX_ONLY",
-        "scenarios can be simulated only in sandbox organisations (dd_test_ keys)",
-      );
-    }
-    const reason = checkArguments(id, scenario, reasonCode);
+    const reason = checkScenarioRequest(collectionScenarios, acting, { id, scenario, reasonCode });
     const now = this.clock.now();
     return em.transactional(async (tx) => {
       const collection = await tx.findOne(Collection, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!collection) throw new NotFoundError("collection", id);
-      const allowed = allowedCollectionStates[reason.scenario];
-      if (!allowed.includes(collection.state)) {
-        throw new FailedPreconditionError(
-          "COLLECTION_SCENARIO_NOT_ALLOWED",
-          `collection ${id} is ${collection.state}: ${reason.scenario} needs one of ${allowed.join(", ")}`,
-          { state: collection.state, scenario: reason.scenario },
-        );
-      }
+      assertScenarioAllowed(collectionScenarios, id, collection.state, reason.scenario);
       const move = (to: CollectionStateName, description: string, code?: string) =>
         applyCollectionStateChange(
           tx,
@@ -120,39 +123,4 @@ export class CollectionSimulator {
       return collection;
     });
   }
-}
-
-/** checkArguments validates the request and resolves the reason code (the scenario's default if empty). */
-function checkArguments(id: string, scenario: CollectionScenarioName | undefined, reasonCode: string) {
-  const violations: FieldViolation[] = [];
-  if (id === "") violations.push({ field: "collection_id", description: "is required" });
-  if (scenario === undefined)
-    violations.push({
-      field: "scenario",
-      description: "is required: one of COLLECTION_SCENARIO_PAY, _FAIL, _LATE_FAIL, _CHARGE_BACK",
-    });
-  const codes =
-    scenario === "CHARGE_BACK"
-      ? ddicaReasons
-      : scenario === "FAIL" || scenario === "LATE_FAIL"
-        ? aruddReasons
-        : undefined;
-  const code = reasonCode.trim().toUpperCase();
-  if (scenario !== undefined && code !== "") {
-    if (!codes)
-      violations.push({
-        field: "reason_code",
-        description: `must be empty for ${scenario}: it reports no Bacs reason`,
-      });
-    else if (!Object.hasOwn(codes, code)) {
-      const report = scenario === "CHARGE_BACK" ? "a DDICA" : "an ARUDD";
-      violations.push({
-        field: "reason_code",
-        description: `must be ${report} code: one of ${Object.keys(codes).join(", ")}`,
-      });
-    }
-  }
-  if (violations.length > 0 || scenario === undefined) throw new InvalidArgumentError(violations);
-  const fallback = scenario === "CHARGE_BACK" ? defaultDdicaReason : defaultAruddReason;
-  return { scenario, code: codes ? (code === "" ? fallback : code) : "" };
 }
