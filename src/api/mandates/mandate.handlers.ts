@@ -4,10 +4,12 @@
  * mandates:read / mandates:write scopes) is declared in the contract and checked by the chain; the
  * EntityManager is the request's tenant-scoped one.
  */
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/postgresql";
 import { type Mandate as MandateMessage, MandateService } from "../../../gen/dd/v1/mandates_pb.js";
 import { londonDate } from "../../modules/calendar/london-date.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
+import type { Acting } from "../../modules/identity/acting.js";
 import type { Mandate } from "../../modules/mandates/mandate.entity.js";
 import type { MandateRegistry, NewMandate } from "../../modules/mandates/mandate-registry.js";
 import type { MandateTransitions } from "../../modules/mandates/mandate-transitions.js";
@@ -56,6 +58,13 @@ export function registerMandateService(
   clock: Clock,
 ): void {
   const toProto = (mandate: Mandate) => mandateToProto(mandate, londonDate(clock.now()));
+  // The RPCs that act on one mandate with a free-text reason (cancel, suspend, reactivate, resend).
+  const withReason =
+    (action: (em: EntityManager, acting: Acting, id: string, reason: string) => Promise<Mandate>) =>
+    async (req: { mandateId: string; reason: string }, ctx: HandlerContext) =>
+      toProto(
+        await action(requireEntityManager(ctx), requireActing(ctx), plain("mandate_id", req.mandateId), req.reason),
+      );
   router.service(MandateService, {
     async createMandate(req, ctx) {
       return toProto(await mandates.create(requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.mandate)));
@@ -87,45 +96,9 @@ export function registerMandateService(
       const update = { ...fieldsOf(req.mandate), id: plain("mandate.id", req.mandate?.id ?? ""), mask };
       return toProto(await mandates.update(requireEntityManager(ctx), requireActing(ctx), update));
     },
-    async cancelMandate(req, ctx) {
-      return toProto(
-        await transitions.cancel(
-          requireEntityManager(ctx),
-          requireActing(ctx),
-          plain("mandate_id", req.mandateId),
-          req.reason,
-        ),
-      );
-    },
-    async suspendMandate(req, ctx) {
-      return toProto(
-        await transitions.suspend(
-          requireEntityManager(ctx),
-          requireActing(ctx),
-          plain("mandate_id", req.mandateId),
-          req.reason,
-        ),
-      );
-    },
-    async reactivateMandate(req, ctx) {
-      return toProto(
-        await transitions.reactivate(
-          requireEntityManager(ctx),
-          requireActing(ctx),
-          plain("mandate_id", req.mandateId),
-          req.reason,
-        ),
-      );
-    },
-    async resendMandateInvite(req, ctx) {
-      return toProto(
-        await invites.resend(
-          requireEntityManager(ctx),
-          requireActing(ctx),
-          plain("mandate_id", req.mandateId),
-          req.reason,
-        ),
-      );
-    },
+    cancelMandate: withReason((...args) => transitions.cancel(...args)),
+    suspendMandate: withReason((...args) => transitions.suspend(...args)),
+    reactivateMandate: withReason((...args) => transitions.reactivate(...args)),
+    resendMandateInvite: withReason((...args) => invites.resend(...args)),
   });
 }
