@@ -4,8 +4,8 @@
  * processing and the sandbox use it too: it refuses steps the life cycle does not have.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { recordNotification } from "../notifications/notifications.js";
 import type { Collection } from "./collection.entity.js";
+import { recordCollectionEvent } from "./collection-events.js";
 import { type CollectionStateName, canMoveCollection } from "./collection-lifecycle.js";
 
 /** CollectionChange says why a collection changed: a Bacs reason code (ARUDD, DDICA) and a sentence. */
@@ -35,31 +35,19 @@ export function applyCollectionStateChange(
   if (to === "PAID_OUT") collection.paidOutTime = now;
   collection.stateChangeTime = now;
   collection.updateTime = now;
-  recordNotification(em, {
-    organisationId: collection.organisation.id,
-    type: `collection.${to.toLowerCase()}`,
-    resourceType: "collection",
-    resourceId: collection.id,
-    mandateId: collection.mandate.id,
-    collectionId: collection.id,
-    reasonCode: change.reasonCode,
-    message: `Collection ${collection.id} of ${pounds(collection.amountMinor)} charged ${collection.chargeDate} is now ${words(to)}: ${change.description}`,
-    time: now,
-  });
+  const message = `Collection ${collection.id} of ${pounds(collection.amountMinor)} charged ${collection.chargeDate} is now ${words(to)}: ${change.description}`;
+  recordCollectionEvent(
+    em,
+    collection,
+    { type: `collection.${to.toLowerCase()}`, message, reasonCode: change.reasonCode },
+    now,
+  );
 }
 
 /** recordCollectionCreated adds the notification of a new collection to the unit of work. */
 export function recordCollectionCreated(em: EntityManager, collection: Collection, now: Date): void {
-  recordNotification(em, {
-    organisationId: collection.organisation.id,
-    type: "collection.created",
-    resourceType: "collection",
-    resourceId: collection.id,
-    mandateId: collection.mandate.id,
-    collectionId: collection.id,
-    message: `Collection ${collection.id} of ${pounds(collection.amountMinor)} created, to be charged ${collection.chargeDate}`,
-    time: now,
-  });
+  const message = `Collection ${collection.id} of ${pounds(collection.amountMinor)} created, to be charged ${collection.chargeDate}`;
+  recordCollectionEvent(em, collection, { type: "collection.created", message }, now);
 }
 
 /** pounds writes pence as "£12.34" for people. */

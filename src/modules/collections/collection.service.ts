@@ -17,8 +17,8 @@ import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import { checkReason } from "../mandates/mandate-fields.js";
-import { recordNotification } from "../notifications/notifications.js";
 import { Collection } from "./collection.entity.js";
+import { recordScheduleEvent } from "./collection-events.js";
 import {
   type CollectionStateName,
   mandateStatesRefusingSchedules,
@@ -118,15 +118,8 @@ export class CollectionManager {
       if (plan.endDate !== null && chargeDate > plan.endDate) {
         throw InvalidArgumentError.field("schedule.end_date", `is before the first possible charge date ${chargeDate}`);
       }
-      recordNotification(tx, {
-        organisationId: acting.organisationId,
-        type: "collection_schedule.created",
-        resourceType: "collection_schedule",
-        resourceId: schedule.id,
-        mandateId: mandate.id,
-        message: `Collection schedule ${schedule.id} of ${pounds(schedule.amountMinor)} ${plan.intervalUnit.toLowerCase()} created under mandate ${mandate.id}`,
-        time: now,
-      });
+      const message = `Collection schedule ${schedule.id} of ${pounds(schedule.amountMinor)} ${plan.intervalUnit.toLowerCase()} created under mandate ${mandate.id}`;
+      recordScheduleEvent(tx, schedule, { type: "collection_schedule.created", message }, now);
       createNextCollection(tx, schedule, mandate.state, today, now);
       recordAudit(tx, {
         ...acting,
@@ -293,15 +286,8 @@ async function cancelScheduleAndPending(
   schedule.nextNominalDate = null;
   schedule.cancelReason = why.slice(0, 600);
   schedule.updateTime = now;
-  recordNotification(em, {
-    organisationId: schedule.organisation.id,
-    type: "collection_schedule.cancelled",
-    resourceType: "collection_schedule",
-    resourceId: schedule.id,
-    mandateId: schedule.mandate.id,
-    message: `Collection schedule ${schedule.id} cancelled: ${why}`,
-    time: now,
-  });
+  const message = `Collection schedule ${schedule.id} cancelled: ${why}`;
+  recordScheduleEvent(em, schedule, { type: "collection_schedule.cancelled", message }, now);
   const pending = await em.find(Collection, { schedule: schedule.id, state: "PENDING_SUBMISSION" }, lock());
   for (const collection of pending) applyCollectionStateChange(em, collection, "CANCELLED", { description: why }, now);
 }

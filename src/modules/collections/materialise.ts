@@ -10,8 +10,8 @@ import { newId } from "../../platform/ids.js";
 import type { IsoDate } from "../calendar/plain-date.js";
 import { addDays } from "../calendar/plain-date.js";
 import { Mandate } from "../mandates/mandate.entity.js";
-import { recordNotification } from "../notifications/notifications.js";
 import { Collection } from "./collection.entity.js";
+import { recordScheduleEvent } from "./collection-events.js";
 import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { recordCollectionCreated } from "./collection-state-change.js";
@@ -30,11 +30,12 @@ const batchSize = 200;
 
 /** planOf reads a schedule's plan from its row. */
 export function planOf(schedule: CollectionSchedule): SchedulePlan {
+  const { intervalUnit, interval, dayOfMonth, startDate } = schedule;
   return {
-    intervalUnit: schedule.intervalUnit,
-    interval: schedule.interval,
-    dayOfMonth: schedule.dayOfMonth,
-    startDate: schedule.startDate,
+    intervalUnit,
+    interval,
+    dayOfMonth,
+    startDate,
     endDate: schedule.endDate ?? null,
     count: schedule.count ?? null,
   };
@@ -100,15 +101,8 @@ function finish(em: EntityManager, schedule: CollectionSchedule, now: Date): voi
   schedule.state = "FINISHED";
   schedule.nextNominalDate = null;
   schedule.updateTime = now;
-  recordNotification(em, {
-    organisationId: schedule.organisation.id,
-    type: "collection_schedule.finished",
-    resourceType: "collection_schedule",
-    resourceId: schedule.id,
-    mandateId: schedule.mandate.id,
-    message: `Collection schedule ${schedule.id} finished after ${schedule.createdCollectionCount} collections`,
-    time: now,
-  });
+  const message = `Collection schedule ${schedule.id} finished after ${schedule.createdCollectionCount} collections`;
+  recordScheduleEvent(em, schedule, { type: "collection_schedule.finished", message }, now);
 }
 
 /**

@@ -6,8 +6,8 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { IsoDate } from "../calendar/plain-date.js";
-import { recordNotification } from "../notifications/notifications.js";
 import { Collection } from "./collection.entity.js";
+import { recordCollectionEvent } from "./collection-events.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, type CollectionChange, pounds } from "./collection-state-change.js";
 
@@ -56,15 +56,7 @@ export async function postponeCollection(
   const from = collection.chargeDate;
   collection.chargeDate = chargeDate;
   collection.updateTime = now;
-  recordNotification(em, {
-    organisationId: collection.organisation.id,
-    type: "collection.postponed",
-    resourceType: "collection",
-    resourceId: collection.id,
-    mandateId: collection.mandate.id,
-    collectionId: collection.id,
-    message: `Collection ${collection.id} of ${pounds(collection.amountMinor)} moved from ${from} to ${chargeDate}: ${change.description}`,
-    time: now,
-  });
+  const message = `Collection ${collection.id} of ${pounds(collection.amountMinor)} moved from ${from} to ${chargeDate}: ${change.description}`;
+  recordCollectionEvent(em, collection, { type: "collection.postponed", message }, now);
   return "postponed";
 }
