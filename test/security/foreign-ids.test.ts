@@ -176,7 +176,7 @@ function merge(base: unknown, over: Record<string, unknown>): Record<string, unk
 
 /** sameShape is a value shaped like the given id or token that names nothing. */
 function sameShape(value: string): string {
-  if (/^[A-Z]{2}[0-9A-Z]{26}$/.test(value)) return newId(value.slice(0, 2));
+  if (/^[A-Z]{2}[0-9A-Z]{26}$/.test(value)) return newId(value.slice(0, 2), Date.now());
   if (/^[A-Za-z0-9_-]{43}$/.test(value)) return randomBytes(32).toString("base64url");
   throw new Error(`fixture: no missing value of the shape of ${JSON.stringify(value)}: teach sameShape`);
 }

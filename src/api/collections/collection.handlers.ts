@@ -8,7 +8,7 @@ import { CollectionService, type CollectionSchedule as ScheduleMessage } from ".
 import { type IsoDate, isIsoDate } from "../../modules/calendar/plain-date.js";
 import type { CollectionManager } from "../../modules/collections/collection.service.js";
 import type { NewSchedule } from "../../modules/collections/schedule-fields.js";
-import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { requireActing, requireEntityManager } from "../../rpc/context.js";
 import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import {

@@ -6,7 +6,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
 import type { ApiKeyManager } from "../../modules/identity/api-key.service.js";
 import type { Clock } from "../../platform/clock.js";
-import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { requireActing, requireEntityManager } from "../../rpc/context.js";
 import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readTimestamp } from "../../rpc/request-values.js";
 import { apiKeyToProto } from "./identity.mapper.js";

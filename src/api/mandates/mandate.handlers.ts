@@ -15,7 +15,7 @@ import type { MandateRegistry, NewMandate } from "../../modules/mandates/mandate
 import type { MandateTransitions } from "../../modules/mandates/mandate-transitions.js";
 import type { PayerInvites } from "../../modules/mandates/payer-invites.js";
 import type { Clock } from "../../platform/clock.js";
-import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { requireActing, requireEntityManager } from "../../rpc/context.js";
 import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";

@@ -19,8 +19,8 @@ const descending = (a: Row, b: Row) => (a.actor === b.actor ? (a.id < b.id ? 1 :
 describe("findPage", () => {
   let testDb: TestDatabase | undefined;
   let db: Database | undefined;
-  const orgA = newId("OR");
-  const orgB = newId("OR");
+  const orgA = newId("OR", Date.now());
+  const orgB = newId("OR", Date.now());
   // Runs of equal actors (4, 3, 2) so that pages of 3 end inside a run: ties on the first key.
   const rowsOfA: Row[] = [];
 
@@ -42,21 +42,28 @@ describe("findPage", () => {
     testDb = await createTestDatabase();
     db = await openDatabase({ entities, databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
     const seed = db.orm.em.fork();
-    seed.create(Organisation, { id: orgA, name: "Alpha" });
-    seed.create(Organisation, { id: orgB, name: "Beta" });
+    seed.create(Organisation, { id: orgA, name: "Alpha", createTime: new Date(), updateTime: new Date() });
+    seed.create(Organisation, { id: orgB, name: "Beta", createTime: new Date(), updateTime: new Date() });
     await seed.flush();
     const actors = ["c", "c", "c", "c", "b", "b", "b", "a", "a"];
     const em = scoped();
     actors.forEach((actor, index) => {
-      const row = { id: newId("AE"), actor, action: index % 2 === 0 ? "even" : "odd" };
-      em.create(AuditEvent, { ...row, organisation: orgA, outcome: "success" });
+      const row = { id: newId("AE", Date.now()), actor, action: index % 2 === 0 ? "even" : "odd" };
+      em.create(AuditEvent, { ...row, organisation: orgA, outcome: "success", createTime: new Date() });
       rowsOfA.push(row);
     });
     await em.flush();
     // Another organisation's rows sort among them: the tenant filter must keep them out of every page.
     const other = scoped(orgB);
     for (const actor of ["c", "b", "a"])
-      other.create(AuditEvent, { id: newId("AE"), actor, action: "even", organisation: orgB, outcome: "success" });
+      other.create(AuditEvent, {
+        id: newId("AE", Date.now()),
+        actor,
+        action: "even",
+        organisation: orgB,
+        outcome: "success",
+        createTime: new Date(),
+      });
     await other.flush();
     rowsOfA.sort(descending);
   });
