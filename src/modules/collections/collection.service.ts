@@ -10,8 +10,9 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { findPage, type IdCursor, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
 import { newId } from "../../platform/ids.js";
+import { checkDateRange } from "../calendar/date-range.js";
 import { londonDate } from "../calendar/london-date.js";
-import { type IsoDate, isIsoDate } from "../calendar/plain-date.js";
+import type { IsoDate } from "../calendar/plain-date.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
@@ -214,14 +215,7 @@ export class CollectionManager {
 
   /** listCollections returns one page, newest charge date first (then newest created), and whether more follow. */
   async listCollections(em: EntityManager, filter: CollectionFilter, page: PageRequest<CollectionCursor>) {
-    const violations: FieldViolation[] = [];
-    if (filter.from !== "" && !isIsoDate(filter.from))
-      violations.push({ field: "from", description: "must be a calendar date YYYY-MM-DD" });
-    if (filter.to !== "" && !isIsoDate(filter.to))
-      violations.push({ field: "to", description: "must be a calendar date YYYY-MM-DD" });
-    else if (filter.to !== "" && filter.from !== "" && filter.to < filter.from)
-      violations.push({ field: "to", description: "must not be before from" });
-    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    checkDateRange(filter.from, filter.to);
     const range = {
       ...(filter.from !== "" ? { $gte: filter.from } : {}),
       ...(filter.to !== "" ? { $lte: filter.to } : {}),

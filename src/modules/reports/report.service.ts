@@ -9,10 +9,11 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { fetchPage, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
+import { checkDateRange } from "../calendar/date-range.js";
 import { londonDate, londonMidnight } from "../calendar/london-date.js";
-import { addDays, type IsoDate, isIsoDate } from "../calendar/plain-date.js";
+import { addDays, type IsoDate } from "../calendar/plain-date.js";
 import { type CollectionStateName, collectionStates } from "../collections/collection-lifecycle.js";
-import { type FieldViolation, InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
 import { checkReportRange, isReportInterval, type ReportIntervalName, reportPeriods } from "./report-intervals.js";
 
 /** ReportQuery is a report's range (inclusive charge dates) and row length ("" or unknown: refused). */
@@ -157,14 +158,7 @@ export class ReportManager {
     filter: ClawbackFilter,
     page: PageRequest<ClawbackCursor>,
   ): Promise<KeysetPage<Clawback, ClawbackCursor>> {
-    const violations: FieldViolation[] = [];
-    if (filter.from !== "" && !isIsoDate(filter.from))
-      violations.push({ field: "from", description: "must be a calendar date YYYY-MM-DD" });
-    if (filter.to !== "" && !isIsoDate(filter.to))
-      violations.push({ field: "to", description: "must be a calendar date YYYY-MM-DD" });
-    else if (filter.to !== "" && filter.from !== "" && filter.to < filter.from)
-      violations.push({ field: "to", description: "must not be before from" });
-    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    checkDateRange(filter.from, filter.to);
     const conditions = [`organisation_id = ?`, `state = 'CHARGED_BACK'`];
     const params: unknown[] = [organisationId];
     // charge_back_date is the London date of state_change_time: a day is [its midnight, the next one's).
