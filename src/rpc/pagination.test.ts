@@ -2,7 +2,7 @@ import { createContextValues } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../modules/errors.js";
 import { kCaller } from "./context.js";
-import { defaultPageSize, idOf, maxPageSize, nextPageToken, readPage } from "./pagination.js";
+import { defaultPageSize, isIdOf, maxPageSize, nextPageToken, readPage } from "./pagination.js";
 
 const contextOf = (organisationId: string) => ({
   values: createContextValues().set(kCaller, {
@@ -15,7 +15,7 @@ const contextOf = (organisationId: string) => ({
 
 const ctx = contextOf("OR1");
 const filters = { state: "ACTIVE" };
-const shape = { chargeDate: (value: string): value is string => /^\d{4}-\d{2}-\d{2}$/.test(value), id: idOf("CL") };
+const shape = { chargeDate: (value: string): value is string => /^\d{4}-\d{2}-\d{2}$/.test(value), id: isIdOf("CL") };
 const cursor = { chargeDate: "2026-01-30", id: `CL${"1".repeat(26)}` };
 const tokenOf = (body: unknown) => Buffer.from(JSON.stringify(body), "utf8").toString("base64url");
 

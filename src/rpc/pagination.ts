@@ -27,8 +27,8 @@ export const maxPageSize = 500;
  */
 export type CursorShape<C extends StringCursor<C>> = { readonly [K in keyof C]: (value: string) => value is C[K] };
 
-/** idOf tests a cursor value for an id newId made with `prefix` ("MD", "CL", …). */
-export function idOf(prefix: string): (value: string) => value is string {
+/** isIdOf tests a cursor value for an id newId made with `prefix` ("MD", "CL", …). */
+export function isIdOf(prefix: string): (value: string) => value is string {
   const pattern = new RegExp(`^${prefix}[0-9A-Z]{26}$`);
   return (value): value is string => pattern.test(value);
 }

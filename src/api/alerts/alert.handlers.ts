@@ -8,7 +8,7 @@ import type { AlertManager } from "../../modules/alerts/alert.service.js";
 import { type AlertTypeName, alertTypes } from "../../modules/alerts/alert-types.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
 import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
-import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
+import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter, readTimestamp } from "../../rpc/request-values.js";
 import {
   alertStateFromProto,
@@ -21,8 +21,8 @@ import {
 } from "./alert.mapper.js";
 
 // Alerts and notifications are listed newest first by id; thresholds in AlertType order, one per type.
-const alertCursor = { id: idOf("AL") };
-const notificationCursor = { id: idOf("NT") };
+const alertCursor = { id: isIdOf("AL") };
+const notificationCursor = { id: isIdOf("NT") };
 const thresholdCursor = {
   type: (value: string): value is AlertTypeName => (alertTypes as readonly string[]).includes(value),
 };

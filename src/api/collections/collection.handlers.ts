@@ -9,7 +9,7 @@ import { type IsoDate, isIsoDate } from "../../modules/calendar/plain-date.js";
 import type { CollectionManager } from "../../modules/collections/collection.service.js";
 import type { NewSchedule } from "../../modules/collections/schedule-fields.js";
 import { requireActing, requireEntityManager } from "../../rpc/context.js";
-import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
+import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import {
   collectionStateFromProto,
@@ -36,8 +36,8 @@ function fieldsOf(schedule: ScheduleMessage | undefined): NewSchedule {
 }
 
 // Schedules are listed newest first by id; collections by charge date, then id, so their tokens hold both.
-const scheduleCursor = { id: idOf("CS") };
-const collectionCursor = { chargeDate: (value: string): value is IsoDate => isIsoDate(value), id: idOf("CL") };
+const scheduleCursor = { id: isIdOf("CS") };
+const collectionCursor = { chargeDate: (value: string): value is IsoDate => isIsoDate(value), id: isIdOf("CL") };
 
 /** registerCollectionService serves CollectionService with the given manager. */
 export function registerCollectionService(router: ConnectRouter, collections: CollectionManager): void {

@@ -7,12 +7,12 @@ import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
 import type { ApiKeyManager } from "../../modules/identity/api-key.service.js";
 import type { Clock } from "../../platform/clock.js";
 import { requireActing, requireEntityManager } from "../../rpc/context.js";
-import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
+import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readTimestamp } from "../../rpc/request-values.js";
 import { apiKeyToProto } from "./identity.mapper.js";
 
 // Keys are listed newest first by id, so a page token holds the id of the page's last one.
-const apiKeyCursor = { id: idOf("AK") };
+const apiKeyCursor = { id: isIdOf("AK") };
 
 /** registerApiKeyService serves ApiKeyService with the given manager. */
 export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyManager, clock: Clock): void {

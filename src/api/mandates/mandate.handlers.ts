@@ -16,7 +16,7 @@ import type { MandateTransitions } from "../../modules/mandates/mandate-transiti
 import type { PayerInvites } from "../../modules/mandates/payer-invites.js";
 import type { Clock } from "../../platform/clock.js";
 import { requireActing, requireEntityManager } from "../../rpc/context.js";
-import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
+import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";
 
@@ -39,7 +39,7 @@ function fieldsOf(mandate: MandateMessage | undefined): NewMandate {
 }
 
 // Mandates are listed newest first by id, so a page token holds the id of the page's last one.
-const mandateCursor = { id: idOf("MD") };
+const mandateCursor = { id: isIdOf("MD") };
 
 /** MandateServices are the domain services MandateService calls. */
 export interface MandateServices {

@@ -7,7 +7,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { ReportService } from "../../../gen/dd/v1/reports_pb.js";
 import type { ReportManager } from "../../modules/reports/report.service.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
-import { idOf, nextPageToken, readPage } from "../../rpc/pagination.js";
+import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import {
   clawbackToProto,
   collectionReportRowToProto,
@@ -28,7 +28,7 @@ function isChargeBackTime(time: string): time is string {
 }
 
 // Clawbacks are listed newest charge-back first, then by id, so their tokens hold both.
-const clawbackCursor = { chargeBackTime: isChargeBackTime, id: idOf("CL") };
+const clawbackCursor = { chargeBackTime: isChargeBackTime, id: isIdOf("CL") };
 
 /** registerReportService serves ReportService with the given manager. */
 export function registerReportService(router: ConnectRouter, reports: ReportManager): void {
