@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
@@ -75,72 +75,105 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const logger = createLogger("info", sink);
-  const testDatabase: TestDatabase | undefined = options.databaseUrl ? undefined : await createTestDatabase();
-  const databaseUrl = options.databaseUrl ?? testDatabase!.url;
-  const database = await openDatabase({ entities, databaseUrl, dataDir: "/nonexistent", logger, poolMax: 4 });
-  const metrics = createMetrics();
-  const redis = options.withoutRedis
-    ? undefined
-    : await connectRedis(options.redisUrl ?? (process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379"), logger);
-  const redisKeyPrefix = `ddtest:${randomBytes(6).toString("hex")}:`;
-  const outboxDir = join(await mkdtemp(join(tmpdir(), "dd-test-")), "outbox");
-  const app = createApp({
-    orm: database.orm,
-    logger,
-    clock: options.clock ?? systemClock,
-    redis,
-    redisKeyPrefix,
-    corsOrigins: options.corsOrigins ?? [],
-    sessionCookieSecure: true,
-    rateLimit: { ...rateLimitDefaults, ...options.rateLimit },
-    metrics,
-    mail: {
-      mailer: new OutboxMailer(outboxDir, systemClock),
-      publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test",
-    },
-    accountNumberKey: "test-account-number-key-0123456789abcdef",
-  });
-  await app.start();
-  const server = buildServer({
-    config: {
-      readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
+  // Everything made so far is undone if a later step fails, so a failed start leaves nothing behind.
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    const testDatabase: TestDatabase | undefined = options.databaseUrl ? undefined : await createTestDatabase();
+    if (testDatabase) undo.unshift(() => testDatabase.drop());
+    const databaseUrl = options.databaseUrl ?? testDatabase!.url;
+    const database = await openDatabase({ entities, databaseUrl, dataDir: "/nonexistent", logger, poolMax: 4 });
+    undo.unshift(() => database.close());
+    const metrics = createMetrics();
+    // Connecting waits up to 10 s (not the service's 2 s): on a loaded machine a handshake can take
+    // longer, and a test server that fails to start is a failed test file.
+    const redis = options.withoutRedis
+      ? undefined
+      : await connectRedis(
+          options.redisUrl ?? (process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379"),
+          logger,
+          10_000,
+        );
+    const redisKeyPrefix = `ddtest:${randomBytes(6).toString("hex")}:`;
+    if (redis) undo.unshift(() => closeRedis(redis, redisKeyPrefix));
+    const tempDir = await mkdtemp(join(tmpdir(), "dd-test-"));
+    undo.unshift(() => rm(tempDir, { recursive: true, force: true }));
+    const outboxDir = join(tempDir, "outbox");
+    const app = createApp({
+      orm: database.orm,
+      logger,
+      clock: options.clock ?? systemClock,
+      redis,
+      redisKeyPrefix,
       corsOrigins: options.corsOrigins ?? [],
-      shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
-    },
-    orm: database.orm,
-    logger,
-    metrics,
-    app,
-    ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
-  });
-  const port = await server.listen(0, "127.0.0.1");
-  let closed = false;
-  return {
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
-    server,
-    database,
-    metrics,
-    app,
-    redis,
-    redisKeyPrefix,
-    logs,
-    rawLogs,
-    outboxDir,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await server.close();
-      await app.stop();
-      if (redis?.isReady) {
-        for await (const keys of redis.scanIterator({ MATCH: `${redisKeyPrefix}*`, COUNT: 1000 })) {
-          if (keys.length > 0) await redis.del(keys);
-        }
-      }
-      await redis?.close().catch(() => redis.destroy());
-      await database.close();
-      await testDatabase?.drop();
-      await rm(dirname(outboxDir), { recursive: true, force: true });
-    },
-  };
+      sessionCookieSecure: true,
+      rateLimit: { ...rateLimitDefaults, ...options.rateLimit },
+      metrics,
+      mail: {
+        mailer: new OutboxMailer(outboxDir, systemClock),
+        publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test",
+      },
+      accountNumberKey: "test-account-number-key-0123456789abcdef",
+    });
+    await app.start();
+    undo.unshift(() => app.stop());
+    const server = buildServer({
+      config: {
+        readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
+        corsOrigins: options.corsOrigins ?? [],
+        shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
+      },
+      orm: database.orm,
+      logger,
+      metrics,
+      app,
+      ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
+    });
+    const port = await server.listen(0, "127.0.0.1");
+    undo.unshift(() => server.close());
+    let closed = false;
+    return {
+      port,
+      baseUrl: `http://127.0.0.1:${port}`,
+      server,
+      database,
+      metrics,
+      app,
+      redis,
+      redisKeyPrefix,
+      logs,
+      rawLogs,
+      outboxDir,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await undoAll(undo);
+      },
+    };
+  } catch (error) {
+    await undoAll(undo).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** undoAll runs every step, in order, even when one fails; then throws the first failure. */
+async function undoAll(steps: readonly (() => Promise<unknown>)[]): Promise<void> {
+  let failure: unknown;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/** closeRedis deletes the keys under the prefix (while Redis answers) and closes the connection. */
+async function closeRedis(redis: RedisClient, prefix: string): Promise<void> {
+  if (redis.isReady) {
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      if (keys.length > 0) await redis.del(keys);
+    }
+  }
+  await redis.close().catch(() => redis.destroy());
 }
