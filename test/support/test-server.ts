@@ -113,6 +113,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test",
       },
       accountNumberKey: "test-account-number-key-0123456789abcdef",
+      // Sign-in counts must be exact: a Redis answer slowed past the service's 100 ms by a loaded
+      // machine would be counted in process instead, from zero (by design, for an outage).
+      counterTimeoutMs: 10_000,
     });
     await app.start();
     undo.unshift(() => app.stop());
