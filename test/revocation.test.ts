@@ -1,6 +1,11 @@
 /**
- * Revocation reaches every replica within a second: two server processes share PostgreSQL and Redis;
- * a key revoked through one is refused by the other, which had it cached.
+ * Revocation reaches every replica at once: two server processes share PostgreSQL and Redis; a key
+ * revoked through one is refused by the other, which had it cached, from the first request after the
+ * invalidation message reached it. That is checked by order, not by a deadline, so it holds however
+ * loaded the machine is: this test subscribes to the channel too, and once it has the message and
+ * Redis has answered a later command, Redis has written the message to every subscriber, so it is
+ * waiting on the other replica's connection before the request is sent. How long delivery took
+ * (from the revoke's answer) is reported.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +14,7 @@ import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
 import { type Database, openDatabase } from "../src/platform/db/database.js";
 import { createLogger } from "../src/platform/observability/logger.js";
+import { connectRedis, type RedisClient } from "../src/platform/redis/client.js";
 import { issueKeyInDatabase } from "./support/fixtures.js";
 import { type ServiceProcess, startService } from "./support/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
@@ -17,6 +23,13 @@ const redisUrl = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
 let testDatabase: TestDatabase;
 let database: Database;
 let replicas: { process: ServiceProcess; baseUrl: string }[] = [];
+/** Every process started, listening or not, so afterAll stops them all even after a failed start. */
+const started: ServiceProcess[] = [];
+let redis: RedisClient;
+let subscriber: RedisClient;
+/** Invalidation messages this test has received (key ids). */
+const invalidated: string[] = [];
+const prefix = `ddtest:${randomBytes(6).toString("hex")}:`;
 let organisationId: string;
 const admin = {
   email: `admin-${randomBytes(4).toString("hex")}@example.com`,
@@ -40,21 +53,32 @@ beforeAll(async () => {
     role: "admin",
     password: admin.password,
   });
-  const prefix = `ddtest:${randomBytes(6).toString("hex")}:`;
+  redis = await connectRedis(redisUrl, createLogger("silent"), 10_000);
+  subscriber = redis.duplicate();
+  await subscriber.connect();
+  await subscriber.subscribe(`${prefix}apikeys:invalidate`, (keyId) => invalidated.push(keyId));
   replicas = await Promise.all(
     [0, 1].map(async () => {
       const process = startService({ DATABASE_URL: testDatabase.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+      started.push(process);
       const listening = await process.waitFor("listening");
       return { process, baseUrl: `http://127.0.0.1:${listening.port}` };
     }),
   );
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
-  await Promise.all(replicas.map((r) => r.process.stop()));
+  await Promise.all(started.map((process) => process.stop()));
+  await subscriber?.close();
+  if (redis) {
+    // The replicas' keys (sign-in counts, rate-limit buckets) share the prefix.
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
+      if (keys.length > 0) await redis.del(keys);
+    await redis.close();
+  }
   await database?.close();
   await testDatabase?.drop();
-});
+}, 60_000);
 
 const issueKey = () => issueKeyInDatabase(database.orm, organisationId);
 
@@ -72,7 +96,7 @@ const readStatus = (baseUrl: string, secret: string) =>
   fetch(`${baseUrl}/v1/mandates/MD1`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status);
 
 describe("revocation across replicas", () => {
-  it("is refused by the other replica within 1 s (5 trials, worst case reported)", async () => {
+  it("is refused by the other replica from the first request after the message reached it (5 trials)", async () => {
     const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
     const cookie = await signInAdmin(a.baseUrl);
     const delays: number[] = [];
@@ -90,10 +114,12 @@ describe("revocation across replicas", () => {
       });
       expect(revoked.status).toBe(200);
       const start = performance.now();
-      while ((await readStatus(b.baseUrl, key.secret)) !== 401) {
-        if (performance.now() - start > 5_000) break;
-      }
+      // The revoking replica published before answering; wait for the message to reach this test.
+      await expect.poll(() => invalidated.includes(key.id), { timeout: 20_000, interval: 5 }).toBe(true);
       delays.push(performance.now() - start);
+      // Redis answers this after it has flushed the message to every subscriber's connection.
+      await redis.ping();
+      expect(await readStatus(b.baseUrl, key.secret), `trial ${trial}: the other replica`).toBe(401);
       expect(await readStatus(a.baseUrl, key.secret)).toBe(401);
     }
     const secrets = [admin.password, cookie.slice("dd_session=".length), ...issued];
@@ -103,8 +129,7 @@ describe("revocation across replicas", () => {
       }
     }
     console.log(
-      `revocation reached the other replica after ${delays.map((d) => d.toFixed(1)).join(", ")} ms (worst ${Math.max(...delays).toFixed(1)} ms)`,
+      `revocation messages delivered ${delays.map((d) => d.toFixed(1)).join(", ")} ms after the revoke answered (worst ${Math.max(...delays).toFixed(1)} ms)`,
     );
-    expect(Math.max(...delays)).toBeLessThan(1_000);
   });
 });
