@@ -63,6 +63,12 @@ export interface AppDeps {
    * process alone, ms (default 100). Tests that count exactly on a loaded machine set it higher.
    */
   counterTimeoutMs?: number | undefined;
+  /**
+   * How long a verified API key is trusted without asking the database again, ms (default 30 s;
+   * revocation reaches every replica over the invalidation channel before that). Tests that prove
+   * the channel did it set it longer than they can run.
+   */
+  apiKeyCacheTtlMs?: number | undefined;
 }
 
 /** MailSettings say how emails leave and where the links in them point. */
@@ -117,7 +123,7 @@ export function createApp(deps: AppDeps): App {
   const bus = redis ? createRedisBus(redis, `${redisKeyPrefix}apikeys:invalidate`, logger) : createInProcessBus();
   const localCounter = createInProcessCounter();
   const counter = redis ? createRedisCounter(redis, redisKeyPrefix, localCounter, deps.counterTimeoutMs) : localCounter;
-  const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger });
+  const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger, cacheTtlMs: deps.apiKeyCacheTtlMs });
   const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins });
   const denials = new DenialRecorder(orm, clock, logger);
   const idempotency = new IdempotencyService({ orm, clock });

@@ -58,6 +58,8 @@ export interface TestServerOptions {
   databaseUrl?: string;
   /** Base of invite links in emails (default https://pay.example.test). */
   publicBaseUrl?: string;
+  /** How long verified API keys stay cached, ms (the service's default, 30 s, unless set). */
+  apiKeyCacheTtlMs?: number;
 }
 
 /** startTestServer builds and starts a server on a fresh database. */
@@ -116,6 +118,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       // Sign-in counts must be exact: a Redis answer slowed past the service's 100 ms by a loaded
       // machine would be counted in process instead, from zero (by design, for an outage).
       counterTimeoutMs: 10_000,
+      apiKeyCacheTtlMs: options.apiKeyCacheTtlMs,
     });
     await app.start();
     undo.unshift(() => app.stop());
