@@ -163,6 +163,9 @@ describe("graceful shutdown", () => {
     const watch = (async () => {
       for await (const res of health.watch({})) watched.push(res.status);
     })();
+    // The watch must be open (its first answer in) before the shutdown starts, whichever of the two
+    // connections the server accepts first.
+    await expect.poll(() => watched.length, { timeout: 20_000, interval: 10 }).toBeGreaterThan(0);
     const inFlight = fetch(`${server.baseUrl}/test.v1.SlowService/Call`, {
       method: "POST",
       headers: { "content-type": "application/json" },
