@@ -1,6 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { describe, expect, it } from "vitest";
-import { systemClock } from "../../platform/clock.js";
+import type { Clock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/observability/logger.js";
 import { createInProcessBus, type InvalidationBus } from "../../platform/redis/invalidation-bus.js";
 import { apiKeyDigest, generateApiKey } from "./api-key-format.js";
@@ -14,10 +14,16 @@ interface Row {
   organisation: { getEntity(): { id: string; sandbox: boolean } };
 }
 
+/**
+ * A clock that stands still: the verifier's caches expire by it (30 s for keys, 5 s for unknown
+ * ones), so what a test finds cached never depends on how fast it ran.
+ */
+const stillClock: Clock = { now: () => new Date("2027-03-01T10:00:00Z") };
+
 function row(id: string, revoked = false): Row {
   return {
     id,
-    revokeTime: revoked ? new Date() : null,
+    revokeTime: revoked ? stillClock.now() : null,
     expireTime: null,
     scopes: ["mandates:read"],
     organisation: { getEntity: () => ({ id: "OR1", sandbox: false }) },
@@ -75,7 +81,7 @@ function verifierOn(db: ReturnType<typeof fakeDatabase>, cacheSize = 10_000) {
   return new ApiKeyVerifier({
     orm: db.orm,
     bus: createInProcessBus(),
-    clock: systemClock,
+    clock: stillClock,
     logger: createLogger("silent"),
     cacheSize,
   });
@@ -134,7 +140,7 @@ describe("ApiKeyVerifier", () => {
       },
       close: async () => {},
     };
-    const verifier = new ApiKeyVerifier({ orm: db.orm, bus, clock: systemClock, logger: createLogger("silent") });
+    const verifier = new ApiKeyVerifier({ orm: db.orm, bus, clock: stillClock, logger: createLogger("silent") });
     await verifier.start();
     const { secret, inFlight, revoke, release } = await heldLookupOfValidKey(db, verifier);
     revoke();
