@@ -289,6 +289,9 @@ describe("sessions", () => {
   });
 
   it("aggregates access denials into one audit row with a count", async () => {
+    // The recorder also writes on its own every 60 s (a real-time interval): were that to fall among
+    // the 25 calls, they would be split over two rows. Only the explicit flush below writes here.
+    await server.app.denials.stop();
     const org = await newOrganisation(server);
     const key = await newApiKey(server, org, ["mandates:read"]);
     for (let i = 0; i < 25; i++)
