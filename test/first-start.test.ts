@@ -21,17 +21,21 @@ function logText(service: ServiceProcess): string {
 describe("first start on the embedded database", () => {
   let dataDir = "";
   let secrets: string[] = [];
+  /** Every service started, stopped at the end even if its test timed out (before its data goes). */
+  const services: ServiceProcess[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "dd-first-start-"));
   });
 
   afterAll(async () => {
+    await Promise.all(services.map((service) => service.stop()));
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it("prints a sign-in and a sandbox key once, outside the log, and both work", async () => {
     const service = startService({ DATA_DIR: dataDir });
+    services.push(service);
     try {
       const port = (await service.waitFor("listening")).port as number;
       // The notice is written before the "listening" line, so it has all arrived by now.
@@ -70,6 +74,7 @@ describe("first start on the embedded database", () => {
   it("prints nothing on a later start", async () => {
     expect(secrets).toHaveLength(2);
     const service = startService({ DATA_DIR: dataDir });
+    services.push(service);
     try {
       await service.waitFor("listening");
       expect(plainLines(service)).toEqual([]);

@@ -9,10 +9,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execForm, readStages } from "./support/dockerfile.js";
-import { startService } from "./support/service-process.js";
+import { type ServiceProcess, startService } from "./support/service-process.js";
 
 const dataDirs: string[] = [];
+/** Every service started, stopped at the end even if its test failed or timed out (before its data goes). */
+const services: ServiceProcess[] = [];
 afterAll(async () => {
+  await Promise.all(services.map((service) => service.stop()));
   for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
 });
 
@@ -21,6 +24,7 @@ describe("npm start on embedded defaults", () => {
     const dataDir = await mkdtemp(join(tmpdir(), "dd-start-"));
     dataDirs.push(dataDir);
     const service = startService({ DATA_DIR: dataDir });
+    services.push(service);
     const backends = await service.waitFor("backends");
     expect(backends.database).toMatch(/embedded PostgreSQL/);
     expect(backends.redis).toMatch(/in-process/);
@@ -38,6 +42,7 @@ describe("npm start on embedded defaults", () => {
 
   it("stops at once with one line naming a bad variable", async () => {
     const service = startService({ PORT: "eighty" });
+    services.push(service);
     expect(await service.exited).toBe(2);
     expect(service.stderr.join("").trim()).toBe('invalid configuration: PORT must be a whole number, got "eighty"');
   });
