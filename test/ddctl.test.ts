@@ -92,7 +92,11 @@ async function mandateStatus(secret: string): Promise<number> {
   return res.status;
 }
 
-describe("ddctl migrate", () => {
+// Each test runs ddctl (node + tsx + MikroORM, ~3 s of CPU) once or twice: on a loaded machine
+// that takes far longer than the suite's 30 s default, which is a bound on hangs, not a figure.
+const spawning = { timeout: 120_000 };
+
+describe("ddctl migrate", spawning, () => {
   it("applies every migration to an empty database, then finds nothing to do", async () => {
     const fresh = await createTestDatabase();
     try {
@@ -106,7 +110,7 @@ describe("ddctl migrate", () => {
   });
 });
 
-describe("ddctl, from an organisation to a revoked key", () => {
+describe("ddctl, from an organisation to a revoked key", spawning, () => {
   let organisationId = "";
   let firstKey = { id: "", secret: "" };
   let rotatedKey = { id: "", secret: "" };
@@ -270,7 +274,7 @@ describe("ddctl, from an organisation to a revoked key", () => {
   });
 });
 
-describe("ddctl refusals", () => {
+describe("ddctl refusals", spawning, () => {
   it.each([
     ["an unknown command", ["frobnicate"], /unknown command "frobnicate"/],
     ["a group without its subcommand", ["key"], /ddctl key needs a subcommand/],

@@ -69,7 +69,7 @@ describe("first start on the embedded database", () => {
     const logs = logText(service);
     expect(logs).toContain("first start: created sandbox organisation");
     for (const secret of secrets) expect(logs).not.toContain(secret);
-  }, 90_000);
+  }, 180_000);
 
   it("prints nothing on a later start", async () => {
     expect(secrets).toHaveLength(2);
@@ -84,5 +84,5 @@ describe("first start on the embedded database", () => {
     const logs = logText(service);
     expect(logs).not.toContain("first start");
     for (const secret of secrets) expect(logs).not.toContain(secret);
-  }, 90_000);
+  }, 180_000);
 });

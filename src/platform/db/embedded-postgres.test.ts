@@ -15,7 +15,9 @@ const stamped = () => ({ createTime: new Date(), updateTime: new Date() });
 
 const logger = pino({ level: "silent" });
 
-describe("embedded PostgreSQL", () => {
+// PGlite starts a WebAssembly PostgreSQL (seconds of CPU): on a loaded machine far more than the
+// suite's 30 s default, which only bounds a hang.
+describe("embedded PostgreSQL", { timeout: 180_000 }, () => {
   let dataDir: string;
   const open: Database[] = [];
 
