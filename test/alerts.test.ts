@@ -14,13 +14,16 @@ import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import { type CollectionJson, createSchedule, type Staff, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
 import { createMandate, type MandateJson, type RestAnswer, rest, violationsOf } from "./support/mandates.js";
+import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
+/** The server's clock: today here is today there, even across midnight. */
+const clock = new TestClock();
 let client: grpc.Client;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ clock });
   client = grpcJsClient(server.port);
 });
 afterAll(async () => {
@@ -67,7 +70,7 @@ async function newCollections(org: Sandbox, n: number, amount = 50_000): Promise
       mandate_id: mandate.id,
       amount_minor: String(amount),
       interval_unit: "INTERVAL_UNIT_MONTHLY",
-      start_date: londonDate(new Date()),
+      start_date: londonDate(clock.now()),
     });
   }
   const listed = await ok(rest(server, "GET", `/v1/collections?mandate_id=${mandate.id}`, org.secret));
@@ -517,7 +520,7 @@ describe("ListNotifications", () => {
     const org = await newSandbox();
     const [first] = await newCollections(org, 1);
     const [second] = await newCollections(org, 1);
-    const mark = new Date();
+    const mark = clock.now();
     await simulate(org, first!.id, "PAY");
     await simulate(org, second!.id, "FAIL", "2");
     const all = (await ok(rest(server, "GET", "/v1/notifications", org.reader))).notifications as any[];
@@ -583,7 +586,7 @@ describe("ListNotifications", () => {
     const badType = await rest(server, "GET", "/v1/notifications?type=NOTIFICATION_TYPE_UNSPECIFIED", org.reader);
     expect(badType.status).toBe(400);
     expect(violationsOf(badType)).toEqual(["type"]);
-    const t = new Date().toISOString();
+    const t = clock.now().toISOString();
     const badRange = await rest(server, "GET", `/v1/notifications?since=${t}&until=${t}`, org.reader);
     expect(badRange.status).toBe(400);
     expect(violationsOf(badRange)).toEqual(["until"]);

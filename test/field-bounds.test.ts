@@ -2,8 +2,8 @@
  * Input PostgreSQL or the Bacs calendar cannot take, refused up front on a real server: control
  * characters (NUL above all) in metadata, reasons and names answer 400 naming the field, not a 500
  * from the database; schedule dates past the bank-holiday calendar answer 400, not a RangeError.
- * Also next_possible_charge_date, which depends on the same calendar. The server keeps the real
- * clock, so today here is today there.
+ * Also next_possible_charge_date, which depends on the same calendar. The server runs on this file's
+ * TestClock, so today here is today there, even across midnight.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countWorkingDays, DEFAULT_ADVANCE_NOTICE_DAYS, isWorkingDay } from "../src/modules/calendar/bacs-calendar.js";
@@ -21,13 +21,15 @@ import {
   type Tenant,
   violationsOf,
 } from "./support/mandates.js";
+import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
+const clock = new TestClock();
 let tenant: Tenant;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ clock });
   tenant = await newTenant(server);
 });
 afterAll(async () => server?.close());
@@ -105,7 +107,7 @@ describe("control characters", () => {
       mandate_id: mandate.id,
       amount_minor: "125000",
       interval_unit: "INTERVAL_UNIT_MONTHLY",
-      start_date: londonDate(new Date()),
+      start_date: londonDate(clock.now()),
     };
     const created = await sessionRest(server, "POST", "/v1/collectionSchedules", staff.cookie, {
       ...fields,
@@ -148,7 +150,7 @@ describe("schedule dates past the bank-holiday calendar", () => {
       mandate_id: mandate.id,
       amount_minor: "125000",
       interval_unit: "INTERVAL_UNIT_MONTHLY",
-      start_date: londonDate(new Date()),
+      start_date: londonDate(clock.now()),
       ...dates,
     });
     expect(answer.status).toBe(400);
@@ -173,7 +175,7 @@ describe("next_possible_charge_date", () => {
     "is a Bacs working day at least the notice period ahead for a %s mandate",
     async (state) => {
       const mandate = (await mandateIn(server, tenant, state)) as MandateJson & { nextPossibleChargeDate?: string };
-      const today = londonDate(new Date());
+      const today = londonDate(clock.now());
       const date = mandate.nextPossibleChargeDate!;
       expect(date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       expect(isWorkingDay(date)).toBe(true);

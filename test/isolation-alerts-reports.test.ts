@@ -21,6 +21,7 @@ import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { type CollectionJson, createSchedule, withAdmin } from "./support/collections.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
 import { createMandate, type RestAnswer, rest } from "./support/mandates.js";
+import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 type OrgName = "A" | "B";
@@ -39,7 +40,9 @@ const owned: Record<OrgName, Record<Kind, string[]>> = {
 };
 /** Each organisation's collections (charge date, state), for the report totals. */
 const collectionsOf: Record<OrgName, { chargeDate: string; state: string }[]> = { A: [], B: [] };
-const today = londonDate(new Date());
+/** The server's clock: today here is today there, even across midnight. */
+const clock = new TestClock();
+const today = londonDate(clock.now());
 
 async function ok(answer: Promise<RestAnswer>): Promise<any> {
   const got = await answer;
@@ -116,7 +119,7 @@ async function readOwnership(): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ rateLimit: { sessionPerMinute: 10_000_000, sessionBurst: 1_000_000 } });
+  server = await startTestServer({ clock, rateLimit: { sessionPerMinute: 10_000_000, sessionBurst: 1_000_000 } });
   parties.A = await setUp();
   parties.B = await setUp();
   await readOwnership();

@@ -22,11 +22,13 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CollectionService } from "../gen/dd/v1/collections_pb.js";
 import { MandateService } from "../gen/dd/v1/mandates_pb.js";
+import { londonDate } from "../src/modules/calendar/london-date.js";
 import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import { createSchedule } from "./support/collections.js";
 import { newApiKey, newOrganisation, newSignedInUser } from "./support/fixtures.js";
 import { completeMandate, createMandate, mandateIn, type RestAnswer, rest } from "./support/mandates.js";
+import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 type OrgName = "A" | "B";
@@ -51,6 +53,8 @@ interface Truth {
 }
 
 let server: TestServer;
+/** The server's clock: today here is today there, even across midnight. */
+const clock = new TestClock();
 const parties = {} as Record<OrgName, Party>;
 let truth: Truth;
 /** Page tokens issued to each organisation, with the query (other than page_token) they were issued for. */
@@ -110,7 +114,7 @@ async function setUp(name: OrgName): Promise<Party> {
   await createMandate(server, party);
   await mandateIn(server, party, "CANCELLED");
   // Schedules (each creates its first collection at once).
-  const today = new Date().toISOString().slice(0, 10);
+  const today = londonDate(clock.now());
   for (const mandate of [viaProcessing, viaSandbox, viaProcessing]) {
     await createSchedule(
       server,
@@ -122,7 +126,7 @@ async function setUp(name: OrgName): Promise<Party> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ rateLimit: { sessionPerMinute: 10_000_000, sessionBurst: 1_000_000 } });
+  server = await startTestServer({ clock, rateLimit: { sessionPerMinute: 10_000_000, sessionBurst: 1_000_000 } });
   parties.A = await setUp("A");
   parties.B = await setUp("B");
   truth = await readTruth();
@@ -328,7 +332,7 @@ async function run(command: Command): Promise<Made> {
         mandate_id: target,
         amount_minor: "5000",
         interval_unit: "INTERVAL_UNIT_WEEKLY",
-        start_date: new Date().toISOString().slice(0, 10),
+        start_date: londonDate(clock.now()),
         count: 2,
       };
       const answer = await call(caller, "POST", "/v1/collectionSchedules", body, true);

@@ -31,13 +31,16 @@ import {
   type Tenant,
   violationsOf,
 } from "./support/mandates.js";
+import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
+/** The server's clock: today here is today there, even across midnight. */
+const clock = new TestClock();
 let sandbox: Tenant;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ clock });
   const organisationId = await newOrganisation(server, true);
   sandbox = { organisationId, secret: (await newApiKey(server, organisationId)).secret };
 });
@@ -237,7 +240,7 @@ async function collectionIn(
     mandate_id: mandate.id,
     amount_minor: "70000",
     interval_unit: "INTERVAL_UNIT_MONTHLY",
-    start_date: londonDate(new Date()),
+    start_date: londonDate(clock.now()),
   });
   const listed = await rest(server, "GET", `/v1/collections?schedule_id=${schedule.id}`, tenant.secret);
   const collection = (listed.body.collections as CollectionJson[])[0]!;
@@ -249,7 +252,7 @@ async function collectionIn(
       row,
       to,
       { description: "test walk", reasonCode: to === "FAILED" ? "0" : undefined },
-      new Date(),
+      clock.now(),
     );
   await em.flush();
   return { collection, mandate };
