@@ -489,7 +489,7 @@ describe("two processors on one database", () => {
       "mandate.submit": mandateCount,
       "mandate.activate": mandateCount,
     });
-  }, 120_000);
+  }, 360_000); // 200 mandates through two processors: minutes on a loaded machine
 
   it("moves each collection of 200 schedules through each state exactly once over a simulated month", async () => {
     // Needs the 200 mandates the test above activated on Thursday 6 May 2027.
@@ -588,7 +588,7 @@ describe("two processors on one database", () => {
         paidOut: 1,
       });
     }
-  }, 180_000);
+  }, 360_000);
 });
 
 /** silentLogger keeps the test's own processors quiet unless something breaks. */
