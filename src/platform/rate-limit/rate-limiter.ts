@@ -10,6 +10,7 @@
  */
 import type { Counter, Histogram } from "prom-client";
 import type { Logger } from "../observability/logger.js";
+import { TimeoutError, withTimeout } from "../with-timeout.js";
 import type { Decision, Limit } from "./gcra.js";
 import { LocalGcra } from "./local-gcra.js";
 import { checkInRedis, type GcraClient, redisGcraKey } from "./redis-gcra.js";
@@ -72,6 +73,7 @@ export class RateLimiter {
       const decision = await withTimeout(
         checkInRedis(redis, redisGcraKey(this.options.keyPrefix, subject), limit, cost),
         this.timeoutMs,
+        "Redis",
       );
       this.local.remember(subject, decision.resetMs);
       if (this.failingSince !== undefined) {
@@ -105,33 +107,4 @@ export class RateLimiter {
     };
     return { ...this.local.check(subject, share, cost), backend: "fallback" };
   }
-}
-
-class TimeoutError extends Error {}
-
-/**
- * withTimeout rejects with TimeoutError if the promise has not settled after ms. When the timer
- * fires, I/O that arrived while the event loop was busy has not been processed yet; one setImmediate
- * lets it run first, so a reply that came in time is not mistaken for a timeout under CPU load.
- */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let settled = false;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => setImmediate(() => settled || reject(new TimeoutError(`Redis did not answer within ${ms} ms`))),
-      ms,
-    );
-    promise.then(
-      (value) => {
-        settled = true;
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        settled = true;
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

@@ -3,6 +3,7 @@
  * address). With Redis the count is shared by every replica; without, or when Redis fails, an
  * in-process twin counts for this replica alone rather than letting the caller through uncounted.
  */
+import { withTimeout } from "../with-timeout.js";
 import type { RedisClient } from "./client.js";
 
 /** WindowCount is the count in the current window and when that window ends. */
@@ -55,7 +56,7 @@ export function createRedisCounter(
 ): WindowCounter {
   const guarded = async <T>(redis: () => Promise<T>, local: () => Promise<T>): Promise<T> => {
     try {
-      return await withTimeout(redis(), timeoutMs);
+      return await withTimeout(redis(), timeoutMs, "Redis");
     } catch {
       return local();
     }
@@ -87,33 +88,4 @@ export function createRedisCounter(
         () => fallback.peek(key),
       ),
   };
-}
-
-/**
- * withTimeout rejects if the promise has not settled after ms. As in the rate limiter: when the timer
- * fires, a reply that arrived while the event loop was busy has not been processed yet, so one
- * setImmediate lets it run first; otherwise CPU load alone sends counts to the in-process twin, which
- * counts for this replica alone (a burst of sign-ins would get past the throttle). The timer is
- * cleared once the promise settles.
- */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let settled = false;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => setImmediate(() => settled || reject(new Error(`redis did not answer within ${ms} ms`))),
-      ms,
-    );
-    promise.then(
-      (value) => {
-        settled = true;
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        settled = true;
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
