@@ -93,7 +93,6 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules|^gen/" },
-    exclude: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { extensions: [".ts", ".js"] },

@@ -4,7 +4,7 @@
  * the same command CI runs.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -28,6 +28,8 @@ afterEach(() => {
 function tree(files: Record<string, string>): string {
   scratch = mkdtempSync(join(tmpdir(), "dd-boundaries-"));
   writeFileSync(join(scratch, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "NodeNext" } }));
+  // The real packages, so an import of one resolves into node_modules as it does in src/.
+  symlinkSync(join(root, "node_modules"), join(scratch, "node_modules"));
   for (const [path, source] of Object.entries(files)) {
     mkdirSync(dirname(join(scratch, path)), { recursive: true });
     writeFileSync(join(scratch, path), source);
@@ -76,6 +78,14 @@ describe("import boundaries", () => {
         "src/api/mandates/mandate.handlers.ts": "export const cookie = 1;\n",
         "src/modules/mandates/mandate.ts":
           'import { cookie } from "../../api/mandates/mandate.handlers.js";\nexport const m = cookie;\n',
+      },
+    },
+    {
+      arrow: "a module → Connect",
+      rule: "modules-know-no-protocol: src/modules/alerts/refuse.ts → ",
+      files: {
+        "src/modules/alerts/refuse.ts":
+          'import { Code } from "@connectrpc/connect";\nexport const refuse = Code.NotFound;\n',
       },
     },
     {
