@@ -6,6 +6,7 @@
 import { createClient } from "redis";
 import type { Logger } from "../observability/logger.js";
 import { gcraScript } from "../rate-limit/redis-gcra.js";
+import { withTimeout } from "../with-timeout.js";
 
 function newClient(url: string, connectTimeoutMs: number) {
   return createClient({
@@ -38,20 +39,11 @@ export async function connectRedis(url: string, logger: Logger, connectTimeoutMs
     if (lastError !== "") logger.info("redis connection restored");
     lastError = "";
   });
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    client.connect(),
-    new Promise((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`redis did not answer within ${connectTimeoutMs} ms`)),
-        connectTimeoutMs,
-      );
-    }),
-  ])
-    .catch(async (error: unknown) => {
-      client.destroy();
-      throw error;
-    })
-    .finally(() => clearTimeout(timer));
+  try {
+    await withTimeout(client.connect(), connectTimeoutMs, "Redis");
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
   return client;
 }
