@@ -1,1 +1,0 @@
-export { BacsProcessor, type BacsProcessorOptions, type ProcessingRun, processorActor } from "./bacs-processor.js";
