@@ -21,7 +21,8 @@ import type { DescMethod, JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import { BadRequestSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { InvalidArgumentError } from "../../modules/errors.js";
+import { toConnectError } from "../errors.js";
 import { isFramingHeader } from "../framing-headers.js";
 import { connectErrorFromResponse, restErrorBody } from "./error-body.js";
 import { InvalidRequestError } from "./request-mapping.js";
@@ -185,11 +186,8 @@ function guard<T>(f: () => T): T {
     return f();
   } catch (e) {
     if (!(e instanceof InvalidRequestError)) throw e;
-    const details =
-      e.field === undefined
-        ? []
-        : [{ desc: BadRequestSchema, value: { fieldViolations: [{ field: e.field, description: e.message }] } }];
-    throw new HttpError(400, new ConnectError(e.message, Code.InvalidArgument, undefined, details));
+    const violations = e.field === undefined ? [] : [{ field: e.field, description: e.message }];
+    throw new HttpError(400, toConnectError(new InvalidArgumentError(violations, { message: e.message }))!);
   }
 }
 
