@@ -7,7 +7,7 @@ import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
 import { isRoleName, roleScopes } from "../../modules/identity/scopes.js";
 import type { SessionManager } from "../../modules/identity/session.service.js";
-import { kRequestInfo, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { kRequestInfo, requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { sessionCookieName } from "../../rpc/interceptors/authenticate.js";
 import { sessionToProto } from "./identity.mapper.js";
 
@@ -42,8 +42,7 @@ export function registerSessionService(router: ConnectRouter, sessions: SessionM
       return { session: sessionToProto(signedIn.session, signedIn.user, signedIn.organisation, scopes) };
     },
     async signOut(_req, ctx) {
-      const clientAddress = ctx.values.get(kRequestInfo)?.clientAddress ?? "unknown";
-      await sessions.signOut(requireEntityManager(ctx), sessionId(ctx), clientAddress);
+      await sessions.signOut(requireEntityManager(ctx), requireActing(ctx), sessionId(ctx));
       ctx.responseHeader.append("set-cookie", cookie("", 0, secureCookie));
       return {};
     },

@@ -26,7 +26,12 @@ export interface AuditEntry {
 
 /** actorOf names a principal as audit rows and created_by fields do: key:AK… or user:US…. */
 export function actorOf(principal: Principal): string {
-  return principal.kind === "api_key" ? `key:${principal.apiKeyId}` : `user:${principal.userId}`;
+  return principal.kind === "api_key" ? `key:${principal.apiKeyId}` : userActor(principal.userId);
+}
+
+/** userActor names a user as actorOf does, for sign-in, where the user is not a caller yet. */
+export function userActor(userId: string): string {
+  return `user:${userId}`;
 }
 
 /**

@@ -12,7 +12,8 @@ import { newId } from "../../platform/ids.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import type { WindowCounter } from "../../platform/redis/window-counter.js";
 import { NotFoundError, PermissionDeniedError, ResourceExhaustedError, UnauthenticatedError } from "../errors.js";
-import { recordAudit } from "./audit-log.js";
+import type { Acting } from "./acting.js";
+import { recordAudit, userActor } from "./audit-log.js";
 import type { Caller } from "./caller.js";
 import type { Organisation } from "./organisation.entity.js";
 import { decoyPasswordHash, verifyPassword } from "./password.js";
@@ -98,7 +99,7 @@ export class SessionManager {
         const audit = em.fork();
         recordAudit(audit, {
           organisationId: user.organisation.id,
-          actor: `user:${user.id}`,
+          actor: userActor(user.id),
           action: "session.sign_in",
           outcome: "WRONG_PASSWORD",
           clientAddress,
@@ -126,7 +127,7 @@ export class SessionManager {
     });
     recordAudit(em, {
       organisationId: organisation.id,
-      actor: `user:${user.id}`,
+      actor: userActor(user.id),
       action: "session.sign_in",
       target: session.id,
       outcome: "success",
@@ -181,18 +182,18 @@ export class SessionManager {
     return { session, user: session.user.getEntity(), organisation: session.organisation.getEntity() };
   }
 
-  /** signOut ends the session at once. */
-  async signOut(em: EntityManager, sessionId: string, clientAddress: string): Promise<void> {
-    const { session, user } = await this.current(em, sessionId);
+  /** signOut ends the caller's session at once. */
+  async signOut(em: EntityManager, acting: Acting, sessionId: string): Promise<void> {
+    const { session } = await this.current(em, sessionId);
     const now = this.options.clock.now();
     session.revokeTime ??= now;
     recordAudit(em, {
-      organisationId: session.organisation.id,
-      actor: `user:${user.id}`,
+      organisationId: acting.organisationId,
+      actor: acting.actor,
       action: "session.sign_out",
       target: session.id,
       outcome: "success",
-      clientAddress,
+      clientAddress: acting.clientAddress,
       time: now,
     });
     await em.flush();

@@ -4,10 +4,9 @@
  */
 import type { Interceptor } from "@connectrpc/connect";
 import { PermissionDeniedError } from "../../modules/errors.js";
-import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Caller } from "../../modules/identity/caller.js";
 import { accessRuleOf, type ResolvedAccessRule } from "../access.js";
-import { kRequestInfo, requireCaller } from "../context.js";
+import { requireActing, requireCaller } from "../context.js";
 
 /** Denial is one refused call, for the audit trail (aggregated by the recorder). */
 export interface Denial {
@@ -36,12 +35,13 @@ export function createAuthorizeInterceptor({ onDenied }: { onDenied: (denial: De
         checkRule(rule, caller);
       } catch (error) {
         if (error instanceof PermissionDeniedError) {
+          const acting = requireActing(req);
           onDenied({
-            organisationId: caller!.organisationId,
-            actor: actorOf(caller!.principal),
+            organisationId: acting.organisationId,
+            actor: acting.actor,
             target: `${req.service.typeName}/${req.method.name}`,
             outcome: error.reason,
-            clientAddress: req.contextValues.get(kRequestInfo)?.clientAddress,
+            clientAddress: acting.clientAddress,
           });
         }
         return Promise.reject(error);

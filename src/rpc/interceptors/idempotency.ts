@@ -37,9 +37,8 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { AbortedError, InvalidArgumentError } from "../../modules/errors.js";
 import type { IdempotencyService, Outcome } from "../../modules/idempotency/idempotency.service.js";
 import type { StoredMetadata } from "../../modules/idempotency/idempotency-record.entity.js";
-import { actorOf } from "../../modules/identity/audit-log.js";
 import type { Logger } from "../../platform/observability/logger.js";
-import { kCaller, kRequestInfo } from "../context.js";
+import { kCaller, kRequestInfo, requireActing } from "../context.js";
 import { toConnectError } from "../errors.js";
 import { isFramingHeader } from "../framing-headers.js";
 import type { ReplayRoutes } from "../replay-routes.js";
@@ -100,7 +99,7 @@ export function createIdempotencyInterceptor({
       key,
       method,
       requestHash: requestFingerprint(method, req.method.input, req.message),
-      actor: actorOf(caller.principal),
+      actor: requireActing(req).actor,
     });
     if (claim.kind === "reused") throw reused();
     if (claim.kind === "in_use") throw inUse();
