@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import type { MikroORM } from "@mikro-orm/postgresql";
+import type { Simulators } from "./api/sandbox/sandbox.handlers.js";
 import type { RateLimitConfig } from "./config.js";
 import { AlertManager } from "./modules/alerts/alert.service.js";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator.js";
@@ -24,6 +25,8 @@ import { MandateTransitions } from "./modules/mandates/mandate-transitions.js";
 import { PayerInvites } from "./modules/mandates/payer-invites.js";
 import { BacsProcessor } from "./modules/processing/bacs-processor.js";
 import { ReportManager } from "./modules/reports/report.service.js";
+import { CollectionSimulator } from "./modules/sandbox/collection-simulator.js";
+import { MandateSimulator } from "./modules/sandbox/mandate-simulator.js";
 import type { Clock } from "./platform/clock.js";
 import type { Mailer } from "./platform/mail/mailer.js";
 import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
@@ -105,8 +108,8 @@ export interface App {
   collections: CollectionManager;
   /** Alerts, thresholds and the notification feed (AlertService). */
   alerts: AlertManager;
-  /** Raises alerts inside the transactions that record outcomes (sandbox, Bacs reports). */
-  alertEvaluator: AlertEvaluator;
+  /** The sandbox's mandate and collection simulators (SandboxService). */
+  simulators: Simulators;
   /** Collection reports, success rates and clawbacks (ReportService), computed in PostgreSQL. */
   reports: ReportManager;
   /** Bacs processing of mandates; runs on a timer between start() and stop() when configured. */
@@ -183,7 +186,10 @@ export function createApp(deps: AppDeps): App {
     mandateTransitions,
     collections,
     alerts: new AlertManager(clock),
-    alertEvaluator,
+    simulators: {
+      mandates: new MandateSimulator(mandateTransitions),
+      collections: new CollectionSimulator(clock, alertEvaluator),
+    },
     reports: new ReportManager(),
     processor,
     mailer,

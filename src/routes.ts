@@ -45,7 +45,7 @@ export function registerServices(router: ConnectRouter, app: App): DescService[]
   registerMandateInviteService(router, app.mandateInvites);
   registerCollectionService(router, app.collections);
   registerReportService(router, app.reports);
-  registerSandboxService(router, app.mandateTransitions, app.clock, app.alertEvaluator);
+  registerSandboxService(router, app.simulators, app.clock);
   registerAlertService(router, app.alerts);
   return [...ddServices];
 }

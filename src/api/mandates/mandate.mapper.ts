@@ -13,39 +13,10 @@ import {
   MandateState,
 } from "../../../gen/dd/v1/mandates_pb.js";
 import type { IsoDate } from "../../modules/calendar/plain-date.js";
-import { chargeDateOf } from "../../modules/collections/schedule-plan.js";
+import { nextPossibleChargeDate } from "../../modules/collections/next-charge-date.js";
 import type { Mandate } from "../../modules/mandates/mandate.entity.js";
 import { type MandateStateName, mandateStates } from "../../modules/mandates/mandate-lifecycle.js";
 import { storedNameOf } from "../stored-name.js";
-
-/** States a new collection can still be created in (the contract's next_possible_charge_date). */
-const collectableStates: ReadonlySet<MandateStateName> = new Set([
-  "PENDING_CUSTOMER_APPROVAL",
-  "PENDING_SUBMISSION",
-  "SUBMITTED",
-  "ACTIVE",
-]);
-
-/**
- * nextPossibleChargeDate is the charge date a collection asked for `today` would get, the same rule
- * CreateCollectionSchedule applies (working day, Bacs cycle, advance notice, later while the mandate
- * is being set up); empty in the states that take no collections.
- */
-export function nextPossibleChargeDate(state: MandateStateName, today: IsoDate): IsoDate | "" {
-  if (!collectableStates.has(state)) return "";
-  // It depends on the state and the day only, and takes ~12 µs of calendar work: a page of 50
-  // mandates asks for at most four distinct values.
-  const key = `${state}|${today}`;
-  let date = chargeDates.get(key);
-  if (date === undefined) {
-    if (chargeDates.size >= 64) chargeDates.clear();
-    date = chargeDateOf(today, state, today);
-    chargeDates.set(key, date);
-  }
-  return date;
-}
-
-const chargeDates = new Map<string, IsoDate>();
 
 /** mandateToProto shows a mandate as the contract does. `today` is the Europe/London date of the caller's clock. */
 export function mandateToProto(mandate: Mandate, today: IsoDate): MandateMessage {

@@ -4,11 +4,9 @@
  */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { CollectionScenario, MandateScenario, SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
-import type { AlertEvaluator } from "../../modules/alerts/alert-evaluator.js";
 import { londonDate } from "../../modules/calendar/london-date.js";
-import type { MandateTransitions } from "../../modules/mandates/mandate-transitions.js";
-import { type CollectionScenarioName, CollectionSimulator } from "../../modules/sandbox/collection-simulator.js";
-import { type MandateScenarioName, MandateSimulator } from "../../modules/sandbox/mandate-simulator.js";
+import type { CollectionScenarioName, CollectionSimulator } from "../../modules/sandbox/collection-simulator.js";
+import type { MandateScenarioName, MandateSimulator } from "../../modules/sandbox/mandate-simulator.js";
 import type { Clock } from "../../platform/clock.js";
 import { requireActing, requireEntityManager } from "../../rpc/context.js";
 import { collectionToProto } from "../collections/collection.mapper.js";
@@ -28,18 +26,17 @@ const collectionScenarioNames: Partial<Record<CollectionScenario, CollectionScen
   [CollectionScenario.CHARGE_BACK]: "CHARGE_BACK",
 };
 
-/** registerSandboxService serves SandboxService: mandate scenarios through `transitions`, collection scenarios at the clock's now. */
-export function registerSandboxService(
-  router: ConnectRouter,
-  transitions: MandateTransitions,
-  clock: Clock,
-  alerts: AlertEvaluator,
-): void {
-  const mandateSimulator = new MandateSimulator(transitions);
-  const collectionSimulator = new CollectionSimulator(clock, alerts);
+/** Simulators are the sandbox's two simulators, wired in app.ts. */
+export interface Simulators {
+  mandates: MandateSimulator;
+  collections: CollectionSimulator;
+}
+
+/** registerSandboxService serves SandboxService; mandates are shown as of the clock's London date. */
+export function registerSandboxService(router: ConnectRouter, simulators: Simulators, clock: Clock): void {
   router.service(SandboxService, {
     async simulateMandateScenario(req, ctx) {
-      const mandate = await mandateSimulator.simulate(
+      const mandate = await simulators.mandates.simulate(
         requireEntityManager(ctx),
         requireActing(ctx),
         req.mandateId,
@@ -49,7 +46,7 @@ export function registerSandboxService(
       return mandateToProto(mandate, londonDate(clock.now()));
     },
     async simulateCollectionScenario(req, ctx) {
-      const collection = await collectionSimulator.simulate(
+      const collection = await simulators.collections.simulate(
         requireEntityManager(ctx),
         requireActing(ctx),
         req.collectionId,
