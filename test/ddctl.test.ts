@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey } from "../src/modules/identity/api-key.entity.js";
 import { apiKeyDigest } from "../src/modules/identity/api-key-format.js";
+import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";
 import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { migrations } from "../src/platform/db/migrations/index.js";
 import { signIn } from "./support/fixtures.js";
@@ -123,7 +124,7 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
     organisationId = created.id as string;
   });
 
-  it("org set-rate-limit stores the organisation's limit", async () => {
+  it("org set-rate-limit stores the organisation's limit and records who changed it", async () => {
     const args = ["org", "set-rate-limit", "--org", organisationId, "--per-minute", "600", "--burst", "50", "--json"];
     expect(json(await ddctl(args, env))).toEqual({
       id: organisationId,
@@ -132,6 +133,11 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
     });
     const stored = await server.database.orm.em.fork().findOneOrFail(Organisation, organisationId);
     expect([stored.rateLimitPerMinute, stored.rateLimitBurst]).toEqual([600, 50]);
+    // AuditEvent is a tenant entity: read across tenants, as the test's own check.
+    const audit = await server.database.orm.em
+      .fork()
+      .find(AuditEvent, { organisation: organisationId, action: "organisation.set_rate_limit" }, { filters: false });
+    expect(audit.map((e) => [e.actor, e.target, e.outcome])).toEqual([["operator", organisationId, "success"]]);
   });
 
   it("user create reads the password from stdin, and that password signs in", async () => {

@@ -5,7 +5,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../modules/errors.js";
 import { Organisation } from "../modules/identity/organisation.entity.js";
-import { systemClock } from "../platform/clock.js";
 import { requirePositiveInteger, requireString } from "./args.js";
 import type { Command } from "./command.js";
 
@@ -49,11 +48,12 @@ export const orgSetRateLimit: Command = {
     const perMinute = requirePositiveInteger("org set-rate-limit", flags, "per-minute");
     const burst = requirePositiveInteger("org set-rate-limit", flags, "burst");
     const em = (await runtime.database()).orm.em.fork();
-    const organisation = await findOrganisation(em, id);
-    organisation.rateLimitPerMinute = perMinute;
-    organisation.rateLimitBurst = burst;
-    organisation.updateTime = systemClock.now();
-    await em.flush();
+    const { provisioning } = await runtime.services({ announce: false });
+    const organisation = await provisioning.setRateLimit(
+      em,
+      { organisationId: id, actor: "operator" },
+      { perMinute, burst },
+    );
     return {
       json: { id: organisation.id, rate_limit_per_minute: perMinute, rate_limit_burst: burst },
       text: `organisation ${organisation.id}: ${perMinute} requests a minute, bursts of ${burst}`,

@@ -5,7 +5,9 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
-import { AlreadyExistsError, type FieldViolation, InvalidArgumentError } from "../errors.js";
+import { AlreadyExistsError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { Acting } from "./acting.js";
+import { recordAudit } from "./audit-log.js";
 import { Organisation } from "./organisation.entity.js";
 import { hashPassword } from "./password.js";
 import { isRoleName, type RoleName } from "./scopes.js";
@@ -39,6 +41,31 @@ export class Provisioning {
       updateTime: now,
     });
     this.deps.onOrganisationCreated?.(em, organisation, now);
+    await em.flush();
+    return organisation;
+  }
+
+  /** setRateLimit changes an organisation's sustained requests a minute and burst, with an audit event. */
+  async setRateLimit(
+    em: EntityManager,
+    acting: Acting,
+    limit: { perMinute: number; burst: number },
+  ): Promise<Organisation> {
+    const organisation = await em.findOne(Organisation, { id: acting.organisationId });
+    if (!organisation) throw new NotFoundError("organisation", acting.organisationId);
+    const now = this.deps.clock.now();
+    organisation.rateLimitPerMinute = limit.perMinute;
+    organisation.rateLimitBurst = limit.burst;
+    organisation.updateTime = now;
+    recordAudit(em, {
+      organisationId: organisation.id,
+      actor: acting.actor,
+      action: "organisation.set_rate_limit",
+      target: organisation.id,
+      outcome: "success",
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
     await em.flush();
     return organisation;
   }
