@@ -110,6 +110,24 @@ describe("API key rotation", () => {
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain('"field":"grace_period"');
   });
+  it("answers INVALID_ARGUMENT naming api_key_id for an empty id on get, revoke and rotate", async () => {
+    const org = await newOrganisation(server);
+    const admin = await newSignedInUser(server, org, "admin");
+    const client = createClient(ApiKeyService, createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }));
+    const options = { headers: { cookie: admin.cookie } };
+    for (const [name, call] of [
+      ["get", () => client.getApiKey({ apiKeyId: "" }, options)],
+      ["revoke", () => client.revokeApiKey({ apiKeyId: "" }, options)],
+      ["rotate", () => client.rotateApiKey({ apiKeyId: "" }, options)],
+    ] as const) {
+      const error = await call().then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+      expect(error?.code, name).toBe(Code.InvalidArgument);
+      expect(error?.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["api_key_id"]);
+    }
+  });
 });
 
 describe("API key creation", () => {

@@ -85,12 +85,14 @@ export class ApiKeyManager {
   }
 
   async get(em: EntityManager, id: string): Promise<ApiKey> {
+    requireKeyId(id);
     const key = await em.findOne(ApiKey, { id });
     if (!key) throw new NotFoundError("API key", id);
     return key;
   }
 
   async revoke(em: EntityManager, acting: Acting, id: string): Promise<ApiKey> {
+    requireKeyId(id);
     const now = this.options.clock.now();
     const key = await em.transactional(async (tx) => {
       // As for rotate: concurrent revokes take turns, so exactly one succeeds and is audited.
@@ -113,6 +115,7 @@ export class ApiKeyManager {
     id: string,
     graceSeconds: number | undefined,
   ): Promise<IssuedKey & { previous: ApiKey }> {
+    requireKeyId(id);
     const grace = graceSeconds ?? defaultGraceSeconds;
     if (grace < 0 || grace > maxGraceSeconds) {
       throw InvalidArgumentError.field("grace_period", "must be between 0 and 7 days");
@@ -220,4 +223,9 @@ export class ApiKeyManager {
     }
     return null;
   }
+}
+
+/** requireKeyId refuses an empty id as every Get/Update names its missing id field, before any lookup. */
+function requireKeyId(id: string): void {
+  if (id === "") throw InvalidArgumentError.field("api_key_id", "is required");
 }
