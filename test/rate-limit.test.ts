@@ -64,6 +64,15 @@ describe("rate-limit headers", () => {
     expect(res.headers.get("ratelimit")).toMatch(/^"organisation";r=99;t=1$/);
   });
 
+  it("come with a refused NUL character too, which only PostgreSQL notices", async () => {
+    const key = await limitedKey(1000, 100);
+    const res = await fetch(`${server.baseUrl}/v1/collections?mandate_id=MD%00`, {
+      headers: { authorization: `Bearer ${key.secret}` },
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("ratelimit")).toMatch(/^"organisation";r=99;t=1$/);
+  });
+
   it("count per organisation, whichever of its keys is used", async () => {
     const key = await limitedKey(1, 3); // one a minute: nothing refills between the two calls
     const other = await newApiKey(server, key.org);

@@ -61,12 +61,15 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
       }
       const nul = req.stream ? undefined : nulInRequest(error, req);
       if (nul) {
+        setAll(nul.metadata, req.contextValues.get(kAnswerHeaders));
         code = nul.code;
         throw nul;
       }
       code = Code.Internal;
       logger.error({ request_id: requestId, service, method, err: error }, "unexpected error");
-      throw new ConnectError(`internal error (request id ${requestId})`, Code.Internal);
+      const internal = new ConnectError(`internal error (request id ${requestId})`, Code.Internal);
+      setAll(internal.metadata, req.contextValues.get(kAnswerHeaders));
+      throw internal;
     } finally {
       const seconds = (performance.now() - started) / 1000;
       const codeName = code === undefined ? "ok" : Code[code];
