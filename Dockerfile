@@ -24,7 +24,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # The code stays root-owned (read-only to the service). DATA_DIR (.data) is the one place the service
 # writes: the mail outbox without SMTP_URL, the embedded database without DATABASE_URL.
 RUN mkdir .data && chown node:node .data
-# bin/ddctl.js runs dist/ here (no tsx): `docker compose exec dd npx ddctl --help`.
+# bin/ddctl.js runs dist/ here (no tsx): `docker compose exec dd node bin/ddctl.js --help`.
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
 USER node

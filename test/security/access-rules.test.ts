@@ -1,6 +1,6 @@
 /**
- * The access rules the suite generates its cases from are the contract's (shared/design/
- * api-contract.md, the "access" column). The generated cases check that the server enforces each
+ * The access rules the suite generates its cases from are the published API contract's (its
+ * "access" column, which the README's scope table repeats). The generated cases check that the server enforces each
  * RPC's rule; this file checks the rules themselves, so a wrong scope in a proto cannot pass the
  * suite by being enforced faithfully. A new RPC fails here until its access is written down below:
  * adding one is a security decision someone has to make on purpose.

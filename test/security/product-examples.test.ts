@@ -1,5 +1,5 @@
 /**
- * The two examples of the product document (shared/spec/api-key-authentication.txt), as an
+ * The two examples of the product document (API key authentication), as an
  * integrator would read them: a read-only integration's key (mandates:read + collections:read) reads
  * mandates and collections but cannot write or see anything else, and the full agentOS integration's
  * key (all six scopes) reaches every DD RPC an API key may call. Over REST, Connect and gRPC.

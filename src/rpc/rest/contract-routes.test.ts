@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ddServices } from "../../routes.js";
 import { createRouteTable } from "./route-table.js";
 
-/** The REST routes of shared/design/api-contract.md, exactly. */
+/** The REST routes of the published API contract, exactly: integrators code against these paths. */
 const contract = [
   "POST /v1/mandates MandateService.CreateMandate",
   "GET /v1/mandates/{mandate_id} MandateService.GetMandate",
