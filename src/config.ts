@@ -14,8 +14,15 @@ export interface Config {
   host: string;
   /** Prometheus metrics port (a separate listener, never exposed with the API); 0 picks a free port. */
   metricsPort: number;
-  /** PostgreSQL URL; unset means the embedded PostgreSQL under dataDir. */
+  /** PostgreSQL URL of the runtime role; unset means the embedded PostgreSQL under dataDir. */
   databaseUrl: string | undefined;
+  /** PostgreSQL URL of the schema owner, which migrates and grants the runtime role; unset: DATABASE_URL migrates. */
+  migrationDatabaseUrl: string | undefined;
+  /**
+   * Serve with a DATABASE_URL role that is a superuser or has BYPASSRLS, which row-level security
+   * does not hold. Refused unless set: the second tenant wall would silently be down.
+   */
+  allowPrivilegedDatabaseRole: boolean;
   /** Redis URL; unset means in-process twins for what Redis does. */
   redisUrl: string | undefined;
   /** Where embedded backends keep their data. */
@@ -81,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: nonEmpty(env, "HOST") ?? "0.0.0.0",
     metricsPort: port(env, "METRICS_PORT", 9464),
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    migrationDatabaseUrl: url(env, "MIGRATION_DATABASE_URL", ["postgres:", "postgresql:"]),
+    allowPrivilegedDatabaseRole: boolean(env, "ALLOW_PRIVILEGED_DATABASE_ROLE", false),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     dataDir,
     logLevel: oneOf(env, "LOG_LEVEL", logLevels, "info"),

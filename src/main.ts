@@ -30,11 +30,27 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics();
-  const database = await openDatabase({ entities, databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const database = await openDatabase({
+    entities,
+    databaseUrl: config.databaseUrl,
+    migrationUrl: config.migrationDatabaseUrl,
+    dataDir: config.dataDir,
+    logger,
+  });
+  if (database.backend === "postgres" && database.bypassesRowLevelSecurity && !config.allowPrivilegedDatabaseRole) {
+    await database.close();
+    process.stderr.write(
+      "refusing to serve: DATABASE_URL logs in as a superuser or BYPASSRLS role, which row-level security does not " +
+        "hold. Serve as a plain role and migrate with MIGRATION_DATABASE_URL (docs/operations.md), or set " +
+        "ALLOW_PRIVILEGED_DATABASE_ROLE=true to run without the second tenant wall.\n",
+    );
+    process.exit(2);
+  }
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   logger.info(
     {
       database: database.backend === "embedded" ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : "PostgreSQL",
+      row_level_security: database.bypassesRowLevelSecurity ? "not enforced (privileged role)" : "enforced",
       redis: redis ? "Redis" : "in-process (no REDIS_URL)",
       // The relay's host only: SMTP_URL may carry credentials.
       mail: config.smtpUrl ? `SMTP relay ${new URL(config.smtpUrl).host}` : `outbox files in ${config.mailOutboxDir}`,

@@ -413,7 +413,7 @@ describe("alerts raised by outcomes", () => {
     const org = await newSandbox();
     const [c] = await newCollections(org, 1);
     await simulate(org, c!.id, "PAY");
-    const db = server.database.orm.em.fork().getConnection();
+    const db = server.admin.em.fork().getConnection();
     // A trigger that refuses this organisation's alerts stands in for a failure while writing one.
     const fn = `refuse_alert_${org.organisationId.toLowerCase()}`;
     await db.execute(

@@ -48,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 function scoped(tenant: Tenant) {
-  return scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
+  return scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
 }
 
 async function staffWithActiveMandate() {
@@ -525,8 +525,8 @@ describe("materialiseDue", () => {
     );
     for (let day = 0; day < 150; day++) {
       // Twice a day, as two replicas might: nothing is created twice.
-      await server.app.collections.materialiseDue(server.database.orm.em.fork());
-      await server.app.collections.materialiseDue(server.database.orm.em.fork());
+      await server.app.collections.materialiseDue(server.admin.em.fork());
+      await server.app.collections.materialiseDue(server.admin.em.fork());
       clock.advance(86_400_000);
     }
     // Each collection is created the day it falls due (MATERIALISE_LEAD_DAYS ahead), the first at once.
@@ -566,12 +566,12 @@ describe("materialiseDue", () => {
     });
     expect(suspend.status).toBe(200);
     for (let day = 0; day < 95; day++) {
-      await server.app.collections.materialiseDue(server.database.orm.em.fork());
+      await server.app.collections.materialiseDue(server.admin.em.fork());
       clock.advance(86_400_000);
     }
     const reactivate = await rest(server, "POST", `/v1/mandates/${mandate.id}:reactivate`, staff.secret, {});
     expect(reactivate.status).toBe(200);
-    await server.app.collections.materialiseDue(server.database.orm.em.fork());
+    await server.app.collections.materialiseDue(server.admin.em.fork());
     for (const id of [schedule.id, weekly.id]) {
       const pending = (
         await scoped(staff).find(

@@ -73,9 +73,9 @@ const untilInvalidated = { timeout: 20_000, interval: 50 };
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  server = await startTestServer({ databaseUrl: database.url, apiKeyCacheTtlMs: 3_600_000 });
+  server = await startTestServer({ database, apiKeyCacheTtlMs: 3_600_000 });
   env = {
-    DATABASE_URL: database.url,
+    ...database.env,
     REDIS_URL: process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379",
     REDIS_KEY_PREFIX: server.redisKeyPrefix,
   };
@@ -101,10 +101,10 @@ describe("ddctl migrate", spawning, () => {
   it("applies every migration to an empty database, then finds nothing to do", async () => {
     const fresh = await createTestDatabase();
     try {
-      expect(json(await ddctl(["migrate", "--json"], { DATABASE_URL: fresh.url }))).toEqual({
+      expect(json(await ddctl(["migrate", "--json"], fresh.env))).toEqual({
         applied: migrations.map((m) => m.name),
       });
-      expect(json(await ddctl(["migrate", "--json"], { DATABASE_URL: fresh.url }))).toEqual({ applied: [] });
+      expect(json(await ddctl(["migrate", "--json"], fresh.env))).toEqual({ applied: [] });
     } finally {
       await fresh.drop();
     }
@@ -131,10 +131,10 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
       rate_limit_per_minute: 600,
       rate_limit_burst: 50,
     });
-    const stored = await server.database.orm.em.fork().findOneOrFail(Organisation, organisationId);
+    const stored = await server.admin.em.fork().findOneOrFail(Organisation, organisationId);
     expect([stored.rateLimitPerMinute, stored.rateLimitBurst]).toEqual([600, 50]);
     // AuditEvent is a tenant entity: read across tenants, as the test's own check.
-    const audit = await server.database.orm.em
+    const audit = await server.admin.em
       .fork()
       .find(AuditEvent, { organisation: organisationId, action: "organisation.set_rate_limit" }, { filters: false });
     expect(audit.map((e) => [e.actor, e.target, e.outcome])).toEqual([["operator", organisationId, "success"]]);
@@ -192,8 +192,7 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
     // `key list` below sees it.
     await expect
       .poll(
-        async () =>
-          (await server.database.orm.em.fork().findOneOrFail(ApiKey, firstKey.id, { filters: false })).lastUseTime,
+        async () => (await server.admin.em.fork().findOneOrFail(ApiKey, firstKey.id, { filters: false })).lastUseTime,
         {
           timeout: 20_000,
           interval: 20,
@@ -317,7 +316,7 @@ describe("ddctl refusals", spawning, () => {
       /--per-minute must be a whole number from 1/,
     ],
   ])("exits 2 with one line on stderr for %s", async (_what, args, message) => {
-    const run = await ddctl(args, { DATABASE_URL: database.url });
+    const run = await ddctl(args, database.env);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
@@ -354,7 +353,7 @@ describe("ddctl refusals", spawning, () => {
       /give the password on stdin/,
     ],
   ])("names the problem in one line for %s", async (_what, args, input, code, message) => {
-    const run = await ddctl(args, { DATABASE_URL: database.url }, input);
+    const run = await ddctl(args, database.env, input);
     expect(run.code).toBe(code);
     expect(run.stdout).toBe("");
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);

@@ -27,7 +27,7 @@ afterAll(async () => server?.close());
 /** A fresh sandbox organisation whose rate limit lets 50 calls through at once. */
 async function tenant(): Promise<Tenant> {
   const organisationId = await newOrganisation(server, true);
-  await server.database.orm.em
+  await server.admin.em
     .fork()
     .nativeUpdate(Organisation, { id: organisationId }, { rateLimitPerMinute: 100_000, rateLimitBurst: 10_000 });
   return { organisationId, secret: (await newApiKey(server, organisationId)).secret };

@@ -82,7 +82,7 @@ async function rpc(transport: Transport, secret: string, input: IncrementInput, 
 const connect = () => createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "2" });
 const grpc = () => createGrpcTransport({ baseUrl: server.baseUrl });
 const reasonOf = (error: ConnectError) => error.findDetails(ErrorInfoSchema)[0]?.reason;
-const recordsOf = (org: string) => scopeToOrganisation(server.database.orm.em.fork(), org).find(IdempotencyRecord, {});
+const recordsOf = (org: string) => scopeToOrganisation(server.admin.em.fork(), org).find(IdempotencyRecord, {});
 
 describe("Idempotency-Key on a write", () => {
   it("runs the write once and replays its first answer over REST, marked Idempotent-Replayed", async () => {

@@ -85,7 +85,7 @@ describe("API key rotation", () => {
     expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
     const refused = answers.find((r) => r.status === 400)!;
     expect(JSON.stringify(await refused.json())).toContain("API_KEY_ALREADY_ROTATED");
-    const em = scopeToOrganisation(server.database.orm.em.fork(), org);
+    const em = scopeToOrganisation(server.admin.em.fork(), org);
     expect(await em.count(ApiKey, { rotatedFrom: key.id })).toBe(1);
   });
 
@@ -98,7 +98,7 @@ describe("API key rotation", () => {
     );
     expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
     expect(JSON.stringify(await answers.find((r) => r.status === 400)!.json())).toContain("API_KEY_REVOKED");
-    const em = scopeToOrganisation(server.database.orm.em.fork(), org);
+    const em = scopeToOrganisation(server.admin.em.fork(), org);
     expect(await em.count(AuditEvent, { action: "api_key.revoke", target: key.id })).toBe(1);
   });
 
@@ -169,7 +169,7 @@ describe("API key last use", () => {
     const key = await newApiKey(server, org);
     secrets.push(key.secret);
     const lastUse = async () => {
-      const em = scopeToOrganisation(server.database.orm.em.fork(), org);
+      const em = scopeToOrganisation(server.admin.em.fork(), org);
       return (await em.findOneOrFail(ApiKey, key.id)).lastUseTime ?? null;
     };
     // Last use is written beside the answer, not before it: wait for the write, however slow the
@@ -195,7 +195,7 @@ describe("sessions", () => {
     expect(flags[0]).toMatch(/^dd_session=[A-Za-z0-9_-]{43}$/);
     expect(flags).toEqual(expect.arrayContaining(["Path=/", "HttpOnly", "SameSite=Lax", "Secure"]));
     const token = flags[0]!.slice("dd_session=".length);
-    const rows = await server.database.orm.em.fork().getConnection().execute("select token_digest from session");
+    const rows = await server.admin.em.fork().getConnection().execute("select token_digest from session");
     expect(JSON.stringify(rows)).not.toContain(token);
   });
 
@@ -272,7 +272,7 @@ describe("sessions", () => {
     expect((await post("/v1/sessions:signIn", {}, { email: user.email, password: "not-the-password-1" })).status).toBe(
       401,
     );
-    const em = () => scopeToOrganisation(server.database.orm.em.fork(), org);
+    const em = () => scopeToOrganisation(server.admin.em.fork(), org);
     // The row is written beside the answer, not before it (timing must not reveal known emails):
     // wait for it, however slow the database is.
     const wrongPasswords = () => em().find(AuditEvent, { action: "session.sign_in", outcome: "WRONG_PASSWORD" });
@@ -295,7 +295,7 @@ describe("sessions", () => {
     };
     secrets.push(created.secret);
     await post(`/v1/apiKeys/${created.apiKey.id}:revoke`, { cookie: admin.cookie });
-    const em = scopeToOrganisation(server.database.orm.em.fork(), org);
+    const em = scopeToOrganisation(server.admin.em.fork(), org);
     const events = await em.find(AuditEvent, {}, { orderBy: { id: "asc" } });
     expect(events.map((e) => `${e.action} ${e.outcome}`)).toEqual([
       "session.sign_in success",
@@ -319,7 +319,7 @@ describe("sessions", () => {
         { payer: { name: "A", email: "a@example.com" } },
       );
     await server.app.denials.flush();
-    const em = scopeToOrganisation(server.database.orm.em.fork(), org);
+    const em = scopeToOrganisation(server.admin.em.fork(), org);
     const denials = await em.find(AuditEvent, { action: "access.denied" });
     expect(denials).toHaveLength(1);
     expect(denials[0]).toMatchObject({

@@ -21,7 +21,7 @@ describe("key cache resync", () => {
     const key = await newApiKey(server, org);
     expect(await status(key.secret)).toBe(404); // verified and cached
     // Revoke behind the service's back: no invalidation message is sent.
-    const em = scopeToOrganisation(server.database.orm.em.fork(), org);
+    const em = scopeToOrganisation(server.admin.em.fork(), org);
     await em.nativeUpdate(ApiKey, { id: key.id }, { revokeTime: new Date() });
     expect(await status(key.secret)).toBe(404); // still cached, as designed
 

@@ -52,7 +52,7 @@ async function ok(answer: Promise<RestAnswer>): Promise<any> {
 
 async function setUp(): Promise<Party> {
   const organisationId = await newOrganisation(server, true);
-  await server.database.orm.em
+  await server.admin.em
     .fork()
     .nativeUpdate(Organisation, { id: organisationId }, { rateLimitPerMinute: 10_000_000, rateLimitBurst: 1_000_000 });
   const { secret } = await newApiKey(server, organisationId);
@@ -92,7 +92,7 @@ async function setUp(): Promise<Party> {
 }
 
 async function readOwnership(): Promise<void> {
-  const db = server.database.orm.em.fork().getConnection();
+  const db = server.admin.em.fork().getConnection();
   const rows = await db.execute<{ kind: Kind; id: string; organisation_id: string }[]>(
     `select 'alerts' as kind, id, organisation_id from alert union all select 'thresholds', id, organisation_id from alert_threshold
      union all select 'notifications', id, organisation_id from notification union all select 'mandates', id, organisation_id from mandate
@@ -164,7 +164,7 @@ const idPattern = /\b(?:AL|AT|NT|MD|CL|CS|OR)[0-9A-Z]{26}\b/g;
 const other = (org: OrgName): OrgName => (org === "A" ? "B" : "A");
 
 async function updateTimeOf(table: "alert" | "alert_threshold", id: string): Promise<string> {
-  const [row] = await server.database.orm.em
+  const [row] = await server.admin.em
     .fork()
     .getConnection()
     .execute<{ t: string }[]>(`select update_time::text as t from ${table} where id = ?`, [id]);

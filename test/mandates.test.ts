@@ -48,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 function scoped(tenant: Tenant) {
-  return scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
+  return scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
 }
 
 /** written counts what a tenant has in the tables a mandate write touches. */

@@ -168,7 +168,7 @@ describe("BacsProcessor over Bacs days", () => {
       activated: 1,
       failed: 0,
     });
-    const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
+    const em = scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
     const rows = await em
       .getConnection()
       .execute<{ type: string }[]>(`select "type" from "notification" where "resource_id" = ? order by "id"`, [
@@ -186,7 +186,7 @@ describe("BacsProcessor over Bacs days", () => {
   it("leaves a mandate the payer's bank rejected in time alone", async () => {
     const mandate = await completedOn("2027-04-12"); // Monday
     await server.app.processor.runOnce(clock.set("2027-04-12"));
-    const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
+    const em = scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
     const acting = { organisationId: tenant.organisationId, actor: "system" };
     await server.app.mandateTransitions.applyExternal(em, acting, mandate.id, "fail", {
       cause: "BACS_AUDDIS",
@@ -207,7 +207,7 @@ async function collectionsOfSchedule(staff: Staff, scheduleId: string): Promise<
 
 /** notificationTypes lists the notification types of a resource, sorted (raw SQL, one organisation's rows). */
 async function notificationTypes(resourceId: string): Promise<string[]> {
-  const rows = await server.database.orm.em
+  const rows = await server.admin.em
     .fork()
     .getConnection()
     .execute<{ type: string }[]>(`select "type" from "notification" where "resource_id" = ?`, [resourceId]);
@@ -393,8 +393,8 @@ describe("two processors on one database", () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    first = await startTestServer({ databaseUrl: database.url, clock, withoutRedis: true });
-    second = await startTestServer({ databaseUrl: database.url, clock, withoutRedis: true });
+    first = await startTestServer({ database, clock, withoutRedis: true });
+    second = await startTestServer({ database, clock, withoutRedis: true });
   });
   afterAll(async () => {
     await first?.close();
@@ -412,7 +412,7 @@ describe("two processors on one database", () => {
         Array.from({ length: Math.min(25, count - start) }, async (_, i) => {
           const n = start + i;
           const organisationId = organisations[n % organisations.length]!;
-          const em = scopeToOrganisation(first.database.orm.em.fork(), organisationId);
+          const em = scopeToOrganisation(first.admin.em.fork(), organisationId);
           const payerEmail = `payer-${n}@example.com`;
           emails.push(payerEmail);
           await first.app.mandates.create(
@@ -427,7 +427,7 @@ describe("two processors on one database", () => {
     for (let start = 0; start < count; start += 25) {
       await Promise.all(
         emails.slice(start, start + 25).map((email) =>
-          first.app.mandateInvites.complete(first.database.orm.em.fork(), tokens.get(email)!, {
+          first.app.mandateInvites.complete(first.admin.em.fork(), tokens.get(email)!, {
             accountHolderName: goodBankDetails.account_holder_name,
             sortCode: goodBankDetails.sort_code,
             accountNumber: goodBankDetails.account_number,
@@ -439,7 +439,7 @@ describe("two processors on one database", () => {
 
   /** perMandate counts, for every mandate, the notifications of `type` (raw SQL: across organisations). */
   async function perMandate(type: string): Promise<Map<string, number>> {
-    const rows = await first.database.orm.em
+    const rows = await first.admin.em
       .fork()
       .getConnection()
       .execute<{ id: string; n: string }[]>(
@@ -479,7 +479,7 @@ describe("two processors on one database", () => {
     const activated = await perMandate("mandate.active");
     expect([...activated.values()].every((n) => n === 1)).toBe(true);
 
-    const audits = await first.database.orm.em
+    const audits = await first.admin.em
       .fork()
       .getConnection()
       .execute<{ action: string; n: string }[]>(
@@ -494,7 +494,7 @@ describe("two processors on one database", () => {
   it("moves each collection of 200 schedules through each state exactly once over a simulated month", async () => {
     // Needs the 200 mandates the test above activated on Thursday 6 May 2027.
     clock.set("2027-05-06", "12:00:00");
-    const mandates = await first.database.orm.em
+    const mandates = await first.admin.em
       .fork()
       .getConnection()
       .execute<{ id: string; organisation_id: string }[]>(
@@ -504,7 +504,7 @@ describe("two processors on one database", () => {
     for (let start = 0; start < mandates.length; start += 25) {
       await Promise.all(
         mandates.slice(start, start + 25).map((m, i) => {
-          const em = scopeToOrganisation(first.database.orm.em.fork(), m.organisation_id);
+          const em = scopeToOrganisation(first.admin.em.fork(), m.organisation_id);
           // Two charge days (20 and 21 May), so batches of both interleave; two collections each.
           const startDate = (start + i) % 2 === 0 ? "2027-05-20" : "2027-05-21";
           return first.app.collections.createSchedule(
@@ -559,7 +559,7 @@ describe("two processors on one database", () => {
       collectionsCancelled: 0,
       failed: 0,
     });
-    const rows = await first.database.orm.em
+    const rows = await first.admin.em
       .fork()
       .getConnection()
       .execute<

@@ -28,7 +28,7 @@ afterAll(async () => server?.close());
 /** limitedKey makes an organisation limited to 60 a minute with a burst of 2, and a key of it. */
 async function limitedKey(perMinute = 60, burst = 2) {
   const org = await newOrganisation(server);
-  await server.database.orm.em
+  await server.admin.em
     .fork()
     .nativeUpdate(Organisation, { id: org }, { rateLimitPerMinute: perMinute, rateLimitBurst: burst });
   return { org, ...(await newApiKey(server, org)) };

@@ -131,7 +131,7 @@ interface Generated {
 
 /** seed writes two mandates and the collections of `rows` for the organisation, and returns the rows. */
 async function seed(organisationId: string, generated: readonly Generated[]): Promise<Row[]> {
-  const knex = server.database.orm.em.getConnection().getKnex();
+  const knex = server.admin.em.getConnection().getKnex();
   const now = new Date();
   const mandateIds = [newId("MD", now.getTime()), newId("MD", now.getTime())];
   await knex("mandate").insert(

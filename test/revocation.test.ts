@@ -7,12 +7,14 @@
  * waiting on the other replica's connection before the request is sent. How long delivery took
  * (from the revoke's answer) is reported.
  */
+
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entities } from "../src/entities.js";
 import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
 import { type Database, openDatabase } from "../src/platform/db/database.js";
+import { acrossTenants, withTenant } from "../src/platform/db/tenant-session.js";
 import { createLogger } from "../src/platform/observability/logger.js";
 import { connectRedis, type RedisClient } from "../src/platform/redis/client.js";
 import { issueKeyInDatabase } from "./support/fixtures.js";
@@ -41,25 +43,26 @@ beforeAll(async () => {
   database = await openDatabase({
     entities,
     databaseUrl: testDatabase.url,
+    migrationUrl: testDatabase.migrationUrl,
     dataDir: "/nonexistent",
     logger: createLogger("silent"),
   });
   const provisioning = new Provisioning({ clock: systemClock });
-  organisationId = (await provisioning.createOrganisation(database.orm.em.fork(), { name: "Replicas", sandbox: false }))
-    .id;
-  await provisioning.createUser(database.orm.em.fork(), {
-    organisationId,
-    email: admin.email,
-    role: "admin",
-    password: admin.password,
-  });
+  organisationId = (
+    await acrossTenants(database.orm, "provisioning", (em) =>
+      provisioning.createOrganisation(em, { name: "Replicas", sandbox: false }),
+    )
+  ).id;
+  await withTenant(database.orm, organisationId, (em) =>
+    provisioning.createUser(em, { organisationId, email: admin.email, role: "admin", password: admin.password }),
+  );
   redis = await connectRedis(redisUrl, createLogger("silent"), 10_000);
   subscriber = redis.duplicate();
   await subscriber.connect();
   await subscriber.subscribe(`${prefix}apikeys:invalidate`, (keyId) => invalidated.push(keyId));
   replicas = await Promise.all(
     [0, 1].map(async () => {
-      const process = startService({ DATABASE_URL: testDatabase.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+      const process = startService({ ...testDatabase.env, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
       started.push(process);
       const listening = await process.waitFor("listening");
       return { process, baseUrl: `http://127.0.0.1:${listening.port}` };

@@ -244,7 +244,7 @@ async function collectionIn(
   });
   const listed = await rest(server, "GET", `/v1/collections?schedule_id=${schedule.id}`, tenant.secret);
   const collection = (listed.body.collections as CollectionJson[])[0]!;
-  const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
+  const em = scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
   const row = await em.findOneOrFail(Collection, { id: collection.id });
   for (const to of walks[state]!)
     applyCollectionStateChange(
@@ -269,7 +269,7 @@ async function collectionState(tenant: Tenant, id: string): Promise<string> {
 
 /** collectionNotifications lists the collection's notifications after the walk ("test walk" ones left out), as type[:reason]. */
 async function collectionNotifications(tenant: Tenant, id: string): Promise<string[]> {
-  const rows = await scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId)
+  const rows = await scopeToOrganisation(server.admin.em.fork(), tenant.organisationId)
     .getConnection()
     .execute<{ type: string; reason_code: string | null; message: string }[]>(
       `select "type", "reason_code", "message" from "notification" where "resource_id" = ?`,

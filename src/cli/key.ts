@@ -1,7 +1,7 @@
 /**
  * key.ts holds the API key commands. create and rotate print the secret, once; list never shows a
- * secret or digest. revoke and rotate find the key's organisation from its id, then act through a
- * tenant-scoped EntityManager like any request would, and announce the change on Redis (when
+ * secret or digest. revoke and rotate find the key's organisation from its id, then act in that
+ * organisation's transaction like any request would, and announce the change on Redis (when
  * REDIS_URL is set) so running servers drop the key from their caches at once.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
@@ -11,12 +11,11 @@ import { ApiKey } from "../modules/identity/api-key.entity.js";
 import { apiKeyState } from "../modules/identity/api-key.service.js";
 import { scopeNames, unknownScopes } from "../modules/identity/scopes.js";
 import type { IdCursor } from "../platform/db/keyset-page.js";
-import { scopeToOrganisation } from "../platform/db/tenant-filter.js";
+import { acrossTenants, withTenant } from "../platform/db/tenant-session.js";
 import { type Flags, optionalString, requireString, UsageError } from "./args.js";
 import type { Command, CommandContext } from "./command.js";
 import { DurationError, parseDuration } from "./durations.js";
-import { findOrganisation } from "./org.js";
-import type { CliRuntime } from "./runtime.js";
+import { inOrganisation } from "./org.js";
 
 const listPageSize = 100;
 
@@ -53,25 +52,19 @@ function scopesFlag(flags: Flags): string[] {
 }
 
 /**
- * ownerScoped finds which organisation a key belongs to — the one lookup across organisations, by
- * primary key — and returns an EntityManager scoped to it, so the manager call runs tenant-filtered.
+ * asKeyOwner finds which organisation a key belongs to (the one lookup across organisations, by
+ * primary key), then runs `work` in that organisation's transaction, as any request would.
  */
-async function ownerScoped(
+async function asKeyOwner<T>(
   context: CommandContext,
   id: string,
-): Promise<{ em: EntityManager; organisationId: string }> {
+  work: (em: EntityManager, organisationId: string) => Promise<T>,
+): Promise<T> {
   const { orm } = await context.runtime.database();
-  const key = await orm.em.fork().findOne(ApiKey, { id }, { filters: false });
+  const key = await acrossTenants(orm, "operator command", (em) => em.findOne(ApiKey, { id }, { filters: false }));
   if (!key) throw new NotFoundError("API key", id);
   const organisationId = key.organisation.id;
-  return { em: scopeToOrganisation(orm.em.fork(), organisationId), organisationId };
-}
-
-/** organisationScoped returns an EntityManager scoped to the organisation, NOT_FOUND if there is none. */
-async function organisationScoped(runtime: CliRuntime, organisationId: string): Promise<EntityManager> {
-  const { orm } = await runtime.database();
-  await findOrganisation(orm.em.fork(), organisationId);
-  return scopeToOrganisation(orm.em.fork(), organisationId);
+  return withTenant(orm, organisationId, (em) => work(em, organisationId));
 }
 
 function staleCacheNote(context: CommandContext): string {
@@ -93,8 +86,9 @@ export const keyCreate: Command = {
     const ttlSeconds = durationFlag("key create", flags, "expires-in");
 
     const app = await runtime.services({ announce: false });
-    const em = await organisationScoped(runtime, organisationId);
-    const { key, secret } = await app.apiKeys.create(em, operator(organisationId), { name, scopes, ttlSeconds });
+    const { key, secret } = await inOrganisation(runtime, organisationId, (em) =>
+      app.apiKeys.create(em, operator(organisationId), { name, scopes, ttlSeconds }),
+    );
     return {
       json: { id: key.id, key: secret, scopes: key.scopes, expire_time: iso(key.expireTime) },
       text: [
@@ -116,14 +110,15 @@ export const keyList: Command = {
   async run(flags, { runtime }) {
     const organisationId = requireString("key list", flags, "org");
     const app = await runtime.services({ announce: false });
-    const em = await organisationScoped(runtime, organisationId);
-    const keys: ApiKey[] = [];
-    for (let after: IdCursor | undefined; ; ) {
-      const page = await app.apiKeys.list(em, { size: listPageSize, after }, true);
-      keys.push(...page.items);
-      if (!page.hasMore) break;
-      after = page.cursor;
-    }
+    const keys = await inOrganisation(runtime, organisationId, async (em) => {
+      const all: ApiKey[] = [];
+      for (let after: IdCursor | undefined; ; ) {
+        const page = await app.apiKeys.list(em, { size: listPageSize, after }, true);
+        all.push(...page.items);
+        if (!page.hasMore) return all;
+        after = page.cursor;
+      }
+    });
     const now = app.clock.now();
     const rows = keys.map((key) => ({
       id: key.id,
@@ -159,8 +154,9 @@ export const keyRevoke: Command = {
   async run(flags, context) {
     const id = requireString("key revoke", flags, "id");
     const app = await context.runtime.services({ announce: true });
-    const { em, organisationId } = await ownerScoped(context, id);
-    const key = await app.apiKeys.revoke(em, operator(organisationId), id);
+    const key = await asKeyOwner(context, id, (em, organisationId) =>
+      app.apiKeys.revoke(em, operator(organisationId), id),
+    );
     return {
       json: { id: key.id, revoke_time: iso(key.revokeTime) },
       text: `revoked API key ${key.id} at ${iso(key.revokeTime)}${staleCacheNote(context)}`,
@@ -178,8 +174,9 @@ export const keyRotate: Command = {
     const id = requireString("key rotate", flags, "id");
     const graceSeconds = durationFlag("key rotate", flags, "grace");
     const app = await context.runtime.services({ announce: true });
-    const { em, organisationId } = await ownerScoped(context, id);
-    const { key, secret, previous } = await app.apiKeys.rotate(em, operator(organisationId), id, graceSeconds);
+    const { key, secret, previous } = await asKeyOwner(context, id, (em, organisationId) =>
+      app.apiKeys.rotate(em, operator(organisationId), id, graceSeconds),
+    );
     // The old key stops at its revoke time (grace 0) or its expire time, which rotation moved to the grace end.
     const graceEnd = iso(previous.revokeTime ?? previous.expireTime);
     return {

@@ -5,15 +5,27 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../modules/errors.js";
 import { Organisation } from "../modules/identity/organisation.entity.js";
+import { acrossTenants, withTenant } from "../platform/db/tenant-session.js";
 import { requirePositiveInteger, requireString } from "./args.js";
 import type { Command } from "./command.js";
+import type { CliRuntime } from "./runtime.js";
 
-/** findOrganisation loads an organisation or throws NotFoundError naming the id. */
-export async function findOrganisation(em: EntityManager, id: string): Promise<Organisation> {
-  // Organisation is not a tenant entity, so no filter applies: this is a plain lookup by primary key.
-  const organisation = await em.findOne(Organisation, { id });
-  if (!organisation) throw new NotFoundError("organisation", id);
-  return organisation;
+/**
+ * inOrganisation runs `work` in one organisation's transaction (tenant filter and row-level security
+ * alike), after checking the organisation exists: NOT_FOUND naming the id otherwise.
+ */
+export async function inOrganisation<T>(
+  runtime: CliRuntime,
+  organisationId: string,
+  work: (em: EntityManager) => Promise<T>,
+): Promise<T> {
+  const { orm } = await runtime.database();
+  return withTenant(orm, organisationId, async (em) => {
+    if (!(await em.findOne(Organisation, { id: organisationId }))) {
+      throw new NotFoundError("organisation", organisationId);
+    }
+    return work(em);
+  });
 }
 
 /** orgCreate prints `{"id": "OR…", "name": …, "sandbox": bool}`. */
@@ -25,11 +37,12 @@ export const orgCreate: Command = {
   async run(flags, { runtime }) {
     const name = requireString("org create", flags, "name");
     const sandbox = flags.sandbox === true;
-    const em = (await runtime.database()).orm.em.fork();
-    const organisation = await (await runtime.services({ announce: false })).provisioning.createOrganisation(em, {
-      name,
-      sandbox,
-    });
+    const { orm } = await runtime.database();
+    const { provisioning } = await runtime.services({ announce: false });
+    // A new organisation has no id to scope to until it is created.
+    const organisation = await acrossTenants(orm, "provisioning", (em) =>
+      provisioning.createOrganisation(em, { name, sandbox }),
+    );
     return {
       json: { id: organisation.id, name: organisation.name, sandbox: organisation.sandbox },
       text: `created ${organisation.sandbox ? "sandbox" : "live"} organisation ${organisation.id} "${organisation.name}"`,
@@ -47,12 +60,9 @@ export const orgSetRateLimit: Command = {
     const id = requireString("org set-rate-limit", flags, "org");
     const perMinute = requirePositiveInteger("org set-rate-limit", flags, "per-minute");
     const burst = requirePositiveInteger("org set-rate-limit", flags, "burst");
-    const em = (await runtime.database()).orm.em.fork();
     const { provisioning } = await runtime.services({ announce: false });
-    const organisation = await provisioning.setRateLimit(
-      em,
-      { organisationId: id, actor: "operator" },
-      { perMinute, burst },
+    const organisation = await inOrganisation(runtime, id, (em) =>
+      provisioning.setRateLimit(em, { organisationId: id, actor: "operator" }, { perMinute, burst }),
     );
     return {
       json: { id: organisation.id, rate_limit_per_minute: perMinute, rate_limit_burst: burst },

@@ -48,6 +48,7 @@ export class CliRuntime {
       this.db = await openDatabase({
         entities,
         databaseUrl: this.config.databaseUrl,
+        migrationUrl: this.config.migrationDatabaseUrl,
         dataDir: this.config.dataDir,
         logger: this.logger,
         poolMax: 2,

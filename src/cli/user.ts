@@ -7,7 +7,7 @@ import { minPasswordLength } from "../modules/identity/provisioning.js";
 import { isRoleName } from "../modules/identity/scopes.js";
 import { requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
-import { findOrganisation } from "./org.js";
+import { inOrganisation } from "./org.js";
 import { readPasswordLine } from "./password-input.js";
 
 /** userCreate prints `{"id": "US…", "email", "role", "organisation_id"}`. */
@@ -34,14 +34,10 @@ export const userCreate: Command = {
       throw InvalidArgumentError.field("password", `must be at least ${minPasswordLength} characters`);
     }
 
-    const em = (await runtime.database()).orm.em.fork();
-    await findOrganisation(em, organisationId);
-    const user = await (await runtime.services({ announce: false })).provisioning.createUser(em, {
-      organisationId,
-      email,
-      role,
-      password,
-    });
+    const { provisioning } = await runtime.services({ announce: false });
+    const user = await inOrganisation(runtime, organisationId, (em) =>
+      provisioning.createUser(em, { organisationId, email, role, password }),
+    );
     return {
       json: { id: user.id, email: user.email, role: user.role, organisation_id: organisationId },
       text: `created ${user.role} ${user.id} <${user.email}> in organisation ${organisationId}`,

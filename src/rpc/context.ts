@@ -36,10 +36,11 @@ export const kAnswerHeaders = createContextKey<Readonly<Record<string, string>> 
 });
 export const kCaller = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
 /**
- * kEntityManager holds a function that returns the request's EntityManager, forked on first use:
- * most of the cost of a fork is wasted on calls that never touch the database (health, refusals).
+ * kEntityManager holds a function that returns the request's EntityManager, forked (and, for an
+ * authenticated caller, its transaction begun) on first use: calls that never touch the database
+ * (health, refusals) pay for neither.
  */
-export const kEntityManager = createContextKey<(() => EntityManager) | undefined>(undefined, {
+export const kEntityManager = createContextKey<(() => Promise<EntityManager>) | undefined>(undefined, {
   description: "request-scoped EntityManager with the tenant filter set",
 });
 
@@ -62,8 +63,11 @@ export function requireActing(ctx: HasContextValues): Acting {
   return actingOf(requireCaller(ctx), valuesOf(ctx).get(kRequestInfo)?.clientAddress);
 }
 
-/** requireEntityManager returns the request's tenant-scoped EntityManager. */
-export function requireEntityManager(ctx: HasContextValues): EntityManager {
+/**
+ * requireEntityManager returns the request's EntityManager: for an authenticated caller, scoped to
+ * its organisation and inside the request's transaction; for a public call, with no tenant at all.
+ */
+export function requireEntityManager(ctx: HasContextValues): Promise<EntityManager> {
   const em = valuesOf(ctx).get(kEntityManager);
   if (!em) throw new ConnectError("no EntityManager in context", Code.Internal);
   return em();

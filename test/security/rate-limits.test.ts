@@ -106,7 +106,7 @@ const spentKey = new SpentCredentials(
   async () => {
     const organisationId = await newOrganisation(server, true);
     // Before the organisation's first call, so the limit cache (organisation-limits.ts) loads this one.
-    await server.database.orm.em
+    await server.admin.em
       .fork()
       .getConnection()
       .execute(`update "organisation" set "rate_limit_per_minute" = ?, "rate_limit_burst" = ? where "id" = ?`, [

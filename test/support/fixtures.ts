@@ -6,18 +6,16 @@ import { randomBytes } from "node:crypto";
 import { ApiKeyManager } from "../../src/modules/identity/api-key.service.js";
 import { type RoleName, scopeNames } from "../../src/modules/identity/scopes.js";
 import { systemClock } from "../../src/platform/clock.js";
-import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
+import { acrossTenants, withTenant } from "../../src/platform/db/tenant-session.js";
 import type { TestServer } from "./test-server.js";
 
 export const allScopes: readonly string[] = scopeNames;
 
 /** newOrganisation creates an organisation (live unless sandbox). */
 export async function newOrganisation(server: TestServer, sandbox = false): Promise<string> {
-  const em = server.database.orm.em.fork();
-  const organisation = await server.app.provisioning.createOrganisation(em, {
-    name: `Org ${randomBytes(3).toString("hex")}`,
-    sandbox,
-  });
+  const organisation = await acrossTenants(server.database.orm, "provisioning", (em) =>
+    server.app.provisioning.createOrganisation(em, { name: `Org ${randomBytes(3).toString("hex")}`, sandbox }),
+  );
   return organisation.id;
 }
 
@@ -28,11 +26,12 @@ export async function newApiKey(
   scopes: readonly string[] = allScopes,
   options: { ttlSeconds?: number } = {},
 ): Promise<{ id: string; secret: string }> {
-  const em = scopeToOrganisation(server.database.orm.em.fork(), organisationId);
-  const { key, secret } = await server.app.apiKeys.create(
-    em,
-    { organisationId, actor: "operator" },
-    { name: "test key", scopes, ttlSeconds: options.ttlSeconds },
+  const { key, secret } = await withTenant(server.database.orm, organisationId, (em) =>
+    server.app.apiKeys.create(
+      em,
+      { organisationId, actor: "operator" },
+      { name: "test key", scopes, ttlSeconds: options.ttlSeconds },
+    ),
   );
   return { id: key.id, secret };
 }
@@ -45,12 +44,9 @@ export async function newUser(
 ): Promise<{ id: string; email: string; password: string }> {
   const email = `user-${randomBytes(6).toString("hex")}@example.com`;
   const password = randomBytes(12).toString("base64url");
-  const user = await server.app.provisioning.createUser(server.database.orm.em.fork(), {
-    organisationId,
-    email,
-    role,
-    password,
-  });
+  const user = await withTenant(server.database.orm, organisationId, (em) =>
+    server.app.provisioning.createUser(em, { organisationId, email, role, password }),
+  );
   return { id: user.id, email, password };
 }
 
@@ -86,7 +82,8 @@ export async function issueKeyInDatabase(
   scopes: readonly string[] = allScopes,
 ): Promise<{ id: string; secret: string }> {
   const manager = new ApiKeyManager({ clock: systemClock, announce: async () => undefined });
-  const em = scopeToOrganisation(orm.em.fork(), organisationId);
-  const { key, secret } = await manager.create(em, { organisationId, actor: "operator" }, { name: "test key", scopes });
+  const { key, secret } = await withTenant(orm, organisationId, (em) =>
+    manager.create(em, { organisationId, actor: "operator" }, { name: "test key", scopes }),
+  );
   return { id: key.id, secret };
 }

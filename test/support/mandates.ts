@@ -156,7 +156,7 @@ export async function external(
   action: ExternalAction,
   reasonCode?: string,
 ): Promise<void> {
-  const em = scopeToOrganisation(server.database.orm.em.fork(), tenant.organisationId);
+  const em = scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
   const acting = { organisationId: tenant.organisationId, actor: "system" };
   await server.app.mandateTransitions.applyExternal(em, acting, id, action, {
     cause: causes[action],

@@ -19,6 +19,7 @@ export async function openTestDatabase(logLevel: LogLevel = "silent"): Promise<D
     const database = await openDatabase({
       entities,
       databaseUrl: testDatabase.url,
+      migrationUrl: testDatabase.migrationUrl,
       // Unused: with a database URL no embedded PostgreSQL is started.
       dataDir: "/nonexistent",
       logger: createLogger(logLevel),

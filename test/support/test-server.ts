@@ -10,23 +10,32 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
+import { MikroORM } from "@mikro-orm/postgresql";
 import { type App, createApp } from "../../src/app.js";
 import { type RateLimitConfig, rateLimitDefaults } from "../../src/config.js";
 import { entities } from "../../src/entities.js";
 import { type Clock, systemClock } from "../../src/platform/clock.js";
 import { type Database, openDatabase } from "../../src/platform/db/database.js";
+import { createOrmConfig } from "../../src/platform/db/orm-config.js";
 import { OutboxMailer } from "../../src/platform/mail/outbox-mailer.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
 import { buildServer, type DdServer } from "../../src/server.js";
+import { applyTenantFilterSwitch } from "./tenant-filter-switch.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 export interface TestServer {
   port: number;
   baseUrl: string;
   server: DdServer;
+  /** The database as the server uses it: its runtime role, which row-level security holds. */
   database: Database;
+  /**
+   * The same database as its superuser, past row-level security (the tenant filter still applies):
+   * for tests that plant rows or look at what the server wrote, as an operator with psql would.
+   */
+  admin: MikroORM;
   metrics: Metrics;
   app: App;
   /** This server's Redis connection, when it has one; its keys start with redisKeyPrefix. */
@@ -55,7 +64,7 @@ export interface TestServerOptions {
   /** Overrides of the rate-limit configuration. */
   rateLimit?: Partial<RateLimitConfig>;
   /** Serve this existing database (the caller created it and drops it) instead of a fresh one. */
-  databaseUrl?: string;
+  database?: TestDatabase;
   /** Base of invite links in emails (default https://pay.example.test). */
   publicBaseUrl?: string;
   /** How long verified API keys stay cached, ms (the service's default, 30 s, unless set). */
@@ -80,11 +89,23 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   // Everything made so far is undone if a later step fails, so a failed start leaves nothing behind.
   const undo: (() => Promise<unknown>)[] = [];
   try {
-    const testDatabase: TestDatabase | undefined = options.databaseUrl ? undefined : await createTestDatabase();
-    if (testDatabase) undo.unshift(() => testDatabase.drop());
-    const databaseUrl = options.databaseUrl ?? testDatabase!.url;
-    const database = await openDatabase({ entities, databaseUrl, dataDir: "/nonexistent", logger, poolMax: 4 });
+    const ownDatabase: TestDatabase | undefined = options.database ? undefined : await createTestDatabase();
+    if (ownDatabase) undo.unshift(() => ownDatabase.drop());
+    const testDatabase = options.database ?? ownDatabase!;
+    const database = await openDatabase({
+      entities,
+      databaseUrl: testDatabase.url,
+      migrationUrl: testDatabase.migrationUrl,
+      dataDir: "/nonexistent",
+      logger,
+      poolMax: 4,
+    });
     undo.unshift(() => database.close());
+    applyTenantFilterSwitch(database.orm);
+    const admin = await MikroORM.init(
+      createOrmConfig({ clientUrl: testDatabase.adminUrl, pool: { min: 0, max: 2 }, logger, entities }),
+    );
+    undo.unshift(() => admin.close(true));
     const metrics = createMetrics();
     // Connecting waits up to 10 s (not the service's 2 s): on a loaded machine a handshake can take
     // longer, and a test server that fails to start is a failed test file.
@@ -142,6 +163,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       baseUrl: `http://127.0.0.1:${port}`,
       server,
       database,
+      admin,
       metrics,
       app,
       redis,

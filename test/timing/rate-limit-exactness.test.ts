@@ -12,6 +12,7 @@
  * machine's speed decides how many requests are made, not whether the sums hold. (Client timestamps
  * are Date.now(): the same system clock as Redis's TIME on this one machine.)
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +21,7 @@ import { Organisation } from "../../src/modules/identity/organisation.entity.js"
 import { Provisioning } from "../../src/modules/identity/provisioning.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { type Database, openDatabase } from "../../src/platform/db/database.js";
+import { acrossTenants, withTenant } from "../../src/platform/db/tenant-session.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { redisGcraKey } from "../../src/platform/rate-limit/redis-gcra.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
@@ -55,7 +57,7 @@ async function startReplica(redisUrl: string): Promise<{ process: ServiceProcess
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const process = startService({
-      DATABASE_URL: testDatabase.url,
+      ...testDatabase.env,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: prefix,
       LOG_LEVEL: "warn",
@@ -87,6 +89,7 @@ beforeAll(async () => {
   database = await openDatabase({
     entities,
     databaseUrl: testDatabase.url,
+    migrationUrl: testDatabase.migrationUrl,
     dataDir: "/nonexistent",
     logger: createLogger("silent"),
   });
@@ -110,17 +113,16 @@ async function organisationWithKey(
   name: string,
   limit: { perMinute: number; burst: number },
 ): Promise<{ id: string; secret: string }> {
-  const organisation = await new Provisioning({ clock: systemClock }).createOrganisation(database.orm.em.fork(), {
-    name,
-    sandbox: false,
-  });
-  await database.orm.em
-    .fork()
-    .nativeUpdate(
+  const organisation = await acrossTenants(database.orm, "provisioning", (em) =>
+    new Provisioning({ clock: systemClock }).createOrganisation(em, { name, sandbox: false }),
+  );
+  await withTenant(database.orm, organisation.id, (em) =>
+    em.nativeUpdate(
       Organisation,
       { id: organisation.id },
       { rateLimitPerMinute: limit.perMinute, rateLimitBurst: limit.burst },
-    );
+    ),
+  );
   const { secret } = await issueKeyInDatabase(database.orm, organisation.id, ["mandates:read"]);
   return { id: organisation.id, secret };
 }

@@ -114,9 +114,7 @@ describe("rate limiting when Redis fails", () => {
     const org = await newOrganisation(server);
     // 60 a minute with a burst of 5: even a machine so loaded that the 4 loops manage a few requests
     // a second goes over it, so refusals, in Redis and in process, show that the limit holds.
-    await server.database.orm.em
-      .fork()
-      .nativeUpdate(Organisation, { id: org }, { rateLimitPerMinute: 60, rateLimitBurst: 5 });
+    await server.admin.em.fork().nativeUpdate(Organisation, { id: org }, { rateLimitPerMinute: 60, rateLimitBurst: 5 });
     const key = await newApiKey(server, org);
     const limiter = server.app.limiter;
     const decisions = watchChecks(server);

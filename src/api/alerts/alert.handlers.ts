@@ -36,24 +36,26 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
         types: readEnumFilter(req.type, alertTypeFromProto, "type"),
       };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter, alertCursor);
-      const found = await alerts.list(requireEntityManager(ctx), filter, page);
+      const found = await alerts.list(await requireEntityManager(ctx), filter, page);
       return { alerts: found.items.map(alertToProto), nextPageToken: nextPageToken(ctx, found, filter) };
     },
     async getAlert(req, ctx) {
-      return alertToProto(await alerts.get(requireEntityManager(ctx), req.alertId));
+      return alertToProto(await alerts.get(await requireEntityManager(ctx), req.alertId));
     },
     async acknowledgeAlert(req, ctx) {
       return alertToProto(
-        await alerts.acknowledge(requireEntityManager(ctx), requireActing(ctx), req.alertId, req.note),
+        await alerts.acknowledge(await requireEntityManager(ctx), requireActing(ctx), req.alertId, req.note),
       );
     },
     async resolveAlert(req, ctx) {
-      return alertToProto(await alerts.resolve(requireEntityManager(ctx), requireActing(ctx), req.alertId, req.note));
+      return alertToProto(
+        await alerts.resolve(await requireEntityManager(ctx), requireActing(ctx), req.alertId, req.note),
+      );
     },
     async listAlertThresholds(req, ctx) {
       const page = readPage(ctx, req.pageSize, req.pageToken, null, thresholdCursor);
       const { organisationId } = requireCaller(ctx);
-      const found = await alerts.listThresholds(requireEntityManager(ctx), organisationId, page);
+      const found = await alerts.listThresholds(await requireEntityManager(ctx), organisationId, page);
       return {
         alertThresholds: found.items.map(thresholdToProto),
         nextPageToken: nextPageToken(ctx, found, null),
@@ -71,7 +73,9 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
         minAmountMinor: Number(t?.minAmountMinor ?? 0n),
         mask: req.updateMask?.paths,
       };
-      return thresholdToProto(await alerts.updateThreshold(requireEntityManager(ctx), requireActing(ctx), update));
+      return thresholdToProto(
+        await alerts.updateThreshold(await requireEntityManager(ctx), requireActing(ctx), update),
+      );
     },
     async listNotifications(req, ctx) {
       const types = readEnumFilter(
@@ -89,7 +93,7 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
           ? publishedTypes
           : types.flatMap((name) => notificationTypes[NotificationType[name as keyof typeof NotificationType]] ?? []);
       const found = await alerts.listNotifications(
-        requireEntityManager(ctx),
+        await requireEntityManager(ctx),
         { types: stored, mandateId: req.mandateId, since, until },
         page,
       );

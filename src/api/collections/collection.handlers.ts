@@ -44,28 +44,33 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
   router.service(CollectionService, {
     async createCollectionSchedule(req, ctx) {
       return scheduleToProto(
-        await collections.createSchedule(requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.schedule)),
+        await collections.createSchedule(await requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.schedule)),
       );
     },
     async cancelCollectionSchedule(req, ctx) {
       return scheduleToProto(
-        await collections.cancelSchedule(requireEntityManager(ctx), requireActing(ctx), req.scheduleId, req.reason),
+        await collections.cancelSchedule(
+          await requireEntityManager(ctx),
+          requireActing(ctx),
+          req.scheduleId,
+          req.reason,
+        ),
       );
     },
     async getCollectionSchedule(req, ctx) {
-      return scheduleToProto(await collections.getSchedule(requireEntityManager(ctx), req.scheduleId));
+      return scheduleToProto(await collections.getSchedule(await requireEntityManager(ctx), req.scheduleId));
     },
     async listCollectionSchedules(req, ctx) {
       const filter = { mandateId: req.mandateId, states: readEnumFilter(req.state, scheduleStateFromProto, "state") };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter, scheduleCursor);
-      const found = await collections.listSchedules(requireEntityManager(ctx), filter, page);
+      const found = await collections.listSchedules(await requireEntityManager(ctx), filter, page);
       return {
         collectionSchedules: found.items.map(scheduleToProto),
         nextPageToken: nextPageToken(ctx, found, filter),
       };
     },
     async getCollection(req, ctx) {
-      return collectionToProto(await collections.getCollection(requireEntityManager(ctx), req.collectionId));
+      return collectionToProto(await collections.getCollection(await requireEntityManager(ctx), req.collectionId));
     },
     async listCollections(req, ctx) {
       const filter = {
@@ -76,7 +81,7 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
         to: req.to,
       };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter, collectionCursor);
-      const found = await collections.listCollections(requireEntityManager(ctx), filter, page);
+      const found = await collections.listCollections(await requireEntityManager(ctx), filter, page);
       return {
         collections: found.items.map(collectionToProto),
         nextPageToken: nextPageToken(ctx, found, filter),

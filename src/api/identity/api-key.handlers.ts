@@ -19,7 +19,7 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
   router.service(ApiKeyService, {
     async createApiKey(req, ctx) {
       const expiration = req.expiration;
-      const issued = await apiKeys.create(requireEntityManager(ctx), requireActing(ctx), {
+      const issued = await apiKeys.create(await requireEntityManager(ctx), requireActing(ctx), {
         name: req.name,
         scopes: req.scopes,
         expireTime: expiration.case === "expireTime" ? readTimestamp(expiration.value, "expire_time") : undefined,
@@ -31,7 +31,7 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
     async listApiKeys(req, ctx) {
       const filters = { showRevoked: req.showRevoked };
       const page = readPage(ctx, req.pageSize, req.pageToken, filters, apiKeyCursor);
-      const found = await apiKeys.list(requireEntityManager(ctx), page, req.showRevoked);
+      const found = await apiKeys.list(await requireEntityManager(ctx), page, req.showRevoked);
       const now = clock.now();
       return {
         apiKeys: found.items.map((k) => apiKeyToProto(k, now)),
@@ -39,17 +39,17 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
       };
     },
     async getApiKey(req, ctx) {
-      return apiKeyToProto(await apiKeys.get(requireEntityManager(ctx), req.apiKeyId), clock.now());
+      return apiKeyToProto(await apiKeys.get(await requireEntityManager(ctx), req.apiKeyId), clock.now());
     },
     async revokeApiKey(req, ctx) {
       return apiKeyToProto(
-        await apiKeys.revoke(requireEntityManager(ctx), requireActing(ctx), req.apiKeyId),
+        await apiKeys.revoke(await requireEntityManager(ctx), requireActing(ctx), req.apiKeyId),
         clock.now(),
       );
     },
     async rotateApiKey(req, ctx) {
       const grace = req.gracePeriod ? Number(req.gracePeriod.seconds) + req.gracePeriod.nanos / 1e9 : undefined;
-      const rotated = await apiKeys.rotate(requireEntityManager(ctx), requireActing(ctx), req.apiKeyId, grace);
+      const rotated = await apiKeys.rotate(await requireEntityManager(ctx), requireActing(ctx), req.apiKeyId, grace);
       const now = clock.now();
       return {
         apiKey: apiKeyToProto(rotated.key, now),

@@ -35,19 +35,19 @@ export function registerSessionService(router: ConnectRouter, sessions: SessionM
       if (req.email.trim() === "") throw InvalidArgumentError.field("email", "is required");
       if (req.password === "") throw InvalidArgumentError.field("password", "is required");
       const clientAddress = ctx.values.get(kRequestInfo)?.clientAddress ?? "unknown";
-      const signedIn = await sessions.signIn(requireEntityManager(ctx), req.email, req.password, clientAddress);
+      const signedIn = await sessions.signIn(req.email, req.password, clientAddress);
       ctx.responseHeader.append("set-cookie", cookie(signedIn.token, sessions.ttlSeconds, secureCookie));
       const role = signedIn.user.role;
       const scopes = isRoleName(role) ? roleScopes[role] : [];
       return { session: sessionToProto(signedIn.session, signedIn.user, signedIn.organisation, scopes) };
     },
     async signOut(_req, ctx) {
-      await sessions.signOut(requireEntityManager(ctx), requireActing(ctx), sessionId(ctx));
+      await sessions.signOut(await requireEntityManager(ctx), requireActing(ctx), sessionId(ctx));
       ctx.responseHeader.append("set-cookie", cookie("", 0, secureCookie));
       return {};
     },
     async getCurrentSession(_req, ctx) {
-      const { session, user, organisation } = await sessions.current(requireEntityManager(ctx), sessionId(ctx));
+      const { session, user, organisation } = await sessions.current(await requireEntityManager(ctx), sessionId(ctx));
       return sessionToProto(session, user, organisation, requireCaller(ctx).scopes);
     },
   });

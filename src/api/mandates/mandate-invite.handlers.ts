@@ -19,7 +19,7 @@ export function registerMandateInviteService(router: ConnectRouter, invites: Pay
   router.service(MandateInviteService, {
     async completeMandateInvite(req, ctx) {
       const { mandate, organisationName } = await invites.complete(
-        requireEntityManager(ctx),
+        await requireEntityManager(ctx),
         req.inviteToken,
         { accountHolderName: req.accountHolderName, sortCode: req.sortCode, accountNumber: req.accountNumber },
         ctx.values.get(kRequestInfo)?.clientAddress,

@@ -63,14 +63,19 @@ export function registerMandateService(
     (action: (em: EntityManager, acting: Acting, id: string, reason: string) => Promise<Mandate>) =>
     async (req: { mandateId: string; reason: string }, ctx: HandlerContext) =>
       toProto(
-        await action(requireEntityManager(ctx), requireActing(ctx), plain("mandate_id", req.mandateId), req.reason),
+        await action(
+          await requireEntityManager(ctx),
+          requireActing(ctx),
+          plain("mandate_id", req.mandateId),
+          req.reason,
+        ),
       );
   router.service(MandateService, {
     async createMandate(req, ctx) {
-      return toProto(await mandates.create(requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.mandate)));
+      return toProto(await mandates.create(await requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.mandate)));
     },
     async getMandate(req, ctx) {
-      return toProto(await mandates.get(requireEntityManager(ctx), plain("mandate_id", req.mandateId)));
+      return toProto(await mandates.get(await requireEntityManager(ctx), plain("mandate_id", req.mandateId)));
     },
     async listMandates(req, ctx) {
       const filter = {
@@ -84,7 +89,7 @@ export function registerMandateService(
         payerEmail: filter.payerEmail.toLowerCase(),
       };
       const page = readPage(ctx, req.pageSize, req.pageToken, fingerprint, mandateCursor);
-      const found = await mandates.list(requireEntityManager(ctx), filter, page);
+      const found = await mandates.list(await requireEntityManager(ctx), filter, page);
       const today = londonDate(clock.now());
       return {
         mandates: found.items.map((row) => mandateToProto(row, today)),
@@ -94,7 +99,7 @@ export function registerMandateService(
     async updateMandate(req, ctx) {
       const mask = req.updateMask?.paths;
       const update = { ...fieldsOf(req.mandate), id: plain("mandate.id", req.mandate?.id ?? ""), mask };
-      return toProto(await mandates.update(requireEntityManager(ctx), requireActing(ctx), update));
+      return toProto(await mandates.update(await requireEntityManager(ctx), requireActing(ctx), update));
     },
     cancelMandate: withReason((...args) => transitions.cancel(...args)),
     suspendMandate: withReason((...args) => transitions.suspend(...args)),

@@ -36,7 +36,7 @@ export function registerReportService(router: ConnectRouter, reports: ReportMana
     async getCollectionReport(req, ctx) {
       const query = { from: req.from, to: req.to, interval: reportIntervalName(req.interval) };
       const report = await reports.collectionReport(
-        requireEntityManager(ctx),
+        await requireEntityManager(ctx),
         requireCaller(ctx).organisationId,
         query,
       );
@@ -48,14 +48,18 @@ export function registerReportService(router: ConnectRouter, reports: ReportMana
     },
     async getSuccessRates(req, ctx) {
       const query = { from: req.from, to: req.to, interval: reportIntervalName(req.interval) };
-      const rates = await reports.successRates(requireEntityManager(ctx), requireCaller(ctx).organisationId, query);
+      const rates = await reports.successRates(
+        await requireEntityManager(ctx),
+        requireCaller(ctx).organisationId,
+        query,
+      );
       return { rows: rates.rows.map(successRateRowToProto), total: successRateRowToProto(rates.total) };
     },
     async listClawbacks(req, ctx) {
       const filter = { from: req.from, to: req.to };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter, clawbackCursor);
       const found = await reports.listClawbacks(
-        requireEntityManager(ctx),
+        await requireEntityManager(ctx),
         requireCaller(ctx).organisationId,
         filter,
         page,

@@ -37,7 +37,7 @@ export function registerSandboxService(router: ConnectRouter, simulators: Simula
   router.service(SandboxService, {
     async simulateMandateScenario(req, ctx) {
       const mandate = await simulators.mandates.simulate(
-        requireEntityManager(ctx),
+        await requireEntityManager(ctx),
         requireActing(ctx),
         req.mandateId,
         scenarioNames[req.scenario],
@@ -47,7 +47,7 @@ export function registerSandboxService(router: ConnectRouter, simulators: Simula
     },
     async simulateCollectionScenario(req, ctx) {
       const collection = await simulators.collections.simulate(
-        requireEntityManager(ctx),
+        await requireEntityManager(ctx),
         requireActing(ctx),
         req.collectionId,
         collectionScenarioNames[req.scenario],

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
-import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
+import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { newId } from "../../platform/ids.js";
 import { IdempotencyRecord, type StoredMetadata } from "./idempotency-record.entity.js";
 
@@ -90,8 +90,11 @@ export class IdempotencyService {
    * another method or body → "reused"; completed → "replay"; still running → "in_use", unless its
    * lease ran out (a crashed replica), when it is taken over.
    */
-  async claim(call: IdempotentCall): Promise<Claim> {
-    const em = this.scoped(call.organisationId);
+  claim(call: IdempotentCall): Promise<Claim> {
+    return withTenant(this.orm, call.organisationId, (em) => this.claimIn(em, call));
+  }
+
+  private async claimIn(em: EntityManager, call: IdempotentCall): Promise<Claim> {
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const now = this.clock.now();
       const token = newToken();
@@ -141,48 +144,44 @@ export class IdempotencyService {
               value: Buffer.from(d.value).toString("base64"),
             })),
           };
-    const updated = await this.scoped(lease.organisationId).nativeUpdate(
-      IdempotencyRecord,
-      { id: lease.recordId, leaseToken: lease.token, state: "in_progress" },
-      {
-        ...stored,
-        responseMetadata: outcome.metadata,
-        state: "completed",
-        leaseToken: null,
-        completeTime: now,
-        expireTime: new Date(now.getTime() + this.retentionMs),
-      },
+    const updated = await withTenant(this.orm, lease.organisationId, (em) =>
+      em.nativeUpdate(
+        IdempotencyRecord,
+        { id: lease.recordId, leaseToken: lease.token, state: "in_progress" },
+        {
+          ...stored,
+          responseMetadata: outcome.metadata,
+          state: "completed",
+          leaseToken: null,
+          completeTime: now,
+          expireTime: new Date(now.getTime() + this.retentionMs),
+        },
+      ),
     );
     return updated === 1;
   }
 
   /** release deletes an in-progress record this lease holds, so a retry runs the call again. */
   async release(lease: Lease): Promise<void> {
-    await this.scoped(lease.organisationId).nativeDelete(IdempotencyRecord, {
-      id: lease.recordId,
-      leaseToken: lease.token,
-    });
+    await withTenant(this.orm, lease.organisationId, (em) =>
+      em.nativeDelete(IdempotencyRecord, { id: lease.recordId, leaseToken: lease.token }),
+    );
   }
 
   /**
    * sweep deletes up to `limit` expired records of every organisation and returns how many. It is
-   * system work across tenants, hence raw SQL on an unscoped fork; it only ever deletes rows past
+   * system work across tenants, hence raw SQL in a transaction across tenants; it only ever deletes rows past
    * their expire_time. SKIP LOCKED lets replicas sweep at once without waiting on each other.
    */
   async sweep(limit = 1000): Promise<number> {
-    const result = await this.orm.em
-      .fork()
-      .getConnection()
-      .execute<{ affectedRows: number }>(
+    const result = await acrossTenants(this.orm, "idempotency sweep", (em) =>
+      em.execute<{ affectedRows: number }>(
         `delete from "idempotency_record" where "id" in (select "id" from "idempotency_record" where "expire_time" <= ? order by "expire_time" limit ? for update skip locked)`,
         [this.clock.now(), limit],
         "run",
-      );
+      ),
+    );
     return result.affectedRows;
-  }
-
-  private scoped(organisationId: string): EntityManager {
-    return scopeToOrganisation(this.orm.em.fork(), organisationId);
   }
 
   /** The columns of a fresh in-progress claim (insert and takeover alike). */

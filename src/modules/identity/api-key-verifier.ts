@@ -8,6 +8,7 @@
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import type { InvalidationBus } from "../../platform/redis/invalidation-bus.js";
 import { ApiKey } from "./api-key.entity.js";
@@ -97,7 +98,7 @@ export class ApiKeyVerifier {
   }
 
   private touched(caller: Caller | undefined): Caller | undefined {
-    if (caller?.principal.kind === "api_key") this.touch(caller.principal.apiKeyId);
+    if (caller?.principal.kind === "api_key") this.touch(caller.organisationId, caller.principal.apiKeyId);
     return caller;
   }
 
@@ -125,8 +126,9 @@ export class ApiKeyVerifier {
     // The organisation is what we are finding out, so the tenant filter cannot apply yet: this is
     // the one query that looks across organisations, by a unique digest.
     const generation = this.generation;
-    const em = this.options.orm.em.fork();
-    const key = await em.findOne(ApiKey, { digest }, { filters: false, populate: ["organisation"] });
+    const key = await acrossTenants(this.options.orm, "api key lookup", (em) =>
+      em.findOne(ApiKey, { digest }, { filters: false, populate: ["organisation"] }),
+    );
     // Answer, but do not remember, what an invalidation during the query may have made stale.
     const cacheable = generation === this.generation;
     if (!key || key.revokeTime) {
@@ -146,19 +148,19 @@ export class ApiKeyVerifier {
   }
 
   /** touch records last use, at most once a minute per key on this replica and in the database. */
-  private touch(keyId: string): void {
+  private touch(organisationId: string, keyId: string): void {
     const now = this.options.clock.now();
     const last = this.lastUseWritten.get(keyId) ?? 0;
     if (now.getTime() - last < lastUseIntervalMs) return;
     this.lastUseWritten.set(keyId, now.getTime());
     if (this.lastUseWritten.size > 100_000) this.lastUseWritten.clear();
     const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
-    const em = this.options.orm.em.fork();
-    em.nativeUpdate(
-      ApiKey,
-      { id: keyId, $or: [{ lastUseTime: null }, { lastUseTime: { $lt: minute } }] },
-      { lastUseTime: minute },
-      { filters: false },
+    withTenant(this.options.orm, organisationId, (em) =>
+      em.nativeUpdate(
+        ApiKey,
+        { id: keyId, $or: [{ lastUseTime: null }, { lastUseTime: { $lt: minute } }] },
+        { lastUseTime: minute },
+      ),
     ).catch((error: unknown) =>
       this.options.logger.warn({ err: error, api_key_id: keyId }, "could not record API key use"),
     );

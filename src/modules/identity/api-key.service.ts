@@ -5,6 +5,7 @@
  */
 import { type EntityManager, LockMode } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { afterCommit } from "../../platform/db/after-commit.js";
 import { findPage, type IdCursor, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
 import { newId } from "../../platform/ids.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
@@ -104,7 +105,8 @@ export class ApiKeyManager {
       recordAudit(tx, { ...acting, action: "api_key.revoke", target: id, outcome: "success", time: now });
       return found;
     });
-    await this.options.announce(id);
+    // Other replicas reload the key when told: tell them once the change is there to read.
+    await afterCommit(em, () => this.options.announce(id));
     return key;
   }
 
@@ -128,7 +130,7 @@ export class ApiKeyManager {
       if (!old) throw new NotFoundError("API key", id);
       return this.replace(tx, acting, old, grace, now);
     });
-    await this.options.announce(id);
+    await afterCommit(em, () => this.options.announce(id));
     return rotated;
   }
 

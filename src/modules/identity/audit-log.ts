@@ -7,6 +7,7 @@
  */
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { acrossTenants } from "../../platform/db/tenant-session.js";
 import { newId } from "../../platform/ids.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import { AuditEvent } from "./audit-event.entity.js";
@@ -94,10 +95,11 @@ export class DenialRecorder {
       );
       this.dropped = 0;
     }
-    const em = this.orm.em.fork();
     const time = this.clock.now();
-    for (const { entry, count } of batch) recordAudit(em, { ...entry, time }, count);
-    await em.flush().catch((error: unknown) => this.logger.error({ err: error }, "could not record access denials"));
+    // One batch holds denials of many organisations: written in one transaction across them.
+    await acrossTenants(this.orm, "access audit", async (em) => {
+      for (const { entry, count } of batch) recordAudit(em, { ...entry, time }, count);
+    }).catch((error: unknown) => this.logger.error({ err: error }, "could not record access denials"));
   }
 
   async stop(): Promise<void> {

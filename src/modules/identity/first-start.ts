@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
+import { acrossTenants } from "../../platform/db/tenant-session.js";
 import type { ApiKeyManager } from "./api-key.service.js";
 import { Organisation } from "./organisation.entity.js";
 import type { Provisioning } from "./provisioning.js";
@@ -37,7 +38,7 @@ export async function provisionFirstStart(
   provisioning: Provisioning,
   apiKeys: ApiKeyManager,
 ): Promise<FirstStartCredentials | undefined> {
-  return orm.em.fork().transactional(async (em) => {
+  return acrossTenants(orm, "provisioning", async (em) => {
     // Organisation is not a tenant entity: this counts every organisation there is.
     if ((await em.count(Organisation, {})) > 0) return undefined;
     const organisation = await provisioning.createOrganisation(em, { name: "Sandbox", sandbox: true });

@@ -5,6 +5,7 @@
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { withTenant } from "../../platform/db/tenant-session.js";
 import type { Limit } from "../../platform/rate-limit/gcra.js";
 import { Organisation } from "./organisation.entity.js";
 
@@ -33,7 +34,7 @@ export class OrganisationLimits {
   }
 
   private async load(organisationId: string): Promise<Limit> {
-    const organisation = await this.orm.em.fork().findOne(Organisation, organisationId);
+    const organisation = await withTenant(this.orm, organisationId, (em) => em.findOne(Organisation, organisationId));
     const limit: Limit = organisation
       ? { perMinute: organisation.rateLimitPerMinute, burst: organisation.rateLimitBurst }
       : { perMinute: 1000, burst: 100 };

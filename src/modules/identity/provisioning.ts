@@ -2,6 +2,7 @@
  * provisioning.ts creates organisations and users: what an operator does with ddctl, what the first
  * embedded start does, and what tests use to set up. API keys go through ApiKeyManager.
  */
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
@@ -84,10 +85,6 @@ export class Provisioning {
       violations.push({ field: "password", description: `must be at least ${minPasswordLength} characters` });
     }
     if (violations.length > 0) throw new InvalidArgumentError(violations);
-    // Emails are unique across organisations; this check looks across tenants on purpose.
-    if (await em.count(User, { email }, { filters: false })) {
-      throw new AlreadyExistsError("EMAIL_TAKEN", `a user with email ${email} already exists`);
-    }
     const organisation = await em.findOneOrFail(Organisation, input.organisationId);
     const now = this.deps.clock.now();
     const user = em.create(User, {
@@ -100,7 +97,16 @@ export class Provisioning {
       createTime: now,
       updateTime: now,
     });
-    await em.flush();
+    try {
+      await em.flush();
+    } catch (error) {
+      // Emails are unique across organisations, which only the database sees: row-level security
+      // hides other organisations' users from this one.
+      if (error instanceof UniqueConstraintViolationException) {
+        throw new AlreadyExistsError("EMAIL_TAKEN", `a user with email ${email} already exists`);
+      }
+      throw error;
+    }
     return user;
   }
 }

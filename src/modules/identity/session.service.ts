@@ -8,6 +8,7 @@
 import { hash, randomBytes } from "node:crypto";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { newId } from "../../platform/ids.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import type { WindowCounter } from "../../platform/redis/window-counter.js";
@@ -76,7 +77,7 @@ export class SessionManager {
   }
 
   /** signIn checks the password and opens a session; any failure is the same UNAUTHENTICATED. */
-  async signIn(em: EntityManager, email: string, password: string, clientAddress: string): Promise<SignedIn> {
+  async signIn(email: string, password: string, clientAddress: string): Promise<SignedIn> {
     const normalised = normaliseEmail(email);
     const { counter } = this.options;
     // Increment first, then compare what the increment returned: each attempt gets its own count.
@@ -89,53 +90,54 @@ export class SessionManager {
       throw new ResourceExhaustedError("SIGN_IN_THROTTLED", "too many sign-in attempts; try again later", retry * 1000);
     }
     // Sign-in names no organisation: this lookup is by a globally unique email, across tenants.
-    const user = await em.findOne(User, { email: normalised }, { filters: false, populate: ["organisation"] });
+    const user = await acrossTenants(this.options.orm, "sign-in lookup", (em) =>
+      em.findOne(User, { email: normalised }, { filters: false, populate: ["organisation"] }),
+    );
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
     const now = this.options.clock.now();
     if (!user || !ok || !isRoleName(user.role)) {
       if (user) {
         // Written without waiting for it: the answer must take as long for a known email as for an
         // unknown one, or its timing tells an attacker which emails have accounts.
-        const audit = em.fork();
-        recordAudit(audit, {
-          organisationId: user.organisation.id,
-          actor: userActor(user.id),
-          action: "session.sign_in",
-          outcome: "WRONG_PASSWORD",
-          clientAddress,
-          time: now,
-        });
-        audit
-          .flush()
-          .catch((error: unknown) => this.options.logger.warn({ err: error }, "could not record a failed sign-in"));
+        withTenant(this.options.orm, user.organisation.id, async (audit) =>
+          recordAudit(audit, {
+            organisationId: user.organisation.id,
+            actor: userActor(user.id),
+            action: "session.sign_in",
+            outcome: "WRONG_PASSWORD",
+            clientAddress,
+            time: now,
+          }),
+        ).catch((error: unknown) => this.options.logger.warn({ err: error }, "could not record a failed sign-in"));
       }
       throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
     }
     const token = randomBytes(32).toString("base64url");
     const organisation = user.organisation.getEntity();
-    const session = em.create(Session, {
-      id: newId("SE", now.getTime()),
-      organisation,
-      user,
-      tokenDigest: tokenDigest(token),
-      createTime: now,
-      expireTime: new Date(now.getTime() + this.ttlSeconds * 1000),
-      idleTimeoutSeconds: this.idleTimeoutSeconds,
-      lastSeenTime: now,
-      revokeTime: null,
-      clientAddress,
+    return withTenant(this.options.orm, organisation.id, async (em) => {
+      const session = em.create(Session, {
+        id: newId("SE", now.getTime()),
+        organisation,
+        user,
+        tokenDigest: tokenDigest(token),
+        createTime: now,
+        expireTime: new Date(now.getTime() + this.ttlSeconds * 1000),
+        idleTimeoutSeconds: this.idleTimeoutSeconds,
+        lastSeenTime: now,
+        revokeTime: null,
+        clientAddress,
+      });
+      recordAudit(em, {
+        organisationId: organisation.id,
+        actor: userActor(user.id),
+        action: "session.sign_in",
+        target: session.id,
+        outcome: "success",
+        clientAddress,
+        time: now,
+      });
+      return { session, user, organisation, token };
     });
-    recordAudit(em, {
-      organisationId: organisation.id,
-      actor: userActor(user.id),
-      action: "session.sign_in",
-      target: session.id,
-      outcome: "success",
-      clientAddress,
-      time: now,
-    });
-    await em.flush();
-    return { session, user, organisation, token };
   }
 
   /** verify returns the caller of a live session, or undefined. A foreign Origin is refused. */
@@ -145,12 +147,9 @@ export class SessionManager {
     }
     // Malformed cookies (floods, leftovers) are refused without a database query.
     if (!tokenShape.test(token)) return undefined;
-    const em = this.options.orm.em.fork();
     // The organisation is what the token tells us, so this lookup is across tenants, by unique digest.
-    const session = await em.findOne(
-      Session,
-      { tokenDigest: tokenDigest(token) },
-      { filters: false, populate: ["user", "organisation"] },
+    const session = await acrossTenants(this.options.orm, "session lookup", (em) =>
+      em.findOne(Session, { tokenDigest: tokenDigest(token) }, { filters: false, populate: ["user", "organisation"] }),
     );
     const now = this.options.clock.now();
     if (!session || session.revokeTime || session.expireTime <= now) return undefined;
@@ -159,7 +158,9 @@ export class SessionManager {
     const user = session.user.getEntity();
     if (!isRoleName(user.role)) return undefined;
     if (now.getTime() - session.lastSeenTime.getTime() >= lastSeenIntervalMs) {
-      em.nativeUpdate(Session, { id: session.id }, { lastSeenTime: now }, { filters: false }).catch((error: unknown) =>
+      withTenant(this.options.orm, session.organisation.id, (em) =>
+        em.nativeUpdate(Session, { id: session.id }, { lastSeenTime: now }),
+      ).catch((error: unknown) =>
         this.options.logger.warn({ err: error, session_id: session.id }, "could not record session use"),
       );
     }

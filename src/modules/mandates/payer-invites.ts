@@ -6,7 +6,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
-import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
+import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
@@ -85,12 +85,13 @@ export class PayerInvites {
     // names no organisation. Its digest is unique over all organisations and the token holds 256
     // random bits, so the lookup reveals nothing the token does not already grant. Everything after
     // it runs on a fork scoped to the invite's own organisation.
-    const found = await em.findOne(MandateInvite, { tokenDigest: inviteTokenDigest(token) }, { filters: false });
+    const found = await acrossTenants(em, "invite token lookup", (lookup) =>
+      lookup.findOne(MandateInvite, { tokenDigest: inviteTokenDigest(token) }, { filters: false }),
+    );
     if (!found) throw gone();
     const organisationId = found.organisation.id;
-    const scoped = scopeToOrganisation(em.fork(), organisationId);
     const now = this.options.clock.now();
-    return scoped.transactional(async (tx) => {
+    return withTenant(em, organisationId, async (tx) => {
       // Mandate first, then its invite: the order every other mandate change (cancel, resend) takes,
       // so a payer completing while the organisation acts waits instead of deadlocking.
       const mandate = await tx.findOne(Mandate, { id: found.mandate.id }, lockForChange());

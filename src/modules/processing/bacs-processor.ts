@@ -8,8 +8,9 @@
  * today's submissions count as use.
  *
  * It is the one job that works across organisations, on purpose: Bacs input is one file for the
- * whole service, not per tenant. So it claims rows with raw SQL on an unscoped EntityManager (the
- * tenant filter does not apply to raw SQL), and it only ever reads the id and organisation of the
+ * whole service, not per tenant. So it claims rows with raw SQL in a transaction across tenants
+ * (acrossTenants: the tenant filter does not apply to raw SQL, and row-level security lets the
+ * named purpose "bacs processing" through), and it only ever reads the id and organisation of the
  * rows it claims (and, for a collection, its charge date and its mandate's state). Each row is
  * then changed on a fork scoped to its own organisation, exactly like a request of that
  * organisation: mandates through MandateTransitions, collections through applyCollectionStateChange,
@@ -22,6 +23,7 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
+import { acrossTenants, crossTenantFork } from "../../platform/db/tenant-session.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import { PeriodicTask } from "../../platform/periodic-task.js";
 import { isWorkingDay } from "../calendar/bacs-calendar.js";
@@ -147,7 +149,7 @@ export class BacsProcessor {
     run.activated = activate.done;
     run.failed += submit.failed + activate.failed;
     // materialiseDue batches and locks on its own (SKIP LOCKED on schedules).
-    run.materialised = await materialiseDue(this.options.orm.em.fork(), today, now);
+    run.materialised = await materialiseDue(crossTenantFork(this.options.orm, "bacs processing"), today, now);
     for (const step of collectionSteps) {
       const result = await this.drain((limit) => this.collectionBatch(step, today, limit, now));
       run.failed += result.failed;
@@ -183,8 +185,7 @@ export class BacsProcessor {
   private async mandateBatch(step: MandateStep, today: IsoDate, limit: number): Promise<BatchResult> {
     const { where, params } = step.due(today);
     // Unscoped on purpose (see the file comment): this select is a cross-tenant read.
-    const em = this.options.orm.em.fork();
-    return em.transactional(async (tx) => {
+    return acrossTenants(this.options.orm, "bacs processing", async (tx) => {
       const rows = await tx
         .getConnection()
         .execute<{ id: string; organisation_id: string }[]>(
@@ -217,8 +218,7 @@ export class BacsProcessor {
 
   private async collectionBatch(step: CollectionStep, today: IsoDate, limit: number, now: Date): Promise<BatchResult> {
     // Unscoped on purpose (see the file comment): the claim is a cross-tenant read.
-    const em = this.options.orm.em.fork();
-    return em.transactional(async (tx) => {
+    return acrossTenants(this.options.orm, "bacs processing", async (tx) => {
       const rows = await claimCollections(tx, step, today, limit);
       const result: BatchResult = { claimed: rows.length, done: 0, failed: 0, cancelled: 0, postponed: 0 };
       for (const row of rows) {

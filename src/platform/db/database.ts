@@ -2,12 +2,18 @@ import { join } from "node:path";
 import { type EntitySchema, MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
+import { grantRuntimeAccess } from "./grant-runtime-access.js";
 import { createOrmConfig } from "./orm-config.js";
 
 /** OpenDatabaseOptions choose real PostgreSQL (`databaseUrl`) or the embedded default (`dataDir`). */
 export interface OpenDatabaseOptions {
-  /** Real PostgreSQL; when absent, embedded PostgreSQL is started under `dataDir`. */
+  /** Real PostgreSQL, as the runtime role; when absent, embedded PostgreSQL is started under `dataDir`. */
   databaseUrl?: string | undefined;
+  /**
+   * The schema owner: migrations run as it, then the runtime role (`databaseUrl`'s user) is granted
+   * what serving needs (grant-runtime-access.ts). Without it, `databaseUrl` migrates the schema itself.
+   */
+  migrationUrl?: string | undefined;
   /** Local state directory, e.g. `.data`; the embedded database lives in `<dataDir>/pg`. */
   dataDir: string;
   logger: Logger;
@@ -23,6 +29,11 @@ export interface Database {
   backend: "postgres" | "embedded";
   /** Names of the migrations this open applied, oldest first; empty when the schema was current. */
   migrationsApplied: string[];
+  /**
+   * The runtime role is a superuser or has BYPASSRLS, so row-level security does not hold it: true
+   * for the embedded default (one superuser); a production role must not be one (config decides).
+   */
+  bypassesRowLevelSecurity: boolean;
   /** Closes the ORM's pool, then stops embedded PostgreSQL if it was started. */
   close(): Promise<void>;
 }
@@ -49,12 +60,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         entities: options.entities,
       }),
     );
-    const applied = await orm.getMigrator().up();
+    const role = await runtimeRole(orm);
+    const applied =
+      options.migrationUrl && !embedded
+        ? await migrateAsOwner(options.migrationUrl, role.name, options)
+        : await orm.getMigrator().up();
     const opened = orm;
     return {
       orm: opened,
       backend: embedded ? "embedded" : "postgres",
       migrationsApplied: applied.map((m) => m.name),
+      bypassesRowLevelSecurity: role.bypassesRowLevelSecurity,
       close: async () => {
         try {
           await opened.close(true);
@@ -67,5 +83,39 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     await orm?.close(true).catch(() => undefined);
     await embedded?.close().catch(() => undefined);
     throw err;
+  }
+}
+
+/** runtimeRole names the role the service's connections log in as, and whether RLS holds it. */
+async function runtimeRole(orm: MikroORM): Promise<{ name: string; bypassesRowLevelSecurity: boolean }> {
+  const [row] = await orm.em
+    .fork()
+    .execute<{ name: string; bypasses: boolean }[]>(
+      "select current_user as name, (rolsuper or rolbypassrls) as bypasses from pg_roles where rolname = current_user",
+    );
+  if (!row) throw new Error("the database role of DATABASE_URL is not in pg_roles");
+  return { name: row.name, bypassesRowLevelSecurity: row.bypasses };
+}
+
+/** migrateAsOwner applies pending migrations as the schema owner, then grants the runtime role its access. */
+async function migrateAsOwner(
+  migrationUrl: string,
+  runtimeRoleName: string,
+  options: OpenDatabaseOptions,
+): Promise<{ name: string }[]> {
+  const owner = await MikroORM.init(
+    createOrmConfig({
+      clientUrl: migrationUrl,
+      pool: { min: 0, max: 1 },
+      logger: options.logger,
+      entities: options.entities,
+    }),
+  );
+  try {
+    const applied = await owner.getMigrator().up();
+    await grantRuntimeAccess(owner.em.fork(), runtimeRoleName);
+    return applied;
+  } finally {
+    await owner.close(true);
   }
 }

@@ -2,9 +2,11 @@ import { fileURLToPath } from "node:url";
 import { Migrator } from "@mikro-orm/migrations";
 import { defineConfig, type EntitySchema, type Options, type PoolConfig } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
+import { AfterCommitSubscriber } from "./after-commit.js";
 import { migrations } from "./migrations/index.js";
 import { PinoOrmLogger } from "./orm-logger.js";
 import { assertTenantFilter } from "./tenant-filter.js";
+import { TenantSessionSubscriber } from "./tenant-session.js";
 
 /** MIGRATIONS_DIR is where committed migrations live and where `createMigration` writes new ones. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations", import.meta.url));
@@ -52,5 +54,8 @@ export function createOrmConfig(input: OrmConfigInput): Options {
     debug: false,
     colors: false,
     loggerFactory: () => new PinoOrmLogger(input.logger),
+    // Sets each transaction's organisation for row-level security (tenant-session.ts); runs what
+    // waits for a commit (after-commit.ts).
+    subscribers: [new TenantSessionSubscriber(input.logger), new AfterCommitSubscriber(input.logger)],
   });
 }

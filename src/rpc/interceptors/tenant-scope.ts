@@ -1,8 +1,11 @@
 /**
- * tenant-scope.ts hands each request its own EntityManager fork (made on first use) with the tenant
- * filter set to the caller's organisation. Handlers get it only through requireEntityManager(ctx), never orm.em, so a
- * query can only see the caller's organisation; without a caller (public methods) the filter has no
- * parameters and any tenant query throws (fail closed).
+ * tenant-scope.ts hands each request its own EntityManager, made on first use. For an authenticated
+ * caller it is scoped to the caller's organisation twice over: the ORM's tenant filter, and a
+ * transaction for the whole call whose `dd.organisation_id` setting row-level security checks
+ * (platform/db/tenant-session.ts). The transaction commits when the handler answers and rolls back
+ * when it throws, so a failed call leaves no write behind. A public call (no caller) gets a fork with
+ * neither: tenant queries on it throw (filter) or see nothing (RLS), and public code reaches tenant
+ * rows only through withTenant / acrossTenants.
  */
 import type { Interceptor } from "@connectrpc/connect";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
@@ -13,14 +16,27 @@ import { kCaller, kEntityManager } from "../context.js";
 export function createTenantScopeInterceptor({ orm }: { orm: MikroORM }): Interceptor {
   return (next) => async (req) => {
     const caller = req.contextValues.get(kCaller);
-    let em: EntityManager | undefined;
+    let opening: Promise<EntityManager> | undefined;
     req.contextValues.set(kEntityManager, () => {
-      if (!em) {
-        em = orm.em.fork();
-        if (caller) scopeToOrganisation(em, caller.organisationId);
-      }
-      return em;
+      opening ??= (async () => {
+        const em = orm.em.fork();
+        if (!caller) return em;
+        scopeToOrganisation(em, caller.organisationId);
+        await em.begin();
+        return em;
+      })();
+      return opening;
     });
-    return next(req);
+    let res: Awaited<ReturnType<typeof next>>;
+    try {
+      res = await next(req);
+    } catch (error) {
+      const em = await opening?.catch(() => undefined);
+      if (em?.isInTransaction()) await em.rollback().catch(() => undefined);
+      throw error;
+    }
+    const em = await opening;
+    if (em?.isInTransaction()) await em.commit();
+    return res;
   };
 }

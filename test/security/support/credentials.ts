@@ -64,7 +64,7 @@ function operatorActing(organisationId: string) {
 
 /** tenantEm is an EntityManager scoped to one organisation, as request code gets one. */
 function tenantEm(server: TestServer, organisationId: string): EntityManager {
-  return scopeToOrganisation(server.database.orm.em.fork(), organisationId);
+  return scopeToOrganisation(server.admin.em.fork(), organisationId);
 }
 
 /** revokeKey revokes a key at once, as RevokeApiKey does. */

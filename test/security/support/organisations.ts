@@ -36,7 +36,7 @@ const roles: readonly RoleName[] = ["admin", "member", "viewer"];
  */
 export async function newParty(server: TestServer, label: string): Promise<Party> {
   const organisationId = await newOrganisation(server, true);
-  await server.database.orm.em
+  await server.admin.em
     .fork()
     .getConnection()
     .execute(`update "organisation" set "rate_limit_per_minute" = ?, "rate_limit_burst" = ? where "id" = ?`, [
@@ -229,7 +229,7 @@ const volatileColumns = ["last_use_time", "last_seen_time"];
  * appeared or went.
  */
 export async function fingerprint(server: TestServer, organisationId: string): Promise<Record<string, string>> {
-  const connection = server.database.orm.em.fork().getConnection();
+  const connection = server.admin.em.fork().getConnection();
   const tables = (
     await connection.execute<{ table_name: string }[]>(
       `select table_name from information_schema.columns
