@@ -10,16 +10,24 @@ import { createTestDatabase } from "./test-database.js";
 
 /**
  * openTestDatabase creates an empty database (createTestDatabase) and opens it, migrated, logging
- * at `logLevel` (default silent). Its `close()` also drops the database, so one
+ * at `logLevel` (default silent), as the runtime role (row-level security holds it), as the owner
+ * (for tests of the schema itself: migrating down, diffing against the entities), or as the
+ * superuser (for tests of the ORM alone, with row-level security out of the way). Its `close()` also drops the database, so one
  * `afterAll(() => db?.close())` cleans up everything.
  */
-export async function openTestDatabase(logLevel: LogLevel = "silent"): Promise<Database> {
+export async function openTestDatabase(
+  logLevel: LogLevel = "silent",
+  as: "runtime" | "owner" | "superuser" = "runtime",
+): Promise<Database> {
   const testDatabase = await createTestDatabase();
   try {
     const database = await openDatabase({
       entities,
-      databaseUrl: testDatabase.url,
-      migrationUrl: testDatabase.migrationUrl,
+      // As the owner or the superuser, the database is opened the single-role way: one role migrates and serves.
+      databaseUrl: { runtime: testDatabase.url, owner: testDatabase.migrationUrl, superuser: testDatabase.adminUrl }[
+        as
+      ],
+      migrationUrl: as === "runtime" ? testDatabase.migrationUrl : undefined,
       // Unused: with a database URL no embedded PostgreSQL is started.
       dataDir: "/nonexistent",
       logger: createLogger(logLevel),

@@ -49,7 +49,17 @@ function fakeDatabase() {
     if (db.hold) await new Promise<void>((release) => db.held.push(release));
     return found;
   };
-  db.orm = { em: { fork: () => ({ findOne, nativeUpdate: async () => 0 }) } } as unknown as MikroORM;
+  // Enough of an EntityManager for the verifier's lookup (acrossTenants) and last-use write (withTenant).
+  const fork = () => {
+    const em = {
+      findOne,
+      nativeUpdate: async () => 0,
+      setFilterParams() {},
+      transactional: (work: (tx: unknown) => Promise<unknown>) => work(em),
+    };
+    return em;
+  };
+  db.orm = { em: { fork } } as unknown as MikroORM;
   return db;
 }
 

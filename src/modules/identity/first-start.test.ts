@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase } from "../../../test/support/open-test-database.js";
 import { systemClock } from "../../platform/clock.js";
 import type { Database } from "../../platform/db/database.js";
-import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
+import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { ApiKey } from "./api-key.entity.js";
 import { ApiKeyManager } from "./api-key.service.js";
 import { apiKeyDigest } from "./api-key-format.js";
@@ -27,26 +27,26 @@ describe("provisionFirstStart", () => {
   it("creates a sandbox organisation, an admin and a full-scope test key when there is no organisation", async () => {
     const created = await provisionFirstStart(db.orm, provisioning, apiKeys);
     expect(created).toBeDefined();
-    const em = db.orm.em.fork();
-    const organisation = await em.findOneOrFail(Organisation, created!.organisationId);
-    expect([organisation.name, organisation.sandbox]).toEqual(["Sandbox", true]);
+    await withTenant(db.orm, created!.organisationId, async (em) => {
+      const organisation = await em.findOneOrFail(Organisation, created!.organisationId);
+      expect([organisation.name, organisation.sandbox]).toEqual(["Sandbox", true]);
 
-    const scoped = scopeToOrganisation(db.orm.em.fork(), organisation.id);
-    const user = await scoped.findOneOrFail(User, created!.userId);
-    expect([user.email, user.role]).toEqual(["admin@localhost.test", "admin"]);
-    expect(created!.password.length).toBeGreaterThanOrEqual(16);
-    expect(await verifyPassword(created!.password, user.passwordHash)).toBe(true);
+      const user = await em.findOneOrFail(User, created!.userId);
+      expect([user.email, user.role]).toEqual(["admin@localhost.test", "admin"]);
+      expect(created!.password.length).toBeGreaterThanOrEqual(16);
+      expect(await verifyPassword(created!.password, user.passwordHash)).toBe(true);
 
-    const key = await scoped.findOneOrFail(ApiKey, created!.apiKeyId);
-    expect(created!.apiKey).toMatch(/^dd_test_/);
-    expect(key.digest).toBe(apiKeyDigest(created!.apiKey));
-    expect(key.scopes).toEqual([...scopeNames]);
-    expect([key.createdBy, key.expireTime]).toEqual(["operator", null]);
+      const key = await em.findOneOrFail(ApiKey, created!.apiKeyId);
+      expect(created!.apiKey).toMatch(/^dd_test_/);
+      expect(key.digest).toBe(apiKeyDigest(created!.apiKey));
+      expect(key.scopes).toEqual([...scopeNames]);
+      expect([key.createdBy, key.expireTime]).toEqual(["operator", null]);
+    });
   });
 
   it("does nothing once any organisation exists", async () => {
     expect(await provisionFirstStart(db.orm, provisioning, apiKeys)).toBeUndefined();
-    expect(await db.orm.em.fork().count(Organisation, {})).toBe(1);
+    expect(await acrossTenants(db.orm, "operator command", (em) => em.count(Organisation, {}))).toBe(1);
   });
 
   it("writes a notice with the secrets, a curl line on the given port, and that it will not be shown again", () => {

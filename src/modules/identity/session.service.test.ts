@@ -12,7 +12,12 @@ function countingOrm() {
     em: {
       fork() {
         orm.forks++;
-        return { findOne: () => Promise.reject(new Error("queried the database")) };
+        const em = {
+          setFilterParams() {},
+          transactional: (work: (tx: unknown) => Promise<unknown>) => work(em),
+          findOne: () => Promise.reject(new Error("queried the database")),
+        };
+        return em;
       },
     },
   };

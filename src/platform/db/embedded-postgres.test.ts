@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entities } from "../../entities.js";
 import { Organisation } from "../../modules/identity/organisation.entity.js";
 import { newId } from "../ids.js";
+import { withoutCompositeReferenceUndo } from "./composite-references.js";
 import { type Database, openDatabase } from "./database.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { migrations } from "./migrations/index.js";
@@ -67,7 +68,7 @@ describe("embedded PostgreSQL", { timeout: 180_000 }, () => {
       rateLimitPerMinute: 1000,
       rateLimitBurst: 100,
     });
-    expect(await second.orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe("");
+    expect(withoutCompositeReferenceUndo(await second.orm.schema.getUpdateSchemaSQL({ wrap: false }))).toBe("");
     await second.close();
   });
 

@@ -40,7 +40,13 @@ describe("findPage", () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    db = await openDatabase({ entities, databaseUrl: testDb.url, dataDir: ".data", logger: pino({ level: "silent" }) });
+    // As the superuser: this tests paging, with row-level security out of the way.
+    db = await openDatabase({
+      entities,
+      databaseUrl: testDb.adminUrl,
+      dataDir: ".data",
+      logger: pino({ level: "silent" }),
+    });
     const seed = db.orm.em.fork();
     seed.create(Organisation, { id: orgA, name: "Alpha", createTime: new Date(), updateTime: new Date() });
     seed.create(Organisation, { id: orgB, name: "Beta", createTime: new Date(), updateTime: new Date() });

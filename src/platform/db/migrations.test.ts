@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase } from "../../../test/support/open-test-database.js";
+import { withoutCompositeReferenceUndo } from "./composite-references.js";
 import type { Database } from "./database.js";
 import { migrations } from "./migrations/index.js";
 
@@ -17,13 +18,15 @@ describe("migrations", () => {
     return rows.map((r) => r.table_name);
   };
   const expectSchemaMatchesEntities = async () => {
-    // The same comparison `createMigration` makes: an empty diff means no migration is missing.
-    expect(await db!.orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe("");
-    expect(await migrator().checkMigrationNeeded()).toBe(false);
+    // The same comparison `createMigration` makes, less what undoes the composite references the
+    // entities cannot describe: an empty diff means no migration is missing.
+    const diff = await db!.orm.schema.getUpdateSchemaSQL({ wrap: false });
+    expect(withoutCompositeReferenceUndo(diff)).toBe("");
+    expect(diff).toContain(`drop constraint "collection_organisation_id_mandate_id_foreign"`);
   };
 
   beforeAll(async () => {
-    db = await openTestDatabase();
+    db = await openTestDatabase("silent", "owner");
   });
 
   afterAll(() => db?.close());

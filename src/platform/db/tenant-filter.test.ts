@@ -19,7 +19,7 @@ describe("tenant filter", () => {
   const orm = () => db!.orm;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
+    db = await openTestDatabase("silent", "superuser");
     const seed = orm().em.fork();
     seed.create(Organisation, { id: orgA, name: "Alpha", ...stamped() });
     seed.create(Organisation, { id: orgB, name: "Beta", ...stamped() });

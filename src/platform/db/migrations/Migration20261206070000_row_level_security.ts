@@ -8,6 +8,13 @@
  * so no bug can link a row to another organisation's row.
  */
 import { Migration } from "@mikro-orm/migrations";
+import {
+  compositeKeyName,
+  referencedTenantTables as referencedTables,
+  compositeReferences as references,
+  singleKeyName as singleName,
+  tenantUniqueName,
+} from "../composite-references.js";
 
 /** Every table holding one organisation's rows, by its organisation column. */
 const tenantTables = [
@@ -25,42 +32,20 @@ const tenantTables = [
   "alert",
 ] as const;
 
-/** Tables other tenant tables point at: each gets a unique (organisation_id, id) to be pointed at. */
-const referencedTables = ["app_user", "mandate", "collection_schedule", "collection", "alert_threshold"] as const;
-
-/**
- * The single-column references that become composite: [table, column, referenced table, on delete].
- * `set null` names its column: nulling organisation_id too would break the row.
- */
-const references = [
-  ["session", "user_id", "app_user", ""],
-  ["mandate_invite", "mandate_id", "mandate", ""],
-  ["collection_schedule", "mandate_id", "mandate", ""],
-  ["collection", "mandate_id", "mandate", ""],
-  ["collection", "schedule_id", "collection_schedule", ` on delete set null ("schedule_id")`],
-  ["alert", "threshold_id", "alert_threshold", ""],
-  ["alert", "collection_id", "collection", ` on delete set null ("collection_id")`],
-] as const;
-
 const organisationSetting = `nullif(current_setting('dd.organisation_id', true), '')`;
 const crossTenant = `coalesce(current_setting('dd.cross_tenant', true), '') <> ''`;
-
-/** The old constraint's name, as MikroORM named it. */
-function singleName(table: string, column: string): string {
-  return `${table}_${column}_foreign`;
-}
 
 export class Migration20261206070000_row_level_security extends Migration {
   override async up(): Promise<void> {
     for (const table of referencedTables) {
       this.addSql(
-        `alter table "${table}" add constraint "${table}_organisation_id_id_unique" unique ("organisation_id", "id");`,
+        `alter table "${table}" add constraint "${tenantUniqueName(table)}" unique ("organisation_id", "id");`,
       );
     }
     for (const [table, column, target, onDelete] of references) {
       this.addSql(`alter table "${table}" drop constraint "${singleName(table, column)}";`);
       this.addSql(
-        `alter table "${table}" add constraint "${table}_organisation_id_${column}_foreign" foreign key ("organisation_id", "${column}") references "${target}" ("organisation_id", "id")${onDelete};`,
+        `alter table "${table}" add constraint "${compositeKeyName(table, column)}" foreign key ("organisation_id", "${column}") references "${target}" ("organisation_id", "id")${onDelete};`,
       );
     }
     for (const table of tenantTables) {
@@ -84,13 +69,13 @@ export class Migration20261206070000_row_level_security extends Migration {
       this.addSql(`alter table "${table}" disable row level security;`);
     }
     for (const [table, column, target, onDelete] of references) {
-      this.addSql(`alter table "${table}" drop constraint "${table}_organisation_id_${column}_foreign";`);
+      this.addSql(`alter table "${table}" drop constraint "${compositeKeyName(table, column)}";`);
       this.addSql(
         `alter table "${table}" add constraint "${singleName(table, column)}" foreign key ("${column}") references "${target}" ("id") on update cascade${onDelete === "" ? "" : " on delete set null"};`,
       );
     }
     for (const table of referencedTables) {
-      this.addSql(`alter table "${table}" drop constraint "${table}_organisation_id_id_unique";`);
+      this.addSql(`alter table "${table}" drop constraint "${tenantUniqueName(table)}";`);
     }
   }
 }
