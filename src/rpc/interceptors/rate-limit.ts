@@ -8,12 +8,12 @@
  */
 
 import type { Interceptor } from "@connectrpc/connect";
-import { ResourceExhaustedError } from "../../modules/errors.js";
 import type { Caller } from "../../modules/identity/caller.js";
 import type { Metrics } from "../../platform/observability/metrics.js";
 import type { Limit } from "../../platform/rate-limit/gcra.js";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limiter.js";
 import { kAnswerHeaders, kCaller } from "../context.js";
+import { rateLimitHeaders, rateLimitRefusal } from "../rate-limit-answer.js";
 
 export interface RateLimitInterceptorOptions {
   limiter: RateLimiter;
@@ -59,20 +59,10 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
     const subject = found instanceof Promise ? await found : found;
     const decision = await options.limiter.check(subject.key, subject.limit);
     // Left for the errors interceptor, which puts them on the answer whether the call succeeds or fails.
-    req.contextValues.set(kAnswerHeaders, {
-      "ratelimit-policy": `"${subject.policy}";q=${subject.limit.perMinute};w=60`,
-      ratelimit: `"${subject.policy}";r=${decision.remaining};t=${Math.ceil(decision.resetMs / 1000)}`,
-    });
+    req.contextValues.set(kAnswerHeaders, rateLimitHeaders(subject, decision));
     if (!decision.allowed) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
       options.metrics.rateLimited.inc({ subject: subject.policy });
-      throw new ResourceExhaustedError(
-        "RATE_LIMITED",
-        `rate limit of ${subject.limit.perMinute} requests per minute (burst ${subject.limit.burst}) exceeded for ${subject.name}; retry after ${retryAfterSeconds} s`,
-        decision.retryAfterMs,
-        { quota: String(subject.limit.perMinute), window_seconds: "60", burst: String(subject.limit.burst) },
-        [{ subject: subject.name, description: `more than ${subject.limit.perMinute} requests per minute` }],
-      );
+      throw rateLimitRefusal(subject, decision.retryAfterMs);
     }
     return next(req);
   };
