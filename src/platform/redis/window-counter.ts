@@ -18,8 +18,17 @@ export interface WindowCounter {
   peek(key: string): Promise<WindowCount>;
 }
 
-/** createInProcessCounter keeps counts in a Map, pruned as windows end. */
-export function createInProcessCounter(now: () => number = Date.now): WindowCounter {
+/**
+ * createInProcessCounter keeps counts in a Map, pruned as windows end and capped at maxKeys: keys come
+ * from clients (emails, addresses), so without a cap a flood of fresh ones would grow it for a whole
+ * window. Over the cap the oldest windows go first (insertion order is opening order, so they are
+ * the nearest to ending anyway); forgetting one lets its key start again from zero, the price of
+ * bounded memory, which the per-address count ahead of the per-email one keeps small.
+ */
+export function createInProcessCounter(
+  now: () => number = Date.now,
+  maxKeys = 100_000,
+): WindowCounter & { readonly size: number } {
   const counts = new Map<string, { count: number; resetAt: number }>();
   const current = (key: string) => {
     const entry = counts.get(key);
@@ -33,12 +42,27 @@ export function createInProcessCounter(now: () => number = Date.now): WindowCoun
     entry
       ? { count: entry.count, resetSeconds: Math.max(1, Math.ceil((entry.resetAt - now()) / 1000)) }
       : { count: 0, resetSeconds: 0 };
+  // From the front only, O(1) a key: a full scan for ended windows on every new key would hand a
+  // flood of fresh keys a CPU lever instead.
+  const evict = () => {
+    for (const k of counts.keys()) {
+      if (counts.size < maxKeys) break;
+      counts.delete(k);
+    }
+  };
   return {
+    /** Keys in memory (for tests of the bound). */
+    get size() {
+      return counts.size;
+    },
     async increment(key, windowSeconds) {
-      if (counts.size > 100_000) for (const k of counts.keys()) current(k);
-      const entry = current(key) ?? { count: 0, resetAt: now() + windowSeconds * 1000 };
+      let entry = current(key);
+      if (!entry) {
+        if (counts.size >= maxKeys) evict();
+        entry = { count: 0, resetAt: now() + windowSeconds * 1000 };
+        counts.set(key, entry);
+      }
       entry.count++;
-      counts.set(key, entry);
       return view(entry);
     },
     async peek(key) {
