@@ -95,6 +95,9 @@ export interface App {
   limiter: RateLimiter;
   organisationLimits: OrganisationLimits;
   sessionLimit: Limit;
+  /** Per client address, before authentication: failed authentications, and calls of public RPCs. */
+  failedAuthLimit: Limit;
+  publicLimit: Limit;
   /** Idempotency-Key records (claim, replay); swept in the background between start() and stop(). */
   idempotency: IdempotencyService;
   idempotencySweeper: IdempotencySweeper;
@@ -156,8 +159,8 @@ export function createApp(deps: AppDeps): App {
     clock,
     apiKeyVerifier,
     verifier: {
-      verifyApiKey: (secret) => apiKeyVerifier.verify(secret),
-      verifySession: (token, origin) => sessions.verify(token, origin),
+      verifyApiKey: (secret, mayLookUp) => apiKeyVerifier.verify(secret, mayLookUp),
+      verifySession: (token, origin, mayLookUp) => sessions.verify(token, origin, mayLookUp),
     },
     // Every organisation starts with the default alert thresholds, in the transaction that creates it.
     provisioning: new Provisioning({
@@ -179,6 +182,8 @@ export function createApp(deps: AppDeps): App {
     }),
     organisationLimits: new OrganisationLimits(orm, clock),
     sessionLimit: { perMinute: deps.rateLimit.sessionPerMinute, burst: deps.rateLimit.sessionBurst },
+    failedAuthLimit: { perMinute: deps.rateLimit.failedAuthPerMinute, burst: deps.rateLimit.failedAuthBurst },
+    publicLimit: { perMinute: deps.rateLimit.publicPerMinute, burst: deps.rateLimit.publicBurst },
     idempotency,
     idempotencySweeper,
     mandates: new MandateRegistry({ clock, invites: inviteLinks }),

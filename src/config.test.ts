@@ -11,7 +11,23 @@ describe("loadConfig", () => {
       redisUrl: undefined,
       logLevel: "info",
       corsOrigins: [],
+      trustedProxies: [],
       readMaxBytes: 1024 * 1024,
+    });
+  });
+
+  it("reads trusted proxies and the per-address limits", () => {
+    expect(
+      loadConfig({
+        TRUSTED_PROXIES: "10.0.0.0/8, fd00::/8,192.0.2.1",
+        FAILED_AUTH_RATE_LIMIT_PER_MINUTE: "12",
+        FAILED_AUTH_RATE_LIMIT_BURST: "6",
+        PUBLIC_RATE_LIMIT_PER_MINUTE: "120",
+        PUBLIC_RATE_LIMIT_BURST: "40",
+      }),
+    ).toMatchObject({
+      trustedProxies: ["10.0.0.0/8", "fd00::/8", "192.0.2.1"],
+      rateLimit: { failedAuthPerMinute: 12, failedAuthBurst: 6, publicPerMinute: 120, publicBurst: 40 },
     });
   });
 
@@ -67,6 +83,9 @@ describe("loadConfig", () => {
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
     [{ CORS_ORIGINS: "https://a.example.com/path" }, /CORS_ORIGINS entries must be bare origins/],
     [{ READ_MAX_BYTES: "10" }, /READ_MAX_BYTES must be between/],
+    [{ TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal" }, /TRUSTED_PROXIES entries must be addresses or CIDRs/],
+    [{ TRUSTED_PROXIES: "10.0.0.0/40" }, /TRUSTED_PROXIES entries must be addresses or CIDRs/],
+    [{ PUBLIC_RATE_LIMIT_BURST: "0" }, /PUBLIC_RATE_LIMIT_BURST must be between/],
   ])("stops with one line naming the variable for %o", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

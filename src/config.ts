@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import type { LogLevel } from "./platform/observability/logger.js";
+import { parseTrustedProxy } from "./rpc/client-address.js";
 
 export type { LogLevel };
 
@@ -30,6 +31,11 @@ export interface Config {
   logLevel: LogLevel;
   /** Browser origins allowed by CORS (exact match, e.g. https://app.example.com). */
   corsOrigins: string[];
+  /**
+   * Proxies whose X-Forwarded-For is believed (CIDRs or addresses); empty: the TCP peer is the client.
+   * See src/rpc/client-address.ts.
+   */
+  trustedProxies: string[];
   /** Largest request body accepted, in bytes. */
   readMaxBytes: number;
   /** How long shutdown waits for in-flight calls before closing connections, in milliseconds. */
@@ -60,6 +66,16 @@ export interface RateLimitConfig {
   /** Per signed-in user: requests per minute and burst. */
   sessionPerMinute: number;
   sessionBurst: number;
+  /**
+   * Per client address (IPv6 by /64), before authentication: failed authentications (each bad or
+   * unknown key or session cookie costs one) per minute and burst; past it the address is refused
+   * before any lookup.
+   */
+  failedAuthPerMinute: number;
+  failedAuthBurst: number;
+  /** Per client address: calls of public RPCs (SignIn, CompleteMandateInvite) per minute and burst. */
+  publicPerMinute: number;
+  publicBurst: number;
 }
 
 /** ConfigError names the variable at fault; main prints its message alone and exits. */
@@ -78,6 +94,14 @@ export const rateLimitDefaults: RateLimitConfig = {
   replicas: 1,
   sessionPerMinute: 3_000,
   sessionBurst: 300,
+  // A client with a working key almost never fails; 30 failures in a row, then one every 2 s, bounds
+  // the lookups of made-up keys per address while a mistyped key still gets its answer.
+  failedAuthPerMinute: 30,
+  failedAuthBurst: 30,
+  // Payers completing invites and staff signing in, behind one NAT: generous for people, small for
+  // a script (SignIn costs a scrypt hash; it also keeps its own per-email and per-address throttle).
+  publicPerMinute: 60,
+  publicBurst: 30,
 };
 
 /** loadConfig validates every variable it reads; env defaults to process.env. */
@@ -94,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     logLevel: oneOf(env, "LOG_LEVEL", logLevels, "info"),
     corsOrigins: origins(env, "CORS_ORIGINS"),
+    trustedProxies: trustedProxies(env, "TRUSTED_PROXIES"),
     readMaxBytes: integer(env, "READ_MAX_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     redisKeyPrefix: keyPrefix(env, "REDIS_KEY_PREFIX", "dd:"),
@@ -108,6 +133,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       replicas: integer(env, "RATE_LIMIT_REPLICAS", rateLimitDefaults.replicas, 1, 1_000),
       sessionPerMinute: integer(env, "SESSION_RATE_LIMIT_PER_MINUTE", rateLimitDefaults.sessionPerMinute, 1, 1_000_000),
       sessionBurst: integer(env, "SESSION_RATE_LIMIT_BURST", rateLimitDefaults.sessionBurst, 1, 1_000_000),
+      failedAuthPerMinute: integer(
+        env,
+        "FAILED_AUTH_RATE_LIMIT_PER_MINUTE",
+        rateLimitDefaults.failedAuthPerMinute,
+        1,
+        1_000_000,
+      ),
+      failedAuthBurst: integer(env, "FAILED_AUTH_RATE_LIMIT_BURST", rateLimitDefaults.failedAuthBurst, 1, 1_000_000),
+      publicPerMinute: integer(env, "PUBLIC_RATE_LIMIT_PER_MINUTE", rateLimitDefaults.publicPerMinute, 1, 1_000_000),
+      publicBurst: integer(env, "PUBLIC_RATE_LIMIT_BURST", rateLimitDefaults.publicBurst, 1, 1_000_000),
     },
   };
 }
@@ -181,6 +216,17 @@ function keyPrefix(env: NodeJS.ProcessEnv, name: string, fallback: string): stri
   if (raw === undefined) return fallback;
   if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) throw new ConfigError(name, "must be 1 to 64 letters, digits or : _ . -");
   return raw;
+}
+
+function trustedProxies(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return [];
+  return raw.split(",").map((entry) => {
+    const proxy = entry.trim();
+    if (!parseTrustedProxy(proxy))
+      throw new ConfigError(name, `entries must be addresses or CIDRs like 10.0.0.0/8 or fd00::/8, got "${proxy}"`);
+    return proxy;
+  });
 }
 
 function origins(env: NodeJS.ProcessEnv, name: string): string[] {

@@ -21,6 +21,8 @@ import type { Logger } from "./platform/observability/logger.js";
 import type { Metrics } from "./platform/observability/metrics.js";
 import { registerServices } from "./routes.js";
 import { assertAccessRules } from "./rpc/access.js";
+import { AddressLimiter } from "./rpc/address-limiter.js";
+import { createClientAddressResolver } from "./rpc/client-address.js";
 import { kRequestInfo, type RequestInfo } from "./rpc/context.js";
 import { createCors } from "./rpc/cors.js";
 import { withSpecGrpcMessage } from "./rpc/grpc-message.js";
@@ -30,6 +32,7 @@ import { createAuthenticateInterceptor } from "./rpc/interceptors/authenticate.j
 import { createAuthorizeInterceptor } from "./rpc/interceptors/authorize.js";
 import { createErrorsInterceptor } from "./rpc/interceptors/errors.js";
 import { createIdempotencyInterceptor } from "./rpc/interceptors/idempotency.js";
+import { createPublicLimitInterceptor } from "./rpc/interceptors/public-limit.js";
 import { createRateLimitInterceptor } from "./rpc/interceptors/rate-limit.js";
 import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
 import { type NodeRequest, type NodeResponse, OnePortListener } from "./rpc/one-port-listener.js";
@@ -37,7 +40,10 @@ import { ReplayRoutes } from "./rpc/replay-routes.js";
 import { createRestTranscoder } from "./rpc/rest/index.js";
 
 export interface ServerDeps {
-  config: Pick<Config, "readMaxBytes" | "corsOrigins" | "shutdownGraceMs">;
+  config: Pick<Config, "readMaxBytes" | "corsOrigins" | "shutdownGraceMs"> & {
+    /** TRUSTED_PROXIES; unset or empty, X-Forwarded-For is ignored. */
+    trustedProxies?: readonly string[] | undefined;
+  };
   orm: MikroORM;
   logger: Logger;
   metrics: Metrics;
@@ -62,11 +68,20 @@ export function buildServer(deps: ServerDeps): DdServer {
   const { config, logger } = deps;
   // Domain services register through it, so a replayed Idempotency-Key call is answered without running.
   const replayRoutes = new ReplayRoutes();
+  const clientAddressOf = createClientAddressResolver(config.trustedProxies ?? []);
+  const addresses = new AddressLimiter({
+    limiter: deps.app.limiter,
+    failedAuthLimit: deps.app.failedAuthLimit,
+    publicLimit: deps.app.publicLimit,
+    metrics: deps.metrics,
+  });
   const router = createConnectRouter({
     // Outermost first: errors/log, then cheap rejections, the database last (architecture.md).
     interceptors: [
       createErrorsInterceptor(deps),
-      createAuthenticateInterceptor({ verifier: deps.app.verifier }),
+      // Public RPCs have no caller to count: their client address is, before the handler runs.
+      createPublicLimitInterceptor({ addresses }),
+      createAuthenticateInterceptor({ verifier: deps.app.verifier, addresses }),
       createAuthorizeInterceptor({ onDenied: (denial) => deps.app.denials.denied(denial) }),
       createRateLimitInterceptor({
         limiter: deps.app.limiter,
@@ -106,9 +121,11 @@ export function buildServer(deps: ServerDeps): DdServer {
     if (cors(req, res)) return;
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     const handler = byPath.get(path);
+    const client = clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
     const info: RequestInfo = {
       requestId,
-      clientAddress: req.socket.remoteAddress ?? "unknown",
+      clientAddress: client.address,
+      clientAddressGroup: client.group,
       transport: handler ? undefined : "rest",
     };
     const contextValues = createContextValues().set(kRequestInfo, info);

@@ -43,6 +43,11 @@ export class MissingAccessRuleError extends Error {
   }
 }
 
+/** isInfrastructureService says whether a service is health or reflection (public, not ours). */
+export function isInfrastructureService(typeName: string): boolean {
+  return infrastructureServices.has(typeName);
+}
+
 const cache = new WeakMap<DescMethod, ResolvedAccessRule>();
 
 /** accessRuleOf returns the method's rule, or undefined when it has none. */

@@ -15,8 +15,13 @@ export type Transport = "connect" | "grpc" | "grpc-web" | "rest";
 export interface RequestInfo {
   /** Correlates the response header x-request-id, log lines and error messages. */
   requestId: string;
-  /** The peer's address (the TCP peer; no proxy headers are trusted). */
+  /**
+   * The client's address, decided once in server.ts by rpc/client-address.ts: the TCP peer, or what
+   * trusted proxies (TRUSTED_PROXIES) say in X-Forwarded-For. Recorded in audit events and sessions.
+   */
   clientAddress: string;
+  /** What per-address limits count: clientAddress for IPv4, its /64 for IPv6. */
+  clientAddressGroup: string;
   /** Set only for REST; the others are told apart by content type. */
   transport: Transport | undefined;
   /** Set by the errors interceptor: the request reached an RPC and was logged there. */

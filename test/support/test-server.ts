@@ -61,8 +61,14 @@ export interface TestServerOptions {
   registerRoutes?: (router: ConnectRouter, app: App) => DescService[];
   /** Redis to use instead of TEST_REDIS_URL (a test's own Redis, for fault tests). */
   redisUrl?: string;
-  /** Overrides of the rate-limit configuration. */
+  /**
+   * Overrides of the rate-limit configuration. The per-address limits default to far more than any
+   * test file sends from 127.0.0.1 (the security suite fails thousands of credentials on purpose);
+   * the files that test those limits set their own.
+   */
   rateLimit?: Partial<RateLimitConfig>;
+  /** TRUSTED_PROXIES: whose X-Forwarded-For is believed (default: nobody's). */
+  trustedProxies?: string[];
   /** Serve this existing database (the caller created it and drops it) instead of a fresh one. */
   database?: TestDatabase;
   /** Base of invite links in emails (default https://pay.example.test). */
@@ -70,6 +76,14 @@ export interface TestServerOptions {
   /** How long verified API keys stay cached, ms (the service's default, 30 s, unless set). */
   apiKeyCacheTtlMs?: number;
 }
+
+/** Per-address limits no test file reaches by accident (see TestServerOptions.rateLimit). */
+const generousAddressLimits: Partial<RateLimitConfig> = {
+  failedAuthPerMinute: 1_000_000,
+  failedAuthBurst: 1_000_000,
+  publicPerMinute: 1_000_000,
+  publicBurst: 1_000_000,
+};
 
 /** startTestServer builds and starts a server on a fresh database. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -129,7 +143,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       redisKeyPrefix,
       corsOrigins: options.corsOrigins ?? [],
       sessionCookieSecure: true,
-      rateLimit: { ...rateLimitDefaults, ...options.rateLimit },
+      rateLimit: { ...rateLimitDefaults, ...generousAddressLimits, ...options.rateLimit },
       metrics,
       mail: {
         mailer: new OutboxMailer(outboxDir, systemClock),
@@ -148,6 +162,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
         corsOrigins: options.corsOrigins ?? [],
         shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
+        trustedProxies: options.trustedProxies ?? [],
       },
       orm: database.orm,
       logger,

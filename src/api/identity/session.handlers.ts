@@ -34,8 +34,9 @@ export function registerSessionService(router: ConnectRouter, sessions: SessionM
     async signIn(req, ctx) {
       if (req.email.trim() === "") throw InvalidArgumentError.field("email", "is required");
       if (req.password === "") throw InvalidArgumentError.field("password", "is required");
-      const clientAddress = ctx.values.get(kRequestInfo)?.clientAddress ?? "unknown";
-      const signedIn = await sessions.signIn(req.email, req.password, clientAddress);
+      const info = ctx.values.get(kRequestInfo);
+      const client = { address: info?.clientAddress ?? "unknown", group: info?.clientAddressGroup ?? "unknown" };
+      const signedIn = await sessions.signIn(req.email, req.password, client);
       ctx.responseHeader.append("set-cookie", cookie(signedIn.token, sessions.ttlSeconds, secureCookie));
       const role = signedIn.user.role;
       const scopes = isRoleName(role) ? roleScopes[role] : [];

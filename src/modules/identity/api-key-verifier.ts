@@ -73,12 +73,14 @@ export class ApiKeyVerifier {
   /**
    * verify returns the caller for a valid key, or undefined; never says why. A cache hit answers
    * synchronously (no promise: see docs/engineering-notes.md on promise hooks); a miss, with a promise.
+   * With mayLookUp false (the client's address has spent its failures) a key not in the cache is
+   * answered undefined without a query: known keys keep working, made-up ones cost nothing.
    */
-  verify(secret: string): Caller | undefined | Promise<Caller | undefined> {
+  verify(secret: string, mayLookUp = true): Caller | undefined | Promise<Caller | undefined> {
     if (!isWellFormedApiKey(secret)) return undefined;
     const digest = apiKeyDigest(secret);
     const cached = this.cache.get(digest) ?? this.negatives.get(digest);
-    if (!cached) return this.lookupOnce(digest).then((caller) => this.touched(caller));
+    if (!cached) return mayLookUp ? this.lookupOnce(digest).then((caller) => this.touched(caller)) : undefined;
     return this.touched(this.usable(cached.caller, cached.expireTime));
   }
 

@@ -12,7 +12,13 @@ import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { newId } from "../../platform/ids.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import type { WindowCounter } from "../../platform/redis/window-counter.js";
-import { NotFoundError, PermissionDeniedError, ResourceExhaustedError, UnauthenticatedError } from "../errors.js";
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  UnauthenticatedError,
+} from "../errors.js";
 import type { Acting } from "./acting.js";
 import { recordAudit, userActor } from "./audit-log.js";
 import type { Caller } from "./caller.js";
@@ -42,6 +48,25 @@ export interface SessionManagerOptions {
  * which the counter cannot do).
  */
 const throttle = { windowSeconds: 15 * 60, attemptsPerEmail: 10, attemptsPerAddress: 100 };
+
+/** Longest email accepted (RFC 5321's path limit), and longest password, in UTF-8 bytes. */
+export const maxEmailLength = 254;
+export const maxPasswordBytes = 1024;
+
+/** SignInClient is where a sign-in comes from: the address recorded, and the group throttled. */
+export interface SignInClient {
+  address: string;
+  /** The address as per-address limits count it (IPv6 by /64). */
+  group: string;
+}
+
+function throttled(resetSeconds: number): ResourceExhaustedError {
+  return new ResourceExhaustedError(
+    "SIGN_IN_THROTTLED",
+    "too many sign-in attempts; try again later",
+    resetSeconds * 1000,
+  );
+}
 
 /** Session tokens are 32 random bytes in base64url (see signIn): anything else is not one of ours. */
 const tokenShape = /^[A-Za-z0-9_-]{43}$/;
@@ -77,18 +102,23 @@ export class SessionManager {
   }
 
   /** signIn checks the password and opens a session; any failure is the same UNAUTHENTICATED. */
-  async signIn(email: string, password: string, clientAddress: string): Promise<SignedIn> {
+  async signIn(email: string, password: string, client: SignInClient): Promise<SignedIn> {
+    // Bounds first, before anything is counted or hashed: a counter per 1 MiB email would let anyone
+    // fill memory (or Redis) with keys, and scrypt over a huge password is CPU for the asking.
+    if (email.length > maxEmailLength)
+      throw InvalidArgumentError.field("email", `must be at most ${maxEmailLength} characters`);
+    if (Buffer.byteLength(password, "utf8") > maxPasswordBytes)
+      throw InvalidArgumentError.field("password", `must be at most ${maxPasswordBytes} bytes`);
     const normalised = normaliseEmail(email);
     const { counter } = this.options;
     // Increment first, then compare what the increment returned: each attempt gets its own count.
-    const [byAddress, byEmail] = await Promise.all([
-      counter.increment(`signin:addr:${clientAddress}`, throttle.windowSeconds),
-      counter.increment(`signin:email:${normalised}`, throttle.windowSeconds),
-    ]);
-    if (byAddress.count > throttle.attemptsPerAddress || byEmail.count > throttle.attemptsPerEmail) {
-      const retry = byEmail.count > throttle.attemptsPerEmail ? byEmail.resetSeconds : byAddress.resetSeconds;
-      throw new ResourceExhaustedError("SIGN_IN_THROTTLED", "too many sign-in attempts; try again later", retry * 1000);
-    }
+    // The address is counted first and alone: an address over its throttle creates no per-email
+    // count, so a refused script cannot mint one key per made-up email.
+    const byAddress = await counter.increment(`signin:addr:${client.group}`, throttle.windowSeconds);
+    if (byAddress.count > throttle.attemptsPerAddress) throw throttled(byAddress.resetSeconds);
+    const byEmail = await counter.increment(`signin:email:${normalised}`, throttle.windowSeconds);
+    if (byEmail.count > throttle.attemptsPerEmail) throw throttled(byEmail.resetSeconds);
+    const clientAddress = client.address;
     // Sign-in names no organisation: this lookup is by a globally unique email, across tenants.
     const user = await acrossTenants(this.options.orm, "sign-in lookup", (em) =>
       em.findOne(User, { email: normalised }, { filters: false, populate: ["organisation"] }),
@@ -140,13 +170,16 @@ export class SessionManager {
     });
   }
 
-  /** verify returns the caller of a live session, or undefined. A foreign Origin is refused. */
-  async verify(token: string, origin: string | null): Promise<Caller | undefined> {
+  /**
+   * verify returns the caller of a live session, or undefined. A foreign Origin is refused. With
+   * mayLookUp false (the client's address has spent its failures) it answers undefined without a query.
+   */
+  async verify(token: string, origin: string | null, mayLookUp = true): Promise<Caller | undefined> {
     if (origin !== null && !this.allowedOrigins.has(origin)) {
       throw new PermissionDeniedError("ORIGIN_NOT_ALLOWED", "session cookies are accepted only from allowed origins");
     }
     // Malformed cookies (floods, leftovers) are refused without a database query.
-    if (!tokenShape.test(token)) return undefined;
+    if (!tokenShape.test(token) || !mayLookUp) return undefined;
     // The organisation is what the token tells us, so this lookup is across tenants, by unique digest.
     const session = await acrossTenants(this.options.orm, "session lookup", (em) =>
       em.findOne(Session, { tokenDigest: tokenDigest(token) }, { filters: false, populate: ["user", "organisation"] }),
