@@ -16,7 +16,10 @@ export interface ClientAddress {
 }
 
 /** ClientAddressResolver reads the client of a request from its TCP peer and X-Forwarded-For. */
-export type ClientAddressResolver = (peer: string | undefined, forwardedFor: string | string[] | undefined) => ClientAddress;
+export type ClientAddressResolver = (
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+) => ClientAddress;
 
 /**
  * Hops examined in X-Forwarded-For at most. Real chains have a handful of proxies; a longer chain of
@@ -57,7 +60,9 @@ export function addressGroup(address: string): string {
 }
 
 /** parseTrustedProxy checks one TRUSTED_PROXIES entry ("10.0.0.0/8", "::1", …); undefined if malformed. */
-export function parseTrustedProxy(entry: string): { network: string; prefix: number; family: "ipv4" | "ipv6" } | undefined {
+export function parseTrustedProxy(
+  entry: string,
+): { network: string; prefix: number; family: "ipv4" | "ipv6" } | undefined {
   const [network = "", prefixText, extra] = entry.trim().split("/");
   if (extra !== undefined) return undefined;
   const version = isIP(network);

@@ -26,7 +26,11 @@ export function rateLimitHeaders(subject: LimitedSubject, decision: Decision): R
 }
 
 /** rateLimitRefusal is the error of a refused decision (errors.ts maps it to 429 with Retry-After). */
-export function rateLimitRefusal(subject: LimitedSubject, retryAfterMs: number, what = "requests"): ResourceExhaustedError {
+export function rateLimitRefusal(
+  subject: LimitedSubject,
+  retryAfterMs: number,
+  what = "requests",
+): ResourceExhaustedError {
   const { limit } = subject;
   const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new ResourceExhaustedError(
