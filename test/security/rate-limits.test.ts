@@ -8,9 +8,15 @@
  * REST and Connect, status 8 with Retry-After and RetryInfo on gRPC, and a QuotaFailure naming the
  * organisation or user. Over REST, Connect and a real @grpc/grpc-js client.
  *
- * The exceptions are named below: public RPCs have no caller to count (SignIn is throttled per email
- * and per address instead, CompleteMandateInvite by nothing but its token), and an API key on a
+ * The exceptions are named below: public RPCs have no caller to count (their client address is
+ * counted instead, and SignIn is also throttled per email and per address), and an API key on a
  * session-only RPC is refused before any limit.
+ *
+ * Before authentication the client address is what counts: every public RPC answers
+ * RESOURCE_EXHAUSTED to an address over its public limit, and every RPC that needs credentials
+ * answers it to a made-up key from an address whose failed-authentication budget is spent. Those
+ * cases run on a second server with tiny per-address limits that believes X-Forwarded-For from
+ * 127.0.0.1, so each spent address is one the test made up.
  *
  * Limits are tiny (1 a minute, burst 1) so one call spends them, with no waiting: each spent
  * credential is used only within 30 s of the call that spent it (the limit refills after 60 s), and a
@@ -23,11 +29,12 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MandateInviteService, MandateService } from "../../gen/dd/v1/mandates_pb.js";
 import { SessionService } from "../../gen/dd/v1/sessions_pb.js";
+import { generateApiKey } from "../../src/modules/identity/api-key-format.js";
 import type { RoleName } from "../../src/modules/identity/scopes.js";
 import { newApiKey, newOrganisation, newSignedInUser, newUser } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { checkEach } from "./support/check-each.js";
-import { type ContractRpc, contractRpcs, rpcsWithRule } from "./support/contract-rpcs.js";
+import { type ContractRpc, contractRpcs, rpcsNeedingCredentials, rpcsWithRule } from "./support/contract-rpcs.js";
 import { bearer, cookieHeader } from "./support/credentials.js";
 import {
   codeName,
@@ -46,18 +53,34 @@ const spentForMs = 30_000;
 
 let server: TestServer;
 let caller: RpcCaller;
+/** The server for per-address cases: tiny per-address limits, X-Forwarded-For from 127.0.0.1 believed. */
+let addressed: TestServer;
+let addressedCaller: RpcCaller;
 /** A sandbox organisation whose users the session cases sign in (its own limit is never used). */
 let staffOrganisation = "";
 
 beforeAll(async () => {
-  server = await startTestServer({ rateLimit: { sessionPerMinute: tiny.perMinute, sessionBurst: tiny.burst } });
+  [server, addressed] = await Promise.all([
+    startTestServer({ rateLimit: { sessionPerMinute: tiny.perMinute, sessionBurst: tiny.burst } }),
+    startTestServer({
+      trustedProxies: ["127.0.0.1"],
+      rateLimit: {
+        failedAuthPerMinute: tiny.perMinute,
+        failedAuthBurst: tiny.burst,
+        publicPerMinute: tiny.perMinute,
+        publicBurst: tiny.burst,
+      },
+    }),
+  ]);
   caller = createRpcCaller(server);
+  addressedCaller = createRpcCaller(addressed);
   staffOrganisation = await newOrganisation(server, true);
 });
 
 afterAll(async () => {
   caller?.close();
-  await server?.close();
+  addressedCaller?.close();
+  await Promise.all([server?.close(), addressed?.close()]);
 });
 
 const pathOf = (method: DescMethod) => `${method.parent.typeName}/${method.name}`;
@@ -198,9 +221,9 @@ describe("over the user's limit, a signed-in user", () => {
  */
 const notCountedAgainstCallers: Record<string, string> = {
   [pathOf(MandateInviteService.method.completeMandateInvite)]:
-    "nothing but its token: single use, 256 random bits, void once used, resent or expired",
+    "its client address's public limit; its token: single use, 256 random bits, void once used, resent or expired",
   [pathOf(SessionService.method.signIn)]:
-    "its own throttle: 10 attempts per email and 100 per client address every 15 minutes",
+    "its client address's public limit, then its own throttle: 10 attempts per email and 100 per client address every 15 minutes",
 };
 
 const signIn = rpcOf(SessionService.method.signIn);
@@ -278,4 +301,93 @@ describe("the exceptions", () => {
       );
     },
   );
+});
+
+/** A made-up client address (TEST-NET-3) that no case has used. */
+function madeUpAddress(): string {
+  const b = randomBytes(3);
+  return `203.${b[0]}.${b[1]}.${b[2]! % 254 || 1}`;
+}
+
+/**
+ * SpentAddress hands out an address whose budget one call has just spent, made afresh when the last
+ * was spent longer than spentForMs ago (the budget refills after 60 s).
+ */
+class SpentAddress {
+  private current: { headers: RequestHeaders; quotaSubject: string; spentAt: number } | undefined;
+
+  constructor(
+    private readonly label: string,
+    private readonly spend: (headers: RequestHeaders) => Promise<string>,
+  ) {}
+
+  async get(): Promise<{ headers: RequestHeaders; quotaSubject: string }> {
+    if (this.current && performance.now() - this.current.spentAt < spentForMs) return this.current;
+    const address = madeUpAddress();
+    const headers = { "x-forwarded-for": address };
+    const first = await this.spend(headers);
+    // The spending call itself is within the budget: if it were refused, the cases would prove nothing.
+    if (first === "RESOURCE_EXHAUSTED") throw new Error(`fixture: ${this.label} was refused before it was spent`);
+    this.current = { headers, quotaSubject: `address:${address}`, spentAt: performance.now() };
+    return this.current;
+  }
+}
+
+const publicSpent = new Map<string, SpentAddress>();
+
+/** spentForPublic is an address that has spent its public limit on the RPC's first call. */
+function spentForPublic(rpc: ContractRpc): SpentAddress {
+  let spent = publicSpent.get(rpc.path);
+  if (!spent) {
+    spent = new SpentAddress(`an address calling ${rpc.name}`, async (headers) =>
+      codeName((await addressedCaller.call("REST", rpc, headers)).code),
+    );
+    publicSpent.set(rpc.path, spent);
+  }
+  return spent;
+}
+
+/** An address that has spent its failed-authentication budget on one made-up key. */
+const failedAuthSpent = new SpentAddress("an address failing authentication", async (headers) => {
+  const outcome = await addressedCaller.call("REST", rpcOf(MandateService.method.listMandates), {
+    ...headers,
+    ...bearer(generateApiKey("test")),
+  });
+  return codeName(outcome.code);
+});
+
+describe("over its client address's limit, before authentication", () => {
+  it.each(
+    rpcsWithRule("public").flatMap((rpc) =>
+      transportNames.map(
+        (transport) => [`${rpc.name} over ${transport} → RESOURCE_EXHAUSTED`, { rpc, transport }] as const,
+      ),
+    ),
+  )("%s", async (_title, { rpc, transport }) => {
+    const spent = await spentForPublic(rpc).get();
+    expectResourceExhausted(
+      await addressedCaller.call(transport, rpc, spent.headers),
+      { reason: "RATE_LIMITED", quotaSubject: spent.quotaSubject },
+      `${rpc.path} over ${transport} from ${spent.quotaSubject}, over its public limit`,
+    );
+  });
+
+  it.each(
+    rpcsNeedingCredentials.flatMap((rpc) =>
+      transportNames.map(
+        (transport) =>
+          [
+            `${rpc.name} over ${transport} with a made-up key, failures spent → RESOURCE_EXHAUSTED`,
+            { rpc, transport },
+          ] as const,
+      ),
+    ),
+  )("%s", async (_title, { rpc, transport }) => {
+    const spent = await failedAuthSpent.get();
+    expectResourceExhausted(
+      await addressedCaller.call(transport, rpc, { ...spent.headers, ...bearer(generateApiKey("test")) }),
+      { reason: "RATE_LIMITED", quotaSubject: spent.quotaSubject },
+      `${rpc.path} over ${transport} with a made-up key from ${spent.quotaSubject}, its failures spent`,
+    );
+  });
 });
