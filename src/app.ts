@@ -56,6 +56,8 @@ export interface AppDeps {
   mail?: MailSettings | undefined;
   /** Secret the account-number encryption key is derived from; unset: the development key (main warns). */
   accountNumberKey?: string | undefined;
+  /** How long a report's query may run, ms; unset keeps the connection's statement timeout. */
+  reportStatementTimeoutMs?: number | undefined;
   /**
    * Bacs processing in the background: run every intervalMs between start() and stop(). Unset: not
    * started (tests drive `app.processor.runOnce(now)` themselves); main.ts always sets it.
@@ -195,7 +197,7 @@ export function createApp(deps: AppDeps): App {
       mandates: new MandateSimulator(mandateTransitions),
       collections: new CollectionSimulator(clock, alertEvaluator),
     },
-    reports: new ReportManager(),
+    reports: new ReportManager(deps.reportStatementTimeoutMs),
     processor,
     mailer,
     async start() {

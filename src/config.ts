@@ -24,6 +24,10 @@ export interface Config {
    * does not hold. Refused unless set: the second tenant wall would silently be down.
    */
   allowPrivilegedDatabaseRole: boolean;
+  /** Longest a statement may run, ms (PostgreSQL's statement_timeout on every connection). */
+  databaseStatementTimeoutMs: number;
+  /** Longest a report's query may run, ms: reports read up to two years of collections. */
+  reportStatementTimeoutMs: number;
   /** Redis URL; unset means in-process twins for what Redis does. */
   redisUrl: string | undefined;
   /** Where embedded backends keep their data. */
@@ -114,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     migrationDatabaseUrl: url(env, "MIGRATION_DATABASE_URL", ["postgres:", "postgresql:"]),
     allowPrivilegedDatabaseRole: boolean(env, "ALLOW_PRIVILEGED_DATABASE_ROLE", false),
+    databaseStatementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
+    reportStatementTimeoutMs: integer(env, "REPORT_STATEMENT_TIMEOUT_MS", 60_000, 100, 3_600_000),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     dataDir,
     logLevel: oneOf(env, "LOG_LEVEL", logLevels, "info"),

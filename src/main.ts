@@ -9,7 +9,7 @@ import { type Config, ConfigError, loadConfig } from "./config.js";
 import { entities } from "./entities.js";
 import { firstStartNotice, provisionFirstStart } from "./modules/identity/first-start.js";
 import { systemClock } from "./platform/clock.js";
-import { openDatabase } from "./platform/db/database.js";
+import { defaultDatabaseTimeouts, openDatabase } from "./platform/db/database.js";
 import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
 import { SmtpMailer } from "./platform/mail/smtp-mailer.js";
 import { createLogger } from "./platform/observability/logger.js";
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     migrationUrl: config.migrationDatabaseUrl,
     dataDir: config.dataDir,
     logger,
+    timeouts: { ...defaultDatabaseTimeouts, statementMs: config.databaseStatementTimeoutMs },
   });
   if (database.backend === "postgres" && database.bypassesRowLevelSecurity && !config.allowPrivilegedDatabaseRole) {
     await database.close();
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     metrics,
     mail: { mailer, publicBaseUrl: config.publicBaseUrl },
     accountNumberKey: config.accountNumberKey,
+    reportStatementTimeoutMs: config.reportStatementTimeoutMs,
     // Every replica runs Bacs processing; SKIP LOCKED keeps them from doing the same work twice.
     bacsProcessing: { intervalMs: 5_000 },
   });

@@ -29,7 +29,7 @@ import {
   RetryLaterError,
   UnauthenticatedError,
 } from "../modules/errors.js";
-import { isNulCharacterRefusal } from "../platform/db/driver-errors.js";
+import { databaseFault, isNulCharacterRefusal } from "../platform/db/driver-errors.js";
 
 /** ErrorInfo.domain of every error we raise. */
 const errorDomain = "dd.v1";
@@ -56,7 +56,7 @@ type Detail = Extract<ConnectError["details"][number], { desc: unknown }>;
 export function toConnectError(error: unknown): ConnectError | undefined {
   if (error instanceof ConnectError) return error;
   const code = codes.find(([type]) => error instanceof type)?.[1];
-  if (code === undefined) return undefined;
+  if (code === undefined) return databaseFaultError(error);
   const known = error as DomainError;
   const header: Record<string, string> = {};
   const details: Detail[] = [];
@@ -76,6 +76,33 @@ export function toConnectError(error: unknown): ConnectError | undefined {
     details.push(errorInfo(known.reason, known.metadata));
   }
   return new ConnectError(known.message, code, header, details);
+}
+
+/** How long a caller should wait before retrying while the database is away. */
+const databaseRetryMs = 1_000;
+
+/**
+ * databaseFaultError answers a database that could not answer: UNAVAILABLE (retry shortly; the
+ * request's transaction rolled back, so nothing was half done) or DEADLINE_EXCEEDED (the statement
+ * ran too long). Neither names the database's words, which may hold values.
+ */
+function databaseFaultError(error: unknown): ConnectError | undefined {
+  const fault = databaseFault(error);
+  if (fault === "timeout") {
+    return new ConnectError("the database took too long to answer", Code.DeadlineExceeded, undefined, [
+      errorInfo("DATABASE_TIMEOUT", {}),
+    ]);
+  }
+  if (fault !== "unavailable") return undefined;
+  return new ConnectError(
+    "the database is unavailable; nothing was changed, try again shortly",
+    Code.Unavailable,
+    { "retry-after": String(databaseRetryMs / 1000) },
+    [
+      errorInfo("DATABASE_UNAVAILABLE", {}),
+      { desc: RetryInfoSchema, value: { retryDelay: durationFromMs(databaseRetryMs) } },
+    ],
+  );
 }
 
 function errorInfo(reason: string, metadata: Readonly<Record<string, string>>): Detail {

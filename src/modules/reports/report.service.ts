@@ -9,6 +9,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { fetchPage, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
+import { allowLongerStatements } from "../../platform/db/statement-timeout.js";
 import { checkDateRange } from "../calendar/date-range.js";
 import { londonDate, londonMidnight } from "../calendar/london-date.js";
 import { addDays, type IsoDate } from "../calendar/plain-date.js";
@@ -121,9 +122,16 @@ const utcMicros = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /** ReportManager computes the organisation's reports. */
 export class ReportManager {
+  /**
+   * @param statementTimeoutMs how long a report's aggregate may run: longer than other statements,
+   *   as it reads up to two years of collections; undefined keeps the connection's limit.
+   */
+  constructor(private readonly statementTimeoutMs?: number) {}
+
   /** collectionReport counts and sums the collections charged in [from, to] per interval and state. */
   async collectionReport(em: EntityManager, organisationId: string, query: ReportQuery): Promise<CollectionReport> {
     const { from, to, interval } = checkQuery(query);
+    if (this.statementTimeoutMs !== undefined) await allowLongerStatements(em, this.statementTimeoutMs);
     const periods = reportPeriods(from, to, interval);
     const byKey = new Map(periods.map((period, index) => [period.key, index]));
     const sums = periods.map(() => new Map<CollectionStateName, { count: number; amountMinor: bigint }>());

@@ -3,7 +3,7 @@ import { type EntitySchema, MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { grantRuntimeAccess } from "./grant-runtime-access.js";
-import { createOrmConfig } from "./orm-config.js";
+import { createOrmConfig, type DatabaseTimeouts } from "./orm-config.js";
 
 /** OpenDatabaseOptions choose real PostgreSQL (`databaseUrl`) or the embedded default (`dataDir`). */
 export interface OpenDatabaseOptions {
@@ -21,7 +21,17 @@ export interface OpenDatabaseOptions {
   entities: readonly EntitySchema[];
   /** Pool size for real PostgreSQL (default 10). Ignored for embedded, which needs exactly one. */
   poolMax?: number | undefined;
+  /** Bounds on waiting for real PostgreSQL (defaultDatabaseTimeouts); the migrator is not bound. */
+  timeouts?: DatabaseTimeouts | undefined;
 }
+
+/** defaultDatabaseTimeouts: a call fails within seconds when the database is away or stuck. */
+export const defaultDatabaseTimeouts: DatabaseTimeouts = {
+  acquireMs: 5_000,
+  connectMs: 3_000,
+  statementMs: 10_000,
+  idleInTransactionMs: 60_000,
+};
 
 /** Database is an open, fully migrated database. */
 export interface Database {
@@ -56,6 +66,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         clientUrl: embedded?.url ?? options.databaseUrl ?? "",
         // PGlite serves one connection; with more, a query outside an open transaction deadlocks behind it.
         pool: embedded ? { min: 1, max: 1 } : { min: 0, max: options.poolMax ?? 10 },
+        // PGlite serves one statement at a time in WebAssembly, where the server's timers do not run.
+        timeouts: embedded ? undefined : (options.timeouts ?? defaultDatabaseTimeouts),
         logger,
         entities: options.entities,
       }),

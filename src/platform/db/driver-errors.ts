@@ -18,3 +18,44 @@ export function isNulCharacterRefusal(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && nulRefusals.has(code);
 }
+
+/**
+ * Why the database could not answer, when the fault is the database's and not the statement's:
+ * "unavailable" (unreachable, shutting down, no connection free in time: a retry may succeed) or
+ * "timeout" (the statement ran past statement_timeout, or a transaction sat idle too long).
+ */
+export type DatabaseFault = "unavailable" | "timeout";
+
+/** SQLSTATEs of a server that is going or gone: admin or crash shutdown, cannot connect now, too many connections. */
+const unavailableStates: ReadonlySet<string> = new Set(["57P01", "57P02", "57P03", "53300"]);
+/** query_canceled (statement_timeout) and idle_in_transaction_session_timeout. */
+const timeoutStates: ReadonlySet<string> = new Set(["57014", "25P03"]);
+/** Socket errors of a connection that could not be made or was cut. */
+const socketCodes: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+/** What node-postgres and knex say when a connection ends, or none was free in time. */
+const connectionMessages =
+  /Connection terminated|connection timeout|Knex: Timeout acquiring a connection|Client has encountered a connection error/i;
+
+/** databaseFault classifies what the driver threw (through MikroORM's wrappers), or undefined. */
+export function databaseFault(error: unknown): DatabaseFault | undefined {
+  for (let cause = error, depth = 0; cause !== undefined && cause !== null && depth < 5; depth++) {
+    const { code, message, name } = cause as { code?: unknown; message?: unknown; name?: unknown };
+    if (typeof code === "string") {
+      if (timeoutStates.has(code)) return "timeout";
+      if (unavailableStates.has(code) || code.startsWith("08") || socketCodes.has(code)) return "unavailable";
+    }
+    if (name === "KnexTimeoutError") return "unavailable";
+    if (typeof message === "string" && connectionMessages.test(message)) return "unavailable";
+    cause = (cause as { cause?: unknown; previous?: unknown }).cause ?? (cause as { previous?: unknown }).previous;
+  }
+  return undefined;
+}

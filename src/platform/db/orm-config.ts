@@ -17,9 +17,26 @@ export interface OrmConfigInput {
   clientUrl: string;
   /** Connection pool bounds; the embedded server needs exactly `{ min: 1, max: 1 }`. */
   pool: Pick<PoolConfig, "min" | "max">;
+  /** Bounds on waiting for the database; unset waits as long as the driver does (migrations, tools). */
+  timeouts?: DatabaseTimeouts | undefined;
   logger: Logger;
   /** Every entity of the service; the composition root lists them (src/entities.ts). */
   entities: readonly EntitySchema[];
+}
+
+/**
+ * DatabaseTimeouts bound every wait on PostgreSQL, so that a database that is down or stuck makes
+ * calls fail within seconds (UNAVAILABLE, DEADLINE_EXCEEDED) instead of queueing until clients give up.
+ */
+export interface DatabaseTimeouts {
+  /** Longest wait for a pooled connection (all busy, or the server unreachable), ms. */
+  acquireMs: number;
+  /** Longest wait to open a connection, ms. */
+  connectMs: number;
+  /** Longest a statement may run (PostgreSQL's statement_timeout); reports raise it for themselves. */
+  statementMs: number;
+  /** Longest a transaction may sit idle (PostgreSQL's idle_in_transaction_session_timeout), ms. */
+  idleInTransactionMs: number;
 }
 
 /**
@@ -50,6 +67,19 @@ export function createOrmConfig(input: OrmConfigInput): Options {
       snapshot: false,
     },
     pool: { ...input.pool },
+    ...(input.timeouts
+      ? {
+          driverOptions: {
+            acquireConnectionTimeout: input.timeouts.acquireMs,
+            connection: {
+              connectionTimeoutMillis: input.timeouts.connectMs,
+              // Startup parameters of every connection (node-postgres): the server enforces them.
+              statement_timeout: input.timeouts.statementMs,
+              idle_in_transaction_session_timeout: input.timeouts.idleInTransactionMs,
+            },
+          },
+        }
+      : {}),
     allowGlobalContext: false,
     debug: false,
     colors: false,
