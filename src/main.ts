@@ -117,6 +117,7 @@ async function main(): Promise<void> {
       process.stdout.write(firstStartNotice(firstStart, port));
     }
   }
+  server.started();
   logger.info({ port, metrics_port: metricsServer.port }, "listening");
 }
 

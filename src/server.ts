@@ -17,8 +17,10 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { Health } from "../gen/health/v1/health_pb.js";
 import type { App } from "./app.js";
 import type { Config } from "./config.js";
+import { databaseAnswers } from "./platform/db/database-probe.js";
 import type { Logger } from "./platform/observability/logger.js";
 import type { Metrics } from "./platform/observability/metrics.js";
+import { PeriodicTask } from "./platform/periodic-task.js";
 import { registerServices } from "./routes.js";
 import { assertAccessRules } from "./rpc/access.js";
 import { AddressLimiter } from "./rpc/address-limiter.js";
@@ -50,11 +52,15 @@ export interface ServerDeps {
   app: App;
   /** Registers the domain services and returns them; defaults to routes.ts (tests may replace it). */
   registerRoutes?: (router: ConnectRouter, app: App) => DescService[];
+  /** How often health asks the database whether it answers, and how long it waits, ms. */
+  databaseProbe?: { intervalMs: number; timeoutMs: number } | undefined;
 }
 
 /** DdServer is a built server: listen once, close once. */
 export interface DdServer {
   listen(port: number, host: string): Promise<number>;
+  /** started turns health SERVING (while the database answers): call it once start-up has finished. */
+  started(): void;
   /** close marks every service NOT_SERVING, drains in-flight calls (up to the grace), then stops. */
   close(): Promise<void>;
   /** Every service served, ours and infrastructure. */
@@ -99,6 +105,20 @@ export function buildServer(deps: ServerDeps): DdServer {
   const domainServices = (deps.registerRoutes ?? registerServices)(replayRoutes.wrap(router), deps.app);
   const health = new HealthState(domainServices.map((s) => s.typeName));
   registerHealth(router, health);
+  const readiness = { started: false, databaseAnswers: true };
+  const probe = deps.databaseProbe ?? { intervalMs: 2_000, timeoutMs: 1_000 };
+  const probing: PeriodicTask<void> = new PeriodicTask(probe.intervalMs, () =>
+    probing.join(async () => {
+      const answers = await databaseAnswers(deps.orm, probe.timeoutMs);
+      if (answers !== readiness.databaseAnswers) {
+        // Once per change, not per failed call: an outage must not flood the log.
+        if (answers) logger.info("the database answers again: serving");
+        else logger.error("the database does not answer: NOT_SERVING until it does");
+      }
+      readiness.databaseAnswers = answers;
+      health.setServing(readiness.started && answers);
+    }),
+  );
   const reflected = [...domainServices, Health];
   registerReflection(router, reflected);
   const services = [...new Map(router.handlers.map((h) => [h.service.typeName, h.service])).values()];
@@ -163,8 +183,14 @@ export function buildServer(deps: ServerDeps): DdServer {
   return {
     services,
     listen: (port, host) => listener.listen(port, host),
+    started() {
+      readiness.started = true;
+      health.setServing(readiness.databaseAnswers);
+      probing.start();
+    },
     async close() {
       health.shutDown();
+      await probing.stop();
       await listener.close(config.shutdownGraceMs);
     },
   };

@@ -86,6 +86,7 @@ export async function startFullServer(
     ? await options.seed({ orm: database.orm, app, metrics, databaseUrl: testDatabase.url })
     : {};
   const port = await server.listen(0, "127.0.0.1");
+  server.started();
   defer(() => server.close());
   return { port, fixtures, database: new URL(testDatabase.url).pathname.slice(1) };
 }

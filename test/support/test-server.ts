@@ -171,6 +171,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
     });
     const port = await server.listen(0, "127.0.0.1");
+    server.started();
     undo.unshift(() => server.close());
     let closed = false;
     return {

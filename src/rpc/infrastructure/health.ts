@@ -1,6 +1,7 @@
 /**
  * health.ts serves grpc.health.v1.Health: "" is the server as a whole, and each served service by
- * its full name. Shutdown flips everything to NOT_SERVING first, so load balancers stop sending
+ * its full name. Everything is NOT_SERVING until start-up has finished and while the database does
+ * not answer; shutdown flips everything to NOT_SERVING for good, so load balancers stop sending
  * traffic while in-flight calls drain.
  */
 import { create } from "@bufbuild/protobuf";
@@ -15,10 +16,21 @@ import {
 export class HealthState {
   private readonly statuses = new Map<string, Status>();
   private readonly watchers = new Set<() => void>();
+  private closed = false;
 
+  /** Every service starts NOT_SERVING: a server is ready only once its start-up has finished. */
   constructor(serviceNames: readonly string[]) {
-    this.statuses.set("", Status.SERVING);
-    for (const name of serviceNames) this.statuses.set(name, Status.SERVING);
+    this.statuses.set("", Status.NOT_SERVING);
+    for (const name of serviceNames) this.statuses.set(name, Status.NOT_SERVING);
+  }
+
+  /** setServing marks every service SERVING or NOT_SERVING; after shutDown nothing changes any more. */
+  setServing(serving: boolean): void {
+    if (this.closed) return;
+    const status = serving ? Status.SERVING : Status.NOT_SERVING;
+    if (this.statuses.get("") === status) return;
+    for (const name of this.statuses.keys()) this.statuses.set(name, status);
+    for (const wake of this.watchers) wake();
   }
 
   /** status of a service, or undefined when it is not served. */
@@ -30,8 +42,6 @@ export class HealthState {
   all(): ReadonlyMap<string, Status> {
     return this.statuses;
   }
-
-  private closed = false;
 
   /** shutDown marks every service NOT_SERVING and ends Watch streams after they send it. */
   shutDown(): void {
