@@ -58,6 +58,8 @@ export interface AppDeps {
   accountNumberKey?: string | undefined;
   /** How long a report's query may run, ms; unset keeps the connection's statement timeout. */
   reportStatementTimeoutMs?: number | undefined;
+  /** Idempotency answers kept per organisation at most (default DEFAULT_MAX_RECORDS_PER_ORGANISATION). */
+  idempotencyRecordsPerOrganisation?: number | undefined;
   /**
    * Bacs processing in the background: run every intervalMs between start() and stop(). Unset: not
    * started (tests drive `app.processor.runOnce(now)` themselves); main.ts always sets it.
@@ -134,7 +136,11 @@ export function createApp(deps: AppDeps): App {
   const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger, cacheTtlMs: deps.apiKeyCacheTtlMs });
   const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins });
   const denials = new DenialRecorder(orm, clock, logger);
-  const idempotency = new IdempotencyService({ orm, clock });
+  const idempotency = new IdempotencyService({
+    orm,
+    clock,
+    maxRecordsPerOrganisation: deps.idempotencyRecordsPerOrganisation,
+  });
   const idempotencySweeper = new IdempotencySweeper({ idempotency, logger });
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"), clock);
   const collections = new CollectionManager({ clock });

@@ -28,6 +28,8 @@ export interface Config {
   databaseStatementTimeoutMs: number;
   /** Longest a report's query may run, ms: reports read up to two years of collections. */
   reportStatementTimeoutMs: number;
+  /** Idempotency answers kept per organisation; beyond it the oldest are forgotten first. */
+  idempotencyRecordsPerOrganisation: number;
   /** Redis URL; unset means in-process twins for what Redis does. */
   redisUrl: string | undefined;
   /** Where embedded backends keep their data. */
@@ -120,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivilegedDatabaseRole: boolean(env, "ALLOW_PRIVILEGED_DATABASE_ROLE", false),
     databaseStatementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
     reportStatementTimeoutMs: integer(env, "REPORT_STATEMENT_TIMEOUT_MS", 60_000, 100, 3_600_000),
+    idempotencyRecordsPerOrganisation: integer(env, "IDEMPOTENCY_RECORDS_PER_ORGANISATION", 100_000, 1_000, 10_000_000),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     dataDir,
     logLevel: oneOf(env, "LOG_LEVEL", logLevels, "info"),

@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     mail: { mailer, publicBaseUrl: config.publicBaseUrl },
     accountNumberKey: config.accountNumberKey,
     reportStatementTimeoutMs: config.reportStatementTimeoutMs,
+    idempotencyRecordsPerOrganisation: config.idempotencyRecordsPerOrganisation,
     // Every replica runs Bacs processing; SKIP LOCKED keeps them from doing the same work twice.
     bacsProcessing: { intervalMs: 5_000 },
   });

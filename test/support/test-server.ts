@@ -75,6 +75,8 @@ export interface TestServerOptions {
   publicBaseUrl?: string;
   /** How long verified API keys stay cached, ms (the service's default, 30 s, unless set). */
   apiKeyCacheTtlMs?: number;
+  /** Idempotency answers kept per organisation (the service's default unless set). */
+  idempotencyRecordsPerOrganisation?: number;
 }
 
 /** Per-address limits no test file reaches by accident (see TestServerOptions.rateLimit). */
@@ -154,6 +156,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       // machine would be counted in process instead, from zero (by design, for an outage).
       counterTimeoutMs: 10_000,
       apiKeyCacheTtlMs: options.apiKeyCacheTtlMs,
+      idempotencyRecordsPerOrganisation: options.idempotencyRecordsPerOrganisation,
     });
     await app.start();
     undo.unshift(() => app.stop());
