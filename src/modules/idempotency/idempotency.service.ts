@@ -150,9 +150,15 @@ export class IdempotencyService {
 
   /**
    * complete stores the answer and marks the record completed; false if the lease was lost (the
-   * record was taken over), in which case the new holder's answer is the one kept.
+   * record was taken over), in which case the new holder's answer is the one kept. Given `em` (the
+   * call's own transaction, scoped to the lease's organisation) the record commits with the write.
    */
-  async complete(lease: Lease, outcome: Outcome): Promise<boolean> {
+  async complete(lease: Lease, outcome: Outcome, em?: EntityManager): Promise<boolean> {
+    if (em) return this.completeIn(em, lease, outcome);
+    return withTenant(this.orm, lease.organisationId, (own) => this.completeIn(own, lease, outcome));
+  }
+
+  private async completeIn(em: EntityManager, lease: Lease, outcome: Outcome): Promise<boolean> {
     const now = this.clock.now();
     const stored =
       outcome.kind === "response"
@@ -166,19 +172,17 @@ export class IdempotencyService {
               value: Buffer.from(d.value).toString("base64"),
             })),
           };
-    const updated = await withTenant(this.orm, lease.organisationId, (em) =>
-      em.nativeUpdate(
-        IdempotencyRecord,
-        { id: lease.recordId, leaseToken: lease.token, state: "in_progress" },
-        {
-          ...stored,
-          responseMetadata: outcome.metadata,
-          state: "completed",
-          leaseToken: null,
-          completeTime: now,
-          expireTime: new Date(now.getTime() + this.retentionMs),
-        },
-      ),
+    const updated = await em.nativeUpdate(
+      IdempotencyRecord,
+      { id: lease.recordId, leaseToken: lease.token, state: "in_progress" },
+      {
+        ...stored,
+        responseMetadata: outcome.metadata,
+        state: "completed",
+        leaseToken: null,
+        completeTime: now,
+        expireTime: new Date(now.getTime() + this.retentionMs),
+      },
     );
     return updated === 1;
   }
