@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     bacsProcessing: { intervalMs: 5_000 },
   });
   await app.start();
-  const server = buildServer({ config, orm: database.orm, logger, metrics, app });
+  const server = buildServer({ config, orm: database.orm, databaseProbe: database.probe, logger, metrics, app });
   const port = await server.listen(config.port, config.host);
   const metricsServer = await serveMetrics(metrics, config.metricsPort, config.host);
   // Before anything announces readiness: whoever sees "listening" may send SIGTERM at once.

@@ -75,6 +75,8 @@ export interface TestServerOptions {
   publicBaseUrl?: string;
   /** How long verified API keys stay cached, ms (the service's default, 30 s, unless set). */
   apiKeyCacheTtlMs?: number;
+  /** How often health asks the database whether it answers (the service's default unless set). */
+  databaseProbe?: { intervalMs: number; timeoutMs: number };
   /** Idempotency answers kept per organisation (the service's default unless set). */
   idempotencyRecordsPerOrganisation?: number;
 }
@@ -172,6 +174,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       metrics,
       app,
       ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
+      databaseProbe: database.probe,
+      databaseProbeTiming: options.databaseProbe,
     });
     const port = await server.listen(0, "127.0.0.1");
     server.started();
