@@ -37,7 +37,11 @@ export async function readOrCreateSecretFile(path: string): Promise<SecretFile> 
 async function readSecret(path: string): Promise<string | undefined> {
   try {
     const secret = (await readFile(path, "utf8")).trim();
-    if (secret === "") throw new Error(`${path} is empty: delete it to have a new secret generated`);
+    if (secret === "")
+      throw new Error(
+        `${path} is empty: restore it from a backup, or delete it to have a new secret generated ` +
+          "(what the lost one protected stays unreadable)",
+      );
     return secret;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
