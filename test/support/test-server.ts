@@ -25,6 +25,9 @@ import { buildServer, type DdServer } from "../../src/server.js";
 import { applyTenantFilterSwitch } from "./tenant-filter-switch.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
+/** testAccountNumberKey is the ACCOUNT_NUMBER_KEY of every test server. */
+export const testAccountNumberKey = "test-account-number-key-0123456789abcdef";
+
 export interface TestServer {
   port: number;
   baseUrl: string;
@@ -153,7 +156,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         mailer: new OutboxMailer(outboxDir, systemClock),
         publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test",
       },
-      accountNumberKey: "test-account-number-key-0123456789abcdef",
+      accountNumberKey: testAccountNumberKey,
       // Sign-in counts must be exact: a Redis answer slowed past the service's 100 ms by a loaded
       // machine would be counted in process instead, from zero (by design, for an outage).
       counterTimeoutMs: 10_000,
