@@ -1,8 +1,10 @@
 /**
  * The newcomer's first minute: `npm start` on a fresh embedded database prints, once, a sign-in and
- * a sandbox key that work straight away, outside the JSON log; a later start prints nothing.
+ * a sandbox key that work straight away, outside the JSON log; a later start prints nothing. Health
+ * says NOT_SERVING while that first start is still provisioning, and SERVING only once it is done.
  */
 import { mkdtemp, rm } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,5 +86,47 @@ describe("first start on the embedded database", () => {
     const logs = logText(service);
     expect(logs).not.toContain("first start");
     for (const secret of secrets) expect(logs).not.toContain(secret);
+  }, 180_000);
+});
+
+/** A port free right now, for a service whose port must be known before it says "listening". */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe("health during the first start", () => {
+  let dataDir = "";
+  let service: ServiceProcess | undefined;
+  afterAll(async () => {
+    await service?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("answers NOT_SERVING while the first start provisions, then SERVING for good", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "dd-first-health-"));
+    const port = await freePort();
+    service = startService({ DATA_DIR: dataDir, PORT: String(port) });
+    const answers: string[] = [];
+    let listening = false;
+    void service.waitFor("listening").then(() => (listening = true));
+    // From the moment the port opens (before provisioning) until well after "listening".
+    let after = 0;
+    while (after < 5) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) });
+        const { status } = (await res.json()) as { status: string };
+        if (answers.at(-1) !== status) answers.push(status);
+      } catch {
+        // not listening yet
+      }
+      if (listening) after++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(answers).toEqual(["NOT_SERVING", "SERVING"]);
+    expect(plainLines(service).join("\n")).toMatch(/will not be\s+shown again/);
   }, 180_000);
 });
