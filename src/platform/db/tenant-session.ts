@@ -48,14 +48,21 @@ export class TenantSessionSubscriber implements EventSubscriber {
     const tenant = em.getFilterParams<TenantFilterParams>(TENANT_FILTER);
     const crossTenant = em.getFilterParams<CrossTenantParams>(CROSS_TENANT_PARAMS)?.purpose;
     if (crossTenant) this.logger.debug({ cross_tenant: crossTenant }, "transaction across organisations");
-    await em
-      .getConnection()
-      .execute(
-        "select set_config('dd.organisation_id', ?, true), set_config('dd.cross_tenant', ?, true)",
-        [tenant?.organisationId ?? "", crossTenant ?? ""],
-        "run",
-        transaction,
-      );
+    try {
+      await em
+        .getConnection()
+        .execute(
+          "select set_config('dd.organisation_id', ?, true), set_config('dd.cross_tenant', ?, true)",
+          [tenant?.organisationId ?? "", crossTenant ?? ""],
+          "run",
+          transaction,
+        );
+    } catch (error) {
+      // begin() throws before it hands the transaction out, so nobody else can end it: left open,
+      // its pooled connection would never come back (a few outages would empty the pool for good).
+      await (transaction as { rollback(): Promise<unknown> }).rollback().catch(() => undefined);
+      throw error;
+    }
   }
 }
 
