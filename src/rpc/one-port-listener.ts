@@ -20,6 +20,8 @@ export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
 const preface = Buffer.from("PRI * HTTP/2.0");
 /** While draining, a connection that has not sent its first request for this long is cut. */
 const freshSilenceWhileDrainingMs = 1_000;
+/** How long a draining listener still accepts connections, at most (and half the grace at most). */
+const acceptWhileDrainingMs = 2_000;
 
 /** Timeouts against connections that hold a file descriptor and do nothing. */
 export interface IdleTimeouts {
@@ -90,8 +92,10 @@ export class OnePortListener {
     // A browser's spare connection may never send anything: it must not hold the drain up.
     for (const socket of this.fresh) socket.setTimeout(freshSilenceWhileDrainingMs, () => socket.destroy());
     // Requests already sent may still sit in connections not yet accepted or not yet read: the port
-    // stays open until nothing is in flight, so they are answered too (with Connection: close).
-    await this.until(() => this.inFlight === 0 && this.fresh.size === 0, deadline);
+    // stays open until nothing is in flight, so they are answered too (with Connection: close), but
+    // not past a bounded window: traffic that keeps coming must not keep it open until the deadline.
+    const acceptUntil = Date.now() + Math.min(graceMs / 2, acceptWhileDrainingMs);
+    await this.until(() => this.inFlight === 0 && this.fresh.size === 0, acceptUntil);
     const tcpClosed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     // Then connections close by themselves (GOAWAY sent, Connection: close) once their last bytes
     // are written. Whatever is still open at the deadline is cut.
@@ -115,7 +119,7 @@ export class OnePortListener {
     });
     socket.on("error", () => socket.destroy());
     // Until the protocol is known no server's own timeouts apply: a silent connection would stay forever.
-    socket.setTimeout(this.detectMs, () => socket.destroy());
+    socket.setTimeout(this.draining ? freshSilenceWhileDrainingMs : this.detectMs, () => socket.destroy());
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
