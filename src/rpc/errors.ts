@@ -82,9 +82,10 @@ export function toConnectError(error: unknown): ConnectError | undefined {
 const databaseRetryMs = 1_000;
 
 /**
- * databaseFaultError answers a database that could not answer: UNAVAILABLE (retry shortly; the
- * request's transaction rolled back, so nothing was half done) or DEADLINE_EXCEEDED (the statement
- * ran too long). Neither names the database's words, which may hold values.
+ * databaseFaultError answers a database that could not answer: UNAVAILABLE (retry shortly) or
+ * DEADLINE_EXCEEDED (the statement ran too long). Nothing is half done (the call's transaction is
+ * all or nothing), but a connection lost during COMMIT leaves unknown whether it happened: hence
+ * the advice to retry writes with their Idempotency-Key. Neither names the database's words.
  */
 function databaseFaultError(error: unknown): ConnectError | undefined {
   const fault = databaseFault(error);
@@ -95,7 +96,7 @@ function databaseFaultError(error: unknown): ConnectError | undefined {
   }
   if (fault !== "unavailable") return undefined;
   return new ConnectError(
-    "the database is unavailable; nothing was changed, try again shortly",
+    "the database is unavailable; try again shortly (a write with the same Idempotency-Key, so that it happens once)",
     Code.Unavailable,
     { "retry-after": String(databaseRetryMs / 1000) },
     [

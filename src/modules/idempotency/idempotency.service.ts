@@ -80,6 +80,11 @@ export const DEFAULT_MAX_RECORDS_PER_ORGANISATION = 100_000;
  * cap by about that share, and each insert pays a bounded, constant share of the trim.
  */
 const TRIM_SHARE = 1000;
+/**
+ * Most records one trim deletes: an organisation far over its cap (the cap lowered, or an upgrade)
+ * is brought down over many calls, each paying for a short statement, not all at once on one.
+ */
+const TRIM_BATCH = 1000;
 
 /** A claim that lost a race (the record changed under it) is retried this often before giving up. */
 const CLAIM_ATTEMPTS = 3;
@@ -211,14 +216,14 @@ export class IdempotencyService {
   }
 
   /**
-   * trim forgets the organisation's completed records older than its newest maxRecords (in-progress
+   * trim forgets up to TRIM_BATCH of the organisation's completed records older than its newest maxRecords (in-progress
    * ones are never dropped: their calls are still running, and a retry must see them). It reads the
    * (organisation_id, create_time, id) index from the newest end, maxRecords entries at most.
    */
   private async trim(em: EntityManager, organisationId: string): Promise<void> {
     await em.execute(
-      `delete from "idempotency_record" where "organisation_id" = ? and "state" = 'completed' and ("create_time", "id") <= (select "create_time", "id" from "idempotency_record" where "organisation_id" = ? order by "create_time" desc, "id" desc offset ? limit 1)`,
-      [organisationId, organisationId, this.maxRecords],
+      `delete from "idempotency_record" where "id" in (select "id" from "idempotency_record" where "organisation_id" = ? and "state" = 'completed' and ("create_time", "id") <= (select "create_time", "id" from "idempotency_record" where "organisation_id" = ? order by "create_time" desc, "id" desc offset ? limit 1) order by "create_time", "id" limit ?)`,
+      [organisationId, organisationId, this.maxRecords, TRIM_BATCH],
       "run",
     );
   }

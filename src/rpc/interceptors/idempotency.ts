@@ -159,7 +159,10 @@ export function createIdempotencyInterceptor({
         });
         throw mapped;
       }
-      if (!stored) await settle(() => idempotency.release(claim.lease));
+      // Even when the answer was stored in the call's transaction: if the commit failed, the record
+      // is still in progress and a retry must run the call; if it succeeded, the record no longer
+      // holds this lease and nothing is deleted.
+      await settle(() => idempotency.release(claim.lease));
       throw error;
     }
     if (!stored) await settle(() => idempotency.release(claim.lease));
