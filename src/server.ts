@@ -39,6 +39,7 @@ import { createRateLimitInterceptor } from "./rpc/interceptors/rate-limit.js";
 import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
 import { type NodeRequest, type NodeResponse, OnePortListener } from "./rpc/one-port-listener.js";
 import { ReplayRoutes } from "./rpc/replay-routes.js";
+import { requestBody } from "./rpc/request-body.js";
 import { createRestTranscoder } from "./rpc/rest/index.js";
 
 export interface ServerDeps {
@@ -168,9 +169,10 @@ export function buildServer(deps: ServerDeps): DdServer {
       });
     }
     const served = handler
-      ? handler(universalRequestFromNodeRequest(req, res, undefined, contextValues)).then((uRes) =>
-          universalResponseToNodeResponse(withSpecGrpcMessage(uRes), res),
-        )
+      ? handler({
+          ...universalRequestFromNodeRequest(req, res, undefined, contextValues),
+          body: requestBody(req),
+        }).then((uRes) => universalResponseToNodeResponse(withSpecGrpcMessage(uRes), res))
       : rest(req, res, contextValues);
     served.catch((error: unknown) => {
       // The client went away or the response could not be written; nothing is left to tell it.

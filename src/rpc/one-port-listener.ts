@@ -2,7 +2,9 @@
  * one-port-listener.ts serves HTTP/2 cleartext (gRPC, Connect, gRPC-Web) and HTTP/1.1 (Connect,
  * gRPC-Web, REST, CORS preflight) on one TCP port. Node 20's `allowHTTP1` works only with TLS, so a
  * plain `net` server peeks at the first bytes: the HTTP/2 preface "PRI * HTTP/2.0" goes to the http2
- * server, anything else to the http server. It also drains in-flight requests on close.
+ * server, anything else to the http server. It also drains in-flight requests on close, and reads
+ * and discards what is left of a request body answered before it was read (an oversized body), so
+ * the client can finish sending and read the answer instead of failing with EPIPE or hanging.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import {
@@ -10,6 +12,7 @@ import {
   type Http2ServerRequest,
   type Http2ServerResponse,
   type Http2Session,
+  constants as http2Constants,
 } from "node:http2";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 
@@ -18,6 +21,14 @@ export type NodeResponse = ServerResponse | Http2ServerResponse;
 export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
 
 const preface = Buffer.from("PRI * HTTP/2.0");
+
+/**
+ * How much of a request body answered early (413, RESOURCE_EXHAUSTED) is read and discarded, and for
+ * how long, before the connection (HTTP/1.1) or the stream (HTTP/2) is cut instead. Enough for a
+ * client that sent a few MiB by mistake to read its answer; an upload larger still costs its sender
+ * a reset, not us an unbounded read.
+ */
+const earlyAnswerDrain = { maxBytes: 4 * 1024 * 1024, maxMs: 5_000 };
 
 /** Timeouts against connections that hold a file descriptor and do nothing. */
 export interface IdleTimeouts {
@@ -146,6 +157,42 @@ export class OnePortListener {
         if (this.draining && left === 0) socket.end();
       }
     });
+    res.once("finish", () => this.discardUnreadBody(req));
     this.handler(req, res);
+  }
+
+  /**
+   * discardUnreadBody reads what is left of a request whose answer is already sent, within
+   * earlyAnswerDrain. Closing with unread bytes would make the kernel reset the connection, and
+   * leaving them unread would stall it: either way the client might never see the answer.
+   */
+  private discardUnreadBody(req: NodeRequest): void {
+    if (req.complete || req.destroyed) return;
+    const cut = () => {
+      stop();
+      if (req.httpVersionMajor === 1) req.socket.destroy();
+      else (req as Http2ServerRequest).stream.close(http2Constants.NGHTTP2_CANCEL);
+    };
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > earlyAnswerDrain.maxBytes) {
+      cut();
+      return;
+    }
+    let left = earlyAnswerDrain.maxBytes;
+    const onData = (chunk: Buffer) => {
+      left -= chunk.byteLength;
+      if (left < 0) cut();
+    };
+    const timer = setTimeout(cut, earlyAnswerDrain.maxMs);
+    const stop = () => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", stop);
+      req.off("close", stop);
+    };
+    req.on("data", onData);
+    req.once("end", stop);
+    req.once("close", stop);
+    req.resume();
   }
 }

@@ -11,8 +11,8 @@
  *   content type is refused on routes that take a body even when it is empty: a cross-site HTML
  *   form (urlencoded, multipart, text/plain) can then never drive a write without CORS preflight;
  * - path values win over the same fields in a `body: "*"` or `body: "field"` body;
- * - over readMaxBytes: 413 `resource_exhausted`; on HTTP/1 the connection is then closed rather
- *   than reading the rest of an oversized upload;
+ * - over readMaxBytes: 413 `resource_exhausted`, answered at once; the listener reads and discards
+ *   a bounded rest of the upload, so the client reads the 413 (one-port-listener.ts);
  * - an unknown path: 404 `not_found`; a known path with another method: 405 `unimplemented` with Allow.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -111,9 +111,7 @@ export function createRestTranscoder(options: RestTranscoderOptions): RestHandle
         refusal = new HttpError(500, new ConnectError("internal error", Code.Internal));
       }
       // A failed write means the client has gone; there is no one left to tell.
-      await writeError(res, refusal.status, refusal.error, new Headers(refusal.headers), req.httpVersion).catch(
-        () => {},
-      );
+      await writeError(res, refusal.status, refusal.error, new Headers(refusal.headers)).catch(() => {});
     }
   };
 }
@@ -177,7 +175,7 @@ async function serve(
     return;
   }
   const error = connectErrorFromResponse(uRes.status, await readAll(uRes.body));
-  await writeError(res, uRes.status, error, header, req.httpVersion);
+  await writeError(res, uRes.status, error, header);
 }
 
 /** guard turns an InvalidRequestError into a 400 with a google.rpc.BadRequest field violation. */
@@ -232,8 +230,6 @@ function parseBody(
  */
 function readBody(req: IncomingMessage | Http2ServerRequest, limit: number): Promise<Uint8Array> {
   const tooLarge = () => {
-    // Let the rest of the upload drain into nowhere; the 413 closes the HTTP/1 connection.
-    req.resume();
     const message = `the request body is larger than the limit of ${limit} bytes`;
     return new HttpError(413, new ConnectError(message, Code.ResourceExhausted));
   };
@@ -354,12 +350,10 @@ async function writeError(
   status: number,
   error: ConnectError,
   header: Headers,
-  httpVersion: string,
 ): Promise<void> {
   const bytes = new TextEncoder().encode(JSON.stringify(restErrorBody(error)));
   header.set("content-type", "application/json");
   header.set("content-length", String(bytes.byteLength));
-  if (status === 413 && httpVersion.startsWith("1")) header.set("connection", "close");
   await universalResponseToNodeResponse({ status, header, body: once(bytes) }, res);
 }
 
