@@ -37,13 +37,14 @@ import { createIdempotencyInterceptor } from "./rpc/interceptors/idempotency.js"
 import { createPublicLimitInterceptor } from "./rpc/interceptors/public-limit.js";
 import { createRateLimitInterceptor } from "./rpc/interceptors/rate-limit.js";
 import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
+import { guardJsonDepth } from "./rpc/json-depth-guard.js";
 import { type NodeRequest, type NodeResponse, OnePortListener } from "./rpc/one-port-listener.js";
 import { ReplayRoutes } from "./rpc/replay-routes.js";
 import { requestBody } from "./rpc/request-body.js";
 import { createRestTranscoder } from "./rpc/rest/index.js";
 
 export interface ServerDeps {
-  config: Pick<Config, "readMaxBytes" | "corsOrigins" | "shutdownGraceMs"> & {
+  config: Pick<Config, "readMaxBytes" | "jsonMaxDepth" | "corsOrigins" | "shutdownGraceMs"> & {
     /** TRUSTED_PROXIES; unset or empty, X-Forwarded-For is ignored. */
     trustedProxies?: readonly string[] | undefined;
   };
@@ -130,10 +131,12 @@ export function buildServer(deps: ServerDeps): DdServer {
   const rest = createRestTranscoder({
     handlers: router.handlers,
     readMaxBytes: config.readMaxBytes,
+    jsonMaxDepth: config.jsonMaxDepth,
     extraRoutes: [{ verb: "GET", path: "/healthz", method: check }],
     onInternalError: (error) => logger.error({ err: error }, "rest transcoder failed"),
   });
   const cors = createCors(config.corsOrigins);
+  const jsonLimits = { maxDepth: config.jsonMaxDepth, readMaxBytes: config.readMaxBytes };
 
   const listener = new OnePortListener((req: NodeRequest, res: NodeResponse) => {
     const incoming = req.headers["x-request-id"];
@@ -171,7 +174,7 @@ export function buildServer(deps: ServerDeps): DdServer {
     const served = handler
       ? handler({
           ...universalRequestFromNodeRequest(req, res, undefined, contextValues),
-          body: requestBody(req),
+          body: guardJsonDepth(requestBody(req), req.headers, jsonLimits),
         }).then((uRes) => universalResponseToNodeResponse(withSpecGrpcMessage(uRes), res))
       : rest(req, res, contextValues);
     served.catch((error: unknown) => {

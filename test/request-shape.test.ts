@@ -2,6 +2,7 @@
  * Request shape against a real listening server: the body limit answered so the client reads it,
  * the JSON nesting bound before any parse (REST and Connect), and the HTTP/1.1 and HTTP/2 limits.
  */
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -60,4 +61,57 @@ describe("an oversized body", () => {
       expect(outcomes).toEqual(Array(20).fill("429 resource_exhausted"));
     });
   }
+});
+
+describe("a deeply nested JSON body", () => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer({ readMaxBytes: 64 * 1024, jsonMaxDepth: 32 })));
+  afterAll(async () => server?.close());
+
+  const nested = (depth: number) => `{"service":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`;
+  const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+    fetch(`${server.baseUrl}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    }).then(async (res) => ({ status: res.status, body: (await res.json()) as { code: string; message: string } }));
+
+  it("is refused on REST with 400 invalid_argument naming the nesting, before parsing", async () => {
+    const deep = await post("/v1/mandateInvites/abc:complete", nested(33));
+    expect(deep.status).toBe(400);
+    expect(deep.body.code).toBe("invalid_argument");
+    expect(deep.body.message).toMatch(/nests arrays and objects deeper than 32 levels/);
+    // 32 levels are let through to the parser and the route (a wrong field type is another error).
+    expect((await post("/v1/mandateInvites/abc:complete", nested(32))).body.message).not.toMatch(/nests/);
+  });
+
+  it("is refused on Connect JSON with INVALID_ARGUMENT naming the nesting", async () => {
+    const deep = await post("/grpc.health.v1.Health/Check", nested(33));
+    expect(deep.body).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/deeper than 32/) });
+    expect((await post("/grpc.health.v1.Health/Check", nested(32))).body.message).not.toMatch(/nests/);
+  });
+
+  it("is refused on Connect JSON when gzip-compressed", async () => {
+    const deep = await post("/grpc.health.v1.Health/Check", gzipSync(nested(33)), { "content-encoding": "gzip" });
+    expect(deep.body).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/deeper than 32/) });
+  });
+
+  it("is refused in an enveloped Connect streaming message", async () => {
+    const message = new TextEncoder().encode(nested(33));
+    const envelope = Buffer.alloc(5 + message.byteLength);
+    envelope.writeUInt32BE(message.byteLength, 1);
+    envelope.set(message, 5);
+    const res = await fetch(`${server.baseUrl}/grpc.health.v1.Health/Watch`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json" },
+      body: envelope,
+    });
+    const answer = Buffer.from(await res.arrayBuffer());
+    const endStream = JSON.parse(answer.subarray(5).toString("utf8")) as { error?: { code: string; message: string } };
+    expect(answer[0]).toBe(0b10); // the end-stream message
+    expect(endStream.error).toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/deeper than 32/),
+    });
+  });
 });

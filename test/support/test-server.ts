@@ -53,6 +53,8 @@ export interface TestServer {
 export interface TestServerOptions {
   corsOrigins?: string[];
   readMaxBytes?: number;
+  /** JSON_MAX_DEPTH (the service's default, 32, unless set). */
+  jsonMaxDepth?: number;
   shutdownGraceMs?: number;
   /** Use the in-process twins instead of the Redis at TEST_REDIS_URL. */
   withoutRedis?: boolean;
@@ -160,6 +162,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const server = buildServer({
       config: {
         readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
+        jsonMaxDepth: options.jsonMaxDepth ?? 32,
         corsOrigins: options.corsOrigins ?? [],
         shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
         trustedProxies: options.trustedProxies ?? [],

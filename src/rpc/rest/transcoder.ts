@@ -24,6 +24,7 @@ import { universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { InvalidArgumentError } from "../../modules/errors.js";
 import { toConnectError } from "../errors.js";
 import { isFramingHeader } from "../framing-headers.js";
+import { JsonDepthScanner, tooDeepMessage } from "../json-depth.js";
 import { connectErrorFromResponse, restErrorBody } from "./error-body.js";
 import { InvalidRequestError } from "./request-mapping.js";
 import { createRouteTable, type RouteBinding, type RouteTable } from "./route-table.js";
@@ -34,6 +35,8 @@ export interface RestTranscoderOptions {
   handlers: readonly UniversalHandler[];
   /** Largest body accepted, bytes; over it: 413 with a JSON error (code "resource_exhausted"). */
   readMaxBytes: number;
+  /** Deepest nesting of arrays and objects in a body, checked before parsing; deeper: 400 invalid_argument. */
+  jsonMaxDepth: number;
   /**
    * Extra REST routes onto RPCs that carry no annotation (third-party protos), e.g. GET /healthz →
    * grpc.health.v1.Health/Check. A GET takes its fields from the query, a POST from a JSON body.
@@ -95,7 +98,7 @@ export function createRestTranscoder(options: RestTranscoderOptions): RestHandle
       if (!res.writableFinished) clientGone.abort(new ConnectError("the client closed the request", Code.Canceled));
     });
     try {
-      await serve(req, res, contextValues, clientGone.signal, table, handlerOf, options.readMaxBytes);
+      await serve(req, res, contextValues, clientGone.signal, table, handlerOf, options);
     } catch (e) {
       // Nobody is left to answer: not a transcoder failure.
       if (e instanceof ClientGoneError || clientGone.signal.aborted) return;
@@ -123,7 +126,7 @@ async function serve(
   signal: AbortSignal,
   table: RouteTable,
   handlerOf: (m: DescMethod) => UniversalHandler | undefined,
-  readMaxBytes: number,
+  limits: Pick<RestTranscoderOptions, "readMaxBytes" | "jsonMaxDepth">,
 ): Promise<void> {
   const verb = (req.method ?? "GET").toUpperCase();
   const rawUrl = req.url ?? "/";
@@ -144,12 +147,13 @@ async function serve(
   const handler = handlerOf(route.method);
   if (!handler) throw new Error(`no handler for ${route.method.parent.typeName}/${route.method.name}`);
 
-  const bytes = await readBody(req, readMaxBytes);
+  const bytes = await readBody(req, limits.readMaxBytes);
   const body = parseBody(
     bytes,
     req.headers["content-type"],
     route.mapping.takesBody,
     `${verb} ${route.template.source}`,
+    limits.jsonMaxDepth,
   );
   const json = guard(() => route.mapping.toJson({ pathValues, query, body }));
 
@@ -197,6 +201,7 @@ function parseBody(
   contentType: string | undefined,
   takesBody: boolean,
   route: string,
+  maxDepth: number,
 ): JsonValue | undefined {
   const invalid = (message: string, status = 400) =>
     new HttpError(status, new ConnectError(message, Code.InvalidArgument));
@@ -209,6 +214,7 @@ function parseBody(
   }
   if (!takesBody) throw invalid(`${route} takes no request body`);
   if (!isJson) throw invalid(`unsupported content type "${contentType ?? "(none)"}": send application/json`, 415);
+  if (!new JsonDepthScanner(maxDepth).push(bytes)) throw invalid(tooDeepMessage(maxDepth));
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
