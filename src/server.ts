@@ -20,11 +20,13 @@ import type { Config } from "./config.js";
 import { databaseAnswers } from "./platform/db/database-probe.js";
 import type { Logger } from "./platform/observability/logger.js";
 import type { Metrics } from "./platform/observability/metrics.js";
+import { RepeatedLog } from "./platform/observability/repeated-log.js";
 import { PeriodicTask } from "./platform/periodic-task.js";
 import { registerServices } from "./routes.js";
 import { assertAccessRules } from "./rpc/access.js";
 import { AddressLimiter } from "./rpc/address-limiter.js";
 import { createClientAddressResolver } from "./rpc/client-address.js";
+import { goneReason, isClientGone } from "./rpc/client-gone.js";
 import { kRequestInfo, type RequestInfo } from "./rpc/context.js";
 import { createCors } from "./rpc/cors.js";
 import { withSpecGrpcMessage } from "./rpc/grpc-message.js";
@@ -136,6 +138,8 @@ export function buildServer(deps: ServerDeps): DdServer {
     onInternalError: (error) => logger.error({ err: error }, "rest transcoder failed"),
   });
   const cors = createCors(config.corsOrigins);
+  // One line per minute at most, however many responses fail the same way.
+  const notCompleted = new RepeatedLog(logger);
   const jsonLimits = { maxDepth: config.jsonMaxDepth, readMaxBytes: config.readMaxBytes };
 
   const listener = new OnePortListener((req: NodeRequest, res: NodeResponse) => {
@@ -178,8 +182,20 @@ export function buildServer(deps: ServerDeps): DdServer {
         }).then((uRes) => universalResponseToNodeResponse(withSpecGrpcMessage(uRes), res))
       : rest(req, res, contextValues);
     served.catch((error: unknown) => {
-      // The client went away or the response could not be written; nothing is left to tell it.
-      logger.warn({ request_id: requestId, err: error }, "response not completed");
+      if (isClientGone(error, res)) {
+        // Expected: clients hang up mid-response by the hundred at the end of any load run.
+        logger.debug(
+          { request_id: requestId, reason: goneReason(error) },
+          "client went away before the response ended",
+        );
+      } else {
+        notCompleted.log(
+          "warn",
+          "response not completed",
+          { request_id: requestId, err: error },
+          "response not completed",
+        );
+      }
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
@@ -197,6 +213,7 @@ export function buildServer(deps: ServerDeps): DdServer {
       health.shutDown();
       await probing.stop();
       await listener.close(config.shutdownGraceMs);
+      notCompleted.close();
     },
   };
 }
