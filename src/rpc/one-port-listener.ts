@@ -30,19 +30,54 @@ const preface = Buffer.from("PRI * HTTP/2.0");
  */
 const earlyAnswerDrain = { maxBytes: 4 * 1024 * 1024, maxMs: 5_000 };
 
-/** Timeouts against connections that hold a file descriptor and do nothing. */
-export interface IdleTimeouts {
+/**
+ * Timeouts against connections that hold a file descriptor and do little or nothing. The defaults
+ * suit production; tests shorten them.
+ */
+export interface ListenerTimeouts {
   /** A new connection must send enough to tell HTTP/1.1 from HTTP/2 within this time. */
   detectMs?: number;
   /** An HTTP/2 connection with no request in flight is closed (GOAWAY) after this long without frames. */
   http2IdleMs?: number;
+  /** HTTP/1.1: the request line and headers must arrive within this time (slow-header clients get 408). */
+  headersMs?: number;
+  /** HTTP/1.1: the whole request, body included, must arrive within this time. */
+  requestMs?: number;
+  /** How often HTTP/1.1 connections are checked against headersMs and requestMs. */
+  checkIntervalMs?: number;
+  /**
+   * Any request still open after this long is cut (the HTTP/1.1 connection closed, the HTTP/2 stream
+   * reset): a backstop behind Health.Watch's own lifetime, which ends it gracefully first.
+   */
+  maxRequestMs?: number;
 }
+
+/**
+ * HTTP/1.1 limits. Keep-alive outlives the 60 s idle timeout of common load balancers, so they close
+ * first and never send a request onto a connection we are closing.
+ */
+const http1Limits = {
+  // Node's default, stated: an API key plus a session cookie is well under 1 KiB.
+  maxHeaderSize: 16 * 1024,
+  keepAliveTimeout: 65_000,
+};
+
+/**
+ * HTTP/2 limits. Without them one connection may open streams without bound (Node's default is
+ * 2^32-1) and buffer up to its session memory on each; 100 concurrent streams is what gRPC servers
+ * commonly advertise, and more than any client of ours multiplexes.
+ */
+const http2Limits = {
+  // Megabytes of frames, headers and stream state one session may hold before new streams are refused.
+  maxSessionMemory: 8,
+  settings: { maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024 },
+};
 
 /** OnePortListener is the service's only public listener. */
 export class OnePortListener {
   private readonly tcp = createNetServer((socket) => this.route(socket));
-  private readonly http1 = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
-  private readonly http2 = createHttp2Server({}, (req, res) => this.handle(req, res));
+  private readonly http1: ReturnType<typeof createHttpServer>;
+  private readonly http2 = createHttp2Server(http2Limits, (req, res) => this.handle(req, res));
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
   /** In-flight requests per HTTP/1.1 socket, to close idle ones first when draining. */
@@ -52,12 +87,26 @@ export class OnePortListener {
   private inFlight = 0;
   private draining = false;
   private readonly detectMs: number;
+  private readonly maxRequestMs: number;
 
   constructor(
     private readonly handler: RequestHandler,
-    timeouts: IdleTimeouts = {},
+    timeouts: ListenerTimeouts = {},
   ) {
     this.detectMs = timeouts.detectMs ?? 10_000;
+    this.maxRequestMs = timeouts.maxRequestMs ?? 35 * 60_000;
+    this.http1 = createHttpServer(
+      {
+        ...http1Limits,
+        headersTimeout: timeouts.headersMs ?? 20_000,
+        requestTimeout: timeouts.requestMs ?? 60_000,
+        connectionsCheckingInterval: timeouts.checkIntervalMs ?? 5_000,
+      },
+      (req, res) => this.handle(req, res),
+    );
+    // Node checks headersTimeout and requestTimeout only on servers that emitted "listening"; this
+    // one never listens itself (connections are handed to it), so it is told.
+    this.http1.emit("listening");
     const http2IdleMs = timeouts.http2IdleMs ?? 10 * 60_000;
     this.http2.on("session", (session) => {
       this.sessions.add(session);
@@ -99,6 +148,7 @@ export class OnePortListener {
     await this.until(() => this.inFlight === 0, deadline);
     await this.until(() => this.sockets.size === 0, deadline);
     for (const socket of this.sockets) socket.destroy();
+    this.http1.close(); // stops its timeout checks
     await tcpClosed;
   }
 
@@ -147,7 +197,10 @@ export class OnePortListener {
     const session = socket ? undefined : (req as Http2ServerRequest).stream.session;
     if (session) this.sessionRequests.set(session, (this.sessionRequests.get(session) ?? 0) + 1);
     if (this.draining && socket) res.setHeader("connection", "close");
+    const tooLong = setTimeout(() => cut(req), this.maxRequestMs);
+    tooLong.unref();
     res.once("close", () => {
+      clearTimeout(tooLong);
       this.inFlight--;
       const open = session ? this.sessionRequests.get(session) : undefined;
       if (session && open !== undefined) this.sessionRequests.set(session, open - 1);
@@ -168,22 +221,21 @@ export class OnePortListener {
    */
   private discardUnreadBody(req: NodeRequest): void {
     if (req.complete || req.destroyed) return;
-    const cut = () => {
+    const stopAndCut = () => {
       stop();
-      if (req.httpVersionMajor === 1) req.socket.destroy();
-      else (req as Http2ServerRequest).stream.close(http2Constants.NGHTTP2_CANCEL);
+      cut(req);
     };
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > earlyAnswerDrain.maxBytes) {
-      cut();
+      cut(req);
       return;
     }
     let left = earlyAnswerDrain.maxBytes;
     const onData = (chunk: Buffer) => {
       left -= chunk.byteLength;
-      if (left < 0) cut();
+      if (left < 0) stopAndCut();
     };
-    const timer = setTimeout(cut, earlyAnswerDrain.maxMs);
+    const timer = setTimeout(stopAndCut, earlyAnswerDrain.maxMs);
     const stop = () => {
       clearTimeout(timer);
       req.off("data", onData);
@@ -195,4 +247,10 @@ export class OnePortListener {
     req.once("close", stop);
     req.resume();
   }
+}
+
+/** cut ends a request at once: its HTTP/1.1 connection is closed, its HTTP/2 stream reset (CANCEL). */
+function cut(req: NodeRequest): void {
+  if (req.httpVersionMajor === 1) req.socket.destroy();
+  else (req as Http2ServerRequest).stream.close(http2Constants.NGHTTP2_CANCEL);
 }
