@@ -28,6 +28,7 @@ RUN mkdir .data && chown node:node .data
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
 USER node
+# /metrics (9464) binds 127.0.0.1 unless METRICS_HOST says otherwise: it has no authentication.
 EXPOSE 8080 9464
 # Slim images have no curl: Node's fetch. Assumes HOST covers 127.0.0.1 (the default 0.0.0.0 does).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \

@@ -54,10 +54,17 @@ export interface AppDeps {
   metrics: Metrics;
   /** Invite emails and links; unset: the outbox in ./.data/outbox, links to http://localhost:8080. */
   mail?: MailSettings | undefined;
-  /** Secret the account-number encryption key is derived from; unset: the development key (main warns). */
+  /**
+   * Secret account numbers are sealed with (main resolves it: account-number-keys.ts); unset: the
+   * development key, for tests and ddctl, which seal nothing.
+   */
   accountNumberKey?: string | undefined;
+  /** Earlier keys, for opening account numbers not yet re-encrypted. */
+  accountNumberKeysOld?: readonly string[] | undefined;
   /** How long a report's query may run, ms; unset keeps the connection's statement timeout. */
   reportStatementTimeoutMs?: number | undefined;
+  /** Idempotency answers kept per organisation at most (default DEFAULT_MAX_RECORDS_PER_ORGANISATION). */
+  idempotencyRecordsPerOrganisation?: number | undefined;
   /**
    * Bacs processing in the background: run every intervalMs between start() and stop(). Unset: not
    * started (tests drive `app.processor.runOnce(now)` themselves); main.ts always sets it.
@@ -134,13 +141,20 @@ export function createApp(deps: AppDeps): App {
   const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger, cacheTtlMs: deps.apiKeyCacheTtlMs });
   const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins });
   const denials = new DenialRecorder(orm, clock, logger);
-  const idempotency = new IdempotencyService({ orm, clock });
+  const idempotency = new IdempotencyService({
+    orm,
+    clock,
+    maxRecordsPerOrganisation: deps.idempotencyRecordsPerOrganisation,
+  });
   const idempotencySweeper = new IdempotencySweeper({ idempotency, logger });
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"), clock);
   const collections = new CollectionManager({ clock });
   const alertEvaluator = new AlertEvaluator(clock);
   const inviteLinks = new InviteLinks(mailer, deps.mail?.publicBaseUrl ?? "http://localhost:8080");
-  const cipher = new AccountNumberCipher(deps.accountNumberKey ?? developmentAccountNumberKey);
+  const cipher = new AccountNumberCipher(
+    deps.accountNumberKey ?? developmentAccountNumberKey,
+    deps.accountNumberKeysOld ?? [],
+  );
   const mandateTransitions = new MandateTransitions({
     clock,
     links: inviteLinks,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig, requireAccountNumberKey } from "./config.js";
 
 describe("loadConfig", () => {
   it("has defaults that start the service with nothing set", () => {
@@ -7,6 +7,7 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({
       port: 8080,
       metricsPort: 9464,
+      metricsHost: "127.0.0.1",
       databaseUrl: undefined,
       redisUrl: undefined,
       logLevel: "info",
@@ -36,6 +37,7 @@ describe("loadConfig", () => {
     const config = loadConfig({
       PORT: "9000",
       METRICS_PORT: "0",
+      METRICS_HOST: "0.0.0.0",
       DATABASE_URL: "postgres://u@db:5432/dd",
       REDIS_URL: "redis://cache:6379",
       LOG_LEVEL: "debug",
@@ -46,6 +48,7 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({
       port: 9000,
       metricsPort: 0,
+      metricsHost: "0.0.0.0",
       databaseUrl: "postgres://u@db:5432/dd",
       redisUrl: "redis://cache:6379",
       logLevel: "debug",
@@ -60,6 +63,7 @@ describe("loadConfig", () => {
       publicBaseUrl: "http://localhost:8080",
       mailOutboxDir: "/srv/dd/outbox",
       accountNumberKey: undefined,
+      accountNumberKeysOld: [],
     });
     const key = "k".repeat(32);
     expect(
@@ -67,12 +71,30 @@ describe("loadConfig", () => {
         PUBLIC_BASE_URL: "https://pay.example.com/",
         MAIL_OUTBOX_DIR: "/var/mail/dd",
         ACCOUNT_NUMBER_KEY: key,
+        ACCOUNT_NUMBER_KEYS_OLD: ` ${"o".repeat(32)}, ${"p".repeat(40)}`,
+        SMTP_URL: "smtp://relay:25?tls=none",
       }),
     ).toMatchObject({
       publicBaseUrl: "https://pay.example.com",
       mailOutboxDir: "/var/mail/dd",
       accountNumberKey: key,
+      accountNumberKeysOld: ["o".repeat(32), "p".repeat(40)],
+      smtpUrl: "smtp://relay:25?tls=none",
     });
+  });
+
+  it("refuses PostgreSQL without ACCOUNT_NUMBER_KEY, in one line, and allows the embedded database without it", () => {
+    const withPostgres = loadConfig({ DATABASE_URL: "postgres://u@db:5432/dd" });
+    expect(() => requireAccountNumberKey(withPostgres)).toThrow(ConfigError);
+    expect(() => requireAccountNumberKey(withPostgres)).toThrow(
+      /^invalid configuration: ACCOUNT_NUMBER_KEY must be set when DATABASE_URL is: [^\n]+$/,
+    );
+    expect(() =>
+      requireAccountNumberKey(
+        loadConfig({ DATABASE_URL: "postgres://u@db:5432/dd", ACCOUNT_NUMBER_KEY: "k".repeat(32) }),
+      ),
+    ).not.toThrow();
+    expect(() => requireAccountNumberKey(loadConfig({}))).not.toThrow();
   });
 
   it.each([
@@ -82,6 +104,9 @@ describe("loadConfig", () => {
     [{ PORT: "70000" }, /PORT must be between 0 and 65535/],
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL must start with postgres:\/\//],
     [{ SMTP_URL: "http://relay.example" }, /SMTP_URL must start with smtp:\/\/ or smtps:\/\//],
+    [{ SMTP_URL: "smtp://relay.example?tls=off" }, /SMTP_URL tls= must be none/],
+    [{ SMTP_URL: "smtps://relay.example?tls=none" }, /SMTP_URL tls=none contradicts smtps/],
+    [{ ACCOUNT_NUMBER_KEYS_OLD: `${"o".repeat(32)},short` }, /ACCOUNT_NUMBER_KEYS_OLD entries must be at least 32/],
     [{ REDIS_URL: "not a url" }, /REDIS_URL is not a valid URL/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
     [{ CORS_ORIGINS: "https://a.example.com/path" }, /CORS_ORIGINS entries must be bare origins/],

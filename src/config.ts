@@ -15,6 +15,8 @@ export interface Config {
   host: string;
   /** Prometheus metrics port (a separate listener, never exposed with the API); 0 picks a free port. */
   metricsPort: number;
+  /** Address the metrics listener binds: loopback unless set, since /metrics has no authentication. */
+  metricsHost: string;
   /** PostgreSQL URL of the runtime role; unset means the embedded PostgreSQL under dataDir. */
   databaseUrl: string | undefined;
   /** PostgreSQL URL of the schema owner, which migrates and grants the runtime role; unset: DATABASE_URL migrates. */
@@ -28,6 +30,8 @@ export interface Config {
   databaseStatementTimeoutMs: number;
   /** Longest a report's query may run, ms: reports read up to two years of collections. */
   reportStatementTimeoutMs: number;
+  /** Idempotency answers kept per organisation; beyond it the oldest are forgotten first. */
+  idempotencyRecordsPerOrganisation: number;
   /** Redis URL; unset means in-process twins for what Redis does. */
   redisUrl: string | undefined;
   /** Where embedded backends keep their data. */
@@ -60,12 +64,20 @@ export interface Config {
   publicBaseUrl: string;
   /** Where emails are written while no SMTP relay is configured (the outbox); default `<dataDir>/outbox`. */
   mailOutboxDir: string;
-  /** SMTP relay (smtp:// or smtps://, credentials in the URL); unset writes email to mailOutboxDir. */
+  /**
+   * SMTP relay (smtp:// with STARTTLS required, or smtps://; credentials in the URL; `?tls=none` for a
+   * relay without TLS); unset writes email to mailOutboxDir.
+   */
   smtpUrl: string | undefined;
   /** The From of every email. */
   mailFrom: string;
-  /** Secret (32+ characters) the account-number encryption key is derived from; unset uses a development key. */
+  /**
+   * Secret (32+ characters) account numbers are encrypted with. Required with DATABASE_URL
+   * (requireAccountNumberKey); unset on the embedded database, a key generated under dataDir.
+   */
   accountNumberKey: string | undefined;
+  /** Earlier ACCOUNT_NUMBER_KEYs: account numbers sealed under them still open until re-encrypted. */
+  accountNumberKeysOld: string[];
 }
 
 export interface RateLimitConfig {
@@ -121,11 +133,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: port(env, "PORT", 8080),
     host: nonEmpty(env, "HOST") ?? "0.0.0.0",
     metricsPort: port(env, "METRICS_PORT", 9464),
+    metricsHost: nonEmpty(env, "METRICS_HOST") ?? "127.0.0.1",
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     migrationDatabaseUrl: url(env, "MIGRATION_DATABASE_URL", ["postgres:", "postgresql:"]),
     allowPrivilegedDatabaseRole: boolean(env, "ALLOW_PRIVILEGED_DATABASE_ROLE", false),
     databaseStatementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
     reportStatementTimeoutMs: integer(env, "REPORT_STATEMENT_TIMEOUT_MS", 60_000, 100, 3_600_000),
+    idempotencyRecordsPerOrganisation: integer(env, "IDEMPOTENCY_RECORDS_PER_ORGANISATION", 100_000, 1_000, 10_000_000),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     dataDir,
     logLevel: oneOf(env, "LOG_LEVEL", logLevels, "info"),
@@ -138,9 +152,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),
     publicBaseUrl: baseUrl(env, "PUBLIC_BASE_URL", "http://localhost:8080"),
     mailOutboxDir: resolve(nonEmpty(env, "MAIL_OUTBOX_DIR") ?? `${dataDir}/outbox`),
-    smtpUrl: url(env, "SMTP_URL", ["smtp:", "smtps:"]),
+    smtpUrl: smtpUrl(env, "SMTP_URL"),
     mailFrom: nonEmpty(env, "MAIL_FROM") ?? "Direct Debit <no-reply@localhost>",
     accountNumberKey: secret(env, "ACCOUNT_NUMBER_KEY", 32),
+    accountNumberKeysOld: secrets(env, "ACCOUNT_NUMBER_KEYS_OLD", 32),
     rateLimit: {
       timeoutMs: integer(env, "RATE_LIMIT_TIMEOUT_MS", rateLimitDefaults.timeoutMs, 1, 10_000),
       replicas: integer(env, "RATE_LIMIT_REPLICAS", rateLimitDefaults.replicas, 1, 1_000),
@@ -205,6 +220,44 @@ function secret(env: NodeJS.ProcessEnv, name: string, minLength: number): string
   if (raw !== undefined && raw.length < minLength)
     throw new ConfigError(name, `must be at least ${minLength} characters`);
   return raw;
+}
+
+/** secrets reads a comma-separated list of secrets, each at least minLength characters. */
+function secrets(env: NodeJS.ProcessEnv, name: string, minLength: number): string[] {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return [];
+  const list = raw.split(",").map((entry) => entry.trim());
+  if (list.some((entry) => entry.length < minLength))
+    throw new ConfigError(name, `entries must be at least ${minLength} characters each, separated by commas`);
+  return list;
+}
+
+/**
+ * smtpUrl reads SMTP_URL: its one option, `tls=none`, is the explicit way to send without TLS; any
+ * other value of it is refused rather than read as "no TLS" by mistake.
+ */
+function smtpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = url(env, name, ["smtp:", "smtps:"]);
+  if (raw === undefined) return undefined;
+  const parsed = new URL(raw);
+  const tls = parsed.searchParams.get("tls");
+  if (tls !== null && tls !== "none") throw new ConfigError(name, `tls= must be none (or left out), got "${tls}"`);
+  if (tls === "none" && parsed.protocol === "smtps:") throw new ConfigError(name, "tls=none contradicts smtps://");
+  return raw;
+}
+
+/**
+ * requireAccountNumberKey refuses to serve PostgreSQL without ACCOUNT_NUMBER_KEY: the fallback keys
+ * (the development key in the source code, or one generated on this machine) fit the embedded
+ * database, not a shared one whose replicas and backups must all read the same account numbers.
+ */
+export function requireAccountNumberKey(config: Pick<Config, "databaseUrl" | "accountNumberKey">): void {
+  if (config.databaseUrl !== undefined && config.accountNumberKey === undefined) {
+    throw new ConfigError(
+      "ACCOUNT_NUMBER_KEY",
+      "must be set when DATABASE_URL is: 32+ characters of secret, e.g. from `openssl rand -base64 32`",
+    );
+  }
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {

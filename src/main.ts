@@ -5,9 +5,10 @@
  * creates a sandbox organisation, admin and key, and prints them once (first-start.ts).
  */
 import { createApp } from "./app.js";
-import { type Config, ConfigError, loadConfig } from "./config.js";
+import { type Config, ConfigError, loadConfig, requireAccountNumberKey } from "./config.js";
 import { entities } from "./entities.js";
 import { firstStartNotice, provisionFirstStart } from "./modules/identity/first-start.js";
+import { accountNumberKeyFile, resolveAccountNumberKeys } from "./modules/mandates/account-number-keys.js";
 import { systemClock } from "./platform/clock.js";
 import { defaultDatabaseTimeouts, openDatabase } from "./platform/db/database.js";
 import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
+    requireAccountNumberKey(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -59,9 +61,16 @@ async function main(): Promise<void> {
     "backends",
   );
 
-  if (config.accountNumberKey === undefined) {
+  const accountNumberKeys = await resolveAccountNumberKeys({
+    key: config.accountNumberKey,
+    old: config.accountNumberKeysOld,
+    generatedKeyFile: accountNumberKeyFile(config.dataDir),
+  });
+  if (accountNumberKeys.generatedKeyFile !== undefined) {
     logger.warn(
-      "ACCOUNT_NUMBER_KEY is not set: account numbers are encrypted with the development key; set it in production",
+      { key_file: accountNumberKeys.generatedKeyFile },
+      "ACCOUNT_NUMBER_KEY is not set: account numbers are encrypted with the key generated in key_file; " +
+        "keep it with the data, and set ACCOUNT_NUMBER_KEY in production",
     );
   }
   const mailer = config.smtpUrl
@@ -78,15 +87,17 @@ async function main(): Promise<void> {
     rateLimit: config.rateLimit,
     metrics,
     mail: { mailer, publicBaseUrl: config.publicBaseUrl },
-    accountNumberKey: config.accountNumberKey,
+    accountNumberKey: accountNumberKeys.current,
+    accountNumberKeysOld: accountNumberKeys.old,
     reportStatementTimeoutMs: config.reportStatementTimeoutMs,
+    idempotencyRecordsPerOrganisation: config.idempotencyRecordsPerOrganisation,
     // Every replica runs Bacs processing; SKIP LOCKED keeps them from doing the same work twice.
     bacsProcessing: { intervalMs: 5_000 },
   });
   await app.start();
-  const server = buildServer({ config, orm: database.orm, logger, metrics, app });
+  const server = buildServer({ config, orm: database.orm, databaseProbe: database.probe, logger, metrics, app });
   const port = await server.listen(config.port, config.host);
-  const metricsServer = await serveMetrics(metrics, config.metricsPort, config.host);
+  const metricsServer = await serveMetrics(metrics, config.metricsPort, config.metricsHost);
   // Before anything announces readiness: whoever sees "listening" may send SIGTERM at once.
   let stopping = false;
   const stop = async (signal: string) => {
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
     }
   }
   server.started();
-  logger.info({ port, metrics_port: metricsServer.port }, "listening");
+  logger.info({ port, metrics_port: metricsServer.port, metrics_host: metricsServer.host }, "listening");
 }
 
 main().catch((error: unknown) => {

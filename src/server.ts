@@ -17,7 +17,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { Health } from "../gen/health/v1/health_pb.js";
 import type { App } from "./app.js";
 import type { Config } from "./config.js";
-import { databaseAnswers } from "./platform/db/database-probe.js";
+import { type DatabaseProbe, probeThroughPool } from "./platform/db/database-probe.js";
 import type { Logger } from "./platform/observability/logger.js";
 import type { Metrics } from "./platform/observability/metrics.js";
 import { RepeatedLog } from "./platform/observability/repeated-log.js";
@@ -56,8 +56,10 @@ export interface ServerDeps {
   app: App;
   /** Registers the domain services and returns them; defaults to routes.ts (tests may replace it). */
   registerRoutes?: (router: ConnectRouter, app: App) => DescService[];
+  /** Asks whether the database answers, for health (default: through the ORM's pool). */
+  databaseProbe?: DatabaseProbe | undefined;
   /** How often health asks the database whether it answers, and how long it waits, ms. */
-  databaseProbe?: { intervalMs: number; timeoutMs: number } | undefined;
+  databaseProbeTiming?: { intervalMs: number; timeoutMs: number } | undefined;
 }
 
 /** DdServer is a built server: listen once, close once. */
@@ -110,10 +112,11 @@ export function buildServer(deps: ServerDeps): DdServer {
   const health = new HealthState(domainServices.map((s) => s.typeName));
   registerHealth(router, health);
   const readiness = { started: false, databaseAnswers: true };
-  const probe = deps.databaseProbe ?? { intervalMs: 2_000, timeoutMs: 1_000 };
+  const probe = deps.databaseProbeTiming ?? { intervalMs: 2_000, timeoutMs: 1_000 };
+  const database = deps.databaseProbe ?? probeThroughPool(deps.orm);
   const probing: PeriodicTask<void> = new PeriodicTask(probe.intervalMs, () =>
     probing.join(async () => {
-      const answers = await databaseAnswers(deps.orm, probe.timeoutMs);
+      const answers = await database.answers(probe.timeoutMs);
       if (answers !== readiness.databaseAnswers) {
         // Once per change, not per failed call: an outage must not flood the log.
         if (answers) logger.info("the database answers again: serving");

@@ -392,6 +392,7 @@ describe("ddctl refusals", spawning, () => {
         "key list",
         "key revoke",
         "key rotate",
+        "account-numbers re-encrypt",
       ]) {
         expect(run.stdout).toContain(`ddctl ${command}`);
       }

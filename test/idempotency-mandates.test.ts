@@ -194,6 +194,37 @@ describe("CreateMandate replays and reuse", () => {
   });
 });
 
+describe("CreateMandate and its idempotency record", () => {
+  it("commit together: when the record cannot be stored the mandate is not created, and a retry creates it once", async () => {
+    const t = await tenant();
+    const who = payer();
+    // A fault only in storing this key's answer: the write itself would succeed.
+    const admin = server.admin.em.fork();
+    await admin.execute(
+      `create function refuse_lost_answer() returns trigger language plpgsql as $$
+       begin if new.idempotency_key = 'lost-answer' and new.state = 'completed' then raise exception 'storage fault'; end if; return new; end $$`,
+    );
+    await admin.execute(
+      `create trigger refuse_lost_answer before update on idempotency_record for each row execute function refuse_lost_answer()`,
+    );
+    let first: RestCall;
+    try {
+      first = await restWithKey("POST", "/v1/mandates", t.secret, "lost-answer", { payer: who });
+    } finally {
+      await admin.execute("drop trigger refuse_lost_answer on idempotency_record");
+      await admin.execute("drop function refuse_lost_answer()");
+    }
+    expect(first.status).toBe(500);
+    expect(await mandatesOf(t)).toEqual([]);
+    const retry = await restWithKey("POST", "/v1/mandates", t.secret, "lost-answer", { payer: who });
+    expect(retry.status).toBe(200);
+    expect(retry.replayed).toBeNull();
+    const replay = await restWithKey("POST", "/v1/mandates", t.secret, "lost-answer", { payer: who });
+    expect(replay.replayed).toBe("true");
+    expect((await mandatesOf(t)).map((m) => m.id)).toEqual([retry.body.id]);
+  });
+});
+
 describe("CancelMandate with an Idempotency-Key", () => {
   it("replayed returns the first answer (CANCELLED) instead of failing; without the key a second cancel is FAILED_PRECONDITION", async () => {
     const t = await tenant();

@@ -4,8 +4,8 @@
  * the build's `node dist/main.js` does the same, and passes the image's HEALTHCHECK.
  */
 import { spawn } from "node:child_process";
-import { copyFile, mkdtemp, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdtemp, rm, stat, symlink } from "node:fs/promises";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execForm, readStages } from "./support/dockerfile.js";
@@ -21,11 +21,30 @@ afterAll(async () => {
 
 // Starting the service (node + tsx, and PGlite's WebAssembly PostgreSQL) costs seconds of CPU: on a
 // loaded machine far more than the suite's default; the timeout only bounds a hang.
+/** anotherAddress is an IPv4 address of this machine that is not loopback, if it has one. */
+function anotherAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i !== undefined && i.family === "IPv4" && !i.internal)?.address;
+}
+
+/** reachable says whether an HTTP GET of `url` gets any answer. */
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    await res.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe("npm start on embedded defaults", { timeout: 180_000 }, () => {
   it("serves with embedded PostgreSQL and in-process Redis twins, then drains and stops on SIGTERM", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "dd-start-"));
     dataDirs.push(dataDir);
-    const service = startService({ DATA_DIR: dataDir });
+    // The API on every interface, as in a container: /metrics stays on loopback all the same.
+    const service = startService({ DATA_DIR: dataDir, HOST: "0.0.0.0" });
     services.push(service);
     const backends = await service.waitFor("backends");
     expect(backends.database).toMatch(/embedded PostgreSQL/);
@@ -33,11 +52,27 @@ describe("npm start on embedded defaults", { timeout: 180_000 }, () => {
     const listening = await service.waitFor("listening");
     const res = await fetch(`http://127.0.0.1:${listening.port}/healthz`);
     expect(await res.json()).toEqual({ status: "SERVING" });
+
     const metrics = await (await fetch(`http://127.0.0.1:${listening.metrics_port}/metrics`)).text();
     expect(metrics).toMatch(
       /dd_rpc_requests_total\{service="grpc.health.v1.Health",method="Check",protocol="rest",code="ok"\} 1/,
     );
     expect(metrics).toMatch(/dd_rpc_duration_seconds_bucket/);
+
+    // No ACCOUNT_NUMBER_KEY: a key generated into DATA_DIR, readable by the service's user only, and a warning.
+    const keyFile = join(dataDir, "account-number.key");
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    expect(service.lines).toContainEqual(
+      expect.objectContaining({ level: "warn", key_file: keyFile, msg: expect.stringMatching(/ACCOUNT_NUMBER_KEY/) }),
+    );
+
+    expect(listening.metrics_host).toBe("127.0.0.1");
+    const outside = anotherAddress();
+    if (outside !== undefined) {
+      expect(await reachable(`http://${outside}:${listening.port}/healthz`)).toBe(true);
+      expect(await reachable(`http://${outside}:${listening.metrics_port}/metrics`)).toBe(false);
+    }
+
     expect(await service.stop()).toBe(0);
     expect(service.lines.map((l) => l.msg)).toContain("stopped");
   });
@@ -47,6 +82,16 @@ describe("npm start on embedded defaults", { timeout: 180_000 }, () => {
     services.push(service);
     expect(await service.exited).toBe(2);
     expect(service.stderr.join("").trim()).toBe('invalid configuration: PORT must be a whole number, got "eighty"');
+  });
+
+  it("refuses PostgreSQL without ACCOUNT_NUMBER_KEY, in one line, before connecting", async () => {
+    // Nothing listens on port 1: a refusal from anything but the check would read differently.
+    const service = startService({ DATABASE_URL: "postgres://dd_app@127.0.0.1:1/dd" });
+    services.push(service);
+    expect(await service.exited).toBe(2);
+    expect(service.stderr.join("").trim()).toMatch(
+      /^invalid configuration: ACCOUNT_NUMBER_KEY must be set when DATABASE_URL is: [^\n]+$/,
+    );
   });
 });
 

@@ -112,7 +112,7 @@ describe("CreateMandate", () => {
 
     // Stored encrypted, never in clear; the token is in no log line.
     const row = await scoped(tenant).findOneOrFail(Mandate, { id: mandate.id });
-    expect(row.accountNumberCiphertext).toMatch(/^v1\./);
+    expect(row.accountNumberCiphertext).toMatch(/^v2\./);
     expect(row.accountNumberCiphertext).not.toContain(goodBankDetails.account_number);
     expect(server.rawLogs.some((line) => line.includes(token))).toBe(false);
     expect(server.rawLogs.some((line) => line.includes(goodBankDetails.account_number))).toBe(false);

@@ -18,7 +18,7 @@ import { acrossTenants, withTenant } from "../src/platform/db/tenant-session.js"
 import { createLogger } from "../src/platform/observability/logger.js";
 import { connectRedis, type RedisClient } from "../src/platform/redis/client.js";
 import { issueKeyInDatabase } from "./support/fixtures.js";
-import { type ServiceProcess, startService } from "./support/service-process.js";
+import { type ServiceProcess, serviceSecrets, startService } from "./support/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 
 const redisUrl = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
@@ -62,7 +62,12 @@ beforeAll(async () => {
   await subscriber.subscribe(`${prefix}apikeys:invalidate`, (keyId) => invalidated.push(keyId));
   replicas = await Promise.all(
     [0, 1].map(async () => {
-      const process = startService({ ...testDatabase.env, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+      const process = startService({
+        ...testDatabase.env,
+        ...serviceSecrets,
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+      });
       started.push(process);
       const listening = await process.waitFor("listening");
       return { process, baseUrl: `http://127.0.0.1:${listening.port}` };

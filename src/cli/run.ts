@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from "../config.js";
 import { DomainError, InvalidArgumentError } from "../modules/errors.js";
 import { scopeNames } from "../modules/identity/scopes.js";
 import { createLogger } from "../platform/observability/logger.js";
+import { accountNumbersReEncrypt } from "./account-numbers.js";
 import { parseFlags, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { keyCreate, keyList, keyRevoke, keyRotate } from "./key.js";
@@ -26,6 +27,7 @@ export const commands: readonly Command[] = [
   keyList,
   keyRevoke,
   keyRotate,
+  accountNumbersReEncrypt,
 ];
 
 /** DdctlIo is the process around ddctl; runDdctl defaults each part to the real one. */
@@ -41,8 +43,8 @@ export function helpText(): string {
   const lines = commands.flatMap((c) => [`  ddctl ${c.usage}`, `      ${c.summary}`]);
   return [
     "ddctl operates the Direct Debit service. It reads DATABASE_URL (unset: the embedded database in",
-    "DATA_DIR, which only one process can open, so stop the server first), REDIS_URL and REDIS_KEY_PREFIX",
-    "as the server does.",
+    "DATA_DIR, which only one process can open, so stop the server first), REDIS_URL, REDIS_KEY_PREFIX,",
+    "ACCOUNT_NUMBER_KEY and ACCOUNT_NUMBER_KEYS_OLD as the server does.",
     "",
     "commands:",
     ...lines,

@@ -5,8 +5,10 @@
  * opened, in reverse order.
  */
 import { type App, createApp } from "../app.js";
-import type { Config } from "../config.js";
+import { type Config, requireAccountNumberKey } from "../config.js";
 import { entities } from "../entities.js";
+import { AccountNumberCipher } from "../modules/mandates/account-number-cipher.js";
+import { accountNumberKeyFile, resolveAccountNumberKeys } from "../modules/mandates/account-number-keys.js";
 import { systemClock } from "../platform/clock.js";
 import { type Database, openDatabase } from "../platform/db/database.js";
 import type { Logger } from "../platform/observability/logger.js";
@@ -60,6 +62,20 @@ export class CliRuntime {
       throw error;
     }
     return this.db;
+  }
+
+  /**
+   * accountNumberCipher holds the keys the server uses, resolved as main resolves them: refused
+   * (ConfigError) on PostgreSQL without ACCOUNT_NUMBER_KEY, the generated key on the embedded database.
+   */
+  async accountNumberCipher(): Promise<AccountNumberCipher> {
+    requireAccountNumberKey(this.config);
+    const keys = await resolveAccountNumberKeys({
+      key: this.config.accountNumberKey,
+      old: this.config.accountNumberKeysOld,
+      generatedKeyFile: accountNumberKeyFile(this.config.dataDir),
+    });
+    return new AccountNumberCipher(keys.current, keys.old);
   }
 
   /**

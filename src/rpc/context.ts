@@ -49,6 +49,15 @@ export const kEntityManager = createContextKey<(() => Promise<EntityManager>) | 
   description: "request-scoped EntityManager with the tenant filter set",
 });
 
+/**
+ * kBeforeCommit holds work an outer interceptor needs done in the call's own transaction, after the
+ * handler answered and before it commits: idempotency stores the answer there, so the write and its
+ * record commit together or not at all. It sees the answer; throwing rolls the call back.
+ */
+export const kBeforeCommit = createContextKey<
+  ((em: EntityManager, res: { message: unknown; header: Headers; trailer: Headers }) => Promise<void>) | undefined
+>(undefined, { description: "work in the call's transaction before it commits" });
+
 /** Where context values are read from: a handler's context or an interceptor's request. */
 type HasContextValues = { values: ContextValues } | { contextValues: ContextValues };
 

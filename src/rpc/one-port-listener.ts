@@ -21,6 +21,8 @@ export type NodeResponse = ServerResponse | Http2ServerResponse;
 export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
 
 const preface = Buffer.from("PRI * HTTP/2.0");
+/** While draining, a connection that has not sent its first request for this long is cut. */
+const freshSilenceWhileDrainingMs = 1_000;
 
 /**
  * How much of a request body answered early (413, RESOURCE_EXHAUSTED) is read and discarded, and for
@@ -82,6 +84,8 @@ export class OnePortListener {
   private readonly sessions = new Set<Http2Session>();
   /** In-flight requests per HTTP/1.1 socket, to close idle ones first when draining. */
   private readonly active = new Map<Socket, number>();
+  /** Connections whose first request has not reached a handler yet: draining waits for them. */
+  private readonly fresh = new Set<Socket>();
   /** In-flight requests per HTTP/2 session: an idle timeout never cuts a long stream (Health.Watch). */
   private readonly sessionRequests = new Map<Http2Session, number>();
   private inFlight = 0;
@@ -134,18 +138,23 @@ export class OnePortListener {
   }
 
   /**
-   * close stops accepting connections, lets in-flight requests finish for up to graceMs, then
-   * closes whatever is left. HTTP/2 clients get GOAWAY; idle HTTP/1.1 connections close at once.
+   * close lets in-flight requests finish for up to graceMs, answering those already on their way in
+   * new connections too, then stops accepting and closes whatever is left. HTTP/2 clients get
+   * GOAWAY; idle HTTP/1.1 connections close at once; new ones silent for a second are cut.
    */
   async close(graceMs: number): Promise<void> {
     this.draining = true;
     const deadline = Date.now() + graceMs;
-    const tcpClosed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     for (const session of this.sessions) session.close();
-    for (const [socket, requests] of this.active) if (requests === 0) socket.destroy();
-    // Requests finish first; then connections close by themselves (GOAWAY sent, Connection: close)
-    // once their last bytes are written. Whatever is still open at the deadline is cut.
-    await this.until(() => this.inFlight === 0, deadline);
+    for (const [socket, requests] of this.active) if (requests === 0 && !this.fresh.has(socket)) socket.destroy();
+    // A browser's spare connection may never send anything: it must not hold the drain up.
+    for (const socket of this.fresh) socket.setTimeout(freshSilenceWhileDrainingMs, () => socket.destroy());
+    // Requests already sent may still sit in connections not yet accepted or not yet read: the port
+    // stays open until nothing is in flight, so they are answered too (with Connection: close).
+    await this.until(() => this.inFlight === 0 && this.fresh.size === 0, deadline);
+    const tcpClosed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+    // Then connections close by themselves (GOAWAY sent, Connection: close) once their last bytes
+    // are written. Whatever is still open at the deadline is cut.
     await this.until(() => this.sockets.size === 0, deadline);
     for (const socket of this.sockets) socket.destroy();
     this.http1.close(); // stops its timeout checks
@@ -159,8 +168,10 @@ export class OnePortListener {
 
   private route(socket: Socket): void {
     this.sockets.add(socket);
+    this.fresh.add(socket);
     socket.once("close", () => {
       this.sockets.delete(socket);
+      this.fresh.delete(socket);
       this.active.delete(socket);
     });
     socket.on("error", () => socket.destroy());
@@ -177,6 +188,7 @@ export class OnePortListener {
       socket.pause();
       socket.unshift(seen);
       if (isHttp2) {
+        this.fresh.delete(socket); // its streams are the session's: GOAWAY tells the client which were taken
         // http2 reads the unshifted preface from the stream itself; resuming here would lose it.
         this.http2.emit("connection", socket);
       } else {
@@ -193,7 +205,10 @@ export class OnePortListener {
   private handle(req: NodeRequest, res: NodeResponse): void {
     this.inFlight++;
     const socket = req.httpVersionMajor === 1 ? (req.socket as Socket) : undefined;
-    if (socket) this.active.set(socket, (this.active.get(socket) ?? 0) + 1);
+    if (socket) {
+      this.active.set(socket, (this.active.get(socket) ?? 0) + 1);
+      this.fresh.delete(socket);
+    }
     const session = socket ? undefined : (req as Http2ServerRequest).stream.session;
     if (session) this.sessionRequests.set(session, (this.sessionRequests.get(session) ?? 0) + 1);
     if (this.draining && socket) res.setHeader("connection", "close");

@@ -23,6 +23,9 @@ export interface ServiceCommand {
   cwd?: string;
 }
 
+/** serviceSecrets is what a service on DATABASE_URL must be given besides it (main refuses to start without). */
+export const serviceSecrets = { ACCOUNT_NUMBER_KEY: "service-process-test-account-number-key-0123456789" };
+
 /** startService spawns the service with PORT=0 and METRICS_PORT=0 plus env; DATABASE_URL/REDIS_URL only if given. */
 export function startService(
   env: Record<string, string>,

@@ -25,6 +25,9 @@ import { buildServer, type DdServer } from "../../src/server.js";
 import { applyTenantFilterSwitch } from "./tenant-filter-switch.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
+/** testAccountNumberKey is the ACCOUNT_NUMBER_KEY of every test server. */
+export const testAccountNumberKey = "test-account-number-key-0123456789abcdef";
+
 export interface TestServer {
   port: number;
   baseUrl: string;
@@ -79,6 +82,10 @@ export interface TestServerOptions {
   publicBaseUrl?: string;
   /** How long verified API keys stay cached, ms (the service's default, 30 s, unless set). */
   apiKeyCacheTtlMs?: number;
+  /** How often health asks the database whether it answers (the service's default unless set). */
+  databaseProbe?: { intervalMs: number; timeoutMs: number };
+  /** Idempotency answers kept per organisation (the service's default unless set). */
+  idempotencyRecordsPerOrganisation?: number;
 }
 
 /** Per-address limits no test file reaches by accident (see TestServerOptions.rateLimit). */
@@ -153,11 +160,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         mailer: new OutboxMailer(outboxDir, systemClock),
         publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test",
       },
-      accountNumberKey: "test-account-number-key-0123456789abcdef",
+      accountNumberKey: testAccountNumberKey,
       // Sign-in counts must be exact: a Redis answer slowed past the service's 100 ms by a loaded
       // machine would be counted in process instead, from zero (by design, for an outage).
       counterTimeoutMs: 10_000,
       apiKeyCacheTtlMs: options.apiKeyCacheTtlMs,
+      idempotencyRecordsPerOrganisation: options.idempotencyRecordsPerOrganisation,
     });
     await app.start();
     undo.unshift(() => app.stop());
@@ -174,6 +182,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       metrics,
       app,
       ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
+      databaseProbe: database.probe,
+      databaseProbeTiming: options.databaseProbe,
     });
     const port = await server.listen(0, "127.0.0.1");
     server.started();

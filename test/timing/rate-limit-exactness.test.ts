@@ -27,7 +27,7 @@ import { redisGcraKey } from "../../src/platform/rate-limit/redis-gcra.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
 import { issueKeyInDatabase } from "../support/fixtures.js";
 import { freePort } from "../support/own-redis.js";
-import { type ServiceProcess, startService } from "../support/service-process.js";
+import { type ServiceProcess, serviceSecrets, startService } from "../support/service-process.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 // The measured organisation: 5 a second with a burst of 50. A loaded machine still asks for more
@@ -58,6 +58,7 @@ async function startReplica(redisUrl: string): Promise<{ process: ServiceProcess
     const port = await freePort();
     const process = startService({
       ...testDatabase.env,
+      ...serviceSecrets,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: prefix,
       LOG_LEVEL: "warn",

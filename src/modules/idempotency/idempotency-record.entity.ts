@@ -31,7 +31,8 @@ export interface StoredMetadata {
  * (organisation_id, idempotency_key) constraint is what makes `INSERT … ON CONFLICT DO NOTHING` pick
  * exactly one winner among concurrent callers. lease_token names the one call that may complete or
  * release an in-progress record (a takeover after a crash hands out a new one). Records expire 24 h
- * after their answer; the sweep deletes expired rows through the expire_time index.
+ * after their answer; the sweep deletes expired rows through the expire_time index, and an
+ * organisation's oldest answers beyond its cap through the (organisation, create_time, id) index.
  */
 export const IdempotencyRecord = defineEntity({
   name: "IdempotencyRecord",
@@ -67,7 +68,7 @@ export const IdempotencyRecord = defineEntity({
     expireTime: p.datetime(),
   },
   uniques: [{ properties: ["organisation", "idempotencyKey"] }],
-  indexes: [{ properties: ["expireTime"] }],
+  indexes: [{ properties: ["expireTime"] }, { properties: ["organisation", "createTime", "id"] }],
 });
 
 /** IdempotencyRecord is the entity type that the `IdempotencyRecord` schema describes. */

@@ -4,7 +4,7 @@
  * knows nothing of Connect: answers are plain bytes, codes and [name, value] pairs, and the
  * interceptor (rpc/interceptors/idempotency.ts) translates.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
@@ -60,12 +60,26 @@ export interface IdempotencyServiceOptions {
    * assumption that the replica running the first call died. Calls must finish well within it.
    */
   leaseMs?: number;
+  /**
+   * How many answers an organisation keeps at most. Beyond it the oldest completed records are
+   * forgotten first (a retry of a forgotten key runs as a first call; no answer is ever replayed for
+   * another request), so one organisation at its rate limit cannot grow the table without bound.
+   */
+  maxRecordsPerOrganisation?: number;
 }
 
 /** DEFAULT_RETENTION_MS keeps answers 24 hours. */
 export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** DEFAULT_LEASE_MS is 60 s: far longer than any write RPC should run. */
 export const DEFAULT_LEASE_MS = 60 * 1000;
+/** DEFAULT_MAX_RECORDS_PER_ORGANISATION: 100 minutes of writes at the default 1,000 a minute. */
+export const DEFAULT_MAX_RECORDS_PER_ORGANISATION = 100_000;
+/**
+ * Trimming reads up to the cap's worth of index entries, so it runs after about one new record in
+ * cap / TRIM_SHARE (chosen at random, so replicas need no shared counter): the table overshoots the
+ * cap by about that share, and each insert pays a bounded, constant share of the trim.
+ */
+const TRIM_SHARE = 1000;
 
 /** A claim that lost a race (the record changed under it) is retried this often before giving up. */
 const CLAIM_ATTEMPTS = 3;
@@ -76,12 +90,17 @@ export class IdempotencyService {
   private readonly clock: Clock;
   private readonly retentionMs: number;
   private readonly leaseMs: number;
+  private readonly maxRecords: number;
+  /** One new record in trimEvery starts a trim. */
+  private readonly trimEvery: number;
 
   constructor(options: IdempotencyServiceOptions) {
     this.orm = options.orm;
     this.clock = options.clock;
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.maxRecords = options.maxRecordsPerOrganisation ?? DEFAULT_MAX_RECORDS_PER_ORGANISATION;
+    this.trimEvery = Math.max(1, Math.floor(this.maxRecords / TRIM_SHARE));
   }
 
   /**
@@ -110,7 +129,10 @@ export class IdempotencyService {
         .onConflict(["organisation", "idempotencyKey"])
         .ignore()
         .execute("run");
-      if (inserted.affectedRows === 1) return claimed(call, id, token);
+      if (inserted.affectedRows === 1) {
+        if (randomInt(this.trimEvery) === 0) await this.trim(em, call.organisationId);
+        return claimed(call, id, token);
+      }
 
       const record = await em.findOne(IdempotencyRecord, { idempotencyKey: call.key }, { disableIdentityMap: true });
       if (!record) continue; // released or swept since the insert: try again
@@ -128,9 +150,15 @@ export class IdempotencyService {
 
   /**
    * complete stores the answer and marks the record completed; false if the lease was lost (the
-   * record was taken over), in which case the new holder's answer is the one kept.
+   * record was taken over), in which case the new holder's answer is the one kept. Given `em` (the
+   * call's own transaction, scoped to the lease's organisation) the record commits with the write.
    */
-  async complete(lease: Lease, outcome: Outcome): Promise<boolean> {
+  async complete(lease: Lease, outcome: Outcome, em?: EntityManager): Promise<boolean> {
+    if (em) return this.completeIn(em, lease, outcome);
+    return withTenant(this.orm, lease.organisationId, (own) => this.completeIn(own, lease, outcome));
+  }
+
+  private async completeIn(em: EntityManager, lease: Lease, outcome: Outcome): Promise<boolean> {
     const now = this.clock.now();
     const stored =
       outcome.kind === "response"
@@ -144,19 +172,17 @@ export class IdempotencyService {
               value: Buffer.from(d.value).toString("base64"),
             })),
           };
-    const updated = await withTenant(this.orm, lease.organisationId, (em) =>
-      em.nativeUpdate(
-        IdempotencyRecord,
-        { id: lease.recordId, leaseToken: lease.token, state: "in_progress" },
-        {
-          ...stored,
-          responseMetadata: outcome.metadata,
-          state: "completed",
-          leaseToken: null,
-          completeTime: now,
-          expireTime: new Date(now.getTime() + this.retentionMs),
-        },
-      ),
+    const updated = await em.nativeUpdate(
+      IdempotencyRecord,
+      { id: lease.recordId, leaseToken: lease.token, state: "in_progress" },
+      {
+        ...stored,
+        responseMetadata: outcome.metadata,
+        state: "completed",
+        leaseToken: null,
+        completeTime: now,
+        expireTime: new Date(now.getTime() + this.retentionMs),
+      },
     );
     return updated === 1;
   }
@@ -182,6 +208,19 @@ export class IdempotencyService {
       ),
     );
     return result.affectedRows;
+  }
+
+  /**
+   * trim forgets the organisation's completed records older than its newest maxRecords (in-progress
+   * ones are never dropped: their calls are still running, and a retry must see them). It reads the
+   * (organisation_id, create_time, id) index from the newest end, maxRecords entries at most.
+   */
+  private async trim(em: EntityManager, organisationId: string): Promise<void> {
+    await em.execute(
+      `delete from "idempotency_record" where "organisation_id" = ? and "state" = 'completed' and ("create_time", "id") <= (select "create_time", "id" from "idempotency_record" where "organisation_id" = ? order by "create_time" desc, "id" desc offset ? limit 1)`,
+      [organisationId, organisationId, this.maxRecords],
+      "run",
+    );
   }
 
   /** The columns of a fresh in-progress claim (insert and takeover alike). */

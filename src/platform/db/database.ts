@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { type EntitySchema, MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
+import { withTimeout } from "../with-timeout.js";
+import { type DatabaseProbe, probeThroughPool, probeWithOwnConnection } from "./database-probe.js";
 import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { grantRuntimeAccess } from "./grant-runtime-access.js";
 import { createOrmConfig, type DatabaseTimeouts } from "./orm-config.js";
@@ -33,6 +35,9 @@ export const defaultDatabaseTimeouts: DatabaseTimeouts = {
   idleInTransactionMs: 60_000,
 };
 
+/** Longest wait for the pools to close at shutdown, ms. */
+const closeTimeoutMs = 5_000;
+
 /** Database is an open, fully migrated database. */
 export interface Database {
   orm: MikroORM;
@@ -44,7 +49,9 @@ export interface Database {
    * for the embedded default (one superuser); a production role must not be one (config decides).
    */
   bypassesRowLevelSecurity: boolean;
-  /** Closes the ORM's pool, then stops embedded PostgreSQL if it was started. */
+  /** Whether the database answers, for health checks (a connection of its own on real PostgreSQL). */
+  probe: DatabaseProbe;
+  /** Closes the ORM's pool and the probe's connection, then stops embedded PostgreSQL if it was started. */
   close(): Promise<void>;
 }
 
@@ -78,14 +85,22 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         ? await migrateAsOwner(options.migrationUrl, role.name, options)
         : await orm.getMigrator().up();
     const opened = orm;
+    const probe = embedded ? probeThroughPool(opened) : probeWithOwnConnection(options.databaseUrl ?? "");
     return {
       orm: opened,
       backend: embedded ? "embedded" : "postgres",
       migrationsApplied: applied.map((m) => m.name),
       bypassesRowLevelSecurity: role.bypassesRowLevelSecurity,
+      probe,
       close: async () => {
         try {
-          await opened.close(true);
+          // A connection that died with the database can keep node-postgres waiting for an end
+          // that never comes; shutting down must not wait on it.
+          await withTimeout(
+            Promise.all([probe.close(), opened.close(true)]),
+            closeTimeoutMs,
+            "PostgreSQL pool shutdown",
+          ).catch((error: unknown) => logger.warn({ err: error }, "database connections not closed cleanly"));
         } finally {
           await embedded?.close();
         }

@@ -26,8 +26,22 @@ export function isNulCharacterRefusal(error: unknown): boolean {
  */
 export type DatabaseFault = "unavailable" | "timeout";
 
-/** SQLSTATEs of a server that is going or gone: admin or crash shutdown, cannot connect now, too many connections. */
-const unavailableStates: ReadonlySet<string> = new Set(["57P01", "57P02", "57P03", "53300"]);
+/**
+ * SQLSTATEs of a server that is going or gone: admin or crash shutdown, cannot connect now, too many
+ * connections, and the connection exceptions (class 08) but 08P01, a protocol violation, which is
+ * what a NUL parameter gets (isNulCharacterRefusal).
+ */
+const unavailableStates: ReadonlySet<string> = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+]);
 /** query_canceled (statement_timeout) and idle_in_transaction_session_timeout. */
 const timeoutStates: ReadonlySet<string> = new Set(["57014", "25P03"]);
 /** Socket errors of a connection that could not be made or was cut. */
@@ -41,9 +55,13 @@ const socketCodes: ReadonlySet<string> = new Set([
   "ENOTFOUND",
   "EAI_AGAIN",
 ]);
-/** What node-postgres and knex say when a connection ends, or none was free in time. */
+/**
+ * What node-postgres and knex say when a connection ends, or none was free in time. knex marks a
+ * transaction whose connection died complete, so the statements after it fail with "Transaction
+ * query already complete" rather than with the socket's error.
+ */
 const connectionMessages =
-  /Connection terminated|connection timeout|Knex: Timeout acquiring a connection|Client has encountered a connection error/i;
+  /Connection terminated|connection timeout|Knex: Timeout acquiring a connection|Client has encountered a connection error|Transaction query already complete/i;
 
 /** databaseFault classifies what the driver threw (through MikroORM's wrappers), or undefined. */
 export function databaseFault(error: unknown): DatabaseFault | undefined {
@@ -51,7 +69,7 @@ export function databaseFault(error: unknown): DatabaseFault | undefined {
     const { code, message, name } = cause as { code?: unknown; message?: unknown; name?: unknown };
     if (typeof code === "string") {
       if (timeoutStates.has(code)) return "timeout";
-      if (unavailableStates.has(code) || code.startsWith("08") || socketCodes.has(code)) return "unavailable";
+      if (unavailableStates.has(code) || socketCodes.has(code)) return "unavailable";
     }
     if (name === "KnexTimeoutError") return "unavailable";
     if (typeof message === "string" && connectionMessages.test(message)) return "unavailable";

@@ -67,9 +67,10 @@ export function createOrmConfig(input: OrmConfigInput): Options {
       snapshot: false,
     },
     pool: { ...input.pool },
-    ...(input.timeouts
-      ? {
-          driverOptions: {
+    driverOptions: {
+      log: driverLog(input.logger),
+      ...(input.timeouts
+        ? {
             acquireConnectionTimeout: input.timeouts.acquireMs,
             connection: {
               connectionTimeoutMillis: input.timeouts.connectMs,
@@ -77,9 +78,9 @@ export function createOrmConfig(input: OrmConfigInput): Options {
               statement_timeout: input.timeouts.statementMs,
               idle_in_transaction_session_timeout: input.timeouts.idleInTransactionMs,
             },
-          },
-        }
-      : {}),
+          }
+        : {}),
+    },
     allowGlobalContext: false,
     debug: false,
     colors: false,
@@ -88,4 +89,18 @@ export function createOrmConfig(input: OrmConfigInput): Options {
     // waits for a commit (after-commit.ts).
     subscribers: [new TenantSessionSubscriber(input.logger), new AfterCommitSubscriber(input.logger)],
   });
+}
+
+/**
+ * driverLog takes knex's own messages ("Connection Error: <the failed statement> - read ECONNRESET")
+ * off stdout and into the log, keeping only their kind: the rest may quote SQL with its values.
+ */
+function driverLog(logger: Logger) {
+  const kindOf = (message: unknown) => String(message).split(":")[0]?.slice(0, 60);
+  return {
+    warn: (message: unknown) => logger.warn({ driver_message: kindOf(message) }, "database driver warning"),
+    error: (message: unknown) => logger.error({ driver_message: kindOf(message) }, "database driver error"),
+    deprecate: () => undefined,
+    debug: () => undefined,
+  };
 }

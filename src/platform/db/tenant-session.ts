@@ -27,7 +27,8 @@ export type CrossTenantPurpose =
   | "idempotency sweep"
   | "access audit"
   | "provisioning"
-  | "operator command";
+  | "operator command"
+  | "key rotation";
 
 /** Where the purpose rides on an EntityManager: filter parameters are copied to every fork. */
 const CROSS_TENANT_PARAMS = "dd.cross_tenant";

@@ -62,12 +62,12 @@ export function createMetrics(): Metrics {
   };
 }
 
-/** serveMetrics answers GET /metrics on its own port; it resolves with the server and bound port. */
+/** serveMetrics answers GET /metrics on its own port; it resolves with the server and the address it bound. */
 export async function serveMetrics(
   metrics: Metrics,
   port: number,
   host: string,
-): Promise<{ server: Server; port: number }> {
+): Promise<{ server: Server; host: string; port: number }> {
   const server = createServer((req, res) => {
     if (req.method !== "GET" || req.url !== "/metrics") {
       res.writeHead(404).end();
@@ -82,5 +82,6 @@ export async function serveMetrics(
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
-  return { server, port: (server.address() as AddressInfo).port };
+  const bound = server.address() as AddressInfo;
+  return { server, host: bound.address, port: bound.port };
 }

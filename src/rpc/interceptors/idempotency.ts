@@ -25,7 +25,9 @@
  *   would still hand it out again to anyone holding the idempotency key; not storing it is safer.
  *
  * It runs after rate limit (replays count against the limit; refusals never touch the database) and
- * before tenant scope; it uses its own EntityManager forks, never the handler's unit of work. A
+ * before tenant scope. The claim commits on its own, before the handler runs, so concurrent callers
+ * see it; a success is stored in the call's own transaction (kBeforeCommit), so a write and its
+ * record commit together; errors and releases are written on their own after the rollback. A
  * replayed success still travels through the handler path (replay-routes.ts), so each protocol adds
  * its own framing headers; a replayed error is thrown from here. The request fingerprint is taken
  * from the decoded message (request-fingerprint.ts), so REST, Connect and gRPC share one record.
@@ -38,7 +40,7 @@ import { AbortedError, InvalidArgumentError } from "../../modules/errors.js";
 import type { IdempotencyService, Outcome } from "../../modules/idempotency/idempotency.service.js";
 import type { StoredMetadata } from "../../modules/idempotency/idempotency-record.entity.js";
 import type { Logger } from "../../platform/observability/logger.js";
-import { kCaller, kRequestInfo, requireActing } from "../context.js";
+import { kBeforeCommit, kCaller, kRequestInfo, requireActing } from "../context.js";
 import { toConnectError } from "../errors.js";
 import { isFramingHeader } from "../framing-headers.js";
 import type { ReplayRoutes } from "../replay-routes.js";
@@ -118,8 +120,23 @@ export function createIdempotencyInterceptor({
     }
 
     const requestId = req.contextValues.get(kRequestInfo)?.requestId;
-    // The answer reaches the caller even if storing it fails: the write has happened. The record
-    // then stays in progress until its lease runs out, and a retry after that runs the call again.
+    // A success is stored in the call's own transaction (tenant scope runs this just before it
+    // commits), so the write and its record commit together: if the commit fails, neither happened
+    // and a retry runs the call; if it succeeds, a retry replays it, even when the answer was lost.
+    let stored = false;
+    req.contextValues.set(kBeforeCommit, async (em, answer) => {
+      const outcome: Outcome = {
+        kind: "response",
+        body: toBinary(req.method.output, answer.message as never),
+        metadata: replayable(answer.header, answer.trailer),
+      };
+      // Taken over: another call with this key runs the same request now, so this one must not commit.
+      if (!(await idempotency.complete(claim.lease, outcome, em))) throw inUse();
+      stored = true;
+    });
+    // Errors and releases are written after the call's transaction rolled back. Should that fail
+    // (the database went away), the record stays in progress until its lease runs out, and a retry
+    // after that runs the call again: nothing of the first call was written.
     const settle = async (action: () => Promise<unknown>) => {
       try {
         await action();
@@ -127,12 +144,6 @@ export function createIdempotencyInterceptor({
         logger.warn({ request_id: requestId, method, err: error }, "idempotency record not settled");
       }
     };
-    const store = (outcome: Outcome) =>
-      settle(async () => {
-        if (!(await idempotency.complete(claim.lease, outcome))) {
-          logger.warn({ request_id: requestId, method }, "idempotency record was taken over: answer not stored");
-        }
-      });
     let res: Awaited<ReturnType<typeof next>>;
     try {
       res = await next(req);
@@ -141,21 +152,17 @@ export function createIdempotencyInterceptor({
       // the ConnectError on as it is.
       const mapped = toConnectError(error);
       if (mapped && storedErrorCodes.has(mapped.code)) {
-        await store(errorOutcome(mapped));
+        await settle(async () => {
+          if (!(await idempotency.complete(claim.lease, errorOutcome(mapped)))) {
+            logger.warn({ request_id: requestId, method }, "idempotency record was taken over: answer not stored");
+          }
+        });
         throw mapped;
       }
-      await settle(() => idempotency.release(claim.lease));
+      if (!stored) await settle(() => idempotency.release(claim.lease));
       throw error;
     }
-    if (res.stream) {
-      await settle(() => idempotency.release(claim.lease));
-      return res;
-    }
-    await store({
-      kind: "response",
-      body: toBinary(req.method.output, res.message),
-      metadata: replayable(res.header, res.trailer),
-    });
+    if (!stored) await settle(() => idempotency.release(claim.lease));
     return res;
   };
 }
