@@ -13,7 +13,8 @@ describe("loadConfig", () => {
       logLevel: "info",
       corsOrigins: [],
       trustedProxies: [],
-      readMaxBytes: 1024 * 1024,
+      readMaxBytes: 64 * 1024,
+      jsonMaxDepth: 32,
     });
   });
 
@@ -42,6 +43,7 @@ describe("loadConfig", () => {
       LOG_LEVEL: "debug",
       CORS_ORIGINS: "https://a.example.com, http://localhost:5173",
       READ_MAX_BYTES: "2048",
+      JSON_MAX_DEPTH: "12",
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -52,6 +54,7 @@ describe("loadConfig", () => {
       logLevel: "debug",
       corsOrigins: ["https://a.example.com", "http://localhost:5173"],
       readMaxBytes: 2048,
+      jsonMaxDepth: 12,
     });
   });
 
@@ -108,6 +111,7 @@ describe("loadConfig", () => {
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
     [{ CORS_ORIGINS: "https://a.example.com/path" }, /CORS_ORIGINS entries must be bare origins/],
     [{ READ_MAX_BYTES: "10" }, /READ_MAX_BYTES must be between/],
+    [{ JSON_MAX_DEPTH: "2" }, /JSON_MAX_DEPTH must be between 8 and 1000/],
     [{ TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal" }, /TRUSTED_PROXIES entries must be addresses or CIDRs/],
     [{ TRUSTED_PROXIES: "10.0.0.0/40" }, /TRUSTED_PROXIES entries must be addresses or CIDRs/],
     [{ PUBLIC_RATE_LIMIT_BURST: "0" }, /PUBLIC_RATE_LIMIT_BURST must be between/],

@@ -44,8 +44,14 @@ export interface Config {
    * See src/rpc/client-address.ts.
    */
   trustedProxies: string[];
-  /** Largest request body accepted, in bytes. */
+  /**
+   * Largest request body accepted, in bytes. Every RPC's request is a few fields of bounded length:
+   * the default leaves ample room and keeps what a caller can make us read, inflate and parse before
+   * authentication small.
+   */
   readMaxBytes: number;
+  /** Deepest nesting of arrays and objects in a JSON request body, checked before it is parsed. */
+  jsonMaxDepth: number;
   /** How long shutdown waits for in-flight calls before closing connections, in milliseconds. */
   shutdownGraceMs: number;
   /** Prefix of every Redis key and channel this deployment uses. */
@@ -139,7 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: oneOf(env, "LOG_LEVEL", logLevels, "info"),
     corsOrigins: origins(env, "CORS_ORIGINS"),
     trustedProxies: trustedProxies(env, "TRUSTED_PROXIES"),
-    readMaxBytes: integer(env, "READ_MAX_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    readMaxBytes: integer(env, "READ_MAX_BYTES", 64 * 1024, 1024, 64 * 1024 * 1024),
+    jsonMaxDepth: integer(env, "JSON_MAX_DEPTH", 32, 8, 1_000),
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     redisKeyPrefix: keyPrefix(env, "REDIS_KEY_PREFIX", "dd:"),
     sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),

@@ -20,11 +20,13 @@ import type { Config } from "./config.js";
 import { type DatabaseProbe, probeThroughPool } from "./platform/db/database-probe.js";
 import type { Logger } from "./platform/observability/logger.js";
 import type { Metrics } from "./platform/observability/metrics.js";
+import { RepeatedLog } from "./platform/observability/repeated-log.js";
 import { PeriodicTask } from "./platform/periodic-task.js";
 import { registerServices } from "./routes.js";
 import { assertAccessRules } from "./rpc/access.js";
 import { AddressLimiter } from "./rpc/address-limiter.js";
 import { createClientAddressResolver } from "./rpc/client-address.js";
+import { goneReason, isClientGone } from "./rpc/client-gone.js";
 import { kRequestInfo, type RequestInfo } from "./rpc/context.js";
 import { createCors } from "./rpc/cors.js";
 import { withSpecGrpcMessage } from "./rpc/grpc-message.js";
@@ -37,12 +39,14 @@ import { createIdempotencyInterceptor } from "./rpc/interceptors/idempotency.js"
 import { createPublicLimitInterceptor } from "./rpc/interceptors/public-limit.js";
 import { createRateLimitInterceptor } from "./rpc/interceptors/rate-limit.js";
 import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
+import { guardJsonDepth } from "./rpc/json-depth-guard.js";
 import { type NodeRequest, type NodeResponse, OnePortListener } from "./rpc/one-port-listener.js";
 import { ReplayRoutes } from "./rpc/replay-routes.js";
+import { requestBody } from "./rpc/request-body.js";
 import { createRestTranscoder } from "./rpc/rest/index.js";
 
 export interface ServerDeps {
-  config: Pick<Config, "readMaxBytes" | "corsOrigins" | "shutdownGraceMs"> & {
+  config: Pick<Config, "readMaxBytes" | "jsonMaxDepth" | "corsOrigins" | "shutdownGraceMs"> & {
     /** TRUSTED_PROXIES; unset or empty, X-Forwarded-For is ignored. */
     trustedProxies?: readonly string[] | undefined;
   };
@@ -132,10 +136,14 @@ export function buildServer(deps: ServerDeps): DdServer {
   const rest = createRestTranscoder({
     handlers: router.handlers,
     readMaxBytes: config.readMaxBytes,
+    jsonMaxDepth: config.jsonMaxDepth,
     extraRoutes: [{ verb: "GET", path: "/healthz", method: check }],
     onInternalError: (error) => logger.error({ err: error }, "rest transcoder failed"),
   });
   const cors = createCors(config.corsOrigins);
+  // One line per minute at most, however many responses fail the same way.
+  const notCompleted = new RepeatedLog(logger);
+  const jsonLimits = { maxDepth: config.jsonMaxDepth, readMaxBytes: config.readMaxBytes };
 
   const listener = new OnePortListener((req: NodeRequest, res: NodeResponse) => {
     const incoming = req.headers["x-request-id"];
@@ -171,13 +179,26 @@ export function buildServer(deps: ServerDeps): DdServer {
       });
     }
     const served = handler
-      ? handler(universalRequestFromNodeRequest(req, res, undefined, contextValues)).then((uRes) =>
-          universalResponseToNodeResponse(withSpecGrpcMessage(uRes), res),
-        )
+      ? handler({
+          ...universalRequestFromNodeRequest(req, res, undefined, contextValues),
+          body: guardJsonDepth(requestBody(req), req.headers, jsonLimits),
+        }).then((uRes) => universalResponseToNodeResponse(withSpecGrpcMessage(uRes), res))
       : rest(req, res, contextValues);
     served.catch((error: unknown) => {
-      // The client went away or the response could not be written; nothing is left to tell it.
-      logger.warn({ request_id: requestId, err: error }, "response not completed");
+      if (isClientGone(error, res)) {
+        // Expected: clients hang up mid-response by the hundred at the end of any load run.
+        logger.debug(
+          { request_id: requestId, reason: goneReason(error) },
+          "client went away before the response ended",
+        );
+      } else {
+        notCompleted.log(
+          "warn",
+          "response not completed",
+          { request_id: requestId, err: error },
+          "response not completed",
+        );
+      }
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
@@ -195,6 +216,7 @@ export function buildServer(deps: ServerDeps): DdServer {
       health.shutDown();
       await probing.stop();
       await listener.close(config.shutdownGraceMs);
+      notCompleted.close();
     },
   };
 }

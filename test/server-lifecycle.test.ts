@@ -53,7 +53,7 @@ describe("start-up", () => {
     const open = testService("OpenService", false);
     const build = () =>
       buildServer({
-        config: { readMaxBytes: 1024, corsOrigins: [], shutdownGraceMs: 0 },
+        config: { readMaxBytes: 1024, jsonMaxDepth: 32, corsOrigins: [], shutdownGraceMs: 0 },
         orm: server.database.orm,
         logger: createLogger("silent"),
         metrics: createMetrics(),

@@ -75,7 +75,7 @@ export async function startFullServer(
   defer(() => app.stop());
   await app.start();
   const server = buildServer({
-    config: { readMaxBytes: 1024 * 1024, corsOrigins, shutdownGraceMs: 2_000 },
+    config: { readMaxBytes: 1024 * 1024, jsonMaxDepth: 32, corsOrigins, shutdownGraceMs: 2_000 },
     orm: database.orm,
     logger,
     metrics,

@@ -56,3 +56,45 @@ describe("OnePortListener idle timeouts", () => {
     busy.close();
   });
 });
+
+describe("OnePortListener limits", () => {
+  it("advertises HTTP/2 stream and header-list limits", async () => {
+    const port = await serve({});
+    const session = connectHttp2(`http://127.0.0.1:${port}`);
+    session.on("error", () => undefined);
+    await new Promise((resolve) => session.once("remoteSettings", resolve));
+    expect(session.remoteSettings).toMatchObject({ maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024 });
+    session.close();
+  });
+
+  it("answers 408 to an HTTP/1.1 client that sends its headers too slowly", async () => {
+    const port = await serve({ headersMs: 300, requestMs: 1_000, checkIntervalMs: 50 });
+    const socket = connectTcp(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    const elapsed = await closedAfter(socket);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(elapsed).toBeLessThan(3_000);
+  });
+
+  it("cuts a request still open past maxRequestMs, on HTTP/1.1 and HTTP/2", async () => {
+    const port = await serve({ maxRequestMs: 300 }, 10_000);
+    const h1 = await fetch(`http://127.0.0.1:${port}/hold`).then(
+      (res) => res.text(),
+      (error: unknown) => `cut: ${String(error)}`,
+    );
+    expect(h1).toMatch(/^cut/);
+    const session = connectHttp2(`http://127.0.0.1:${port}`);
+    session.on("error", () => undefined);
+    const held = session.request({ ":path": "/hold" });
+    held.on("error", () => undefined);
+    held.resume();
+    held.end();
+    const elapsed = await closedAfter(held);
+    expect(held.rstCode).not.toBe(0);
+    expect(elapsed).toBeLessThan(5_000);
+    session.close();
+  });
+});

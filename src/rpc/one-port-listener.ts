@@ -2,7 +2,9 @@
  * one-port-listener.ts serves HTTP/2 cleartext (gRPC, Connect, gRPC-Web) and HTTP/1.1 (Connect,
  * gRPC-Web, REST, CORS preflight) on one TCP port. Node 20's `allowHTTP1` works only with TLS, so a
  * plain `net` server peeks at the first bytes: the HTTP/2 preface "PRI * HTTP/2.0" goes to the http2
- * server, anything else to the http server. It also drains in-flight requests on close.
+ * server, anything else to the http server. It also drains in-flight requests on close, and reads
+ * and discards what is left of a request body answered before it was read (an oversized body), so
+ * the client can finish sending and read the answer instead of failing with EPIPE or hanging.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import {
@@ -10,6 +12,7 @@ import {
   type Http2ServerRequest,
   type Http2ServerResponse,
   type Http2Session,
+  constants as http2Constants,
 } from "node:http2";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 
@@ -23,19 +26,62 @@ const freshSilenceWhileDrainingMs = 1_000;
 /** How long a draining listener still accepts connections, at most (and half the grace at most). */
 const acceptWhileDrainingMs = 2_000;
 
-/** Timeouts against connections that hold a file descriptor and do nothing. */
-export interface IdleTimeouts {
+/**
+ * How much of a request body answered early (413, RESOURCE_EXHAUSTED) is read and discarded, and for
+ * how long, before the connection (HTTP/1.1) or the stream (HTTP/2) is cut instead. Enough for a
+ * client that sent a few MiB by mistake to read its answer; an upload larger still costs its sender
+ * a reset, not us an unbounded read.
+ */
+const earlyAnswerDrain = { maxBytes: 4 * 1024 * 1024, maxMs: 5_000 };
+
+/**
+ * Timeouts against connections that hold a file descriptor and do little or nothing. The defaults
+ * suit production; tests shorten them.
+ */
+export interface ListenerTimeouts {
   /** A new connection must send enough to tell HTTP/1.1 from HTTP/2 within this time. */
   detectMs?: number;
   /** An HTTP/2 connection with no request in flight is closed (GOAWAY) after this long without frames. */
   http2IdleMs?: number;
+  /** HTTP/1.1: the request line and headers must arrive within this time (slow-header clients get 408). */
+  headersMs?: number;
+  /** HTTP/1.1: the whole request, body included, must arrive within this time. */
+  requestMs?: number;
+  /** How often HTTP/1.1 connections are checked against headersMs and requestMs. */
+  checkIntervalMs?: number;
+  /**
+   * Any request still open after this long is cut (the HTTP/1.1 connection closed, the HTTP/2 stream
+   * reset): a backstop behind Health.Watch's own lifetime, which ends it gracefully first.
+   */
+  maxRequestMs?: number;
 }
+
+/**
+ * HTTP/1.1 limits. Keep-alive outlives the 60 s idle timeout of common load balancers, so they close
+ * first and never send a request onto a connection we are closing.
+ */
+const http1Limits = {
+  // Node's default, stated: an API key plus a session cookie is well under 1 KiB.
+  maxHeaderSize: 16 * 1024,
+  keepAliveTimeout: 65_000,
+};
+
+/**
+ * HTTP/2 limits. Without them one connection may open streams without bound (Node's default is
+ * 2^32-1) and buffer up to its session memory on each; 100 concurrent streams is what gRPC servers
+ * commonly advertise, and more than any client of ours multiplexes.
+ */
+const http2Limits = {
+  // Megabytes of frames, headers and stream state one session may hold before new streams are refused.
+  maxSessionMemory: 8,
+  settings: { maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024 },
+};
 
 /** OnePortListener is the service's only public listener. */
 export class OnePortListener {
   private readonly tcp = createNetServer((socket) => this.route(socket));
-  private readonly http1 = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
-  private readonly http2 = createHttp2Server({}, (req, res) => this.handle(req, res));
+  private readonly http1: ReturnType<typeof createHttpServer>;
+  private readonly http2 = createHttp2Server(http2Limits, (req, res) => this.handle(req, res));
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
   /** In-flight requests per HTTP/1.1 socket, to close idle ones first when draining. */
@@ -47,12 +93,26 @@ export class OnePortListener {
   private inFlight = 0;
   private draining = false;
   private readonly detectMs: number;
+  private readonly maxRequestMs: number;
 
   constructor(
     private readonly handler: RequestHandler,
-    timeouts: IdleTimeouts = {},
+    timeouts: ListenerTimeouts = {},
   ) {
     this.detectMs = timeouts.detectMs ?? 10_000;
+    this.maxRequestMs = timeouts.maxRequestMs ?? 35 * 60_000;
+    this.http1 = createHttpServer(
+      {
+        ...http1Limits,
+        headersTimeout: timeouts.headersMs ?? 20_000,
+        requestTimeout: timeouts.requestMs ?? 60_000,
+        connectionsCheckingInterval: timeouts.checkIntervalMs ?? 5_000,
+      },
+      (req, res) => this.handle(req, res),
+    );
+    // Node checks headersTimeout and requestTimeout only on servers that emitted "listening"; this
+    // one never listens itself (connections are handed to it), so it is told.
+    this.http1.emit("listening");
     const http2IdleMs = timeouts.http2IdleMs ?? 10 * 60_000;
     this.http2.on("session", (session) => {
       this.sessions.add(session);
@@ -101,6 +161,7 @@ export class OnePortListener {
     // are written. Whatever is still open at the deadline is cut.
     await this.until(() => this.sockets.size === 0, deadline);
     for (const socket of this.sockets) socket.destroy();
+    this.http1.close(); // stops its timeout checks
     await tcpClosed;
   }
 
@@ -155,7 +216,10 @@ export class OnePortListener {
     const session = socket ? undefined : (req as Http2ServerRequest).stream.session;
     if (session) this.sessionRequests.set(session, (this.sessionRequests.get(session) ?? 0) + 1);
     if (this.draining && socket) res.setHeader("connection", "close");
+    const tooLong = setTimeout(() => cut(req), this.maxRequestMs);
+    tooLong.unref();
     res.once("close", () => {
+      clearTimeout(tooLong);
       this.inFlight--;
       const open = session ? this.sessionRequests.get(session) : undefined;
       if (session && open !== undefined) this.sessionRequests.set(session, open - 1);
@@ -165,6 +229,47 @@ export class OnePortListener {
         if (this.draining && left === 0) socket.end();
       }
     });
+    res.once("finish", () => this.discardUnreadBody(req));
     this.handler(req, res);
   }
+
+  /**
+   * discardUnreadBody reads what is left of a request whose answer is already sent, within
+   * earlyAnswerDrain. Closing with unread bytes would make the kernel reset the connection, and
+   * leaving them unread would stall it: either way the client might never see the answer.
+   */
+  private discardUnreadBody(req: NodeRequest): void {
+    if (req.complete || req.destroyed) return;
+    const stopAndCut = () => {
+      stop();
+      cut(req);
+    };
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > earlyAnswerDrain.maxBytes) {
+      cut(req);
+      return;
+    }
+    let left = earlyAnswerDrain.maxBytes;
+    const onData = (chunk: Buffer) => {
+      left -= chunk.byteLength;
+      if (left < 0) stopAndCut();
+    };
+    const timer = setTimeout(stopAndCut, earlyAnswerDrain.maxMs);
+    const stop = () => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", stop);
+      req.off("close", stop);
+    };
+    req.on("data", onData);
+    req.once("end", stop);
+    req.once("close", stop);
+    req.resume();
+  }
+}
+
+/** cut ends a request at once: its HTTP/1.1 connection is closed, its HTTP/2 stream reset (CANCEL). */
+function cut(req: NodeRequest): void {
+  if (req.httpVersionMajor === 1) req.socket.destroy();
+  else (req as Http2ServerRequest).stream.close(http2Constants.NGHTTP2_CANCEL);
 }

@@ -18,7 +18,7 @@ import { type Clock, systemClock } from "../../src/platform/clock.js";
 import { type Database, openDatabase } from "../../src/platform/db/database.js";
 import { createOrmConfig } from "../../src/platform/db/orm-config.js";
 import { OutboxMailer } from "../../src/platform/mail/outbox-mailer.js";
-import { createLogger } from "../../src/platform/observability/logger.js";
+import { createLogger, type LogLevel } from "../../src/platform/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
 import { buildServer, type DdServer } from "../../src/server.js";
@@ -56,6 +56,10 @@ export interface TestServer {
 export interface TestServerOptions {
   corsOrigins?: string[];
   readMaxBytes?: number;
+  /** The logger's level (info unless set; debug to read expected-behaviour lines). */
+  logLevel?: LogLevel;
+  /** JSON_MAX_DEPTH (the service's default, 32, unless set). */
+  jsonMaxDepth?: number;
   shutdownGraceMs?: number;
   /** Use the in-process twins instead of the Redis at TEST_REDIS_URL. */
   withoutRedis?: boolean;
@@ -106,7 +110,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       callback();
     },
   });
-  const logger = createLogger("info", sink);
+  const logger = createLogger(options.logLevel ?? "info", sink);
   // Everything made so far is undone if a later step fails, so a failed start leaves nothing behind.
   const undo: (() => Promise<unknown>)[] = [];
   try {
@@ -168,6 +172,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const server = buildServer({
       config: {
         readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
+        jsonMaxDepth: options.jsonMaxDepth ?? 32,
         corsOrigins: options.corsOrigins ?? [],
         shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
         trustedProxies: options.trustedProxies ?? [],

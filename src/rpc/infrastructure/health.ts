@@ -69,8 +69,16 @@ export class HealthState {
   }
 }
 
+/**
+ * How long one Watch stream lasts before it ends with OK. The protocol has the client watch again
+ * when a stream ends; ending them keeps a connection from being held open forever by one stream
+ * (its HTTP/2 idle timeout never applies while a stream is open) and lets load balancers rebalance.
+ */
+const watchMaxMs = 30 * 60_000;
+
 /** registerHealth serves grpc.health.v1.Health from the given state. */
-export function registerHealth(router: ConnectRouter, state: HealthState): void {
+export function registerHealth(router: ConnectRouter, state: HealthState, options: { watchMaxMs?: number } = {}): void {
+  const lifetime = options.watchMaxMs ?? watchMaxMs;
   router.service(Health, {
     check(req) {
       const status = state.status(req.service);
@@ -83,13 +91,15 @@ export function registerHealth(router: ConnectRouter, state: HealthState): void 
       return { statuses };
     },
     async *watch(req, ctx: HandlerContext) {
+      // Ends when the client leaves or, with OK, when the stream has lasted its lifetime.
+      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(lifetime)]);
       let last: Status | undefined;
-      while (!ctx.signal.aborted) {
+      while (!signal.aborted) {
         const status = state.status(req.service) ?? Status.SERVICE_UNKNOWN;
         if (status !== last) yield { status };
         last = status;
         if (state.isShutDown) return;
-        await state.changed(ctx.signal);
+        await state.changed(signal);
       }
     },
   });

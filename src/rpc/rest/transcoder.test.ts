@@ -90,6 +90,7 @@ beforeAll(async () => {
   const transcode = createRestTranscoder({
     handlers: router.handlers,
     readMaxBytes: 1024,
+    jsonMaxDepth: 32,
     extraRoutes: [{ verb: "GET", path: "/healthz", method: Health.method.check }],
   });
   ({ server, base } = await serve(transcode));
@@ -281,7 +282,12 @@ describe("createRestTranscoder over a real Connect router", () => {
       { method: getProbe, service: ProbeService, requestPath: "/rest.test.v1.ProbeService/GetProbe" },
     ) as unknown as UniversalHandler;
     const { server: s, base: b } = await serve(
-      createRestTranscoder({ handlers: [broken], readMaxBytes: 1024, onInternalError: (e) => reported.push(e) }),
+      createRestTranscoder({
+        handlers: [broken],
+        readMaxBytes: 1024,
+        jsonMaxDepth: 32,
+        onInternalError: (e) => reported.push(e),
+      }),
     );
     try {
       const res = await fetch(`${b}/v1/probes/P1`);

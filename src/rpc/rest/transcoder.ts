@@ -11,8 +11,8 @@
  *   content type is refused on routes that take a body even when it is empty: a cross-site HTML
  *   form (urlencoded, multipart, text/plain) can then never drive a write without CORS preflight;
  * - path values win over the same fields in a `body: "*"` or `body: "field"` body;
- * - over readMaxBytes: 413 `resource_exhausted`; on HTTP/1 the connection is then closed rather
- *   than reading the rest of an oversized upload;
+ * - over readMaxBytes: 413 `resource_exhausted`, answered at once; the listener reads and discards
+ *   a bounded rest of the upload, so the client reads the 413 (one-port-listener.ts);
  * - an unknown path: 404 `not_found`; a known path with another method: 405 `unimplemented` with Allow.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -24,6 +24,7 @@ import { universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { InvalidArgumentError } from "../../modules/errors.js";
 import { toConnectError } from "../errors.js";
 import { isFramingHeader } from "../framing-headers.js";
+import { JsonDepthScanner, tooDeepMessage } from "../json-depth.js";
 import { connectErrorFromResponse, restErrorBody } from "./error-body.js";
 import { InvalidRequestError } from "./request-mapping.js";
 import { createRouteTable, type RouteBinding, type RouteTable } from "./route-table.js";
@@ -34,6 +35,8 @@ export interface RestTranscoderOptions {
   handlers: readonly UniversalHandler[];
   /** Largest body accepted, bytes; over it: 413 with a JSON error (code "resource_exhausted"). */
   readMaxBytes: number;
+  /** Deepest nesting of arrays and objects in a body, checked before parsing; deeper: 400 invalid_argument. */
+  jsonMaxDepth: number;
   /**
    * Extra REST routes onto RPCs that carry no annotation (third-party protos), e.g. GET /healthz →
    * grpc.health.v1.Health/Check. A GET takes its fields from the query, a POST from a JSON body.
@@ -95,7 +98,7 @@ export function createRestTranscoder(options: RestTranscoderOptions): RestHandle
       if (!res.writableFinished) clientGone.abort(new ConnectError("the client closed the request", Code.Canceled));
     });
     try {
-      await serve(req, res, contextValues, clientGone.signal, table, handlerOf, options.readMaxBytes);
+      await serve(req, res, contextValues, clientGone.signal, table, handlerOf, options);
     } catch (e) {
       // Nobody is left to answer: not a transcoder failure.
       if (e instanceof ClientGoneError || clientGone.signal.aborted) return;
@@ -111,9 +114,7 @@ export function createRestTranscoder(options: RestTranscoderOptions): RestHandle
         refusal = new HttpError(500, new ConnectError("internal error", Code.Internal));
       }
       // A failed write means the client has gone; there is no one left to tell.
-      await writeError(res, refusal.status, refusal.error, new Headers(refusal.headers), req.httpVersion).catch(
-        () => {},
-      );
+      await writeError(res, refusal.status, refusal.error, new Headers(refusal.headers)).catch(() => {});
     }
   };
 }
@@ -125,7 +126,7 @@ async function serve(
   signal: AbortSignal,
   table: RouteTable,
   handlerOf: (m: DescMethod) => UniversalHandler | undefined,
-  readMaxBytes: number,
+  limits: Pick<RestTranscoderOptions, "readMaxBytes" | "jsonMaxDepth">,
 ): Promise<void> {
   const verb = (req.method ?? "GET").toUpperCase();
   const rawUrl = req.url ?? "/";
@@ -146,12 +147,13 @@ async function serve(
   const handler = handlerOf(route.method);
   if (!handler) throw new Error(`no handler for ${route.method.parent.typeName}/${route.method.name}`);
 
-  const bytes = await readBody(req, readMaxBytes);
+  const bytes = await readBody(req, limits.readMaxBytes);
   const body = parseBody(
     bytes,
     req.headers["content-type"],
     route.mapping.takesBody,
     `${verb} ${route.template.source}`,
+    limits.jsonMaxDepth,
   );
   const json = guard(() => route.mapping.toJson({ pathValues, query, body }));
 
@@ -177,7 +179,7 @@ async function serve(
     return;
   }
   const error = connectErrorFromResponse(uRes.status, await readAll(uRes.body));
-  await writeError(res, uRes.status, error, header, req.httpVersion);
+  await writeError(res, uRes.status, error, header);
 }
 
 /** guard turns an InvalidRequestError into a 400 with a google.rpc.BadRequest field violation. */
@@ -199,6 +201,7 @@ function parseBody(
   contentType: string | undefined,
   takesBody: boolean,
   route: string,
+  maxDepth: number,
 ): JsonValue | undefined {
   const invalid = (message: string, status = 400) =>
     new HttpError(status, new ConnectError(message, Code.InvalidArgument));
@@ -211,6 +214,7 @@ function parseBody(
   }
   if (!takesBody) throw invalid(`${route} takes no request body`);
   if (!isJson) throw invalid(`unsupported content type "${contentType ?? "(none)"}": send application/json`, 415);
+  if (!new JsonDepthScanner(maxDepth).push(bytes)) throw invalid(tooDeepMessage(maxDepth));
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -232,8 +236,6 @@ function parseBody(
  */
 function readBody(req: IncomingMessage | Http2ServerRequest, limit: number): Promise<Uint8Array> {
   const tooLarge = () => {
-    // Let the rest of the upload drain into nowhere; the 413 closes the HTTP/1 connection.
-    req.resume();
     const message = `the request body is larger than the limit of ${limit} bytes`;
     return new HttpError(413, new ConnectError(message, Code.ResourceExhausted));
   };
@@ -354,12 +356,10 @@ async function writeError(
   status: number,
   error: ConnectError,
   header: Headers,
-  httpVersion: string,
 ): Promise<void> {
   const bytes = new TextEncoder().encode(JSON.stringify(restErrorBody(error)));
   header.set("content-type", "application/json");
   header.set("content-length", String(bytes.byteLength));
-  if (status === 413 && httpVersion.startsWith("1")) header.set("connection", "close");
   await universalResponseToNodeResponse({ status, header, body: once(bytes) }, res);
 }
 
