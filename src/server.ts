@@ -44,6 +44,7 @@ import { type NodeRequest, type NodeResponse, OnePortListener } from "./rpc/one-
 import { ReplayRoutes } from "./rpc/replay-routes.js";
 import { requestBody } from "./rpc/request-body.js";
 import { createRestTranscoder } from "./rpc/rest/index.js";
+import { sessionCookieName } from "./rpc/session-cookie.js";
 
 export interface ServerDeps {
   config: Pick<Config, "readMaxBytes" | "jsonMaxDepth" | "corsOrigins" | "shutdownGraceMs"> & {
@@ -93,7 +94,11 @@ export function buildServer(deps: ServerDeps): DdServer {
       createErrorsInterceptor(deps),
       // Public RPCs have no caller to count: their client address is, before the handler runs.
       createPublicLimitInterceptor({ addresses }),
-      createAuthenticateInterceptor({ verifier: deps.app.verifier, addresses }),
+      createAuthenticateInterceptor({
+        verifier: deps.app.verifier,
+        addresses,
+        sessionCookieName: sessionCookieName(deps.app.sessionCookieSecure),
+      }),
       createAuthorizeInterceptor({ onDenied: (denial) => deps.app.denials.denied(denial) }),
       createRateLimitInterceptor({
         limiter: deps.app.limiter,

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../src/modules/identity/api-key-format.js";
-import { sessionCookieName } from "../src/rpc/interceptors/authenticate.js";
+import { sessionCookieName } from "../src/rpc/session-cookie.js";
 import { newApiKey, newOrganisation } from "./support/fixtures.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -81,7 +81,10 @@ describe("failed authentication from one address", () => {
     for (let i = 0; i < 20; i++) {
       more.push(await statusOf(proxied, { ...from, ...madeUpKey() }));
       more.push(
-        await statusOf(proxied, { ...from, cookie: `${sessionCookieName}=${randomBytes(32).toString("base64url")}` }),
+        await statusOf(proxied, {
+          ...from,
+          cookie: `${sessionCookieName(true)}=${randomBytes(32).toString("base64url")}`,
+        }),
       );
       more.push(await statusOf(proxied, { ...from, authorization: "Bearer not-a-key" }));
     }

@@ -158,7 +158,7 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
     expect(created).toMatchObject({ email: "ops@acme.example", role: "admin", organisation_id: organisationId });
     expect(created.id).toMatch(/^US/);
     await expect(signIn(server, "ops@acme.example", password)).resolves.toMatchObject({
-      cookie: expect.stringMatching(/^dd_session=/),
+      cookie: expect.stringMatching(/^__Host-dd_session=/),
     });
   });
 

@@ -11,7 +11,15 @@ import { BadRequestSchema } from "../gen/google/rpc/error_details_pb.js";
 import { ApiKey } from "../src/modules/identity/api-key.entity.js";
 import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
-import { allScopes, newApiKey, newOrganisation, newSignedInUser, newUser, signIn } from "./support/fixtures.js";
+import {
+  allScopes,
+  newApiKey,
+  newOrganisation,
+  newSignedInUser,
+  newUser,
+  sessionToken,
+  signIn,
+} from "./support/fixtures.js";
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -192,9 +200,9 @@ describe("sessions", () => {
     const user = await newSignedInUser(server, org, "member");
     secrets.push(user.password, user.cookie);
     const flags = user.setCookie.split(";").map((p) => p.trim());
-    expect(flags[0]).toMatch(/^dd_session=[A-Za-z0-9_-]{43}$/);
+    expect(flags[0]).toMatch(/^__Host-dd_session=[A-Za-z0-9_-]{43}$/);
     expect(flags).toEqual(expect.arrayContaining(["Path=/", "HttpOnly", "SameSite=Lax", "Secure"]));
-    const token = flags[0]!.slice("dd_session=".length);
+    const token = sessionToken(flags[0]!);
     const rows = await server.admin.em.fork().getConnection().execute("select token_digest from session");
     expect(JSON.stringify(rows)).not.toContain(token);
   });
@@ -212,7 +220,7 @@ describe("sessions", () => {
     expect(current.scopes.sort()).toEqual(["alerts:read", "collections:read", "mandates:read", "reports:read"]);
     const out = await post("/v1/sessions:signOut", { cookie: user.cookie });
     expect(out.status).toBe(200);
-    expect(out.headers.get("set-cookie")).toMatch(/^dd_session=; .*Max-Age=0/);
+    expect(out.headers.get("set-cookie")).toMatch(/^__Host-dd_session=; .*Max-Age=0/);
     expect((await get(readPath, { cookie: user.cookie })).status).toBe(401);
   });
 
@@ -336,7 +344,7 @@ describe("logs", () => {
     const org = await newOrganisation(server);
     const user = await newUser(server, org, "admin");
     const session = await signIn(server, user.email, user.password);
-    secrets.push(user.password, session.cookie.slice("dd_session=".length));
+    secrets.push(user.password, sessionToken(session.cookie));
     expect(secrets.length).toBeGreaterThan(5);
     expect(server.rawLogs.length).toBeGreaterThan(20);
     for (const secret of secrets) {

@@ -17,7 +17,7 @@ import { type Database, openDatabase } from "../src/platform/db/database.js";
 import { acrossTenants, withTenant } from "../src/platform/db/tenant-session.js";
 import { createLogger } from "../src/platform/observability/logger.js";
 import { connectRedis, type RedisClient } from "../src/platform/redis/client.js";
-import { issueKeyInDatabase } from "./support/fixtures.js";
+import { issueKeyInDatabase, sessionToken } from "./support/fixtures.js";
 import { type ServiceProcess, serviceSecrets, startService } from "./support/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 
@@ -130,7 +130,7 @@ describe("revocation across replicas", () => {
       expect(await readStatus(b.baseUrl, key.secret), `trial ${trial}: the other replica`).toBe(401);
       expect(await readStatus(a.baseUrl, key.secret)).toBe(401);
     }
-    const secrets = [admin.password, cookie.slice("dd_session=".length), ...issued];
+    const secrets = [admin.password, sessionToken(cookie), ...issued];
     for (const replica of replicas) {
       for (const line of [...replica.process.rawLines, ...replica.process.stderr]) {
         for (const secret of secrets) expect(line.includes(secret), `log line contains a secret: ${line}`).toBe(false);

@@ -13,6 +13,7 @@ import { createAuthenticateInterceptor } from "../../src/rpc/interceptors/authen
 import { createAuthorizeInterceptor } from "../../src/rpc/interceptors/authorize.js";
 import { createRateLimitInterceptor } from "../../src/rpc/interceptors/rate-limit.js";
 import { OnePortListener } from "../../src/rpc/one-port-listener.js";
+import { sessionCookieName } from "../../src/rpc/session-cookie.js";
 import { startFullServer } from "./full.js";
 import { ping } from "./probe-service.js";
 import { seedApiKeyWithDdctl } from "./seed-with-ddctl.js";
@@ -36,7 +37,7 @@ export async function startPipelineServer(
   if (!captured) throw new Error("pipeline: the App was not built");
   const { app, metrics } = captured;
   const interceptors = [
-    createAuthenticateInterceptor({ verifier: app.verifier }),
+    createAuthenticateInterceptor({ verifier: app.verifier, sessionCookieName: sessionCookieName(true) }),
     createAuthorizeInterceptor({ onDenied: () => undefined }),
   ];
   if (withLimit) {

@@ -50,7 +50,7 @@ export async function newUser(
   return { id: user.id, email, password };
 }
 
-/** signIn signs in over REST and returns the session cookie ("dd_session=…") and the Set-Cookie header. */
+/** signIn signs in over REST and returns the session cookie ("__Host-dd_session=…") and the Set-Cookie header. */
 export async function signIn(
   server: TestServer,
   email: string,
@@ -64,6 +64,11 @@ export async function signIn(
   if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
   const setCookie = res.headers.get("set-cookie") ?? "";
   return { cookie: setCookie.split(";")[0] ?? "", setCookie };
+}
+
+/** sessionToken is the token a session cookie ("name=token") carries: what must never reach a log. */
+export function sessionToken(cookie: string): string {
+  return cookie.slice(cookie.indexOf("=") + 1);
 }
 
 /** newSignedInUser creates a user of the role and signs it in. */

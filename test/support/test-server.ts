@@ -86,6 +86,8 @@ export interface TestServerOptions {
   databaseProbe?: { intervalMs: number; timeoutMs: number };
   /** Idempotency answers kept per organisation (the service's default unless set). */
   idempotencyRecordsPerOrganisation?: number;
+  /** SESSION_COOKIE_SECURE (default true, as in production). */
+  sessionCookieSecure?: boolean;
 }
 
 /** Per-address limits no test file reaches by accident (see TestServerOptions.rateLimit). */
@@ -153,7 +155,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       redis,
       redisKeyPrefix,
       corsOrigins: options.corsOrigins ?? [],
-      sessionCookieSecure: true,
+      sessionCookieSecure: options.sessionCookieSecure ?? true,
       rateLimit: { ...rateLimitDefaults, ...generousAddressLimits, ...options.rateLimit },
       metrics,
       mail: {

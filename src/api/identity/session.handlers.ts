@@ -8,19 +8,8 @@ import { InvalidArgumentError } from "../../modules/errors.js";
 import { isRoleName, roleScopes } from "../../modules/identity/scopes.js";
 import type { SessionManager } from "../../modules/identity/session.service.js";
 import { kRequestInfo, requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
-import { sessionCookieName } from "../../rpc/interceptors/authenticate.js";
+import { sessionCookieHeader } from "../../rpc/session-cookie.js";
 import { sessionToProto } from "./identity.mapper.js";
-
-function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
-  return [
-    `${sessionCookieName}=${value}`,
-    "Path=/",
-    "HttpOnly",
-    "SameSite=Lax",
-    `Max-Age=${maxAgeSeconds}`,
-    ...(secure ? ["Secure"] : []),
-  ].join("; ");
-}
 
 function sessionId(ctx: HandlerContext): string {
   const principal = requireCaller(ctx).principal;
@@ -37,14 +26,14 @@ export function registerSessionService(router: ConnectRouter, sessions: SessionM
       const info = ctx.values.get(kRequestInfo);
       const client = { address: info?.clientAddress ?? "unknown", group: info?.clientAddressGroup ?? "unknown" };
       const signedIn = await sessions.signIn(req.email, req.password, client);
-      ctx.responseHeader.append("set-cookie", cookie(signedIn.token, sessions.ttlSeconds, secureCookie));
+      ctx.responseHeader.append("set-cookie", sessionCookieHeader(signedIn.token, sessions.ttlSeconds, secureCookie));
       const role = signedIn.user.role;
       const scopes = isRoleName(role) ? roleScopes[role] : [];
       return { session: sessionToProto(signedIn.session, signedIn.user, signedIn.organisation, scopes) };
     },
     async signOut(_req, ctx) {
       await sessions.signOut(await requireEntityManager(ctx), requireActing(ctx), sessionId(ctx));
-      ctx.responseHeader.append("set-cookie", cookie("", 0, secureCookie));
+      ctx.responseHeader.append("set-cookie", sessionCookieHeader("", 0, secureCookie));
       return {};
     },
     async getCurrentSession(_req, ctx) {

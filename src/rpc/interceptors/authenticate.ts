@@ -31,13 +31,16 @@ export interface AuthenticateInterceptorOptions {
   verifier: CredentialVerifier;
   /** Charges failures to the client's address; unset (benchmarks of the bare chain), nothing is charged. */
   addresses?: AddressLimiter | undefined;
+  /** The session cookie's name (session-cookie.ts); a cookie of any other name is not read. */
+  sessionCookieName: string;
 }
 
-/** Name of the session cookie. */
-export const sessionCookieName = "dd_session";
-
 /** createAuthenticateInterceptor sets kCaller for every non-public method, or refuses the call. */
-export function createAuthenticateInterceptor({ verifier, addresses }: AuthenticateInterceptorOptions): Interceptor {
+export function createAuthenticateInterceptor({
+  verifier,
+  addresses,
+  sessionCookieName,
+}: AuthenticateInterceptorOptions): Interceptor {
   // Not an async function, and no closure per request (tsx names each one with a defineProperty):
   // a cached API key continues synchronously, without a promise of its own.
   return (next) => (req) => {

@@ -9,7 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { isWellFormedApiKey } from "../../../src/modules/identity/api-key-format.js";
 import type { Clock } from "../../../src/platform/clock.js";
 import { scopeToOrganisation } from "../../../src/platform/db/tenant-filter.js";
-import { sessionCookieName } from "../../../src/rpc/interceptors/authenticate.js";
+import { sessionCookieName } from "../../../src/rpc/session-cookie.js";
 import type { TestServer } from "../../support/test-server.js";
 import type { RequestHeaders } from "./rpc-caller.js";
 
@@ -34,14 +34,14 @@ export function bearer(secret: string): RequestHeaders {
   return { authorization: `Bearer ${secret}` };
 }
 
-/** cookieHeader sends a session cookie ("dd_session=…", as fixtures' signIn returns it). */
+/** cookieHeader sends a session cookie ("__Host-dd_session=…", as fixtures' signIn returns it). */
 export function cookieHeader(cookie: string): RequestHeaders {
   return { cookie };
 }
 
 /** unknownSessionCookie is a well-formed session cookie that no sign-in ever issued. */
 export function unknownSessionCookie(): RequestHeaders {
-  return cookieHeader(`${sessionCookieName}=${randomBytes(32).toString("base64url")}`);
+  return cookieHeader(`${sessionCookieName(true)}=${randomBytes(32).toString("base64url")}`);
 }
 
 /**
