@@ -2,11 +2,14 @@
  * fixtures.ts sets up organisations, API keys and signed-in users on a test server, through the same
  * services the operator CLI and the API use. Every fixture is fresh: names and emails are random.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, scryptSync } from "node:crypto";
 import { ApiKeyManager } from "../../src/modules/identity/api-key.service.js";
+import { Organisation } from "../../src/modules/identity/organisation.entity.js";
 import { type RoleName, scopeNames } from "../../src/modules/identity/scopes.js";
+import { User } from "../../src/modules/identity/user.entity.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { acrossTenants, withTenant } from "../../src/platform/db/tenant-session.js";
+import { newId } from "../../src/platform/ids.js";
 import type { TestServer } from "./test-server.js";
 
 export const allScopes: readonly string[] = scopeNames;
@@ -36,7 +39,20 @@ export async function newApiKey(
   return { id: key.id, secret };
 }
 
-/** newUser creates a user with a random email and password. */
+/**
+ * fixtureHash hashes a fixture's password at scrypt N=2^10 instead of the service's N=2^17, which
+ * costs about a second a hash on the test machine: hundreds of fixture users would add minutes. The
+ * stored hash names its cost, so the service verifies it as it verifies any old hash (wrong
+ * passwords cost a millisecond) and rehashes it at today's cost on the user's first sign-in
+ * (test/password-cost.test.ts shows both). Users made through provisioning pay the full cost.
+ */
+function fixtureHash(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password.normalize("NFKC"), salt, 32, { N: 2 ** 10, r: 8, p: 1 });
+  return ["scrypt", 2 ** 10, 8, 1, salt.toString("base64url"), hash.toString("base64url")].join("$");
+}
+
+/** newUser creates a user with a random email and password (stored at a low cost: fixtureHash). */
 export async function newUser(
   server: TestServer,
   organisationId: string,
@@ -44,10 +60,21 @@ export async function newUser(
 ): Promise<{ id: string; email: string; password: string }> {
   const email = `user-${randomBytes(6).toString("hex")}@example.com`;
   const password = randomBytes(12).toString("base64url");
-  const user = await withTenant(server.database.orm, organisationId, (em) =>
-    server.app.provisioning.createUser(em, { organisationId, email, role, password }),
-  );
-  return { id: user.id, email, password };
+  const id = await withTenant(server.database.orm, organisationId, async (em) => {
+    const now = server.app.clock.now();
+    const user = em.create(User, {
+      id: newId("US", now.getTime()),
+      organisation: em.getReference(Organisation, organisationId),
+      email,
+      passwordHash: fixtureHash(password),
+      role,
+      createTime: now,
+      updateTime: now,
+    });
+    await em.flush();
+    return user.id;
+  });
+  return { id, email, password };
 }
 
 /** signIn signs in over REST and returns the session cookie ("__Host-dd_session=…") and the Set-Cookie header. */

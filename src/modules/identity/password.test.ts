@@ -1,17 +1,36 @@
+import { randomBytes, scryptSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hashPassword, verifyPassword } from "./password.js";
+import { hashPassword, needsRehash, verifyPassword } from "./password.js";
+
+/** A hash as the service stored them before OWASP's cost (N=2^15), made without hashPassword. */
+function legacyHash(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+  return ["scrypt", 2 ** 15, 8, 1, salt.toString("base64url"), hash.toString("base64url")].join("$");
+}
 
 describe("password hashing", () => {
-  it("verifies the right password only, with a fresh salt each time", async () => {
-    const a = await hashPassword("correct horse battery");
-    const b = await hashPassword("correct horse battery");
+  // Each hash at N=2^17 costs about a second on the CI machine: this file makes three.
+  it("hashes at OWASP's cost (N=2^17, r=8, p=1) with a fresh salt, and verifies the right password only", async () => {
+    const [a, b] = await Promise.all([hashPassword("correct horse battery"), hashPassword("correct horse battery")]);
     expect(a).not.toBe(b);
-    expect(a).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(a).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(needsRehash(a)).toBe(false);
     expect(await verifyPassword("correct horse battery", a)).toBe(true);
     expect(await verifyPassword("correct horse batterY", a)).toBe(false);
   });
 
-  it("refuses a malformed stored hash instead of throwing", async () => {
+  it("still verifies a hash made at the old cost, and says it needs rehashing", async () => {
+    const old = legacyHash("correct horse battery");
+    expect(await verifyPassword("correct horse battery", old)).toBe(true);
+    expect(needsRehash(old)).toBe(true);
+  });
+
+  it("refuses a malformed stored hash, or one naming a cost out of bounds, instead of throwing or computing it", async () => {
     expect(await verifyPassword("x", "not-a-hash")).toBe(false);
+    expect(await verifyPassword("x", "scrypt$1048577$8$1$c2FsdA$aGFzaA")).toBe(false);
+    expect(await verifyPassword("x", `scrypt$${2 ** 24}$8$1$c2FsdA$aGFzaA`)).toBe(false);
+    expect(await verifyPassword("x", "scrypt$1024$0$1$c2FsdA$aGFzaA")).toBe(false);
+    expect(await verifyPassword("x", "scrypt$1024$8$1$c2FsdA$aGFzaA$extra")).toBe(false);
   });
 });

@@ -1,34 +1,77 @@
 /**
  * password.ts hashes passwords with scrypt from node:crypto and checks them in constant time. The
- * stored form names its parameters, so they can be raised later without breaking old hashes.
+ * stored form names its parameters, so the cost can be raised without breaking old hashes: they
+ * still verify with their own parameters, and sign-in rehashes them at the current cost
+ * (needsRehash).
  */
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
 
-const params = { N: 2 ** 15, r: 8, p: 1 } as const;
+/**
+ * OWASP's scrypt cost (Password Storage Cheat Sheet): N=2^17, r=8, p=1. One hash takes 128 MiB
+ * (128·N·r bytes) and about 0.3–1 s of one libuv thread; libuv's pool (4 threads) bounds how many run
+ * at once, and the per-address and per-email sign-in throttles bound how often anyone can ask.
+ */
+export const currentPasswordCost = { N: 2 ** 17, r: 8, p: 1 } as const;
 const keyLength = 32;
 
-function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+/** Parameters a stored hash may name: anything outside is refused unchecked, never computed. */
+const costBounds = { maxLog2N: 20, maxR: 32, maxP: 16 };
+
+type Cost = { N: number; r: number; p: number };
+
+function derive(password: string, salt: Buffer, cost: Cost): Promise<Buffer> {
+  // maxmem must exceed scrypt's 128·N·r bytes (Node's default, 32 MiB, refuses N=2^17, r=8).
+  const options: ScryptOptions = { ...cost, maxmem: 2 * 128 * cost.N * cost.r };
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize("NFKC"), salt, keyLength, { ...options, maxmem: 64 * 1024 * 1024 }, (error, key) =>
+    scrypt(password.normalize("NFKC"), salt, keyLength, options, (error, key) =>
       error ? reject(error) : resolve(key),
     ),
   );
 }
 
-/** hashPassword returns "scrypt$N$r$p$salt$hash" (base64url parts). */
+/** hashPassword returns "scrypt$N$r$p$salt$hash" (base64url parts) at the current cost. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await derive(password, salt, params);
-  return ["scrypt", params.N, params.r, params.p, salt.toString("base64url"), hash.toString("base64url")].join("$");
+  const { N, r, p } = currentPasswordCost;
+  const hash = await derive(password, salt, currentPasswordCost);
+  return ["scrypt", N, r, p, salt.toString("base64url"), hash.toString("base64url")].join("$");
+}
+
+interface StoredHash {
+  cost: Cost;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 1 && (n & (n - 1)) === 0;
+}
+
+/** parse reads a stored hash; undefined when it is malformed or names a cost out of bounds. */
+function parse(stored: string): StoredHash | undefined {
+  const [scheme, n, r, p, salt, hash, ...rest] = stored.split("$");
+  if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash || rest.length > 0) return undefined;
+  const cost = { N: Number(n), r: Number(r), p: Number(p) };
+  if (!isPowerOfTwo(cost.N) || cost.N > 2 ** costBounds.maxLog2N) return undefined;
+  if (!Number.isInteger(cost.r) || cost.r < 1 || cost.r > costBounds.maxR) return undefined;
+  if (!Number.isInteger(cost.p) || cost.p < 1 || cost.p > costBounds.maxP) return undefined;
+  return { cost, salt: Buffer.from(salt, "base64url"), hash: Buffer.from(hash, "base64url") };
 }
 
 /** verifyPassword is true when the password matches the stored hash; false for any malformed hash. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split("$");
-  if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, "base64url");
-  const actual = await derive(password, Buffer.from(salt, "base64url"), { N: Number(n), r: Number(r), p: Number(p) });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  const parsed = parse(stored);
+  if (!parsed) return false;
+  const actual = await derive(password, parsed.salt, parsed.cost);
+  return actual.length === parsed.hash.length && timingSafeEqual(actual, parsed.hash);
+}
+
+/** needsRehash is true when a stored hash was made at less than the current cost (or cannot be read). */
+export function needsRehash(stored: string): boolean {
+  const parsed = parse(stored);
+  if (!parsed) return true;
+  const { N, r, p } = currentPasswordCost;
+  return parsed.cost.N < N || parsed.cost.r < r || parsed.cost.p < p;
 }
 
 /**

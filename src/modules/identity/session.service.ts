@@ -23,7 +23,7 @@ import type { Acting } from "./acting.js";
 import { recordAudit, userActor } from "./audit-log.js";
 import type { Caller } from "./caller.js";
 import type { Organisation } from "./organisation.entity.js";
-import { decoyPasswordHash, verifyPassword } from "./password.js";
+import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./password.js";
 import { isRoleName, type RoleName, roleScopes } from "./scopes.js";
 import { Session } from "./session.entity.js";
 import { User } from "./user.entity.js";
@@ -144,7 +144,14 @@ export class SessionManager {
     }
     const token = randomBytes(32).toString("base64url");
     const organisation = user.organisation.getEntity();
+    // A hash made at a lower cost than today's is replaced while the password is at hand: the only
+    // moment it is. Hashed before the transaction, so no connection waits on scrypt.
+    const rehashed = needsRehash(user.passwordHash) ? await hashPassword(password) : undefined;
     return withTenant(this.options.orm, organisation.id, async (em) => {
+      if (rehashed !== undefined) {
+        // Only over the hash just verified: a password changed meanwhile is not overwritten.
+        await em.nativeUpdate(User, { id: user.id, passwordHash: user.passwordHash }, { passwordHash: rehashed });
+      }
       const session = em.create(Session, {
         id: newId("SE", now.getTime()),
         organisation,
