@@ -44,6 +44,10 @@ const contractAccess: Record<string, string> = {
   "SessionService.SignIn": "public",
   "SessionService.SignOut": "session only",
   "SessionService.GetCurrentSession": "session only",
+  "SessionService.ChangePassword": "session only",
+  "SessionService.EnrollTotp": "session only",
+  "SessionService.ConfirmTotp": "session only",
+  "SessionService.DisableTotp": "session only",
   "SandboxService.SimulateMandateScenario": "authenticated",
   "SandboxService.SimulateCollectionScenario": "authenticated",
 };

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dd/v1/sessions.proto.
  */
 export const file_dd_v1_sessions: GenFile = /*@__PURE__*/
-  fileDesc("ChRkZC92MS9zZXNzaW9ucy5wcm90bxIFZGQudjEijwIKB1Nlc3Npb24SDwoCaWQYASABKAlCA+BBAxIeCgR1c2VyGAIgASgLMgsuZGQudjEuVXNlckID4EEDEhwKD29yZ2FuaXNhdGlvbl9pZBgDIAEoCUID4EEDEh4KEW9yZ2FuaXNhdGlvbl9uYW1lGAQgASgJQgPgQQMSFAoHc2FuZGJveBgFIAEoCEID4EEDEhMKBnNjb3BlcxgGIAMoCUID4EEDEjQKC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDImYKBFVzZXISDwoCaWQYASABKAlCA+BBAxISCgVlbWFpbBgCIAEoCUID4EEDEhkKDGRpc3BsYXlfbmFtZRgDIAEoCUID4EEDEh4KBHJvbGUYBCABKA4yCy5kZC52MS5Sb2xlQgPgQQMiOgoNU2lnbkluUmVxdWVzdBISCgVlbWFpbBgBIAEoCUID4EECEhUKCHBhc3N3b3JkGAIgASgJQgPgQQIiMQoOU2lnbkluUmVzcG9uc2USHwoHc2Vzc2lvbhgBIAEoCzIOLmRkLnYxLlNlc3Npb24iEAoOU2lnbk91dFJlcXVlc3QiEQoPU2lnbk91dFJlc3BvbnNlIhoKGEdldEN1cnJlbnRTZXNzaW9uUmVxdWVzdDK7AgoOU2Vzc2lvblNlcnZpY2USWwoGU2lnbkluEhQuZGQudjEuU2lnbkluUmVxdWVzdBoVLmRkLnYxLlNpZ25JblJlc3BvbnNlIiTK8xgCGAGC0+STAhg6ASoiEy92MS9zZXNzaW9uczpzaWduSW4SXwoHU2lnbk91dBIVLmRkLnYxLlNpZ25PdXRSZXF1ZXN0GhYuZGQudjEuU2lnbk91dFJlc3BvbnNlIiXK8xgCEgCC0+STAhk6ASoiFC92MS9zZXNzaW9uczpzaWduT3V0EmsKEUdldEN1cnJlbnRTZXNzaW9uEh8uZGQudjEuR2V0Q3VycmVudFNlc3Npb25SZXF1ZXN0Gg4uZGQudjEuU2Vzc2lvbiIlkAIByvMYAhIAgtPkkwIWEhQvdjEvc2Vzc2lvbnMvY3VycmVudGIGcHJvdG8z", [file_dd_v1_access, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChRkZC92MS9zZXNzaW9ucy5wcm90bxIFZGQudjEi0AIKB1Nlc3Npb24SDwoCaWQYASABKAlCA+BBAxIeCgR1c2VyGAIgASgLMgsuZGQudjEuVXNlckID4EEDEhwKD29yZ2FuaXNhdGlvbl9pZBgDIAEoCUID4EEDEh4KEW9yZ2FuaXNhdGlvbl9uYW1lGAQgASgJQgPgQQMSFAoHc2FuZGJveBgFIAEoCEID4EEDEhMKBnNjb3BlcxgGIAMoCUID4EEDEjQKC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhkKDHRvdHBfZW5hYmxlZBgJIAEoCEID4EEDEiQKF3RvdHBfZW5yb2xtZW50X3JlcXVpcmVkGAogASgIQgPgQQMiZgoEVXNlchIPCgJpZBgBIAEoCUID4EEDEhIKBWVtYWlsGAIgASgJQgPgQQMSGQoMZGlzcGxheV9uYW1lGAMgASgJQgPgQQMSHgoEcm9sZRgEIAEoDjILLmRkLnYxLlJvbGVCA+BBAyJSCg1TaWduSW5SZXF1ZXN0EhIKBWVtYWlsGAEgASgJQgPgQQISFQoIcGFzc3dvcmQYAiABKAlCA+BBAhIWCgl0b3RwX2NvZGUYAyABKAlCA+BBASIxCg5TaWduSW5SZXNwb25zZRIfCgdzZXNzaW9uGAEgASgLMg4uZGQudjEuU2Vzc2lvbiIQCg5TaWduT3V0UmVxdWVzdCIRCg9TaWduT3V0UmVzcG9uc2UiGgoYR2V0Q3VycmVudFNlc3Npb25SZXF1ZXN0IlEKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIdChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJQgPgQQISGQoMbmV3X3Bhc3N3b3JkGAIgASgJQgPgQQIiOQoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRIfCgdzZXNzaW9uGAEgASgLMg4uZGQudjEuU2Vzc2lvbiITChFFbnJvbGxUb3RwUmVxdWVzdCI5ChJFbnJvbGxUb3RwUmVzcG9uc2USEwoLb3RwYXV0aF91cmkYASABKAkSDgoGc2VjcmV0GAIgASgJIicKEkNvbmZpcm1Ub3RwUmVxdWVzdBIRCgRjb2RlGAEgASgJQgPgQQIiNgoTQ29uZmlybVRvdHBSZXNwb25zZRIfCgdzZXNzaW9uGAEgASgLMg4uZGQudjEuU2Vzc2lvbiInChJEaXNhYmxlVG90cFJlcXVlc3QSEQoEY29kZRgBIAEoCUID4EECIjYKE0Rpc2FibGVUb3RwUmVzcG9uc2USHwoHc2Vzc2lvbhgBIAEoCzIOLmRkLnYxLlNlc3Npb24yqAYKDlNlc3Npb25TZXJ2aWNlElsKBlNpZ25JbhIULmRkLnYxLlNpZ25JblJlcXVlc3QaFS5kZC52MS5TaWduSW5SZXNwb25zZSIkyvMYAhgBgtPkkwIYOgEqIhMvdjEvc2Vzc2lvbnM6c2lnbkluEl8KB1NpZ25PdXQSFS5kZC52MS5TaWduT3V0UmVxdWVzdBoWLmRkLnYxLlNpZ25PdXRSZXNwb25zZSIlyvMYAhIAgtPkkwIZOgEqIhQvdjEvc2Vzc2lvbnM6c2lnbk91dBJrChFHZXRDdXJyZW50U2Vzc2lvbhIfLmRkLnYxLkdldEN1cnJlbnRTZXNzaW9uUmVxdWVzdBoOLmRkLnYxLlNlc3Npb24iJZACAcrzGAISAILT5JMCFhIUL3YxL3Nlc3Npb25zL2N1cnJlbnQSgwEKDkNoYW5nZVBhc3N3b3JkEhwuZGQudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0Gh0uZGQudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSI0yvMYAhIAgtPkkwIoOgEqIiMvdjEvc2Vzc2lvbnMvY3VycmVudDpjaGFuZ2VQYXNzd29yZBJzCgpFbnJvbGxUb3RwEhguZGQudjEuRW5yb2xsVG90cFJlcXVlc3QaGS5kZC52MS5FbnJvbGxUb3RwUmVzcG9uc2UiMMrzGAISAILT5JMCJDoBKiIfL3YxL3Nlc3Npb25zL2N1cnJlbnQ6ZW5yb2xsVG90cBJ3CgtDb25maXJtVG90cBIZLmRkLnYxLkNvbmZpcm1Ub3RwUmVxdWVzdBoaLmRkLnYxLkNvbmZpcm1Ub3RwUmVzcG9uc2UiMcrzGAISAILT5JMCJToBKiIgL3YxL3Nlc3Npb25zL2N1cnJlbnQ6Y29uZmlybVRvdHASdwoLRGlzYWJsZVRvdHASGS5kZC52MS5EaXNhYmxlVG90cFJlcXVlc3QaGi5kZC52MS5EaXNhYmxlVG90cFJlc3BvbnNlIjHK8xgCEgCC0+STAiU6ASoiIC92MS9zZXNzaW9ucy9jdXJyZW50OmRpc2FibGVUb3RwYgZwcm90bzM", [file_dd_v1_access, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * Session is a signed-in user's stay in the dashboard.
@@ -80,6 +80,22 @@ export type Session = Message<"dd.v1.Session"> & {
    * @generated from field: google.protobuf.Timestamp expire_time = 8;
    */
   expireTime?: Timestamp | undefined;
+
+  /**
+   * Whether the user has a confirmed TOTP second factor.
+   *
+   * @generated from field: bool totp_enabled = 9;
+   */
+  totpEnabled: boolean;
+
+  /**
+   * True when the organisation requires TOTP of admins and this admin has none confirmed yet: the
+   * session can then only enrol and confirm TOTP (and sign out or read itself); every other call
+   * answers PERMISSION_DENIED with reason TOTP_ENROLMENT_REQUIRED.
+   *
+   * @generated from field: bool totp_enrolment_required = 10;
+   */
+  totpEnrolmentRequired: boolean;
 };
 
 /**
@@ -150,6 +166,15 @@ export type SignInRequest = Message<"dd.v1.SignInRequest"> & {
    * @generated from field: string password = 2;
    */
   password: string;
+
+  /**
+   * The current 6-digit code of the user's authenticator, for users with TOTP on. Without it, such a
+   * user's correct password answers UNAUTHENTICATED with reason TOTP_REQUIRED (ask for the code and
+   * sign in again); a wrong or already used code answers like a wrong password.
+   *
+   * @generated from field: string totp_code = 3;
+   */
+  totpCode: string;
 };
 
 /**
@@ -226,6 +251,182 @@ export const GetCurrentSessionRequestSchema: GenMessage<GetCurrentSessionRequest
   messageDesc(file_dd_v1_sessions, 6);
 
 /**
+ * Request of SessionService.ChangePassword.
+ *
+ * @generated from message dd.v1.ChangePasswordRequest
+ */
+export type ChangePasswordRequest = Message<"dd.v1.ChangePasswordRequest"> & {
+  /**
+   * The password the user signs in with now.
+   *
+   * @generated from field: string current_password = 1;
+   */
+  currentPassword: string;
+
+  /**
+   * The new password: at least 12 characters, at most 1 KiB (UTF-8).
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message dd.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_sessions, 7);
+
+/**
+ * Response of SessionService.ChangePassword.
+ *
+ * @generated from message dd.v1.ChangePasswordResponse
+ */
+export type ChangePasswordResponse = Message<"dd.v1.ChangePasswordResponse"> & {
+  /**
+   * The fresh session that replaces the caller's (its cookie is in the Set-Cookie header).
+   *
+   * @generated from field: dd.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message dd.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_dd_v1_sessions, 8);
+
+/**
+ * Request of SessionService.EnrollTotp. The user is the caller.
+ *
+ * @generated from message dd.v1.EnrollTotpRequest
+ */
+export type EnrollTotpRequest = Message<"dd.v1.EnrollTotpRequest"> & {
+};
+
+/**
+ * Describes the message dd.v1.EnrollTotpRequest.
+ * Use `create(EnrollTotpRequestSchema)` to create a new message.
+ */
+export const EnrollTotpRequestSchema: GenMessage<EnrollTotpRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_sessions, 9);
+
+/**
+ * Response of SessionService.EnrollTotp. The secret is shown here once and never again.
+ *
+ * @generated from message dd.v1.EnrollTotpResponse
+ */
+export type EnrollTotpResponse = Message<"dd.v1.EnrollTotpResponse"> & {
+  /**
+   * The otpauth:// key URI for authenticator apps (usually shown as a QR code); it holds the secret.
+   *
+   * @generated from field: string otpauth_uri = 1;
+   */
+  otpauthUri: string;
+
+  /**
+   * The secret in base32, for typing into an authenticator by hand.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message dd.v1.EnrollTotpResponse.
+ * Use `create(EnrollTotpResponseSchema)` to create a new message.
+ */
+export const EnrollTotpResponseSchema: GenMessage<EnrollTotpResponse> = /*@__PURE__*/
+  messageDesc(file_dd_v1_sessions, 10);
+
+/**
+ * Request of SessionService.ConfirmTotp.
+ *
+ * @generated from message dd.v1.ConfirmTotpRequest
+ */
+export type ConfirmTotpRequest = Message<"dd.v1.ConfirmTotpRequest"> & {
+  /**
+   * A current 6-digit code from the authenticator just set up.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message dd.v1.ConfirmTotpRequest.
+ * Use `create(ConfirmTotpRequestSchema)` to create a new message.
+ */
+export const ConfirmTotpRequestSchema: GenMessage<ConfirmTotpRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_sessions, 11);
+
+/**
+ * Response of SessionService.ConfirmTotp.
+ *
+ * @generated from message dd.v1.ConfirmTotpResponse
+ */
+export type ConfirmTotpResponse = Message<"dd.v1.ConfirmTotpResponse"> & {
+  /**
+   * The caller's session, now with TOTP on.
+   *
+   * @generated from field: dd.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message dd.v1.ConfirmTotpResponse.
+ * Use `create(ConfirmTotpResponseSchema)` to create a new message.
+ */
+export const ConfirmTotpResponseSchema: GenMessage<ConfirmTotpResponse> = /*@__PURE__*/
+  messageDesc(file_dd_v1_sessions, 12);
+
+/**
+ * Request of SessionService.DisableTotp.
+ *
+ * @generated from message dd.v1.DisableTotpRequest
+ */
+export type DisableTotpRequest = Message<"dd.v1.DisableTotpRequest"> & {
+  /**
+   * A current 6-digit code from the user's authenticator.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message dd.v1.DisableTotpRequest.
+ * Use `create(DisableTotpRequestSchema)` to create a new message.
+ */
+export const DisableTotpRequestSchema: GenMessage<DisableTotpRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_sessions, 13);
+
+/**
+ * Response of SessionService.DisableTotp.
+ *
+ * @generated from message dd.v1.DisableTotpResponse
+ */
+export type DisableTotpResponse = Message<"dd.v1.DisableTotpResponse"> & {
+  /**
+   * The caller's session, now with TOTP off.
+   *
+   * @generated from field: dd.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message dd.v1.DisableTotpResponse.
+ * Use `create(DisableTotpResponseSchema)` to create a new message.
+ */
+export const DisableTotpResponseSchema: GenMessage<DisableTotpResponse> = /*@__PURE__*/
+  messageDesc(file_dd_v1_sessions, 14);
+
+/**
  * SessionService signs the organisation's staff in and out of the dashboard. A session is carried by
  * a cookie, never by a response body; API keys cannot use these RPCs except SignIn, which needs no
  * credentials.
@@ -264,6 +465,55 @@ export const SessionService: GenService<{
     methodKind: "unary";
     input: typeof GetCurrentSessionRequestSchema;
     output: typeof SessionSchema;
+  },
+  /**
+   * Changes the caller's password: the current password and a new one (12 characters to 1 KiB).
+   * Every session of the user ends, this one included, and the caller gets a fresh session in its
+   * place (a new cookie, in the Set-Cookie response header): a copy of the old cookie, wherever it
+   * is, stops working. A wrong current password answers UNAUTHENTICATED and counts against the
+   * sign-in throttle of the user's email.
+   *
+   * @generated from rpc dd.v1.SessionService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
+  },
+  /**
+   * Starts enrolling the caller in a TOTP second factor (RFC 6238: SHA-1, 6 digits, 30 s). Returns
+   * the secret, the only time it is shown; it does nothing until ConfirmTotp turns it on. Enrolling
+   * again before confirming replaces the pending secret. FAILED_PRECONDITION (TOTP_ALREADY_ENABLED)
+   * when TOTP is on already: disable it first.
+   *
+   * @generated from rpc dd.v1.SessionService.EnrollTotp
+   */
+  enrollTotp: {
+    methodKind: "unary";
+    input: typeof EnrollTotpRequestSchema;
+    output: typeof EnrollTotpResponseSchema;
+  },
+  /**
+   * Turns the pending TOTP enrolment on with a current code from the authenticator. From then on
+   * SignIn needs a code. A wrong code answers INVALID_ARGUMENT naming `code`.
+   *
+   * @generated from rpc dd.v1.SessionService.ConfirmTotp
+   */
+  confirmTotp: {
+    methodKind: "unary";
+    input: typeof ConfirmTotpRequestSchema;
+    output: typeof ConfirmTotpResponseSchema;
+  },
+  /**
+   * Turns the caller's TOTP second factor off; needs a current code. FAILED_PRECONDITION
+   * (TOTP_REQUIRED_BY_ORGANISATION) for an admin of an organisation that requires TOTP of admins.
+   *
+   * @generated from rpc dd.v1.SessionService.DisableTotp
+   */
+  disableTotp: {
+    methodKind: "unary";
+    input: typeof DisableTotpRequestSchema;
+    output: typeof DisableTotpResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_dd_v1_sessions, 0);

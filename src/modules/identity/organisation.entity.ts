@@ -20,6 +20,8 @@ export const Organisation = defineEntity({
     rateLimitPerMinute: p.integer().default(1000),
     /** Requests allowed above the sustained rate in one burst. */
     rateLimitBurst: p.integer().default(100),
+    /** Admins must use a TOTP second factor: one without it gets a session that can only enrol. */
+    requireAdminTotp: p.boolean().default(false),
     createTime: p.datetime(),
     updateTime: p.datetime(),
   },

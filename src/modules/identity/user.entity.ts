@@ -8,7 +8,8 @@ const p = defineEntity.properties;
 /**
  * User is a person who signs in to an organisation with an email and password. Ids are `US…`.
  * Emails are unique across organisations (sign-in names no organisation) and stored lower-cased.
- * The password is kept only as a scrypt hash (password.ts).
+ * The password is kept only as a scrypt hash (password.ts). Changing the password, the role or
+ * deactivating ends every session of the user (user-accounts.ts).
  */
 export const User = defineEntity({
   name: "User",
@@ -24,6 +25,17 @@ export const User = defineEntity({
     role: p.string().length(20),
     createTime: p.datetime(),
     updateTime: p.datetime(),
+    /** Set when the user was deactivated: they can no longer sign in, and their sessions ended then. */
+    deactivateTime: p.datetime().nullable(),
+    /**
+     * The TOTP secret, sealed (totp-secret-cipher.ts); never in clear, never logged. Set at enrolment;
+     * it signs nobody in until totpEnableTime is set by a confirmed code.
+     */
+    totpSecret: p.string().length(200).nullable(),
+    /** When a code confirmed the enrolment: from then on sign-in needs a TOTP code. */
+    totpEnableTime: p.datetime().nullable(),
+    /** The time step (unix seconds / 30) of the last code accepted: no code is accepted twice. */
+    totpLastStep: p.integer().nullable(),
   },
 });
 

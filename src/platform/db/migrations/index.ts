@@ -10,6 +10,7 @@ import { Migration20261127222534_notification_type } from "./Migration2026112722
 import { Migration20261127223032_schedule_skipped_dates } from "./Migration20261127223032_schedule_skipped_dates.js";
 import { Migration20261206070000_row_level_security } from "./Migration20261206070000_row_level_security.js";
 import { Migration20261206194406_idempotency_cap_index } from "./Migration20261206194406_idempotency_cap_index.js";
+import { Migration20261206200934_session_hardening } from "./Migration20261206200934_session_hardening.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -32,4 +33,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261127223032_schedule_skipped_dates", class: Migration20261127223032_schedule_skipped_dates },
   { name: "Migration20261206070000_row_level_security", class: Migration20261206070000_row_level_security },
   { name: "Migration20261206194406_idempotency_cap_index", class: Migration20261206194406_idempotency_cap_index },
+  { name: "Migration20261206200934_session_hardening", class: Migration20261206200934_session_hardening },
 ];

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { TotpSecretCipher } from "./totp-secret-cipher.js";
+
+const cipher = new TotpSecretCipher("test-key-material-0123456789abcdef");
+const secret = Buffer.from("12345678901234567890");
+
+describe("TotpSecretCipher", () => {
+  it("opens what it sealed for the same user, and the sealed form does not hold the secret", () => {
+    const sealed = cipher.seal(secret, "US1");
+    expect(sealed).not.toContain(secret.toString("base64url"));
+    expect(sealed).not.toBe(cipher.seal(secret, "US1"));
+    expect(cipher.open(sealed, "US1")).toEqual(secret);
+  });
+
+  it("refuses a secret moved to another user, altered, under another key, or with a short tag", () => {
+    const sealed = cipher.seal(secret, "US1");
+    expect(() => cipher.open(sealed, "US2")).toThrow();
+    const [v, iv, tag, body] = sealed.split(".");
+    expect(() => cipher.open([v, iv, tag, `${body![0] === "A" ? "B" : "A"}${body!.slice(1)}`].join("."), "US1")).toThrow();
+    expect(() => cipher.open([v, iv, tag!.slice(0, 6), body].join("."), "US1")).toThrow();
+    expect(() => new TotpSecretCipher("another-key-material-0123456789abcdef").open(sealed, "US1")).toThrow();
+  });
+});
