@@ -17,7 +17,10 @@ import { ApiKeyVerifier } from "./modules/identity/api-key-verifier.js";
 import { DenialRecorder } from "./modules/identity/audit-log.js";
 import { OrganisationLimits } from "./modules/identity/organisation-limits.js";
 import { Provisioning } from "./modules/identity/provisioning.js";
+import { SecondFactor } from "./modules/identity/second-factor.js";
 import { SessionManager } from "./modules/identity/session.service.js";
+import { TotpSecretCipher } from "./modules/identity/totp-secret-cipher.js";
+import { UserAccounts } from "./modules/identity/user-accounts.js";
 import { AccountNumberCipher, developmentAccountNumberKey } from "./modules/mandates/account-number-cipher.js";
 import { InviteLinks } from "./modules/mandates/invite-links.js";
 import { MandateRegistry } from "./modules/mandates/mandate-registry.js";
@@ -99,6 +102,10 @@ export interface App {
   /** Organisations and users (ddctl, the first embedded start, tests). */
   provisioning: Provisioning;
   sessions: SessionManager;
+  /** Users' TOTP enrolment (SessionService.EnrollTotp, ConfirmTotp, DisableTotp). */
+  secondFactor: SecondFactor;
+  /** Role changes and deactivation, each ending the user's sessions (ddctl). */
+  userAccounts: UserAccounts;
   denials: DenialRecorder;
   sessionCookieSecure: boolean;
   limiter: RateLimiter;
@@ -139,7 +146,9 @@ export function createApp(deps: AppDeps): App {
   const localCounter = createInProcessCounter();
   const counter = redis ? createRedisCounter(redis, redisKeyPrefix, localCounter, deps.counterTimeoutMs) : localCounter;
   const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger, cacheTtlMs: deps.apiKeyCacheTtlMs });
-  const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins });
+  // TOTP secrets are sealed under a key derived from the account-number key's secret (own label).
+  const totpCipher = new TotpSecretCipher(deps.accountNumberKey ?? developmentAccountNumberKey);
+  const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins, totpCipher });
   const denials = new DenialRecorder(orm, clock, logger);
   const idempotency = new IdempotencyService({
     orm,
@@ -185,6 +194,8 @@ export function createApp(deps: AppDeps): App {
     }),
     apiKeys: new ApiKeyManager({ clock, announce: (keyId) => apiKeyVerifier.announce(keyId) }),
     sessions,
+    secondFactor: new SecondFactor({ clock, cipher: totpCipher, counter }),
+    userAccounts: new UserAccounts({ clock }),
     denials,
     sessionCookieSecure: deps.sessionCookieSecure,
     limiter: new RateLimiter({

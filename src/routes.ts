@@ -36,7 +36,7 @@ export const ddServices: readonly DescService[] = [
 /** registerServices registers every dd.v1 service and returns them. */
 export function registerServices(router: ConnectRouter, app: App): DescService[] {
   registerApiKeyService(router, app.apiKeys, app.clock);
-  registerSessionService(router, app.sessions, app.sessionCookieSecure);
+  registerSessionService(router, app.sessions, app.secondFactor, app.sessionCookieSecure);
   registerMandateService(
     router,
     { mandates: app.mandates, invites: app.mandateInvites, transitions: app.mandateTransitions },

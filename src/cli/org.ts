@@ -1,12 +1,12 @@
 /**
- * org.ts holds the organisation commands: create a live or sandbox organisation, and set its rate
- * limit (read by the per-organisation limiter).
+ * org.ts holds the organisation commands: create a live or sandbox organisation, set its rate
+ * limit (read by the per-organisation limiter), and require TOTP of its admins.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../modules/errors.js";
 import { Organisation } from "../modules/identity/organisation.entity.js";
 import { acrossTenants, withTenant } from "../platform/db/tenant-session.js";
-import { requirePositiveInteger, requireString } from "./args.js";
+import { requirePositiveInteger, requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import type { CliRuntime } from "./runtime.js";
 
@@ -67,6 +67,28 @@ export const orgSetRateLimit: Command = {
     return {
       json: { id: organisation.id, rate_limit_per_minute: perMinute, rate_limit_burst: burst },
       text: `organisation ${organisation.id}: ${perMinute} requests a minute, bursts of ${burst}`,
+    };
+  },
+};
+
+/** orgRequireTotp prints `{"id", "require_admin_totp"}`. */
+export const orgRequireTotp: Command = {
+  words: ["org", "require-totp"],
+  flags: { org: "string", admins: "string" },
+  usage: "org require-totp --org ORG_ID --admins on|off",
+  summary: "require admins to use a TOTP second factor (on: admins without one can only enrol)",
+  async run(flags, { runtime }) {
+    const id = requireString("org require-totp", flags, "org");
+    const admins = requireString("org require-totp", flags, "admins");
+    if (admins !== "on" && admins !== "off")
+      throw new UsageError(`ddctl org require-totp: --admins must be on or off, got "${admins}"`);
+    const { provisioning } = await runtime.services({ announce: false });
+    const organisation = await inOrganisation(runtime, id, (em) =>
+      provisioning.requireAdminTotp(em, { organisationId: id, actor: "operator" }, admins === "on"),
+    );
+    return {
+      json: { id: organisation.id, require_admin_totp: organisation.requireAdminTotp },
+      text: `organisation ${organisation.id}: TOTP ${organisation.requireAdminTotp ? "required" : "not required"} of admins`,
     };
   },
 };

@@ -13,16 +13,19 @@ import { parseFlags, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { keyCreate, keyList, keyRevoke, keyRotate } from "./key.js";
 import { migrateCommand } from "./migrate-command.js";
-import { orgCreate, orgSetRateLimit } from "./org.js";
+import { orgCreate, orgRequireTotp, orgSetRateLimit } from "./org.js";
 import { CliRuntime, EmbeddedDatabaseInUseError, RedisUnreachableError } from "./runtime.js";
-import { userCreate } from "./user.js";
+import { userCreate, userDeactivate, userSetRole } from "./user.js";
 
 /** commands is every ddctl command, in the order help lists them. */
 export const commands: readonly Command[] = [
   migrateCommand,
   orgCreate,
   orgSetRateLimit,
+  orgRequireTotp,
   userCreate,
+  userSetRole,
+  userDeactivate,
   keyCreate,
   keyList,
   keyRevoke,
@@ -80,6 +83,7 @@ const flagOfField: Readonly<Record<string, string>> = {
   name: "--name",
   email: "--email",
   role: "--role",
+  user: "--user",
   scopes: "--scopes",
   ttl: "--expires-in",
   grace_period: "--grace",

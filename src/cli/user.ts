@@ -1,9 +1,10 @@
 /**
- * user.ts holds `ddctl user create`: a person who signs in to an organisation's dashboard. The
- * password comes from stdin (first line) so it never appears in argv, `ps` or shell history.
+ * user.ts holds the user commands: `ddctl user create` (a person who signs in to an organisation's
+ * dashboard; the password comes from stdin, first line, so it never appears in argv, `ps` or shell
+ * history), `user set-role` and `user deactivate` (each ends the user's sessions at once).
  */
 import { InvalidArgumentError } from "../modules/errors.js";
-import { minPasswordLength } from "../modules/identity/provisioning.js";
+import { minPasswordLength } from "../modules/identity/password.js";
 import { isRoleName } from "../modules/identity/scopes.js";
 import { requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
@@ -41,6 +42,49 @@ export const userCreate: Command = {
     return {
       json: { id: user.id, email: user.email, role: user.role, organisation_id: organisationId },
       text: `created ${user.role} ${user.id} <${user.email}> in organisation ${organisationId}`,
+    };
+  },
+};
+
+/** userSetRole prints `{"id", "role", "ended_sessions"}`. */
+export const userSetRole: Command = {
+  words: ["user", "set-role"],
+  flags: { org: "string", user: "string", role: "string" },
+  usage: "user set-role --org ORG_ID --user USER_ID --role admin|member|viewer",
+  summary: "change a user's role; every session of the user ends at once",
+  async run(flags, { runtime }) {
+    const organisationId = requireString("user set-role", flags, "org");
+    const userId = requireString("user set-role", flags, "user");
+    const role = requireString("user set-role", flags, "role");
+    if (!isRoleName(role))
+      throw new UsageError(`ddctl user set-role: --role must be admin, member or viewer, got "${role}"`);
+    const { userAccounts } = await runtime.services({ announce: false });
+    const { user, endedSessions } = await inOrganisation(runtime, organisationId, (em) =>
+      userAccounts.setRole(em, { organisationId, actor: "operator" }, userId, role),
+    );
+    return {
+      json: { id: user.id, role: user.role, ended_sessions: endedSessions },
+      text: `user ${user.id} is now ${user.role}; ${endedSessions} session(s) ended`,
+    };
+  },
+};
+
+/** userDeactivate prints `{"id", "deactivate_time", "ended_sessions"}`. */
+export const userDeactivate: Command = {
+  words: ["user", "deactivate"],
+  flags: { org: "string", user: "string" },
+  usage: "user deactivate --org ORG_ID --user USER_ID",
+  summary: "stop a user signing in; every session of the user ends at once",
+  async run(flags, { runtime }) {
+    const organisationId = requireString("user deactivate", flags, "org");
+    const userId = requireString("user deactivate", flags, "user");
+    const { userAccounts } = await runtime.services({ announce: false });
+    const { user, endedSessions } = await inOrganisation(runtime, organisationId, (em) =>
+      userAccounts.deactivate(em, { organisationId, actor: "operator" }, userId),
+    );
+    return {
+      json: { id: user.id, deactivate_time: user.deactivateTime?.toISOString(), ended_sessions: endedSessions },
+      text: `user ${user.id} deactivated; ${endedSessions} session(s) ended`,
     };
   },
 };

@@ -11,6 +11,7 @@ import type { ApiKey } from "../../modules/identity/api-key.entity.js";
 import { type ApiKeyStateName, apiKeyState } from "../../modules/identity/api-key.service.js";
 import type { Organisation } from "../../modules/identity/organisation.entity.js";
 import type { Session } from "../../modules/identity/session.entity.js";
+import { totpEnrolmentRequired } from "../../modules/identity/session.service.js";
 import type { User } from "../../modules/identity/user.entity.js";
 
 const states: Record<ApiKeyStateName, ApiKeyState> = {
@@ -57,5 +58,7 @@ export function sessionToProto(
     scopes: [...scopes],
     createTime: timestampFromDate(session.createTime),
     expireTime: timestampFromDate(session.expireTime),
+    totpEnabled: user.totpEnableTime !== null && user.totpEnableTime !== undefined,
+    totpEnrolmentRequired: totpEnrolmentRequired(user, organisation),
   });
 }

@@ -6,7 +6,9 @@ import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
 import { isRoleName, roleScopes } from "../../modules/identity/scopes.js";
-import type { SessionManager } from "../../modules/identity/session.service.js";
+import type { SecondFactor } from "../../modules/identity/second-factor.js";
+import type { SessionManager, SignedIn } from "../../modules/identity/session.service.js";
+import type { User } from "../../modules/identity/user.entity.js";
 import { kRequestInfo, requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { sessionCookieHeader } from "../../rpc/session-cookie.js";
 import { sessionToProto } from "./identity.mapper.js";
@@ -17,19 +19,41 @@ function sessionId(ctx: HandlerContext): string {
   return principal.sessionId;
 }
 
+function userId(ctx: HandlerContext): string {
+  const principal = requireCaller(ctx).principal;
+  if (principal.kind !== "user") throw new Error("session RPC reached without a session");
+  return principal.userId;
+}
+
+function scopesOf(user: User): readonly string[] {
+  return isRoleName(user.role) ? [...roleScopes[user.role]] : [];
+}
+
 /** registerSessionService serves SessionService; secureCookie sets the cookie's Secure flag. */
-export function registerSessionService(router: ConnectRouter, sessions: SessionManager, secureCookie: boolean): void {
+export function registerSessionService(
+  router: ConnectRouter,
+  sessions: SessionManager,
+  secondFactor: SecondFactor,
+  secureCookie: boolean,
+): void {
+  /** issued sets the cookie of a session just opened and returns it as the contract shows it. */
+  const issued = (ctx: HandlerContext, signedIn: SignedIn) => {
+    ctx.responseHeader.append("set-cookie", sessionCookieHeader(signedIn.token, sessions.ttlSeconds, secureCookie));
+    const { session, user, organisation } = signedIn;
+    return sessionToProto(session, user, organisation, scopesOf(user));
+  };
+  /** currentSession is the caller's session as it stands after a change to their user. */
+  const currentSession = async (ctx: HandlerContext) => {
+    const { session, user, organisation } = await sessions.current(await requireEntityManager(ctx), sessionId(ctx));
+    return sessionToProto(session, user, organisation, scopesOf(user));
+  };
   router.service(SessionService, {
     async signIn(req, ctx) {
       if (req.email.trim() === "") throw InvalidArgumentError.field("email", "is required");
       if (req.password === "") throw InvalidArgumentError.field("password", "is required");
       const info = ctx.values.get(kRequestInfo);
       const client = { address: info?.clientAddress ?? "unknown", group: info?.clientAddressGroup ?? "unknown" };
-      const signedIn = await sessions.signIn(req.email, req.password, client);
-      ctx.responseHeader.append("set-cookie", sessionCookieHeader(signedIn.token, sessions.ttlSeconds, secureCookie));
-      const role = signedIn.user.role;
-      const scopes = isRoleName(role) ? roleScopes[role] : [];
-      return { session: sessionToProto(signedIn.session, signedIn.user, signedIn.organisation, scopes) };
+      return { session: issued(ctx, await sessions.signIn(req.email, req.password, client, req.totpCode)) };
     },
     async signOut(_req, ctx) {
       await sessions.signOut(await requireEntityManager(ctx), requireActing(ctx), sessionId(ctx));
@@ -38,7 +62,33 @@ export function registerSessionService(router: ConnectRouter, sessions: SessionM
     },
     async getCurrentSession(_req, ctx) {
       const { session, user, organisation } = await sessions.current(await requireEntityManager(ctx), sessionId(ctx));
+      // Scopes as the caller holds them now (authentication read the role at this call).
       return sessionToProto(session, user, organisation, requireCaller(ctx).scopes);
+    },
+    async changePassword(req, ctx) {
+      const signedIn = await sessions.changePassword(
+        await requireEntityManager(ctx),
+        requireActing(ctx),
+        sessionId(ctx),
+        {
+          current: req.currentPassword,
+          next: req.newPassword,
+        },
+      );
+      return { session: issued(ctx, signedIn) };
+    },
+    async enrollTotp(_req, ctx) {
+      return secondFactor.enroll(await requireEntityManager(ctx), requireActing(ctx), userId(ctx));
+    },
+    async confirmTotp(req, ctx) {
+      if (req.code === "") throw InvalidArgumentError.field("code", "is required");
+      await secondFactor.confirm(await requireEntityManager(ctx), requireActing(ctx), userId(ctx), req.code);
+      return { session: await currentSession(ctx) };
+    },
+    async disableTotp(req, ctx) {
+      if (req.code === "") throw InvalidArgumentError.field("code", "is required");
+      await secondFactor.disable(await requireEntityManager(ctx), requireActing(ctx), userId(ctx), req.code);
+      return { session: await currentSession(ctx) };
     },
   });
 }

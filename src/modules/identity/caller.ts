@@ -6,7 +6,17 @@
 /** Principal is the credential behind a request. */
 export type Principal =
   | { kind: "api_key"; apiKeyId: string }
-  | { kind: "user"; userId: string; role: "admin" | "member" | "viewer"; sessionId: string };
+  | {
+      kind: "user";
+      userId: string;
+      role: "admin" | "member" | "viewer";
+      sessionId: string;
+      /**
+       * The organisation requires TOTP of admins and this admin has none confirmed: the session may
+       * only enrol (authorize.ts refuses everything else with TOTP_ENROLMENT_REQUIRED).
+       */
+      totpEnrolmentRequired?: boolean;
+    };
 
 /** Caller is what every interceptor after authenticate, and every handler, knows of the requester. */
 export interface Caller {

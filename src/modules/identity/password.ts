@@ -11,6 +11,11 @@ import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:c
  * (128·N·r bytes) and about 0.3–1 s of one libuv thread; libuv's pool (4 threads) bounds how many run
  * at once, and the per-address and per-email sign-in throttles bound how often anyone can ask.
  */
+/** Shortest password accepted for a new or changed password, in characters. */
+export const minPasswordLength = 12;
+/** Longest password accepted, in UTF-8 bytes: scrypt over more is CPU for the asking. */
+export const maxPasswordBytes = 1024;
+
 export const currentPasswordCost = { N: 2 ** 17, r: 8, p: 1 } as const;
 const keyLength = 32;
 

@@ -10,13 +10,12 @@ import { AlreadyExistsError, type FieldViolation, InvalidArgumentError, NotFound
 import type { Acting } from "./acting.js";
 import { recordAudit } from "./audit-log.js";
 import { Organisation } from "./organisation.entity.js";
-import { hashPassword } from "./password.js";
+import { hashPassword, minPasswordLength } from "./password.js";
 import { isRoleName, type RoleName } from "./scopes.js";
 import { normaliseEmail } from "./session.service.js";
 import { User } from "./user.entity.js";
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-export const minPasswordLength = 12;
 
 /**
  * OrganisationCreated runs inside the transaction that creates an organisation, before the flush:
@@ -64,6 +63,29 @@ export class Provisioning {
       action: "organisation.set_rate_limit",
       target: organisation.id,
       outcome: "success",
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
+    await em.flush();
+    return organisation;
+  }
+
+  /**
+   * requireAdminTotp turns the organisation's requirement of TOTP for admins on or off, with an
+   * audit event. While on, an admin without TOTP gets sessions that can only enrol in it.
+   */
+  async requireAdminTotp(em: EntityManager, acting: Acting, required: boolean): Promise<Organisation> {
+    const organisation = await em.findOne(Organisation, { id: acting.organisationId });
+    if (!organisation) throw new NotFoundError("organisation", acting.organisationId);
+    const now = this.deps.clock.now();
+    organisation.requireAdminTotp = required;
+    organisation.updateTime = now;
+    recordAudit(em, {
+      organisationId: organisation.id,
+      actor: acting.actor,
+      action: "organisation.require_admin_totp",
+      target: organisation.id,
+      outcome: required ? "on" : "off",
       clientAddress: acting.clientAddress,
       time: now,
     });

@@ -4,6 +4,7 @@ import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/observability/logger.js";
 import { createInProcessCounter } from "../../platform/redis/window-counter.js";
 import { SessionManager } from "./session.service.js";
+import { TotpSecretCipher } from "./totp-secret-cipher.js";
 
 /** An ORM that counts the EntityManagers asked of it and refuses to query. */
 function countingOrm() {
@@ -31,6 +32,7 @@ function manager(orm: ReturnType<typeof countingOrm>) {
     counter: createInProcessCounter(),
     logger: createLogger("silent"),
     allowedOrigins: [],
+    totpCipher: new TotpSecretCipher("test-key-material-0123456789abcdef"),
   });
 }
 

@@ -23,9 +23,18 @@ import type { Acting } from "./acting.js";
 import { recordAudit, userActor } from "./audit-log.js";
 import type { Caller } from "./caller.js";
 import type { Organisation } from "./organisation.entity.js";
-import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./password.js";
+import {
+  decoyPasswordHash,
+  hashPassword,
+  maxPasswordBytes,
+  minPasswordLength,
+  needsRehash,
+  verifyPassword,
+} from "./password.js";
 import { isRoleName, type RoleName, roleScopes } from "./scopes.js";
 import { Session } from "./session.entity.js";
+import { matchTotp, totpCodePattern } from "./totp.js";
+import type { TotpSecretCipher } from "./totp-secret-cipher.js";
 import { User } from "./user.entity.js";
 
 export interface SessionManagerOptions {
@@ -35,6 +44,8 @@ export interface SessionManagerOptions {
   logger: Logger;
   /** Origins a cookie-authenticated browser call may come from (CORS_ORIGINS). */
   allowedOrigins: readonly string[];
+  /** Seals TOTP secrets at rest (sign-in opens them to check codes). */
+  totpCipher: TotpSecretCipher;
   /** Absolute lifetime of a session, seconds. */
   ttlSeconds?: number;
   /** A session unused this long ends, seconds. */
@@ -49,9 +60,8 @@ export interface SessionManagerOptions {
  */
 const throttle = { windowSeconds: 15 * 60, attemptsPerEmail: 10, attemptsPerAddress: 100 };
 
-/** Longest email accepted (RFC 5321's path limit), and longest password, in UTF-8 bytes. */
+/** Longest email accepted (RFC 5321's path limit). */
 export const maxEmailLength = 254;
-export const maxPasswordBytes = 1024;
 
 /** SignInClient is where a sign-in comes from: the address recorded, and the group throttled. */
 export interface SignInClient {
@@ -89,6 +99,34 @@ function tokenDigest(token: string): string {
   return hash("sha256", token, "hex");
 }
 
+/**
+ * endSessionsOf ends every live session of a user at `now`, in the caller's transaction: what a
+ * password change, a role change and a deactivation do, so no session outlives the change. Sessions
+ * are looked up in the database on every call (no cache), so the next call of any of them fails.
+ */
+export async function endSessionsOf(em: EntityManager, userId: string, now: Date): Promise<number> {
+  return em.nativeUpdate(Session, { user: userId, revokeTime: null }, { revokeTime: now });
+}
+
+/** totpEnrolmentRequired: the organisation requires TOTP of admins and this admin has none confirmed. */
+export function totpEnrolmentRequired(user: User, organisation: Organisation): boolean {
+  return organisation.requireAdminTotp && user.role === "admin" && !user.totpEnableTime;
+}
+
+/**
+ * useTotpStep records `step` as the user's last accepted TOTP step, only if it is later than the
+ * last one: false when another request used this step (or a later one) first, so a code is
+ * accepted once even when two requests carry it at the same moment.
+ */
+export async function useTotpStep(em: EntityManager, userId: string, step: number): Promise<boolean> {
+  const updated = await em.nativeUpdate(
+    User,
+    { id: userId, $or: [{ totpLastStep: null }, { totpLastStep: { $lt: step } }] },
+    { totpLastStep: step },
+  );
+  return updated === 1;
+}
+
 /** SessionManager signs in, verifies and signs out. */
 export class SessionManager {
   readonly ttlSeconds: number;
@@ -101,23 +139,26 @@ export class SessionManager {
     this.allowedOrigins = new Set(options.allowedOrigins);
   }
 
-  /** signIn checks the password and opens a session; any failure is the same UNAUTHENTICATED. */
-  async signIn(email: string, password: string, client: SignInClient): Promise<SignedIn> {
+  /**
+   * signIn checks the password (and, for a user with TOTP on, the code) and opens a session. Any
+   * failure is the same UNAUTHENTICATED, except that a correct password without a code a user
+   * needs answers TOTP_REQUIRED, so the client can ask for one.
+   */
+  async signIn(email: string, password: string, client: SignInClient, totpCode = ""): Promise<SignedIn> {
     // Bounds first, before anything is counted or hashed: a counter per 1 MiB email would let anyone
     // fill memory (or Redis) with keys, and scrypt over a huge password is CPU for the asking.
     if (email.length > maxEmailLength)
       throw InvalidArgumentError.field("email", `must be at most ${maxEmailLength} characters`);
     if (Buffer.byteLength(password, "utf8") > maxPasswordBytes)
       throw InvalidArgumentError.field("password", `must be at most ${maxPasswordBytes} bytes`);
+    if (totpCode !== "" && !totpCodePattern.test(totpCode))
+      throw InvalidArgumentError.field("totp_code", "must be the 6 digits the authenticator shows");
     const normalised = normaliseEmail(email);
-    const { counter } = this.options;
     // Increment first, then compare what the increment returned: each attempt gets its own count.
     // The address is counted first and alone: an address over its throttle creates no per-email
     // count, so a refused script cannot mint one key per made-up email.
-    const byAddress = await counter.increment(`signin:addr:${client.group}`, throttle.windowSeconds);
-    if (byAddress.count > throttle.attemptsPerAddress) throw throttled(byAddress.resetSeconds);
-    const byEmail = await counter.increment(`signin:email:${normalised}`, throttle.windowSeconds);
-    if (byEmail.count > throttle.attemptsPerEmail) throw throttled(byEmail.resetSeconds);
+    await this.count(`signin:addr:${client.group}`, throttle.attemptsPerAddress);
+    await this.count(`signin:email:${normalised}`, throttle.attemptsPerEmail);
     const clientAddress = client.address;
     // Sign-in names no organisation: this lookup is by a globally unique email, across tenants.
     const user = await acrossTenants(this.options.orm, "sign-in lookup", (em) =>
@@ -125,24 +166,25 @@ export class SessionManager {
     );
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
     const now = this.options.clock.now();
-    if (!user || !ok || !isRoleName(user.role)) {
-      if (user) {
-        // Written without waiting for it: the answer must take as long for a known email as for an
-        // unknown one, or its timing tells an attacker which emails have accounts.
-        withTenant(this.options.orm, user.organisation.id, async (audit) =>
-          recordAudit(audit, {
-            organisationId: user.organisation.id,
-            actor: userActor(user.id),
-            action: "session.sign_in",
-            outcome: "WRONG_PASSWORD",
-            clientAddress,
-            time: now,
-          }),
-        ).catch((error: unknown) => this.options.logger.warn({ err: error }, "could not record a failed sign-in"));
-      }
+    if (!user || !ok || !isRoleName(user.role) || user.deactivateTime) {
+      // Written without waiting for it: the answer must take as long for a known email as for an
+      // unknown one, or its timing tells an attacker which emails have accounts.
+      if (user) this.recordFailedSignIn(user, ok ? "USER_DEACTIVATED" : "WRONG_PASSWORD", clientAddress, now);
       throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
     }
-    const token = randomBytes(32).toString("base64url");
+    // The password was right: from here on, saying that a code is needed reveals nothing new.
+    let totpStep: number | undefined;
+    if (user.totpEnableTime && user.totpSecret) {
+      if (totpCode === "") {
+        this.recordFailedSignIn(user, "TOTP_REQUIRED", clientAddress, now);
+        throw new UnauthenticatedError("TOTP_REQUIRED", "this account needs the code from its authenticator app");
+      }
+      totpStep = matchTotp(this.totpSecretOf(user), totpCode, now, user.totpLastStep ?? null);
+      if (totpStep === undefined) {
+        this.recordFailedSignIn(user, "WRONG_TOTP_CODE", clientAddress, now);
+        throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email, password or code");
+      }
+    }
     const organisation = user.organisation.getEntity();
     // A hash made at a lower cost than today's is replaced while the password is at hand: the only
     // moment it is. Hashed before the transaction, so no connection waits on scrypt.
@@ -152,29 +194,117 @@ export class SessionManager {
         // Only over the hash just verified: a password changed meanwhile is not overwritten.
         await em.nativeUpdate(User, { id: user.id, passwordHash: user.passwordHash }, { passwordHash: rehashed });
       }
-      const session = em.create(Session, {
-        id: newId("SE", now.getTime()),
-        organisation,
-        user,
-        tokenDigest: tokenDigest(token),
-        createTime: now,
-        expireTime: new Date(now.getTime() + this.ttlSeconds * 1000),
-        idleTimeoutSeconds: this.idleTimeoutSeconds,
-        lastSeenTime: now,
-        revokeTime: null,
-        clientAddress,
-      });
-      recordAudit(em, {
-        organisationId: organisation.id,
-        actor: userActor(user.id),
-        action: "session.sign_in",
-        target: session.id,
-        outcome: "success",
-        clientAddress,
-        time: now,
-      });
-      return { session, user, organisation, token };
+      if (totpStep !== undefined && !(await useTotpStep(em, user.id, totpStep))) {
+        throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email, password or code");
+      }
+      return this.openSession(em, user, organisation, clientAddress, now, "session.sign_in");
     });
+  }
+
+  /**
+   * changePassword replaces the caller's password after checking the current one (counted against
+   * the sign-in throttle of their email, like a sign-in), ends every session of the user, this one
+   * included, and opens a fresh one for the caller: a stolen copy of the old cookie dies too.
+   */
+  async changePassword(
+    em: EntityManager,
+    acting: Acting,
+    sessionId: string,
+    passwords: { current: string; next: string },
+  ): Promise<SignedIn> {
+    if (passwords.current === "") throw InvalidArgumentError.field("current_password", "is required");
+    if (Buffer.byteLength(passwords.current, "utf8") > maxPasswordBytes)
+      throw InvalidArgumentError.field("current_password", `must be at most ${maxPasswordBytes} bytes`);
+    if (passwords.next.length < minPasswordLength)
+      throw InvalidArgumentError.field("new_password", `must be at least ${minPasswordLength} characters`);
+    if (Buffer.byteLength(passwords.next, "utf8") > maxPasswordBytes)
+      throw InvalidArgumentError.field("new_password", `must be at most ${maxPasswordBytes} bytes`);
+    const { user, organisation } = await this.current(em, sessionId);
+    await this.count(`signin:email:${user.email}`, throttle.attemptsPerEmail);
+    const now = this.options.clock.now();
+    if (!(await verifyPassword(passwords.current, user.passwordHash))) {
+      this.recordFailedSignIn(user, "WRONG_PASSWORD", acting.clientAddress, now, "user.change_password");
+      throw new UnauthenticatedError("INVALID_CREDENTIALS", "the current password is wrong");
+    }
+    user.passwordHash = await hashPassword(passwords.next);
+    user.updateTime = now;
+    await endSessionsOf(em, user.id, now);
+    recordAudit(em, {
+      organisationId: acting.organisationId,
+      actor: acting.actor,
+      action: "user.change_password",
+      target: user.id,
+      outcome: "success",
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
+    return this.openSession(em, user, organisation, acting.clientAddress ?? null, now, "session.reissue");
+  }
+
+  /** count takes one attempt of a throttle key; RESOURCE_EXHAUSTED when it is over `limit`. */
+  private async count(key: string, limit: number): Promise<void> {
+    const counted = await this.options.counter.increment(key, throttle.windowSeconds);
+    if (counted.count > limit) throw throttled(counted.resetSeconds);
+  }
+
+  /** totpSecretOf opens the user's sealed TOTP secret. */
+  private totpSecretOf(user: User): Buffer {
+    return this.options.totpCipher.open(user.totpSecret ?? "", user.id);
+  }
+
+  /** recordFailedSignIn writes the audit row of a refused attempt beside the answer, not before it. */
+  private recordFailedSignIn(
+    user: User,
+    outcome: string,
+    clientAddress: string | null | undefined,
+    time: Date,
+    action = "session.sign_in",
+  ): void {
+    withTenant(this.options.orm, user.organisation.id, async (audit) =>
+      recordAudit(audit, {
+        organisationId: user.organisation.id,
+        actor: userActor(user.id),
+        action,
+        outcome,
+        clientAddress: clientAddress ?? undefined,
+        time,
+      }),
+    ).catch((error: unknown) => this.options.logger.warn({ err: error }, "could not record a failed sign-in"));
+  }
+
+  /** openSession creates a session for the user, with its audit event, and returns its token. */
+  private async openSession(
+    em: EntityManager,
+    user: User,
+    organisation: Organisation,
+    clientAddress: string | null,
+    now: Date,
+    action: string,
+  ): Promise<SignedIn> {
+    const token = randomBytes(32).toString("base64url");
+    const session = em.create(Session, {
+      id: newId("SE", now.getTime()),
+      organisation,
+      user,
+      tokenDigest: tokenDigest(token),
+      createTime: now,
+      expireTime: new Date(now.getTime() + this.ttlSeconds * 1000),
+      idleTimeoutSeconds: this.idleTimeoutSeconds,
+      lastSeenTime: now,
+      revokeTime: null,
+      clientAddress,
+    });
+    recordAudit(em, {
+      organisationId: organisation.id,
+      actor: userActor(user.id),
+      action,
+      target: session.id,
+      outcome: "success",
+      clientAddress: clientAddress ?? undefined,
+      time: now,
+    });
+    await em.flush();
+    return { session, user, organisation, token };
   }
 
   /**
@@ -196,7 +326,7 @@ export class SessionManager {
     const idleEnd = session.lastSeenTime.getTime() + session.idleTimeoutSeconds * 1000;
     if (idleEnd <= now.getTime()) return undefined;
     const user = session.user.getEntity();
-    if (!isRoleName(user.role)) return undefined;
+    if (!isRoleName(user.role) || user.deactivateTime) return undefined;
     if (now.getTime() - session.lastSeenTime.getTime() >= lastSeenIntervalMs) {
       withTenant(this.options.orm, session.organisation.id, (em) =>
         em.nativeUpdate(Session, { id: session.id }, { lastSeenTime: now }),
@@ -205,10 +335,17 @@ export class SessionManager {
       );
     }
     const role: RoleName = user.role;
+    const organisation = session.organisation.getEntity();
     return {
-      organisationId: session.organisation.id,
-      sandbox: session.organisation.getEntity().sandbox,
-      principal: { kind: "user", userId: user.id, role, sessionId: session.id },
+      organisationId: organisation.id,
+      sandbox: organisation.sandbox,
+      principal: {
+        kind: "user",
+        userId: user.id,
+        role,
+        sessionId: session.id,
+        totpEnrolmentRequired: totpEnrolmentRequired(user, organisation),
+      },
       scopes: roleScopes[role],
     };
   }

@@ -16,7 +16,9 @@ describe("TotpSecretCipher", () => {
     const sealed = cipher.seal(secret, "US1");
     expect(() => cipher.open(sealed, "US2")).toThrow();
     const [v, iv, tag, body] = sealed.split(".");
-    expect(() => cipher.open([v, iv, tag, `${body![0] === "A" ? "B" : "A"}${body!.slice(1)}`].join("."), "US1")).toThrow();
+    expect(() =>
+      cipher.open([v, iv, tag, `${body![0] === "A" ? "B" : "A"}${body!.slice(1)}`].join("."), "US1"),
+    ).toThrow();
     expect(() => cipher.open([v, iv, tag!.slice(0, 6), body].join("."), "US1")).toThrow();
     expect(() => new TotpSecretCipher("another-key-material-0123456789abcdef").open(sealed, "US1")).toThrow();
   });

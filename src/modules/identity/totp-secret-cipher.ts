@@ -31,8 +31,7 @@ export class TotpSecretCipher {
   /** open decrypts what seal returned for the same user; throws if it was altered or moved. */
   open(sealed: string, userId: string): Buffer {
     const [v, iv, tag, ciphertext] = sealed.split(".");
-    if (v !== version || !iv || !tag || ciphertext === undefined)
-      throw new Error("not a sealed TOTP secret");
+    if (v !== version || !iv || !tag || ciphertext === undefined) throw new Error("not a sealed TOTP secret");
     const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64url"), {
       authTagLength: tagLength,
     });

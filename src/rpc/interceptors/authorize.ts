@@ -3,6 +3,7 @@
  * access by hand. It runs after authenticate: a caller is always present for non-public methods.
  */
 import type { Interceptor } from "@connectrpc/connect";
+import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
 import { PermissionDeniedError } from "../../modules/errors.js";
 import type { Caller } from "../../modules/identity/caller.js";
 import { accessRuleOf, type ResolvedAccessRule } from "../access.js";
@@ -33,6 +34,7 @@ export function createAuthorizeInterceptor({ onDenied }: { onDenied: (denial: De
       try {
         caller = requireCaller(req);
         checkRule(rule, caller);
+        checkTotpEnrolment(caller, `${req.service.typeName}/${req.method.name}`);
       } catch (error) {
         if (error instanceof PermissionDeniedError) {
           const acting = requireActing(req);
@@ -49,6 +51,30 @@ export function createAuthorizeInterceptor({ onDenied }: { onDenied: (denial: De
     }
     return next(req);
   };
+}
+
+/**
+ * What a session that must enrol in TOTP first may call: enrol and confirm, and sign out or read
+ * itself (which tells it that it must enrol). Everything else waits for the confirmed factor.
+ */
+const allowedBeforeTotpEnrolment: ReadonlySet<string> = new Set(
+  [
+    SessionService.method.enrollTotp,
+    SessionService.method.confirmTotp,
+    SessionService.method.signOut,
+    SessionService.method.getCurrentSession,
+  ].map((method) => `${SessionService.typeName}/${method.name}`),
+);
+
+/** checkTotpEnrolment refuses an admin who must enrol in TOTP anything but enrolling (TOTP_ENROLMENT_REQUIRED). */
+function checkTotpEnrolment(caller: Caller, method: string): void {
+  const { principal } = caller;
+  if (principal.kind === "user" && principal.totpEnrolmentRequired && !allowedBeforeTotpEnrolment.has(method)) {
+    throw new PermissionDeniedError(
+      "TOTP_ENROLMENT_REQUIRED",
+      "the organisation requires admins to use TOTP: enrol (EnrollTotp, ConfirmTotp) before anything else",
+    );
+  }
 }
 
 /** checkRule throws PermissionDeniedError with the reason when the caller does not satisfy the rule. */

@@ -1,0 +1,75 @@
+/**
+ * user-accounts.ts changes a user's role and deactivates users (ddctl today; UserService when it
+ * comes). Each change ends every session of the user in the same transaction (endSessionsOf), so a
+ * demoted or deactivated user's open browser loses what it had at once, not at the session's expiry.
+ * A password change does the same (SessionManager.changePassword).
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { Acting } from "./acting.js";
+import { recordAudit } from "./audit-log.js";
+import { isRoleName } from "./scopes.js";
+import { endSessionsOf } from "./session.service.js";
+import { User } from "./user.entity.js";
+
+/** UserChange is a change made, with how many live sessions it ended. */
+export interface UserChange {
+  user: User;
+  endedSessions: number;
+}
+
+/** UserAccounts changes roles and deactivates users. */
+export class UserAccounts {
+  constructor(private readonly deps: { clock: Clock }) {}
+
+  /** setRole gives the user `role` and ends their sessions (also when the role is unchanged: harmless, and predictable). */
+  async setRole(em: EntityManager, acting: Acting, userId: string, role: string): Promise<UserChange> {
+    if (!isRoleName(role)) throw InvalidArgumentError.field("role", "must be admin, member or viewer");
+    const user = await this.user(em, userId);
+    const now = this.deps.clock.now();
+    const previous = user.role;
+    user.role = role;
+    user.updateTime = now;
+    const endedSessions = await endSessionsOf(em, user.id, now);
+    recordAudit(em, {
+      organisationId: acting.organisationId,
+      actor: acting.actor,
+      action: "user.set_role",
+      target: user.id,
+      outcome: `${previous}->${role}`,
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
+    await em.flush();
+    return { user, endedSessions };
+  }
+
+  /** deactivate stops the user signing in and ends their sessions; FAILED_PRECONDITION if done already. */
+  async deactivate(em: EntityManager, acting: Acting, userId: string): Promise<UserChange> {
+    const user = await this.user(em, userId);
+    if (user.deactivateTime)
+      throw new FailedPreconditionError("USER_DEACTIVATED", `user ${userId} is deactivated already`);
+    const now = this.deps.clock.now();
+    user.deactivateTime = now;
+    user.updateTime = now;
+    const endedSessions = await endSessionsOf(em, user.id, now);
+    recordAudit(em, {
+      organisationId: acting.organisationId,
+      actor: acting.actor,
+      action: "user.deactivate",
+      target: user.id,
+      outcome: "success",
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
+    await em.flush();
+    return { user, endedSessions };
+  }
+
+  private async user(em: EntityManager, userId: string): Promise<User> {
+    const user = await em.findOne(User, { id: userId });
+    if (!user) throw new NotFoundError("user", userId);
+    return user;
+  }
+}
