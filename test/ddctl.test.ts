@@ -115,6 +115,8 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
   let organisationId = "";
   let firstKey = { id: "", secret: "" };
   let rotatedKey = { id: "", secret: "" };
+  let userId = "";
+  const userPassword = "correct horse battery staple";
 
   it("org create --json prints the id, name and sandbox flag", async () => {
     const created = json(await ddctl(["org", "create", "--name", "Acme Lettings", "--sandbox", "--json"], env));
@@ -157,6 +159,7 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
     expect(Object.keys(created).sort()).toEqual(["email", "id", "organisation_id", "role"]);
     expect(created).toMatchObject({ email: "ops@acme.example", role: "admin", organisation_id: organisationId });
     expect(created.id).toMatch(/^US/);
+    userId = created.id as string;
     await expect(signIn(server, "ops@acme.example", password)).resolves.toMatchObject({
       cookie: expect.stringMatching(/^__Host-dd_session=/),
     });
@@ -268,6 +271,51 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
     const rotated = json(await ddctl(["key", "rotate", "--id", created.id as string, "--grace", "0s", "--json"], env));
     await expect.poll(() => mandateStatus(created.key as string), untilInvalidated).toBe(401);
     expect(await mandateStatus(rotated.key as string)).toBe(404);
+  });
+
+  it("org require-totp --admins on confines an admin without TOTP to enrolling, off frees them; both audited", async () => {
+    const { cookie } = await signIn(server, "ops@acme.example", userPassword);
+    const apiKeys = () => fetch(`${server.baseUrl}/v1/apiKeys`, { headers: { cookie } });
+    expect((await apiKeys()).status).toBe(200);
+    const on = ["org", "require-totp", "--org", organisationId, "--admins", "on", "--json"];
+    expect(json(await ddctl(on, env))).toEqual({ id: organisationId, require_admin_totp: true });
+    const refused = await apiKeys();
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(await refused.json())).toContain("TOTP_ENROLMENT_REQUIRED");
+    const off = ["org", "require-totp", "--org", organisationId, "--admins", "off", "--json"];
+    expect(json(await ddctl(off, env))).toEqual({ id: organisationId, require_admin_totp: false });
+    expect((await apiKeys()).status).toBe(200);
+    const audit = await server.admin.em
+      .fork()
+      .find(
+        AuditEvent,
+        { organisation: organisationId, action: "organisation.require_admin_totp" },
+        { filters: false, orderBy: { createTime: "asc", id: "asc" } },
+      );
+    expect(audit.map((e) => [e.actor, e.outcome])).toEqual([
+      ["operator", "on"],
+      ["operator", "off"],
+    ]);
+  });
+
+  it("user set-role ends every session of the user at once", async () => {
+    const { cookie } = await signIn(server, "ops@acme.example", userPassword);
+    const current = () => fetch(`${server.baseUrl}/v1/sessions/current`, { headers: { cookie } });
+    expect((await current()).status).toBe(200);
+    const run = json(
+      await ddctl(["user", "set-role", "--org", organisationId, "--user", userId, "--role", "member", "--json"], env),
+    );
+    expect(run).toMatchObject({ id: userId, role: "member" });
+    expect(run.ended_sessions).toBeGreaterThanOrEqual(1);
+    expect((await current()).status).toBe(401);
+  });
+
+  it("user deactivate ends the user's sessions and stops them signing in", async () => {
+    const { cookie } = await signIn(server, "ops@acme.example", userPassword);
+    const run = json(await ddctl(["user", "deactivate", "--org", organisationId, "--user", userId, "--json"], env));
+    expect(run).toMatchObject({ id: userId, ended_sessions: 1 });
+    expect((await fetch(`${server.baseUrl}/v1/sessions/current`, { headers: { cookie } })).status).toBe(401);
+    await expect(signIn(server, "ops@acme.example", userPassword)).rejects.toThrow(/401/);
   });
 
   it("never let a secret reach the server's log", () => {
@@ -387,7 +435,10 @@ describe("ddctl refusals", spawning, () => {
         "migrate",
         "org create",
         "org set-rate-limit",
+        "org require-totp",
         "user create",
+        "user set-role",
+        "user deactivate",
         "key create",
         "key list",
         "key revoke",
