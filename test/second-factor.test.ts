@@ -220,6 +220,15 @@ describe("TOTP", () => {
     expect([malformed.status, fieldsOf(malformed)]).toEqual([400, ["totp_code"]]);
   });
 
+  it("accepts a code once even when parallel sign-ins carry it at the same moment", async () => {
+    const org = await newOrganisation(server);
+    const user = await enrolled(org);
+    nextStep();
+    const code = codeNow(user.secret);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => signInRaw(user.email, user.password, code)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 401, 401, 401, 401]);
+  });
+
   it("counts a wrong code as a failed sign-in: the email's throttle answers 429 after 10 attempts", async () => {
     const org = await newOrganisation(server);
     const user = await enrolled(org);
