@@ -88,6 +88,10 @@ const takesNoId: readonly string[] = [
   pathOf(SessionService.method.signIn),
   pathOf(SessionService.method.signOut),
   pathOf(SessionService.method.getCurrentSession),
+  pathOf(SessionService.method.changePassword),
+  pathOf(SessionService.method.enrollTotp),
+  pathOf(SessionService.method.confirmTotp),
+  pathOf(SessionService.method.disableTotp),
 ];
 
 /** Owned is what one of B's resources is called by in a request. */
