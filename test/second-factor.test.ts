@@ -11,6 +11,7 @@ import { hotp, totpStep } from "../src/modules/identity/totp.js";
 import { User } from "../src/modules/identity/user.entity.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { withTenant } from "../src/platform/db/tenant-session.js";
+import { currentCode, fromBase32 } from "./support/authenticator.js";
 import { newOrganisation, newUser, sessionToken, signIn } from "./support/fixtures.js";
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
@@ -52,25 +53,8 @@ async function status(path: string, cookie: string): Promise<number> {
 const signInRaw = (email: string, password: string, totpCode?: string) =>
   post("/v1/sessions:signIn", { email, password, ...(totpCode === undefined ? {} : { totpCode }) });
 
-/** fromBase32 reads the secret EnrollTotp shows, as an authenticator app would. */
-function fromBase32(text: string): Buffer {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const char of text) {
-    value = (value << 5) | alphabet.indexOf(char);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
 /** codeNow is the authenticator's code now; nextStep moves the clock to the next 30-second step. */
-const codeNow = (secret: Buffer) => hotp(secret, totpStep(clock.now()));
+const codeNow = (secret: Buffer) => currentCode(secret, clock);
 const nextStep = () => clock.advance(30_000);
 
 /** enrolled signs a new user in, enrols and confirms TOTP; returns the user, cookie and secret. */

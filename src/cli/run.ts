@@ -15,7 +15,7 @@ import { keyCreate, keyList, keyRevoke, keyRotate } from "./key.js";
 import { migrateCommand } from "./migrate-command.js";
 import { orgCreate, orgRequireTotp, orgSetRateLimit } from "./org.js";
 import { CliRuntime, EmbeddedDatabaseInUseError, RedisUnreachableError } from "./runtime.js";
-import { userCreate, userDeactivate, userSetRole } from "./user.js";
+import { userCreate, userDeactivate, userResetTotp, userSetRole } from "./user.js";
 
 /** commands is every ddctl command, in the order help lists them. */
 export const commands: readonly Command[] = [
@@ -26,6 +26,7 @@ export const commands: readonly Command[] = [
   userCreate,
   userSetRole,
   userDeactivate,
+  userResetTotp,
   keyCreate,
   keyList,
   keyRevoke,

@@ -1,7 +1,8 @@
 /**
  * user.ts holds the user commands: `ddctl user create` (a person who signs in to an organisation's
  * dashboard; the password comes from stdin, first line, so it never appears in argv, `ps` or shell
- * history), `user set-role` and `user deactivate` (each ends the user's sessions at once).
+ * history), `user set-role`, `user deactivate` and `user reset-totp` (each ends the user's sessions
+ * at once).
  */
 import { InvalidArgumentError } from "../modules/errors.js";
 import { minPasswordLength } from "../modules/identity/password.js";
@@ -85,6 +86,26 @@ export const userDeactivate: Command = {
     return {
       json: { id: user.id, deactivate_time: user.deactivateTime?.toISOString(), ended_sessions: endedSessions },
       text: `user ${user.id} deactivated; ${endedSessions} session(s) ended`,
+    };
+  },
+};
+
+/** userResetTotp prints `{"id", "ended_sessions"}`. */
+export const userResetTotp: Command = {
+  words: ["user", "reset-totp"],
+  flags: { org: "string", user: "string" },
+  usage: "user reset-totp --org ORG_ID --user USER_ID",
+  summary: "turn off a user's TOTP (lost authenticator); their sessions end, they enrol again",
+  async run(flags, { runtime }) {
+    const organisationId = requireString("user reset-totp", flags, "org");
+    const userId = requireString("user reset-totp", flags, "user");
+    const { userAccounts } = await runtime.services({ announce: false });
+    const { user, endedSessions } = await inOrganisation(runtime, organisationId, (em) =>
+      userAccounts.resetTotp(em, { organisationId, actor: "operator" }, userId),
+    );
+    return {
+      json: { id: user.id, ended_sessions: endedSessions },
+      text: `user ${user.id}: TOTP off; ${endedSessions} session(s) ended`,
     };
   },
 };

@@ -1,6 +1,6 @@
 /**
- * user-accounts.ts changes a user's role and deactivates users (ddctl today; UserService when it
- * comes). Each change ends every session of the user in the same transaction (endSessionsOf), so a
+ * user-accounts.ts changes a user's role, deactivates users and resets a lost TOTP factor (ddctl
+ * today; UserService when it comes). Each change ends every session of the user in the same transaction (endSessionsOf), so a
  * demoted or deactivated user's open browser loses what it had at once, not at the session's expiry.
  * A password change does the same (SessionManager.changePassword).
  */
@@ -19,7 +19,7 @@ export interface UserChange {
   endedSessions: number;
 }
 
-/** UserAccounts changes roles and deactivates users. */
+/** UserAccounts changes roles, deactivates users and resets their TOTP. */
 export class UserAccounts {
   constructor(private readonly deps: { clock: Clock }) {}
 
@@ -58,6 +58,33 @@ export class UserAccounts {
       organisationId: acting.organisationId,
       actor: acting.actor,
       action: "user.deactivate",
+      target: user.id,
+      outcome: "success",
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
+    await em.flush();
+    return { user, endedSessions };
+  }
+
+  /**
+   * resetTotp turns off the user's TOTP (a lost authenticator; the operator checked who asks) and
+   * ends their sessions; they sign in with the password alone and enrol again. FAILED_PRECONDITION
+   * when they have no factor, confirmed or pending.
+   */
+  async resetTotp(em: EntityManager, acting: Acting, userId: string): Promise<UserChange> {
+    const user = await this.user(em, userId);
+    if (!user.totpSecret) throw new FailedPreconditionError("TOTP_NOT_ENABLED", `user ${userId} has no TOTP`);
+    const now = this.deps.clock.now();
+    user.totpSecret = null;
+    user.totpEnableTime = null;
+    user.totpLastStep = null;
+    user.updateTime = now;
+    const endedSessions = await endSessionsOf(em, user.id, now);
+    recordAudit(em, {
+      organisationId: acting.organisationId,
+      actor: acting.actor,
+      action: "user.totp_reset",
       target: user.id,
       outcome: "success",
       clientAddress: acting.clientAddress,
