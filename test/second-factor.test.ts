@@ -225,6 +225,24 @@ describe("TOTP", () => {
     expect(await em.count(AuditEvent, { action: "session.sign_in", outcome: "WRONG_TOTP_CODE" })).toBeGreaterThan(0);
   });
 
+  it("refuses sign-in, without an internal error, when the sealed secret does not open; the log says why", async () => {
+    const org = await newOrganisation(server);
+    const user = await enrolled(org);
+    // Another user's sealed secret: well-formed, but bound to another user id, so it cannot open.
+    const other = await enrolled(org);
+    await server.admin.em
+      .fork()
+      .getConnection()
+      .execute("update app_user set totp_secret = (select totp_secret from app_user where id = ?) where id = ?", [
+        other.id,
+        user.id,
+      ]);
+    nextStep();
+    const refused = await signInRaw(user.email, user.password, codeNow(user.secret));
+    expect([refused.status, reasonOf(refused)]).toEqual([401, "INVALID_CREDENTIALS"]);
+    expect(server.logs.some((l) => l.user_id === user.id && String(l.msg).includes("does not open"))).toBe(true);
+  });
+
   it("turns off with a current code only; then sign-in needs none", async () => {
     const org = await newOrganisation(server);
     const user = await enrolled(org);

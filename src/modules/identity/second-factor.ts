@@ -108,7 +108,15 @@ export class SecondFactor {
       );
     }
     const now = this.options.clock.now();
-    const secret = this.options.cipher.open(user.totpSecret ?? "", user.id);
+    let secret: Buffer;
+    try {
+      secret = this.options.cipher.open(user.totpSecret ?? "", user.id);
+    } catch {
+      throw new FailedPreconditionError(
+        "TOTP_SECRET_UNREADABLE",
+        "the TOTP secret cannot be read: an operator can reset it (ddctl user reset-totp)",
+      );
+    }
     const step = matchTotp(secret, code, now, user.totpLastStep ?? null);
     if (step === undefined || !(await useTotpStep(em, user.id, step))) {
       throw InvalidArgumentError.field("code", "is not the current code (or was used already)");

@@ -247,9 +247,21 @@ export class SessionManager {
     if (counted.count > limit) throw throttled(counted.resetSeconds);
   }
 
-  /** totpSecretOf opens the user's sealed TOTP secret. */
+  /**
+   * totpSecretOf opens the user's sealed TOTP secret. One that does not open (ACCOUNT_NUMBER_KEY
+   * changed, or the row was tampered with) signs nobody in: the operator hears why and how to
+   * recover, the caller gets a wrong code's answer rather than an internal error.
+   */
   private totpSecretOf(user: User): Buffer {
-    return this.options.totpCipher.open(user.totpSecret ?? "", user.id);
+    try {
+      return this.options.totpCipher.open(user.totpSecret ?? "", user.id);
+    } catch {
+      this.options.logger.error(
+        { user_id: user.id },
+        "a TOTP secret does not open (was ACCOUNT_NUMBER_KEY changed?): ddctl user reset-totp lets the user enrol again",
+      );
+      throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email, password or code");
+    }
   }
 
   /** recordFailedSignIn writes the audit row of a refused attempt beside the answer, not before it. */
