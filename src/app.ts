@@ -147,7 +147,10 @@ export function createApp(deps: AppDeps): App {
   const counter = redis ? createRedisCounter(redis, redisKeyPrefix, localCounter, deps.counterTimeoutMs) : localCounter;
   const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger, cacheTtlMs: deps.apiKeyCacheTtlMs });
   // TOTP secrets are sealed under a key derived from the account-number key's secret (own label).
-  const totpCipher = new TotpSecretCipher(deps.accountNumberKey ?? developmentAccountNumberKey);
+  const totpCipher = new TotpSecretCipher(
+    deps.accountNumberKey ?? developmentAccountNumberKey,
+    deps.accountNumberKeysOld ?? [],
+  );
   const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins, totpCipher });
   const denials = new DenialRecorder(orm, clock, logger);
   const idempotency = new IdempotencyService({

@@ -106,7 +106,6 @@ export class CliRuntime {
       redisKeyPrefix: this.config.redisKeyPrefix,
       corsOrigins: this.config.corsOrigins,
       sessionCookieSecure: this.config.sessionCookieSecure,
-      accountNumberKey: this.config.accountNumberKey,
       rateLimit: this.config.rateLimit,
       metrics: createMetrics(),
     });

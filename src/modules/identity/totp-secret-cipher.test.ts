@@ -12,6 +12,14 @@ describe("TotpSecretCipher", () => {
     expect(cipher.open(sealed, "US1")).toEqual(secret);
   });
 
+  it("opens a secret sealed under a key that has since become an old key", () => {
+    const sealed = cipher.seal(secret, "US1");
+    const rotated = new TotpSecretCipher("the-next-key-material-0123456789abcdef", [
+      "test-key-material-0123456789abcdef",
+    ]);
+    expect(rotated.open(sealed, "US1")).toEqual(secret);
+  });
+
   it("refuses a secret moved to another user, altered, under another key, or with a short tag", () => {
     const sealed = cipher.seal(secret, "US1");
     expect(() => cipher.open(sealed, "US2")).toThrow();

@@ -2,7 +2,9 @@
  * totp-secret-cipher.ts seals TOTP secrets at rest with AES-256-GCM (128-bit tag, pinned). The key
  * is derived by HKDF from the same secret as the account-number key (ACCOUNT_NUMBER_KEY) under its
  * own label, so one secret to manage gives two independent keys. The user id is bound in as
- * additional data: a sealed secret copied onto another user does not open.
+ * additional data: a sealed secret copied onto another user does not open. After a key rotation the
+ * old keys (ACCOUNT_NUMBER_KEYS_OLD) still open what they sealed; secrets are sealed with the current
+ * key at the next enrolment.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 
@@ -12,11 +14,12 @@ const tagLength = 16;
 /** TotpSecretCipher seals and opens TOTP secrets for one key. */
 export class TotpSecretCipher {
   private readonly key: Buffer;
+  private readonly oldKeys: readonly Buffer[];
 
-  /** keyMaterial: at least 32 characters of secret (config enforces it). */
-  constructor(keyMaterial: string) {
-    if (keyMaterial.length < 32) throw new Error("TOTP secret key material must be at least 32 characters");
-    this.key = Buffer.from(hkdfSync("sha256", keyMaterial, "dd-service", "totp-secret/v1", 32));
+  /** keyMaterial (and each old one): at least 32 characters of secret (config enforces it). */
+  constructor(keyMaterial: string, oldKeyMaterial: readonly string[] = []) {
+    this.key = derive(keyMaterial);
+    this.oldKeys = oldKeyMaterial.map(derive);
   }
 
   /** seal encrypts the secret of user `userId`. */
@@ -28,15 +31,28 @@ export class TotpSecretCipher {
     return [version, ...[iv, cipher.getAuthTag(), ciphertext].map((part) => part.toString("base64url"))].join(".");
   }
 
-  /** open decrypts what seal returned for the same user; throws if it was altered or moved. */
+  /** open decrypts what seal returned for the same user, under the current or an old key; throws if it was altered or moved. */
   open(sealed: string, userId: string): Buffer {
     const [v, iv, tag, ciphertext] = sealed.split(".");
     if (v !== version || !iv || !tag || ciphertext === undefined) throw new Error("not a sealed TOTP secret");
-    const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64url"), {
-      authTagLength: tagLength,
-    });
-    decipher.setAAD(Buffer.from(userId, "utf8"));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]);
+    let failure: unknown;
+    for (const key of [this.key, ...this.oldKeys]) {
+      try {
+        const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"), {
+          authTagLength: tagLength,
+        });
+        decipher.setAAD(Buffer.from(userId, "utf8"));
+        decipher.setAuthTag(Buffer.from(tag, "base64url"));
+        return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure;
   }
+}
+
+function derive(keyMaterial: string): Buffer {
+  if (keyMaterial.length < 32) throw new Error("TOTP secret key material must be at least 32 characters");
+  return Buffer.from(hkdfSync("sha256", keyMaterial, "dd-service", "totp-secret/v1", 32));
 }
