@@ -15,7 +15,7 @@ import { type App, createApp } from "../../src/app.js";
 import { type RateLimitConfig, rateLimitDefaults } from "../../src/config.js";
 import { entities } from "../../src/entities.js";
 import { type Clock, systemClock } from "../../src/platform/clock.js";
-import { type Database, openDatabase } from "../../src/platform/db/database.js";
+import { type Database, defaultDatabaseTimeouts, openDatabase } from "../../src/platform/db/database.js";
 import { createOrmConfig } from "../../src/platform/db/orm-config.js";
 import { OutboxMailer } from "../../src/platform/mail/outbox-mailer.js";
 import { createLogger, type LogLevel } from "../../src/platform/observability/logger.js";
@@ -82,6 +82,8 @@ export interface TestServerOptions {
   publicBaseUrl?: string;
   /** How long verified API keys stay cached, ms (the service's default, 30 s, unless set). */
   apiKeyCacheTtlMs?: number;
+  /** PostgreSQL's statement_timeout on the server's connections, ms (the service's default unless set). */
+  statementTimeoutMs?: number;
   /** How often health asks the database whether it answers (the service's default unless set). */
   databaseProbe?: { intervalMs: number; timeoutMs: number };
   /** Idempotency answers kept per organisation (the service's default unless set). */
@@ -126,6 +128,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       dataDir: "/nonexistent",
       logger,
       poolMax: 4,
+      timeouts: {
+        ...defaultDatabaseTimeouts,
+        statementMs: options.statementTimeoutMs ?? defaultDatabaseTimeouts.statementMs,
+      },
     });
     undo.unshift(() => database.close());
     applyTenantFilterSwitch(database.orm);
