@@ -183,12 +183,23 @@ export function buildServer(deps: ServerDeps): DdServer {
         );
       });
     }
-    const served = handler
-      ? handler({
-          ...universalRequestFromNodeRequest(req, res, undefined, contextValues),
-          body: guardJsonDepth(requestBody(req), req.headers, jsonLimits),
-        }).then((uRes) => universalResponseToNodeResponse(withSpecGrpcMessage(uRes), res))
-      : rest(req, res, contextValues);
+    let universal: ReturnType<typeof universalRequestFromNodeRequest> | undefined;
+    if (handler) {
+      try {
+        universal = universalRequestFromNodeRequest(req, res, undefined, contextValues);
+      } catch {
+        // A Host (or :authority) that is no URL authority, or none at all (HTTP/1.0): Connect cannot
+        // build the request's URL. Thrown here, outside any promise, it would end the process.
+        res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("invalid or missing Host header\n");
+        return;
+      }
+    }
+    const served =
+      handler && universal
+        ? handler({ ...universal, body: guardJsonDepth(requestBody(req), req.headers, jsonLimits) }).then((uRes) =>
+            universalResponseToNodeResponse(withSpecGrpcMessage(uRes), res),
+          )
+        : rest(req, res, contextValues);
     served.catch((error: unknown) => {
       if (isClientGone(error, res)) {
         // Expected: clients hang up mid-response by the hundred at the end of any load run.

@@ -2,6 +2,8 @@
  * Request shape against a real listening server: the body limit answered so the client reads it,
  * the JSON nesting bound before any parse (REST and Connect), and the HTTP/1.1 and HTTP/2 limits.
  */
+import * as http2 from "node:http2";
+import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/test-server.js";
@@ -113,5 +115,51 @@ describe("a deeply nested JSON body", () => {
       code: "invalid_argument",
       message: expect.stringMatching(/deeper than 32/),
     });
+  });
+});
+
+describe("a Host that is no URL authority", () => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer()));
+  afterAll(async () => server?.close());
+
+  /** raw sends bytes on a new connection and returns the status line of the answer. */
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, "127.0.0.1", () => socket.end(request));
+      let answer = "";
+      socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+      socket.on("close", () => resolve(answer.split("\r\n", 1)[0] ?? ""));
+      socket.on("error", reject);
+    });
+  const body = "{}";
+  const check = (host: string, version = "1.1") =>
+    `POST /grpc.health.v1.Health/Check HTTP/${version}\r\n${host}content-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`;
+
+  it("is answered 400 over HTTP/1.1 and HTTP/1.0, and the server keeps serving", async () => {
+    expect(await raw(check("host: [\r\n"))).toBe("HTTP/1.1 400 Bad Request");
+    expect(await raw(check("", "1.0"))).toBe("HTTP/1.1 400 Bad Request");
+    expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+  });
+
+  it("is answered 400 over HTTP/2 (:authority), and the server keeps serving", async () => {
+    const session = http2.connect(server.baseUrl);
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/grpc.health.v1.Health/Check",
+          ":authority": "[",
+          "content-type": "application/json",
+        });
+        stream.on("response", (headers) => resolve(Number(headers[":status"])));
+        stream.on("error", reject);
+        stream.end(body);
+      });
+      expect(status).toBe(400);
+    } finally {
+      session.close();
+    }
+    expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
   });
 });
