@@ -326,6 +326,33 @@ describe("Idempotency-Key scope", () => {
   });
 });
 
+describe("Idempotency-Key on the session's own methods", () => {
+  it("is refused, so a colleague sending the same key never gets another person's TOTP secret", async () => {
+    const org = await newOrganisation(server);
+    const alice = await newSignedInUser(server, org, "admin");
+    const bob = await newSignedInUser(server, org, "viewer");
+    const call = (cookie: string, path: string, body: unknown) =>
+      fetch(`${server.baseUrl}/v1/sessions/current:${path}`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json", "idempotency-key": "shared-key" },
+        body: JSON.stringify(body),
+      });
+    for (const [who, path, body] of [
+      [alice, "enrollTotp", {}],
+      [bob, "enrollTotp", {}],
+      [alice, "changePassword", { currentPassword: alice.password, newPassword: "a-new-password-1234" }],
+      [bob, "confirmTotp", { code: "123456" }],
+    ] as const) {
+      const res = await call(who.cookie, path, body);
+      const text = await res.text();
+      expect(res.status, path).toBe(400);
+      expect(text).toContain("IDEMPOTENCY_KEY_NOT_SUPPORTED");
+      expect(text).not.toMatch(/otpauth|secret/i);
+    }
+    expect(await recordsOf(org)).toHaveLength(0);
+  });
+});
+
 // These move the shared test clock forward, so they run last.
 describe("Idempotency-Key over time", () => {
   it("takes over a record left in progress by a crashed replica once its 60 s lease has run out", async () => {

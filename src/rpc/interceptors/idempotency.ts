@@ -23,6 +23,10 @@
  * - methods whose answer carries a secret shown once (CreateApiKey, RotateApiKey): storing the
  *   answer would keep a usable API key in the database for a day and show it twice. Encrypting it
  *   would still hand it out again to anyone holding the idempotency key; not storing it is safer.
+ * - the session's own methods (SessionService: sign-out, password change, TOTP): they act on the
+ *   signed-in person, while keys are shared by the organisation, so a colleague sending the same key
+ *   would get that person's answer (a TOTP secret); and their requests hold passwords and codes,
+ *   which a request fingerprint would keep as a fast hash.
  *
  * It runs after rate limit (replays count against the limit; refusals never touch the database) and
  * before tenant scope. The claim commits on its own, before the handler runs, so concurrent callers
@@ -61,6 +65,9 @@ export const secretBearingMethods: ReadonlySet<string> = new Set([
   "dd.v1.ApiKeyService/RotateApiKey",
 ]);
 
+/** The session's own methods: the key is refused on each of them (see the file comment). */
+const sessionService = "dd.v1.SessionService";
+
 /** Error codes that are answers to the request itself: stored and replayed. Any other code releases the key. */
 const storedErrorCodes: ReadonlySet<Code> = new Set([
   Code.InvalidArgument,
@@ -91,7 +98,10 @@ export function createIdempotencyInterceptor({
     if (key === null) return next(req);
     const method = `${req.service.typeName}/${req.method.name}`;
     const caller = req.contextValues.get(kCaller);
-    if (!caller || secretBearingMethods.has(method)) throw notSupported(method, caller === undefined);
+    if (!caller) throw notSupported(method, "it is public (no organisation to scope the key to)");
+    if (secretBearingMethods.has(method)) throw notSupported(method, "its answer holds a secret shown only once");
+    if (req.service.typeName === sessionService)
+      throw notSupported(method, "it acts on the signed-in person, while keys are shared by the organisation");
     // Only unimplemented stubs and infrastructure are registered outside ReplayRoutes: nothing to protect.
     if (!routes.canReplay(req.method)) return next(req);
     if (!validKey.test(key)) throw invalidKey();
@@ -246,10 +256,7 @@ function invalidKey(): InvalidArgumentError {
   return headerRefusal("IDEMPOTENCY_KEY_INVALID", description);
 }
 
-function notSupported(method: string, isPublic: boolean): InvalidArgumentError {
-  const why = isPublic
-    ? "it is public (no organisation to scope the key to)"
-    : "its answer holds a secret that is shown only once";
+function notSupported(method: string, why: string): InvalidArgumentError {
   const description = `not supported on ${method}: ${why}; send the request without it`;
   return headerRefusal("IDEMPOTENCY_KEY_NOT_SUPPORTED", description, { method });
 }
