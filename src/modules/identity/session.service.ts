@@ -6,7 +6,7 @@
  * come from an allowed origin (CSRF).
  */
 import { hash, randomBytes } from "node:crypto";
-import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
+import { type EntityManager, LockMode, type MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { newId } from "../../platform/ids.js";
@@ -190,6 +190,17 @@ export class SessionManager {
     // moment it is. Hashed before the transaction, so no connection waits on scrypt.
     const rehashed = needsRehash(user.passwordHash) ? await hashPassword(password) : undefined;
     return withTenant(this.options.orm, organisation.id, async (em) => {
+      // The password was checked before this transaction (scrypt takes a second): it must still be
+      // the password now. Locked, so a change or deactivation either happened before (refused here)
+      // or waits for this session and then ends it with the others.
+      const current = await em.findOne(
+        User,
+        { id: user.id },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
+      );
+      if (!current || current.passwordHash !== user.passwordHash || current.deactivateTime) {
+        throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
+      }
       if (rehashed !== undefined) {
         // Only over the hash just verified: a password changed meanwhile is not overwritten.
         await em.nativeUpdate(User, { id: user.id, passwordHash: user.passwordHash }, { passwordHash: rehashed });
@@ -228,6 +239,10 @@ export class SessionManager {
     }
     user.passwordHash = await hashPassword(passwords.next);
     user.updateTime = now;
+    // Written now, before the sessions end: the row lock waits for a sign-in that checked the old
+    // password and is opening its session, so that session is ended below with the others; a
+    // sign-in after this waits for the commit and finds the password changed (signIn).
+    await em.flush();
     await endSessionsOf(em, user.id, now);
     recordAudit(em, {
       organisationId: acting.organisationId,
