@@ -26,6 +26,8 @@ export interface Config {
    * does not hold. Refused unless set: the second tenant wall would silently be down.
    */
   allowPrivilegedDatabaseRole: boolean;
+  /** Longest a call waits for a pooled connection, ms; past it the call is shed with UNAVAILABLE. */
+  databaseAcquireTimeoutMs: number;
   /** Longest a statement may run, ms (PostgreSQL's statement_timeout on every connection). */
   databaseStatementTimeoutMs: number;
   /** Longest a report's query may run, ms: reports read up to two years of collections. */
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     migrationDatabaseUrl: url(env, "MIGRATION_DATABASE_URL", ["postgres:", "postgresql:"]),
     allowPrivilegedDatabaseRole: boolean(env, "ALLOW_PRIVILEGED_DATABASE_ROLE", false),
+    databaseAcquireTimeoutMs: integer(env, "DATABASE_ACQUIRE_TIMEOUT_MS", 5_000, 100, 600_000),
     databaseStatementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
     reportStatementTimeoutMs: integer(env, "REPORT_STATEMENT_TIMEOUT_MS", 60_000, 100, 3_600_000),
     idempotencyRecordsPerOrganisation: integer(env, "IDEMPOTENCY_RECORDS_PER_ORGANISATION", 100_000, 1_000, 10_000_000),

@@ -38,7 +38,11 @@ async function main(): Promise<void> {
     migrationUrl: config.migrationDatabaseUrl,
     dataDir: config.dataDir,
     logger,
-    timeouts: { ...defaultDatabaseTimeouts, statementMs: config.databaseStatementTimeoutMs },
+    timeouts: {
+      ...defaultDatabaseTimeouts,
+      acquireMs: config.databaseAcquireTimeoutMs,
+      statementMs: config.databaseStatementTimeoutMs,
+    },
   });
   if (database.backend === "postgres" && database.bypassesRowLevelSecurity && !config.allowPrivilegedDatabaseRole) {
     await database.close();
