@@ -39,7 +39,7 @@ import { createIdempotencyInterceptor } from "./rpc/interceptors/idempotency.js"
 import { createPublicLimitInterceptor } from "./rpc/interceptors/public-limit.js";
 import { createRateLimitInterceptor } from "./rpc/interceptors/rate-limit.js";
 import { createTenantScopeInterceptor } from "./rpc/interceptors/tenant-scope.js";
-import { guardJsonDepth } from "./rpc/json-depth-guard.js";
+import { connectGetTooDeep, guardJsonDepth } from "./rpc/json-depth-guard.js";
 import { type NodeRequest, type NodeResponse, OnePortListener } from "./rpc/one-port-listener.js";
 import { ReplayRoutes } from "./rpc/replay-routes.js";
 import { requestBody } from "./rpc/request-body.js";
@@ -182,6 +182,13 @@ export function buildServer(deps: ServerDeps): DdServer {
           "rest request refused before any RPC",
         );
       });
+    }
+    const tooDeep = handler && req.method === "GET" ? connectGetTooDeep(req.url ?? "", jsonLimits) : undefined;
+    if (tooDeep) {
+      // Connect's unary error shape, as Connect itself would answer INVALID_ARGUMENT.
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ code: "invalid_argument", message: tooDeep.rawMessage }));
+      return;
     }
     let universal: ReturnType<typeof universalRequestFromNodeRequest> | undefined;
     if (handler) {

@@ -98,6 +98,22 @@ describe("a deeply nested JSON body", () => {
     expect(deep.body).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/deeper than 32/) });
   });
 
+  it("is refused in a Connect GET's message (base64, gzip), before authentication", async () => {
+    const get = (json: string) => {
+      const message = gzipSync(json).toString("base64url");
+      const query = `connect=v1&encoding=json&base64=1&compression=gzip&message=${message}`;
+      return fetch(`${server.baseUrl}/dd.v1.MandateService/ListMandates?${query}`).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as { code: string; message: string },
+      }));
+    };
+    const deep = await get(`{"pageToken":${"[".repeat(5_000)}${"]".repeat(5_000)}}`);
+    expect(deep.status).toBe(400);
+    expect(deep.body).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/deeper than 32/) });
+    const shallow = await get(`{"pageSize":10}`);
+    expect(shallow.body.code).toBe("unauthenticated");
+  });
+
   it("is refused in an enveloped Connect streaming message", async () => {
     const message = new TextEncoder().encode(nested(33));
     const envelope = Buffer.alloc(5 + message.byteLength);

@@ -3,7 +3,8 @@
  * parses them: the body is scanned as it streams past (json-depth.ts), and the read fails with
  * INVALID_ARGUMENT as soon as it nests too deeply, so JSON.parse never sees it. Compressed bodies
  * and messages are inflated (up to readMaxBytes) for the scan only; Connect still reads the bytes
- * as they came.
+ * as they came. A Connect GET carries its message in the query (`?encoding=json&message=…`, maybe
+ * base64 and compressed): connectGetTooDeep scans that one.
  */
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -37,6 +38,22 @@ export function guardJsonDepth(
     return guardEnveloped(body, encoding, limits);
   }
   return body;
+}
+
+/**
+ * connectGetTooDeep returns the INVALID_ARGUMENT for a Connect GET whose JSON message nests deeper
+ * than the limit, or undefined (not a JSON GET, or not too deep; what cannot be decoded is Connect's
+ * to refuse).
+ */
+export function connectGetTooDeep(url: string, limits: JsonDepthLimits): ConnectError | undefined {
+  const query = new URLSearchParams(url.split("?", 2)[1] ?? "");
+  const message = query.get("message");
+  if (query.get("encoding") !== "json" || message === null) return undefined;
+  const raw = query.get("base64") === "1" ? Buffer.from(message, "base64url") : Buffer.from(message, "utf8");
+  const compression = query.get("compression") ?? undefined;
+  const text = isCompressed(compression) ? inflate(raw, compression, limits.readMaxBytes) : raw;
+  if (!text) return undefined;
+  return new JsonDepthScanner(limits.maxDepth).push(text) ? undefined : tooDeep(limits.maxDepth);
 }
 
 function first(value: HeaderValue): string | undefined {
