@@ -139,10 +139,18 @@ async function migrateAsOwner(
     }),
   );
   try {
+    // Replicas starting together would migrate and grant at once: PostgreSQL refuses concurrent
+    // GRANTs on one object ("tuple concurrently updated"). One at a time, on the owner's only connection.
+    await owner.em.getConnection().execute("select pg_advisory_lock(?)", [migrationLockKey]);
     const applied = await owner.getMigrator().up();
     await grantRuntimeAccess(owner.em.fork(), runtimeRoleName);
+    await owner.em.getConnection().execute("select pg_advisory_unlock(?)", [migrationLockKey]);
     return applied;
   } finally {
+    // Closing the connection also releases the lock if migrating failed.
     await owner.close(true);
   }
 }
+
+/** The advisory lock that makes migrations and grants one replica at a time ("dd-migrate"). */
+const migrationLockKey = 0x64642d6d;
