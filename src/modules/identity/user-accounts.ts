@@ -30,19 +30,7 @@ export class UserAccounts {
     const now = this.deps.clock.now();
     const previous = user.role;
     user.role = role;
-    user.updateTime = now;
-    const endedSessions = await endSessionsOf(em, user.id, now);
-    recordAudit(em, {
-      organisationId: acting.organisationId,
-      actor: acting.actor,
-      action: "user.set_role",
-      target: user.id,
-      outcome: `${previous}->${role}`,
-      clientAddress: acting.clientAddress,
-      time: now,
-    });
-    await em.flush();
-    return { user, endedSessions };
+    return this.commit(em, acting, user, now, "user.set_role", `${previous}->${role}`);
   }
 
   /** deactivate stops the user signing in and ends their sessions; FAILED_PRECONDITION if done already. */
@@ -52,19 +40,7 @@ export class UserAccounts {
       throw new FailedPreconditionError("USER_DEACTIVATED", `user ${userId} is deactivated already`);
     const now = this.deps.clock.now();
     user.deactivateTime = now;
-    user.updateTime = now;
-    const endedSessions = await endSessionsOf(em, user.id, now);
-    recordAudit(em, {
-      organisationId: acting.organisationId,
-      actor: acting.actor,
-      action: "user.deactivate",
-      target: user.id,
-      outcome: "success",
-      clientAddress: acting.clientAddress,
-      time: now,
-    });
-    await em.flush();
-    return { user, endedSessions };
+    return this.commit(em, acting, user, now, "user.deactivate", "success");
   }
 
   /**
@@ -79,14 +55,31 @@ export class UserAccounts {
     user.totpSecret = null;
     user.totpEnableTime = null;
     user.totpLastStep = null;
+    return this.commit(em, acting, user, now, "user.totp_reset", "success");
+  }
+
+  /**
+   * commit writes the user's change, then ends their sessions and records the audit event. The
+   * change is written first, as ChangePassword does: its row lock waits for a sign-in that is
+   * opening a session, which then ends with the others.
+   */
+  private async commit(
+    em: EntityManager,
+    acting: Acting,
+    user: User,
+    now: Date,
+    action: string,
+    outcome: string,
+  ): Promise<UserChange> {
     user.updateTime = now;
+    await em.flush();
     const endedSessions = await endSessionsOf(em, user.id, now);
     recordAudit(em, {
       organisationId: acting.organisationId,
       actor: acting.actor,
-      action: "user.totp_reset",
+      action,
       target: user.id,
-      outcome: "success",
+      outcome,
       clientAddress: acting.clientAddress,
       time: now,
     });

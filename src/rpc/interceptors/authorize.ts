@@ -2,6 +2,7 @@
  * authorize.ts checks the caller against the method's dd.v1.access rule, so no handler ever checks
  * access by hand. It runs after authenticate: a caller is always present for non-public methods.
  */
+import type { DescMethod } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
 import { PermissionDeniedError } from "../../modules/errors.js";
@@ -34,7 +35,7 @@ export function createAuthorizeInterceptor({ onDenied }: { onDenied: (denial: De
       try {
         caller = requireCaller(req);
         checkRule(rule, caller);
-        checkTotpEnrolment(caller, `${req.service.typeName}/${req.method.name}`);
+        checkTotpEnrolment(caller, req.method);
       } catch (error) {
         if (error instanceof PermissionDeniedError) {
           const acting = requireActing(req);
@@ -57,17 +58,15 @@ export function createAuthorizeInterceptor({ onDenied }: { onDenied: (denial: De
  * What a session that must enrol in TOTP first may call: enrol and confirm, and sign out or read
  * itself (which tells it that it must enrol). Everything else waits for the confirmed factor.
  */
-const allowedBeforeTotpEnrolment: ReadonlySet<string> = new Set(
-  [
-    SessionService.method.enrollTotp,
-    SessionService.method.confirmTotp,
-    SessionService.method.signOut,
-    SessionService.method.getCurrentSession,
-  ].map((method) => `${SessionService.typeName}/${method.name}`),
-);
+const allowedBeforeTotpEnrolment: ReadonlySet<DescMethod> = new Set([
+  SessionService.method.enrollTotp,
+  SessionService.method.confirmTotp,
+  SessionService.method.signOut,
+  SessionService.method.getCurrentSession,
+]);
 
 /** checkTotpEnrolment refuses an admin who must enrol in TOTP anything but enrolling (TOTP_ENROLMENT_REQUIRED). */
-function checkTotpEnrolment(caller: Caller, method: string): void {
+function checkTotpEnrolment(caller: Caller, method: DescMethod): void {
   const { principal } = caller;
   if (principal.kind === "user" && principal.totpEnrolmentRequired && !allowedBeforeTotpEnrolment.has(method)) {
     throw new PermissionDeniedError(
