@@ -1,4 +1,4 @@
-import { connect as connectHttp2 } from "node:http2";
+import { connect as connectHttp2, constants } from "node:http2";
 import { connect as connectTcp } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { OnePortListener } from "./one-port-listener.js";
@@ -9,10 +9,14 @@ afterEach(async () => {
   listener = undefined;
 });
 
-/** serve answers every request with 200 "ok", or holds it open for `holdMs` when the path is /hold. */
+/**
+ * serve answers every request with 200 "ok", or holds it open for `holdMs` when the path is /hold, or
+ * answers "read" once the whole body has arrived when the path is /read.
+ */
 async function serve(timeouts: ConstructorParameters<typeof OnePortListener>[1], holdMs = 0): Promise<number> {
   listener = new OnePortListener((req, res) => {
     if (req.url === "/hold") setTimeout(() => res.end("held"), holdMs);
+    else if (req.url === "/read") req.resume().once("end", () => res.end("read"));
     else res.end("ok");
   }, timeouts);
   return listener.listen(0, "127.0.0.1");
@@ -55,6 +59,15 @@ describe("OnePortListener idle timeouts", () => {
     expect(await idleClosed).toBeLessThan(5_000);
     busy.close();
   });
+
+  it("closes an HTTP/2 connection that opens no stream within headersMs", async () => {
+    const port = await serve({ headersMs: 300 });
+    const unused = connectHttp2(`http://127.0.0.1:${port}`);
+    unused.on("error", () => undefined);
+    const elapsed = await closedAfter(unused);
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(5_000);
+  });
 });
 
 describe("OnePortListener limits", () => {
@@ -95,6 +108,30 @@ describe("OnePortListener limits", () => {
     const elapsed = await closedAfter(held);
     expect(held.rstCode).not.toBe(0);
     expect(elapsed).toBeLessThan(5_000);
+    session.close();
+  });
+
+  it("resets an HTTP/2 stream whose body is still arriving after requestMs, not a slow answer", async () => {
+    const port = await serve({ headersMs: 200, requestMs: 300 }, 800);
+    const session = connectHttp2(`http://127.0.0.1:${port}`);
+    session.on("error", () => undefined);
+    const trickle = session.request({ ":path": "/read", ":method": "POST" });
+    trickle.on("error", () => undefined);
+    trickle.resume();
+    trickle.write("never ends");
+    const elapsed = await closedAfter(trickle);
+    expect(trickle.rstCode).toBe(constants.NGHTTP2_CANCEL);
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(5_000);
+
+    // A request sent whole whose answer takes longer than requestMs is answered.
+    const held = session.request({ ":path": "/hold" });
+    let body = "";
+    held.setEncoding("utf8");
+    held.on("data", (chunk: string) => (body += chunk));
+    held.end();
+    await new Promise((resolve) => held.once("close", resolve));
+    expect(body).toBe("held");
     session.close();
   });
 });

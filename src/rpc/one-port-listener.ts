@@ -43,9 +43,15 @@ export interface ListenerTimeouts {
   detectMs?: number;
   /** An HTTP/2 connection with no request in flight is closed (GOAWAY) after this long without frames. */
   http2IdleMs?: number;
-  /** HTTP/1.1: the request line and headers must arrive within this time (slow-header clients get 408). */
+  /**
+   * HTTP/1.1: the request line and headers must arrive within this time (slow-header clients get 408).
+   * HTTP/2: a new connection must open its first stream within this time, or it is closed (GOAWAY).
+   */
   headersMs?: number;
-  /** HTTP/1.1: the whole request, body included, must arrive within this time. */
+  /**
+   * The whole request, body included, must arrive within this time: HTTP/1.1 closes the connection
+   * (Node's requestTimeout), HTTP/2 resets the stream (CANCEL). Answers may take longer (Health.Watch).
+   */
   requestMs?: number;
   /** How often HTTP/1.1 connections are checked against headersMs and requestMs. */
   checkIntervalMs?: number;
@@ -93,6 +99,7 @@ export class OnePortListener {
   private inFlight = 0;
   private draining = false;
   private readonly detectMs: number;
+  private readonly requestMs: number;
   private readonly maxRequestMs: number;
 
   constructor(
@@ -100,12 +107,14 @@ export class OnePortListener {
     timeouts: ListenerTimeouts = {},
   ) {
     this.detectMs = timeouts.detectMs ?? 10_000;
+    this.requestMs = timeouts.requestMs ?? 60_000;
     this.maxRequestMs = timeouts.maxRequestMs ?? 35 * 60_000;
+    const headersMs = timeouts.headersMs ?? 20_000;
     this.http1 = createHttpServer(
       {
         ...http1Limits,
-        headersTimeout: timeouts.headersMs ?? 20_000,
-        requestTimeout: timeouts.requestMs ?? 60_000,
+        headersTimeout: headersMs,
+        requestTimeout: this.requestMs,
         connectionsCheckingInterval: timeouts.checkIntervalMs ?? 5_000,
       },
       (req, res) => this.handle(req, res),
@@ -123,6 +132,12 @@ export class OnePortListener {
       session.setTimeout(http2IdleMs, () => {
         if ((this.sessionRequests.get(session) ?? 0) === 0) session.close();
       });
+      // The idle timeout is long so that clients can reuse a connection; one that was never used
+      // has no such claim, and would otherwise hold a descriptor for as long for free.
+      const unused = setTimeout(() => session.close(), headersMs);
+      unused.unref();
+      session.once("stream", () => clearTimeout(unused));
+      session.once("close", () => clearTimeout(unused));
       if (this.draining) session.close();
     });
   }
@@ -218,8 +233,17 @@ export class OnePortListener {
     if (this.draining && socket) res.setHeader("connection", "close");
     const tooLong = setTimeout(() => cut(req), this.maxRequestMs);
     tooLong.unref();
+    // HTTP/1.1 bounds the time to receive a request in Node's parser; HTTP/2 streams need their own
+    // bound, or a body that never ends holds a stream (of 100 per connection) until maxRequestMs.
+    const bodyTooSlow = session
+      ? setTimeout(() => {
+          if (bodyStillArriving(req as Http2ServerRequest)) cut(req);
+        }, this.requestMs)
+      : undefined;
+    bodyTooSlow?.unref();
     res.once("close", () => {
       clearTimeout(tooLong);
+      clearTimeout(bodyTooSlow);
       this.inFlight--;
       const open = session ? this.sessionRequests.get(session) : undefined;
       if (session && open !== undefined) this.sessionRequests.set(session, open - 1);
@@ -266,6 +290,14 @@ export class OnePortListener {
     req.once("close", stop);
     req.resume();
   }
+}
+
+/**
+ * bodyStillArriving: the HTTP/2 client has not ended its half of the stream. (`complete` would also
+ * count a body that has arrived but that the handler has not read yet.)
+ */
+function bodyStillArriving(req: Http2ServerRequest): boolean {
+  return !req.stream.destroyed && req.stream.state.remoteClose === 0;
 }
 
 /** cut ends a request at once: its HTTP/1.1 connection is closed, its HTTP/2 stream reset (CANCEL). */
