@@ -1,6 +1,6 @@
 import { randomBytes, scryptSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hashPassword, needsRehash, verifyPassword } from "./password.js";
+import { checkPassword, hashPassword, verifyPassword } from "./password.js";
 
 /** A hash as the service stored them before OWASP's cost (N=2^15), made without hashPassword. */
 function legacyHash(password: string): string {
@@ -10,20 +10,30 @@ function legacyHash(password: string): string {
 }
 
 describe("password hashing", () => {
-  // Each hash at N=2^17 costs about a second on the CI machine: this file makes three.
+  // Each hash at N=2^17 costs about a second on the CI machine: this file makes eight.
   it("hashes at OWASP's cost (N=2^17, r=8, p=1) with a fresh salt, and verifies the right password only", async () => {
     const [a, b] = await Promise.all([hashPassword("correct horse battery"), hashPassword("correct horse battery")]);
     expect(a).not.toBe(b);
     expect(a).toMatch(/^scrypt\$131072\$8\$1\$/);
-    expect(needsRehash(a)).toBe(false);
+    expect((await checkPassword("correct horse battery", a)).upgraded).toBeUndefined();
     expect(await verifyPassword("correct horse battery", a)).toBe(true);
     expect(await verifyPassword("correct horse batterY", a)).toBe(false);
   });
 
-  it("still verifies a hash made at the old cost, and says it needs rehashing", async () => {
+  it("checks a hash made at the old cost and hashes the password at today's cost, right or wrong", async () => {
     const old = legacyHash("correct horse battery");
-    expect(await verifyPassword("correct horse battery", old)).toBe(true);
-    expect(needsRehash(old)).toBe(true);
+    const right = await checkPassword("correct horse battery", old);
+    expect(right.matches).toBe(true);
+    expect(right.upgraded).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await verifyPassword("correct horse battery", right.upgraded!)).toBe(true);
+    // A wrong password pays for today's cost too: an old hash must not answer faster than the decoy
+    // an unknown email is checked against.
+    const wrong = await checkPassword("correct horse batterY", old);
+    expect(wrong.matches).toBe(false);
+    expect(wrong.upgraded).toMatch(/^scrypt\$131072\$8\$1\$/);
+    // And so does a stored hash that cannot be read at all.
+    const unreadable = await checkPassword("x", "not-a-hash");
+    expect(unreadable).toMatchObject({ matches: false, upgraded: expect.stringMatching(/^scrypt\$131072\$/) });
   });
 
   it("refuses a malformed stored hash, or one naming a cost out of bounds, instead of throwing or computing it", async () => {

@@ -72,11 +72,32 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** needsRehash is true when a stored hash was made at less than the current cost (or cannot be read). */
-export function needsRehash(stored: string): boolean {
+function needsRehash(stored: string): boolean {
   const parsed = parse(stored);
   if (!parsed) return true;
   const { N, r, p } = currentPasswordCost;
   return parsed.cost.N < N || parsed.cost.r < r || parsed.cost.p < p;
+}
+
+export interface PasswordCheck {
+  matches: boolean;
+  /** The password hashed at today's cost, when the stored hash was below it. Store it only if it matches. */
+  upgraded?: string;
+}
+
+/**
+ * checkPassword verifies a password for sign-in. When the stored hash is below today's cost it also
+ * hashes the password at today's cost, at the same time and whether it matches or not: the check then
+ * takes as long as the decoy an unknown email is checked against, where a cheap old hash alone would
+ * answer faster and tell that the email has an account. A match stores the new hash (the password is
+ * at hand only now).
+ */
+export async function checkPassword(password: string, stored: string): Promise<PasswordCheck> {
+  const [matches, upgraded] = await Promise.all([
+    verifyPassword(password, stored),
+    needsRehash(stored) ? hashPassword(password) : undefined,
+  ]);
+  return { matches, upgraded };
 }
 
 /**

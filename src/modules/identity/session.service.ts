@@ -24,11 +24,11 @@ import { recordAudit, userActor } from "./audit-log.js";
 import type { Caller } from "./caller.js";
 import type { Organisation } from "./organisation.entity.js";
 import {
+  checkPassword,
   decoyPasswordHash,
   hashPassword,
   maxPasswordBytes,
   minPasswordLength,
-  needsRehash,
   verifyPassword,
 } from "./password.js";
 import { isRoleName, type RoleName, roleScopes } from "./scopes.js";
@@ -164,7 +164,8 @@ export class SessionManager {
     const user = await acrossTenants(this.options.orm, "sign-in lookup", (em) =>
       em.findOne(User, { email: normalised }, { filters: false, populate: ["organisation"] }),
     );
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
+    const checked = await checkPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
+    const ok = checked.matches;
     const now = this.options.clock.now();
     if (!user || !ok || !isRoleName(user.role) || user.deactivateTime) {
       // Written without waiting for it: the answer must take as long for a known email as for an
@@ -186,9 +187,9 @@ export class SessionManager {
       }
     }
     const organisation = user.organisation.getEntity();
-    // A hash made at a lower cost than today's is replaced while the password is at hand: the only
-    // moment it is. Hashed before the transaction, so no connection waits on scrypt.
-    const rehashed = needsRehash(user.passwordHash) ? await hashPassword(password) : undefined;
+    // A hash made at a lower cost than today's is replaced (checkPassword made the new one before the
+    // transaction, so no connection waits on scrypt).
+    const rehashed = checked.upgraded;
     return withTenant(this.options.orm, organisation.id, async (em) => {
       // The password was checked before this transaction (scrypt takes a second): it must still be
       // the password now. Locked, so a change or deactivation either happened before (refused here)
