@@ -76,9 +76,21 @@ export class HealthState {
  */
 const watchMaxMs = 30 * 60_000;
 
+/**
+ * How many Watch streams the server holds at once. Health is open to anyone, and each stream is
+ * memory held for up to watchMaxMs; load balancers and clients with health checking need a few each.
+ */
+const maxWatchers = 1_000;
+
 /** registerHealth serves grpc.health.v1.Health from the given state. */
-export function registerHealth(router: ConnectRouter, state: HealthState, options: { watchMaxMs?: number } = {}): void {
+export function registerHealth(
+  router: ConnectRouter,
+  state: HealthState,
+  options: { watchMaxMs?: number; maxWatchers?: number } = {},
+): void {
   const lifetime = options.watchMaxMs ?? watchMaxMs;
+  const watcherLimit = options.maxWatchers ?? maxWatchers;
+  let watching = 0;
   router.service(Health, {
     check(req) {
       const status = state.status(req.service);
@@ -91,15 +103,26 @@ export function registerHealth(router: ConnectRouter, state: HealthState, option
       return { statuses };
     },
     async *watch(req, ctx: HandlerContext) {
-      // Ends when the client leaves or, with OK, when the stream has lasted its lifetime.
-      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(lifetime)]);
-      let last: Status | undefined;
-      while (!signal.aborted) {
-        const status = state.status(req.service) ?? Status.SERVICE_UNKNOWN;
-        if (status !== last) yield { status };
-        last = status;
-        if (state.isShutDown) return;
-        await state.changed(signal);
+      if (watching >= watcherLimit) {
+        throw new ConnectError(
+          "too many Health.Watch streams open: use Check, or watch again later",
+          Code.ResourceExhausted,
+        );
+      }
+      watching++;
+      try {
+        // Ends when the client leaves or, with OK, when the stream has lasted its lifetime.
+        const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(lifetime)]);
+        let last: Status | undefined;
+        while (!signal.aborted) {
+          const status = state.status(req.service) ?? Status.SERVICE_UNKNOWN;
+          if (status !== last) yield { status };
+          last = status;
+          if (state.isShutDown) return;
+          await state.changed(signal);
+        }
+      } finally {
+        watching--;
       }
     },
   });
