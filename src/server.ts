@@ -88,10 +88,12 @@ export function buildServer(deps: ServerDeps): DdServer {
     publicLimit: deps.app.publicLimit,
     metrics: deps.metrics,
   });
+  // One line per minute at most for each kind of failure, however many calls fail the same way.
+  const repeatedLog = new RepeatedLog(logger);
   const router = createConnectRouter({
     // Outermost first: errors/log, then cheap rejections, the database last (architecture.md).
     interceptors: [
-      createErrorsInterceptor(deps),
+      createErrorsInterceptor({ logger, metrics: deps.metrics, repeatedLog }),
       // Public RPCs have no caller to count: their client address is, before the handler runs.
       createPublicLimitInterceptor({ addresses }),
       createAuthenticateInterceptor({
@@ -146,8 +148,6 @@ export function buildServer(deps: ServerDeps): DdServer {
     onInternalError: (error) => logger.error({ err: error }, "rest transcoder failed"),
   });
   const cors = createCors(config.corsOrigins);
-  // One line per minute at most, however many responses fail the same way.
-  const notCompleted = new RepeatedLog(logger);
   const jsonLimits = { maxDepth: config.jsonMaxDepth, readMaxBytes: config.readMaxBytes };
 
   const listener = new OnePortListener((req: NodeRequest, res: NodeResponse) => {
@@ -215,7 +215,7 @@ export function buildServer(deps: ServerDeps): DdServer {
           "client went away before the response ended",
         );
       } else {
-        notCompleted.log(
+        repeatedLog.log(
           "warn",
           "response not completed",
           { request_id: requestId, err: error },
@@ -239,7 +239,7 @@ export function buildServer(deps: ServerDeps): DdServer {
       health.shutDown();
       await probing.stop();
       await listener.close(config.shutdownGraceMs);
-      notCompleted.close();
+      repeatedLog.close();
     },
   };
 }

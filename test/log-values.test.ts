@@ -46,6 +46,13 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** closeServer closes the server inside a test (its log's last lines are written at close). */
+async function closeServer(): Promise<void> {
+  const closing = server;
+  server = undefined as unknown as TestServer;
+  await closing.close();
+}
+
 /** unexpectedErrors are the log lines the errors interceptor wrote for calls that failed unexpectedly. */
 function unexpectedErrors(): Record<string, unknown>[] {
   return server.logs.filter((line) => line.msg === "unexpected error");
@@ -106,5 +113,27 @@ describe("a database error on a payer's row", () => {
     expect(logged[0]!.err).toMatchObject({ code: "23514", constraint: "forced_failure", table: "mandate" });
     const text = server.rawLogs.join("\n");
     for (const value of [email, "Refused Holder", sortCode, accountNumber, "v2."]) expect(text).not.toContain(value);
+  });
+
+  it("is logged in full once per kind, and a burst of the same kind as a count", async () => {
+    const email = () => `payer-${randomBytes(4).toString("hex")}@refused.example`;
+    const before = unexpectedErrors().length;
+    const internal = () => server.logs.filter((line) => line.msg === "rpc" && line.code === "Internal").length;
+    const internalBefore = internal();
+    for (let i = 0; i < 20; i++) {
+      const answer = await rest(server, "POST", "/v1/mandates", tenant.secret, {
+        payer: { name: "Burst", email: email() },
+      });
+      expect(answer.status).toBe(500);
+    }
+    // The first test logged this kind (CreateMandate, check violation 23514) in full already.
+    expect(unexpectedErrors().slice(before)).toHaveLength(0);
+    expect(internal() - internalBefore).toBe(20); // each call still has its own line and request id
+    const logs = server.logs;
+    await closeServer();
+    const summaries = logs.filter((line) => String(line.msg).startsWith("unexpected error (repeated"));
+    expect(summaries).toContainEqual(
+      expect.objectContaining({ repeated: 20, kind: expect.stringMatching(/CreateMandate: .*23514$/) }),
+    );
   });
 });

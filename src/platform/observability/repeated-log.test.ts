@@ -27,7 +27,12 @@ describe("RepeatedLog", () => {
     expect(lines).toMatchObject([{ level: "warn", attempt: 0, msg: "response not completed" }]);
     await wait(300);
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatchObject({ level: "warn", repeated: 499, msg: expect.stringMatching(/repeated 499 times/) });
+    expect(lines[1]).toMatchObject({
+      level: "warn",
+      repeated: 499,
+      kind: "write failed",
+      msg: expect.stringMatching(/repeated 499 times/),
+    });
   });
 
   it("counts each key on its own, and starts afresh after a quiet interval", async () => {

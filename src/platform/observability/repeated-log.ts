@@ -8,6 +8,7 @@ import type { Logger } from "./logger.js";
 type Level = "warn" | "error";
 
 interface Run {
+  key: string;
   level: Level;
   message: string;
   /** Occurrences since the last line written. */
@@ -33,6 +34,7 @@ export class RepeatedLog {
     }
     this.logger[level](fields, message);
     const started: Run = {
+      key,
       level,
       message,
       count: 0,
@@ -61,7 +63,7 @@ export class RepeatedLog {
   private summarise(run: Run): void {
     const seconds = Math.round(this.intervalMs / 100) / 10;
     this.logger[run.level](
-      { repeated: run.count, interval_ms: this.intervalMs },
+      { repeated: run.count, interval_ms: this.intervalMs, kind: run.key },
       `${run.message} (repeated ${run.count} times in the last ${seconds} s)`,
     );
     run.count = 0;

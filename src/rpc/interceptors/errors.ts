@@ -7,16 +7,23 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../../platform/observability/logger.js";
 import type { Metrics } from "../../platform/observability/metrics.js";
+import type { RepeatedLog } from "../../platform/observability/repeated-log.js";
 import { kAnswerHeaders, kRequestInfo, type Transport } from "../context.js";
 import { nulInRequest, toConnectError } from "../errors.js";
 
 export interface ErrorsInterceptorOptions {
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Where unexpected errors are logged: the first of a kind (method, error class and code) in full
+   * with its stack, the rest of a burst as counts, so a failing dependency does not flood the log.
+   * Every call's own "rpc" line still carries its request id and code.
+   */
+  repeatedLog: RepeatedLog;
 }
 
 /** createErrorsInterceptor maps errors, logs and measures every RPC. */
-export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOptions): Interceptor {
+export function createErrorsInterceptor({ logger, metrics, repeatedLog }: ErrorsInterceptorOptions): Interceptor {
   // Label children are looked up once per label set: hashing label objects on every request shows
   // in profiles of cheap RPCs.
   const counters = new Map<string, { inc(): void }>();
@@ -66,7 +73,12 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
         throw nul;
       }
       code = Code.Internal;
-      logger.error({ request_id: requestId, service, method, err: error }, "unexpected error");
+      repeatedLog.log(
+        "error",
+        `unexpected error in ${service}/${method}: ${kindOf(error)}`,
+        { request_id: requestId, service, method, err: error },
+        "unexpected error",
+      );
       const internal = new ConnectError(`internal error (request id ${requestId})`, Code.Internal);
       setAll(internal.metadata, req.contextValues.get(kAnswerHeaders));
       throw internal;
@@ -88,6 +100,13 @@ export function createErrorsInterceptor({ logger, metrics }: ErrorsInterceptorOp
       );
     }
   };
+}
+
+/** kindOf names an error by class and code (a SQLSTATE, a Node error code): never by its message. */
+function kindOf(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && /^[A-Za-z0-9_]{1,32}$/.test(code) ? `${error.name} ${code}` : error.name;
 }
 
 function setAll(target: Headers, headers: Readonly<Record<string, string>> | undefined): void {
