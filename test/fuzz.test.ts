@@ -15,15 +15,12 @@ import { connect as connectTcp } from "node:net";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entities } from "../src/entities.js";
 import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
-import { type Database, openDatabase } from "../src/platform/db/database.js";
 import { acrossTenants } from "../src/platform/db/tenant-session.js";
-import { createLogger } from "../src/platform/observability/logger.js";
 import { issueKeyInDatabase } from "./support/fixtures.js";
+import { type OpenTestDatabase, openTestDatabase } from "./support/open-test-database.js";
 import { type ServiceProcess, startService } from "./support/service-process.js";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 
 const fuzzRuns = Number(process.env.FUZZ_RUNS ?? "") || undefined;
 /** runs is the CI bound of a property unless FUZZ_RUNS says otherwise. */
@@ -211,8 +208,7 @@ const headerText = fc
   .map((codes) => String.fromCharCode(...codes.filter((c) => c !== 0x0a && c !== 0x0d)));
 
 describe("fuzzing the public edge", () => {
-  let testDatabase: TestDatabase;
-  let database: Database;
+  let database: OpenTestDatabase;
   let service: ServiceProcess;
   let port: number;
   let key: string;
@@ -236,20 +232,13 @@ describe("fuzzing the public edge", () => {
   }
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase();
-    database = await openDatabase({
-      entities,
-      databaseUrl: testDatabase.url,
-      migrationUrl: testDatabase.migrationUrl,
-      dataDir: "/nonexistent",
-      logger: createLogger("silent"),
-    });
+    database = await openTestDatabase();
     const organisation = await acrossTenants(database.orm, "provisioning", (em) =>
       new Provisioning({ clock: systemClock }).createOrganisation(em, { name: "Fuzz", sandbox: false }),
     );
     key = (await issueKeyInDatabase(database.orm, organisation.id)).secret;
     service = startService({
-      ...testDatabase.env,
+      ...database.env,
       REDIS_URL: process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379",
       REDIS_KEY_PREFIX: `ddfuzz:${Date.now()}:`,
       ACCOUNT_NUMBER_KEY: "fuzz-account-number-key-0123456789abcdef",
@@ -282,7 +271,6 @@ describe("fuzzing the public edge", () => {
     console.log(`service lines at warn or above: ${JSON.stringify(warnings.map((line) => line.msg))}`);
     await service?.stop();
     await database?.close();
-    await testDatabase?.drop();
   }, 60_000);
 
   it(

@@ -10,20 +10,17 @@
 
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entities } from "../src/entities.js";
 import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
-import { type Database, openDatabase } from "../src/platform/db/database.js";
 import { acrossTenants, withTenant } from "../src/platform/db/tenant-session.js";
 import { createLogger } from "../src/platform/observability/logger.js";
 import { connectRedis, type RedisClient } from "../src/platform/redis/client.js";
 import { issueKeyInDatabase, sessionToken } from "./support/fixtures.js";
+import { type OpenTestDatabase, openTestDatabase } from "./support/open-test-database.js";
 import { type ServiceProcess, serviceSecrets, startService } from "./support/service-process.js";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 
 const redisUrl = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
-let testDatabase: TestDatabase;
-let database: Database;
+let database: OpenTestDatabase;
 let replicas: { process: ServiceProcess; baseUrl: string }[] = [];
 /** Every process started, listening or not, so afterAll stops them all even after a failed start. */
 const started: ServiceProcess[] = [];
@@ -39,14 +36,7 @@ const admin = {
 };
 
 beforeAll(async () => {
-  testDatabase = await createTestDatabase();
-  database = await openDatabase({
-    entities,
-    databaseUrl: testDatabase.url,
-    migrationUrl: testDatabase.migrationUrl,
-    dataDir: "/nonexistent",
-    logger: createLogger("silent"),
-  });
+  database = await openTestDatabase();
   const provisioning = new Provisioning({ clock: systemClock });
   organisationId = (
     await acrossTenants(database.orm, "provisioning", (em) =>
@@ -63,7 +53,7 @@ beforeAll(async () => {
   replicas = await Promise.all(
     [0, 1].map(async () => {
       const process = startService({
-        ...testDatabase.env,
+        ...database.env,
         ...serviceSecrets,
         REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: prefix,
@@ -85,7 +75,6 @@ afterAll(async () => {
     await redis.close();
   }
   await database?.close();
-  await testDatabase?.drop();
 }, 60_000);
 
 const issueKey = () => issueKeyInDatabase(database.orm, organisationId);

@@ -8,38 +8,26 @@
  */
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entities } from "../src/entities.js";
 import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
-import { type Database, openDatabase } from "../src/platform/db/database.js";
 import { acrossTenants } from "../src/platform/db/tenant-session.js";
-import { createLogger } from "../src/platform/observability/logger.js";
 import { issueKeyInDatabase } from "./support/fixtures.js";
+import { type OpenTestDatabase, openTestDatabase } from "./support/open-test-database.js";
 import { type ServiceProcess, serviceSecrets, startService } from "./support/service-process.js";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 
 const concurrent = 200;
 const writes = 50;
-let testDatabase: TestDatabase;
-let database: Database;
+let database: OpenTestDatabase;
 let service: ServiceProcess | undefined;
 
 beforeAll(async () => {
-  testDatabase = await createTestDatabase();
-  database = await openDatabase({
-    entities,
-    databaseUrl: testDatabase.url,
-    migrationUrl: testDatabase.migrationUrl,
-    dataDir: "/nonexistent",
-    logger: createLogger("silent"),
-  });
+  database = await openTestDatabase();
 }, 120_000);
 
 afterAll(async () => {
   await service?.stop();
   await database?.close();
-  await testDatabase?.drop();
 }, 60_000);
 
 describe("SIGTERM while 200 calls are in flight", { timeout: 240_000 }, () => {
@@ -52,7 +40,7 @@ describe("SIGTERM while 200 calls are in flight", { timeout: 240_000 }, () => {
     );
     const { secret } = await issueKeyInDatabase(database.orm, organisation.id);
     service = startService({
-      ...testDatabase.env,
+      ...database.env,
       ...serviceSecrets,
       SHUTDOWN_GRACE_MS: "60000",
       DATABASE_ACQUIRE_TIMEOUT_MS: "60000",

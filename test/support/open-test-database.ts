@@ -6,19 +6,23 @@
 import { entities } from "../../src/entities.js";
 import { type Database, openDatabase } from "../../src/platform/db/database.js";
 import { createLogger, type LogLevel } from "../../src/platform/observability/logger.js";
-import { createTestDatabase } from "./test-database.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+
+/** OpenTestDatabase is an open test database and the environment a service process needs to use it. */
+export type OpenTestDatabase = Database & { env: TestDatabase["env"] };
 
 /**
  * openTestDatabase creates an empty database (createTestDatabase) and opens it, migrated, logging
  * at `logLevel` (default silent), as the runtime role (row-level security holds it), as the owner
  * (for tests of the schema itself: migrating down, diffing against the entities), or as the
- * superuser (for tests of the ORM alone, with row-level security out of the way). Its `close()` also drops the database, so one
+ * superuser (for tests of the ORM alone, with row-level security out of the way). `env` starts a
+ * service process on the same database. Its `close()` also drops the database, so one
  * `afterAll(() => db?.close())` cleans up everything.
  */
 export async function openTestDatabase(
   logLevel: LogLevel = "silent",
   as: "runtime" | "owner" | "superuser" = "runtime",
-): Promise<Database> {
+): Promise<OpenTestDatabase> {
   const testDatabase = await createTestDatabase();
   try {
     const database = await openDatabase({
@@ -34,6 +38,7 @@ export async function openTestDatabase(
     });
     return {
       ...database,
+      env: testDatabase.env,
       close: async () => {
         try {
           await database.close();

@@ -16,19 +16,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entities } from "../../src/entities.js";
 import { Organisation } from "../../src/modules/identity/organisation.entity.js";
 import { Provisioning } from "../../src/modules/identity/provisioning.js";
 import { systemClock } from "../../src/platform/clock.js";
-import { type Database, openDatabase } from "../../src/platform/db/database.js";
 import { acrossTenants, withTenant } from "../../src/platform/db/tenant-session.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { redisGcraKey } from "../../src/platform/rate-limit/redis-gcra.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
 import { issueKeyInDatabase } from "../support/fixtures.js";
+import { type OpenTestDatabase, openTestDatabase } from "../support/open-test-database.js";
 import { freePort } from "../support/own-redis.js";
 import { type ServiceProcess, serviceSecrets, startService } from "../support/service-process.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 // The measured organisation: 5 a second with a burst of 50. A loaded machine still asks for more
 // than that, and the bucket, once empty, would take 10 s without a single admission to fill up
@@ -41,9 +39,7 @@ const tolerance = burst * emission;
 const flood2 = { perMinute: 120, burst: 10, emission: 500 };
 const windowSeconds = 10;
 const clients = 40;
-
-let testDatabase: TestDatabase;
-let database: Database;
+let database: OpenTestDatabase;
 let replicas: { process: ServiceProcess; baseUrl: string }[] = [];
 let redis: RedisClient;
 const prefix = `ddtest:${randomBytes(6).toString("hex")}:`;
@@ -57,7 +53,7 @@ async function startReplica(redisUrl: string): Promise<{ process: ServiceProcess
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const process = startService({
-      ...testDatabase.env,
+      ...database.env,
       ...serviceSecrets,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: prefix,
@@ -86,14 +82,7 @@ async function startReplica(redisUrl: string): Promise<{ process: ServiceProcess
 }
 
 beforeAll(async () => {
-  testDatabase = await createTestDatabase();
-  database = await openDatabase({
-    entities,
-    databaseUrl: testDatabase.url,
-    migrationUrl: testDatabase.migrationUrl,
-    dataDir: "/nonexistent",
-    logger: createLogger("silent"),
-  });
+  database = await openTestDatabase();
   const redisUrl = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
   redis = await connectRedis(redisUrl, createLogger("silent"));
   replicas = await Promise.all([0, 1].map(() => startReplica(redisUrl)));
@@ -107,7 +96,6 @@ afterAll(async () => {
     await redis.close();
   }
   await database?.close();
-  await testDatabase?.drop();
 });
 
 async function organisationWithKey(
