@@ -135,3 +135,22 @@ describe("OnePortListener limits", () => {
     session.close();
   });
 });
+
+describe("OnePortListener draining", () => {
+  it("answers a request whose headers were still arriving at close, however long its handler takes", async () => {
+    const port = await serve({}, 1_500);
+    const socket = connectTcp(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write("GET /hold HTTP/1.1\r\nHost: x\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 100)); // detected as HTTP/1.1, no request yet
+    const closed = listener!.close(10_000);
+    socket.write("\r\n"); // the request reaches the handler, which holds it longer than a second
+    await new Promise((resolve) => socket.once("close", resolve));
+    await closed;
+    listener = undefined;
+    expect(answer).toMatch(/^HTTP\/1\.1 200[\s\S]*held$/);
+  });
+});

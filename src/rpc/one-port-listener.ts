@@ -171,6 +171,9 @@ export class OnePortListener {
     // not past a bounded window: traffic that keeps coming must not keep it open until the deadline.
     const acceptUntil = Date.now() + Math.min(graceMs / 2, acceptWhileDrainingMs);
     await this.until(() => this.inFlight === 0 && this.fresh.size === 0, acceptUntil);
+    // Timers run before the poll phase: after a busy stretch, connections already waiting to be
+    // accepted are taken in this turn's poll phase rather than reset by the close.
+    await new Promise((resolve) => setImmediate(resolve));
     const tcpClosed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     // Then connections close by themselves (GOAWAY sent, Connection: close) once their last bytes
     // are written. Whatever is still open at the deadline is cut.
@@ -227,6 +230,9 @@ export class OnePortListener {
     if (socket) {
       this.active.set(socket, (this.active.get(socket) ?? 0) + 1);
       this.fresh.delete(socket);
+      // A silence timeout set while it was fresh (close() sets one) must not cut the request now in
+      // flight, however long its handler takes. Node sets keep-alive's own after the answer.
+      socket.setTimeout(0);
     }
     const session = socket ? undefined : (req as Http2ServerRequest).stream.session;
     if (session) this.sessionRequests.set(session, (this.sessionRequests.get(session) ?? 0) + 1);
