@@ -1,16 +1,22 @@
 /**
  * Rotating ACCOUNT_NUMBER_KEY: `ddctl account-numbers re-encrypt` re-seals every stored account
- * number, across organisations and in batches, under the new key; values under a key it was not
- * given are named and left alone; a second run changes nothing. Values from before key ids (v1)
- * are moved too.
+ * number and TOTP secret (pending or confirmed), across organisations and in batches, under the new
+ * key; values under a key it was not given are named and left alone; a second run changes nothing.
+ * Values from before key ids (v1) are moved too. Once the old key is gone, a server with the new one
+ * alone signs TOTP users in with their codes.
  */
 import { createCipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDdctl } from "../src/cli/run.js";
+import { TotpSecretCipher } from "../src/modules/identity/totp-secret-cipher.js";
+import { User } from "../src/modules/identity/user.entity.js";
 import { AccountNumberCipher, accountNumberKeyId } from "../src/modules/mandates/account-number-cipher.js";
 import { Mandate } from "../src/modules/mandates/mandate.entity.js";
+import { currentCode, fromBase32 } from "./support/authenticator.js";
+import { newOrganisation, newUser, signIn } from "./support/fixtures.js";
 import { completeMandate, createMandate, goodBankDetails, newTenant } from "./support/mandates.js";
+import { TestClock } from "./support/test-clock.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
 import { startTestServer, type TestServer, testAccountNumberKey } from "./support/test-server.js";
 
@@ -55,12 +61,52 @@ function legacySeal(keyMaterial: string, accountNumber: string, mandateId: strin
 
 let database: TestDatabase;
 let server: TestServer;
+/** Moved a 30-second step before each code, so no code is refused as already used. */
+const clock = new TestClock();
 /** The account number each mandate holds, by mandate id. */
 const expected = new Map<string, string>();
 
+/** TotpUser is a user holding a TOTP secret, the secret as their authenticator has it. */
+interface TotpUser {
+  id: string;
+  email: string;
+  password: string;
+  secret: Buffer;
+}
+/** Enrolled and confirmed, enrolled only, and confirmed under the oldest key (planted). */
+let totpUsers: { enabled: TotpUser; pending: TotpUser; oldest: TotpUser };
+
+async function post(on: TestServer, path: string, body: unknown, cookie?: string) {
+  const res = await fetch(`${on.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** totpUser makes a user and enrols them in TOTP on the server, confirming with a code when `confirm`. */
+async function totpUser(organisationId: string, confirm: boolean): Promise<TotpUser> {
+  const user = await newUser(server, organisationId, "member");
+  const { cookie } = await signIn(server, user.email, user.password);
+  const enrolment = await post(server, "/v1/sessions/current:enrollTotp", {}, cookie);
+  expect(enrolment.status).toBe(200);
+  const secret = fromBase32(enrolment.body.secret as string);
+  if (confirm) {
+    const confirmed = await post(
+      server,
+      "/v1/sessions/current:confirmTotp",
+      { code: currentCode(secret, clock) },
+      cookie,
+    );
+    expect(confirmed.status).toBe(200);
+  }
+  return { ...user, secret };
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
-  server = await startTestServer({ database });
+  server = await startTestServer({ database, clock });
   // Two organisations, three completed mandates each (sealed by the server under its key) and one
   // without bank details (nothing to re-encrypt).
   for (const tenant of [await newTenant(server), await newTenant(server)]) {
@@ -82,6 +128,22 @@ beforeAll(async () => {
     await em.nativeUpdate(Mandate, { id }, { accountNumberCiphertext: sealed }, { filters: false });
     expected.set(id, number);
   }
+  // TOTP secrets sealed by the server under its key, one of them not confirmed yet, and one
+  // planted under the older key.
+  const organisationId = await newOrganisation(server);
+  const oldestUser = await newUser(server, organisationId, "member");
+  const oldestSecret = Buffer.from("12345678901234567890");
+  await em.nativeUpdate(
+    User,
+    { id: oldestUser.id },
+    { totpSecret: new TotpSecretCipher(oldestKey).seal(oldestSecret, oldestUser.id), totpEnableTime: clock.now() },
+    { filters: false },
+  );
+  totpUsers = {
+    enabled: await totpUser(organisationId, true),
+    pending: await totpUser(organisationId, false),
+    oldest: { ...oldestUser, secret: oldestSecret },
+  };
 }, 120_000);
 
 afterAll(async () => {
@@ -113,8 +175,9 @@ describe("ddctl account-numbers re-encrypt", { timeout: 60_000 }, () => {
     });
     expect(run.code).toBe(1);
     expect(run.stderr.trimEnd()).toMatch(
-      /^ddctl account-numbers re-encrypt: failed: 2 account numbers open under no configured key \(first: mandate MD\w+\); 4 others were re-encrypted/,
+      /^ddctl account-numbers re-encrypt: failed: 2 account numbers open under no configured key \(first: mandate MD\w+\); 4 others were re-encrypted; 1 TOTP secrets open under no configured key \(first: user US\w+\); 2 others were re-sealed\. Add their key to ACCOUNT_NUMBER_KEYS_OLD/,
     );
+    expect(run.stderr).toContain(`(first: user ${totpUsers.oldest.id})`);
     const after = await stored();
     const [first, second] = [...expected.keys()];
     expect(after.get(first!)).toMatch(new RegExp(`^v2\\.${accountNumberKeyId(oldestKey)}\\.`));
@@ -136,6 +199,10 @@ describe("ddctl account-numbers re-encrypt", { timeout: 60_000 }, () => {
       re_encrypted: 2,
       already_current: 4,
       changed_meanwhile: 0,
+      totp_secrets_scanned: 3,
+      totp_secrets_resealed: 1,
+      totp_secrets_already_current: 2,
+      totp_secrets_changed_meanwhile: 0,
     });
 
     const after = await stored();
@@ -148,8 +215,36 @@ describe("ddctl account-numbers re-encrypt", { timeout: 60_000 }, () => {
 
     const again = await ddctl(["account-numbers", "re-encrypt", "--json"], env);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ scanned: 6, re_encrypted: 0, already_current: 6 });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      scanned: 6,
+      re_encrypted: 0,
+      already_current: 6,
+      totp_secrets_scanned: 3,
+      totp_secrets_resealed: 0,
+      totp_secrets_already_current: 3,
+    });
     expect(await stored()).toEqual(after);
+  });
+
+  it("leaves TOTP users signing in with their codes once the old keys are gone", async () => {
+    const rotated = await startTestServer({ database, clock, accountNumberKey: newKey });
+    try {
+      clock.advance(30_000);
+      for (const user of [totpUsers.enabled, totpUsers.oldest]) {
+        const signedIn = await post(rotated, "/v1/sessions:signIn", {
+          email: user.email,
+          password: user.password,
+          totpCode: currentCode(user.secret, clock),
+        });
+        expect(signedIn.status).toBe(200);
+      }
+      const { pending } = totpUsers;
+      const { cookie } = await signIn(rotated, pending.email, pending.password);
+      const code = currentCode(pending.secret, clock);
+      expect((await post(rotated, "/v1/sessions/current:confirmTotp", { code }, cookie)).status).toBe(200);
+    } finally {
+      await rotated.close();
+    }
   });
 
   it("refuses a batch size it cannot use", async () => {

@@ -15,7 +15,7 @@ import { acrossTenants, withTenant } from "../platform/db/tenant-session.js";
 import { type Flags, optionalString, requireString, UsageError } from "./args.js";
 import type { Command, CommandContext } from "./command.js";
 import { DurationError, parseDuration } from "./durations.js";
-import { inOrganisation } from "./org.js";
+import { inOrganisation } from "./in-organisation.js";
 
 const listPageSize = 100;
 
@@ -85,9 +85,8 @@ export const keyCreate: Command = {
     const scopes = scopesFlag(flags);
     const ttlSeconds = durationFlag("key create", flags, "expires-in");
 
-    const app = await runtime.services({ announce: false });
-    const { key, secret } = await inOrganisation(runtime, organisationId, (em) =>
-      app.apiKeys.create(em, operator(organisationId), { name, scopes, ttlSeconds }),
+    const { key, secret } = await inOrganisation(runtime, organisationId, ({ apiKeys }, em, operator) =>
+      apiKeys.create(em, operator, { name, scopes, ttlSeconds }),
     );
     return {
       json: { id: key.id, key: secret, scopes: key.scopes, expire_time: iso(key.expireTime) },
@@ -110,7 +109,7 @@ export const keyList: Command = {
   async run(flags, { runtime }) {
     const organisationId = requireString("key list", flags, "org");
     const app = await runtime.services({ announce: false });
-    const keys = await inOrganisation(runtime, organisationId, async (em) => {
+    const keys = await inOrganisation(runtime, organisationId, async (_app, em) => {
       const all: ApiKey[] = [];
       for (let after: IdCursor | undefined; ; ) {
         const page = await app.apiKeys.list(em, { size: listPageSize, after }, true);

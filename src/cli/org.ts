@@ -2,31 +2,10 @@
  * org.ts holds the organisation commands: create a live or sandbox organisation, set its rate
  * limit (read by the per-organisation limiter), and require TOTP of its admins.
  */
-import type { EntityManager } from "@mikro-orm/postgresql";
-import { NotFoundError } from "../modules/errors.js";
-import { Organisation } from "../modules/identity/organisation.entity.js";
-import { acrossTenants, withTenant } from "../platform/db/tenant-session.js";
+import { acrossTenants } from "../platform/db/tenant-session.js";
 import { requirePositiveInteger, requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
-import type { CliRuntime } from "./runtime.js";
-
-/**
- * inOrganisation runs `work` in one organisation's transaction (tenant filter and row-level security
- * alike), after checking the organisation exists: NOT_FOUND naming the id otherwise.
- */
-export async function inOrganisation<T>(
-  runtime: CliRuntime,
-  organisationId: string,
-  work: (em: EntityManager) => Promise<T>,
-): Promise<T> {
-  const { orm } = await runtime.database();
-  return withTenant(orm, organisationId, async (em) => {
-    if (!(await em.findOne(Organisation, { id: organisationId }))) {
-      throw new NotFoundError("organisation", organisationId);
-    }
-    return work(em);
-  });
-}
+import { inOrganisation } from "./in-organisation.js";
 
 /** orgCreate prints `{"id": "OR…", "name": …, "sandbox": bool}`. */
 export const orgCreate: Command = {
@@ -60,9 +39,8 @@ export const orgSetRateLimit: Command = {
     const id = requireString("org set-rate-limit", flags, "org");
     const perMinute = requirePositiveInteger("org set-rate-limit", flags, "per-minute");
     const burst = requirePositiveInteger("org set-rate-limit", flags, "burst");
-    const { provisioning } = await runtime.services({ announce: false });
-    const organisation = await inOrganisation(runtime, id, (em) =>
-      provisioning.setRateLimit(em, { organisationId: id, actor: "operator" }, { perMinute, burst }),
+    const organisation = await inOrganisation(runtime, id, ({ provisioning }, em, operator) =>
+      provisioning.setRateLimit(em, operator, { perMinute, burst }),
     );
     return {
       json: { id: organisation.id, rate_limit_per_minute: perMinute, rate_limit_burst: burst },
@@ -82,9 +60,8 @@ export const orgRequireTotp: Command = {
     const admins = requireString("org require-totp", flags, "admins");
     if (admins !== "on" && admins !== "off")
       throw new UsageError(`ddctl org require-totp: --admins must be on or off, got "${admins}"`);
-    const { provisioning } = await runtime.services({ announce: false });
-    const organisation = await inOrganisation(runtime, id, (em) =>
-      provisioning.requireAdminTotp(em, { organisationId: id, actor: "operator" }, admins === "on"),
+    const organisation = await inOrganisation(runtime, id, ({ provisioning }, em, operator) =>
+      provisioning.requireAdminTotp(em, operator, admins === "on"),
     );
     return {
       json: { id: organisation.id, require_admin_totp: organisation.requireAdminTotp },

@@ -7,8 +7,13 @@
 import { type App, createApp } from "../app.js";
 import { type Config, requireAccountNumberKey } from "../config.js";
 import { entities } from "../entities.js";
+import { TotpSecretCipher } from "../modules/identity/totp-secret-cipher.js";
 import { AccountNumberCipher } from "../modules/mandates/account-number-cipher.js";
-import { accountNumberKeyFile, resolveAccountNumberKeys } from "../modules/mandates/account-number-keys.js";
+import {
+  accountNumberKeyFile,
+  type ResolvedAccountNumberKeys,
+  resolveAccountNumberKeys,
+} from "../modules/mandates/account-number-keys.js";
 import { systemClock } from "../platform/clock.js";
 import { type Database, openDatabase } from "../platform/db/database.js";
 import type { Logger } from "../platform/observability/logger.js";
@@ -69,13 +74,23 @@ export class CliRuntime {
    * (ConfigError) on PostgreSQL without ACCOUNT_NUMBER_KEY, the generated key on the embedded database.
    */
   async accountNumberCipher(): Promise<AccountNumberCipher> {
+    const keys = await this.accountNumberKeys();
+    return new AccountNumberCipher(keys.current, keys.old);
+  }
+
+  /** totpSecretCipher holds the same keys for TOTP secrets, as app.ts derives them for the server. */
+  async totpSecretCipher(): Promise<TotpSecretCipher> {
+    const keys = await this.accountNumberKeys();
+    return new TotpSecretCipher(keys.current, keys.old);
+  }
+
+  private accountNumberKeys(): Promise<ResolvedAccountNumberKeys> {
     requireAccountNumberKey(this.config);
-    const keys = await resolveAccountNumberKeys({
+    return resolveAccountNumberKeys({
       key: this.config.accountNumberKey,
       old: this.config.accountNumberKeysOld,
       generatedKeyFile: accountNumberKeyFile(this.config.dataDir),
     });
-    return new AccountNumberCipher(keys.current, keys.old);
   }
 
   /**

@@ -9,7 +9,7 @@ import { minPasswordLength } from "../modules/identity/password.js";
 import { isRoleName } from "../modules/identity/scopes.js";
 import { requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
-import { inOrganisation } from "./org.js";
+import { inOrganisation } from "./in-organisation.js";
 import { readPasswordLine } from "./password-input.js";
 
 /** userCreate prints `{"id": "US…", "email", "role", "organisation_id"}`. */
@@ -36,8 +36,7 @@ export const userCreate: Command = {
       throw InvalidArgumentError.field("password", `must be at least ${minPasswordLength} characters`);
     }
 
-    const { provisioning } = await runtime.services({ announce: false });
-    const user = await inOrganisation(runtime, organisationId, (em) =>
+    const user = await inOrganisation(runtime, organisationId, ({ provisioning }, em) =>
       provisioning.createUser(em, { organisationId, email, role, password }),
     );
     return {
@@ -59,9 +58,8 @@ export const userSetRole: Command = {
     const role = requireString("user set-role", flags, "role");
     if (!isRoleName(role))
       throw new UsageError(`ddctl user set-role: --role must be admin, member or viewer, got "${role}"`);
-    const { userAccounts } = await runtime.services({ announce: false });
-    const { user, endedSessions } = await inOrganisation(runtime, organisationId, (em) =>
-      userAccounts.setRole(em, { organisationId, actor: "operator" }, userId, role),
+    const { user, endedSessions } = await inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
+      userAccounts.setRole(em, operator, userId, role),
     );
     return {
       json: { id: user.id, role: user.role, ended_sessions: endedSessions },
@@ -79,9 +77,8 @@ export const userDeactivate: Command = {
   async run(flags, { runtime }) {
     const organisationId = requireString("user deactivate", flags, "org");
     const userId = requireString("user deactivate", flags, "user");
-    const { userAccounts } = await runtime.services({ announce: false });
-    const { user, endedSessions } = await inOrganisation(runtime, organisationId, (em) =>
-      userAccounts.deactivate(em, { organisationId, actor: "operator" }, userId),
+    const { user, endedSessions } = await inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
+      userAccounts.deactivate(em, operator, userId),
     );
     return {
       json: { id: user.id, deactivate_time: user.deactivateTime?.toISOString(), ended_sessions: endedSessions },
@@ -99,9 +96,8 @@ export const userResetTotp: Command = {
   async run(flags, { runtime }) {
     const organisationId = requireString("user reset-totp", flags, "org");
     const userId = requireString("user reset-totp", flags, "user");
-    const { userAccounts } = await runtime.services({ announce: false });
-    const { user, endedSessions } = await inOrganisation(runtime, organisationId, (em) =>
-      userAccounts.resetTotp(em, { organisationId, actor: "operator" }, userId),
+    const { user, endedSessions } = await inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
+      userAccounts.resetTotp(em, operator, userId),
     );
     return {
       json: { id: user.id, ended_sessions: endedSessions },

@@ -90,6 +90,8 @@ export interface TestServerOptions {
   idempotencyRecordsPerOrganisation?: number;
   /** SESSION_COOKIE_SECURE (default true, as in production). */
   sessionCookieSecure?: boolean;
+  /** ACCOUNT_NUMBER_KEY (testAccountNumberKey unless set), for tests of a key rotation. */
+  accountNumberKey?: string;
 }
 
 /** Per-address limits no test file reaches by accident (see TestServerOptions.rateLimit). */
@@ -168,7 +170,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         mailer: new OutboxMailer(outboxDir, systemClock),
         publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test",
       },
-      accountNumberKey: testAccountNumberKey,
+      accountNumberKey: options.accountNumberKey ?? testAccountNumberKey,
       // Sign-in counts must be exact: a Redis answer slowed past the service's 100 ms by a loaded
       // machine would be counted in process instead, from zero (by design, for an outage).
       counterTimeoutMs: 10_000,

@@ -20,6 +20,15 @@ describe("TotpSecretCipher", () => {
     expect(rotated.open(sealed, "US1")).toEqual(secret);
   });
 
+  it("tells a secret under the current key from one under an old key", () => {
+    const rotated = new TotpSecretCipher("the-next-key-material-0123456789abcdef", [
+      "test-key-material-0123456789abcdef",
+    ]);
+    expect(rotated.isCurrent(cipher.seal(secret, "US1"), "US1")).toBe(false);
+    expect(rotated.isCurrent(rotated.seal(secret, "US1"), "US1")).toBe(true);
+    expect(rotated.isCurrent(rotated.seal(secret, "US1"), "US2")).toBe(false);
+  });
+
   it("refuses a secret moved to another user, altered, under another key, or with a short tag", () => {
     const sealed = cipher.seal(secret, "US1");
     expect(() => cipher.open(sealed, "US2")).toThrow();

@@ -3,8 +3,9 @@
  * is derived by HKDF from the same secret as the account-number key (ACCOUNT_NUMBER_KEY) under its
  * own label, so one secret to manage gives two independent keys. The user id is bound in as
  * additional data: a sealed secret copied onto another user does not open. After a key rotation the
- * old keys (ACCOUNT_NUMBER_KEYS_OLD) still open what they sealed; secrets are sealed with the current
- * key at the next enrolment.
+ * old keys (ACCOUNT_NUMBER_KEYS_OLD) still open what they sealed until `ddctl account-numbers
+ * re-encrypt` re-seals it under the current key (totp-secret-rotation.ts). The sealed form names no
+ * key, so whether a value is under the current key is told by opening it with that key alone.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 
@@ -33,23 +34,35 @@ export class TotpSecretCipher {
 
   /** open decrypts what seal returned for the same user, under the current or an old key; throws if it was altered or moved. */
   open(sealed: string, userId: string): Buffer {
-    const [v, iv, tag, ciphertext] = sealed.split(".");
-    if (v !== version || !iv || !tag || ciphertext === undefined) throw new Error("not a sealed TOTP secret");
     let failure: unknown;
     for (const key of [this.key, ...this.oldKeys]) {
       try {
-        const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"), {
-          authTagLength: tagLength,
-        });
-        decipher.setAAD(Buffer.from(userId, "utf8"));
-        decipher.setAuthTag(Buffer.from(tag, "base64url"));
-        return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]);
+        return openWith(key, sealed, userId);
       } catch (error) {
         failure = error;
       }
     }
     throw failure;
   }
+
+  /** isCurrent tells whether the current key opens `sealed` for the user: if not, re-sealing it is due. */
+  isCurrent(sealed: string, userId: string): boolean {
+    try {
+      openWith(this.key, sealed, userId);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function openWith(key: Buffer, sealed: string, userId: string): Buffer {
+  const [v, iv, tag, ciphertext] = sealed.split(".");
+  if (v !== version || !iv || !tag || ciphertext === undefined) throw new Error("not a sealed TOTP secret");
+  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"), { authTagLength: tagLength });
+  decipher.setAAD(Buffer.from(userId, "utf8"));
+  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]);
 }
 
 function derive(keyMaterial: string): Buffer {
