@@ -1,9 +1,10 @@
 import { createServer } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createContextValues, createRouterTransport } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import { describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../../gen/health/v1/health_pb.js";
+import { kRequestInfo } from "../context.js";
 import { HealthState, registerHealth } from "./health.js";
 
 describe("Health.Watch", () => {
@@ -61,6 +62,46 @@ describe("Health.Watch", () => {
       expect(again).toBe("ok");
       leave[1]!.abort();
     } finally {
+      server.close();
+    }
+  });
+
+  it("refuses a client its eleventh Watch while another client still gets one", async () => {
+    const state = new HealthState([]);
+    state.setServing(true);
+    // The client address group, as the service's listener would resolve it, here from a header.
+    const server = createServer(
+      connectNodeAdapter({
+        routes: (router) => registerHealth(router, state, { maxWatchersPerClient: 2 }),
+        contextValues: (req) =>
+          createContextValues().set(kRequestInfo, {
+            requestId: "test",
+            clientAddress: "",
+            clientAddressGroup: String(req.headers["x-client"]),
+            transport: "grpc",
+            reachedRpc: false,
+          }),
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = createClient(Health, createGrpcTransport({ baseUrl }));
+    const leave = new AbortController();
+    const first = (who: string) =>
+      client
+        .watch({}, { signal: leave.signal, headers: { "x-client": who } })
+        [Symbol.asyncIterator]()
+        .next()
+        .then(
+          (res) => res.value?.status,
+          (error: unknown) => ConnectError.from(error).code,
+        );
+    try {
+      expect([await first("a"), await first("a")]).toEqual([Status.SERVING, Status.SERVING]);
+      expect(await first("a")).toBe(Code.ResourceExhausted);
+      expect(await first("b")).toBe(Status.SERVING);
+    } finally {
+      leave.abort();
       server.close();
     }
   });

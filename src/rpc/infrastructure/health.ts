@@ -11,6 +11,7 @@ import {
   HealthCheckResponseSchema,
   HealthCheckResponse_ServingStatus as Status,
 } from "../../../gen/health/v1/health_pb.js";
+import { kRequestInfo } from "../context.js";
 
 /** HealthState holds each service's serving status and tells watchers when one changes. */
 export class HealthState {
@@ -77,20 +78,26 @@ export class HealthState {
 const watchMaxMs = 30 * 60_000;
 
 /**
- * How many Watch streams the server holds at once. Health is open to anyone, and each stream is
- * memory held for up to watchMaxMs; load balancers and clients with health checking need a few each.
+ * How many Watch streams the server holds at once, and for one client address group. Health is open
+ * to anyone and each stream is held for up to watchMaxMs; a load balancer or a client doing health
+ * checks needs a few. The per-client bound keeps one client from taking every place (a client refused
+ * a Watch counts the server unhealthy); the total bounds what many clients together can hold.
  */
 const maxWatchers = 1_000;
+const maxWatchersPerClient = 10;
 
 /** registerHealth serves grpc.health.v1.Health from the given state. */
 export function registerHealth(
   router: ConnectRouter,
   state: HealthState,
-  options: { watchMaxMs?: number; maxWatchers?: number } = {},
+  options: { watchMaxMs?: number; maxWatchers?: number; maxWatchersPerClient?: number } = {},
 ): void {
   const lifetime = options.watchMaxMs ?? watchMaxMs;
   const watcherLimit = options.maxWatchers ?? maxWatchers;
+  const perClientLimit = options.maxWatchersPerClient ?? maxWatchersPerClient;
   let watching = 0;
+  // Only groups with a stream open: at most watcherLimit entries.
+  const watchingByClient = new Map<string, number>();
   router.service(Health, {
     check(req) {
       const status = state.status(req.service);
@@ -103,13 +110,16 @@ export function registerHealth(
       return { statuses };
     },
     async *watch(req, ctx: HandlerContext) {
-      if (watching >= watcherLimit) {
+      const client = ctx.values.get(kRequestInfo)?.clientAddressGroup ?? "unknown";
+      const byClient = watchingByClient.get(client) ?? 0;
+      if (watching >= watcherLimit || byClient >= perClientLimit) {
         throw new ConnectError(
           "too many Health.Watch streams open: use Check, or watch again later",
           Code.ResourceExhausted,
         );
       }
       watching++;
+      watchingByClient.set(client, byClient + 1);
       try {
         // Ends when the client leaves or, with OK, when the stream has lasted its lifetime.
         const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(lifetime)]);
@@ -123,6 +133,9 @@ export function registerHealth(
         }
       } finally {
         watching--;
+        const left = (watchingByClient.get(client) ?? 1) - 1;
+        if (left === 0) watchingByClient.delete(client);
+        else watchingByClient.set(client, left);
       }
     },
   });
