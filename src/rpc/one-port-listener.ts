@@ -171,9 +171,9 @@ export class OnePortListener {
     // not past a bounded window: traffic that keeps coming must not keep it open until the deadline.
     const acceptUntil = Date.now() + Math.min(graceMs / 2, acceptWhileDrainingMs);
     await this.until(() => this.inFlight === 0 && this.fresh.size === 0, acceptUntil);
-    // Timers run before the poll phase: after a busy stretch, connections already waiting to be
-    // accepted are taken in this turn's poll phase rather than reset by the close.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Connections already waiting to be accepted are taken in a poll phase, not reset by the close:
+    // one check phase ends the current loop turn, the second comes after the next turn's poll.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
     const tcpClosed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     // Then connections close by themselves (GOAWAY sent, Connection: close) once their last bytes
     // are written. Whatever is still open at the deadline is cut.

@@ -55,6 +55,8 @@ export function createErrorsInterceptor({ logger, metrics, repeatedLog }: Errors
     const service = req.service.typeName;
     const method = req.method.name;
     let code: Code | undefined;
+    // Names the "unexpected error" line (logged in full once per burst) that explains this call.
+    let errorKind: string | undefined;
     try {
       const res = await next(req);
       setAll(res.header, req.contextValues.get(kAnswerHeaders));
@@ -73,10 +75,11 @@ export function createErrorsInterceptor({ logger, metrics, repeatedLog }: Errors
         throw nul;
       }
       code = Code.Internal;
+      errorKind = `${service}/${method}: ${kindOf(error)}`;
       repeatedLog.log(
         "error",
-        `unexpected error in ${service}/${method}: ${kindOf(error)}`,
-        { request_id: requestId, service, method, err: error },
+        errorKind,
+        { request_id: requestId, service, method, error_kind: errorKind, err: error },
         "unexpected error",
       );
       const internal = new ConnectError(`internal error (request id ${requestId})`, Code.Internal);
@@ -95,6 +98,7 @@ export function createErrorsInterceptor({ logger, metrics, repeatedLog }: Errors
           transport,
           code: codeName,
           latency_ms: Math.round(seconds * 10_000) / 10,
+          ...(errorKind && { error_kind: errorKind }),
         },
         "rpc",
       );
@@ -102,11 +106,19 @@ export function createErrorsInterceptor({ logger, metrics, repeatedLog }: Errors
   };
 }
 
-/** kindOf names an error by class and code (a SQLSTATE, a Node error code): never by its message. */
+/**
+ * kindOf names an error by class, code (a SQLSTATE, a Node error code) and the code line that threw
+ * it, so two bugs in one method are two kinds: never by its message, which may carry request data.
+ */
 function kindOf(error: unknown): string {
   if (!(error instanceof Error)) return typeof error;
   const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && /^[A-Za-z0-9_]{1,32}$/.test(code) ? `${error.name} ${code}` : error.name;
+  const named = typeof code === "string" && /^[A-Za-z0-9_]{1,32}$/.test(code) ? `${error.name} ${code}` : error.name;
+  // The stack starts with the message, which may span lines: frames come after it.
+  const messageLines = String(error.message).split("\n").length;
+  const frame = error.stack?.split("\n")[messageLines];
+  const place = frame?.match(/([\w.@-]{1,100}:\d{1,6}):\d+\)?$/)?.[1];
+  return place ? `${named} at ${place}` : named;
 }
 
 function setAll(target: Headers, headers: Readonly<Record<string, string>> | undefined): void {
