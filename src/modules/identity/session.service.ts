@@ -78,6 +78,10 @@ function throttled(resetSeconds: number): ResourceExhaustedError {
   );
 }
 
+function totpRequired(): UnauthenticatedError {
+  return new UnauthenticatedError("TOTP_REQUIRED", "this account needs the code from its authenticator app");
+}
+
 /** Session tokens are 32 random bytes in base64url (see signIn): anything else is not one of ours. */
 const tokenShape = /^[A-Za-z0-9_-]{43}$/;
 const lastSeenIntervalMs = 60_000;
@@ -103,9 +107,11 @@ function tokenDigest(token: string): string {
  * endSessionsOf ends every live session of a user at `now`, in the caller's transaction: what a
  * password change, a role change and a deactivation do, so no session outlives the change. Sessions
  * are looked up in the database on every call (no cache), so the next call of any of them fails.
+ * `keep` spares one session: the caller's, when the change is theirs and proven (ConfirmTotp).
  */
-export async function endSessionsOf(em: EntityManager, userId: string, now: Date): Promise<number> {
-  return em.nativeUpdate(Session, { user: userId, revokeTime: null }, { revokeTime: now });
+export async function endSessionsOf(em: EntityManager, userId: string, now: Date, keep?: string): Promise<number> {
+  const others = keep === undefined ? {} : { id: { $ne: keep } };
+  return em.nativeUpdate(Session, { user: userId, revokeTime: null, ...others }, { revokeTime: now });
 }
 
 /** totpEnrolmentRequired: the organisation requires TOTP of admins and this admin has none confirmed. */
@@ -178,7 +184,7 @@ export class SessionManager {
     if (user.totpEnableTime && user.totpSecret) {
       if (totpCode === "") {
         this.recordFailedSignIn(user, "TOTP_REQUIRED", clientAddress, now);
-        throw new UnauthenticatedError("TOTP_REQUIRED", "this account needs the code from its authenticator app");
+        throw totpRequired();
       }
       totpStep = matchTotp(this.totpSecretOf(user), totpCode, now, user.totpLastStep ?? null);
       if (totpStep === undefined) {
@@ -202,6 +208,8 @@ export class SessionManager {
       if (!current || current.passwordHash !== user.passwordHash || current.deactivateTime) {
         throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
       }
+      // Nor may the factor have come meanwhile: TOTP confirmed after a sign-in that needed no code.
+      if (current.totpEnableTime && totpStep === undefined) throw totpRequired();
       if (rehashed !== undefined) {
         // Only over the hash just verified: a password changed meanwhile is not overwritten.
         await em.nativeUpdate(User, { id: user.id, passwordHash: user.passwordHash }, { passwordHash: rehashed });
