@@ -3,7 +3,8 @@
  * ChangePassword (bounds, the current password, every other session ended, a fresh cookie), TOTP
  * enrolment, confirmation, sign-in with a code (required, single-use, counted when wrong) and
  * disabling, confirming ending the user's other sessions, the secret sealed at rest and never
- * logged, and an organisation that requires TOTP of admins. A TestClock moves time by whole 30-second steps, so codes are fresh without waiting.
+ * logged, and an organisation that requires TOTP of admins (the lock after wrong codes:
+ * totp-lock.test.ts). A TestClock moves time by whole 30-second steps, so codes are fresh without waiting.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";

@@ -98,6 +98,8 @@ export class SecondFactor {
     user.totpSecret = null;
     user.totpEnableTime = null;
     user.totpLastStep = null;
+    // A run of wrong codes belongs to the factor that is going: a new one starts from none.
+    user.totpFailures = 0;
     user.updateTime = now;
     this.audit(em, acting, user.id, "user.totp_disable", now);
     await em.flush();
