@@ -461,6 +461,7 @@ describe("ddctl refusals", spawning, () => {
         "user set-role",
         "user deactivate",
         "user reset-totp",
+        "user unlock",
         "key create",
         "key list",
         "key revoke",

@@ -2,8 +2,9 @@
  * Sessions and the second factor on a real server, over REST with cookies as a browser sends them:
  * ChangePassword (bounds, the current password, every other session ended, a fresh cookie), TOTP
  * enrolment, confirmation, sign-in with a code (required, single-use, counted when wrong) and
- * disabling, the secret sealed at rest and never logged, and an organisation that requires TOTP of
- * admins. A TestClock moves time by whole 30-second steps, so codes are fresh without waiting.
+ * disabling, confirming ending the user's other sessions, the secret sealed at rest and never
+ * logged, and an organisation that requires TOTP of admins (the lock after wrong codes:
+ * totp-lock.test.ts). A TestClock moves time by whole 30-second steps, so codes are fresh without waiting.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";
@@ -260,6 +261,26 @@ describe("TOTP", () => {
     await signIn(server, user.email, user.password);
     const stored = await scopeToOrganisation(server.admin.em.fork(), org).findOneOrFail(User, user.id);
     expect([stored.totpSecret, stored.totpEnableTime]).toEqual([null, null]);
+  });
+});
+
+describe("confirming TOTP", () => {
+  it("ends the user's other sessions; the caller's goes on", async () => {
+    const org = await newOrganisation(server);
+    const user = await newUser(server, org, "member");
+    const other = await signIn(server, user.email, user.password);
+    const caller = await signIn(server, user.email, user.password);
+    const enrolment = await post("/v1/sessions/current:enrollTotp", {}, caller.cookie);
+    const secret = fromBase32(enrolment.body.secret as string);
+    secrets.push(enrolment.body.secret as string);
+    // Enrolment alone changes nothing: the other session still works.
+    expect(await status("/v1/sessions/current", other.cookie)).toBe(200);
+    const confirmed = await post("/v1/sessions/current:confirmTotp", { code: codeNow(secret) }, caller.cookie);
+    expect(confirmed.status).toBe(200);
+    expect(await status("/v1/sessions/current", other.cookie)).toBe(401);
+    expect(await status("/v1/sessions/current", caller.cookie)).toBe(200);
+    const em = scopeToOrganisation(server.admin.em.fork(), org);
+    expect(await em.count(AuditEvent, { action: "user.totp_confirm", target: user.id })).toBe(1);
   });
 });
 

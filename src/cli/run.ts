@@ -15,7 +15,7 @@ import { keyCreate, keyList, keyRevoke, keyRotate } from "./key.js";
 import { migrateCommand } from "./migrate-command.js";
 import { orgCreate, orgRequireTotp, orgSetRateLimit } from "./org.js";
 import { CliRuntime, EmbeddedDatabaseInUseError, RedisUnreachableError } from "./runtime.js";
-import { userCreate, userDeactivate, userResetTotp, userSetRole } from "./user.js";
+import { userCreate, userDeactivate, userResetTotp, userSetRole, userUnlock } from "./user.js";
 
 /** commands is every ddctl command, in the order help lists them. */
 export const commands: readonly Command[] = [
@@ -27,6 +27,7 @@ export const commands: readonly Command[] = [
   userSetRole,
   userDeactivate,
   userResetTotp,
+  userUnlock,
   keyCreate,
   keyList,
   keyRevoke,

@@ -2,7 +2,7 @@
  * user.ts holds the user commands: `ddctl user create` (a person who signs in to an organisation's
  * dashboard; the password comes from stdin, first line, so it never appears in argv, `ps` or shell
  * history), `user set-role`, `user deactivate` and `user reset-totp` (each ends the user's sessions
- * at once).
+ * at once), and `user unlock` (a sign-in locked by wrong TOTP codes).
  */
 import { InvalidArgumentError } from "../modules/errors.js";
 import { minPasswordLength } from "../modules/identity/password.js";
@@ -102,6 +102,28 @@ export const userResetTotp: Command = {
     return {
       json: { id: user.id, ended_sessions: endedSessions },
       text: `user ${user.id}: TOTP off; ${endedSessions} session(s) ended`,
+    };
+  },
+};
+
+/** userUnlock prints `{"id", "was_locked"}`. */
+export const userUnlock: Command = {
+  words: ["user", "unlock"],
+  flags: { org: "string", user: "string" },
+  usage: "user unlock --org ORG_ID --user USER_ID",
+  summary: "let a user sign in again after too many wrong TOTP codes (their TOTP stays on)",
+  async run(flags, { runtime }) {
+    const organisationId = requireString("user unlock", flags, "org");
+    const userId = requireString("user unlock", flags, "user");
+    const { userAccounts } = await runtime.services({ announce: false });
+    const { user, wasLocked } = await inOrganisation(runtime, organisationId, (em) =>
+      userAccounts.unlock(em, { organisationId, actor: "operator" }, userId),
+    );
+    return {
+      json: { id: user.id, was_locked: wasLocked },
+      text: wasLocked
+        ? `user ${user.id}: sign-in unlocked`
+        : `user ${user.id} was not locked; wrong-code count cleared`,
     };
   },
 };

@@ -170,7 +170,9 @@ export type SignInRequest = Message<"dd.v1.SignInRequest"> & {
   /**
    * The current 6-digit code of the user's authenticator, for users with TOTP on. Without it, such a
    * user's correct password answers UNAUTHENTICATED with reason TOTP_REQUIRED (ask for the code and
-   * sign in again); a wrong or already used code answers like a wrong password.
+   * sign in again); a wrong or already used code answers like a wrong password. After 10 wrong codes
+   * in a row the user's sign-in is locked: with the correct password, UNAUTHENTICATED with reason
+   * ACCOUNT_LOCKED, whatever the code, until an operator unlocks it.
    *
    * @generated from field: string totp_code = 3;
    */
@@ -495,7 +497,8 @@ export const SessionService: GenService<{
   },
   /**
    * Turns the pending TOTP enrolment on with a current code from the authenticator. From then on
-   * SignIn needs a code. A wrong code answers INVALID_ARGUMENT naming `code`.
+   * SignIn needs a code. Ends the user's other sessions (the caller's goes on). A wrong code answers
+   * INVALID_ARGUMENT naming `code`.
    *
    * @generated from rpc dd.v1.SessionService.ConfirmTotp
    */

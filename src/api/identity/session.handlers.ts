@@ -82,7 +82,13 @@ export function registerSessionService(
     },
     async confirmTotp(req, ctx) {
       if (req.code === "") throw InvalidArgumentError.field("code", "is required");
-      await secondFactor.confirm(await requireEntityManager(ctx), requireActing(ctx), userId(ctx), req.code);
+      await secondFactor.confirm(
+        await requireEntityManager(ctx),
+        requireActing(ctx),
+        userId(ctx),
+        sessionId(ctx),
+        req.code,
+      );
       return { session: await currentSession(ctx) };
     },
     async disableTotp(req, ctx) {

@@ -1,8 +1,9 @@
 /**
  * second-factor.ts lets a signed-in user enrol in a TOTP second factor, confirm it and turn it off.
  * The secret is shown once, at enrolment, and stored only sealed (totp-secret-cipher.ts); it signs
- * nobody in until a current code confirms it. Codes tried here are throttled per user, so a stolen
- * session cannot guess its way to turning the factor off.
+ * nobody in until a current code confirms it, and confirming it ends the user's other sessions.
+ * Codes tried here are throttled per user, so a stolen session cannot guess its way to turning the
+ * factor off.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
@@ -11,7 +12,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, ResourceE
 import type { Acting } from "./acting.js";
 import { recordAudit } from "./audit-log.js";
 import { Organisation } from "./organisation.entity.js";
-import { useTotpStep } from "./session.service.js";
+import { endSessionsOf, useTotpStep } from "./session.service.js";
 import { base32, matchTotp, newTotpSecret, otpauthUri, totpCodePattern } from "./totp.js";
 import type { TotpSecretCipher } from "./totp-secret-cipher.js";
 import { User } from "./user.entity.js";
@@ -61,14 +62,22 @@ export class SecondFactor {
     return { otpauthUri: otpauthUri(secret, this.issuer, user.email), secret: base32(secret) };
   }
 
-  /** confirm turns the pending enrolment on with a current code. */
-  async confirm(em: EntityManager, acting: Acting, userId: string, code: string): Promise<User> {
+  /**
+   * confirm turns the pending enrolment on with a current code and ends the user's other sessions:
+   * they were opened with the password alone (perhaps by whoever made the user want a second
+   * factor), and must not outlive it. The caller's session, which just gave a code, goes on.
+   */
+  async confirm(em: EntityManager, acting: Acting, userId: string, sessionId: string, code: string): Promise<User> {
     const user = await this.user(em, userId);
     if (user.totpEnableTime) throw new FailedPreconditionError("TOTP_ALREADY_ENABLED", "TOTP is on already");
     if (!user.totpSecret) throw new FailedPreconditionError("TOTP_NOT_ENROLLED", "enrol in TOTP first");
     const now = await this.checkCode(em, user, code);
     user.totpEnableTime = now;
     user.updateTime = now;
+    // Written before the sessions end, as ChangePassword does: a password-only sign-in opening its
+    // session waits on the row lock, then finds that it needs a code (SessionManager.signIn).
+    await em.flush();
+    await endSessionsOf(em, user.id, now, sessionId);
     this.audit(em, acting, user.id, "user.totp_confirm", now);
     await em.flush();
     return user;
@@ -89,6 +98,8 @@ export class SecondFactor {
     user.totpSecret = null;
     user.totpEnableTime = null;
     user.totpLastStep = null;
+    // A run of wrong codes belongs to the factor that is going: a new one starts from none.
+    user.totpFailures = 0;
     user.updateTime = now;
     this.audit(em, acting, user.id, "user.totp_disable", now);
     await em.flush();

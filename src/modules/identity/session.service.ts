@@ -2,8 +2,9 @@
  * session.service.ts signs staff in with email and password and checks session tokens. The token
  * lives in an HttpOnly cookie and is stored only as its SHA-256. A wrong email and a wrong password
  * get the same answer in about the same time; attempts are throttled per email and per client
- * address, counted before the password is checked. A cookie-authenticated call from a browser must
- * come from an allowed origin (CSRF).
+ * address, counted before the password is checked. Wrong TOTP codes after a right password are
+ * also counted per user, in a row, and lock the user's sign-in at a limit until an operator
+ * unlocks it. A cookie-authenticated call from a browser must come from an allowed origin (CSRF).
  */
 import { hash, randomBytes } from "node:crypto";
 import { type EntityManager, LockMode, type MikroORM } from "@mikro-orm/postgresql";
@@ -60,6 +61,13 @@ export interface SessionManagerOptions {
  */
 const throttle = { windowSeconds: 15 * 60, attemptsPerEmail: 10, attemptsPerAddress: 100 };
 
+/**
+ * Wrong TOTP codes in a row, after a right password, that lock the user's sign-in until an operator
+ * unlocks it (ddctl user unlock or reset-totp). The email's throttle alone would let someone who has
+ * the password try about 960 codes a day, and a 6-digit code would fall within weeks.
+ */
+export const totpFailureLimit = 10;
+
 /** Longest email accepted (RFC 5321's path limit). */
 export const maxEmailLength = 254;
 
@@ -70,12 +78,24 @@ export interface SignInClient {
   group: string;
 }
 
+/** locked is the answer while a user's sign-in is locked; given only once the password was right. */
+function locked(): UnauthenticatedError {
+  return new UnauthenticatedError(
+    "ACCOUNT_LOCKED",
+    "too many wrong codes: sign-in is locked until an operator unlocks it",
+  );
+}
+
 function throttled(resetSeconds: number): ResourceExhaustedError {
   return new ResourceExhaustedError(
     "SIGN_IN_THROTTLED",
     "too many sign-in attempts; try again later",
     resetSeconds * 1000,
   );
+}
+
+function totpRequired(): UnauthenticatedError {
+  return new UnauthenticatedError("TOTP_REQUIRED", "this account needs the code from its authenticator app");
 }
 
 /** Session tokens are 32 random bytes in base64url (see signIn): anything else is not one of ours. */
@@ -103,9 +123,11 @@ function tokenDigest(token: string): string {
  * endSessionsOf ends every live session of a user at `now`, in the caller's transaction: what a
  * password change, a role change and a deactivation do, so no session outlives the change. Sessions
  * are looked up in the database on every call (no cache), so the next call of any of them fails.
+ * `keep` spares one session: the caller's, when the change is theirs and proven (ConfirmTotp).
  */
-export async function endSessionsOf(em: EntityManager, userId: string, now: Date): Promise<number> {
-  return em.nativeUpdate(Session, { user: userId, revokeTime: null }, { revokeTime: now });
+export async function endSessionsOf(em: EntityManager, userId: string, now: Date, keep?: string): Promise<number> {
+  const others = keep === undefined ? {} : { id: { $ne: keep } };
+  return em.nativeUpdate(Session, { user: userId, revokeTime: null, ...others }, { revokeTime: now });
 }
 
 /** totpEnrolmentRequired: the organisation requires TOTP of admins and this admin has none confirmed. */
@@ -141,8 +163,9 @@ export class SessionManager {
 
   /**
    * signIn checks the password (and, for a user with TOTP on, the code) and opens a session. Any
-   * failure is the same UNAUTHENTICATED, except that a correct password without a code a user
-   * needs answers TOTP_REQUIRED, so the client can ask for one.
+   * failure is the same UNAUTHENTICATED, except after a correct password: without a code a user
+   * needs it answers TOTP_REQUIRED, so the client can ask for one, and while wrong codes have locked
+   * the user's sign-in (totpFailureLimit in a row) ACCOUNT_LOCKED, whatever the code.
    */
   async signIn(email: string, password: string, client: SignInClient, totpCode = ""): Promise<SignedIn> {
     // Bounds first, before anything is counted or hashed: a counter per 1 MiB email would let anyone
@@ -173,16 +196,23 @@ export class SessionManager {
       if (user) this.recordFailedSignIn(user, ok ? "USER_DEACTIVATED" : "WRONG_PASSWORD", clientAddress, now);
       throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
     }
-    // The password was right: from here on, saying that a code is needed reveals nothing new.
+    // The password was right: from here on, saying that a code is needed, or that sign-in is
+    // locked, reveals nothing new, and nothing hides in timing any more (awaiting is fine).
+    if (user.totpFailures >= totpFailureLimit) {
+      this.recordFailedSignIn(user, "ACCOUNT_LOCKED", clientAddress, now);
+      throw locked();
+    }
     let totpStep: number | undefined;
     if (user.totpEnableTime && user.totpSecret) {
+      // No code is a question, not a guess: it does not count towards the lock.
       if (totpCode === "") {
         this.recordFailedSignIn(user, "TOTP_REQUIRED", clientAddress, now);
-        throw new UnauthenticatedError("TOTP_REQUIRED", "this account needs the code from its authenticator app");
+        throw totpRequired();
       }
       totpStep = matchTotp(this.totpSecretOf(user), totpCode, now, user.totpLastStep ?? null);
       if (totpStep === undefined) {
-        this.recordFailedSignIn(user, "WRONG_TOTP_CODE", clientAddress, now);
+        const failures = await this.countWrongTotpCode(user, clientAddress, now);
+        if (failures >= totpFailureLimit) throw locked();
         throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email, password or code");
       }
     }
@@ -202,12 +232,20 @@ export class SessionManager {
       if (!current || current.passwordHash !== user.passwordHash || current.deactivateTime) {
         throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email or password");
       }
+      // Nor may the lock or the factor have come meanwhile: a wrong code that reached the limit
+      // while this right one was checked, or TOTP confirmed after a sign-in that needed no code.
+      if (current.totpFailures >= totpFailureLimit) throw locked();
+      if (current.totpEnableTime && totpStep === undefined) throw totpRequired();
       if (rehashed !== undefined) {
         // Only over the hash just verified: a password changed meanwhile is not overwritten.
         await em.nativeUpdate(User, { id: user.id, passwordHash: user.passwordHash }, { passwordHash: rehashed });
       }
-      if (totpStep !== undefined && !(await useTotpStep(em, user.id, totpStep))) {
-        throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email, password or code");
+      if (totpStep !== undefined) {
+        if (!(await useTotpStep(em, user.id, totpStep))) {
+          throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email, password or code");
+        }
+        // A right code ends the run of wrong ones.
+        if (current.totpFailures > 0) await em.nativeUpdate(User, { id: user.id }, { totpFailures: 0 });
       }
       return this.openSession(em, user, organisation, clientAddress, now, "session.sign_in");
     });
@@ -261,6 +299,30 @@ export class SessionManager {
   private async count(key: string, limit: number): Promise<void> {
     const counted = await this.options.counter.increment(key, throttle.windowSeconds);
     if (counted.count > limit) throw throttled(counted.resetSeconds);
+  }
+
+  /**
+   * countWrongTotpCode adds one to the user's run of wrong codes, atomically (parallel guesses each
+   * count), audits the attempt and, at the limit, the lock; returns the run's length. Awaited: the
+   * password was right, so there is no timing left to hide.
+   */
+  private async countWrongTotpCode(user: User, clientAddress: string, now: Date): Promise<number> {
+    const organisationId = user.organisation.id;
+    return withTenant(this.options.orm, organisationId, async (em) => {
+      const [row] = await em.execute<{ totp_failures: number }[]>(
+        `update "app_user" set "totp_failures" = "totp_failures" + 1 where "id" = ? returning "totp_failures"`,
+        [user.id],
+      );
+      const failures = row?.totp_failures ?? 0;
+      const entry = { organisationId, actor: userActor(user.id), clientAddress, time: now };
+      recordAudit(em, { ...entry, action: "session.sign_in", outcome: "WRONG_TOTP_CODE" });
+      // Exactly at the limit: one lock event, however many guesses arrive after it.
+      if (failures === totpFailureLimit) {
+        recordAudit(em, { ...entry, action: "user.sign_in_locked", target: user.id, outcome: "TOTP_FAILURE_LIMIT" });
+      }
+      await em.flush();
+      return failures;
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
- * user-accounts.ts changes a user's role, deactivates users and resets a lost TOTP factor (ddctl
- * today; UserService when it comes). Each change ends every session of the user in the same transaction (endSessionsOf), so a
+ * user-accounts.ts changes a user's role, deactivates users, resets a lost TOTP factor and unlocks a
+ * sign-in locked by wrong codes (ddctl today; UserService when it comes). Each change ends every session of the user in the same transaction (endSessionsOf), so a
  * demoted or deactivated user's open browser loses what it had at once, not at the session's expiry.
  * A password change does the same (SessionManager.changePassword).
  */
@@ -10,7 +10,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "..
 import type { Acting } from "./acting.js";
 import { recordAudit } from "./audit-log.js";
 import { isRoleName } from "./scopes.js";
-import { endSessionsOf } from "./session.service.js";
+import { endSessionsOf, totpFailureLimit } from "./session.service.js";
 import { User } from "./user.entity.js";
 
 /** UserChange is a change made, with how many live sessions it ended. */
@@ -19,7 +19,7 @@ export interface UserChange {
   endedSessions: number;
 }
 
-/** UserAccounts changes roles, deactivates users and resets their TOTP. */
+/** UserAccounts changes roles, deactivates users, resets their TOTP and unlocks their sign-in. */
 export class UserAccounts {
   constructor(private readonly deps: { clock: Clock }) {}
 
@@ -55,7 +55,33 @@ export class UserAccounts {
     user.totpSecret = null;
     user.totpEnableTime = null;
     user.totpLastStep = null;
+    user.totpFailures = 0;
     return this.commit(em, acting, user, now, "user.totp_reset", "success");
+  }
+
+  /**
+   * unlock clears the user's run of wrong TOTP codes, so a sign-in locked by it works again with the
+   * next right code. Sessions are left alone: the lock stops sign-ins, and those were never opened.
+   * Returns whether the sign-in was locked. Whoever guessed the codes had the password: the user
+   * should change it.
+   */
+  async unlock(em: EntityManager, acting: Acting, userId: string): Promise<{ user: User; wasLocked: boolean }> {
+    const user = await this.user(em, userId);
+    const wasLocked = user.totpFailures >= totpFailureLimit;
+    const now = this.deps.clock.now();
+    user.totpFailures = 0;
+    user.updateTime = now;
+    recordAudit(em, {
+      organisationId: acting.organisationId,
+      actor: acting.actor,
+      action: "user.sign_in_unlock",
+      target: user.id,
+      outcome: wasLocked ? "success" : "NOT_LOCKED",
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
+    await em.flush();
+    return { user, wasLocked };
   }
 
   /**

@@ -36,6 +36,12 @@ export const User = defineEntity({
     totpEnableTime: p.datetime().nullable(),
     /** The time step (unix seconds / 30) of the last code accepted: no code is accepted twice. */
     totpLastStep: p.integer().nullable(),
+    /**
+     * Wrong TOTP codes given at sign-in in a row, after a right password: at totpFailureLimit the
+     * user's sign-in is locked until an operator clears it (session.service.ts). A right code sets
+     * it back to 0. Only ever raised by one atomic UPDATE, never read, added and written back.
+     */
+    totpFailures: p.integer().default(0),
   },
 });
 

@@ -11,6 +11,7 @@ import { Migration20261127223032_schedule_skipped_dates } from "./Migration20261
 import { Migration20261206070000_row_level_security } from "./Migration20261206070000_row_level_security.js";
 import { Migration20261206194406_idempotency_cap_index } from "./Migration20261206194406_idempotency_cap_index.js";
 import { Migration20261206200934_session_hardening } from "./Migration20261206200934_session_hardening.js";
+import { Migration20261206225814_totp_lockout } from "./Migration20261206225814_totp_lockout.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -34,4 +35,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261206070000_row_level_security", class: Migration20261206070000_row_level_security },
   { name: "Migration20261206194406_idempotency_cap_index", class: Migration20261206194406_idempotency_cap_index },
   { name: "Migration20261206200934_session_hardening", class: Migration20261206200934_session_hardening },
+  { name: "Migration20261206225814_totp_lockout", class: Migration20261206225814_totp_lockout },
 ];
