@@ -115,9 +115,8 @@ export const userUnlock: Command = {
   async run(flags, { runtime }) {
     const organisationId = requireString("user unlock", flags, "org");
     const userId = requireString("user unlock", flags, "user");
-    const { userAccounts } = await runtime.services({ announce: false });
-    const { user, wasLocked } = await inOrganisation(runtime, organisationId, (em) =>
-      userAccounts.unlock(em, { organisationId, actor: "operator" }, userId),
+    const { user, wasLocked } = await inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
+      userAccounts.unlock(em, operator, userId),
     );
     return {
       json: { id: user.id, was_locked: wasLocked },
