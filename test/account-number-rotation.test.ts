@@ -89,7 +89,7 @@ async function post(on: TestServer, path: string, body: unknown, cookie?: string
 async function totpUser(organisationId: string, confirm: boolean): Promise<TotpUser> {
   const user = await newUser(server, organisationId, "member");
   const { cookie } = await signIn(server, user.email, user.password);
-  const enrolment = await post(server, "/v1/sessions/current:enrollTotp", {}, cookie);
+  const enrolment = await post(server, "/v1/sessions/current:enrollTotp", { currentPassword: user.password }, cookie);
   expect(enrolment.status).toBe(200);
   const secret = fromBase32(enrolment.body.secret as string);
   if (confirm) {

@@ -320,7 +320,9 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
         headers: { cookie, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
-    const enrolment = (await (await post("/v1/sessions/current:enrollTotp", {})).json()) as { secret: string };
+    const enrolment = (await (
+      await post("/v1/sessions/current:enrollTotp", { currentPassword: userPassword })
+    ).json()) as { secret: string };
     const code = currentCode(fromBase32(enrolment.secret), systemClock);
     expect((await post("/v1/sessions/current:confirmTotp", { code })).status).toBe(200);
     await expect(signIn(server, "ops@acme.example", userPassword)).rejects.toThrow(/TOTP_REQUIRED/);

@@ -338,8 +338,8 @@ describe("Idempotency-Key on the session's own methods", () => {
         body: JSON.stringify(body),
       });
     for (const [who, path, body] of [
-      [alice, "enrollTotp", {}],
-      [bob, "enrollTotp", {}],
+      [alice, "enrollTotp", { currentPassword: alice.password }],
+      [bob, "enrollTotp", { currentPassword: bob.password }],
       [alice, "changePassword", { currentPassword: alice.password, newPassword: "a-new-password-1234" }],
       [bob, "confirmTotp", { code: "123456" }],
     ] as const) {

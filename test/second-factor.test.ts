@@ -62,7 +62,7 @@ const nextStep = () => clock.advance(30_000);
 async function enrolled(organisationId: string, role: "admin" | "member" = "member") {
   const user = await newUser(server, organisationId, role);
   const { cookie } = await signIn(server, user.email, user.password);
-  const enrolment = await post("/v1/sessions/current:enrollTotp", {}, cookie);
+  const enrolment = await post("/v1/sessions/current:enrollTotp", { currentPassword: user.password }, cookie);
   expect(enrolment.status).toBe(200);
   const secret = fromBase32(enrolment.body.secret as string);
   secrets.push(enrolment.body.secret as string);
@@ -154,7 +154,16 @@ describe("TOTP", () => {
     const org = await newOrganisation(server);
     const user = await newUser(server, org, "member");
     const { cookie } = await signIn(server, user.email, user.password);
-    const enrolment = await post("/v1/sessions/current:enrollTotp", {}, cookie);
+    // A session alone cannot turn a second factor on: the password is asked again.
+    const cookieOnly = await post("/v1/sessions/current:enrollTotp", {}, cookie);
+    expect([cookieOnly.status, fieldsOf(cookieOnly)]).toEqual([400, ["current_password"]]);
+    const wrongPassword = await post(
+      "/v1/sessions/current:enrollTotp",
+      { currentPassword: "not the password" },
+      cookie,
+    );
+    expect([wrongPassword.status, reasonOf(wrongPassword)]).toEqual([401, "INVALID_CREDENTIALS"]);
+    const enrolment = await post("/v1/sessions/current:enrollTotp", { currentPassword: user.password }, cookie);
     expect(enrolment.status).toBe(200);
     const base32Secret = enrolment.body.secret as string;
     secrets.push(base32Secret);
@@ -179,7 +188,7 @@ describe("TOTP", () => {
     const confirmed = await post("/v1/sessions/current:confirmTotp", { code: codeNow(secret) }, cookie);
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.session).toMatchObject({ totpEnabled: true });
-    const again = await post("/v1/sessions/current:enrollTotp", {}, cookie);
+    const again = await post("/v1/sessions/current:enrollTotp", { currentPassword: user.password }, cookie);
     expect([again.status, reasonOf(again)]).toEqual([400, "TOTP_ALREADY_ENABLED"]);
   });
 
@@ -219,12 +228,13 @@ describe("TOTP", () => {
     const user = await enrolled(org);
     const wrongCode = hotp(user.secret, totpStep(clock.now()) + 7);
     const statuses: number[] = [];
-    // Every attempt counts, the sign-in that enrolled included: 9 more reach the check, the 10th is refused.
-    for (let i = 0; i < 10; i++) statuses.push((await signInRaw(user.email, user.password, wrongCode)).status);
-    expect(statuses).toEqual([...Array(9).fill(401), 429]);
+    // Every attempt counts, the sign-in and the password check of the enrolment included: 8 more
+    // reach the check, the 9th is refused.
+    for (let i = 0; i < 9; i++) statuses.push((await signInRaw(user.email, user.password, wrongCode)).status);
+    expect(statuses).toEqual([...Array(8).fill(401), 429]);
     const em = scopeToOrganisation(server.admin.em.fork(), org);
     expect(await em.count(AuditEvent, { action: "session.sign_in", outcome: "WRONG_TOTP_CODE" })).toBeGreaterThan(0);
-  });
+  }, 120_000); // about a second of scrypt per attempt, eleven in a row
 
   it("refuses sign-in, without an internal error, when the sealed secret does not open; the log says why", async () => {
     const org = await newOrganisation(server);
@@ -270,7 +280,7 @@ describe("confirming TOTP", () => {
     const user = await newUser(server, org, "member");
     const other = await signIn(server, user.email, user.password);
     const caller = await signIn(server, user.email, user.password);
-    const enrolment = await post("/v1/sessions/current:enrollTotp", {}, caller.cookie);
+    const enrolment = await post("/v1/sessions/current:enrollTotp", { currentPassword: user.password }, caller.cookie);
     const secret = fromBase32(enrolment.body.secret as string);
     secrets.push(enrolment.body.secret as string);
     // Enrolment alone changes nothing: the other session still works.
@@ -307,7 +317,7 @@ describe("an organisation that requires TOTP of admins", () => {
     expect([change.status, reasonOf(change)]).toEqual([403, "TOTP_ENROLMENT_REQUIRED"]);
     expect(await status("/v1/sessions/current", cookie)).toBe(200);
 
-    const enrolment = await post("/v1/sessions/current:enrollTotp", {}, cookie);
+    const enrolment = await post("/v1/sessions/current:enrollTotp", { currentPassword: admin.password }, cookie);
     const secret = fromBase32(enrolment.body.secret as string);
     secrets.push(enrolment.body.secret as string);
     const confirmed = await post("/v1/sessions/current:confirmTotp", { code: codeNow(secret) }, cookie);

@@ -77,8 +77,10 @@ export function registerSessionService(
       );
       return { session: issued(ctx, signedIn) };
     },
-    async enrollTotp(_req, ctx) {
-      return secondFactor.enroll(await requireEntityManager(ctx), requireActing(ctx), userId(ctx));
+    async enrollTotp(req, ctx) {
+      const em = await requireEntityManager(ctx);
+      await sessions.reauthenticate(em, requireActing(ctx), sessionId(ctx), req.currentPassword, "user.totp_enroll");
+      return secondFactor.enroll(em, requireActing(ctx), userId(ctx));
     },
     async confirmTotp(req, ctx) {
       if (req.code === "") throw InvalidArgumentError.field("code", "is required");

@@ -94,6 +94,13 @@ function throttled(resetSeconds: number): ResourceExhaustedError {
   );
 }
 
+/** checkCurrentPasswordShape: current_password is given and within the bound scrypt is run over. */
+function checkCurrentPasswordShape(password: string): void {
+  if (password === "") throw InvalidArgumentError.field("current_password", "is required");
+  if (Buffer.byteLength(password, "utf8") > maxPasswordBytes)
+    throw InvalidArgumentError.field("current_password", `must be at most ${maxPasswordBytes} bytes`);
+}
+
 function totpRequired(): UnauthenticatedError {
   return new UnauthenticatedError("TOTP_REQUIRED", "this account needs the code from its authenticator app");
 }
@@ -262,20 +269,14 @@ export class SessionManager {
     sessionId: string,
     passwords: { current: string; next: string },
   ): Promise<SignedIn> {
-    if (passwords.current === "") throw InvalidArgumentError.field("current_password", "is required");
-    if (Buffer.byteLength(passwords.current, "utf8") > maxPasswordBytes)
-      throw InvalidArgumentError.field("current_password", `must be at most ${maxPasswordBytes} bytes`);
+    checkCurrentPasswordShape(passwords.current);
     if (passwords.next.length < minPasswordLength)
       throw InvalidArgumentError.field("new_password", `must be at least ${minPasswordLength} characters`);
     if (Buffer.byteLength(passwords.next, "utf8") > maxPasswordBytes)
       throw InvalidArgumentError.field("new_password", `must be at most ${maxPasswordBytes} bytes`);
     const { user, organisation } = await this.current(em, sessionId);
-    await this.count(`signin:email:${user.email}`, throttle.attemptsPerEmail);
     const now = this.options.clock.now();
-    if (!(await verifyPassword(passwords.current, user.passwordHash))) {
-      this.recordFailedSignIn(user, "WRONG_PASSWORD", acting.clientAddress, now, "user.change_password");
-      throw new UnauthenticatedError("INVALID_CREDENTIALS", "the current password is wrong");
-    }
+    await this.requirePassword(user, passwords.current, acting, now, "user.change_password");
     user.passwordHash = await hashPassword(passwords.next);
     user.updateTime = now;
     // Written now, before the sessions end: the row lock waits for a sign-in that checked the old
@@ -293,6 +294,26 @@ export class SessionManager {
       time: now,
     });
     return this.openSession(em, user, organisation, acting.clientAddress ?? null, now, "session.reissue");
+  }
+
+  /**
+   * reauthenticate checks the caller's current password before a change a stolen cookie must not be
+   * able to make on its own (turning TOTP on would shut the real user out). Counted against the
+   * sign-in throttle of the user's email, like a sign-in.
+   */
+  async reauthenticate(em: EntityManager, acting: Acting, sessionId: string, password: string, action: string) {
+    checkCurrentPasswordShape(password);
+    const { user } = await this.current(em, sessionId);
+    await this.requirePassword(user, password, acting, this.options.clock.now(), action);
+  }
+
+  /** requirePassword throws UNAUTHENTICATED (audited as `action`) unless `password` is the user's. */
+  private async requirePassword(user: User, password: string, acting: Acting, now: Date, action: string) {
+    await this.count(`signin:email:${user.email}`, throttle.attemptsPerEmail);
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      this.recordFailedSignIn(user, "WRONG_PASSWORD", acting.clientAddress, now, action);
+      throw new UnauthenticatedError("INVALID_CREDENTIALS", "the current password is wrong");
+    }
   }
 
   /** count takes one attempt of a throttle key; RESOURCE_EXHAUSTED when it is over `limit`. */
