@@ -334,7 +334,9 @@ export class SessionManager {
         `update "app_user" set "totp_failures" = "totp_failures" + 1 where "id" = ? returning "totp_failures"`,
         [user.id],
       );
-      const failures = row?.totp_failures ?? 0;
+      // No row: the user went meanwhile. Failing closed, as a count that said 0 would not.
+      if (!row) throw new UnauthenticatedError("INVALID_CREDENTIALS", "wrong email, password or code");
+      const failures = row.totp_failures;
       const entry = { organisationId, actor: userActor(user.id), clientAddress, time: now };
       recordAudit(em, { ...entry, action: "session.sign_in", outcome: "WRONG_TOTP_CODE" });
       // Exactly at the limit: one lock event, however many guesses arrive after it.

@@ -4,7 +4,7 @@
  * demoted or deactivated user's open browser loses what it had at once, not at the session's expiry.
  * A password change does the same (SessionManager.changePassword).
  */
-import type { EntityManager } from "@mikro-orm/postgresql";
+import { type EntityManager, LockMode } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "./acting.js";
@@ -113,8 +113,12 @@ export class UserAccounts {
     return { user, endedSessions };
   }
 
+  /**
+   * user reads the row locked: a wrong-code count or sign-in under way waits for this change, so
+   * clearing the count loses no increment made after the read, and what it reports is current.
+   */
   private async user(em: EntityManager, userId: string): Promise<User> {
-    const user = await em.findOne(User, { id: userId });
+    const user = await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!user) throw new NotFoundError("user", userId);
     return user;
   }
