@@ -332,6 +332,22 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
     await signIn(server, "ops@acme.example", userPassword);
   });
 
+  it("user unlock clears a sign-in lock and says whether there was one", async () => {
+    // Locked as ten wrong codes in a row leave it (test/totp-lock.test.ts makes them for real).
+    const setFailures = (n: number) =>
+      server.admin.em.fork().getConnection().execute("update app_user set totp_failures = ? where id = ?", [n, userId]);
+    await setFailures(10);
+    const run = json(await ddctl(["user", "unlock", "--org", organisationId, "--user", userId, "--json"], env));
+    expect(run).toEqual({ id: userId, was_locked: true });
+    const [row] = await server.admin.em
+      .fork()
+      .getConnection()
+      .execute<{ totp_failures: number }[]>("select totp_failures from app_user where id = ?", [userId]);
+    expect(row?.totp_failures).toBe(0);
+    const again = json(await ddctl(["user", "unlock", "--org", organisationId, "--user", userId, "--json"], env));
+    expect(again).toEqual({ id: userId, was_locked: false });
+  });
+
   it("user deactivate ends the user's sessions and stops them signing in", async () => {
     const { cookie } = await signIn(server, "ops@acme.example", userPassword);
     const run = json(await ddctl(["user", "deactivate", "--org", organisationId, "--user", userId, "--json"], env));
