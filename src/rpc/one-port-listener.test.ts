@@ -1,5 +1,6 @@
+import { spawn } from "node:child_process";
 import { connect as connectHttp2, constants } from "node:http2";
-import { connect as connectTcp } from "node:net";
+import { connect as connectTcp, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { OnePortListener } from "./one-port-listener.js";
 
@@ -152,5 +153,29 @@ describe("OnePortListener draining", () => {
     await closed;
     listener = undefined;
     expect(answer).toMatch(/^HTTP\/1\.1 200[\s\S]*held$/);
+  });
+
+  it("does not cut a connection whose bytes arrived in time but were read late (a busy loop)", async () => {
+    const port = await serve({ detectMs: 300 });
+    // Blocks the loop in the tick that accepted the connection, past detectMs: the client's request
+    // then waits in the socket while the detection timer becomes due before the read.
+    (listener as unknown as { tcp: Server }).tcp.once("connection", () => {
+      const until = Date.now() + 700;
+      while (Date.now() < until);
+    });
+    // Another process, so the request is written while this one is blocked.
+    const client = spawn(process.execPath, [
+      "-e",
+      `const s = require("node:net").connect(${port}, "127.0.0.1", () =>
+         s.write("GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n"));
+       let answer = "";
+       s.on("data", (chunk) => (answer += chunk));
+       s.on("error", (error) => (answer += "error " + error.code));
+       s.on("close", () => process.stdout.write(answer));`,
+    ]);
+    let output = "";
+    client.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise((resolve) => client.once("exit", resolve));
+    expect(output).toMatch(/^HTTP\/1\.1 200[\s\S]*ok$/);
   });
 });

@@ -165,7 +165,7 @@ export class OnePortListener {
     for (const session of this.sessions) session.close();
     for (const [socket, requests] of this.active) if (requests === 0 && !this.fresh.has(socket)) socket.destroy();
     // A browser's spare connection may never send anything: it must not hold the drain up.
-    for (const socket of this.fresh) socket.setTimeout(freshSilenceWhileDrainingMs, () => socket.destroy());
+    for (const socket of this.fresh) socket.setTimeout(freshSilenceWhileDrainingMs, () => this.cutIfFresh(socket));
     // Requests already sent may still sit in connections not yet accepted or not yet read: the port
     // stays open until nothing is in flight, so they are answered too (with Connection: close), but
     // not past a bounded window: traffic that keeps coming must not keep it open until the deadline.
@@ -198,7 +198,7 @@ export class OnePortListener {
     });
     socket.on("error", () => socket.destroy());
     // Until the protocol is known no server's own timeouts apply: a silent connection would stay forever.
-    socket.setTimeout(this.draining ? freshSilenceWhileDrainingMs : this.detectMs, () => socket.destroy());
+    socket.setTimeout(this.draining ? freshSilenceWhileDrainingMs : this.detectMs, () => this.cutIfFresh(socket));
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
@@ -222,6 +222,19 @@ export class OnePortListener {
       }
     };
     socket.on("data", onData);
+  }
+
+  /**
+   * cutIfFresh destroys a connection that timed out before its first request reached a handler,
+   * unless bytes are only waiting to be read. Timers run before the poll phase that reads sockets,
+   * so after the loop was busy for longer than the timeout (a loaded server, as when draining),
+   * bytes that arrived in time would be cut unread: it looks again after that phase.
+   */
+  private cutIfFresh(socket: Socket): void {
+    const read = socket.bytesRead;
+    setImmediate(() => {
+      if (this.fresh.has(socket) && socket.bytesRead === read) socket.destroy();
+    });
   }
 
   private handle(req: NodeRequest, res: NodeResponse): void {
