@@ -48,10 +48,15 @@ describe("SIGTERM while 200 calls are in flight", { timeout: 240_000 }, () => {
     const port = Number((await service.waitFor("listening")).port);
 
     // Each call on a connection of its own (node:http, no agent), so that "sent" is observable: the
-    // signal goes once every request has been written in full, with (nearly) all still unanswered.
+    // signal goes once every connection is established and its request written in full, with
+    // (nearly) all still unanswered. ("finish" alone fires before the connection is made: on a loaded
+    // machine the connect could come after the port closed.)
     let answeredBeforeSignal = 0;
     let signalAt = 0;
     let sent = 0;
+    const sentOne = () => {
+      if (++sent === 2 * concurrent) signal();
+    };
     const signal = () => {
       signalAt = performance.now();
       service!.child.kill("SIGTERM");
@@ -80,9 +85,8 @@ describe("SIGTERM while 200 calls are in flight", { timeout: 240_000 }, () => {
             },
           );
           req.on("error", reject);
-          req.on("finish", () => {
-            if (++sent === concurrent) signal();
-          });
+          req.on("socket", (socket) => socket.once("connect", sentOne));
+          req.on("finish", sentOne);
           req.end(write ? body : undefined);
         }),
     );
