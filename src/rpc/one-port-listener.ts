@@ -23,8 +23,13 @@ export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
 const preface = Buffer.from("PRI * HTTP/2.0");
 /** While draining, a connection that has not sent its first request for this long is cut. */
 const freshSilenceWhileDrainingMs = 1_000;
-/** How long a draining listener still accepts connections, at most (and half the grace at most). */
-const acceptWhileDrainingMs = 2_000;
+/**
+ * How long a draining listener still accepts connections while requests are in flight, at most (and
+ * half the grace at most). Closing the port resets connections the kernel has taken but the process
+ * has not yet accepted; a loaded process may take seconds to reach them, and a load balancer takes
+ * a few seconds to stop sending after health turns NOT_SERVING.
+ */
+const acceptWhileDrainingMs = 5_000;
 
 /**
  * How much of a request body answered early (413, RESOURCE_EXHAUSTED) is read and discarded, and for
