@@ -3,12 +3,12 @@
  * cost (N=2^15) still signs in, and that sign-in replaces the hash with one at today's cost.
  * Each hash at N=2^17 costs about a second: the file makes four.
  */
-import { randomBytes, scryptSync } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { User } from "../src/modules/identity/user.entity.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { withTenant } from "../src/platform/db/tenant-session.js";
-import { newOrganisation, newUser, signIn } from "./support/fixtures.js";
+import { newOrganisation, newUser, signIn, storedHash } from "./support/fixtures.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -18,11 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-function legacyHash(password: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(password.normalize("NFKC"), salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
-  return ["scrypt", 2 ** 15, 8, 1, salt.toString("base64url"), hash.toString("base64url")].join("$");
-}
+const legacyHash = (password: string) => storedHash(password, 2 ** 15);
 
 describe("password cost", () => {
   it("stores new users' passwords at N=2^17, r=8, p=1", async () => {

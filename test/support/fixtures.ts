@@ -42,14 +42,23 @@ export async function newApiKey(
 /**
  * fixtureHash hashes a fixture's password at scrypt N=2^10 instead of the service's N=2^17, which
  * costs about a second a hash on the test machine: hundreds of fixture users would add minutes. The
- * stored hash names its cost, so the service verifies it as it verifies any old hash (wrong
- * passwords cost a millisecond) and rehashes it at today's cost on the user's first sign-in
+ * stored hash names its cost, so the service verifies it as it verifies any old hash (hashing at
+ * today's cost alongside, so a sign-in still costs about a second) and stores that hash on the user's
+ * first sign-in
  * (test/password-cost.test.ts shows both). Users made through provisioning pay the full cost.
  */
 function fixtureHash(password: string): string {
+  return storedHash(password, 2 ** 10);
+}
+
+/**
+ * storedHash is a password hash as the service stores them, made at cost N without hashPassword:
+ * N=2^15 is the cost before OWASP's (a user whose hash predates it), N=2^10 the fixtures' own.
+ */
+export function storedHash(password: string, N: number): string {
   const salt = randomBytes(16);
-  const hash = scryptSync(password.normalize("NFKC"), salt, 32, { N: 2 ** 10, r: 8, p: 1 });
-  return ["scrypt", 2 ** 10, 8, 1, salt.toString("base64url"), hash.toString("base64url")].join("$");
+  const hash = scryptSync(password.normalize("NFKC"), salt, 32, { N, r: 8, p: 1, maxmem: 256 * N * 8 });
+  return ["scrypt", N, 8, 1, salt.toString("base64url"), hash.toString("base64url")].join("$");
 }
 
 /** newUser creates a user with a random email and password (stored at a low cost: fixtureHash). */

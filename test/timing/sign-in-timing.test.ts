@@ -7,10 +7,10 @@
  * Wall-clock ratios on a real server, so the file is in the timing suite (one file at a time). Each
  * sign-in costs about a second of scrypt; the file makes about twenty.
  */
-import { randomBytes, scryptSync } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/modules/identity/password.js";
-import { newOrganisation, newUser } from "../support/fixtures.js";
+import { newOrganisation, newUser, storedHash } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 let server: TestServer;
@@ -20,12 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-/** A hash as the service stored them before OWASP's cost (N=2^15), made without hashPassword. */
-function legacyHash(password: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(password.normalize("NFKC"), salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
-  return ["scrypt", 2 ** 15, 8, 1, salt.toString("base64url"), hash.toString("base64url")].join("$");
-}
+const legacyHash = (password: string) => storedHash(password, 2 ** 15);
 
 /** failedSignInMs signs in with a wrong password and returns how long the refusal took. */
 async function failedSignInMs(email: string): Promise<number> {

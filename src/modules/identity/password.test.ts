@@ -1,13 +1,8 @@
-import { randomBytes, scryptSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { storedHash } from "../../../test/support/fixtures.js";
 import { checkPassword, hashPassword, verifyPassword } from "./password.js";
 
-/** A hash as the service stored them before OWASP's cost (N=2^15), made without hashPassword. */
-function legacyHash(password: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
-  return ["scrypt", 2 ** 15, 8, 1, salt.toString("base64url"), hash.toString("base64url")].join("$");
-}
+const legacyHash = (password: string) => storedHash(password, 2 ** 15);
 
 describe("password hashing", () => {
   // Each hash at N=2^17 costs about a second on the CI machine: this file makes eight.
