@@ -71,15 +71,7 @@ export class UserAccounts {
     const now = this.deps.clock.now();
     user.totpFailures = 0;
     user.updateTime = now;
-    recordAudit(em, {
-      organisationId: acting.organisationId,
-      actor: acting.actor,
-      action: "user.sign_in_unlock",
-      target: user.id,
-      outcome: wasLocked ? "success" : "NOT_LOCKED",
-      clientAddress: acting.clientAddress,
-      time: now,
-    });
+    this.audit(em, acting, user, now, "user.sign_in_unlock", wasLocked ? "success" : "NOT_LOCKED");
     await em.flush();
     return { user, wasLocked };
   }
@@ -100,6 +92,13 @@ export class UserAccounts {
     user.updateTime = now;
     await em.flush();
     const endedSessions = await endSessionsOf(em, user.id, now);
+    this.audit(em, acting, user, now, action, outcome);
+    await em.flush();
+    return { user, endedSessions };
+  }
+
+  /** audit records the operator's change to the user. */
+  private audit(em: EntityManager, acting: Acting, user: User, now: Date, action: string, outcome: string): void {
     recordAudit(em, {
       organisationId: acting.organisationId,
       actor: acting.actor,
@@ -109,8 +108,6 @@ export class UserAccounts {
       clientAddress: acting.clientAddress,
       time: now,
     });
-    await em.flush();
-    return { user, endedSessions };
   }
 
   /**
