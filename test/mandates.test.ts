@@ -562,6 +562,47 @@ describe("ResendMandateInvite", () => {
   });
 });
 
+describe("GetMandateInvite", () => {
+  it("shows the payer the organisation, their name and the reference, without using the link up", async () => {
+    const tenant = await newTenant(server);
+    const mandate = await createMandate(server, tenant);
+    const token = await latestInviteToken(server, mandate.payer.email);
+    const shown = await rest(server, "GET", `/v1/mandateInvites/${token}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toEqual({
+      organisationName: expect.any(String),
+      payerName: mandate.payer.name,
+      mandateReference: mandate.reference,
+      expireTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    });
+    expect(shown.body.organisationName).not.toBe("");
+    expect(JSON.stringify(shown.body)).not.toContain(mandate.id);
+    expect(JSON.stringify(shown.body)).not.toContain(mandate.payer.email);
+    expect((await rest(server, "GET", `/v1/mandateInvites/${token}`)).status).toBe(200);
+    expect((await completeInvite(server, token)).status).toBe(200);
+  });
+
+  it("answers NOT_FOUND alike for unknown, malformed, used, superseded and expired tokens", async () => {
+    const tenant = await newTenant(server);
+    const used = await createMandate(server, tenant);
+    const usedToken = await latestInviteToken(server, used.payer.email);
+    await completeInvite(server, usedToken);
+    const resent = await createMandate(server, tenant);
+    const supersededToken = await latestInviteToken(server, resent.payer.email);
+    await rest(server, "POST", `/v1/mandates/${resent.id}:resendInvite`, tenant.secret, {});
+    const expiring = await createMandate(server, tenant);
+    const expiringToken = await latestInviteToken(server, expiring.payer.email);
+    clock.advance(14 * 86_400_000 + 1000);
+    const answers = await Promise.all(
+      ["A".repeat(43), "short", usedToken, supersededToken, expiringToken].map((token) =>
+        rest(server, "GET", `/v1/mandateInvites/${token}`),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([404, 404, 404, 404, 404]);
+    expect(new Set(answers.map((a) => a.body.message)).size).toBe(1);
+  });
+});
+
 describe("CompleteMandateInvite", () => {
   const cases: [string, Record<string, string>, string][] = [
     ["an empty account holder name", { account_holder_name: "" }, "account_holder_name"],

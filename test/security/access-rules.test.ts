@@ -19,6 +19,7 @@ const contractAccess: Record<string, string> = {
   "MandateService.SuspendMandate": "mandates:write",
   "MandateService.ReactivateMandate": "mandates:write",
   "MandateService.ResendMandateInvite": "mandates:write",
+  "MandateInviteService.GetMandateInvite": "public",
   "MandateInviteService.CompleteMandateInvite": "public",
   "CollectionService.ListCollectionSchedules": "collections:read",
   "CollectionService.GetCollectionSchedule": "collections:read",

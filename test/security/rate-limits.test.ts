@@ -220,6 +220,8 @@ describe("over the user's limit, a signed-in user", () => {
  * until its line is written here.
  */
 const notCountedAgainstCallers: Record<string, string> = {
+  [pathOf(MandateInviteService.method.getMandateInvite)]:
+    "its client address's public limit; its token: 256 random bits, void once used, resent or expired",
   [pathOf(MandateInviteService.method.completeMandateInvite)]:
     "its client address's public limit; its token: single use, 256 random bits, void once used, resent or expired",
   [pathOf(SessionService.method.signIn)]:

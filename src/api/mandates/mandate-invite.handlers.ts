@@ -4,9 +4,11 @@
  * answer shows the payer what they agreed to, and no ids or metadata of the organisation.
  */
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import {
   CompleteMandateInviteResponseSchema,
+  MandateInviteSchema,
   MandateInviteService,
   MandateState,
 } from "../../../gen/dd/v1/mandates_pb.js";
@@ -14,9 +16,13 @@ import type { PayerInvites } from "../../modules/mandates/payer-invites.js";
 import { kRequestInfo, requireEntityManager } from "../../rpc/context.js";
 import { bankAccountToProto } from "./mandate.mapper.js";
 
-/** registerMandateInviteService serves MandateInviteService: the payer completes their invite. */
+/** registerMandateInviteService serves MandateInviteService: the payer reads and completes their invite. */
 export function registerMandateInviteService(router: ConnectRouter, invites: PayerInvites): void {
   router.service(MandateInviteService, {
+    async getMandateInvite(req, ctx) {
+      const shown = await invites.show(await requireEntityManager(ctx), req.inviteToken);
+      return create(MandateInviteSchema, { ...shown, expireTime: timestampFromDate(shown.expireTime) });
+    },
     async completeMandateInvite(req, ctx) {
       const { mandate, organisationName } = await invites.complete(
         await requireEntityManager(ctx),

@@ -28,6 +28,14 @@ export interface CompletedInvite {
   organisationName: string;
 }
 
+/** ShownInvite is what the payer's page shows before the payer gives bank details. */
+export interface ShownInvite {
+  organisationName: string;
+  payerName: string;
+  mandateReference: string;
+  expireTime: Date;
+}
+
 /** PayerInvitesOptions are the dependencies of PayerInvites. */
 export interface PayerInvitesOptions {
   clock: Clock;
@@ -64,6 +72,27 @@ export class PayerInvites {
   }
 
   /**
+   * show returns what the payer's page shows for a live invite; it does not use the token up.
+   * `em` is the public request's EntityManager, as for complete.
+   */
+  async show(em: EntityManager, token: string): Promise<ShownInvite> {
+    if (token === "") throw new InvalidArgumentError([{ field: "invite_token", description: "is required" }]);
+    const found = await findInvite(em, token);
+    const now = this.options.clock.now();
+    return withTenant(em, found.organisation.id, async (tx) => {
+      const mandate = await tx.findOne(Mandate, { id: found.mandate.id });
+      if (!mandate || !isLive(found, now) || "refusal" in planStep(mandate.state, "complete")) throw inviteGone();
+      const organisation = await tx.findOneOrFail(Organisation, found.organisation.id);
+      return {
+        organisationName: organisation.name,
+        payerName: mandate.payerName,
+        mandateReference: mandate.reference,
+        expireTime: found.expireTime,
+      };
+    });
+  }
+
+  /**
    * complete takes the payer's bank details for the invite whose token this is, and moves the
    * mandate to PENDING_SUBMISSION. `em` is the public request's EntityManager: it has no tenant
    * filter parameters, as there is no caller.
@@ -77,27 +106,16 @@ export class PayerInvites {
     const violations = bankDetailsViolations(details);
     if (token === "") violations.unshift({ field: "invite_token", description: "is required" });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
-    // Unknown, used, expired, superseded: one answer, and never the token in a message or log.
-    const gone = () => new NotFoundError("mandate invite", "(token)");
-    if (!looksLikeInviteToken(token)) throw gone();
-
-    // The one lookup across organisations, on purpose: the token is the payer's only credential and
-    // names no organisation. Its digest is unique over all organisations and the token holds 256
-    // random bits, so the lookup reveals nothing the token does not already grant. Everything after
-    // it runs on a fork scoped to the invite's own organisation.
-    const found = await acrossTenants(em, "invite token lookup", (lookup) =>
-      lookup.findOne(MandateInvite, { tokenDigest: inviteTokenDigest(token) }, { filters: false }),
-    );
-    if (!found) throw gone();
+    const found = await findInvite(em, token);
     const organisationId = found.organisation.id;
     const now = this.options.clock.now();
     return withTenant(em, organisationId, async (tx) => {
       // Mandate first, then its invite: the order every other mandate change (cancel, resend) takes,
       // so a payer completing while the organisation acts waits instead of deadlocking.
       const mandate = await tx.findOne(Mandate, { id: found.mandate.id }, lockForChange());
-      if (!mandate || "refusal" in planStep(mandate.state, "complete")) throw gone();
+      if (!mandate || "refusal" in planStep(mandate.state, "complete")) throw inviteGone();
       const invite = await tx.findOne(MandateInvite, { id: found.id }, lockForChange());
-      if (!invite || invite.useTime || invite.supersedeTime || invite.expireTime <= now) throw gone();
+      if (!invite || !isLive(invite, now)) throw inviteGone();
       invite.useTime = now;
       recordBankDetails(mandate, details, this.options.cipher);
       mandate.inviteExpireTime = null;
@@ -122,4 +140,29 @@ export class PayerInvites {
       return { mandate, organisationName: organisation.name };
     });
   }
+}
+
+/** Unknown, used, expired, superseded: one answer, and never the token in a message or log. */
+function inviteGone(): NotFoundError {
+  return new NotFoundError("mandate invite", "(token)");
+}
+
+function isLive(invite: MandateInvite, now: Date): boolean {
+  return !invite.useTime && !invite.supersedeTime && invite.expireTime > now;
+}
+
+/**
+ * findInvite finds the invite whose token this is, in any organisation: the one lookup across
+ * organisations, on purpose. The token is the payer's only credential and names no organisation. Its
+ * digest is unique over all organisations and the token holds 256 random bits, so the lookup reveals
+ * nothing the token does not already grant. Callers go on in a fork scoped to the invite's own
+ * organisation.
+ */
+async function findInvite(em: EntityManager, token: string): Promise<MandateInvite> {
+  if (!looksLikeInviteToken(token)) throw inviteGone();
+  const found = await acrossTenants(em, "invite token lookup", (lookup) =>
+    lookup.findOne(MandateInvite, { tokenDigest: inviteTokenDigest(token) }, { filters: false }),
+  );
+  if (!found) throw inviteGone();
+  return found;
 }
