@@ -245,6 +245,17 @@ describe("sessions", () => {
     expect(passed((await get(readPath, { cookie: user.cookie, origin: "https://app.example.com" })).status)).toBe(true);
   });
 
+  it("accepts a cookie from the service's own origin (the console), not from another port of the host", async () => {
+    const org = await newOrganisation(server);
+    const user = await newSignedInUser(server, org, "admin");
+    const own = new URL(server.baseUrl);
+    expect(passed((await get(readPath, { cookie: user.cookie, origin: own.origin })).status)).toBe(true);
+    const otherPort = await get(readPath, { cookie: user.cookie, origin: `http://${own.hostname}:1` });
+    expect(otherPort.status).toBe(403);
+    const opaque = await get(readPath, { cookie: user.cookie, origin: "null" });
+    expect(opaque.status).toBe(403);
+  });
+
   it("answers a wrong email and a wrong password alike", async () => {
     const org = await newOrganisation(server);
     const user = await newUser(server, org, "admin");

@@ -60,12 +60,32 @@ export function createAuthenticateInterceptor({
       if (token === undefined)
         throw new CredentialsRequiredError("credentials required: send Authorization: Bearer <api key> or sign in");
       return verifier
-        .verifySession(token, req.header.get("origin"), mayLookUp)
+        .verifySession(token, crossOrigin(req.header), mayLookUp)
         .then((caller) => admit(next, req, caller, addresses, group, "session expired or invalid: sign in again"));
     } catch (error) {
       return Promise.reject(error);
     }
   };
+}
+
+/**
+ * crossOrigin is the request's Origin when it names another site than the one asked (the Host), or
+ * null for a same-origin call: the console and the payer page are served from this port, so their
+ * calls need no allow-list. A browser never lets a page forge Origin or Host, so a forged request from
+ * another site always shows its own Origin here and meets the list. Without a Host there is nothing
+ * to compare: the list decides.
+ */
+function crossOrigin(header: Headers): string | null {
+  const origin = header.get("origin");
+  // HTTP/1.1's Host; over HTTP/2 the authority is a pseudo-header Connect does not pass on, and
+  // browsers reach this port over HTTP/1.1 (or through a proxy that sets Host).
+  const host = header.get("host");
+  if (origin === null || host === null) return origin;
+  try {
+    return new URL(origin).host === host.toLowerCase() ? null : origin;
+  } catch {
+    return origin; // "null" (sandboxed frames, file:) and anything else that is no URL
+  }
 }
 
 /** admit records the caller and continues, or refuses the call (charging the failure) when there is none. */
