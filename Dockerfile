@@ -14,6 +14,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json main.ts ./
 COPY gen ./gen
 COPY src ./src
+# The browser app (console and payer page): npm run build bundles it into web/dist with Vite.
+COPY web ./web
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
@@ -27,6 +29,7 @@ RUN mkdir .data && chown node:node .data
 # bin/ddctl.js runs dist/ here (no tsx): `docker compose exec dd node bin/ddctl.js --help`.
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 USER node
 # /metrics (9464) binds 127.0.0.1 unless METRICS_HOST says otherwise: it has no authentication.
 EXPOSE 8080 9464

@@ -64,6 +64,8 @@ export interface Config {
   rateLimit: RateLimitConfig;
   /** Where payers reach the invite page: links are `<publicBaseUrl>/invite/<token>`. No trailing slash. */
   publicBaseUrl: string;
+  /** The built browser app (console and payer page) served from the API port: `web/dist` by default. */
+  webDir: string;
   /** Where emails are written while no SMTP relay is configured (the outbox); default `<dataDir>/outbox`. */
   mailOutboxDir: string;
   /**
@@ -154,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisKeyPrefix: keyPrefix(env, "REDIS_KEY_PREFIX", "dd:"),
     sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),
     publicBaseUrl: baseUrl(env, "PUBLIC_BASE_URL", "http://localhost:8080"),
+    webDir: resolve(nonEmpty(env, "WEB_DIR") ?? "web/dist"),
     mailOutboxDir: resolve(nonEmpty(env, "MAIL_OUTBOX_DIR") ?? `${dataDir}/outbox`),
     smtpUrl: smtpUrl(env, "SMTP_URL"),
     mailFrom: nonEmpty(env, "MAIL_FROM") ?? "Direct Debit <no-reply@localhost>",

@@ -16,6 +16,7 @@ import { SmtpMailer } from "./platform/mail/smtp-mailer.js";
 import { createLogger } from "./platform/observability/logger.js";
 import { createMetrics, serveMetrics } from "./platform/observability/metrics.js";
 import { connectRedis } from "./platform/redis/client.js";
+import { loadWebAssets } from "./rpc/web-assets.js";
 import { buildServer } from "./server.js";
 
 async function main(): Promise<void> {
@@ -99,7 +100,22 @@ async function main(): Promise<void> {
     bacsProcessing: { intervalMs: 5_000 },
   });
   await app.start();
-  const server = buildServer({ config, orm: database.orm, databaseProbe: database.probe, logger, metrics, app });
+  const webAssets = await loadWebAssets(config.webDir);
+  if (!webAssets.built) {
+    logger.warn(
+      { web_dir: config.webDir },
+      "the browser app is not built in web_dir: the console and the payer page answer 503 until `npm run build`",
+    );
+  }
+  const server = buildServer({
+    config,
+    orm: database.orm,
+    databaseProbe: database.probe,
+    logger,
+    metrics,
+    app,
+    webAssets,
+  });
   const port = await server.listen(config.port, config.host);
   const metricsServer = await serveMetrics(metrics, config.metricsPort, config.metricsHost);
   // Before anything announces readiness: whoever sees "listening" may send SIGTERM at once.
@@ -133,7 +149,15 @@ async function main(): Promise<void> {
     }
   }
   server.started();
-  logger.info({ port, metrics_port: metricsServer.port, metrics_host: metricsServer.host }, "listening");
+  logger.info(
+    {
+      port,
+      console_url: `${config.publicBaseUrl}/console/`,
+      metrics_port: metricsServer.port,
+      metrics_host: metricsServer.host,
+    },
+    "listening",
+  );
 }
 
 main().catch((error: unknown) => {

@@ -45,6 +45,7 @@ import { ReplayRoutes } from "./rpc/replay-routes.js";
 import { requestBody } from "./rpc/request-body.js";
 import { createRestTranscoder } from "./rpc/rest/index.js";
 import { sessionCookieName } from "./rpc/session-cookie.js";
+import type { WebAssets } from "./rpc/web-assets.js";
 
 export interface ServerDeps {
   config: Pick<Config, "readMaxBytes" | "jsonMaxDepth" | "corsOrigins" | "shutdownGraceMs"> & {
@@ -61,6 +62,8 @@ export interface ServerDeps {
   databaseProbe?: DatabaseProbe | undefined;
   /** How often health asks the database whether it answers, and how long it waits, ms. */
   databaseProbeTiming?: { intervalMs: number; timeoutMs: number } | undefined;
+  /** The browser app (console and payer page); without it those paths answer 404 like any unknown. */
+  webAssets?: WebAssets | undefined;
 }
 
 /** DdServer is a built server: listen once, close once. */
@@ -155,6 +158,7 @@ export function buildServer(deps: ServerDeps): DdServer {
     const requestId = typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
     res.setHeader("x-request-id", requestId);
     if (cors(req, res)) return;
+    if (deps.webAssets?.serve(req, res)) return;
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     const handler = byPath.get(path);
     const client = clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"]);

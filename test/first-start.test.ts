@@ -51,6 +51,10 @@ describe("first start on the embedded database", () => {
       expect(password.length).toBeGreaterThanOrEqual(16);
       expect(notice).toContain(`curl -s localhost:${port}/v1/mandates -H "Authorization: Bearer ${key}"`);
       secrets = [key, password];
+      expect(notice).toMatch(new RegExp(`console:\\s+http://localhost:${port}/console/$`, "m"));
+      const consolePage = await fetch(`http://127.0.0.1:${port}/console/`);
+      expect(consolePage.status).toBe(200);
+      expect(consolePage.headers.get("content-type")).toBe("text/html; charset=utf-8");
 
       const mandate = await fetch(`http://127.0.0.1:${port}/v1/mandates/MDx`, {
         headers: { authorization: `Bearer ${key}` },

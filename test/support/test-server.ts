@@ -21,6 +21,7 @@ import { OutboxMailer } from "../../src/platform/mail/outbox-mailer.js";
 import { createLogger, type LogLevel } from "../../src/platform/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
+import type { WebAssets } from "../../src/rpc/web-assets.js";
 import { buildServer, type DdServer } from "../../src/server.js";
 import { applyTenantFilterSwitch } from "./tenant-filter-switch.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
@@ -92,6 +93,8 @@ export interface TestServerOptions {
   sessionCookieSecure?: boolean;
   /** ACCOUNT_NUMBER_KEY (testAccountNumberKey unless set), for tests of a key rotation. */
   accountNumberKey?: string;
+  /** The browser app to serve (browser tests load web/dist once and pass it); none by default. */
+  webAssets?: WebAssets;
 }
 
 /** Per-address limits no test file reaches by accident (see TestServerOptions.rateLimit). */
@@ -194,6 +197,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
       databaseProbe: database.probe,
       databaseProbeTiming: options.databaseProbe,
+      webAssets: options.webAssets,
     });
     const port = await server.listen(0, "127.0.0.1");
     server.started();

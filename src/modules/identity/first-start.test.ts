@@ -49,7 +49,7 @@ describe("provisionFirstStart", () => {
     expect(await acrossTenants(db.orm, "operator command", (em) => em.count(Organisation, {}))).toBe(1);
   });
 
-  it("writes a notice with the secrets, a curl line on the given port, and that it will not be shown again", () => {
+  it("writes a notice with the secrets, a curl line and the console on the given port, and that it will not be shown again", () => {
     const notice = firstStartNotice(
       {
         organisationId: "ORx",
@@ -63,6 +63,7 @@ describe("provisionFirstStart", () => {
     );
     expect(notice).toContain("pw-1234567890abcdef");
     expect(notice).toContain('curl -s localhost:8123/v1/mandates -H "Authorization: Bearer dd_test_abc"');
+    expect(notice).toContain("http://localhost:8123/console/");
     expect(notice).toMatch(/will not be\s+shown again/);
   });
 });

@@ -80,6 +80,7 @@ export function firstStartNotice(credentials: FirstStartCredentials, port: numbe
     `  sign-in password:  ${credentials.password}`,
     `  API key:           ${credentials.apiKey}`,
     "",
+    `  console:           http://localhost:${port}/console/`,
     `  curl -s localhost:${port}/v1/mandates -H "Authorization: Bearer ${credentials.apiKey}"`,
     "",
     "More users and keys: npx ddctl --help (stop the server first: the embedded database",
