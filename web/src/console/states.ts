@@ -1,0 +1,13 @@
+/** states.ts names enum values as people read them: MANDATE_STATE_PENDING_SUBMISSION → "Pending submission". */
+import { MandateState } from "../../../gen/dd/v1/mandates_pb.js";
+
+/** enumLabel turns an enum key (PENDING_SUBMISSION) into words. */
+export function enumLabel(key: string | undefined): string {
+  if (!key) return "Unknown";
+  const words = key.toLowerCase().replaceAll("_", " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function mandateStateName(state: MandateState): string {
+  return enumLabel(MandateState[state]);
+}

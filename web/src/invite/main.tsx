@@ -1,0 +1,18 @@
+/** The payer page's entry: its own small bundle, no console code. */
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import "../shared/base.css";
+import { InvitePage } from "./InvitePage.js";
+
+// /invite/<token>: the token is the last path segment; the page sends no Referer (see invite.html).
+const token = decodeURIComponent(window.location.pathname.split("/")[2] ?? "");
+
+const root = document.getElementById("root");
+if (root)
+  createRoot(root).render(
+    <StrictMode>
+      <main className="narrow">
+        <InvitePage token={token} />
+      </main>
+    </StrictMode>,
+  );
