@@ -21,6 +21,7 @@ import { SecondFactor } from "./modules/identity/second-factor.js";
 import { SessionManager } from "./modules/identity/session.service.js";
 import { TotpSecretCipher } from "./modules/identity/totp-secret-cipher.js";
 import { UserAccounts } from "./modules/identity/user-accounts.js";
+import { UserDirectory } from "./modules/identity/user-directory.js";
 import { AccountNumberCipher, developmentAccountNumberKey } from "./modules/mandates/account-number-cipher.js";
 import { InviteLinks } from "./modules/mandates/invite-links.js";
 import { MandateRegistry } from "./modules/mandates/mandate-registry.js";
@@ -89,7 +90,7 @@ export interface AppDeps {
 /** MailSettings say how emails leave and where the links in them point. */
 export interface MailSettings {
   mailer: Mailer;
-  /** Base of invite links, without a trailing slash. */
+  /** Base of invite and welcome links, without a trailing slash. */
   publicBaseUrl: string;
 }
 
@@ -104,8 +105,10 @@ export interface App {
   sessions: SessionManager;
   /** Users' TOTP enrolment (SessionService.EnrollTotp, ConfirmTotp, DisableTotp). */
   secondFactor: SecondFactor;
-  /** Role changes and deactivation, each ending the user's sessions (ddctl). */
+  /** Role changes and deactivation, each ending the user's sessions (ddctl, and users through UserService). */
   userAccounts: UserAccounts;
+  /** The organisation's staff as its admins manage them, and new users' welcome links (UserService). */
+  users: UserDirectory;
   denials: DenialRecorder;
   sessionCookieSecure: boolean;
   limiter: RateLimiter;
@@ -162,7 +165,9 @@ export function createApp(deps: AppDeps): App {
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"), clock);
   const collections = new CollectionManager({ clock });
   const alertEvaluator = new AlertEvaluator(clock);
-  const inviteLinks = new InviteLinks(mailer, deps.mail?.publicBaseUrl ?? "http://localhost:8080");
+  const publicBaseUrl = deps.mail?.publicBaseUrl ?? "http://localhost:8080";
+  const inviteLinks = new InviteLinks(mailer, publicBaseUrl);
+  const userAccounts = new UserAccounts({ clock });
   const cipher = new AccountNumberCipher(
     deps.accountNumberKey ?? developmentAccountNumberKey,
     deps.accountNumberKeysOld ?? [],
@@ -198,7 +203,8 @@ export function createApp(deps: AppDeps): App {
     apiKeys: new ApiKeyManager({ clock, announce: (keyId) => apiKeyVerifier.announce(keyId) }),
     sessions,
     secondFactor: new SecondFactor({ clock, cipher: totpCipher, counter }),
-    userAccounts: new UserAccounts({ clock }),
+    userAccounts,
+    users: new UserDirectory({ clock, accounts: userAccounts, mailer, publicBaseUrl }),
     denials,
     sessionCookieSecure: deps.sessionCookieSecure,
     limiter: new RateLimiter({

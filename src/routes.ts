@@ -6,15 +6,19 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AlertService } from "../gen/dd/v1/alerts_pb.js";
 import { ApiKeyService } from "../gen/dd/v1/api_keys_pb.js";
+import { AuditService } from "../gen/dd/v1/audit_pb.js";
 import { CollectionService } from "../gen/dd/v1/collections_pb.js";
 import { MandateInviteService, MandateService } from "../gen/dd/v1/mandates_pb.js";
 import { ReportService } from "../gen/dd/v1/reports_pb.js";
 import { SandboxService } from "../gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "../gen/dd/v1/sessions_pb.js";
+import { UserService } from "../gen/dd/v1/users_pb.js";
 import { registerAlertService } from "./api/alerts/alert.handlers.js";
 import { registerCollectionService } from "./api/collections/collection.handlers.js";
 import { registerApiKeyService } from "./api/identity/api-key.handlers.js";
+import { registerAuditService } from "./api/identity/audit.handlers.js";
 import { registerSessionService } from "./api/identity/session.handlers.js";
+import { registerUserService } from "./api/identity/user.handlers.js";
 import { registerMandateService } from "./api/mandates/mandate.handlers.js";
 import { registerMandateInviteService } from "./api/mandates/mandate-invite.handlers.js";
 import { registerReportService } from "./api/reports/report.handlers.js";
@@ -30,6 +34,8 @@ export const ddServices: readonly DescService[] = [
   ReportService,
   ApiKeyService,
   SessionService,
+  UserService,
+  AuditService,
   SandboxService,
 ];
 
@@ -37,6 +43,8 @@ export const ddServices: readonly DescService[] = [
 export function registerServices(router: ConnectRouter, app: App): DescService[] {
   registerApiKeyService(router, app.apiKeys, app.clock);
   registerSessionService(router, app.sessions, app.secondFactor, app.sessionCookieSecure);
+  registerUserService(router, app.users);
+  registerAuditService(router);
   registerMandateService(
     router,
     { mandates: app.mandates, invites: app.mandateInvites, transitions: app.mandateTransitions },

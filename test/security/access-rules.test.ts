@@ -49,6 +49,13 @@ const contractAccess: Record<string, string> = {
   "SessionService.EnrollTotp": "session only",
   "SessionService.ConfirmTotp": "session only",
   "SessionService.DisableTotp": "session only",
+  "UserService.ListUsers": "session only (admin)",
+  "UserService.GetUser": "session only (admin)",
+  "UserService.CreateUser": "session only (admin)",
+  "UserService.UpdateUser": "session only (admin)",
+  "UserService.DeactivateUser": "session only (admin)",
+  "UserService.CompleteWelcome": "public",
+  "AuditService.ListAuditEvents": "session only (admin)",
   "SandboxService.SimulateMandateScenario": "authenticated",
   "SandboxService.SimulateCollectionScenario": "authenticated",
 };

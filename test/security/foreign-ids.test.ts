@@ -16,13 +16,16 @@ import { randomBytes } from "node:crypto";
 import type { DescMethod, JsonValue } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Role } from "../../gen/dd/v1/access_pb.js";
 import { AlertService } from "../../gen/dd/v1/alerts_pb.js";
 import { ApiKeyService } from "../../gen/dd/v1/api_keys_pb.js";
+import { AuditService } from "../../gen/dd/v1/audit_pb.js";
 import { CollectionService, IntervalUnit } from "../../gen/dd/v1/collections_pb.js";
 import { MandateInviteService, MandateService } from "../../gen/dd/v1/mandates_pb.js";
 import { ReportService } from "../../gen/dd/v1/reports_pb.js";
 import { CollectionScenario, MandateScenario, SandboxService } from "../../gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "../../gen/dd/v1/sessions_pb.js";
+import { UserService } from "../../gen/dd/v1/users_pb.js";
 import { londonDate } from "../../src/modules/calendar/london-date.js";
 import { newId } from "../../src/platform/ids.js";
 import { goodBankDetails } from "../support/mandates.js";
@@ -92,6 +95,9 @@ const takesNoId: readonly string[] = [
   pathOf(SessionService.method.enrollTotp),
   pathOf(SessionService.method.confirmTotp),
   pathOf(SessionService.method.disableTotp),
+  pathOf(UserService.method.listUsers),
+  pathOf(UserService.method.createUser),
+  pathOf(AuditService.method.listAuditEvents),
 ];
 
 /** Owned is what one of B's resources is called by in a request. */
@@ -111,6 +117,11 @@ const collection: Make = async (r) => ({ value: (await r.scheduledMandate()).col
 const alert: Make = async (r) => ({ value: await r.openAlert() });
 const threshold: Make = async (r) => ({ value: await r.threshold() });
 const apiKey: Make = async (r) => ({ value: await r.apiKey() });
+const user: Make = async (r) => ({ value: await r.user() });
+const usedWelcome: Make = async (r) => {
+  const { usedToken, liveToken } = await r.usedWelcome();
+  return { value: usedToken, ownValue: liveToken };
+};
 const supersededInvite: Make = async (r) => {
   const { supersededToken, liveToken } = await r.resentInvite();
   return { value: supersededToken, ownValue: liveToken };
@@ -129,6 +140,8 @@ const makers: Record<string, (role: IdFieldRole) => Make> = {
   alert_threshold: () => threshold,
   api_key: () => apiKey,
   invite: () => supersededInvite,
+  user: () => user,
+  welcome: () => usedWelcome,
 };
 
 /**
@@ -161,6 +174,10 @@ const needs: Record<string, { make?: Make; fields?: RequestFields }> = {
   [pathOf(AlertService.method.updateAlertThreshold)]: {
     fields: { threshold: { enabled: false }, updateMask: { paths: ["enabled"] } },
   },
+  [pathOf(UserService.method.updateUser)]: {
+    fields: { user: { role: Role.VIEWER }, updateMask: { paths: ["role"] } },
+  },
+  [pathOf(UserService.method.completeWelcome)]: { fields: { password: "the security suite's password" } },
   [pathOf(SandboxService.method.simulateMandateScenario)]: { fields: { scenario: MandateScenario.ACTIVATE } },
   [pathOf(SandboxService.method.simulateCollectionScenario)]: { fields: { scenario: CollectionScenario.FAIL } },
 };
@@ -199,7 +216,9 @@ function pageItems(response: JsonValue | undefined): number {
 }
 
 function what(field: IdField): string {
-  return field.resource === "invite" ? "superseded invite token" : field.resource.replaceAll("_", " ");
+  if (field.resource === "invite") return "superseded invite token";
+  if (field.resource === "welcome") return "used welcome token";
+  return field.resource.replaceAll("_", " ");
 }
 
 const idCases = contractRpcs.flatMap((rpc) =>

@@ -29,6 +29,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MandateInviteService, MandateService } from "../../gen/dd/v1/mandates_pb.js";
 import { SessionService } from "../../gen/dd/v1/sessions_pb.js";
+import { UserService } from "../../gen/dd/v1/users_pb.js";
 import { generateApiKey } from "../../src/modules/identity/api-key-format.js";
 import type { RoleName } from "../../src/modules/identity/scopes.js";
 import { newApiKey, newOrganisation, newSignedInUser, newUser } from "../support/fixtures.js";
@@ -224,6 +225,8 @@ const notCountedAgainstCallers: Record<string, string> = {
     "its client address's public limit; its token: 256 random bits, void once used, resent or expired",
   [pathOf(MandateInviteService.method.completeMandateInvite)]:
     "its client address's public limit; its token: single use, 256 random bits, void once used, resent or expired",
+  [pathOf(UserService.method.completeWelcome)]:
+    "its client address's public limit; its token: single use, 256 random bits, void once used or expired",
   [pathOf(SessionService.method.signIn)]:
     "its client address's public limit, then its own throttle: 10 attempts per email and 100 per client address every 15 minutes",
 };

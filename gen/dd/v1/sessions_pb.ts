@@ -2,8 +2,8 @@
 // @generated from file dd/v1/sessions.proto (package dd.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Role } from "./access_pb.js";
 import { file_dd_v1_access } from "./access_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dd/v1/sessions.proto.
  */
 export const file_dd_v1_sessions: GenFile = /*@__PURE__*/
-  fileDesc("ChRkZC92MS9zZXNzaW9ucy5wcm90bxIFZGQudjEi0AIKB1Nlc3Npb24SDwoCaWQYASABKAlCA+BBAxIeCgR1c2VyGAIgASgLMgsuZGQudjEuVXNlckID4EEDEhwKD29yZ2FuaXNhdGlvbl9pZBgDIAEoCUID4EEDEh4KEW9yZ2FuaXNhdGlvbl9uYW1lGAQgASgJQgPgQQMSFAoHc2FuZGJveBgFIAEoCEID4EEDEhMKBnNjb3BlcxgGIAMoCUID4EEDEjQKC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhkKDHRvdHBfZW5hYmxlZBgJIAEoCEID4EEDEiQKF3RvdHBfZW5yb2xtZW50X3JlcXVpcmVkGAogASgIQgPgQQMiZgoEVXNlchIPCgJpZBgBIAEoCUID4EEDEhIKBWVtYWlsGAIgASgJQgPgQQMSGQoMZGlzcGxheV9uYW1lGAMgASgJQgPgQQMSHgoEcm9sZRgEIAEoDjILLmRkLnYxLlJvbGVCA+BBAyJSCg1TaWduSW5SZXF1ZXN0EhIKBWVtYWlsGAEgASgJQgPgQQISFQoIcGFzc3dvcmQYAiABKAlCA+BBAhIWCgl0b3RwX2NvZGUYAyABKAlCA+BBASIxCg5TaWduSW5SZXNwb25zZRIfCgdzZXNzaW9uGAEgASgLMg4uZGQudjEuU2Vzc2lvbiIQCg5TaWduT3V0UmVxdWVzdCIRCg9TaWduT3V0UmVzcG9uc2UiGgoYR2V0Q3VycmVudFNlc3Npb25SZXF1ZXN0IlEKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIdChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJQgPgQQISGQoMbmV3X3Bhc3N3b3JkGAIgASgJQgPgQQIiOQoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRIfCgdzZXNzaW9uGAEgASgLMg4uZGQudjEuU2Vzc2lvbiIyChFFbnJvbGxUb3RwUmVxdWVzdBIdChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJQgPgQQIiOQoSRW5yb2xsVG90cFJlc3BvbnNlEhMKC290cGF1dGhfdXJpGAEgASgJEg4KBnNlY3JldBgCIAEoCSInChJDb25maXJtVG90cFJlcXVlc3QSEQoEY29kZRgBIAEoCUID4EECIjYKE0NvbmZpcm1Ub3RwUmVzcG9uc2USHwoHc2Vzc2lvbhgBIAEoCzIOLmRkLnYxLlNlc3Npb24iJwoSRGlzYWJsZVRvdHBSZXF1ZXN0EhEKBGNvZGUYASABKAlCA+BBAiI2ChNEaXNhYmxlVG90cFJlc3BvbnNlEh8KB3Nlc3Npb24YASABKAsyDi5kZC52MS5TZXNzaW9uMqgGCg5TZXNzaW9uU2VydmljZRJbCgZTaWduSW4SFC5kZC52MS5TaWduSW5SZXF1ZXN0GhUuZGQudjEuU2lnbkluUmVzcG9uc2UiJMrzGAIYAYLT5JMCGDoBKiITL3YxL3Nlc3Npb25zOnNpZ25JbhJfCgdTaWduT3V0EhUuZGQudjEuU2lnbk91dFJlcXVlc3QaFi5kZC52MS5TaWduT3V0UmVzcG9uc2UiJcrzGAISAILT5JMCGToBKiIUL3YxL3Nlc3Npb25zOnNpZ25PdXQSawoRR2V0Q3VycmVudFNlc3Npb24SHy5kZC52MS5HZXRDdXJyZW50U2Vzc2lvblJlcXVlc3QaDi5kZC52MS5TZXNzaW9uIiWQAgHK8xgCEgCC0+STAhYSFC92MS9zZXNzaW9ucy9jdXJyZW50EoMBCg5DaGFuZ2VQYXNzd29yZBIcLmRkLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBodLmRkLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2UiNMrzGAISAILT5JMCKDoBKiIjL3YxL3Nlc3Npb25zL2N1cnJlbnQ6Y2hhbmdlUGFzc3dvcmQScwoKRW5yb2xsVG90cBIYLmRkLnYxLkVucm9sbFRvdHBSZXF1ZXN0GhkuZGQudjEuRW5yb2xsVG90cFJlc3BvbnNlIjDK8xgCEgCC0+STAiQ6ASoiHy92MS9zZXNzaW9ucy9jdXJyZW50OmVucm9sbFRvdHASdwoLQ29uZmlybVRvdHASGS5kZC52MS5Db25maXJtVG90cFJlcXVlc3QaGi5kZC52MS5Db25maXJtVG90cFJlc3BvbnNlIjHK8xgCEgCC0+STAiU6ASoiIC92MS9zZXNzaW9ucy9jdXJyZW50OmNvbmZpcm1Ub3RwEncKC0Rpc2FibGVUb3RwEhkuZGQudjEuRGlzYWJsZVRvdHBSZXF1ZXN0GhouZGQudjEuRGlzYWJsZVRvdHBSZXNwb25zZSIxyvMYAhIAgtPkkwIlOgEqIiAvdjEvc2Vzc2lvbnMvY3VycmVudDpkaXNhYmxlVG90cGIGcHJvdG8z", [file_dd_v1_access, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChRkZC92MS9zZXNzaW9ucy5wcm90bxIFZGQudjEi0AIKB1Nlc3Npb24SDwoCaWQYASABKAlCA+BBAxIeCgR1c2VyGAIgASgLMgsuZGQudjEuVXNlckID4EEDEhwKD29yZ2FuaXNhdGlvbl9pZBgDIAEoCUID4EEDEh4KEW9yZ2FuaXNhdGlvbl9uYW1lGAQgASgJQgPgQQMSFAoHc2FuZGJveBgFIAEoCEID4EEDEhMKBnNjb3BlcxgGIAMoCUID4EEDEjQKC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhkKDHRvdHBfZW5hYmxlZBgJIAEoCEID4EEDEiQKF3RvdHBfZW5yb2xtZW50X3JlcXVpcmVkGAogASgIQgPgQQMi0AIKBFVzZXISDwoCaWQYASABKAlCA+BBCBIVCgVlbWFpbBgCIAEoCUIG4EEC4EEFEhkKDGRpc3BsYXlfbmFtZRgDIAEoCUID4EEBEh4KBHJvbGUYBCABKA4yCy5kZC52MS5Sb2xlQgPgQQISJAoFc3RhdGUYBSABKA4yEC5kZC52MS5Vc2VyU3RhdGVCA+BBAxIZCgx0b3RwX2VuYWJsZWQYBiABKAhCA+BBAxI0CgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI4Cg9kZWFjdGl2YXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiUgoNU2lnbkluUmVxdWVzdBISCgVlbWFpbBgBIAEoCUID4EECEhUKCHBhc3N3b3JkGAIgASgJQgPgQQISFgoJdG90cF9jb2RlGAMgASgJQgPgQQEiMQoOU2lnbkluUmVzcG9uc2USHwoHc2Vzc2lvbhgBIAEoCzIOLmRkLnYxLlNlc3Npb24iEAoOU2lnbk91dFJlcXVlc3QiEQoPU2lnbk91dFJlc3BvbnNlIhoKGEdldEN1cnJlbnRTZXNzaW9uUmVxdWVzdCJRChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSHQoQY3VycmVudF9wYXNzd29yZBgBIAEoCUID4EECEhkKDG5ld19wYXNzd29yZBgCIAEoCUID4EECIjkKFkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USHwoHc2Vzc2lvbhgBIAEoCzIOLmRkLnYxLlNlc3Npb24iMgoRRW5yb2xsVG90cFJlcXVlc3QSHQoQY3VycmVudF9wYXNzd29yZBgBIAEoCUID4EECIjkKEkVucm9sbFRvdHBSZXNwb25zZRITCgtvdHBhdXRoX3VyaRgBIAEoCRIOCgZzZWNyZXQYAiABKAkiJwoSQ29uZmlybVRvdHBSZXF1ZXN0EhEKBGNvZGUYASABKAlCA+BBAiI2ChNDb25maXJtVG90cFJlc3BvbnNlEh8KB3Nlc3Npb24YASABKAsyDi5kZC52MS5TZXNzaW9uIicKEkRpc2FibGVUb3RwUmVxdWVzdBIRCgRjb2RlGAEgASgJQgPgQQIiNgoTRGlzYWJsZVRvdHBSZXNwb25zZRIfCgdzZXNzaW9uGAEgASgLMg4uZGQudjEuU2Vzc2lvbipyCglVc2VyU3RhdGUSGgoWVVNFUl9TVEFURV9VTlNQRUNJRklFRBAAEhUKEVVTRVJfU1RBVEVfQUNUSVZFEAESFgoSVVNFUl9TVEFURV9JTlZJVEVEEAISGgoWVVNFUl9TVEFURV9ERUFDVElWQVRFRBADMqgGCg5TZXNzaW9uU2VydmljZRJbCgZTaWduSW4SFC5kZC52MS5TaWduSW5SZXF1ZXN0GhUuZGQudjEuU2lnbkluUmVzcG9uc2UiJMrzGAIYAYLT5JMCGDoBKiITL3YxL3Nlc3Npb25zOnNpZ25JbhJfCgdTaWduT3V0EhUuZGQudjEuU2lnbk91dFJlcXVlc3QaFi5kZC52MS5TaWduT3V0UmVzcG9uc2UiJcrzGAISAILT5JMCGToBKiIUL3YxL3Nlc3Npb25zOnNpZ25PdXQSawoRR2V0Q3VycmVudFNlc3Npb24SHy5kZC52MS5HZXRDdXJyZW50U2Vzc2lvblJlcXVlc3QaDi5kZC52MS5TZXNzaW9uIiWQAgHK8xgCEgCC0+STAhYSFC92MS9zZXNzaW9ucy9jdXJyZW50EoMBCg5DaGFuZ2VQYXNzd29yZBIcLmRkLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBodLmRkLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2UiNMrzGAISAILT5JMCKDoBKiIjL3YxL3Nlc3Npb25zL2N1cnJlbnQ6Y2hhbmdlUGFzc3dvcmQScwoKRW5yb2xsVG90cBIYLmRkLnYxLkVucm9sbFRvdHBSZXF1ZXN0GhkuZGQudjEuRW5yb2xsVG90cFJlc3BvbnNlIjDK8xgCEgCC0+STAiQ6ASoiHy92MS9zZXNzaW9ucy9jdXJyZW50OmVucm9sbFRvdHASdwoLQ29uZmlybVRvdHASGS5kZC52MS5Db25maXJtVG90cFJlcXVlc3QaGi5kZC52MS5Db25maXJtVG90cFJlc3BvbnNlIjHK8xgCEgCC0+STAiU6ASoiIC92MS9zZXNzaW9ucy9jdXJyZW50OmNvbmZpcm1Ub3RwEncKC0Rpc2FibGVUb3RwEhkuZGQudjEuRGlzYWJsZVRvdHBSZXF1ZXN0GhouZGQudjEuRGlzYWJsZVRvdHBSZXNwb25zZSIxyvMYAhIAgtPkkwIlOgEqIiAvdjEvc2Vzc2lvbnMvY3VycmVudDpkaXNhYmxlVG90cGIGcHJvdG8z", [file_dd_v1_access, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * Session is a signed-in user's stay in the dashboard.
@@ -106,38 +106,76 @@ export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
   messageDesc(file_dd_v1_sessions, 0);
 
 /**
- * User is a member of an organisation's staff who signs in to the dashboard.
+ * User is a member of an organisation's staff who signs in to the dashboard. Admins manage users
+ * through UserService (users.proto); a session shows its own user here.
  *
  * @generated from message dd.v1.User
  */
 export type User = Message<"dd.v1.User"> & {
   /**
-   * Opaque id with the prefix "US".
+   * Opaque id with the prefix "US", assigned by the server.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
-   * The user's email address, used to sign in.
+   * The user's email address, used to sign in: unique across all organisations, stored lower-cased,
+   * at most 254 characters. Set when the user is created; it cannot be changed.
    *
    * @generated from field: string email = 2;
    */
   email: string;
 
   /**
-   * The user's display name; empty if not set.
+   * The user's display name, at most 200 characters; empty if not set.
    *
    * @generated from field: string display_name = 3;
    */
   displayName: string;
 
   /**
-   * The user's role in the organisation; it decides their scopes and whether they manage API keys.
+   * The user's role in the organisation; it decides their scopes and whether they manage API keys
+   * and users.
    *
    * @generated from field: dd.v1.Role role = 4;
    */
   role: Role;
+
+  /**
+   * Whether the user can sign in: ACTIVE, INVITED (no password set yet) or DEACTIVATED.
+   *
+   * @generated from field: dd.v1.UserState state = 5;
+   */
+  state: UserState;
+
+  /**
+   * Whether the user has a confirmed TOTP second factor.
+   *
+   * @generated from field: bool totp_enabled = 6;
+   */
+  totpEnabled: boolean;
+
+  /**
+   * When the user was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 7;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When the user last changed (role, display name, password, deactivation).
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 8;
+   */
+  updateTime?: Timestamp | undefined;
+
+  /**
+   * When the user was deactivated; unset while they are not.
+   *
+   * @generated from field: google.protobuf.Timestamp deactivate_time = 9;
+   */
+  deactivateTime?: Timestamp | undefined;
 };
 
 /**
@@ -434,6 +472,48 @@ export type DisableTotpResponse = Message<"dd.v1.DisableTotpResponse"> & {
  */
 export const DisableTotpResponseSchema: GenMessage<DisableTotpResponse> = /*@__PURE__*/
   messageDesc(file_dd_v1_sessions, 14);
+
+/**
+ * UserState says whether a user can sign in. Derived from the user's password and deactivation when
+ * read. It sits beside User (not in users.proto) because User has lived here since the first release.
+ *
+ * @generated from enum dd.v1.UserState
+ */
+export enum UserState {
+  /**
+   * Never used; a user always has a state.
+   *
+   * @generated from enum value: USER_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Has a password and can sign in.
+   *
+   * @generated from enum value: USER_STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * Created by an admin and emailed a welcome link, but has not set a password yet: cannot sign in.
+   *
+   * @generated from enum value: USER_STATE_INVITED = 2;
+   */
+  INVITED = 2,
+
+  /**
+   * Deactivated by an admin: cannot sign in, and every session ended at deactivation. Final.
+   *
+   * @generated from enum value: USER_STATE_DEACTIVATED = 3;
+   */
+  DEACTIVATED = 3,
+}
+
+/**
+ * Describes the enum dd.v1.UserState.
+ */
+export const UserStateSchema: GenEnum<UserState> = /*@__PURE__*/
+  enumDesc(file_dd_v1_sessions, 0);
 
 /**
  * SessionService signs the organisation's staff in and out of the dashboard. A session is carried by

@@ -16,6 +16,23 @@ export const minPasswordLength = 12;
 /** Longest password accepted, in UTF-8 bytes: scrypt over more is CPU for the asking. */
 export const maxPasswordBytes = 1024;
 
+/**
+ * newPasswordProblem says what is wrong with a password chosen for an account (a changed password,
+ * a new user's first one), or undefined when it may be used: one policy for every way of setting one.
+ */
+export function newPasswordProblem(password: string): string | undefined {
+  if (password.length < minPasswordLength) return `must be at least ${minPasswordLength} characters`;
+  if (Buffer.byteLength(password, "utf8") > maxPasswordBytes) return `must be at most ${maxPasswordBytes} bytes`;
+  return undefined;
+}
+
+/**
+ * noPassword is the stored hash of a user who has no password yet (added by an admin, welcome link
+ * not followed): it is no hash at all, so verifyPassword refuses every password against it, and
+ * checkPassword still spends one hash at today's cost on it (needsRehash), as long as on any other.
+ */
+export const noPassword = "";
+
 export const currentPasswordCost = { N: 2 ** 17, r: 8, p: 1 } as const;
 const keyLength = 32;
 

@@ -17,6 +17,11 @@ import { User } from "./user.entity.js";
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** isEmailAddress: a normalised email (normaliseEmail) that users may sign in with. */
+export function isEmailAddress(email: string): boolean {
+  return emailPattern.test(email) && email.length <= 254;
+}
+
 /**
  * OrganisationCreated runs inside the transaction that creates an organisation, before the flush:
  * other modules add what every organisation starts with (default alert thresholds) without identity
@@ -100,8 +105,7 @@ export class Provisioning {
   ): Promise<User> {
     const email = normaliseEmail(input.email);
     const violations: FieldViolation[] = [];
-    if (!emailPattern.test(email) || email.length > 254)
-      violations.push({ field: "email", description: "is not an email address" });
+    if (!isEmailAddress(email)) violations.push({ field: "email", description: "is not an email address" });
     if (!isRoleName(input.role)) violations.push({ field: "role", description: "must be admin, member or viewer" });
     if (input.password.length < minPasswordLength) {
       violations.push({ field: "password", description: `must be at least ${minPasswordLength} characters` });

@@ -29,7 +29,7 @@ import {
   decoyPasswordHash,
   hashPassword,
   maxPasswordBytes,
-  minPasswordLength,
+  newPasswordProblem,
   verifyPassword,
 } from "./password.js";
 import { isRoleName, type RoleName, roleScopes } from "./scopes.js";
@@ -270,10 +270,8 @@ export class SessionManager {
     passwords: { current: string; next: string },
   ): Promise<SignedIn> {
     checkCurrentPasswordShape(passwords.current);
-    if (passwords.next.length < minPasswordLength)
-      throw InvalidArgumentError.field("new_password", `must be at least ${minPasswordLength} characters`);
-    if (Buffer.byteLength(passwords.next, "utf8") > maxPasswordBytes)
-      throw InvalidArgumentError.field("new_password", `must be at most ${maxPasswordBytes} bytes`);
+    const problem = newPasswordProblem(passwords.next);
+    if (problem) throw InvalidArgumentError.field("new_password", problem);
     const { user, organisation } = await this.current(em, sessionId);
     const now = this.options.clock.now();
     await this.requirePassword(user, passwords.current, acting, now, "user.change_password");

@@ -1,6 +1,6 @@
 /**
  * user-accounts.ts changes a user's role, deactivates users, resets a lost TOTP factor and unlocks a
- * sign-in locked by wrong codes (ddctl today; UserService when it comes). Each change ends every session of the user in the same transaction (endSessionsOf), so a
+ * sign-in locked by wrong codes (ddctl, and UserService through user-directory.ts). Each change ends every session of the user in the same transaction (endSessionsOf), so a
  * demoted or deactivated user's open browser loses what it had at once, not at the session's expiry.
  * A password change does the same (SessionManager.changePassword).
  */
@@ -33,13 +33,19 @@ export class UserAccounts {
     return this.commit(em, acting, user, now, "user.set_role", `${previous}->${role}`);
   }
 
-  /** deactivate stops the user signing in and ends their sessions; FAILED_PRECONDITION if done already. */
+  /**
+   * deactivate stops the user signing in, ends their sessions and voids an unused welcome link;
+   * FAILED_PRECONDITION if done already.
+   */
   async deactivate(em: EntityManager, acting: Acting, userId: string): Promise<UserChange> {
     const user = await this.user(em, userId);
     if (user.deactivateTime)
       throw new FailedPreconditionError("USER_DEACTIVATED", `user ${userId} is deactivated already`);
     const now = this.deps.clock.now();
     user.deactivateTime = now;
+    // An unused welcome link would set a password nobody can sign in with: void it all the same.
+    user.welcomeTokenDigest = null;
+    user.welcomeExpireTime = null;
     return this.commit(em, acting, user, now, "user.deactivate", "success");
   }
 

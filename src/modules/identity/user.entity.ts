@@ -8,7 +8,8 @@ const p = defineEntity.properties;
 /**
  * User is a person who signs in to an organisation with an email and password. Ids are `US…`.
  * Emails are unique across organisations (sign-in names no organisation) and stored lower-cased.
- * The password is kept only as a scrypt hash (password.ts). Changing the password, the role or
+ * The password is kept only as a scrypt hash (password.ts); a user an admin added and who has not
+ * followed their welcome link yet has none (noPassword, which no password matches). Changing the password, the role or
  * deactivating ends every session of the user (user-accounts.ts).
  */
 export const User = defineEntity({
@@ -42,6 +43,14 @@ export const User = defineEntity({
      * it back to 0. Only ever raised by one atomic UPDATE, never read, added and written back.
      */
     totpFailures: p.integer().default(0),
+    /**
+     * SHA-256 (hex) of the single-use token of the user's welcome link (welcome-token.ts), while it
+     * is unused: set by UserService.CreateUser, cleared when CompleteWelcome uses it or the user is
+     * deactivated. Unique across organisations: the public CompleteWelcome finds it by digest alone.
+     */
+    welcomeTokenDigest: p.string().length(64).nullable().unique(),
+    /** When the welcome link stops working (7 days after it was sent); cleared with the digest. */
+    welcomeExpireTime: p.datetime().nullable(),
   },
 });
 

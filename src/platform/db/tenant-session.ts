@@ -23,6 +23,7 @@ export type CrossTenantPurpose =
   | "session lookup"
   | "sign-in lookup"
   | "invite token lookup"
+  | "welcome token lookup"
   | "bacs processing"
   | "idempotency sweep"
   | "access audit"

@@ -12,6 +12,7 @@ import { type ScheduleJson, sessionRest } from "../../support/collections.js";
 import { allScopes, newApiKey, newOrganisation, newSignedInUser } from "../../support/fixtures.js";
 import { createMandate, inviteTokens, type MandateJson, type RestAnswer, rest } from "../../support/mandates.js";
 import type { TestServer } from "../../support/test-server.js";
+import { addUser, completeWelcome } from "../../support/users.js";
 import { bearer, cookieHeader } from "./credentials.js";
 import type { RequestHeaders } from "./rpc-caller.js";
 
@@ -204,6 +205,22 @@ export class Resources {
     if (tokens.length !== 2 || tokens.some((t) => t === ""))
       throw new Error(`fixture: expected two invite links for ${mandate.payer.email}, found ${tokens.length}`);
     return { mandateId: mandate.id, supersededToken: tokens[0]!, liveToken: tokens[1]! };
+  }
+
+  /** user is the id of a new member, added by the party's admin (INVITED: no password yet). */
+  async user(): Promise<string> {
+    return (await addUser(this.server, this.adminCookie())).user.id;
+  }
+
+  /**
+   * usedWelcome is a welcome token already used (void: CompleteWelcome answers NOT_FOUND) and a live
+   * one of another new user, which still completes.
+   */
+  async usedWelcome(): Promise<{ usedToken: string; liveToken: string }> {
+    const used = await addUser(this.server, this.adminCookie());
+    await ok("completing a welcome", completeWelcome(this.server, used.token, "the fixture's own password"));
+    const live = await addUser(this.server, this.adminCookie());
+    return { usedToken: used.token, liveToken: live.token };
   }
 
   private adminCookie(): string {

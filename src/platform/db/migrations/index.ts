@@ -12,6 +12,7 @@ import { Migration20261206070000_row_level_security } from "./Migration202612060
 import { Migration20261206194406_idempotency_cap_index } from "./Migration20261206194406_idempotency_cap_index.js";
 import { Migration20261206200934_session_hardening } from "./Migration20261206200934_session_hardening.js";
 import { Migration20261206225814_totp_lockout } from "./Migration20261206225814_totp_lockout.js";
+import { Migration20261207020000_user_welcome } from "./Migration20261207020000_user_welcome.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -36,4 +37,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261206194406_idempotency_cap_index", class: Migration20261206194406_idempotency_cap_index },
   { name: "Migration20261206200934_session_hardening", class: Migration20261206200934_session_hardening },
   { name: "Migration20261206225814_totp_lockout", class: Migration20261206225814_totp_lockout },
+  { name: "Migration20261207020000_user_welcome", class: Migration20261207020000_user_welcome },
 ];

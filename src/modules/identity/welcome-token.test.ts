@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { welcomeEmail, welcomeLink } from "./welcome-email.js";
+import { looksLikeWelcomeToken, newWelcomeToken, welcomeTokenDigest } from "./welcome-token.js";
+
+describe("welcome tokens", () => {
+  it("are 43 base64url characters, stored only as their SHA-256", () => {
+    const { token, digest } = newWelcomeToken();
+    expect(looksLikeWelcomeToken(token)).toBe(true);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(digest).toBe(welcomeTokenDigest(token));
+    expect(newWelcomeToken().token).not.toBe(token);
+  });
+
+  it("refuse anything else by shape, before any work", () => {
+    for (const bad of ["", "short", `${"A".repeat(43)}=`, "A".repeat(42), `${"A".repeat(42)}/`]) {
+      expect(looksLikeWelcomeToken(bad)).toBe(false);
+    }
+  });
+});
+
+describe("the welcome email", () => {
+  it("links to <PUBLIC_BASE_URL>/console/welcome/<token>, whatever trailing slashes the base has", () => {
+    expect(welcomeLink("https://dd.example.com//", "TOKEN")).toBe("https://dd.example.com/console/welcome/TOKEN");
+    const mail = welcomeEmail({
+      publicBaseUrl: "https://dd.example.com/",
+      token: "TOKEN",
+      email: "new@example.com",
+      displayName: "",
+      organisationName: "Acme Lettings",
+      role: "member",
+      expireTime: new Date("2026-12-14T12:00:00Z"),
+    });
+    expect(mail.to).toBe("new@example.com");
+    expect(mail.subject).toContain("Acme Lettings");
+    expect(mail.text).toContain("https://dd.example.com/console/welcome/TOKEN");
+    expect(mail.text).toContain("Hello new@example.com,");
+  });
+});
