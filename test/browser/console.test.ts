@@ -9,14 +9,16 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   builtWebAssets,
+  checked,
+  consoleOrigin,
   desktop,
   launchBrowser,
   newContext,
   phone,
   screenshot,
-  seriousAxeViolations,
+  signedIn as signedInAs,
 } from "../support/browser.js";
-import { newOrganisation, newUser } from "../support/fixtures.js";
+import { newOrganisation } from "../support/fixtures.js";
 import { latestInviteToken } from "../support/mandates.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -26,10 +28,9 @@ let origin = "";
 let organisationId = "";
 
 beforeAll(async () => {
-  // Plain HTTP on localhost: Chromium treats it as a secure context, so the __Host- cookie works.
   server = await startTestServer({ webAssets: await builtWebAssets() });
   browser = await launchBrowser();
-  origin = `http://localhost:${server.port}`;
+  origin = consoleOrigin(server);
   organisationId = await newOrganisation(server, true);
 }, 60_000);
 
@@ -38,22 +39,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** signedIn opens the console as a new user of the role, signed in through the form. */
-async function signedIn(role: "admin" | "member" | "viewer"): Promise<Page> {
-  const user = await newUser(server, organisationId, role);
-  const page = await (await newContext(browser)).newPage();
-  await page.goto(`${origin}/console/`);
-  await page.getByRole("textbox", { name: "Email" }).fill(user.email);
-  await page.getByLabel("Password", { exact: true }).fill(user.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
-  return page;
-}
-
-/** checked runs axe-core on the page and saves its screenshot. */
-async function checked(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  expect(await seriousAxeViolations(page), name).toEqual([]);
+function signedIn(role: "admin" | "member" | "viewer"): Promise<Page> {
+  return signedInAs(browser, server, organisationId, role);
 }
 
 function restAs(secret: string, method: "GET" | "POST", path: string): Promise<Response> {

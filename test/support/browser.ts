@@ -7,7 +7,11 @@ import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
+import type { RoleName } from "../../src/modules/identity/scopes.js";
 import { loadWebAssets, type WebAssets } from "../../src/rpc/web-assets.js";
+import { newUser } from "./fixtures.js";
+import type { TestServer } from "./test-server.js";
 
 export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const screenshotDir = join(process.cwd(), ".test-results", "screenshots");
@@ -83,4 +87,32 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
   });
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** consoleOrigin is where a browser reaches the test server: localhost, so the __Host- cookie works. */
+export function consoleOrigin(server: TestServer): string {
+  return `http://localhost:${server.port}`;
+}
+
+/** signedIn opens the console as a new user of the role, signed in through the form. */
+export async function signedIn(
+  browser: Browser,
+  server: TestServer,
+  organisationId: string,
+  role: RoleName,
+): Promise<Page> {
+  const user = await newUser(server, organisationId, role);
+  const page = await (await newContext(browser)).newPage();
+  await page.goto(`${consoleOrigin(server)}/console/`);
+  await page.getByRole("textbox", { name: "Email" }).fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  return page;
+}
+
+/** checked saves the page's screenshot and expects no serious or critical axe-core violation. */
+export async function checked(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await seriousAxeViolations(page), name).toEqual([]);
 }
