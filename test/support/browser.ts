@@ -27,6 +27,8 @@ export function launchBrowser(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--no-first-run",
+      // Date inputs and number formats as a UK office sees them.
+      "--lang=en-GB",
     ],
   });
 }

@@ -15,15 +15,25 @@ import { usePath } from "./router.js";
 import { type NavItem, Shell } from "./Shell.js";
 import { StaffContext, staffOf } from "./session.js";
 
+const Overview = lazy(() => import("./pages/Overview.js"));
+const Reports = lazy(() => import("./pages/Reports.js"));
 const ApiKeys = lazy(() => import("./pages/ApiKeys.js"));
 const Mandates = lazy(() => import("./pages/Mandates.js"));
+const MandateDetail = lazy(() => import("./pages/MandateDetail.js"));
 
 interface Route extends NavItem {
-  page: () => ReactNode;
+  /** The page for the path; `rest` is what follows the route's path ("MD…" for /mandates/MD…). */
+  page: (rest: string) => ReactNode;
 }
 
 const routes: readonly Route[] = [
-  { path: "/mandates", label: "Mandates", page: () => <Mandates /> },
+  { path: "/", label: "Overview", page: () => <Overview /> },
+  {
+    path: "/mandates",
+    label: "Mandates",
+    page: (rest) => (rest ? <MandateDetail mandateId={rest} /> : <Mandates />),
+  },
+  { path: "/reports", label: "Reports", page: () => <Reports /> },
   { path: "/api-keys", label: "API keys", adminOnly: true, page: () => <ApiKeys /> },
 ];
 
@@ -52,16 +62,28 @@ export function App() {
     );
   }
   const staff = staffOf(session.data);
-  const route = routes.find((r) => path === r.path || path.startsWith(`${r.path}/`)) ?? routes[0]!;
+  const found = match(path);
   return (
     <StaffContext.Provider value={staff}>
       <Shell nav={routes} onSignOut={() => signOut.mutate({})} signingOut={signOut.isPending}>
-        {route.adminOnly && !staff.isAdmin ? (
+        {!found ? (
+          <h1>Page not found</h1>
+        ) : found.route.adminOnly && !staff.isAdmin ? (
           <p>Only admins can open this page.</p>
         ) : (
-          <Suspense fallback={<p className="loading">Loading…</p>}>{route.page()}</Suspense>
+          <Suspense fallback={<p className="loading">Loading…</p>}>{found.route.page(found.rest)}</Suspense>
         )}
       </Shell>
     </StaffContext.Provider>
   );
+}
+
+/** match finds the route for a path: its own path exactly, or a deeper one ("/mandates/MD…"). */
+function match(path: string): { route: Route; rest: string } | undefined {
+  for (const route of routes) {
+    if (path === route.path) return { route, rest: "" };
+    if (route.path !== "/" && path.startsWith(`${route.path}/`))
+      return { route, rest: decodeURIComponent(path.slice(route.path.length + 1)) };
+  }
+  return undefined;
 }

@@ -12,6 +12,7 @@ import {
 } from "../../../gen/dd/v1/mandates_pb.js";
 import { type Problem, problemOf } from "../shared/errors.js";
 import { Field } from "../shared/Field.js";
+import { formatSortCode } from "../shared/sort-code.js";
 import { sameOriginTransport } from "../shared/transport.js";
 import { DirectDebitGuarantee } from "./guarantee.js";
 
@@ -217,10 +218,6 @@ function Confirmation({ result }: { result: CompleteMandateInviteResponse }) {
       <DirectDebitGuarantee payee={result.organisationName} />
     </>
   );
-}
-
-function formatSortCode(sortCode: string): string {
-  return sortCode.replace(/^(\d{2})(\d{2})(\d{2})$/, "$1-$2-$3");
 }
 
 function isGone(error: unknown): boolean {

@@ -11,6 +11,7 @@ import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { when } from "../format.js";
+import { Link } from "../router.js";
 import { useStaff } from "../session.js";
 import { mandateStateName } from "../states.js";
 
@@ -95,7 +96,9 @@ export default function Mandates() {
               <tbody>
                 {list.data.mandates.map((m) => (
                   <tr key={m.id}>
-                    <th scope="row">{m.reference}</th>
+                    <th scope="row">
+                      <Link to={`/mandates/${m.id}`}>{m.reference}</Link>
+                    </th>
                     <td>
                       {m.payer?.name}
                       <div className="hint">{m.payer?.email}</div>
