@@ -4,7 +4,7 @@
  * A session that ends under the user (signed out elsewhere, deactivated) brings back the sign-in.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { lazy, type ReactNode, Suspense } from "react";
 import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
@@ -13,11 +13,12 @@ import { ProblemBanner } from "../shared/ProblemBanner.js";
 import { SignIn } from "./pages/SignIn.js";
 import { usePath } from "./router.js";
 import { type NavItem, Shell } from "./Shell.js";
-import { StaffContext, staffOf } from "./session.js";
+import { StaffContext, sessionKey, staffOf } from "./session.js";
 
 const Overview = lazy(() => import("./pages/Overview.js"));
 const Reports = lazy(() => import("./pages/Reports.js"));
 const ApiKeys = lazy(() => import("./pages/ApiKeys.js"));
+const Account = lazy(() => import("./pages/Account.js"));
 const Mandates = lazy(() => import("./pages/Mandates.js"));
 const MandateDetail = lazy(() => import("./pages/MandateDetail.js"));
 
@@ -35,13 +36,8 @@ const routes: readonly Route[] = [
   },
   { path: "/reports", label: "Reports", page: () => <Reports /> },
   { path: "/api-keys", label: "API keys", adminOnly: true, page: () => <ApiKeys /> },
+  { path: "/account", label: "Your account", inNav: false, page: () => <Account /> },
 ];
-
-/** The session query's key without its transport: a filter that matches it (not an exact key). */
-export const sessionKey = createConnectQueryKey({
-  schema: SessionService.method.getCurrentSession,
-  cardinality: "finite",
-});
 
 export function App() {
   const path = usePath();
@@ -66,7 +62,11 @@ export function App() {
   return (
     <StaffContext.Provider value={staff}>
       <Shell nav={routes} onSignOut={() => signOut.mutate({})} signingOut={signOut.isPending}>
-        {!found ? (
+        {staff.session.totpEnrolmentRequired ? (
+          <Suspense fallback={<p className="loading">Loading…</p>}>
+            <Account required />
+          </Suspense>
+        ) : !found ? (
           <h1>Page not found</h1>
         ) : found.route.adminOnly && !staff.isAdmin ? (
           <p>Only admins can open this page.</p>

@@ -10,6 +10,8 @@ export interface NavItem {
   path: string;
   label: string;
   adminOnly?: boolean;
+  /** false for pages reached from elsewhere (the account page, from the header). */
+  inNav?: boolean;
 }
 
 export function Shell({
@@ -33,7 +35,9 @@ export function Shell({
           {session.sandbox && <span className="badge badge-sandbox">Sandbox</span>}
         </div>
         <div className="who">
-          <span>{session.user?.email}</span>
+          <Link to="/account" className="account-link">
+            {session.user?.email}
+          </Link>
           <span className="badge">{roleName(session.user?.role)}</span>
           <button type="button" onClick={onSignOut} disabled={signingOut}>
             Sign out
@@ -43,7 +47,7 @@ export function Shell({
       <nav aria-label="Console" className="sidenav">
         <ul>
           {nav
-            .filter((item) => staff.isAdmin || !item.adminOnly)
+            .filter((item) => item.inNav !== false && (staff.isAdmin || !item.adminOnly))
             .map((item) => (
               <li key={item.path}>
                 <Link to={item.path}>{item.label}</Link>

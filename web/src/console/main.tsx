@@ -7,8 +7,9 @@ import { createRoot } from "react-dom/client";
 import "../shared/base.css";
 import "./console.css";
 import { sameOriginTransport } from "../shared/transport.js";
-import { App, sessionKey } from "./App.js";
+import { App } from "./App.js";
 import { PathProvider } from "./router.js";
+import { sessionKey } from "./session.js";
 
 // A call answered UNAUTHENTICATED while signed in means the session is gone (signed out elsewhere,
 // deactivated, expired): forget it, and App shows sign-in. Signed out, there is nothing to forget.

@@ -2,9 +2,16 @@
  * session.tsx holds who is signed in: the organisation, the user's role and scopes. Pages ask it what
  * the user may do, so controls a role cannot use are not shown (the server refuses them anyway).
  */
+import { createConnectQueryKey } from "@connectrpc/connect-query";
 import { createContext, useContext } from "react";
 import { Role } from "../../../gen/dd/v1/access_pb.js";
-import type { Session } from "../../../gen/dd/v1/sessions_pb.js";
+import { type Session, SessionService } from "../../../gen/dd/v1/sessions_pb.js";
+
+/** The session query's key without its transport: a filter that matches it (not an exact key). */
+export const sessionKey = createConnectQueryKey({
+  schema: SessionService.method.getCurrentSession,
+  cardinality: "finite",
+});
 
 /** Staff is the signed-in user as pages see them. */
 export interface Staff {
