@@ -17,6 +17,8 @@ import { StaffContext, staffOf } from "./session.js";
 
 const ApiKeys = lazy(() => import("./pages/ApiKeys.js"));
 const Mandates = lazy(() => import("./pages/Mandates.js"));
+const Team = lazy(() => import("./pages/Team.js"));
+const AuditLog = lazy(() => import("./pages/AuditLog.js"));
 
 interface Route extends NavItem {
   page: () => ReactNode;
@@ -25,6 +27,8 @@ interface Route extends NavItem {
 const routes: readonly Route[] = [
   { path: "/mandates", label: "Mandates", page: () => <Mandates /> },
   { path: "/api-keys", label: "API keys", adminOnly: true, page: () => <ApiKeys /> },
+  { path: "/team", label: "Team", adminOnly: true, page: () => <Team /> },
+  { path: "/audit-log", label: "Audit log", adminOnly: true, page: () => <AuditLog /> },
 ];
 
 /** The session query's key without its transport: a filter that matches it (not an exact key). */
