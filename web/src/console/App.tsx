@@ -2,6 +2,7 @@
  * App decides what the console shows: the sign-in form until a session exists, then the shell with
  * the page the path names. Pages load on first visit (React.lazy), so the first load stays small.
  * A session that ends under the user (signed out elsewhere, deactivated) brings back the sign-in.
+ * The welcome page comes before all that: a new member opens it without a session.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
@@ -11,7 +12,7 @@ import { SessionService } from "../../../gen/dd/v1/sessions_pb.js";
 import { problemOf } from "../shared/errors.js";
 import { ProblemBanner } from "../shared/ProblemBanner.js";
 import { SignIn } from "./pages/SignIn.js";
-import { usePath } from "./router.js";
+import { navigate, usePath } from "./router.js";
 import { type NavItem, Shell } from "./Shell.js";
 import { StaffContext, sessionKey, staffOf } from "./session.js";
 
@@ -21,6 +22,9 @@ const ApiKeys = lazy(() => import("./pages/ApiKeys.js"));
 const Account = lazy(() => import("./pages/Account.js"));
 const Mandates = lazy(() => import("./pages/Mandates.js"));
 const MandateDetail = lazy(() => import("./pages/MandateDetail.js"));
+const Team = lazy(() => import("./pages/Team.js"));
+const AuditLog = lazy(() => import("./pages/AuditLog.js"));
+const Welcome = lazy(() => import("./pages/Welcome.js"));
 
 interface Route extends NavItem {
   /** The page for the path; `rest` is what follows the route's path ("MD…" for /mandates/MD…). */
@@ -36,11 +40,33 @@ const routes: readonly Route[] = [
   },
   { path: "/reports", label: "Reports", page: () => <Reports /> },
   { path: "/api-keys", label: "API keys", adminOnly: true, page: () => <ApiKeys /> },
+  { path: "/team", label: "Team", adminOnly: true, page: () => <Team /> },
+  { path: "/audit-log", label: "Audit log", adminOnly: true, page: () => <AuditLog /> },
   { path: "/account", label: "Your account", inNav: false, page: () => <Account /> },
 ];
 
+const welcomePath = "/welcome/";
+
 export function App() {
   const path = usePath();
+  const queryClient = useQueryClient();
+  if (path.startsWith(welcomePath))
+    return (
+      <Suspense fallback={<p className="loading">Loading…</p>}>
+        <Welcome
+          token={path.slice(welcomePath.length)}
+          onSignedIn={() => {
+            void queryClient.resetQueries({ queryKey: sessionKey });
+            navigate("/");
+          }}
+        />
+      </Suspense>
+    );
+  return <Console path={path} />;
+}
+
+/** Console is the console proper: sign-in without a session, the shell and a page with one. */
+function Console({ path }: { path: string }) {
   const queryClient = useQueryClient();
   const session = useQuery(SessionService.method.getCurrentSession, {}, { retry: false, staleTime: Infinity });
   const signOut = useMutation(SessionService.method.signOut, {
