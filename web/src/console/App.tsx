@@ -17,6 +17,7 @@ import { StaffContext, staffOf } from "./session.js";
 
 const ApiKeys = lazy(() => import("./pages/ApiKeys.js"));
 const Mandates = lazy(() => import("./pages/Mandates.js"));
+const Collections = lazy(() => import("./pages/Collections.js"));
 
 interface Route extends NavItem {
   page: () => ReactNode;
@@ -24,6 +25,7 @@ interface Route extends NavItem {
 
 const routes: readonly Route[] = [
   { path: "/mandates", label: "Mandates", page: () => <Mandates /> },
+  { path: "/collections", label: "Collections", page: () => <Collections /> },
   { path: "/api-keys", label: "API keys", adminOnly: true, page: () => <ApiKeys /> },
 ];
 
