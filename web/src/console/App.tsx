@@ -18,6 +18,7 @@ import { StaffContext, staffOf } from "./session.js";
 const ApiKeys = lazy(() => import("./pages/ApiKeys.js"));
 const Mandates = lazy(() => import("./pages/Mandates.js"));
 const Collections = lazy(() => import("./pages/Collections.js"));
+const Alerts = lazy(() => import("./pages/Alerts.js"));
 
 interface Route extends NavItem {
   page: () => ReactNode;
@@ -26,6 +27,7 @@ interface Route extends NavItem {
 const routes: readonly Route[] = [
   { path: "/mandates", label: "Mandates", page: () => <Mandates /> },
   { path: "/collections", label: "Collections", page: () => <Collections /> },
+  { path: "/alerts", label: "Alerts", page: () => <Alerts /> },
   { path: "/api-keys", label: "API keys", adminOnly: true, page: () => <ApiKeys /> },
 ];
 
