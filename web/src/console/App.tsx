@@ -22,6 +22,8 @@ const ApiKeys = lazy(() => import("./pages/ApiKeys.js"));
 const Account = lazy(() => import("./pages/Account.js"));
 const Mandates = lazy(() => import("./pages/Mandates.js"));
 const MandateDetail = lazy(() => import("./pages/MandateDetail.js"));
+const Collections = lazy(() => import("./pages/Collections.js"));
+const Alerts = lazy(() => import("./pages/Alerts.js"));
 const Team = lazy(() => import("./pages/Team.js"));
 const AuditLog = lazy(() => import("./pages/AuditLog.js"));
 const Welcome = lazy(() => import("./pages/Welcome.js"));
@@ -38,6 +40,8 @@ const routes: readonly Route[] = [
     label: "Mandates",
     page: (rest) => (rest ? <MandateDetail mandateId={rest} /> : <Mandates />),
   },
+  { path: "/collections", label: "Collections", page: () => <Collections /> },
+  { path: "/alerts", label: "Alerts", page: () => <Alerts /> },
   { path: "/reports", label: "Reports", page: () => <Reports /> },
   { path: "/api-keys", label: "API keys", adminOnly: true, page: () => <ApiKeys /> },
   { path: "/team", label: "Team", adminOnly: true, page: () => <Team /> },
