@@ -7,7 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { AlertThresholdSchema, AlertType } from "../gen/dd/v1/alerts_pb.js";
 import { inputsOf, updateOf } from "../web/src/console/alerts/thresholdForm.js";
-import { penceOf, pounds, poundsInput } from "../web/src/console/collections/money.js";
+import { penceOf, pounds, poundsInput } from "../web/src/console/money.js";
 
 describe("pounds and pence", () => {
   it.each([

@@ -38,7 +38,7 @@ function get(path: string, headers: Record<string, string> = {}, base = server.b
 }
 
 describe("the console", () => {
-  it.each(["/console/", "/console/api-keys", "/console/mandates/MD123", "/console/welcome/tok"])(
+  it.each(["/console/", "/console/api-keys", "/console/mandates/MD123"])(
     "answers %s with console.html, revalidated on every load, framed by no one",
     async (path) => {
       const res = await get(path);
@@ -52,6 +52,13 @@ describe("the console", () => {
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     },
   );
+
+  it("answers a welcome link like the payer page: no cache keeps it, no Referer carries its token", async () => {
+    const res = await get("/console/welcome/abcDEF_123");
+    expect(await res.text()).toContain("<title>console</title>");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+  });
 
   it("redirects /console to /console/, keeping the query", async () => {
     const res = await get("/console?x=1");

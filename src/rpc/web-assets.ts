@@ -89,6 +89,9 @@ export async function loadWebAssets(dir: string): Promise<WebAssets & { built: b
         page = { asset: file, cacheControl: "public, max-age=31536000, immutable", referrerPolicy: "same-origin" };
       } else if (path === "/console") {
         return redirect(req, res, `/console/${(req.url ?? "").slice(path.length)}`);
+      } else if (path.startsWith("/console/welcome/")) {
+        // A new member's single-use token is in the path, as the payer's is.
+        page = { asset: consolePage, cacheControl: "no-store", referrerPolicy: "no-referrer" };
       } else if (path.startsWith("/console/")) {
         page = { asset: consolePage, cacheControl: "no-cache", referrerPolicy: "same-origin" };
       } else if (/^\/invite\/[^/]+$/.test(path)) {

@@ -34,15 +34,3 @@ export function shiftMonths(date: string, months: number): string {
   first.setUTCDate(Math.min(d, last));
   return first.toISOString().slice(0, 10);
 }
-
-const pounds = new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP" });
-
-/** money writes minor units as the currency reads: 125050n GBP → "£1,250.50". */
-export function money(amountMinor: bigint, currency: string): string {
-  if (currency !== "" && currency !== "GBP") return `${String(amountMinor)} ${currency} (minor units)`;
-  const sign = amountMinor < 0n ? "-" : "";
-  const abs = amountMinor < 0n ? -amountMinor : amountMinor;
-  // Whole pounds and pence apart, so no amount is ever rounded through a float.
-  const whole = pounds.format(Number(abs / 100n)).replace(/\.00$/, "");
-  return `${sign}${whole}.${String(abs % 100n).padStart(2, "0")}`;
-}

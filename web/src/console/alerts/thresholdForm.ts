@@ -9,7 +9,7 @@ import {
   AlertType,
   type UpdateAlertThresholdRequestSchema,
 } from "../../../../gen/dd/v1/alerts_pb.js";
-import { penceOf, poundsInput } from "../collections/money.js";
+import { penceOf, poundsInput } from "../money.js";
 
 /** ThresholdPath is an update_mask path of UpdateAlertThreshold. */
 export type ThresholdPath =

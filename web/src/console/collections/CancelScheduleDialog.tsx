@@ -10,7 +10,7 @@ import { Dialog } from "../../shared/Dialog.js";
 import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
-import { pounds } from "./money.js";
+import { pounds } from "../money.js";
 
 export function CancelScheduleDialog({
   schedule,

@@ -14,11 +14,11 @@ import { CollectionScenario, SandboxService } from "../../../../gen/dd/v1/sandbo
 import { problemOf } from "../../shared/errors.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { when } from "../format.js";
+import { pounds } from "../money.js";
 import { useStaff } from "../session.js";
 import { enumLabel } from "../states.js";
 import { calendarDay } from "./dates.js";
 import { mandateLabel } from "./mandates.js";
-import { pounds } from "./money.js";
 
 /** Each simulator button: its name, and the states its scenario starts from (sandbox.proto). */
 const simulations: readonly { scenario: CollectionScenario; name: string; from: readonly CollectionState[] }[] = [

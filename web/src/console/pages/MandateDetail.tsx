@@ -7,6 +7,7 @@ import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connec
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { AlertService, NotificationType } from "../../../../gen/dd/v1/alerts_pb.js";
+import { CollectionService } from "../../../../gen/dd/v1/collections_pb.js";
 import { type Mandate, MandateCause, MandateService, MandateState } from "../../../../gen/dd/v1/mandates_pb.js";
 import { MandateScenario, SandboxService } from "../../../../gen/dd/v1/sandbox_pb.js";
 import { Dialog } from "../../shared/Dialog.js";
@@ -14,6 +15,7 @@ import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { formatSortCode } from "../../shared/sort-code.js";
+import { CollectionTable } from "../collections/CollectionTable.js";
 import { when } from "../format.js";
 import { Link } from "../router.js";
 import { useStaff } from "../session.js";
@@ -104,6 +106,7 @@ export default function MandateDetail({ mandateId }: { mandateId: string }) {
         <MandateFacts mandate={m} />
         {staff.session.sandbox && staff.may("mandates:write") && <Simulators mandate={m} />}
       </div>
+      {staff.may("collections:read") && <MandateCollections mandateId={m.id} />}
       {staff.may("alerts:read") && <History mandateId={m.id} />}
       {action && <ActionDialog mandate={m} action={action} onClose={() => setAction(undefined)} />}
     </>
@@ -258,6 +261,23 @@ function Simulators({ mandate }: { mandate: Mandate }) {
           </button>
         ))}
       </div>
+    </section>
+  );
+}
+
+function MandateCollections({ mandateId }: { mandateId: string }) {
+  const list = useQuery(CollectionService.method.listCollections, { mandateId, pageSize: 100 });
+  return (
+    <section aria-labelledby="collections-heading">
+      <h2 id="collections-heading">Collections</h2>
+      <ProblemBanner problem={list.error ? problemOf(list.error) : undefined} onRetry={() => void list.refetch()} />
+      {list.data &&
+        (list.data.collections.length === 0 ? (
+          <p>No collections yet: schedules are set up on the Collections page.</p>
+        ) : (
+          <CollectionTable collections={list.data.collections} caption="This mandate's collections" />
+        ))}
+      {list.data?.nextPageToken && <Link to="/collections">All collections</Link>}
     </section>
   );
 }

@@ -15,7 +15,8 @@ import {
 } from "../../../../gen/dd/v1/reports_pb.js";
 import { problemOf } from "../../shared/errors.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
-import { londonToday, money, shiftMonths } from "../format.js";
+import { londonToday, shiftMonths } from "../format.js";
+import { money } from "../money.js";
 import { Chart, categoryX } from "../reports/Chart.js";
 import { downloadCsv } from "../reports/csv.js";
 import { enumLabel } from "../states.js";

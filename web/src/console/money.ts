@@ -6,9 +6,16 @@
 
 const groups = new Intl.NumberFormat("en-GB");
 
-/** pounds writes pence as "£1,250.50". */
+/** pounds writes pence as "£1,250.50" (a refund or correction as "-£12.00"). */
 export function pounds(amountMinor: bigint): string {
-  return `£${groups.format(amountMinor / 100n)}.${String(amountMinor % 100n).padStart(2, "0")}`;
+  const sign = amountMinor < 0n ? "-" : "";
+  const abs = amountMinor < 0n ? -amountMinor : amountMinor;
+  return `${sign}£${groups.format(abs / 100n)}.${String(abs % 100n).padStart(2, "0")}`;
+}
+
+/** money writes an amount in its currency: pounds for GBP (the only one today), else minor units. */
+export function money(amountMinor: bigint, currency: string): string {
+  return currency === "" || currency === "GBP" ? pounds(amountMinor) : `${amountMinor} ${currency} (minor units)`;
 }
 
 /**
