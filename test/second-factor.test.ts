@@ -149,7 +149,9 @@ describe("role change and deactivation", () => {
   });
 });
 
-describe("TOTP", () => {
+// Each test signs in several times at the service's real scrypt cost (about a second a hash alone,
+// several when the machine is busy), five of them at once in one test: 30 s is not enough under load.
+describe("TOTP", { timeout: 90_000 }, () => {
   it("enrols (secret shown once, sealed at rest), confirms with a current code, and is shown on the session", async () => {
     const org = await newOrganisation(server);
     const user = await newUser(server, org, "member");
