@@ -14,9 +14,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json main.ts ./
 COPY gen ./gen
 COPY src ./src
-# The browser app (console and payer page): npm run build bundles it into web/dist with Vite.
 COPY web ./web
-RUN npm run build
+# The service to dist/, then the browser app (console and payer page) to web/dist with Vite.
+RUN npm run build && npm run build:web
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production PORT=8080 METRICS_PORT=9464

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   if (!webAssets.built) {
     logger.warn(
       { web_dir: config.webDir },
-      "the browser app is not built in web_dir: the console and the payer page answer 503 until `npm run build`",
+      "the browser app is not built in web_dir: the console and the payer page answer 503 until `npm run build:web`",
     );
   }
   const server = buildServer({

@@ -137,7 +137,7 @@ describe("without a build", () => {
   it("answers the app's paths with 503 and how to build, and still serves the API", async () => {
     const res = await get("/console/", {}, unbuilt.baseUrl);
     expect(res.status).toBe(503);
-    expect(await res.text()).toContain("npm run build");
+    expect(await res.text()).toContain("npm run build:web");
     expect((await get("/invite/abc", {}, unbuilt.baseUrl)).status).toBe(503);
     expect((await get("/healthz", {}, unbuilt.baseUrl)).status).toBe(200);
   });

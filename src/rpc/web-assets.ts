@@ -62,7 +62,7 @@ export interface WebAssets {
 /**
  * loadWebAssets reads a Vite build (console.html, invite.html, assets/). A folder without the build
  * gives assets that answer the app's paths with 503 and a hint, so the API still starts (tests that
- * need no browser, a checkout that has not run `npm run build`).
+ * need no browser, a checkout that has not run `npm run build:web`).
  */
 export async function loadWebAssets(dir: string): Promise<WebAssets & { built: boolean }> {
   const files = new Map<string, Asset>();
@@ -195,7 +195,7 @@ function notBuilt(req: NodeRequest, res: NodeResponse): boolean {
   if (!appPath.test(pathOf(req))) return false;
   res
     .writeHead(503, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" })
-    .end("The browser app is not built: run `npm run build` and restart the service.\n");
+    .end("The browser app is not built: run `npm run build:web` and restart the service.\n");
   return true;
 }
 
