@@ -18,7 +18,7 @@ import {
   screenshot,
   signedIn as signedInAs,
 } from "../support/browser.js";
-import { newOrganisation } from "../support/fixtures.js";
+import { newOrganisation, newUser } from "../support/fixtures.js";
 import { latestInviteToken } from "../support/mandates.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -210,6 +210,33 @@ describe("a member's mandate and its payer", () => {
     await payer.getByRole("heading", { name: "This link is no longer valid" }).waitFor();
     await checked(payer, "payer-invite-gone");
     await payer.context().close();
+    await page.context().close();
+  });
+});
+
+describe("the keyboard alone", () => {
+  it("signs in, opens a page from the navigation and a dialog, and closes it with Escape", async () => {
+    const user = await newUser(server, organisationId, "admin");
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(`${origin}/console/`);
+    await page.getByRole("textbox", { name: "Email" }).waitFor();
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(user.email);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(user.password);
+    await page.keyboard.press("Enter");
+    const keysLink = page.getByRole("navigation").getByRole("link", { name: "API keys" });
+    await keysLink.waitFor();
+    await keysLink.focus();
+    await page.keyboard.press("Enter");
+    const create = page.getByRole("button", { name: "Create API key" });
+    await create.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog");
+    // The dialog takes the focus, and Escape gives it back to the page.
+    await expect.poll(() => dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
     await page.context().close();
   });
 });
