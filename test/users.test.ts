@@ -15,7 +15,7 @@ import { User } from "../src/modules/identity/user.entity.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { sessionRest } from "./support/collections.js";
 import { newApiKey, newOrganisation, newSignedInUser, newUser, signIn } from "./support/fixtures.js";
-import { outbox, rest, violationsOf } from "./support/mandates.js";
+import { outbox, reasonOf, rest, violationsOf } from "./support/mandates.js";
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { addUser, completeWelcome, type UserJson, welcomeTokens } from "./support/users.js";
@@ -134,6 +134,25 @@ describe("adding a user", () => {
     expect((await completeWelcome(server, token, password)).status).toBe(200);
   });
 
+  it("resends a welcome link: the new one works, the old one no longer does; never to a user with a password", async () => {
+    const org = await newOrganisation(server);
+    const admin = await newSignedInUser(server, org, "admin");
+    const { user, token: first } = await addUser(server, admin.cookie);
+    const resent = await sessionRest(server, "POST", `/v1/users/${user.id}:resendWelcome`, admin.cookie, {});
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ id: user.id, state: "USER_STATE_INVITED" });
+    const tokens = await welcomeTokens(server, user.email);
+    expect(tokens).toHaveLength(2);
+    const second = tokens[1]!;
+    expect(second).not.toBe(first);
+    expect((await completeWelcome(server, first, password)).status).toBe(404);
+    expect((await completeWelcome(server, second, password)).status).toBe(200);
+    const again = await sessionRest(server, "POST", `/v1/users/${user.id}:resendWelcome`, admin.cookie, {});
+    expect([again.status, reasonOf(again)]).toEqual([400, "USER_ACTIVE"]);
+    expect(await welcomeTokens(server, user.email)).toHaveLength(2);
+    expect(await auditCount(org, { action: "user.resend_welcome", target: user.id })).toBe(1);
+  });
+
   it("refuses a deactivated user's unused link", async () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");
@@ -210,6 +229,7 @@ describe("who may manage users", () => {
       });
       expect(patched.status).toBe(404);
       expect((await sessionRest(server, "POST", `/v1/users/${id}:deactivate`, admin.cookie, {})).status).toBe(404);
+      expect((await sessionRest(server, "POST", `/v1/users/${id}:resendWelcome`, admin.cookie, {})).status).toBe(404);
     }
     const listed = await sessionRest(server, "GET", "/v1/users?page_size=500", admin.cookie);
     expect((listed.body.users as UserJson[]).map((u) => u.id)).toEqual([admin.id]);

@@ -54,6 +54,7 @@ const contractAccess: Record<string, string> = {
   "UserService.CreateUser": "session only (admin)",
   "UserService.UpdateUser": "session only (admin)",
   "UserService.DeactivateUser": "session only (admin)",
+  "UserService.ResendWelcome": "session only (admin)",
   "UserService.CompleteWelcome": "public",
   "AuditService.ListAuditEvents": "session only (admin)",
   "SandboxService.SimulateMandateScenario": "authenticated",

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dd/v1/users.proto.
  */
 export const file_dd_v1_users: GenFile = /*@__PURE__*/
-  fileDesc("ChFkZC92MS91c2Vycy5wcm90bxIFZGQudjEiYgoQTGlzdFVzZXJzUmVxdWVzdBIWCglwYWdlX3NpemUYASABKAVCA+BBARIXCgpwYWdlX3Rva2VuGAIgASgJQgPgQQESHQoQc2hvd19kZWFjdGl2YXRlZBgDIAEoCEID4EEBIkgKEUxpc3RVc2Vyc1Jlc3BvbnNlEhoKBXVzZXJzGAEgAygLMgsuZGQudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJgoOR2V0VXNlclJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EECIjMKEUNyZWF0ZVVzZXJSZXF1ZXN0Eh4KBHVzZXIYASABKAsyCy5kZC52MS5Vc2VyQgPgQQIiaQoRVXBkYXRlVXNlclJlcXVlc3QSHgoEdXNlchgBIAEoCzILLmRkLnYxLlVzZXJCA+BBAhI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBASItChVEZWFjdGl2YXRlVXNlclJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EECIksKFkNvbXBsZXRlV2VsY29tZVJlcXVlc3QSGgoNd2VsY29tZV90b2tlbhgBIAEoCUID4EECEhUKCHBhc3N3b3JkGAIgASgJQgPgQQIiTwoXQ29tcGxldGVXZWxjb21lUmVzcG9uc2USGQoEdXNlchgBIAEoCzILLmRkLnYxLlVzZXISGQoRb3JnYW5pc2F0aW9uX25hbWUYAiABKAky+AQKC1VzZXJTZXJ2aWNlEl0KCUxpc3RVc2VycxIXLmRkLnYxLkxpc3RVc2Vyc1JlcXVlc3QaGC5kZC52MS5MaXN0VXNlcnNSZXNwb25zZSIdkAIByvMYBRIDCgEBgtPkkwILEgkvdjEvdXNlcnMSVgoHR2V0VXNlchIVLmRkLnYxLkdldFVzZXJSZXF1ZXN0GgsuZGQudjEuVXNlciInkAIByvMYBRIDCgEBgtPkkwIVEhMvdjEvdXNlcnMve3VzZXJfaWR9ElUKCkNyZWF0ZVVzZXISGC5kZC52MS5DcmVhdGVVc2VyUmVxdWVzdBoLLmRkLnYxLlVzZXIiIMrzGAUSAwoBAYLT5JMCEToEdXNlciIJL3YxL3VzZXJzEl8KClVwZGF0ZVVzZXISGC5kZC52MS5VcGRhdGVVc2VyUmVxdWVzdBoLLmRkLnYxLlVzZXIiKsrzGAUSAwoBAYLT5JMCGzoEdXNlcjITL3YxL3VzZXJzL3t1c2VyLmlkfRJvCg5EZWFjdGl2YXRlVXNlchIcLmRkLnYxLkRlYWN0aXZhdGVVc2VyUmVxdWVzdBoLLmRkLnYxLlVzZXIiMsrzGAUSAwoBAYLT5JMCIzoBKiIeL3YxL3VzZXJzL3t1c2VyX2lkfTpkZWFjdGl2YXRlEogBCg9Db21wbGV0ZVdlbGNvbWUSHS5kZC52MS5Db21wbGV0ZVdlbGNvbWVSZXF1ZXN0Gh4uZGQudjEuQ29tcGxldGVXZWxjb21lUmVzcG9uc2UiNsrzGAIYAYLT5JMCKjoBKiIlL3YxL3dlbGNvbWVzL3t3ZWxjb21lX3Rva2VufTpjb21wbGV0ZWIGcHJvdG8z", [file_dd_v1_access, file_dd_v1_sessions, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask]);
+  fileDesc("ChFkZC92MS91c2Vycy5wcm90bxIFZGQudjEiYgoQTGlzdFVzZXJzUmVxdWVzdBIWCglwYWdlX3NpemUYASABKAVCA+BBARIXCgpwYWdlX3Rva2VuGAIgASgJQgPgQQESHQoQc2hvd19kZWFjdGl2YXRlZBgDIAEoCEID4EEBIkgKEUxpc3RVc2Vyc1Jlc3BvbnNlEhoKBXVzZXJzGAEgAygLMgsuZGQudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJgoOR2V0VXNlclJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EECIjMKEUNyZWF0ZVVzZXJSZXF1ZXN0Eh4KBHVzZXIYASABKAsyCy5kZC52MS5Vc2VyQgPgQQIiaQoRVXBkYXRlVXNlclJlcXVlc3QSHgoEdXNlchgBIAEoCzILLmRkLnYxLlVzZXJCA+BBAhI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBASItChVEZWFjdGl2YXRlVXNlclJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EECIiwKFFJlc2VuZFdlbGNvbWVSZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlCA+BBAiJLChZDb21wbGV0ZVdlbGNvbWVSZXF1ZXN0EhoKDXdlbGNvbWVfdG9rZW4YASABKAlCA+BBAhIVCghwYXNzd29yZBgCIAEoCUID4EECIk8KF0NvbXBsZXRlV2VsY29tZVJlc3BvbnNlEhkKBHVzZXIYASABKAsyCy5kZC52MS5Vc2VyEhkKEW9yZ2FuaXNhdGlvbl9uYW1lGAIgASgJMuoFCgtVc2VyU2VydmljZRJdCglMaXN0VXNlcnMSFy5kZC52MS5MaXN0VXNlcnNSZXF1ZXN0GhguZGQudjEuTGlzdFVzZXJzUmVzcG9uc2UiHZACAcrzGAUSAwoBAYLT5JMCCxIJL3YxL3VzZXJzElYKB0dldFVzZXISFS5kZC52MS5HZXRVc2VyUmVxdWVzdBoLLmRkLnYxLlVzZXIiJ5ACAcrzGAUSAwoBAYLT5JMCFRITL3YxL3VzZXJzL3t1c2VyX2lkfRJVCgpDcmVhdGVVc2VyEhguZGQudjEuQ3JlYXRlVXNlclJlcXVlc3QaCy5kZC52MS5Vc2VyIiDK8xgFEgMKAQGC0+STAhE6BHVzZXIiCS92MS91c2VycxJfCgpVcGRhdGVVc2VyEhguZGQudjEuVXBkYXRlVXNlclJlcXVlc3QaCy5kZC52MS5Vc2VyIirK8xgFEgMKAQGC0+STAhs6BHVzZXIyEy92MS91c2Vycy97dXNlci5pZH0SbwoORGVhY3RpdmF0ZVVzZXISHC5kZC52MS5EZWFjdGl2YXRlVXNlclJlcXVlc3QaCy5kZC52MS5Vc2VyIjLK8xgFEgMKAQGC0+STAiM6ASoiHi92MS91c2Vycy97dXNlcl9pZH06ZGVhY3RpdmF0ZRJwCg1SZXNlbmRXZWxjb21lEhsuZGQudjEuUmVzZW5kV2VsY29tZVJlcXVlc3QaCy5kZC52MS5Vc2VyIjXK8xgFEgMKAQGC0+STAiY6ASoiIS92MS91c2Vycy97dXNlcl9pZH06cmVzZW5kV2VsY29tZRKIAQoPQ29tcGxldGVXZWxjb21lEh0uZGQudjEuQ29tcGxldGVXZWxjb21lUmVxdWVzdBoeLmRkLnYxLkNvbXBsZXRlV2VsY29tZVJlc3BvbnNlIjbK8xgCGAGC0+STAio6ASoiJS92MS93ZWxjb21lcy97d2VsY29tZV90b2tlbn06Y29tcGxldGViBnByb3RvMw", [file_dd_v1_access, file_dd_v1_sessions, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask]);
 
 /**
  * Request of UserService.ListUsers.
@@ -178,6 +178,27 @@ export const DeactivateUserRequestSchema: GenMessage<DeactivateUserRequest> = /*
   messageDesc(file_dd_v1_users, 5);
 
 /**
+ * Request of UserService.ResendWelcome.
+ *
+ * @generated from message dd.v1.ResendWelcomeRequest
+ */
+export type ResendWelcomeRequest = Message<"dd.v1.ResendWelcomeRequest"> & {
+  /**
+   * Id of the user ("US…").
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message dd.v1.ResendWelcomeRequest.
+ * Use `create(ResendWelcomeRequestSchema)` to create a new message.
+ */
+export const ResendWelcomeRequestSchema: GenMessage<ResendWelcomeRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_users, 6);
+
+/**
  * Request of UserService.CompleteWelcome.
  *
  * @generated from message dd.v1.CompleteWelcomeRequest
@@ -203,7 +224,7 @@ export type CompleteWelcomeRequest = Message<"dd.v1.CompleteWelcomeRequest"> & {
  * Use `create(CompleteWelcomeRequestSchema)` to create a new message.
  */
 export const CompleteWelcomeRequestSchema: GenMessage<CompleteWelcomeRequest> = /*@__PURE__*/
-  messageDesc(file_dd_v1_users, 6);
+  messageDesc(file_dd_v1_users, 7);
 
 /**
  * Response of UserService.CompleteWelcome.
@@ -231,7 +252,7 @@ export type CompleteWelcomeResponse = Message<"dd.v1.CompleteWelcomeResponse"> &
  * Use `create(CompleteWelcomeResponseSchema)` to create a new message.
  */
 export const CompleteWelcomeResponseSchema: GenMessage<CompleteWelcomeResponse> = /*@__PURE__*/
-  messageDesc(file_dd_v1_users, 7);
+  messageDesc(file_dd_v1_users, 8);
 
 /**
  * UserService manages the organisation's staff: who signs in to the dashboard and with which role.
@@ -297,6 +318,18 @@ export const UserService: GenService<{
   deactivateUser: {
     methodKind: "unary";
     input: typeof DeactivateUserRequestSchema;
+    output: typeof UserSchema;
+  },
+  /**
+   * Emails an invited user (state INVITED: no password yet) a new welcome link, valid 7 days; the
+   * previous link stops working. A user who set a password: FAILED_PRECONDITION (USER_ACTIVE); a
+   * deactivated one: FAILED_PRECONDITION (USER_DEACTIVATED).
+   *
+   * @generated from rpc dd.v1.UserService.ResendWelcome
+   */
+  resendWelcome: {
+    methodKind: "unary";
+    input: typeof ResendWelcomeRequestSchema;
     output: typeof UserSchema;
   },
   /**

@@ -50,6 +50,9 @@ export function registerUserService(router: ConnectRouter, users: UserDirectory)
     async deactivateUser(req, ctx) {
       return userToProto(await users.deactivate(await requireEntityManager(ctx), requireActing(ctx), req.userId));
     },
+    async resendWelcome(req, ctx) {
+      return userToProto(await users.resendWelcome(await requireEntityManager(ctx), requireActing(ctx), req.userId));
+    },
     async completeWelcome(req, ctx) {
       const { user, organisationName } = await users.completeWelcome(
         await requireEntityManager(ctx),

@@ -152,18 +152,44 @@ export class UserDirectory {
       }
       throw error;
     }
-    await this.options.mailer.send(
+    await this.sendWelcome(user, organisation.name, token);
+    return user;
+  }
+
+  /**
+   * resendWelcome gives an invited user (no password yet) a new welcome link and emails it; the
+   * previous link stops working, as its digest is replaced. Sent inside the transaction, as create's.
+   */
+  async resendWelcome(em: EntityManager, acting: Acting, id: string): Promise<User> {
+    if (id === "") throw InvalidArgumentError.field("user_id", "is required");
+    const user = await this.lockedUser(em, id);
+    if (user.deactivateTime) throw new FailedPreconditionError("USER_DEACTIVATED", `user ${id} is deactivated`);
+    if (user.passwordHash !== noPassword)
+      throw new FailedPreconditionError("USER_ACTIVE", `user ${id} has set a password: they sign in, or reset it`);
+    const organisation = await em.findOneOrFail(Organisation, acting.organisationId);
+    const now = this.options.clock.now();
+    const { token, digest } = newWelcomeToken();
+    user.welcomeTokenDigest = digest;
+    user.welcomeExpireTime = new Date(now.getTime() + welcomeLifetimeMs);
+    user.updateTime = now;
+    recordAudit(em, { ...acting, action: "user.resend_welcome", target: user.id, outcome: "success", time: now });
+    await em.flush();
+    await this.sendWelcome(user, organisation.name, token);
+    return user;
+  }
+
+  private sendWelcome(user: User, organisationName: string, token: string): Promise<void> {
+    return this.options.mailer.send(
       welcomeEmail({
         publicBaseUrl: this.options.publicBaseUrl,
         token,
-        email,
-        displayName,
-        organisationName: organisation.name,
+        email: user.email,
+        displayName: user.displayName,
+        organisationName,
         role: user.role,
         expireTime: user.welcomeExpireTime!,
       }),
     );
-    return user;
   }
 
   /**

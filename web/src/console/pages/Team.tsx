@@ -109,6 +109,7 @@ function UserTable({ users, onOpen }: { users: User[]; onOpen: (open: Open) => v
                 <td>{user.totpEnabled ? "On" : "Off"}</td>
                 <td>{day(user.createTime)}</td>
                 <td className="actions">
+                  {user.state === UserState.INVITED && <ResendWelcome user={user} />}
                   {!deactivated && (
                     <>
                       <button type="button" onClick={() => onOpen({ kind: "role", user })}>
@@ -298,6 +299,21 @@ function ChangeRoleDialog({ user, onClose }: { user: User; onClose: () => void }
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** ResendWelcome emails an invited member a new welcome link (the old one stops working). */
+function ResendWelcome({ user }: { user: User }) {
+  const resend = useMutation(UserService.method.resendWelcome);
+  return (
+    <>
+      <button type="button" onClick={() => resend.mutate({ userId: user.id })} disabled={resend.isPending}>
+        Resend invitation
+      </button>
+      <span className="hint" role="status">
+        {resend.isSuccess ? "Sent." : resend.error ? problemOf(resend.error).message : ""}
+      </span>
+    </>
   );
 }
 
