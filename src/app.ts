@@ -154,7 +154,10 @@ export function createApp(deps: AppDeps): App {
     deps.accountNumberKey ?? developmentAccountNumberKey,
     deps.accountNumberKeysOld ?? [],
   );
-  const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: deps.corsOrigins, totpCipher });
+  const publicBaseUrl = deps.mail?.publicBaseUrl ?? "http://localhost:8080";
+  // The console is served at PUBLIC_BASE_URL: a browser that sends no Sec-Fetch-Site still gets in.
+  const sessionOrigins = [...deps.corsOrigins, new URL(publicBaseUrl).origin];
+  const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: sessionOrigins, totpCipher });
   const denials = new DenialRecorder(orm, clock, logger);
   const idempotency = new IdempotencyService({
     orm,
@@ -165,7 +168,6 @@ export function createApp(deps: AppDeps): App {
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"), clock);
   const collections = new CollectionManager({ clock });
   const alertEvaluator = new AlertEvaluator(clock);
-  const publicBaseUrl = deps.mail?.publicBaseUrl ?? "http://localhost:8080";
   const inviteLinks = new InviteLinks(mailer, publicBaseUrl);
   const userAccounts = new UserAccounts({ clock });
   const cipher = new AccountNumberCipher(

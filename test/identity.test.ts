@@ -245,15 +245,19 @@ describe("sessions", () => {
     expect(passed((await get(readPath, { cookie: user.cookie, origin: "https://app.example.com" })).status)).toBe(true);
   });
 
-  it("accepts a cookie from the service's own origin (the console), not from another port of the host", async () => {
+  it("accepts a cookie from a page of the service itself (Sec-Fetch-Site) and from PUBLIC_BASE_URL's origin", async () => {
     const org = await newOrganisation(server);
     const user = await newSignedInUser(server, org, "admin");
-    const own = new URL(server.baseUrl);
-    expect(passed((await get(readPath, { cookie: user.cookie, origin: own.origin })).status)).toBe(true);
-    const otherPort = await get(readPath, { cookie: user.cookie, origin: `http://${own.hostname}:1` });
-    expect(otherPort.status).toBe(403);
-    const opaque = await get(readPath, { cookie: user.cookie, origin: "null" });
-    expect(opaque.status).toBe(403);
+    const sameOrigin = { cookie: user.cookie, origin: new URL(server.baseUrl).origin, "sec-fetch-site": "same-origin" };
+    expect(passed((await get(readPath, sameOrigin)).status)).toBe(true);
+    // The test server's PUBLIC_BASE_URL is https://pay.example.test: its origin, exactly.
+    expect(passed((await get(readPath, { cookie: user.cookie, origin: "https://pay.example.test" })).status)).toBe(
+      true,
+    );
+    for (const origin of ["http://pay.example.test", "https://pay.example.test:8443", "null"]) {
+      const refused = await get(readPath, { cookie: user.cookie, origin, "sec-fetch-site": "cross-site" });
+      expect(refused.status, origin).toBe(403);
+    }
   });
 
   it("answers a wrong email and a wrong password alike", async () => {

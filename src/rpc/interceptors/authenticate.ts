@@ -69,23 +69,14 @@ export function createAuthenticateInterceptor({
 }
 
 /**
- * crossOrigin is the request's Origin when it names another site than the one asked (the Host), or
- * null for a same-origin call: the console and the payer page are served from this port, so their
- * calls need no allow-list. A browser never lets a page forge Origin or Host, so a forged request from
- * another site always shows its own Origin here and meets the list. Without a Host there is nothing
- * to compare: the list decides.
+ * crossOrigin is the request's Origin for the CSRF check, or null for a page of this service (the
+ * console and the payer page are served from this port). The browser says so itself: its
+ * Sec-Fetch-Site is "same-origin" only when scheme, host and port all match the page's, and no page
+ * can set or forge it. A browser that sends no Sec-Fetch-Site meets the list (CORS_ORIGINS and
+ * PUBLIC_BASE_URL's origin), as does every other site.
  */
 function crossOrigin(header: Headers): string | null {
-  const origin = header.get("origin");
-  // HTTP/1.1's Host; over HTTP/2 the authority is a pseudo-header Connect does not pass on, and
-  // browsers reach this port over HTTP/1.1 (or through a proxy that sets Host).
-  const host = header.get("host");
-  if (origin === null || host === null) return origin;
-  try {
-    return new URL(origin).host === host.toLowerCase() ? null : origin;
-  } catch {
-    return origin; // "null" (sandboxed frames, file:) and anything else that is no URL
-  }
+  return header.get("sec-fetch-site") === "same-origin" ? null : header.get("origin");
 }
 
 /** admit records the caller and continues, or refuses the call (charging the failure) when there is none. */

@@ -280,11 +280,9 @@ async function readAll(body: AsyncIterable<Uint8Array> | undefined): Promise<Uin
   return Buffer.concat(chunks);
 }
 
-/**
- * Hop-by-hop and framing headers, and those the transcoder sets itself, are not forwarded. Host is:
- * the session check compares it with Origin to recognise the console's own same-origin calls.
- */
+/** Hop-by-hop and framing headers, and those the transcoder sets itself, are not forwarded. */
 const droppedRequestHeaders = new Set([
+  "host",
   "connection",
   "keep-alive",
   "proxy-connection",
