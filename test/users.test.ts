@@ -191,6 +191,13 @@ describe("adding a user", () => {
     });
     expect(answer.status).toBe(400);
     expect(violationsOf(answer).sort()).toEqual(["user.display_name", "user.email", "user.role"]);
+    // A line break would let the admin write the welcome email's text.
+    const multiline = await sessionRest(server, "POST", "/v1/users", admin.cookie, {
+      email: "ok@example.com",
+      role: "ROLE_MEMBER",
+      displayName: "Ann\n\nClick https://evil.example to verify",
+    });
+    expect([multiline.status, violationsOf(multiline)]).toEqual([400, ["user.display_name"]]);
     expect(await scopeToOrganisation(server.admin.em.fork(), org).count(User, {})).toBe(1);
   });
 });

@@ -38,6 +38,16 @@ export const welcomeLifetimeMs = 7 * 24 * 3600 * 1000;
 
 const maxDisplayNameLength = 200;
 
+/**
+ * displayNameProblem checks a display name: at most 200 characters and no control characters. The
+ * name goes into the welcome email, so a line break would let an admin write the email's text.
+ */
+function displayNameProblem(name: string): string | undefined {
+  if (name.length > maxDisplayNameLength) return `must be at most ${maxDisplayNameLength} characters`;
+  if (/\p{Cc}/u.test(name)) return "must not contain control characters (line breaks, tabs)";
+  return undefined;
+}
+
 /** UserStateName is whether a user can sign in: has a password, has none yet, or was deactivated. */
 export type UserStateName = "active" | "invited" | "deactivated";
 
@@ -120,11 +130,8 @@ export class UserDirectory {
     else if (!isEmailAddress(email)) violations.push({ field: "user.email", description: "is not an email address" });
     if (!isRoleName(input.role))
       violations.push({ field: "user.role", description: "must be ROLE_ADMIN, ROLE_MEMBER or ROLE_VIEWER" });
-    if (displayName.length > maxDisplayNameLength)
-      violations.push({
-        field: "user.display_name",
-        description: `must be at most ${maxDisplayNameLength} characters`,
-      });
+    const nameProblem = displayNameProblem(displayName);
+    if (nameProblem) violations.push({ field: "user.display_name", description: nameProblem });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
 
     const organisation = await em.findOneOrFail(Organisation, acting.organisationId);
@@ -208,11 +215,8 @@ export class UserDirectory {
     const displayName = input.displayName.trim();
     if (paths.has("role") && !isRoleName(input.role))
       violations.push({ field: "user.role", description: "must be ROLE_ADMIN, ROLE_MEMBER or ROLE_VIEWER" });
-    if (paths.has("display_name") && displayName.length > maxDisplayNameLength)
-      violations.push({
-        field: "user.display_name",
-        description: `must be at most ${maxDisplayNameLength} characters`,
-      });
+    const nameProblem = paths.has("display_name") ? displayNameProblem(displayName) : undefined;
+    if (nameProblem) violations.push({ field: "user.display_name", description: nameProblem });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     if (paths.size === 0) throw InvalidArgumentError.field("update_mask", "names no field to update");
 
@@ -244,10 +248,10 @@ export class UserDirectory {
 
   /**
    * completeWelcome sets the first password of the user whose welcome token this is and uses the
-   * token up. Used, expired, unknown, or a deactivated user's: one NOT_FOUND, after the same work,
-   * so the answer tells nothing about which. The new password is hashed first, for every well-formed
-   * token, before the lookup: the scrypt second dominates, and it is spent alike whether the token
-   * exists or not. A malformed token is refused at once: its shape is public, nothing is learnt.
+   * token up. Used, expired, unknown, or a deactivated user's: one NOT_FOUND. The token holds 256
+   * random bits and is found by its digest, so answering an unknown one fast teaches nothing; the
+   * password is hashed only for a token that exists, so nobody can make this public RPC spend a
+   * scrypt second (and 128 MiB) per request with made-up tokens.
    * `em` is the public request's EntityManager: there is no caller, and the token names no
    * organisation; everything after the lookup runs scoped to the user's own.
    */
@@ -265,7 +269,6 @@ export class UserDirectory {
     const gone = () => new NotFoundError("welcome", "(token)");
     if (!looksLikeWelcomeToken(token)) throw gone();
 
-    const passwordHash = await hashPassword(password);
     const digest = welcomeTokenDigest(token);
     // The one lookup across organisations, on purpose (as for mandate invites): the token is the new
     // user's only credential; its digest is unique over all organisations and it holds 256 random
@@ -274,6 +277,7 @@ export class UserDirectory {
       lookup.findOne(User, { welcomeTokenDigest: digest }, { filters: false }),
     );
     if (!found) throw gone();
+    const passwordHash = await hashPassword(password);
     const organisationId = found.organisation.id;
     const now = this.options.clock.now();
     return withTenant(em, organisationId, async (tx) => {
