@@ -157,8 +157,10 @@ export function buildServer(deps: ServerDeps): DdServer {
     const incoming = req.headers["x-request-id"];
     const requestId = typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
     res.setHeader("x-request-id", requestId);
-    if (cors(req, res)) return;
+    // The browser app first: it is same-origin and needs no CORS headers, which would also vary
+    // cached assets by Origin.
     if (deps.webAssets?.serve(req, res)) return;
+    if (cors(req, res)) return;
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     const handler = byPath.get(path);
     const client = clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"]);

@@ -104,9 +104,14 @@ describe("assets", () => {
     expect(plain.headers["content-encoding"]).toBeUndefined();
     expect(plain.body.toString()).toBe(script);
 
+    // Each encoding is its own representation, with its own tag; If-None-Match may list several.
     const etag = br.headers.get("etag") ?? "";
-    expect(etag).toMatch(/^"[\w-]{22}"$/);
-    expect((await get("/assets/console-abc123.js", { "if-none-match": etag })).status).toBe(304);
+    expect(etag).toMatch(/^"[\w-]{22}-br"$/);
+    expect(raw.headers.etag).toBe(etag.replace("-br", "-gzip"));
+    expect(plain.headers.etag).toBe(etag.replace("-br", ""));
+    const cached = { "if-none-match": `"other", ${etag}`, "accept-encoding": "br" };
+    expect((await get("/assets/console-abc123.js", cached)).status).toBe(304);
+    expect((await rawGet("/assets/console-abc123.js", "gzip", { "if-none-match": etag })).status).toBe(200);
   });
 
   it("answers 404 for a file that is not in the build, and never reads outside it", async () => {
@@ -123,6 +128,22 @@ describe("assets", () => {
     const post = await fetch(`${server.baseUrl}/console/`, { method: "POST", body: "x" });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, HEAD");
+  });
+});
+
+describe("CORS", () => {
+  it("adds no Origin-dependent headers to the app's files, which caches keep for a year", async () => {
+    const withOrigin = await startTestServer({
+      webAssets: await loadWebAssets(dir),
+      corsOrigins: ["https://app.example"],
+    });
+    try {
+      const res = await get("/assets/console-abc123.js", { origin: "https://app.example" }, withOrigin.baseUrl);
+      expect(res.headers.get("access-control-allow-origin")).toBeNull();
+      expect(res.headers.get("vary")).toBe("Accept-Encoding");
+    } finally {
+      await withOrigin.close();
+    }
   });
 });
 
@@ -144,14 +165,17 @@ describe("without a build", () => {
 });
 
 /** rawGet reads a response's bytes as sent (fetch would decode them). */
-async function rawGet(path: string, acceptEncoding: string) {
+async function rawGet(path: string, acceptEncoding: string, headers: Record<string, string> = {}) {
   const http = await import("node:http");
-  return new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+  type Raw = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
+  return new Promise<Raw>((resolve, reject) => {
     http
-      .get(`${server.baseUrl}${path}`, { headers: { "accept-encoding": acceptEncoding } }, (res) => {
+      .get(`${server.baseUrl}${path}`, { headers: { "accept-encoding": acceptEncoding, ...headers } }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
       })
       .on("error", reject);
   });

@@ -2,13 +2,15 @@
  * web-assets.ts serves the built browser app (web/dist) from the API's own port: the staff console
  * under /console/ (a single-page app: every deep link gets console.html), the payer's page at
  * /invite/<token>, and the hashed files both load from /assets/. API paths never start with these
- * prefixes, so they keep priority. Files are read once at start and answered from memory; gzip and
- * brotli copies are made on first demand and kept, since a phone on a slow link pays for every byte.
+ * prefixes, so they keep priority. Files are read once at start and answered from memory, with gzip
+ * and brotli copies made then too (off the event loop: brotli at its best level takes most of a
+ * second for the console's bundle), since a phone on a slow link pays for every byte.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { brotliCompressSync, gzipSync, constants as zlib } from "node:zlib";
+import { promisify } from "node:util";
+import { brotliCompress, gzip, constants as zlib } from "node:zlib";
 import type { NodeRequest, NodeResponse } from "./one-port-listener.js";
 
 const contentTypes: Record<string, string> = {
@@ -38,13 +40,18 @@ const contentSecurityPolicy = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+type Encoding = "br" | "gzip";
+
 interface Asset {
   body: Buffer;
   contentType: string;
+  /** The strong ETag of the body as stored; each encoding's copy gets its own (etagOf). */
   etag: string;
-  compressible: boolean;
-  encoded: Map<"br" | "gzip", Buffer>;
+  encoded: Map<Encoding, Buffer>;
 }
+
+const brotli = promisify(brotliCompress);
+const gzipped = promisify(gzip);
 
 /** A page's own headers beside the shared ones. */
 interface Page {
@@ -68,10 +75,10 @@ export async function loadWebAssets(dir: string): Promise<WebAssets & { built: b
   const files = new Map<string, Asset>();
   try {
     for (const name of ["console.html", "invite.html"])
-      files.set(`/${name}`, asset(name, await readFile(join(dir, name))));
+      files.set(`/${name}`, await asset(name, await readFile(join(dir, name))));
     for (const entry of await readdir(join(dir, "assets"), { withFileTypes: true }))
       if (entry.isFile())
-        files.set(`/assets/${entry.name}`, asset(entry.name, await readFile(join(dir, "assets", entry.name))));
+        files.set(`/assets/${entry.name}`, await asset(entry.name, await readFile(join(dir, "assets", entry.name))));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     return { built: false, serve: (req, res) => notBuilt(req, res) };
@@ -105,23 +112,46 @@ export async function loadWebAssets(dir: string): Promise<WebAssets & { built: b
   };
 }
 
-function asset(name: string, body: Buffer): Asset {
+async function asset(name: string, body: Buffer): Promise<Asset> {
   const ext = extname(name);
+  const encoded = new Map<Encoding, Buffer>();
+  if (compressible.has(ext) && body.length > 1024) {
+    const [br, gz] = await Promise.all([
+      brotli(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }),
+      gzipped(body, { level: 9 }),
+    ]);
+    encoded.set("br", br).set("gzip", gz);
+  }
   return {
     body,
     contentType: contentTypes[ext] ?? "application/octet-stream",
-    etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
-    compressible: compressible.has(ext) && body.length > 1024,
-    encoded: new Map(),
+    etag: createHash("sha256").update(body).digest("base64url").slice(0, 22),
+    encoded,
   };
+}
+
+/** etagOf is the ETag of one representation: the bytes differ per encoding, so the tags do. */
+function etagOf(asset: Asset, encoding: Encoding | undefined): string {
+  return `"${asset.etag}${encoding ? `-${encoding}` : ""}"`;
+}
+
+/** matches says whether If-None-Match names this tag (a list, weak tags and * included). */
+function matches(ifNoneMatch: string | string[] | undefined, etag: string): boolean {
+  if (typeof ifNoneMatch !== "string") return false;
+  return ifNoneMatch.split(",").some((tag) => {
+    const t = tag.trim();
+    return t === "*" || t === etag || t === `W/${etag}`;
+  });
 }
 
 function send(req: NodeRequest, res: NodeResponse, { asset, cacheControl, referrerPolicy }: Page): true {
   if (!allowMethod(req, res)) return true;
+  const encoding = asset.encoded.size > 0 ? pickEncoding(req.headers["accept-encoding"]) : undefined;
+  const etag = etagOf(asset, encoding);
   const headers: Record<string, string> = {
     "content-type": asset.contentType,
     "cache-control": cacheControl,
-    etag: asset.etag,
+    etag,
     "x-content-type-options": "nosniff",
     "referrer-policy": referrerPolicy,
   };
@@ -130,13 +160,12 @@ function send(req: NodeRequest, res: NodeResponse, { asset, cacheControl, referr
     headers["x-frame-options"] = "DENY";
     headers["cross-origin-opener-policy"] = "same-origin";
   }
-  if (asset.compressible) headers.vary = "Accept-Encoding";
-  if (req.headers["if-none-match"] === asset.etag) {
+  if (asset.encoded.size > 0) headers.vary = "Accept-Encoding";
+  if (matches(req.headers["if-none-match"], etag)) {
     res.writeHead(304, headers).end();
     return true;
   }
-  const encoding = asset.compressible ? pickEncoding(req.headers["accept-encoding"]) : undefined;
-  const body = encoding ? encoded(asset, encoding) : asset.body;
+  const body = encoding ? (asset.encoded.get(encoding) ?? asset.body) : asset.body;
   if (encoding) headers["content-encoding"] = encoding;
   headers["content-length"] = String(body.length);
   res.writeHead(200, headers);
@@ -145,20 +174,8 @@ function send(req: NodeRequest, res: NodeResponse, { asset, cacheControl, referr
   return true;
 }
 
-function encoded(asset: Asset, encoding: "br" | "gzip"): Buffer {
-  let body = asset.encoded.get(encoding);
-  if (!body) {
-    body =
-      encoding === "br"
-        ? brotliCompressSync(asset.body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } })
-        : gzipSync(asset.body, { level: 9 });
-    asset.encoded.set(encoding, body);
-  }
-  return body;
-}
-
 /** pickEncoding prefers brotli, then gzip, among those the client accepts (q=0 refuses one). */
-function pickEncoding(header: string | string[] | undefined): "br" | "gzip" | undefined {
+function pickEncoding(header: string | string[] | undefined): Encoding | undefined {
   if (typeof header !== "string") return undefined;
   const accepted = new Set<string>();
   for (const part of header.split(",")) {
