@@ -61,7 +61,7 @@ export function App() {
           token={path.slice(welcomePath.length)}
           onSignedIn={() => {
             void queryClient.resetQueries({ queryKey: sessionKey });
-            navigate("/");
+            navigate("/", { replace: true });
           }}
         />
       </Suspense>
@@ -113,7 +113,16 @@ function match(path: string): { route: Route; rest: string } | undefined {
   for (const route of routes) {
     if (path === route.path) return { route, rest: "" };
     if (route.path !== "/" && path.startsWith(`${route.path}/`))
-      return { route, rest: decodeURIComponent(path.slice(route.path.length + 1)) };
+      return { route, rest: decoded(path.slice(route.path.length + 1)) };
   }
   return undefined;
+}
+
+/** decoded is a path segment decoded, or as it is when it holds a broken %-sequence. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

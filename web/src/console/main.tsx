@@ -22,6 +22,9 @@ const queryClient = new QueryClient({
   queryCache: new QueryCache({ onError }),
   mutationCache: new MutationCache({ onError }),
   defaultOptions: {
+    // A finished call's variables and answer (passwords, a new key's secret, a TOTP setup key) are
+    // not kept once its component has gone.
+    mutations: { gcTime: 0 },
     queries: {
       staleTime: 10_000,
       // A refusal will not change by asking again; a lost connection might.

@@ -28,9 +28,13 @@ export function usePath(): string {
   return useContext(PathContext);
 }
 
-/** navigate moves to a console path ("/mandates/MD…") without reloading. */
-export function navigate(path: string): void {
-  window.history.pushState(null, "", `${base}${path}`);
+/**
+ * navigate moves to a console path ("/mandates/MD…") without reloading; `replace` drops the page
+ * left from history (a spent single-use link must not come back with the Back button).
+ */
+export function navigate(path: string, { replace = false } = {}): void {
+  if (replace) window.history.replaceState(null, "", `${base}${path}`);
+  else window.history.pushState(null, "", `${base}${path}`);
   window.dispatchEvent(new Event("console:navigate"));
   window.scrollTo(0, 0);
 }

@@ -8,9 +8,11 @@ export interface DialogProps {
   title: string;
   onClose: () => void;
   children: ReactNode;
+  /** false: Escape does not close it (a secret shown once must be closed on purpose, with Done). */
+  dismissible?: boolean;
 }
 
-export function Dialog({ title, onClose, children }: DialogProps) {
+export function Dialog({ title, onClose, children, dismissible = true }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const headingId = useId();
   useEffect(() => {
@@ -24,7 +26,7 @@ export function Dialog({ title, onClose, children }: DialogProps) {
       aria-labelledby={headingId}
       onCancel={(event) => {
         event.preventDefault();
-        onClose();
+        if (dismissible) onClose();
       }}
     >
       <h2 id={headingId}>{title}</h2>

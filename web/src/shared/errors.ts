@@ -35,7 +35,7 @@ export function problemOf(error: unknown, labels: Record<string, string> = {}): 
       return { ...base, fields, message };
     }
     case Code.PermissionDenied:
-      return { ...base, message: `Your role cannot do this: ${permissionText(e)}` };
+      return { ...base, message: refusal(e) };
     case Code.ResourceExhausted: {
       const wait = retrySeconds(e);
       return {
@@ -69,10 +69,23 @@ function sentence(label: string, description: string): string {
   return `${label.charAt(0).toUpperCase()}${label.slice(1).replaceAll("_", " ")} ${description}.`.replace(/\.\.$/, ".");
 }
 
-function permissionText(e: ConnectError): string {
+/** refusal says why PERMISSION_DENIED, by its ErrorInfo reason: most often what the role cannot do. */
+function refusal(e: ConnectError): string {
   const info = e.findDetails(ErrorInfoSchema)[0];
-  const scope = info?.metadata.required_scope;
-  return scope ? `it needs the ${scope} permission.` : e.rawMessage;
+  switch (info?.reason) {
+    case "MISSING_SCOPE":
+      return `Your role cannot do this: it needs the ${info.metadata.required_scope} permission.`;
+    case "ROLE_REQUIRED":
+      return "Your role cannot do this: ask an admin.";
+    case "TOTP_ENROLMENT_REQUIRED":
+      return "Set up an authenticator app on Your account first: your organisation requires it of admins.";
+    case "ORIGIN_NOT_ALLOWED":
+      return "This page's address may not use your session: open the console at its usual address.";
+    case "SANDBOX_ONLY":
+      return "Only sandbox organisations can simulate outcomes.";
+    default:
+      return e.rawMessage;
+  }
 }
 
 function retrySeconds(e: ConnectError): number | undefined {

@@ -8,9 +8,9 @@ import { CollectionService, CollectionState } from "../../../../gen/dd/v1/collec
 import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
+import { Pager, usePages } from "../Pager.js";
 import { CollectionTable, collectionStateName } from "./CollectionTable.js";
 import { mandateLabel, useMandateDirectory } from "./mandates.js";
-import { Pager, usePages } from "./Pager.js";
 import { SelectField } from "./SelectField.js";
 
 const stateChoices = Object.values(CollectionState).filter(

@@ -13,11 +13,11 @@ import type { Mandate } from "../../../../gen/dd/v1/mandates_pb.js";
 import { CollectionScenario, SandboxService } from "../../../../gen/dd/v1/sandbox_pb.js";
 import { problemOf } from "../../shared/errors.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
+import { calendarDay } from "../dates.js";
 import { when } from "../format.js";
 import { pounds } from "../money.js";
 import { useStaff } from "../session.js";
 import { enumLabel } from "../states.js";
-import { calendarDay } from "./dates.js";
 import { mandateLabel } from "./mandates.js";
 
 /** Each simulator button: its name, and the states its scenario starts from (sandbox.proto). */

@@ -12,8 +12,8 @@ import { Dialog } from "../../shared/Dialog.js";
 import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
+import { londonToday } from "../dates.js";
 import { penceOf } from "../money.js";
-import { londonToday } from "./dates.js";
 import { mandateLabel, useCollectibleMandates } from "./mandates.js";
 import { SelectField } from "./SelectField.js";
 

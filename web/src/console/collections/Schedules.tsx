@@ -12,14 +12,14 @@ import {
 } from "../../../../gen/dd/v1/collections_pb.js";
 import { problemOf } from "../../shared/errors.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
+import { calendarDay, weekdayOf } from "../dates.js";
 import { pounds } from "../money.js";
+import { Pager, usePages } from "../Pager.js";
 import { useStaff } from "../session.js";
 import { enumLabel } from "../states.js";
 import { CancelScheduleDialog } from "./CancelScheduleDialog.js";
-import { calendarDay, weekdayOf } from "./dates.js";
 import { mandateLabel, useMandateDirectory } from "./mandates.js";
 import { NewScheduleDialog } from "./NewScheduleDialog.js";
-import { Pager, usePages } from "./Pager.js";
 
 type Open = { kind: "create" } | { kind: "cancel"; schedule: CollectionSchedule } | undefined;
 

@@ -92,8 +92,13 @@ function ChangePassword() {
 function TwoFactor({ enabled }: { enabled: boolean }) {
   const refresh = useRefreshSession();
   const enroll = useMutation(SessionService.method.enrollTotp);
-  const confirm = useMutation(SessionService.method.confirmTotp, { onSuccess: refresh });
-  const disable = useMutation(SessionService.method.disableTotp, { onSuccess: refresh });
+  // Once on (or off), the setup key shown is void: forget it.
+  const done = () => {
+    enroll.reset();
+    refresh();
+  };
+  const confirm = useMutation(SessionService.method.confirmTotp, { onSuccess: done });
+  const disable = useMutation(SessionService.method.disableTotp, { onSuccess: done });
   const labels = { current_password: "Password", code: "Code" };
   const problem = [enroll.error, confirm.error, disable.error].find(Boolean);
   const shown = problem ? problemOf(problem, labels) : undefined;

@@ -11,8 +11,8 @@ import { AcknowledgeDialog } from "../alerts/AcknowledgeDialog.js";
 import { AlertTable } from "../alerts/AlertTable.js";
 import { ResolveDialog } from "../alerts/ResolveDialog.js";
 import { Thresholds } from "../alerts/Thresholds.js";
-import { Pager, usePages } from "../collections/Pager.js";
 import { SelectField } from "../collections/SelectField.js";
+import { Pager, usePages } from "../Pager.js";
 
 /** The state filter's choices; the first, alerts still needing someone, is where staff start. */
 const filters: readonly { label: string; states: AlertState[] }[] = [

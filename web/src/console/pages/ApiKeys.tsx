@@ -319,7 +319,7 @@ function RevokeDialog({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void
 function SecretShown({ title, secret, onClose }: { title: string; secret: string; onClose: () => void }) {
   const [copied, setCopied] = useState(false);
   return (
-    <Dialog title={title} onClose={onClose}>
+    <Dialog title={title} onClose={onClose} dismissible={false}>
       <div className="banner banner-info">
         This is the only time the key is shown. Store it like a password, in your secret manager; if it is lost, rotate
         the key.

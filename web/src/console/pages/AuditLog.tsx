@@ -13,7 +13,7 @@ import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { when } from "../format.js";
-import { Pager, usePageTokens } from "./Pager.js";
+import { Pager, usePages } from "../Pager.js";
 
 interface Filters {
   actor: string;
@@ -30,10 +30,10 @@ export default function AuditLog() {
   // Bumped by "Clear filters" so the form's inputs start again from empty.
   const [formKey, setFormKey] = useState(0);
   const [rangeError, setRangeError] = useState<string>();
-  const pages = usePageTokens();
+  const pages = usePages();
   const list = useQuery(AuditService.method.listAuditEvents, {
     pageSize: 50,
-    pageToken: pages.current,
+    pageToken: pages.pageToken,
     actor: filters.actor,
     action: filters.action,
     since: filters.from ? londonMidnight(filters.from) : undefined,
@@ -113,7 +113,7 @@ export default function AuditLog() {
         ) : (
           <EventTable events={list.data.auditEvents} emails={emails} />
         ))}
-      <Pager pages={pages} nextPageToken={list.data?.nextPageToken} />
+      <Pager label="Audit log pages" pages={pages} nextPageToken={list.data?.nextPageToken} />
     </>
   );
 }

@@ -17,6 +17,7 @@ import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { formatSortCode } from "../../shared/sort-code.js";
 import { CollectionTable } from "../collections/CollectionTable.js";
 import { when } from "../format.js";
+import { Pager, usePages } from "../Pager.js";
 import { Link } from "../router.js";
 import { useStaff } from "../session.js";
 import { enumLabel, mandateStateName } from "../states.js";
@@ -283,11 +284,11 @@ function MandateCollections({ mandateId }: { mandateId: string }) {
 }
 
 function History({ mandateId }: { mandateId: string }) {
-  const [pages, setPages] = useState<string[]>([""]);
+  const pages = usePages();
   const feed = useQuery(AlertService.method.listNotifications, {
     mandateId,
     pageSize: 20,
-    pageToken: pages.at(-1) ?? "",
+    pageToken: pages.pageToken,
   });
   return (
     <section aria-labelledby="history-heading">
@@ -310,20 +311,7 @@ function History({ mandateId }: { mandateId: string }) {
             ))}
           </ol>
         ))}
-      {(pages.length > 1 || feed.data?.nextPageToken) && (
-        <div className="pager">
-          <button type="button" disabled={pages.length < 2} onClick={() => setPages(pages.slice(0, -1))}>
-            Newer events
-          </button>
-          <button
-            type="button"
-            disabled={!feed.data?.nextPageToken}
-            onClick={() => feed.data && setPages([...pages, feed.data.nextPageToken])}
-          >
-            Older events
-          </button>
-        </div>
-      )}
+      <Pager label="History pages" pages={pages} nextPageToken={feed.data?.nextPageToken} />
     </section>
   );
 }

@@ -11,6 +11,7 @@ import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { when } from "../format.js";
+import { Pager, usePages } from "../Pager.js";
 import { Link } from "../router.js";
 import { useStaff } from "../session.js";
 import { mandateStateName } from "../states.js";
@@ -23,16 +24,15 @@ export default function Mandates() {
   const staff = useStaff();
   const [state, setState] = useState<MandateState | undefined>();
   const [search, setSearch] = useState("");
-  const [pages, setPages] = useState<string[]>([""]);
+  const pages = usePages();
   const [creating, setCreating] = useState(false);
-  const pageToken = pages[pages.length - 1] ?? "";
   const list = useQuery(MandateService.method.listMandates, {
     pageSize: 50,
-    pageToken,
+    pageToken: pages.pageToken,
     state: state === undefined ? [] : [state],
     ...(search.includes("@") ? { payerEmail: search } : { reference: search }),
   });
-  const restart = () => setPages([""]);
+  const restart = pages.restart;
 
   return (
     <>
@@ -114,18 +114,7 @@ export default function Mandates() {
             </table>
           </div>
         ))}
-      <div className="pager">
-        <button type="button" disabled={pages.length < 2} onClick={() => setPages(pages.slice(0, -1))}>
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!list.data?.nextPageToken}
-          onClick={() => list.data && setPages([...pages, list.data.nextPageToken])}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager label="Mandate pages" pages={pages} nextPageToken={list.data?.nextPageToken} />
       {creating && <CreateMandateDialog onClose={() => setCreating(false)} />}
     </>
   );

@@ -8,7 +8,8 @@ import { MandateService, MandateState } from "../../../../gen/dd/v1/mandates_pb.
 import { ReportInterval, ReportService } from "../../../../gen/dd/v1/reports_pb.js";
 import { problemOf } from "../../shared/errors.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
-import { londonToday, when } from "../format.js";
+import { londonToday } from "../dates.js";
+import { when } from "../format.js";
 import { money } from "../money.js";
 import { Link } from "../router.js";
 import { useStaff } from "../session.js";

@@ -15,8 +15,9 @@ import {
 } from "../../../../gen/dd/v1/reports_pb.js";
 import { problemOf } from "../../shared/errors.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
-import { londonToday, shiftMonths } from "../format.js";
+import { londonToday, shiftMonths } from "../dates.js";
 import { money } from "../money.js";
+import { Pager, usePages } from "../Pager.js";
 import { Chart, categoryX } from "../reports/Chart.js";
 import { downloadCsv } from "../reports/csv.js";
 import { enumLabel } from "../states.js";
@@ -104,7 +105,7 @@ export default function Reports() {
         />
         {report.data && <CollectionsByState data={report.data} interval={interval} />}
       </section>
-      <Clawbacks from={from} to={to} />
+      <Clawbacks key={`${from}:${to}`} from={from} to={to} />
     </>
   );
 }
@@ -271,8 +272,8 @@ function CollectionsByState({ data, interval }: { data: GetCollectionReportRespo
 const barPaths = uPlot.paths.bars?.({ size: [0.7, 60] });
 
 function Clawbacks({ from, to }: { from: string; to: string }) {
-  const [pages, setPages] = useState<string[]>([""]);
-  const list = useQuery(ReportService.method.listClawbacks, { from, to, pageSize: 50, pageToken: pages.at(-1) ?? "" });
+  const pages = usePages();
+  const list = useQuery(ReportService.method.listClawbacks, { from, to, pageSize: 50, pageToken: pages.pageToken });
   const rows = list.data?.clawbacks ?? [];
   return (
     <section aria-labelledby="clawbacks-heading">
@@ -345,20 +346,7 @@ function Clawbacks({ from, to }: { from: string; to: string }) {
             </table>
           </div>
         ))}
-      {(pages.length > 1 || list.data?.nextPageToken) && (
-        <div className="pager">
-          <button type="button" disabled={pages.length < 2} onClick={() => setPages(pages.slice(0, -1))}>
-            Previous page
-          </button>
-          <button
-            type="button"
-            disabled={!list.data?.nextPageToken}
-            onClick={() => list.data && setPages([...pages, list.data.nextPageToken])}
-          >
-            Next page
-          </button>
-        </div>
-      )}
+      <Pager label="Clawback pages" pages={pages} nextPageToken={list.data?.nextPageToken} />
     </section>
   );
 }

@@ -17,9 +17,9 @@ import { type Problem, problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { day, when } from "../format.js";
+import { Pager, usePages } from "../Pager.js";
 import { roleName, useStaff } from "../session.js";
 import { enumLabel } from "../states.js";
-import { Pager, usePageTokens } from "./Pager.js";
 
 /** The roles an admin can give, with what each may do (their scopes, in words). */
 const roles: readonly { role: Role; grants: string }[] = [
@@ -33,8 +33,8 @@ type Open = { kind: "add" } | { kind: "role"; user: User } | { kind: "deactivate
 export default function Team() {
   const [showDeactivated, setShowDeactivated] = useState(false);
   const [open, setOpen] = useState<Open>();
-  const pages = usePageTokens();
-  const list = useQuery(UserService.method.listUsers, { pageSize: 100, pageToken: pages.current, showDeactivated });
+  const pages = usePages();
+  const list = useQuery(UserService.method.listUsers, { pageSize: 100, pageToken: pages.pageToken, showDeactivated });
   const close = () => setOpen(undefined);
 
   return (
@@ -62,7 +62,7 @@ export default function Team() {
       </label>
       <ProblemBanner problem={list.error ? problemOf(list.error) : undefined} onRetry={() => void list.refetch()} />
       {list.data && <UserTable users={list.data.users} onOpen={setOpen} />}
-      <Pager pages={pages} nextPageToken={list.data?.nextPageToken} />
+      <Pager label="Team pages" pages={pages} nextPageToken={list.data?.nextPageToken} />
       {open?.kind === "add" && <AddMemberDialog onClose={close} />}
       {open?.kind === "role" && <ChangeRoleDialog user={open.user} onClose={close} />}
       {open?.kind === "deactivate" && <DeactivateDialog user={open.user} onClose={close} />}

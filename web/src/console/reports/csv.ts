@@ -13,7 +13,7 @@ export function downloadCsv(name: string, rows: readonly (readonly (string | num
 
 function cell(value: string | number): string {
   const text = String(value);
-  // A leading =, +, - or @ would run as a formula in a spreadsheet: quote it as text.
-  const safe = /^[=+\-@]/.test(text) && typeof value === "string" ? `'${text}` : text;
+  // A leading =, +, -, @, tab or carriage return would run as a formula in a spreadsheet: mark it text.
+  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === "string" ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }

@@ -23,3 +23,12 @@ export function calendarDay(iso: string, fallback = "—"): string {
 export function weekdayOf(iso: string): string {
   return weekday.format(new Date(`${iso}T00:00:00Z`));
 }
+
+/** shiftMonths moves a YYYY-MM-DD date by whole months (the day clamped to the month's length). */
+export function shiftMonths(date: string, months: number): string {
+  const [y = 0, m = 1, d = 1] = date.split("-").map(Number);
+  const first = new Date(Date.UTC(y, m - 1 + months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(d, last));
+  return first.toISOString().slice(0, 10);
+}
