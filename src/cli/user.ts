@@ -5,7 +5,7 @@
  * at once), and `user unlock` (a sign-in locked by wrong TOTP codes).
  */
 import { InvalidArgumentError } from "../modules/errors.js";
-import { minPasswordLength } from "../modules/identity/password.js";
+import { minPasswordLength, newPasswordProblem } from "../modules/identity/password.js";
 import { isRoleName } from "../modules/identity/scopes.js";
 import { requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
@@ -32,8 +32,9 @@ export const userCreate: Command = {
     }
 
     // createUser checks this too, but only after the organisation: a bad password should not wait for the database.
-    if (password.length < minPasswordLength) {
-      throw InvalidArgumentError.field("password", `must be at least ${minPasswordLength} characters`);
+    const problem = newPasswordProblem(password);
+    if (problem) {
+      throw InvalidArgumentError.field("password", problem);
     }
 
     const user = await inOrganisation(runtime, organisationId, ({ provisioning }, em) =>

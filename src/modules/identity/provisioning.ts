@@ -10,7 +10,7 @@ import { AlreadyExistsError, type FieldViolation, InvalidArgumentError, NotFound
 import type { Acting } from "./acting.js";
 import { recordAudit } from "./audit-log.js";
 import { Organisation } from "./organisation.entity.js";
-import { hashPassword, minPasswordLength } from "./password.js";
+import { hashPassword, newPasswordProblem } from "./password.js";
 import { isRoleName, type RoleName } from "./scopes.js";
 import { normaliseEmail } from "./session.service.js";
 import { User } from "./user.entity.js";
@@ -107,9 +107,8 @@ export class Provisioning {
     const violations: FieldViolation[] = [];
     if (!isEmailAddress(email)) violations.push({ field: "email", description: "is not an email address" });
     if (!isRoleName(input.role)) violations.push({ field: "role", description: "must be admin, member or viewer" });
-    if (input.password.length < minPasswordLength) {
-      violations.push({ field: "password", description: `must be at least ${minPasswordLength} characters` });
-    }
+    const passwordProblem = newPasswordProblem(input.password);
+    if (passwordProblem) violations.push({ field: "password", description: passwordProblem });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const organisation = await em.findOneOrFail(Organisation, input.organisationId);
     const now = this.deps.clock.now();
