@@ -6,12 +6,11 @@ import { useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
 import { CollectionService, CollectionState } from "../../../../gen/dd/v1/collections_pb.js";
 import { problemOf } from "../../shared/errors.js";
-import { Field } from "../../shared/Field.js";
+import { Field, SelectField } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { Pager, usePages } from "../Pager.js";
 import { CollectionTable, collectionStateName } from "./CollectionTable.js";
 import { mandateLabel, useMandateDirectory } from "./mandates.js";
-import { SelectField } from "./SelectField.js";
 
 const stateChoices = Object.values(CollectionState).filter(
   (s): s is CollectionState => typeof s === "number" && s !== CollectionState.UNSPECIFIED,

@@ -10,12 +10,11 @@ import { type FormEvent, useState } from "react";
 import { CollectionService, IntervalUnit } from "../../../../gen/dd/v1/collections_pb.js";
 import { Dialog } from "../../shared/Dialog.js";
 import { problemOf } from "../../shared/errors.js";
-import { Field } from "../../shared/Field.js";
+import { Field, SelectField } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { londonToday } from "../dates.js";
 import { penceOf } from "../money.js";
 import { mandateLabel, useCollectibleMandates } from "./mandates.js";
-import { SelectField } from "./SelectField.js";
 
 const labels = {
   "schedule.mandate_id": "Mandate",

@@ -10,6 +10,7 @@ import { SessionService } from "../../../../gen/dd/v1/sessions_pb.js";
 import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
+import { chosenPassword, NewPasswordFields } from "../NewPasswordFields.js";
 import { sessionKey, useStaff } from "../session.js";
 
 export default function Account({ required = false }: { required?: boolean }) {
@@ -44,9 +45,9 @@ function ChangePassword() {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const next = String(form.get("new_password") ?? "");
-    setMismatch(next !== String(form.get("repeat") ?? ""));
-    if (next !== String(form.get("repeat") ?? "")) return;
+    const next = chosenPassword(form, "new_password");
+    setMismatch(next === undefined);
+    if (next === undefined) return;
     change.mutate({ currentPassword: String(form.get("current_password") ?? ""), newPassword: next });
   }
 
@@ -65,20 +66,12 @@ function ChangePassword() {
             autoComplete="current-password"
             error={problem?.fields.current_password}
           />
-          <Field
+          <NewPasswordFields
             label="New password"
+            againLabel="Repeat the new password"
             name="new_password"
-            type="password"
-            autoComplete="new-password"
-            hint="At least 12 characters"
             error={problem?.fields.new_password}
-          />
-          <Field
-            label="Repeat the new password"
-            name="repeat"
-            type="password"
-            autoComplete="new-password"
-            error={mismatch ? "The two passwords differ." : undefined}
+            mismatch={mismatch}
           />
           <button type="submit" className="primary" disabled={change.isPending}>
             Change password

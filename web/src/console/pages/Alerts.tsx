@@ -2,16 +2,17 @@
  * Alerts is where staff see what crossed a threshold and say they are on it: alerts by state,
  * acknowledge with a note, resolve; and the thresholds that raise them. Viewers only read.
  */
+
 import { useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
 import { type Alert, AlertService, AlertState } from "../../../../gen/dd/v1/alerts_pb.js";
 import { problemOf } from "../../shared/errors.js";
+import { SelectField } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { AcknowledgeDialog } from "../alerts/AcknowledgeDialog.js";
 import { AlertTable } from "../alerts/AlertTable.js";
 import { ResolveDialog } from "../alerts/ResolveDialog.js";
 import { Thresholds } from "../alerts/Thresholds.js";
-import { SelectField } from "../collections/SelectField.js";
 import { Pager, usePages } from "../Pager.js";
 
 /** The state filter's choices; the first, alerts still needing someone, is where staff start. */

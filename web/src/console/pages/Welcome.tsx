@@ -10,8 +10,8 @@ import { type FormEvent, useState } from "react";
 import { SessionService } from "../../../../gen/dd/v1/sessions_pb.js";
 import { UserService } from "../../../../gen/dd/v1/users_pb.js";
 import { problemOf } from "../../shared/errors.js";
-import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
+import { chosenPassword, NewPasswordFields } from "../NewPasswordFields.js";
 
 export default function Welcome({ token, onSignedIn }: { token: string; onSignedIn: () => void }) {
   const [mismatch, setMismatch] = useState(false);
@@ -37,10 +37,9 @@ export default function Welcome({ token, onSignedIn }: { token: string; onSigned
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const password = String(form.get("password") ?? "");
-    const same = password === String(form.get("password_again") ?? "");
-    setMismatch(!same);
-    if (!same) return;
+    const password = chosenPassword(form, "password");
+    setMismatch(password === undefined);
+    if (password === undefined) return;
     complete.mutate(
       { welcomeToken: token, password },
       { onSuccess: (welcomed) => signIn.mutate({ email: welcomed.user?.email ?? "", password }) },
@@ -53,20 +52,12 @@ export default function Welcome({ token, onSignedIn }: { token: string; onSigned
       <p>Choose the password you will sign in with. This link works once.</p>
       <form onSubmit={submit} noValidate>
         <ProblemBanner problem={problem} />
-        <Field
+        <NewPasswordFields
           label="Password"
+          againLabel="Password again"
           name="password"
-          type="password"
-          autoComplete="new-password"
-          hint="At least 12 characters; a few unrelated words make a strong one"
           error={problem?.fields.password}
-        />
-        <Field
-          label="Password again"
-          name="password_again"
-          type="password"
-          autoComplete="new-password"
-          error={mismatch ? "The two passwords are not the same: type the same password twice." : undefined}
+          mismatch={mismatch}
         />
         <button type="submit" className="primary" disabled={complete.isPending || signIn.isPending}>
           Set password and sign in
