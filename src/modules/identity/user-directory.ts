@@ -12,6 +12,7 @@ import type { Clock } from "../../platform/clock.js";
 import { findPage, type IdCursor, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
 import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { newId } from "../../platform/ids.js";
+import { linkTokenDigest, looksLikeLinkToken, newLinkToken } from "../../platform/link-token.js";
 import type { Mailer } from "../../platform/mail/mailer.js";
 import {
   AlreadyExistsError,
@@ -31,7 +32,6 @@ import { normaliseEmail } from "./session.service.js";
 import { User } from "./user.entity.js";
 import type { UserAccounts } from "./user-accounts.js";
 import { welcomeEmail } from "./welcome-email.js";
-import { looksLikeWelcomeToken, newWelcomeToken, welcomeTokenDigest } from "./welcome-token.js";
 
 /** welcomeLifetimeMs is how long a welcome link works: 7 days. */
 export const welcomeLifetimeMs = 7 * 24 * 3600 * 1000;
@@ -136,7 +136,7 @@ export class UserDirectory {
 
     const organisation = await em.findOneOrFail(Organisation, acting.organisationId);
     const now = this.options.clock.now();
-    const { token, digest } = newWelcomeToken();
+    const { token, digest } = newLinkToken();
     const user = em.create(User, {
       id: newId("US", now.getTime()),
       organisation,
@@ -175,7 +175,7 @@ export class UserDirectory {
       throw new FailedPreconditionError("USER_ACTIVE", `user ${id} has set a password: they sign in, or reset it`);
     const organisation = await em.findOneOrFail(Organisation, acting.organisationId);
     const now = this.options.clock.now();
-    const { token, digest } = newWelcomeToken();
+    const { token, digest } = newLinkToken();
     user.welcomeTokenDigest = digest;
     user.welcomeExpireTime = new Date(now.getTime() + welcomeLifetimeMs);
     user.updateTime = now;
@@ -267,9 +267,9 @@ export class UserDirectory {
     if (problem) violations.push({ field: "password", description: problem });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const gone = () => new NotFoundError("welcome", "(token)");
-    if (!looksLikeWelcomeToken(token)) throw gone();
+    if (!looksLikeLinkToken(token)) throw gone();
 
-    const digest = welcomeTokenDigest(token);
+    const digest = linkTokenDigest(token);
     // The one lookup across organisations, on purpose (as for mandate invites): the token is the new
     // user's only credential; its digest is unique over all organisations and it holds 256 random
     // bits, so the lookup reveals nothing the token does not grant already.

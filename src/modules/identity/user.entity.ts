@@ -44,7 +44,7 @@ export const User = defineEntity({
      */
     totpFailures: p.integer().default(0),
     /**
-     * SHA-256 (hex) of the single-use token of the user's welcome link (welcome-token.ts), while it
+     * SHA-256 (hex) of the single-use token of the user's welcome link (platform/link-token.ts), while it
      * is unused: set by UserService.CreateUser, cleared when CompleteWelcome uses it or the user is
      * deactivated. Unique across organisations: the public CompleteWelcome finds it by digest alone.
      */

@@ -4,10 +4,10 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
+import { newLinkToken } from "../../platform/link-token.js";
 import type { Mailer } from "../../platform/mail/mailer.js";
 import type { Organisation } from "../identity/organisation.entity.js";
 import { inviteEmail } from "./invite-email.js";
-import { newInviteToken } from "./invite-token.js";
 import type { Mandate } from "./mandate.entity.js";
 import { MandateInvite } from "./mandate-invite.entity.js";
 
@@ -30,7 +30,7 @@ export class InviteLinks {
   /** issue voids the mandate's open invites and adds a new one; the caller flushes, then calls send. */
   async issue(em: EntityManager, mandate: Mandate, now: Date): Promise<IssuedInvite> {
     await this.supersede(em, mandate, now);
-    const { token, digest } = newInviteToken();
+    const { token, digest } = newLinkToken();
     const invite = em.create(MandateInvite, {
       id: newId("MI", now.getTime()),
       organisation: mandate.organisation,

@@ -8,7 +8,7 @@ const p = defineEntity.properties;
 
 /**
  * MandateInvite is one invite link sent to a payer (ids `MI…`). The link carries a 32-byte random
- * token; only its SHA-256 is stored (invite-token.ts), unique across all organisations, so the
+ * token; only its SHA-256 is stored (platform/link-token.ts), unique across all organisations, so the
  * public CompleteMandateInvite finds the invite by digest alone. An invite works once, until its
  * expire_time, and not after a newer invite superseded it.
  */

@@ -7,6 +7,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
+import { linkTokenDigest, looksLikeLinkToken } from "../../platform/link-token.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
@@ -14,7 +15,6 @@ import { Organisation } from "../identity/organisation.entity.js";
 import type { AccountNumberCipher } from "./account-number-cipher.js";
 import { type BankDetails, bankDetailsViolations, recordBankDetails } from "./bank-details.js";
 import type { InviteLinks } from "./invite-links.js";
-import { inviteTokenDigest, looksLikeInviteToken } from "./invite-token.js";
 import { lockForChange, lockMandate, refuseUnless } from "./locked-mandate.js";
 import { Mandate } from "./mandate.entity.js";
 import { checkActionRequest } from "./mandate-fields.js";
@@ -159,9 +159,9 @@ function isLive(invite: MandateInvite, now: Date): boolean {
  * organisation.
  */
 async function findInvite(em: EntityManager, token: string): Promise<MandateInvite> {
-  if (!looksLikeInviteToken(token)) throw inviteGone();
+  if (!looksLikeLinkToken(token)) throw inviteGone();
   const found = await acrossTenants(em, "invite token lookup", (lookup) =>
-    lookup.findOne(MandateInvite, { tokenDigest: inviteTokenDigest(token) }, { filters: false }),
+    lookup.findOne(MandateInvite, { tokenDigest: linkTokenDigest(token) }, { filters: false }),
   );
   if (!found) throw inviteGone();
   return found;
