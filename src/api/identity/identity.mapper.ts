@@ -21,7 +21,7 @@ import type { Organisation } from "../../modules/identity/organisation.entity.js
 import type { Session } from "../../modules/identity/session.entity.js";
 import { totpEnrolmentRequired } from "../../modules/identity/session.service.js";
 import type { User } from "../../modules/identity/user.entity.js";
-import { type UserStateName, userState } from "../../modules/identity/user-directory.js";
+import { type UserStateName, userState } from "../../modules/identity/user-state.js";
 
 const states: Record<ApiKeyStateName, ApiKeyState> = {
   active: ApiKeyState.ACTIVE,

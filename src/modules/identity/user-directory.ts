@@ -48,16 +48,6 @@ function displayNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** UserStateName is whether a user can sign in: has a password, has none yet, or was deactivated. */
-export type UserStateName = "active" | "invited" | "deactivated";
-
-/** userState works the state out from the row (deactivation wins). */
-export function userState(user: Pick<User, "passwordHash" | "deactivateTime">): UserStateName {
-  if (user.deactivateTime) return "deactivated";
-  if (user.passwordHash === noPassword) return "invited";
-  return "active";
-}
-
 /** NewUserInput is a CreateUser request in plain values. */
 export interface NewUserInput {
   email: string;
