@@ -9,7 +9,7 @@ import { type FormEvent, useState } from "react";
 import { type ApiKey, ApiKeyService } from "../../../../gen/dd/v1/api_keys_pb.js";
 import { Dialog } from "../../shared/Dialog.js";
 import { problemOf } from "../../shared/errors.js";
-import { Field } from "../../shared/Field.js";
+import { Field, SelectField } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { ageInDays, day, when } from "../format.js";
 import { presets, scopes } from "../scopes.js";
@@ -216,16 +216,13 @@ function CreateDialog({ onClose }: { onClose: () => void }) {
             </div>
           ))}
         </fieldset>
-        <div className="field">
-          <label htmlFor="expiry">Expires</label>
-          <select id="expiry" name="expiry" defaultValue="0">
-            {expiries.map((e) => (
-              <option key={e.days} value={e.days}>
-                {e.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField label="Expires" name="expiry" defaultValue="0">
+          {expiries.map((e) => (
+            <option key={e.days} value={e.days}>
+              {e.label}
+            </option>
+          ))}
+        </SelectField>
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
             Cancel
@@ -258,16 +255,13 @@ function RotateDialog({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void
           A new key with the same scopes replaces this one. Put the new key in place, then let the old one run out at
           the end of the grace period.
         </p>
-        <div className="field">
-          <label htmlFor="grace">The old key keeps working for</label>
-          <select id="grace" name="grace" defaultValue="86400">
-            {graces.map((g) => (
-              <option key={g.seconds} value={g.seconds}>
-                {g.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField label="The old key keeps working for" name="grace" defaultValue="86400">
+          {graces.map((g) => (
+            <option key={g.seconds} value={g.seconds}>
+              {g.label}
+            </option>
+          ))}
+        </SelectField>
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
             Cancel
@@ -324,10 +318,7 @@ function SecretShown({ title, secret, onClose }: { title: string; secret: string
         This is the only time the key is shown. Store it like a password, in your secret manager; if it is lost, rotate
         the key.
       </div>
-      <div className="field">
-        <label htmlFor="new-secret">New API key</label>
-        <input id="new-secret" readOnly value={secret} className="secret" onFocus={(e) => e.currentTarget.select()} />
-      </div>
+      <Field label="New API key" readOnly value={secret} className="secret" onFocus={(e) => e.currentTarget.select()} />
       <p aria-live="polite" className="hint">
         {copied ? "Copied to the clipboard." : ""}
       </p>

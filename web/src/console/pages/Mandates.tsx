@@ -8,7 +8,7 @@ import { type FormEvent, useState } from "react";
 import { MandateService, MandateState } from "../../../../gen/dd/v1/mandates_pb.js";
 import { Dialog } from "../../shared/Dialog.js";
 import { problemOf } from "../../shared/errors.js";
-import { Field } from "../../shared/Field.js";
+import { Field, SelectField } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { when } from "../format.js";
 import { Pager, usePages } from "../Pager.js";
@@ -45,36 +45,30 @@ export default function Mandates() {
         )}
       </div>
       <search className="filters">
-        <div className="field">
-          <label htmlFor="mandate-state">State</label>
-          <select
-            id="mandate-state"
-            value={state ?? ""}
-            onChange={(e) => {
-              setState(e.currentTarget.value === "" ? undefined : (Number(e.currentTarget.value) as MandateState));
-              restart();
-            }}
-          >
-            <option value="">Any state</option>
-            {stateChoices.map((s) => (
-              <option key={s} value={s}>
-                {mandateStateName(s)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="mandate-search">Reference or payer email</label>
-          <input
-            id="mandate-search"
-            type="search"
-            value={search}
-            onChange={(e) => {
-              setSearch(e.currentTarget.value.trim());
-              restart();
-            }}
-          />
-        </div>
+        <SelectField
+          label="State"
+          value={state ?? ""}
+          onChange={(e) => {
+            setState(e.currentTarget.value === "" ? undefined : (Number(e.currentTarget.value) as MandateState));
+            restart();
+          }}
+        >
+          <option value="">Any state</option>
+          {stateChoices.map((s) => (
+            <option key={s} value={s}>
+              {mandateStateName(s)}
+            </option>
+          ))}
+        </SelectField>
+        <Field
+          label="Reference or payer email"
+          type="search"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.currentTarget.value.trim());
+            restart();
+          }}
+        />
       </search>
       <ProblemBanner problem={list.error ? problemOf(list.error) : undefined} onRetry={() => void list.refetch()} />
       {list.data &&

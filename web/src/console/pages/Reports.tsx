@@ -14,6 +14,7 @@ import {
   ReportService,
 } from "../../../../gen/dd/v1/reports_pb.js";
 import { problemOf } from "../../shared/errors.js";
+import { Field, SelectField } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { londonToday, shiftMonths } from "../dates.js";
 import { money } from "../money.js";
@@ -52,28 +53,19 @@ export default function Reports() {
     <>
       <h1>Reports</h1>
       <search className="filters">
-        <div className="field">
-          <label htmlFor="report-from">From</label>
-          <input id="report-from" type="date" value={from} max={to} onChange={(e) => setFrom(e.currentTarget.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="report-to">To</label>
-          <input id="report-to" type="date" value={to} min={from} onChange={(e) => setTo(e.currentTarget.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="report-interval">Per</label>
-          <select
-            id="report-interval"
-            value={interval}
-            onChange={(e) => setInterval(Number(e.currentTarget.value) as ReportInterval)}
-          >
-            {intervals.map((i) => (
-              <option key={i.value} value={i.value}>
-                {i.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field label="From" type="date" value={from} max={to} onChange={(e) => setFrom(e.currentTarget.value)} />
+        <Field label="To" type="date" value={to} min={from} onChange={(e) => setTo(e.currentTarget.value)} />
+        <SelectField
+          label="Per"
+          value={interval}
+          onChange={(e) => setInterval(Number(e.currentTarget.value) as ReportInterval)}
+        >
+          {intervals.map((i) => (
+            <option key={i.value} value={i.value}>
+              {i.label}
+            </option>
+          ))}
+        </SelectField>
       </search>
       <section aria-labelledby="rates-heading">
         <div className="section-head">
