@@ -163,6 +163,7 @@ describe("CreateMandate", () => {
     ["a reference over 18 characters", { payer, reference: "R".repeat(10) + "1".repeat(9) }, "mandate.reference"],
     ["a reference of one repeated character", { payer, reference: "AAAAAAA" }, "mandate.reference"],
     ["a reference with under 6 letters or digits", { payer, reference: "AB/CD-E." }, "mandate.reference"],
+    ["a reference starting with DDIC", { payer, reference: "ddic-rent-01" }, "mandate.reference"],
     ["21 metadata entries", { payer, metadata: tooMany }, "mandate.metadata"],
     ["a metadata key of 41 characters", { payer, metadata: { ["k".repeat(41)]: "v" } }, "mandate.metadata"],
     ["a metadata value of 501 characters", { payer, metadata: { k: "v".repeat(501) } }, "mandate.metadata"],
@@ -390,8 +391,6 @@ describe("state transitions", () => {
     ["SUSPENDED", "cancel", "CANCELLED"],
     ["ACTIVE", "suspend", "SUSPENDED"],
     ["SUSPENDED", "reactivate", "ACTIVE"],
-    ["CANCELLED", "reactivate", "PENDING_SUBMISSION"],
-    ["EXPIRED", "reactivate", "PENDING_SUBMISSION"],
     ["PENDING_CUSTOMER_APPROVAL", "resendInvite", "PENDING_CUSTOMER_APPROVAL"],
   ];
   it.each(allowed)("%s: %s leads to %s, recording cause, reason, notification and audit", async (from, action, to) => {
@@ -420,7 +419,6 @@ describe("state transitions", () => {
       { orderBy: { id: "desc" }, limit: 1 },
     );
     expect(feed[0]!.message).toContain("tenant moved out");
-    expect(answer.body.resubmissionCount ?? 0).toBe(to === "PENDING_SUBMISSION" ? 1 : 0);
   });
 
   const states: StateName[] = [
@@ -449,7 +447,9 @@ describe("state transitions", () => {
       PENDING_SUBMISSION: "MANDATE_SETUP_IN_PROGRESS",
       SUBMITTED: "MANDATE_SETUP_IN_PROGRESS",
       ACTIVE: "MANDATE_ALREADY_ACTIVE",
-      FAILED: "MANDATE_FAILED",
+      CANCELLED: "PAYER_AUTHORISATION_REQUIRED",
+      FAILED: "PAYER_AUTHORISATION_REQUIRED",
+      EXPIRED: "PAYER_AUTHORISATION_REQUIRED",
     },
     resendInvite: Object.fromEntries(
       states.filter((s) => s !== "PENDING_CUSTOMER_APPROVAL").map((s) => [s, "MANDATE_NOT_AWAITING_PAYER"]),
@@ -480,32 +480,48 @@ describe("state transitions", () => {
     expect(await written(tenant)).toEqual(before);
   });
 
-  it("refuses to resubmit a mandate the payer never completed (MANDATE_BANK_ACCOUNT_MISSING)", async () => {
+  // Cancelled by the organisation is covered above (mandateIn cancels as the organisation).
+  it.each([
+    ["the payer (ADDACS 1)", "1"],
+    ["the payer's bank (ADDACS B, account closed)", "B"],
+  ])("refuses to reactivate a mandate cancelled by %s: PAYER_AUTHORISATION_REQUIRED", async (_by, code) => {
     const tenant = await newTenant(server);
-    const mandate = await createMandate(server, tenant);
-    const token = await latestInviteToken(server, mandate.payer.email);
-    expect((await rest(server, "POST", `/v1/mandates/${mandate.id}:cancel`, tenant.secret, {})).status).toBe(200);
-    // Cancelling voids the open invite.
-    expect((await completeInvite(server, token)).status).toBe(404);
-    const answer = await rest(server, "POST", `/v1/mandates/${mandate.id}:reactivate`, tenant.secret, {});
-    expect(reasonOf(answer)).toBe("MANDATE_BANK_ACCOUNT_MISSING");
+    const active = await mandateIn(server, tenant, "ACTIVE");
+    await external(server, tenant, active.id, "cancel", code);
+    const cancelled = (await rest(server, "GET", `/v1/mandates/${active.id}`, tenant.secret)).body;
+    expect(cancelled.lastStateChange).toMatchObject({ cause: "MANDATE_CAUSE_BACS_ADDACS", reasonCode: code });
+    const before = await written(tenant);
+    const answer = await rest(server, "POST", `/v1/mandates/${active.id}:reactivate`, tenant.secret, {});
+    expect(answer.status).toBe(400);
+    expect(reasonOf(answer)).toBe("PAYER_AUTHORISATION_REQUIRED");
+    expect(answer.body.message).toContain("POST /v1/mandates");
+    expect((await rest(server, "GET", `/v1/mandates/${active.id}`, tenant.secret)).body).toEqual(cancelled);
+    expect(await written(tenant)).toEqual(before);
   });
 
-  it("allows at most 10 resubmissions (MANDATE_RESUBMISSION_LIMIT_REACHED)", async () => {
+  it("takes the payer's fresh authority as a new mandate with the closed one's payer and reference", async () => {
     const tenant = await newTenant(server);
-    const mandate = await mandateIn(server, tenant, "CANCELLED");
-    for (let i = 1; i <= 10; i++) {
-      const reactivated = await rest(server, "POST", `/v1/mandates/${mandate.id}:reactivate`, tenant.secret, {});
-      expect(reactivated.body).toMatchObject({ state: "MANDATE_STATE_PENDING_SUBMISSION", resubmissionCount: i });
-      expect((await rest(server, "POST", `/v1/mandates/${mandate.id}:cancel`, tenant.secret, {})).status).toBe(200);
-    }
-    const eleventh = await rest(server, "POST", `/v1/mandates/${mandate.id}:reactivate`, tenant.secret, {});
-    expect(eleventh.status).toBe(400);
-    expect(reasonOf(eleventh)).toBe("MANDATE_RESUBMISSION_LIMIT_REACHED");
-    expect((await rest(server, "GET", `/v1/mandates/${mandate.id}`, tenant.secret)).body).toMatchObject({
-      state: "MANDATE_STATE_CANCELLED",
-      resubmissionCount: 10,
+    const closed = await mandateIn(server, tenant, "CANCELLED");
+    const again = await rest(server, "POST", "/v1/mandates", tenant.secret, {
+      payer: closed.payer,
+      reference: closed.reference,
     });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      state: "MANDATE_STATE_PENDING_CUSTOMER_APPROVAL",
+      reference: closed.reference,
+      payer: closed.payer,
+    });
+    expect(await inviteTokens(server, closed.payer.email)).toHaveLength(2);
+    // While that one is open, its reference is taken.
+    const third = await rest(server, "POST", "/v1/mandates", tenant.secret, {
+      payer: closed.payer,
+      reference: closed.reference,
+    });
+    expect(third.status).toBe(409);
+    expect(reasonOf(third)).toBe("MANDATE_REFERENCE_ALREADY_EXISTS");
+    const byReference = await rest(server, "GET", `/v1/mandates?reference=${closed.reference}`, tenant.secret);
+    expect(byReference.body.mandates.map((m: MandateJson) => m.id)).toEqual([again.body.id, closed.id]);
   });
 
   it("records a Bacs reason code with its cause (AUDDIS failure)", async () => {

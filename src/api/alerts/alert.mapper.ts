@@ -73,7 +73,8 @@ export const notificationTypes: Readonly<Partial<Record<NotificationType, readon
   [NotificationType.MANDATE_CANCELLED]: ["mandate.cancelled"],
   [NotificationType.MANDATE_EXPIRED]: ["mandate.expired"],
   [NotificationType.MANDATE_SUSPENDED]: ["mandate.suspended"],
-  // Reactivated: SUSPENDED → ACTIVE, or lodged again after CANCELLED or EXPIRED (a FAILED one cannot be).
+  // Reactivated: SUSPENDED → ACTIVE. Feeds written before reactivation needed the payer's authority
+  // (issue 13) also hold closed mandates lodged again, as "mandate.resubmission_requested".
   [NotificationType.MANDATE_REACTIVATED]: ["mandate.reactivated", "mandate.resubmission_requested"],
   [NotificationType.COLLECTION_PAID_OUT]: ["collection.paid_out"],
   [NotificationType.COLLECTION_FAILED]: ["collection.failed"],

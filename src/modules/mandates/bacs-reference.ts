@@ -15,12 +15,14 @@ export function normaliseReference(raw: string): string {
 
 /**
  * referenceProblem returns what is wrong with a normalised reference, or undefined when it is valid:
- * 6–18 characters of A–Z, 0–9, space and & - . /, at least 6 letters or digits, not all one character.
+ * 6–18 characters of A–Z, 0–9, space and & - . /, at least 6 letters or digits, not all one character,
+ * not starting with DDIC (Bacs marks its indemnity claims so; a reference like it would confuse them).
  */
 export function referenceProblem(reference: string): string | undefined {
   if (!allowed.test(reference)) return "must be 6 to 18 characters: A-Z, 0-9, space and & - . /";
   if ((reference.match(/[A-Z0-9]/g) ?? []).length < 6) return "must hold at least 6 letters or digits";
   if (new Set(reference).size === 1) return "must not be one character repeated";
+  if (reference.startsWith("DDIC")) return "must not start with DDIC";
   if (reference !== reference.trim()) return "must not start or end with a space";
   return undefined;
 }

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  isResubmission,
-  type MandateAction,
-  type MandateStateName,
-  mandateStates,
-  planStep,
-} from "./mandate-lifecycle.js";
+import { type MandateAction, type MandateStateName, mandateStates, planStep } from "./mandate-lifecycle.js";
 
 const to = (state: MandateStateName, action: MandateAction) => {
   const step = planStep(state, action);
@@ -29,13 +23,14 @@ const outcomes: Partial<Record<MandateAction, Partial<Record<MandateStateName, s
   cancel: { CANCELLED: "MANDATE_ALREADY_CANCELLED", FAILED: "MANDATE_FAILED", EXPIRED: "MANDATE_EXPIRED" },
   // Only an active mandate is suspended.
   suspend: { ACTIVE: "SUSPENDED", SUSPENDED: "MANDATE_ALREADY_SUSPENDED", SUBMITTED: "MANDATE_NOT_ACTIVE" },
-  // Suspended, cancelled and expired mandates are reactivated; the last two are lodged again.
+  // Only the organisation's own suspension is undone; a closed mandate needs the payer again.
   reactivate: {
     SUSPENDED: "ACTIVE",
-    CANCELLED: "PENDING_SUBMISSION",
-    EXPIRED: "PENDING_SUBMISSION",
+    CANCELLED: "PAYER_AUTHORISATION_REQUIRED",
+    FAILED: "PAYER_AUTHORISATION_REQUIRED",
+    EXPIRED: "PAYER_AUTHORISATION_REQUIRED",
     ACTIVE: "MANDATE_ALREADY_ACTIVE",
-    FAILED: "MANDATE_FAILED",
+    PENDING_SUBMISSION: "MANDATE_SETUP_IN_PROGRESS",
   },
 };
 const outcomeCases = Object.entries(outcomes).flatMap(([action, byState]) =>
@@ -59,17 +54,12 @@ describe("planStep", () => {
     ]);
   });
 
+  it("reactivates only a suspended mandate", () => {
+    expect(statesAllowing("reactivate")).toEqual(["SUSPENDED"]);
+  });
+
   it("expires only active or suspended mandates, and resends invites only while the payer has not answered", () => {
     expect(statesAllowing("expire")).toEqual(["ACTIVE", "SUSPENDED"]);
     expect(statesAllowing("resendInvite")).toEqual(["PENDING_CUSTOMER_APPROVAL"]);
-  });
-});
-
-describe("isResubmission", () => {
-  it("is true only when reactivating lodges the instruction with the bank again", () => {
-    expect(isResubmission("CANCELLED", "reactivate")).toBe(true);
-    expect(isResubmission("EXPIRED", "reactivate")).toBe(true);
-    expect(isResubmission("SUSPENDED", "reactivate")).toBe(false);
-    expect(isResubmission("CANCELLED", "cancel")).toBe(false);
   });
 });

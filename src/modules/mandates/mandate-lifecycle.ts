@@ -58,9 +58,6 @@ export interface Refusal {
 /** Step is the outcome of planning an action: the state it leads to, or why it cannot happen. */
 export type Step = { to: MandateStateName } | { refusal: Refusal };
 
-/** maxResubmissions is how often a cancelled or expired mandate may be lodged again (issue 5). */
-export const maxResubmissions = 10;
-
 /** States the reference may still change in: the instruction has not been lodged with the bank. */
 export const referenceEditableStates: ReadonlySet<MandateStateName> = new Set([
   "PENDING_CUSTOMER_APPROVAL",
@@ -69,9 +66,9 @@ export const referenceEditableStates: ReadonlySet<MandateStateName> = new Set([
 
 const refuse = (reason: string, message: string): Step => ({ refusal: { reason, message } });
 
-// Cancelling a mandate in a final state names that state (and reactivating a FAILED one does too), so
-// a caller can tell "already cancelled" from "rejected by the bank"; other actions on a final state
-// answer as their own rule says (e.g. suspend: MANDATE_NOT_ACTIVE).
+// Cancelling a mandate in a final state names that state, so a caller can tell "already cancelled"
+// from "rejected by the bank"; other actions on a final state answer as their own rule says (e.g.
+// suspend: MANDATE_NOT_ACTIVE).
 const finalRefusals: Partial<Record<MandateStateName, Refusal>> = {
   CANCELLED: { reason: "MANDATE_ALREADY_CANCELLED", message: "the mandate is already cancelled" },
   FAILED: { reason: "MANDATE_FAILED", message: "the payer's bank rejected the mandate; it cannot change any more" },
@@ -79,9 +76,23 @@ const finalRefusals: Partial<Record<MandateStateName, Refusal>> = {
 };
 
 /**
- * planStep says where `action` takes a mandate in `state`. It does not check the resubmission limit
- * or the bank details a resubmission needs: those depend on more than the state (MandateTransitions).
+ * payerAuthorisationRequired refuses to reactivate a closed mandate. The Direct Debit scheme lets a
+ * service user collect only under an Instruction the payer authorised and that is still lodged: once
+ * the payer or their bank cancelled it (ADDACS), the bank rejected it (AUDDIS), the organisation
+ * cancelled it or it lapsed (dormancy), lodging it again from the stored details would collect
+ * without the payer's authority. Only the organisation's own suspension is the organisation's to undo.
  */
+const payerAuthorisationRequired: Refusal = {
+  reason: "PAYER_AUTHORISATION_REQUIRED",
+  message:
+    "a cancelled, failed or expired mandate needs the payer's fresh authority: create a new mandate " +
+    "with the same payer and reference (POST /v1/mandates) and the payer completes its invite",
+};
+
+/** States no action leaves: a new authority from the payer means a new mandate. */
+export const closedStates: ReadonlySet<MandateStateName> = new Set(["CANCELLED", "FAILED", "EXPIRED"]);
+
+/** planStep says where `action` takes a mandate in `state`, or why it cannot. */
 export function planStep(state: MandateStateName, action: MandateAction): Step {
   switch (action) {
     case "complete":
@@ -114,14 +125,8 @@ export function planStep(state: MandateStateName, action: MandateAction): Step {
       return refuse("MANDATE_NOT_ACTIVE", "only an active or suspended mandate can expire");
     case "reactivate":
       if (state === "SUSPENDED") return { to: "ACTIVE" };
-      if (state === "CANCELLED" || state === "EXPIRED") return { to: "PENDING_SUBMISSION" };
+      if (closedStates.has(state)) return { refusal: payerAuthorisationRequired };
       if (state === "ACTIVE") return refuse("MANDATE_ALREADY_ACTIVE", "the mandate is already active");
-      if (state === "FAILED") return { refusal: finalRefusals.FAILED! };
       return refuse("MANDATE_SETUP_IN_PROGRESS", "the mandate is still being set up; there is nothing to reactivate");
   }
-}
-
-/** isResubmission tells whether reactivating from `state` lodges the instruction with the bank again. */
-export function isResubmission(state: MandateStateName, action: MandateAction): boolean {
-  return action === "reactivate" && (state === "CANCELLED" || state === "EXPIRED");
 }

@@ -1,6 +1,7 @@
 /**
- * mandate-references.ts keeps mandate references unique within an organisation, as Bacs needs to
- * tell one instruction of a service user from another: a check before writing, a fresh reference
+ * mandate-references.ts keeps mandate references unique among an organisation's open mandates, as
+ * Bacs needs to tell one live instruction of a service user from another (a closed mandate's
+ * reference may pass to the mandate that replaces it): a check before writing, a fresh reference
  * when none is given, and, for two writers racing past the check, the unique index's refusal turned
  * into the same ALREADY_EXISTS.
  */
@@ -9,6 +10,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { AlreadyExistsError, type FieldViolation } from "../errors.js";
 import { generateReference, referenceProblem } from "./bacs-reference.js";
 import { Mandate } from "./mandate.entity.js";
+import { closedStates } from "./mandate-lifecycle.js";
 
 /** checkReference adds a violation of `field` if `reference` (normalised) is not a valid Bacs reference. */
 export function checkReference(reference: string, field: string, violations: FieldViolation[]): void {
@@ -16,7 +18,7 @@ export function checkReference(reference: string, field: string, violations: Fie
   if (problem) violations.push({ field, description: problem });
 }
 
-/** assertReferenceFree throws ALREADY_EXISTS if another mandate of the tenant than `exceptId` has `reference`. */
+/** assertReferenceFree throws ALREADY_EXISTS if another open mandate of the tenant than `exceptId` has `reference`. */
 export async function assertReferenceFree(
   em: EntityManager,
   reference: string,
@@ -24,7 +26,7 @@ export async function assertReferenceFree(
 ): Promise<void> {
   const taken = await em.findOne(
     Mandate,
-    { reference, ...(exceptId ? { id: { $ne: exceptId } } : {}) },
+    { reference, state: { $nin: [...closedStates] }, ...(exceptId ? { id: { $ne: exceptId } } : {}) },
     { fields: ["id"] },
   );
   if (taken) throw referenceTaken(reference);
@@ -52,7 +54,7 @@ export async function withUniqueReference<T>(work: () => Promise<T>): Promise<T>
 function referenceTaken(reference: string): AlreadyExistsError {
   return new AlreadyExistsError(
     "MANDATE_REFERENCE_ALREADY_EXISTS",
-    `another mandate of the organisation has the reference ${reference}`,
+    `another open mandate of the organisation has the reference ${reference}`,
     {
       field: "mandate.reference",
     },

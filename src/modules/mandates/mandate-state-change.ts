@@ -47,8 +47,7 @@ export function applyStateChange(
 
 /** notificationType names the event a step is, for the feed: GoCardless-like "mandate.<event>". */
 export function notificationType(from: MandateStateName, to: MandateStateName): string {
-  if (to === "PENDING_SUBMISSION")
-    return from === "PENDING_CUSTOMER_APPROVAL" ? "mandate.completed_by_payer" : "mandate.resubmission_requested";
+  if (to === "PENDING_SUBMISSION") return "mandate.completed_by_payer";
   if (to === "ACTIVE") return from === "SUSPENDED" ? "mandate.reactivated" : "mandate.active";
   return `mandate.${to.toLowerCase()}`;
 }

@@ -8,7 +8,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
-import { FailedPreconditionError, InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import type { AccountNumberCipher } from "./account-number-cipher.js";
@@ -17,7 +17,7 @@ import type { InviteLinks } from "./invite-links.js";
 import { lockMandate, refuseUnless } from "./locked-mandate.js";
 import type { Mandate } from "./mandate.entity.js";
 import { checkActionRequest } from "./mandate-fields.js";
-import { isResubmission, type MandateAction, type MandateStateName, maxResubmissions } from "./mandate-lifecycle.js";
+import { closedStates, type MandateAction } from "./mandate-lifecycle.js";
 import { applyStateChange, notificationType, type StateChange } from "./mandate-state-change.js";
 
 /** The actions Bacs processing, Bacs reports and the sandbox take (not the organisation). */
@@ -36,9 +36,6 @@ export interface MandateTransitionsOptions {
   onClosed?: ((em: EntityManager, mandate: Mandate, now: Date) => Promise<void>) | undefined;
 }
 
-/** States after which a mandate takes no more collections: onClosed runs on entering them. */
-const closedStates: ReadonlySet<MandateStateName> = new Set(["CANCELLED", "FAILED", "EXPIRED"]);
-
 const organisationActions = { cancel: "Cancelled", suspend: "Suspended", reactivate: "Reactivated" } as const;
 
 /** MandateTransitions changes the state of mandates on a tenant-scoped EntityManager. */
@@ -55,7 +52,7 @@ export class MandateTransitions {
     return this.byOrganisation(em, acting, id, "suspend", reason);
   }
 
-  /** reactivate: SUSPENDED → ACTIVE; CANCELLED or EXPIRED → PENDING_SUBMISSION (a resubmission, at most 10). */
+  /** reactivate: SUSPENDED → ACTIVE only; a closed mandate needs the payer's fresh authority. */
   reactivate(em: EntityManager, acting: Acting, id: string, reason: string): Promise<Mandate> {
     return this.byOrganisation(em, acting, id, "reactivate", reason);
   }
@@ -127,24 +124,6 @@ export class MandateTransitions {
       const mandate = await lockMandate(tx, id);
       const from = mandate.state;
       const to = refuseUnless(mandate, action);
-      if (isResubmission(from, action)) {
-        if (mandate.resubmissionCount >= maxResubmissions) {
-          throw new FailedPreconditionError(
-            "MANDATE_RESUBMISSION_LIMIT_REACHED",
-            `mandate ${id} was already resubmitted ${maxResubmissions} times`,
-            {
-              max_resubmissions: String(maxResubmissions),
-            },
-          );
-        }
-        if (!mandate.accountNumberCiphertext) {
-          throw new FailedPreconditionError(
-            "MANDATE_BANK_ACCOUNT_MISSING",
-            `mandate ${id} has no bank account: the payer never completed the invite`,
-          );
-        }
-        mandate.resubmissionCount += 1;
-      }
       if (from === "PENDING_CUSTOMER_APPROVAL") await this.options.links.supersede(tx, mandate, now);
       const said = reason.trim() === "" ? "" : `: ${reason.trim()}`;
       const description = `${organisationActions[action]} by the organisation${said}`;

@@ -21,7 +21,7 @@ export const Mandate = defineEntity({
     id: p.string().primary().length(ID_LENGTH),
     organisation: p.manyToOne(Organisation).ref(),
     state: p.enum([...mandateStates]),
-    /** Bacs reference, upper-cased, unique in the organisation. */
+    /** Bacs reference, upper-cased, unique among the organisation's open mandates. */
     reference: p.string().length(18),
     payerName: p.string().length(140),
     payerEmail: p.string().length(254),
@@ -44,7 +44,13 @@ export const Mandate = defineEntity({
     createTime: p.datetime(),
     updateTime: p.datetime(),
   },
-  uniques: [{ properties: ["organisation", "reference"] }],
+  uniques: [
+    {
+      // A closed mandate's reference may be carried by the new mandate that replaces it.
+      name: "mandate_open_reference_unique",
+      expression: `create unique index "mandate_open_reference_unique" on "mandate" ("organisation_id", "reference") where "state" not in ('CANCELLED', 'FAILED', 'EXPIRED')`,
+    },
+  ],
   indexes: [
     { properties: ["organisation", "id"] },
     { properties: ["organisation", "payerEmailNormalised"] },
