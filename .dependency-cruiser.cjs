@@ -18,6 +18,7 @@
 const ranks = {
   modules: [
     "calendar",
+    "bank-accounts",
     "identity",
     "idempotency",
     "notifications",
@@ -28,7 +29,7 @@ const ranks = {
     "sandbox",
     "processing",
   ],
-  api: ["identity", "mandates", "collections", "alerts", "reports", "sandbox"],
+  api: ["bank-accounts", "identity", "mandates", "collections", "alerts", "reports", "sandbox"],
   rpc: ["infrastructure", "rest", "interceptors"],
   platform: ["observability", "rate-limit", "redis", "mail", "db"],
 };

@@ -30,6 +30,8 @@ RUN mkdir .data && chown node:node .data
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist
+# Vocalink's modulus tables (MODULUS_TABLES_DIR): data, read at start.
+COPY data ./data
 USER node
 # /metrics (9464) binds 127.0.0.1 unless METRICS_HOST says otherwise: it has no authentication.
 EXPOSE 8080 9464

@@ -9,6 +9,12 @@ import type { RateLimitConfig } from "./config.js";
 import { AlertManager } from "./modules/alerts/alert.service.js";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator.js";
 import { addDefaultThresholds } from "./modules/alerts/alert-thresholds.js";
+import { BankAccountCheck } from "./modules/bank-accounts/account-check.js";
+import {
+  defaultModulusTablesDir,
+  loadModulusTables,
+  type ModulusTables,
+} from "./modules/bank-accounts/modulus-tables.js";
 import { CollectionManager } from "./modules/collections/collection.service.js";
 import { IdempotencyService } from "./modules/idempotency/idempotency.service.js";
 import { IdempotencySweeper } from "./modules/idempotency/idempotency-sweeper.js";
@@ -65,6 +71,8 @@ export interface AppDeps {
   accountNumberKey?: string | undefined;
   /** Earlier keys, for opening account numbers not yet re-encrypted. */
   accountNumberKeysOld?: readonly string[] | undefined;
+  /** Vocalink's modulus tables; unset: read from data/modulus (the copy in the repository). */
+  modulusTables?: ModulusTables | undefined;
   /** How long a report's query may run, ms; unset keeps the connection's statement timeout. */
   reportStatementTimeoutMs?: number | undefined;
   /** Idempotency answers kept per organisation at most (default DEFAULT_MAX_RECORDS_PER_ORGANISATION). */
@@ -122,6 +130,8 @@ export interface App {
   idempotencySweeper: IdempotencySweeper;
   /** Mandates as the organisation records them: create, get, list, update (MandateService). */
   mandates: MandateRegistry;
+  /** Sort code and account number checks, modulus check included (BankDetailsService, invites, sandbox). */
+  bankAccounts: BankAccountCheck;
   /** Invites: resent by the organisation (MandateService), completed by the payer (MandateInviteService). */
   mandateInvites: PayerInvites;
   /** State changes: the organisation's (MandateService), Bacs processing's and the sandbox's. */
@@ -174,10 +184,12 @@ export function createApp(deps: AppDeps): App {
     deps.accountNumberKey ?? developmentAccountNumberKey,
     deps.accountNumberKeysOld ?? [],
   );
+  const bankAccounts = new BankAccountCheck(deps.modulusTables ?? loadModulusTables(defaultModulusTablesDir));
   const mandateTransitions = new MandateTransitions({
     clock,
     links: inviteLinks,
     cipher,
+    accounts: bankAccounts,
     onClosed: async (em, mandate, now) => {
       await collections.cancelForMandate(em, mandate, now);
       await alertEvaluator.mandateOutcome(em, mandate);
@@ -225,7 +237,8 @@ export function createApp(deps: AppDeps): App {
     idempotency,
     idempotencySweeper,
     mandates: new MandateRegistry({ clock, invites: inviteLinks }),
-    mandateInvites: new PayerInvites({ clock, links: inviteLinks, cipher }),
+    bankAccounts,
+    mandateInvites: new PayerInvites({ clock, links: inviteLinks, cipher, accounts: bankAccounts }),
     mandateTransitions,
     collections,
     alerts: new AlertManager(clock),

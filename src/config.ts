@@ -3,6 +3,7 @@
  * one line naming the variable, so an operator never has to guess which setting is wrong.
  */
 import { resolve } from "node:path";
+import { defaultModulusTablesDir } from "./modules/bank-accounts/modulus-tables.js";
 import type { LogLevel } from "./platform/observability/logger.js";
 import { parseTrustedProxy } from "./rpc/client-address.js";
 
@@ -66,6 +67,8 @@ export interface Config {
   publicBaseUrl: string;
   /** The built browser app (console and payer page) served from the API port: `web/dist` by default. */
   webDir: string;
+  /** Vocalink's modulus-checking tables (valacdos.txt, scsubtab.txt): `data/modulus` by default. */
+  modulusTablesDir: string;
   /** Where emails are written while no SMTP relay is configured (the outbox); default `<dataDir>/outbox`. */
   mailOutboxDir: string;
   /**
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),
     publicBaseUrl: baseUrl(env, "PUBLIC_BASE_URL", "http://localhost:8080"),
     webDir: resolve(nonEmpty(env, "WEB_DIR") ?? "web/dist"),
+    modulusTablesDir: resolve(nonEmpty(env, "MODULUS_TABLES_DIR") ?? defaultModulusTablesDir),
     mailOutboxDir: resolve(nonEmpty(env, "MAIL_OUTBOX_DIR") ?? `${dataDir}/outbox`),
     smtpUrl: smtpUrl(env, "SMTP_URL"),
     mailFrom: nonEmpty(env, "MAIL_FROM") ?? "Direct Debit <no-reply@localhost>",

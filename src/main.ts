@@ -7,6 +7,7 @@
 import { createApp } from "./app.js";
 import { type Config, ConfigError, loadConfig, requireAccountNumberKey } from "./config.js";
 import { entities } from "./entities.js";
+import { loadModulusTables } from "./modules/bank-accounts/modulus-tables.js";
 import { firstStartNotice, provisionFirstStart } from "./modules/identity/first-start.js";
 import { accountNumberKeyFile, resolveAccountNumberKeys } from "./modules/mandates/account-number-keys.js";
 import { systemClock } from "./platform/clock.js";
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     mail: { mailer, publicBaseUrl: config.publicBaseUrl },
     accountNumberKey: accountNumberKeys.current,
     accountNumberKeysOld: accountNumberKeys.old,
+    modulusTables: loadModulusTables(config.modulusTablesDir),
     reportStatementTimeoutMs: config.reportStatementTimeoutMs,
     idempotencyRecordsPerOrganisation: config.idempotencyRecordsPerOrganisation,
     // Every replica runs Bacs processing; SKIP LOCKED keeps them from doing the same work twice.

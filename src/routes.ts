@@ -7,6 +7,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { AlertService } from "../gen/dd/v1/alerts_pb.js";
 import { ApiKeyService } from "../gen/dd/v1/api_keys_pb.js";
 import { AuditService } from "../gen/dd/v1/audit_pb.js";
+import { BankDetailsService } from "../gen/dd/v1/bank_details_pb.js";
 import { CollectionService } from "../gen/dd/v1/collections_pb.js";
 import { MandateInviteService, MandateService } from "../gen/dd/v1/mandates_pb.js";
 import { ReportService } from "../gen/dd/v1/reports_pb.js";
@@ -14,6 +15,7 @@ import { SandboxService } from "../gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "../gen/dd/v1/sessions_pb.js";
 import { UserService } from "../gen/dd/v1/users_pb.js";
 import { registerAlertService } from "./api/alerts/alert.handlers.js";
+import { registerBankDetailsService } from "./api/bank-accounts/bank-details.handlers.js";
 import { registerCollectionService } from "./api/collections/collection.handlers.js";
 import { registerApiKeyService } from "./api/identity/api-key.handlers.js";
 import { registerAuditService } from "./api/identity/audit.handlers.js";
@@ -29,6 +31,7 @@ import type { App } from "./app.js";
 export const ddServices: readonly DescService[] = [
   MandateService,
   MandateInviteService,
+  BankDetailsService,
   CollectionService,
   AlertService,
   ReportService,
@@ -51,6 +54,7 @@ export function registerServices(router: ConnectRouter, app: App): DescService[]
     app.clock,
   );
   registerMandateInviteService(router, app.mandateInvites);
+  registerBankDetailsService(router, app.bankAccounts);
   registerCollectionService(router, app.collections);
   registerReportService(router, app.reports);
   registerSandboxService(router, app.simulators, app.clock);

@@ -202,6 +202,7 @@ function grpcDriver(world: World): Driver {
           accountHolderName: goodBankDetails.account_holder_name,
           sortCode: goodBankDetails.sort_code,
           accountNumber: goodBankDetails.account_number,
+          accountHolderConfirmed: true,
         },
         {},
       );

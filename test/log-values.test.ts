@@ -100,11 +100,12 @@ describe("a database error on a payer's row", () => {
     const token = await latestInviteToken(server, email);
     const before = unexpectedErrors().length;
     const sortCode = "200415";
-    const accountNumber = "31926819";
+    const accountNumber = "31226819";
     const answer = await completeInvite(server, token, {
       account_holder_name: "Refused Holder",
       sort_code: sortCode,
       account_number: accountNumber,
+      account_holder_confirmed: true,
     });
     expect(answer.status).toBe(500);
 

@@ -620,7 +620,7 @@ describe("GetMandateInvite", () => {
 });
 
 describe("CompleteMandateInvite", () => {
-  const cases: [string, Record<string, string>, string][] = [
+  const cases: [string, Record<string, unknown>, string][] = [
     ["an empty account holder name", { account_holder_name: "" }, "account_holder_name"],
     ["an account holder name of 141 characters", { account_holder_name: "n".repeat(141) }, "account_holder_name"],
     ["an account holder name without a letter", { account_holder_name: "1234" }, "account_holder_name"],
@@ -631,6 +631,10 @@ describe("CompleteMandateInvite", () => {
     ["an account number with a letter", { account_number: "3192681X" }, "account_number"],
     ["an account number of one repeated digit", { account_number: "11111111" }, "account_number"],
     ["an account number that is a run", { account_number: "12345678" }, "account_number"],
+    // One digit off 31226819: the shape is right, Vocalink's modulus check for 20-04-15 is not.
+    ["an account number failing the modulus check", { account_number: "31926819" }, "account_number"],
+    ["no declaration", { account_holder_confirmed: undefined }, "account_holder_confirmed"],
+    ["a declaration of false", { account_holder_confirmed: false }, "account_holder_confirmed"],
   ];
   it.each(cases)(
     "refuses %s with INVALID_ARGUMENT naming it; nothing is written and the link still works",
@@ -648,13 +652,18 @@ describe("CompleteMandateInvite", () => {
     },
   );
 
-  it("names all three bank fields when all are bad", async () => {
+  it("names all three bank fields and the declaration when all are bad", async () => {
     const answer = await completeInvite(server, "x".repeat(43), {
       account_holder_name: "",
       sort_code: "1",
       account_number: "2",
     });
-    expect(violationsOf(answer).sort()).toEqual(["account_holder_name", "account_number", "sort_code"]);
+    expect(violationsOf(answer).sort()).toEqual([
+      "account_holder_confirmed",
+      "account_holder_name",
+      "account_number",
+      "sort_code",
+    ]);
   });
 
   it("answers NOT_FOUND alike for unknown, malformed, used and expired tokens", async () => {
@@ -725,7 +734,8 @@ describe("over a real @grpc/grpc-js client", () => {
         inviteToken: token,
         accountHolderName: "Grpc Payer",
         sortCode: "200415",
-        accountNumber: "31926819",
+        accountNumber: "31226819",
+        accountHolderConfirmed: true,
       });
       expect(completed.code).toBe(grpc.status.OK);
       expect(completed.message!.state).toBe(MandateState.PENDING_SUBMISSION);

@@ -431,6 +431,7 @@ describe("two processors on one database", () => {
             accountHolderName: goodBankDetails.account_holder_name,
             sortCode: goodBankDetails.sort_code,
             accountNumber: goodBankDetails.account_number,
+            accountHolderConfirmed: true,
           }),
         ),
       );

@@ -61,7 +61,13 @@ describe("Health.Check", () => {
 });
 
 describe("a public RPC (CompleteMandateInvite with an unknown token)", () => {
-  const request = { inviteToken: "abc", accountHolderName: "A Payer", sortCode: "200000", accountNumber: "55779911" };
+  const request = {
+    inviteToken: "abc",
+    accountHolderName: "A Payer",
+    sortCode: "200000",
+    accountNumber: "55779911",
+    accountHolderConfirmed: true,
+  };
 
   it.each(Object.keys(connectTransportsFor()))("answers NOT_FOUND through %s", async (name) => {
     const client = createClient(MandateInviteService, connectTransports(server.baseUrl)[name]!);
@@ -77,7 +83,12 @@ describe("a public RPC (CompleteMandateInvite with an unknown token)", () => {
     const res = await fetch(`${server.baseUrl}/v1/mandateInvites/abc:complete`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ accountHolderName: "A Payer", sortCode: "200000", accountNumber: "55779911" }),
+      body: JSON.stringify({
+        accountHolderName: "A Payer",
+        sortCode: "200000",
+        accountNumber: "55779911",
+        accountHolderConfirmed: true,
+      }),
     });
     expect(res.status).toBe(404);
     const body = (await res.json()) as { code: string; message: string };

@@ -185,7 +185,7 @@ describe("a member's mandate and its payer", () => {
 
     await payer.getByRole("textbox", { name: "Account holder name" }).fill("Priya Tenant");
     await payer.getByRole("textbox", { name: "Sort code" }).fill("12345");
-    await payer.getByRole("textbox", { name: "Account number" }).fill("31926819");
+    await payer.getByRole("textbox", { name: "Account number" }).fill("31226819");
     await payer.getByRole("checkbox", { name: /^I am the account holder/ }).check();
     await payer.getByRole("button", { name: "Set up Direct Debit" }).click();
     const sortCode = payer.getByRole("textbox", { name: "Sort code" });
@@ -196,7 +196,21 @@ describe("a member's mandate and its payer", () => {
     expect(await payer.getByRole("textbox", { name: "Account number" }).getAttribute("aria-invalid")).toBeNull();
     await checked(payer, "payer-invite-refused");
 
+    // One digit off: the modulus check says so at the field as the payer moves on, before submitting.
     await sortCode.fill("20-04-15");
+    const accountNumber = payer.getByRole("textbox", { name: "Account number" });
+    await accountNumber.fill("31926819");
+    await accountNumber.press("Tab");
+    await expect.poll(() => accountNumber.getAttribute("aria-invalid")).toBe("true");
+    expect(await sortCode.getAttribute("aria-invalid")).toBeNull();
+    const accountMessage = await payer
+      .locator(`[id="${(await accountNumber.getAttribute("aria-describedby"))?.split(" ").at(-1)}"]`)
+      .textContent();
+    expect(accountMessage).toContain("is not a valid account number for sort code 20-04-15");
+    await checked(payer, "payer-invite-modulus");
+    await accountNumber.fill("31226819");
+    await accountNumber.press("Tab");
+    await expect.poll(() => accountNumber.getAttribute("aria-invalid")).toBeNull();
     await payer.getByRole("button", { name: "Set up Direct Debit" }).click();
     await payer.getByRole("heading", { name: "Direct Debit set up" }).waitFor();
     await checked(payer, "payer-invite-done");

@@ -21,6 +21,7 @@ const contractAccess: Record<string, string> = {
   "MandateService.ResendMandateInvite": "mandates:write",
   "MandateInviteService.GetMandateInvite": "public",
   "MandateInviteService.CompleteMandateInvite": "public",
+  "BankDetailsService.ValidateBankDetails": "public",
   "CollectionService.ListCollectionSchedules": "collections:read",
   "CollectionService.GetCollectionSchedule": "collections:read",
   "CollectionService.ListCollections": "collections:read",

@@ -20,6 +20,7 @@ import { Role } from "../../gen/dd/v1/access_pb.js";
 import { AlertService } from "../../gen/dd/v1/alerts_pb.js";
 import { ApiKeyService } from "../../gen/dd/v1/api_keys_pb.js";
 import { AuditService } from "../../gen/dd/v1/audit_pb.js";
+import { BankDetailsService } from "../../gen/dd/v1/bank_details_pb.js";
 import { CollectionService, IntervalUnit } from "../../gen/dd/v1/collections_pb.js";
 import { MandateInviteService, MandateService } from "../../gen/dd/v1/mandates_pb.js";
 import { ReportService } from "../../gen/dd/v1/reports_pb.js";
@@ -81,6 +82,7 @@ const pathOf = (method: DescMethod) => `${method.parent.typeName}/${method.name}
 const takesNoId: readonly string[] = [
   pathOf(MandateService.method.createMandate),
   pathOf(MandateService.method.listMandates),
+  pathOf(BankDetailsService.method.validateBankDetails),
   pathOf(AlertService.method.listAlerts),
   pathOf(AlertService.method.listAlertThresholds),
   pathOf(ReportService.method.getCollectionReport),
@@ -164,6 +166,7 @@ const needs: Record<string, { make?: Make; fields?: RequestFields }> = {
       accountHolderName: goodBankDetails.account_holder_name,
       sortCode: goodBankDetails.sort_code,
       accountNumber: goodBankDetails.account_number,
+      accountHolderConfirmed: true,
     },
   },
   [pathOf(CollectionService.method.createCollectionSchedule)]: {

@@ -27,6 +27,7 @@ import { randomBytes } from "node:crypto";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BankDetailsService } from "../../gen/dd/v1/bank_details_pb.js";
 import { MandateInviteService, MandateService } from "../../gen/dd/v1/mandates_pb.js";
 import { SessionService } from "../../gen/dd/v1/sessions_pb.js";
 import { UserService } from "../../gen/dd/v1/users_pb.js";
@@ -225,6 +226,8 @@ const notCountedAgainstCallers: Record<string, string> = {
     "its client address's public limit; its token: 256 random bits, void once used, resent or expired",
   [pathOf(MandateInviteService.method.completeMandateInvite)]:
     "its client address's public limit; its token: single use, 256 random bits, void once used, resent or expired",
+  [pathOf(BankDetailsService.method.validateBankDetails)]:
+    "its client address's public limit; it reads and writes nothing, and says only whether details are well formed",
   [pathOf(UserService.method.completeWelcome)]:
     "its client address's public limit; its token: single use, 256 random bits, void once used or expired",
   [pathOf(SessionService.method.signIn)]:

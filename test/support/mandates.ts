@@ -122,14 +122,19 @@ export async function latestInviteToken(server: TestServer, email: string): Prom
   return token;
 }
 
-/** goodBankDetails pass every check. */
-export const goodBankDetails = { account_holder_name: "Jane Payer", sort_code: "200415", account_number: "31926819" };
+/** goodBankDetails pass every check (the modulus check too), with the payer's declaration. */
+export const goodBankDetails = {
+  account_holder_name: "Jane Payer",
+  sort_code: "200415",
+  account_number: "31226819",
+  account_holder_confirmed: true,
+};
 
 /** completeInvite completes an invite over REST, without credentials, as the payer's browser does. */
 export function completeInvite(
   server: TestServer,
   token: string,
-  details: Record<string, string> = goodBankDetails,
+  details: Record<string, unknown> = goodBankDetails,
 ): Promise<RestAnswer> {
   return rest(server, "POST", `/v1/mandateInvites/${token}:complete`, undefined, details);
 }

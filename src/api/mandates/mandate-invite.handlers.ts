@@ -27,7 +27,12 @@ export function registerMandateInviteService(router: ConnectRouter, invites: Pay
       const { mandate, organisationName } = await invites.complete(
         await requireEntityManager(ctx),
         req.inviteToken,
-        { accountHolderName: req.accountHolderName, sortCode: req.sortCode, accountNumber: req.accountNumber },
+        {
+          accountHolderName: req.accountHolderName,
+          sortCode: req.sortCode,
+          accountNumber: req.accountNumber,
+          accountHolderConfirmed: req.accountHolderConfirmed,
+        },
         ctx.values.get(kRequestInfo)?.clientAddress,
       );
       return create(CompleteMandateInviteResponseSchema, {

@@ -1,10 +1,10 @@
 /**
- * bank-details.ts checks the bank details a payer types into the invite page before anything is
- * stored. Without the Vocalink modulus tables (licensed data) these are shape checks that catch
- * typing mistakes and placeholder values: digits only, the right length, not one digit repeated,
- * not a run like 12345678. Details that pass are recorded on the mandate with the account number
- * sealed (account-number-cipher.ts).
+ * bank-details.ts checks the bank details a payer gives before anything is stored: the account
+ * holder's name here, the sort code and account number by BankAccountCheck (shape and Vocalink's
+ * modulus check). Details that pass are recorded on the mandate with the account number sealed
+ * (account-number-cipher.ts).
  */
+import type { BankAccountCheck } from "../bank-accounts/account-check.js";
 import type { FieldViolation } from "../errors.js";
 import type { AccountNumberCipher } from "./account-number-cipher.js";
 import type { Mandate } from "./mandate.entity.js";
@@ -18,16 +18,13 @@ export interface BankDetails {
 }
 
 /** bankDetailsViolations returns one violation per bad field, named as in CompleteMandateInviteRequest. */
-export function bankDetailsViolations(details: BankDetails): FieldViolation[] {
+export function bankDetailsViolations(details: BankDetails, accounts: BankAccountCheck): FieldViolation[] {
   const violations: FieldViolation[] = [];
   checkName(details.accountHolderName, "account_holder_name", violations);
   if (!/[\p{L}]/u.test(details.accountHolderName) && violations.length === 0) {
     violations.push({ field: "account_holder_name", description: "must contain a letter" });
   }
-  const sortCode = digitsProblem(details.sortCode, 6);
-  if (sortCode) violations.push({ field: "sort_code", description: sortCode });
-  const accountNumber = digitsProblem(details.accountNumber, 8);
-  if (accountNumber) violations.push({ field: "account_number", description: accountNumber });
+  violations.push(...accounts.check(details.sortCode, details.accountNumber).violations);
   return violations;
 }
 
@@ -40,18 +37,4 @@ export function recordBankDetails(mandate: Mandate, details: BankDetails, cipher
   mandate.sortCode = details.sortCode;
   mandate.accountNumberEnding = details.accountNumber.slice(-2);
   mandate.accountNumberCiphertext = cipher.seal(details.accountNumber, mandate.id);
-}
-
-function digitsProblem(value: string, length: number): string | undefined {
-  if (!new RegExp(`^\\d{${length}}$`).test(value)) return `must be exactly ${length} digits, no spaces or dashes`;
-  if (new Set(value).size === 1) return "must not be one digit repeated";
-  if (isRun(value)) return "must not be a run of consecutive digits";
-  return undefined;
-}
-
-// 12345678, 87654321 and the like: typed to get past a form, never a real account.
-function isRun(value: string): boolean {
-  const steps = new Set<number>();
-  for (let i = 1; i < value.length; i++) steps.add(value.charCodeAt(i) - value.charCodeAt(i - 1));
-  return steps.size === 1 && (steps.has(1) || steps.has(-1));
 }

@@ -8,6 +8,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import type { BankAccountCheck } from "../bank-accounts/account-check.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
@@ -29,6 +30,7 @@ export interface MandateTransitionsOptions {
   /** Voids the open invite links of a mandate that leaves PENDING_CUSTOMER_APPROVAL. */
   links: InviteLinks;
   cipher: AccountNumberCipher;
+  accounts: BankAccountCheck;
   /**
    * onClosed runs in the transaction that moves a mandate to CANCELLED, FAILED or EXPIRED, so what
    * depends on the mandate closes with it (collections: its schedules and pending collections).
@@ -93,7 +95,7 @@ export class MandateTransitions {
     details: BankDetails,
     change: StateChange,
   ): Promise<Mandate> {
-    const violations = bankDetailsViolations(details);
+    const violations = bankDetailsViolations(details, this.options.accounts);
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const now = this.options.clock.now();
     return em.transactional(async (tx) => {

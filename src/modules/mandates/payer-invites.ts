@@ -8,6 +8,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { linkTokenDigest, looksLikeLinkToken } from "../../platform/link-token.js";
+import type { BankAccountCheck } from "../bank-accounts/account-check.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
@@ -28,6 +29,15 @@ export interface CompletedInvite {
   organisationName: string;
 }
 
+/**
+ * PayerAnswer is what the payer gives to complete an invite: their bank details, and the declaration
+ * the Direct Debit Instruction needs: that they hold the account and no one else must authorise
+ * debits from it (a joint account needing two signatures cannot be set up paperless).
+ */
+export interface PayerAnswer extends BankDetails {
+  accountHolderConfirmed: boolean;
+}
+
 /** ShownInvite is what the payer's page shows before the payer gives bank details. */
 export interface ShownInvite {
   organisationName: string;
@@ -41,6 +51,7 @@ export interface PayerInvitesOptions {
   clock: Clock;
   links: InviteLinks;
   cipher: AccountNumberCipher;
+  accounts: BankAccountCheck;
 }
 
 /** PayerInvites resends invites for the organisation and completes them for the payer. */
@@ -93,18 +104,24 @@ export class PayerInvites {
   }
 
   /**
-   * complete takes the payer's bank details for the invite whose token this is, and moves the
-   * mandate to PENDING_SUBMISSION. `em` is the public request's EntityManager: it has no tenant
+   * complete takes the payer's bank details and declaration for the invite whose token this is, and
+   * moves the mandate to PENDING_SUBMISSION. `em` is the public request's EntityManager: it has no tenant
    * filter parameters, as there is no caller.
    */
   async complete(
     em: EntityManager,
     token: string,
-    details: BankDetails,
+    answer: PayerAnswer,
     clientAddress?: string,
   ): Promise<CompletedInvite> {
-    const violations = bankDetailsViolations(details);
+    const violations = bankDetailsViolations(answer, this.options.accounts);
     if (token === "") violations.unshift({ field: "invite_token", description: "is required" });
+    if (!answer.accountHolderConfirmed) {
+      violations.push({
+        field: "account_holder_confirmed",
+        description: "must be true: the payer confirms they hold the account and can authorise debits from it alone",
+      });
+    }
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const found = await findInvite(em, token);
     const organisationId = found.organisation.id;
@@ -117,13 +134,17 @@ export class PayerInvites {
       const invite = await tx.findOne(MandateInvite, { id: found.id }, lockForChange());
       if (!invite || !isLive(invite, now)) throw inviteGone();
       invite.useTime = now;
-      recordBankDetails(mandate, details, this.options.cipher);
+      recordBankDetails(mandate, answer, this.options.cipher);
       mandate.inviteExpireTime = null;
       applyStateChange(
         tx,
         mandate,
         "PENDING_SUBMISSION",
-        { cause: "PAYER", description: "The payer completed the invite with their bank details" },
+        {
+          cause: "PAYER",
+          description:
+            "The payer completed the invite with their bank details, confirming they hold the account and can authorise debits from it alone",
+        },
         "mandate.completed_by_payer",
         now,
       );

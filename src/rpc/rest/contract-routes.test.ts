@@ -18,6 +18,7 @@ const contract = [
   "GET /v1/collections CollectionService.ListCollections",
   "GET /v1/collections/{collection_id} CollectionService.GetCollection",
   "GET /v1/mandateInvites/{invite_token} MandateInviteService.GetMandateInvite",
+  "POST /v1/bankDetails:validate BankDetailsService.ValidateBankDetails",
   "GET /v1/alerts AlertService.ListAlerts",
   "GET /v1/alerts/{alert_id} AlertService.GetAlert",
   "POST /v1/alerts/{alert_id}:acknowledge AlertService.AcknowledgeAlert",

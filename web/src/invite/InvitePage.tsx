@@ -4,7 +4,8 @@
  * A token that is used, superseded, expired or unknown gets one page saying the link no longer works.
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FocusEvent, type FormEvent, useCallback, useEffect, useState } from "react";
+import { BankDetailsService } from "../../../gen/dd/v1/bank_details_pb.js";
 import {
   type CompleteMandateInviteResponse,
   type MandateInvite,
@@ -17,6 +18,11 @@ import { sameOriginTransport } from "../shared/transport.js";
 import { DirectDebitGuarantee } from "./guarantee.js";
 
 const invites = createClient(MandateInviteService, sameOriginTransport());
+const bankDetails = createClient(BankDetailsService, sameOriginTransport());
+
+// People copy sort codes as 20-00-00 and account numbers with spaces: keep the digits.
+const sortCodeOf = (form: FormData) => String(form.get("sort_code") ?? "").replace(/[\s-]/g, "");
+const accountNumberOf = (form: FormData) => String(form.get("account_number") ?? "").replace(/\s/g, "");
 
 const labels = {
   account_holder_name: "Account holder name",
@@ -92,6 +98,8 @@ function BankDetailsForm({
   onGone: () => void;
 }) {
   const [problem, setProblem] = useState<Problem | undefined>();
+  // What the modulus check said as the payer left the sort code or account number, before submitting.
+  const [checked, setChecked] = useState<Record<string, string>>({});
   const [declarationMissing, setDeclarationMissing] = useState(false);
   const [sending, setSending] = useState(false);
 
@@ -107,9 +115,9 @@ function BankDetailsForm({
         await invites.completeMandateInvite({
           inviteToken: token,
           accountHolderName: String(form.get("account_holder_name") ?? ""),
-          // People copy sort codes as 20-00-00 and account numbers with spaces: keep the digits.
-          sortCode: String(form.get("sort_code") ?? "").replace(/[\s-]/g, ""),
-          accountNumber: String(form.get("account_number") ?? "").replace(/\s/g, ""),
+          sortCode: sortCodeOf(form),
+          accountNumber: accountNumberOf(form),
+          accountHolderConfirmed: confirmed,
         }),
       );
     } catch (error) {
@@ -120,7 +128,26 @@ function BankDetailsForm({
     }
   }
 
-  const fields = problem?.fields ?? {};
+  // Once both numbers are complete, check them as the payer moves on: a typo shows at its field now,
+  // not after submitting. A failed call says nothing here; submitting checks again.
+  async function checkAccount(event: FocusEvent<HTMLFormElement>) {
+    const left = event.target.getAttribute("name");
+    if (left !== "sort_code" && left !== "account_number") return;
+    const form = new FormData(event.currentTarget);
+    const sortCode = sortCodeOf(form);
+    const accountNumber = accountNumberOf(form);
+    if (!/^\d{6}$/.test(sortCode) || !/^\d{8}$/.test(accountNumber)) return setChecked({});
+    // This answer replaces what the last submit said of the two numbers.
+    setProblem((p) => p && { ...p, fields: withoutNumbers(p.fields) });
+    try {
+      await bankDetails.validateBankDetails({ sortCode, accountNumber });
+      setChecked({});
+    } catch (error) {
+      setChecked(problemOf(error, labels).fields);
+    }
+  }
+
+  const fields = { ...checked, ...problem?.fields };
   return (
     <>
       <h1>Set up a Direct Debit</h1>
@@ -133,7 +160,7 @@ function BankDetailsForm({
         <dd>{invite.mandateReference}</dd>
       </dl>
       <p>This reference will appear on your bank statement next to each payment.</p>
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} onBlur={checkAccount} noValidate>
         {problem && (
           <div className="banner banner-error" role="alert">
             {problem.message}
@@ -218,6 +245,11 @@ function Confirmation({ result }: { result: CompleteMandateInviteResponse }) {
       <DirectDebitGuarantee payee={result.organisationName} />
     </>
   );
+}
+
+function withoutNumbers(fields: Record<string, string>): Record<string, string> {
+  const { sort_code: _sortCode, account_number: _accountNumber, ...rest } = fields;
+  return rest;
 }
 
 function isGone(error: unknown): boolean {
