@@ -120,12 +120,55 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
   let userId = "";
   const userPassword = "correct horse battery staple";
 
-  it("org create --json prints the id, name and sandbox flag", async () => {
+  it("org create --json prints the id, name, sandbox flag and Bacs identity", async () => {
     const created = json(await ddctl(["org", "create", "--name", "Acme Lettings", "--sandbox", "--json"], env));
-    expect(Object.keys(created).sort()).toEqual(["id", "name", "sandbox"]);
-    expect(created).toMatchObject({ name: "Acme Lettings", sandbox: true });
+    expect(Object.keys(created).sort()).toEqual(["bacs_display_name", "id", "name", "sandbox", "service_user_number"]);
+    // A sandbox never reaches Bacs: no SUN needed, and the name payers see is made from its own.
+    expect(created).toMatchObject({
+      name: "Acme Lettings",
+      sandbox: true,
+      service_user_number: null,
+      bacs_display_name: "ACME LETTINGS",
+    });
     expect(created.id).toMatch(/^OR[0-9A-Z]{26}$/);
     organisationId = created.id as string;
+  });
+
+  it("org create makes a live organisation with its service user number and display name, upper-cased", async () => {
+    const args = ["org", "create", "--name", "Acme Lettings Ltd", "--sun", "123456", "--display-name", "Acme Lettings"];
+    const created = json(await ddctl([...args, "--json"], env));
+    expect(created).toMatchObject({
+      name: "Acme Lettings Ltd",
+      sandbox: false,
+      service_user_number: "123456",
+      bacs_display_name: "ACME LETTINGS",
+    });
+    const stored = await server.admin.em.fork().findOneOrFail(Organisation, created.id as string);
+    expect([stored.sandbox, stored.serviceUserNumber, stored.bacsDisplayName]).toEqual([
+      false,
+      "123456",
+      "ACME LETTINGS",
+    ]);
+  });
+
+  it("org set-bacs stores the service user number and display name and records who changed them", async () => {
+    const args = ["org", "set-bacs", "--org", organisationId, "--sun", "654321", "--display-name", " acme rent & co. "];
+    expect(json(await ddctl([...args, "--json"], env))).toEqual({
+      id: organisationId,
+      service_user_number: "654321",
+      bacs_display_name: "ACME RENT & CO.",
+    });
+    const stored = await server.admin.em.fork().findOneOrFail(Organisation, organisationId);
+    expect([stored.serviceUserNumber, stored.bacsDisplayName]).toEqual(["654321", "ACME RENT & CO."]);
+    const audit = await server.admin.em
+      .fork()
+      .find(AuditEvent, { organisation: organisationId, action: "organisation.set_bacs_identity" }, { filters: false });
+    expect(audit.map((e) => [e.actor, e.target, e.outcome])).toEqual([["operator", organisationId, "success"]]);
+    const text = await ddctl(args, env);
+    expect([text.code, text.stdout]).toEqual([
+      0,
+      `organisation ${organisationId}: service user number 654321, shown to payers as "ACME RENT & CO."\n`,
+    ]);
   });
 
   it("org set-rate-limit stores the organisation's limit and records who changed it", async () => {
@@ -398,6 +441,66 @@ describe("ddctl refusals", spawning, () => {
     ],
     ["a grace in weeks", ["key", "rotate", "--id", "AKx", "--grace", "1w"], /"1w" is not a duration/],
     [
+      "a live organisation without a service user number",
+      ["org", "create", "--name", "Acme", "--display-name", "ACME"],
+      /^ddctl org create: --sun is required for a live organisation \(or give --sandbox\)/,
+    ],
+    [
+      "a live organisation without a display name",
+      ["org", "create", "--name", "Acme", "--sun", "123456"],
+      /^ddctl org create: --display-name is required for a live organisation \(or give --sandbox\)/,
+    ],
+    [
+      "a service user number that is not 6 digits",
+      ["org", "create", "--name", "Acme", "--sun", "12345", "--display-name", "ACME"],
+      /^ddctl org create: --sun must be exactly 6 digits, got "12345"/,
+    ],
+    [
+      "a sandbox's bad service user number",
+      ["org", "create", "--name", "Acme", "--sandbox", "--sun", "12345X"],
+      /^ddctl org create: --sun must be exactly 6 digits, got "12345X"/,
+    ],
+    [
+      "a display name of 19 characters",
+      ["org", "create", "--name", "Acme", "--sun", "123456", "--display-name", "Acme Lettings North"],
+      /^ddctl org create: --display-name must be 1 to 18 characters: A-Z, 0-9, space and & - \. \/, got "Acme Lettings North"/,
+    ],
+    [
+      "a display name outside the Bacs characters",
+      ["org", "create", "--name", "Acme", "--sun", "123456", "--display-name", "Café"],
+      /^ddctl org create: --display-name must be 1 to 18 characters: A-Z, 0-9, space and & - \. \/, got "Café"/,
+    ],
+    [
+      "set-bacs without an organisation",
+      ["org", "set-bacs", "--sun", "123456", "--display-name", "ACME"],
+      /^ddctl org set-bacs: --org is required/,
+    ],
+    [
+      "set-bacs without a service user number",
+      ["org", "set-bacs", "--org", "ORx", "--display-name", "ACME"],
+      /^ddctl org set-bacs: --sun is required/,
+    ],
+    [
+      "set-bacs without a display name",
+      ["org", "set-bacs", "--org", "ORx", "--sun", "123456"],
+      /^ddctl org set-bacs: --display-name is required/,
+    ],
+    [
+      "set-bacs with a service user number of 7 digits",
+      ["org", "set-bacs", "--org", "ORx", "--sun", "1234567", "--display-name", "ACME"],
+      /^ddctl org set-bacs: --sun must be exactly 6 digits, got "1234567"/,
+    ],
+    [
+      "set-bacs with a display name without a letter or digit",
+      ["org", "set-bacs", "--org", "ORx", "--sun", "123456", "--display-name", "&&"],
+      /^ddctl org set-bacs: --display-name must hold a letter or a digit, got "&&"/,
+    ],
+    [
+      "set-bacs with an unknown flag",
+      ["org", "set-bacs", "--org", "ORx", "--sun", "123456", "--display-name", "ACME", "--sandbox"],
+      /Unknown option '--sandbox'/,
+    ],
+    [
       "a rate that is not a positive integer",
       ["org", "set-rate-limit", "--org", "ORx", "--per-minute", "0", "--burst", "5"],
       /--per-minute must be a whole number from 1/,
@@ -421,6 +524,13 @@ describe("ddctl refusals", spawning, () => {
     [
       "an organisation that does not exist",
       ["key", "list", "--org", "OR0000000000NOTAREALORG00000"],
+      "",
+      1,
+      /organisation OR0000000000NOTAREALORG00000 not found/,
+    ],
+    [
+      "set-bacs on an organisation that does not exist",
+      ["org", "set-bacs", "--org", "OR0000000000NOTAREALORG00000", "--sun", "123456", "--display-name", "ACME"],
       "",
       1,
       /organisation OR0000000000NOTAREALORG00000 not found/,
@@ -454,7 +564,7 @@ describe("ddctl refusals", spawning, () => {
       // What a running server leaves: the lock file beside its data, holding a live pid (ours).
       await mkdir(join(dataDir, "pg"));
       await writeFile(join(dataDir, "pg.lock"), String(process.pid));
-      const run = await ddctl(["org", "create", "--name", "x", "--json"], { DATA_DIR: dataDir });
+      const run = await ddctl(["org", "create", "--name", "x", "--sandbox", "--json"], { DATA_DIR: dataDir });
       expect(run.code).toBe(1);
       expect(run.stdout).toBe("");
       expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
@@ -473,6 +583,7 @@ describe("ddctl refusals", spawning, () => {
       for (const command of [
         "migrate",
         "org create",
+        "org set-bacs",
         "org set-rate-limit",
         "org require-totp",
         "user create",

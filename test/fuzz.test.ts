@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
 import { acrossTenants } from "../src/platform/db/tenant-session.js";
-import { issueKeyInDatabase } from "./support/fixtures.js";
+import { issueKeyInDatabase, liveBacsIdentity } from "./support/fixtures.js";
 import { type OpenTestDatabase, openTestDatabase } from "./support/open-test-database.js";
 import { type ServiceProcess, startService } from "./support/service-process.js";
 
@@ -234,7 +234,11 @@ describe("fuzzing the public edge", () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     const organisation = await acrossTenants(database.orm, "provisioning", (em) =>
-      new Provisioning({ clock: systemClock }).createOrganisation(em, { name: "Fuzz", sandbox: false }),
+      new Provisioning({ clock: systemClock }).createOrganisation(em, {
+        name: "Fuzz",
+        sandbox: false,
+        ...liveBacsIdentity("Fuzz"),
+      }),
     );
     key = (await issueKeyInDatabase(database.orm, organisation.id)).secret;
     service = startService({

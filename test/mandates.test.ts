@@ -13,10 +13,12 @@ import { MandateInviteService, MandateService, MandateState } from "../gen/dd/v1
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../gen/google/rpc/status_pb.js";
 import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";
+import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { Mandate } from "../src/modules/mandates/mandate.entity.js";
 import { MandateInvite } from "../src/modules/mandates/mandate-invite.entity.js";
 import { Notification } from "../src/modules/notifications/notification.entity.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
+import { withTenant } from "../src/platform/db/tenant-session.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import {
   completeInvite,
@@ -49,6 +51,12 @@ afterAll(async () => server?.close());
 
 function scoped(tenant: Tenant) {
   return scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
+}
+
+/** bacsIdentity is the tenant's service user number and display name as stored. */
+async function bacsIdentity(tenant: Tenant): Promise<{ serviceUserNumber: string; bacsDisplayName: string }> {
+  const organisation = await server.admin.em.fork().findOneOrFail(Organisation, tenant.organisationId);
+  return { serviceUserNumber: organisation.serviceUserNumber!, bacsDisplayName: organisation.bacsDisplayName! };
 }
 
 /** written counts what a tenant has in the tables a mandate write touches. */
@@ -88,7 +96,9 @@ describe("CreateMandate", () => {
     expect(emails).toHaveLength(1);
     expect(emails[0]!.text).toMatch(/https:\/\/pay\.example\.test\/invite\/[A-Za-z0-9_-]{43}/);
     expect(emails[0]!.text).toContain(":complete");
-    expect(emails[0]!.text).toContain(mandate.reference);
+    const { serviceUserNumber, bacsDisplayName } = await bacsIdentity(tenant);
+    expect(emails[0]!.text).toContain(`bank statement as ${bacsDisplayName} with the reference ${mandate.reference}.`);
+    expect(emails[0]!.text).toContain(`Service user number: ${serviceUserNumber}`);
     const token = await latestInviteToken(server, "Jane.Payer@Example.com");
 
     const completed = await completeInvite(server, token);
@@ -587,6 +597,7 @@ describe("GetMandateInvite", () => {
     expect(shown.status).toBe(200);
     expect(shown.body).toEqual({
       organisationName: expect.any(String),
+      ...(await bacsIdentity(tenant)),
       payerName: mandate.payer.name,
       mandateReference: mandate.reference,
       expireTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
@@ -596,6 +607,38 @@ describe("GetMandateInvite", () => {
     expect(JSON.stringify(shown.body)).not.toContain(mandate.payer.email);
     expect((await rest(server, "GET", `/v1/mandateInvites/${token}`)).status).toBe(200);
     expect((await completeInvite(server, token)).status).toBe(200);
+  });
+
+  it("shows the organisation's Bacs identity as it is when the payer opens the link", async () => {
+    const tenant = await newTenant(server);
+    const mandate = await createMandate(server, tenant);
+    const token = await latestInviteToken(server, mandate.payer.email);
+    await withTenant(server.database.orm, tenant.organisationId, (em) =>
+      server.app.provisioning.setBacsIdentity(
+        em,
+        { organisationId: tenant.organisationId, actor: "operator" },
+        { serviceUserNumber: "987654", bacsDisplayName: "Acme Rent & Co." },
+      ),
+    );
+    const shown = await rest(server, "GET", `/v1/mandateInvites/${token}`);
+    expect(shown.body).toMatchObject({ serviceUserNumber: "987654", bacsDisplayName: "ACME RENT & CO." });
+  });
+
+  it("leaves out the SUN and display name of an organisation that has none yet, and still names it", async () => {
+    const tenant = await newTenant(server);
+    const mandate = await createMandate(server, tenant);
+    const token = await latestInviteToken(server, mandate.payer.email);
+    // As the migration leaves an organisation that existed before them, when its name did not fit.
+    await server.admin.em
+      .fork()
+      .getConnection()
+      .execute("update organisation set service_user_number = null, bacs_display_name = null where id = ?", [
+        tenant.organisationId,
+      ]);
+    const shown = await rest(server, "GET", `/v1/mandateInvites/${token}`);
+    expect(shown.status).toBe(200);
+    expect(Object.keys(shown.body).sort()).toEqual(["expireTime", "mandateReference", "organisationName", "payerName"]);
+    expect(shown.body.organisationName).toMatch(/^Org /);
   });
 
   it("answers NOT_FOUND alike for unknown, malformed, used, superseded and expired tokens", async () => {
@@ -730,6 +773,9 @@ describe("over a real @grpc/grpc-js client", () => {
       expect(created.message!.state).toBe(MandateState.PENDING_CUSTOMER_APPROVAL);
 
       const token = await latestInviteToken(server, "grpc.payer@example.com");
+      const shown = await grpcJsUnary(client, MandateInviteService.method.getMandateInvite, { inviteToken: token });
+      expect(shown.code).toBe(grpc.status.OK);
+      expect(shown.message).toMatchObject(await bacsIdentity(tenant));
       const completed = await grpcJsUnary(client, MandateInviteService.method.completeMandateInvite, {
         inviteToken: token,
         accountHolderName: "Grpc Payer",

@@ -15,7 +15,7 @@ import { systemClock } from "../src/platform/clock.js";
 import { acrossTenants, withTenant } from "../src/platform/db/tenant-session.js";
 import { createLogger } from "../src/platform/observability/logger.js";
 import { connectRedis, type RedisClient } from "../src/platform/redis/client.js";
-import { issueKeyInDatabase, sessionToken } from "./support/fixtures.js";
+import { issueKeyInDatabase, liveBacsIdentity, sessionToken } from "./support/fixtures.js";
 import { type OpenTestDatabase, openTestDatabase } from "./support/open-test-database.js";
 import { type ServiceProcess, serviceSecrets, startService } from "./support/service-process.js";
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
   const provisioning = new Provisioning({ clock: systemClock });
   organisationId = (
     await acrossTenants(database.orm, "provisioning", (em) =>
-      provisioning.createOrganisation(em, { name: "Replicas", sandbox: false }),
+      provisioning.createOrganisation(em, { name: "Replicas", sandbox: false, ...liveBacsIdentity("Replicas") }),
     )
   ).id;
   await withTenant(database.orm, organisationId, (em) =>

@@ -12,7 +12,7 @@ import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
 import { acrossTenants } from "../src/platform/db/tenant-session.js";
-import { issueKeyInDatabase } from "./support/fixtures.js";
+import { issueKeyInDatabase, liveBacsIdentity } from "./support/fixtures.js";
 import { type OpenTestDatabase, openTestDatabase } from "./support/open-test-database.js";
 import { type ServiceProcess, serviceSecrets, startService } from "./support/service-process.js";
 
@@ -33,7 +33,11 @@ afterAll(async () => {
 describe("SIGTERM while 200 calls are in flight", { timeout: 240_000 }, () => {
   it("completes every call, writes every mandate, then exits 0", async () => {
     const organisation = await acrossTenants(database.orm, "provisioning", (em) =>
-      new Provisioning({ clock: systemClock }).createOrganisation(em, { name: "Draining", sandbox: false }),
+      new Provisioning({ clock: systemClock }).createOrganisation(em, {
+        name: "Draining",
+        sandbox: false,
+        ...liveBacsIdentity("Draining"),
+      }),
     );
     await acrossTenants(database.orm, "provisioning", (em) =>
       em.nativeUpdate(Organisation, { id: organisation.id }, { rateLimitPerMinute: 100_000, rateLimitBurst: 10_000 }),

@@ -37,7 +37,12 @@ export async function seedApiKey(
   { orm, app }: { orm: Database["orm"]; app: App },
   scopes: readonly string[] = ["mandates:read"],
 ): Promise<Record<string, string>> {
-  const organisation = await app.provisioning.createOrganisation(orm.em.fork(), { name: "Bench", sandbox: false });
+  const organisation = await app.provisioning.createOrganisation(orm.em.fork(), {
+    name: "Bench",
+    sandbox: false,
+    serviceUserNumber: "123456",
+    bacsDisplayName: "BENCH",
+  });
   // A limit the load never reaches: the rows measure the cost of checking it, not refusals.
   await orm.em
     .fork()

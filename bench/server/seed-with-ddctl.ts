@@ -24,7 +24,16 @@ export async function seedApiKeyWithDdctl(
   databaseUrl: string,
   scopes: readonly string[] = ["mandates:read"],
 ): Promise<Record<string, string>> {
-  const organisation = await ddctl(databaseUrl, ["org", "create", "--name", "Bench"]);
+  const organisation = await ddctl(databaseUrl, [
+    "org",
+    "create",
+    "--name",
+    "Bench",
+    "--sun",
+    "123456",
+    "--display-name",
+    "BENCH",
+  ]);
   const id = String(organisation.id);
   // A limit the load never reaches: the rows measure the cost of checking it, not refusals.
   await ddctl(databaseUrl, ["org", "set-rate-limit", "--org", id, "--per-minute", "1000000000", "--burst", "1000000"]);

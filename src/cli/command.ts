@@ -32,7 +32,7 @@ export interface Command {
   words: readonly string[];
   /** Flags besides --json, which every command takes. */
   flags: FlagSpec;
-  /** One usage line for --help, e.g. "org create --name NAME [--sandbox]". */
+  /** One usage line for --help, e.g. "org set-rate-limit --org ORG_ID --per-minute N --burst B". */
   usage: string;
   summary: string;
   run(flags: Flags, context: CommandContext): Promise<Result>;

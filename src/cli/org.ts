@@ -1,30 +1,105 @@
 /**
- * org.ts holds the organisation commands: create a live or sandbox organisation, set its rate
- * limit (read by the per-organisation limiter), and require TOTP of its admins.
+ * org.ts holds the organisation commands: create a live or sandbox organisation, set its Bacs
+ * identity (the service user number and the name payers see), set its rate limit (read by the
+ * per-organisation limiter), and require TOTP of its admins.
  */
+import { bacsIdentityViolations } from "../modules/identity/bacs-identity.js";
+import type { Organisation } from "../modules/identity/organisation.entity.js";
 import { acrossTenants } from "../platform/db/tenant-session.js";
-import { requirePositiveInteger, requireString, UsageError } from "./args.js";
+import { type Flags, optionalString, requirePositiveInteger, requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { inOrganisation } from "./in-organisation.js";
 
-/** orgCreate prints `{"id": "OR…", "name": …, "sandbox": bool}`. */
+/** The flag that gives each field of an organisation's Bacs identity. */
+const bacsFlags = { service_user_number: "sun", bacs_display_name: "display-name" } as const;
+
+/**
+ * bacsIdentityFlags reads --sun and --display-name and checks them before the database is opened:
+ * a usage error names each bad flag and what it got. Absent flags stay undefined, which only a
+ * sandbox organisation may leave them.
+ */
+function bacsIdentityFlags(
+  command: string,
+  flags: Flags,
+  sandbox: boolean,
+): { serviceUserNumber?: string; bacsDisplayName?: string } {
+  const given = {
+    serviceUserNumber: optionalString(flags, "sun"),
+    bacsDisplayName: optionalString(flags, "display-name"),
+  };
+  const violations = bacsIdentityViolations({ sandbox, ...given });
+  if (violations.length > 0) {
+    const problems = violations.map((v) => {
+      const flag = bacsFlags[v.field as keyof typeof bacsFlags];
+      const value = flags[flag];
+      return typeof value === "string"
+        ? `--${flag} ${v.description}, got ${JSON.stringify(value)}`
+        : `--${flag} ${v.description} (or give --sandbox)`;
+    });
+    throw new UsageError(`ddctl ${command}: ${problems.join("; ")}`);
+  }
+  return {
+    ...(given.serviceUserNumber === undefined ? {} : { serviceUserNumber: given.serviceUserNumber }),
+    ...(given.bacsDisplayName === undefined ? {} : { bacsDisplayName: given.bacsDisplayName }),
+  };
+}
+
+/** bacsIdentityJson is an organisation's Bacs identity as the org commands print it (null: none). */
+function bacsIdentityJson(organisation: Organisation): Record<string, string | null> {
+  return {
+    service_user_number: organisation.serviceUserNumber ?? null,
+    bacs_display_name: organisation.bacsDisplayName ?? null,
+  };
+}
+
+/** orgCreate prints `{"id": "OR…", "name", "sandbox": bool, "service_user_number", "bacs_display_name"}`. */
 export const orgCreate: Command = {
   words: ["org", "create"],
-  flags: { name: "string", sandbox: "boolean" },
-  usage: "org create --name NAME [--sandbox]",
-  summary: "create an organisation (--sandbox: dd_test_ keys, never reaches Bacs)",
+  flags: { name: "string", sandbox: "boolean", sun: "string", "display-name": "string" },
+  usage: "org create --name NAME [--sun NNNNNN] [--display-name NAME] [--sandbox]",
+  summary:
+    "create an organisation; a live one needs --sun and --display-name (--sandbox: dd_test_ keys, never reaches Bacs)",
   async run(flags, { runtime }) {
     const name = requireString("org create", flags, "name");
     const sandbox = flags.sandbox === true;
+    const bacs = bacsIdentityFlags("org create", flags, sandbox);
     const { orm } = await runtime.database();
     const { provisioning } = await runtime.services({ announce: false });
     // A new organisation has no id to scope to until it is created.
     const organisation = await acrossTenants(orm, "provisioning", (em) =>
-      provisioning.createOrganisation(em, { name, sandbox }),
+      provisioning.createOrganisation(em, { name, sandbox, ...bacs }),
+    );
+    const sun = organisation.serviceUserNumber ? `, service user number ${organisation.serviceUserNumber}` : "";
+    return {
+      json: {
+        id: organisation.id,
+        name: organisation.name,
+        sandbox: organisation.sandbox,
+        ...bacsIdentityJson(organisation),
+      },
+      text: `created ${organisation.sandbox ? "sandbox" : "live"} organisation ${organisation.id} "${organisation.name}"${sun}, shown to payers as "${organisation.bacsDisplayName}"`,
+    };
+  },
+};
+
+/** orgSetBacs prints `{"id", "service_user_number", "bacs_display_name"}`. */
+export const orgSetBacs: Command = {
+  words: ["org", "set-bacs"],
+  flags: { org: "string", sun: "string", "display-name": "string" },
+  usage: "org set-bacs --org ORG_ID --sun NNNNNN --display-name NAME",
+  summary: "set the Bacs service user number (6 digits) and the name payers see (1-18 of A-Z 0-9 space & - . /)",
+  async run(flags, { runtime }) {
+    const id = requireString("org set-bacs", flags, "org");
+    const serviceUserNumber = requireString("org set-bacs", flags, "sun");
+    const bacsDisplayName = requireString("org set-bacs", flags, "display-name");
+    // Both flags are present by now: checked as for a live organisation, only their values can fail.
+    bacsIdentityFlags("org set-bacs", flags, false);
+    const organisation = await inOrganisation(runtime, id, ({ provisioning }, em, operator) =>
+      provisioning.setBacsIdentity(em, operator, { serviceUserNumber, bacsDisplayName }),
     );
     return {
-      json: { id: organisation.id, name: organisation.name, sandbox: organisation.sandbox },
-      text: `created ${organisation.sandbox ? "sandbox" : "live"} organisation ${organisation.id} "${organisation.name}"`,
+      json: { id: organisation.id, ...bacsIdentityJson(organisation) },
+      text: `organisation ${organisation.id}: service user number ${organisation.serviceUserNumber}, shown to payers as "${organisation.bacsDisplayName}"`,
     };
   },
 };

@@ -13,7 +13,7 @@ import { parseFlags, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { keyCreate, keyList, keyRevoke, keyRotate } from "./key.js";
 import { migrateCommand } from "./migrate-command.js";
-import { orgCreate, orgRequireTotp, orgSetRateLimit } from "./org.js";
+import { orgCreate, orgRequireTotp, orgSetBacs, orgSetRateLimit } from "./org.js";
 import { CliRuntime, EmbeddedDatabaseInUseError, RedisUnreachableError } from "./runtime.js";
 import { userCreate, userDeactivate, userResetTotp, userSetRole, userUnlock } from "./user.js";
 
@@ -21,6 +21,7 @@ import { userCreate, userDeactivate, userResetTotp, userSetRole, userUnlock } fr
 export const commands: readonly Command[] = [
   migrateCommand,
   orgCreate,
+  orgSetBacs,
   orgSetRateLimit,
   orgRequireTotp,
   userCreate,
@@ -89,6 +90,8 @@ const flagOfField: Readonly<Record<string, string>> = {
   scopes: "--scopes",
   ttl: "--expires-in",
   grace_period: "--grace",
+  service_user_number: "--sun",
+  bacs_display_name: "--display-name",
 };
 
 /** oneLine keeps an error message to the single line ddctl promises. */

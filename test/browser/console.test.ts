@@ -2,11 +2,13 @@
  * The console and the payer's page in real Chromium against a real listening server on PostgreSQL
  * and Redis, driven by role and accessible name as ui-contract.md fixes them: an admin's API keys
  * (create, secret once, rotate, revoke, each checked over REST), what a viewer does not see, a
- * member's new mandate and its payer's page on a phone, sign-out. Every page gets axe-core and a
+ * member's new mandate and its payer's page on a phone (with the Instruction's service user number
+ * and statement name), sign-out. Every page gets axe-core and a
  * screenshot (.test-results/screenshots).
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withTenant } from "../../src/platform/db/tenant-session.js";
 import {
   builtWebAssets,
   checked,
@@ -41,6 +43,13 @@ afterAll(async () => {
 
 function signedIn(role: "admin" | "member" | "viewer"): Promise<Page> {
   return signedInAs(browser, server, organisationId, role);
+}
+
+/** instructionHeader lists the payer page's summary as [term, value] pairs, as a payer reads them. */
+function instructionHeader(page: Page): Promise<[string | null, string | null | undefined][]> {
+  return page
+    .locator("dl.summary dt")
+    .evaluateAll((terms) => terms.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]));
 }
 
 function restAs(secret: string, method: "GET" | "POST", path: string): Promise<Response> {
@@ -174,10 +183,25 @@ describe("a member's mandate and its payer", () => {
     await checked(page, "console-mandates");
 
     const token = await latestInviteToken(server, email);
+    await withTenant(server.database.orm, organisationId, (em) =>
+      server.app.provisioning.setBacsIdentity(
+        em,
+        { organisationId, actor: "operator" },
+        { serviceUserNumber: "123456", bacsDisplayName: "Priya Lettings" },
+      ),
+    );
     const payer = await (await newContext(browser, phone)).newPage();
     await payer.goto(`${origin}/invite/${token}`);
     await payer.getByRole("heading", { name: "Set up a Direct Debit" }).waitFor();
     expect(await payer.textContent("body")).toContain("FLAT4RENT");
+    expect(await instructionHeader(payer)).toEqual(
+      expect.arrayContaining([
+        ["Service user number", "123456"],
+        ["On your statement", "PRIYA LETTINGS"],
+        ["Reference", "FLAT4RENT"],
+      ]),
+    );
+    expect(await payer.textContent("body")).toContain("on your bank statement as PRIYA LETTINGS");
     await checked(payer, "payer-invite-phone");
     await payer.setViewportSize(desktop);
     await screenshot(payer, "payer-invite-desktop");
@@ -213,6 +237,12 @@ describe("a member's mandate and its payer", () => {
     await expect.poll(() => accountNumber.getAttribute("aria-invalid")).toBeNull();
     await payer.getByRole("button", { name: "Set up Direct Debit" }).click();
     await payer.getByRole("heading", { name: "Direct Debit set up" }).waitFor();
+    expect(await instructionHeader(payer)).toEqual(
+      expect.arrayContaining([
+        ["Service user number", "123456"],
+        ["On your statement", "PRIYA LETTINGS"],
+      ]),
+    );
     await checked(payer, "payer-invite-done");
 
     await page.reload();

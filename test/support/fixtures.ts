@@ -14,12 +14,25 @@ import type { TestServer } from "./test-server.js";
 
 export const allScopes: readonly string[] = scopeNames;
 
-/** newOrganisation creates an organisation (live unless sandbox). */
+/**
+ * newOrganisation creates an organisation (live unless sandbox). A live one gets the Bacs identity
+ * live organisations need (liveBacsIdentity); a sandbox one makes its display name from its name.
+ */
 export async function newOrganisation(server: TestServer, sandbox = false): Promise<string> {
+  const name = `Org ${randomBytes(3).toString("hex")}`;
   const organisation = await acrossTenants(server.database.orm, "provisioning", (em) =>
-    server.app.provisioning.createOrganisation(em, { name: `Org ${randomBytes(3).toString("hex")}`, sandbox }),
+    server.app.provisioning.createOrganisation(em, { name, sandbox, ...(sandbox ? {} : liveBacsIdentity(name)) }),
   );
   return organisation.id;
+}
+
+/**
+ * liveBacsIdentity is a made-up service user number (6 random digits; nothing makes them unique) and
+ * the organisation's name as its display name, for creating live organisations in tests.
+ */
+export function liveBacsIdentity(name: string): { serviceUserNumber: string; bacsDisplayName: string } {
+  const serviceUserNumber = String(randomBytes(4).readUInt32BE() % 1_000_000).padStart(6, "0");
+  return { serviceUserNumber, bacsDisplayName: name.slice(0, 18) };
 }
 
 /** newApiKey issues a key as the operator would; returns its id and secret. */

@@ -23,7 +23,7 @@ import { acrossTenants, withTenant } from "../../src/platform/db/tenant-session.
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { redisGcraKey } from "../../src/platform/rate-limit/redis-gcra.js";
 import { connectRedis, type RedisClient } from "../../src/platform/redis/client.js";
-import { issueKeyInDatabase } from "../support/fixtures.js";
+import { issueKeyInDatabase, liveBacsIdentity } from "../support/fixtures.js";
 import { type OpenTestDatabase, openTestDatabase } from "../support/open-test-database.js";
 import { freePort } from "../support/own-redis.js";
 import { type ServiceProcess, serviceSecrets, startService } from "../support/service-process.js";
@@ -103,7 +103,11 @@ async function organisationWithKey(
   limit: { perMinute: number; burst: number },
 ): Promise<{ id: string; secret: string }> {
   const organisation = await acrossTenants(database.orm, "provisioning", (em) =>
-    new Provisioning({ clock: systemClock }).createOrganisation(em, { name, sandbox: false }),
+    new Provisioning({ clock: systemClock }).createOrganisation(em, {
+      name,
+      sandbox: false,
+      ...liveBacsIdentity(name),
+    }),
   );
   await withTenant(database.orm, organisation.id, (em) =>
     em.nativeUpdate(

@@ -21,7 +21,12 @@ export function registerMandateInviteService(router: ConnectRouter, invites: Pay
   router.service(MandateInviteService, {
     async getMandateInvite(req, ctx) {
       const shown = await invites.show(await requireEntityManager(ctx), req.inviteToken);
-      return create(MandateInviteSchema, { ...shown, expireTime: timestampFromDate(shown.expireTime) });
+      return create(MandateInviteSchema, {
+        ...shown,
+        serviceUserNumber: shown.serviceUserNumber ?? "",
+        bacsDisplayName: shown.bacsDisplayName ?? "",
+        expireTime: timestampFromDate(shown.expireTime),
+      });
     },
     async completeMandateInvite(req, ctx) {
       const { mandate, organisationName } = await invites.complete(

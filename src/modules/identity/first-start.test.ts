@@ -30,6 +30,8 @@ describe("provisionFirstStart", () => {
     await withTenant(db.orm, created!.organisationId, async (em) => {
       const organisation = await em.findOneOrFail(Organisation, created!.organisationId);
       expect([organisation.name, organisation.sandbox]).toEqual(["Sandbox", true]);
+      // What its payers see: the name, and no service user number until an operator sets one.
+      expect([organisation.bacsDisplayName, organisation.serviceUserNumber]).toEqual(["SANDBOX", null]);
 
       const user = await em.findOneOrFail(User, created!.userId);
       expect([user.email, user.role]).toEqual(["admin@localhost.test", "admin"]);

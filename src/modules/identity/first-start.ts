@@ -41,7 +41,14 @@ export async function provisionFirstStart(
   return acrossTenants(orm, "provisioning", async (em) => {
     // Organisation is not a tenant entity: this counts every organisation there is.
     if ((await em.count(Organisation, {})) > 0) return undefined;
-    const organisation = await provisioning.createOrganisation(em, { name: "Sandbox", sandbox: true });
+    // Payers of the sandbox see "SANDBOX" as the collecting name. No service user number: none was
+    // assigned, and a made-up one would look real on the payer page and in emails; `ddctl org
+    // set-bacs` adds one to preview what payers of a live organisation see.
+    const organisation = await provisioning.createOrganisation(em, {
+      name: "Sandbox",
+      sandbox: true,
+      bacsDisplayName: "SANDBOX",
+    });
     // 18 random bytes are 24 base64url characters: well over the minimum, easy to copy.
     const password = randomBytes(18).toString("base64url");
     const user = await provisioning.createUser(em, {

@@ -6,7 +6,8 @@ const p = defineEntity.properties;
 /**
  * Organisation is the tenant: every tenant entity points at one, and the tenant filter scopes
  * queries by it. It is not tenant-filtered itself. Ids are `OR…` (see `newId`). The rate-limit
- * settings are read by the per-organisation GCRA limiter.
+ * settings are read by the per-organisation GCRA limiter. The Bacs identity (bacs-identity.ts) is
+ * what payers are shown of it on the Instruction, in every email and on their bank statement.
  */
 export const Organisation = defineEntity({
   name: "Organisation",
@@ -22,6 +23,18 @@ export const Organisation = defineEntity({
     rateLimitBurst: p.integer().default(100),
     /** Admins must use a TOTP second factor: one without it gets a session that can only enrol. */
     requireAdminTotp: p.boolean().default(false),
+    /**
+     * The service user number (SUN) its sponsor bank assigned: 6 digits. Required of live
+     * organisations created since it existed; null for sandbox ones without one and for live ones
+     * created before, until an operator sets it (`ddctl org set-bacs`).
+     */
+    serviceUserNumber: p.string().length(6).nullable(),
+    /**
+     * The name payers see on their statement and on the Instruction: 1–18 characters of the Bacs
+     * set, upper case (bacs-identity.ts says why 18). Null only for organisations created before it
+     * existed whose name did not fit (the migration says why).
+     */
+    bacsDisplayName: p.string().length(18).nullable(),
     createTime: p.datetime(),
     updateTime: p.datetime(),
   },

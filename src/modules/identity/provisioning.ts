@@ -9,6 +9,7 @@ import { newId } from "../../platform/ids.js";
 import { AlreadyExistsError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "./acting.js";
 import { recordAudit } from "./audit-log.js";
+import { bacsDisplayNameFrom, bacsIdentityViolations, normaliseBacsDisplayName } from "./bacs-identity.js";
 import { Organisation } from "./organisation.entity.js";
 import { hashPassword, newPasswordProblem } from "./password.js";
 import { isRoleName, type RoleName } from "./scopes.js";
@@ -33,19 +34,66 @@ export type OrganisationCreated = (em: EntityManager, organisation: Organisation
 export class Provisioning {
   constructor(private readonly deps: { clock: Clock; onOrganisationCreated?: OrganisationCreated | undefined }) {}
 
-  /** createOrganisation adds a live or sandbox organisation and whatever onOrganisationCreated adds. */
-  async createOrganisation(em: EntityManager, input: { name: string; sandbox: boolean }): Promise<Organisation> {
+  /**
+   * createOrganisation adds a live or sandbox organisation and whatever onOrganisationCreated adds.
+   * A live one needs its Bacs identity (service user number and display name); a sandbox one may go
+   * without a SUN, and without a display name gets one made from its name (bacsDisplayNameFrom).
+   */
+  async createOrganisation(
+    em: EntityManager,
+    input: { name: string; sandbox: boolean; serviceUserNumber?: string; bacsDisplayName?: string },
+  ): Promise<Organisation> {
     const name = input.name.trim();
-    if (name.length === 0 || name.length > 200) throw InvalidArgumentError.field("name", "must be 1 to 200 characters");
+    const violations: FieldViolation[] = [];
+    if (name.length === 0 || name.length > 200)
+      violations.push({ field: "name", description: "must be 1 to 200 characters" });
+    violations.push(...bacsIdentityViolations(input));
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
     const now = this.deps.clock.now();
     const organisation = em.create(Organisation, {
       id: newId("OR", now.getTime()),
       name,
       sandbox: input.sandbox,
+      serviceUserNumber: input.serviceUserNumber?.trim() ?? null,
+      bacsDisplayName:
+        input.bacsDisplayName === undefined
+          ? bacsDisplayNameFrom(name)
+          : normaliseBacsDisplayName(input.bacsDisplayName),
       createTime: now,
       updateTime: now,
     });
     this.deps.onOrganisationCreated?.(em, organisation, now);
+    await em.flush();
+    return organisation;
+  }
+
+  /**
+   * setBacsIdentity sets an organisation's service user number and the name payers see, with an
+   * audit event. It changes what payers are shown from now on (emails, the payer page); moving
+   * Instructions already lodged under an earlier SUN is for the sponsor bank to arrange with Bacs.
+   */
+  async setBacsIdentity(
+    em: EntityManager,
+    acting: Acting,
+    identity: { serviceUserNumber: string; bacsDisplayName: string },
+  ): Promise<Organisation> {
+    const organisation = await em.findOne(Organisation, { id: acting.organisationId });
+    if (!organisation) throw new NotFoundError("organisation", acting.organisationId);
+    const violations = bacsIdentityViolations({ sandbox: organisation.sandbox, ...identity });
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    const now = this.deps.clock.now();
+    organisation.serviceUserNumber = identity.serviceUserNumber.trim();
+    organisation.bacsDisplayName = normaliseBacsDisplayName(identity.bacsDisplayName);
+    organisation.updateTime = now;
+    recordAudit(em, {
+      organisationId: organisation.id,
+      actor: acting.actor,
+      action: "organisation.set_bacs_identity",
+      target: organisation.id,
+      outcome: "success",
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
     await em.flush();
     return organisation;
   }

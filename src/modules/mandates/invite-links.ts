@@ -65,6 +65,8 @@ export class InviteLinks {
         payerName: mandate.payerName,
         payerEmail: mandate.payerEmail,
         organisationName: organisation.name,
+        serviceUserNumber: organisation.serviceUserNumber ?? null,
+        bacsDisplayName: organisation.bacsDisplayName ?? null,
         reference: mandate.reference,
         expireTime: issued.invite.expireTime,
       }),

@@ -38,9 +38,15 @@ export interface PayerAnswer extends BankDetails {
   accountHolderConfirmed: boolean;
 }
 
-/** ShownInvite is what the payer's page shows before the payer gives bank details. */
+/**
+ * ShownInvite is what the payer's page shows before the payer gives bank details: the Instruction's
+ * header (who collects, under which service user number and statement name) and the reference.
+ */
 export interface ShownInvite {
   organisationName: string;
+  /** Null while the organisation has none (see Organisation). */
+  serviceUserNumber: string | null;
+  bacsDisplayName: string | null;
   payerName: string;
   mandateReference: string;
   expireTime: Date;
@@ -96,6 +102,8 @@ export class PayerInvites {
       const organisation = await tx.findOneOrFail(Organisation, found.organisation.id);
       return {
         organisationName: organisation.name,
+        serviceUserNumber: organisation.serviceUserNumber ?? null,
+        bacsDisplayName: organisation.bacsDisplayName ?? null,
         payerName: mandate.payerName,
         mandateReference: mandate.reference,
         expireTime: found.expireTime,

@@ -1,6 +1,7 @@
 /**
- * InvitePage is what a payer sees at /invite/<token>: who will collect, under which reference, a form
- * for their bank details with the declaration and the Direct Debit Guarantee, then a confirmation.
+ * InvitePage is what a payer sees at /invite/<token>: who will collect (with the service user number
+ * and the name on their statement, as the Instruction's header gives them), under which reference, a
+ * form for their bank details with the declaration and the Direct Debit Guarantee, then a confirmation.
  * A token that is used, superseded, expired or unknown gets one page saying the link no longer works.
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -35,7 +36,7 @@ type Stage =
   | { kind: "gone" }
   | { kind: "unreachable"; problem: Problem }
   | { kind: "form"; invite: MandateInvite }
-  | { kind: "done"; result: CompleteMandateInviteResponse };
+  | { kind: "done"; result: CompleteMandateInviteResponse; invite: MandateInvite };
 
 export function InvitePage({ token }: { token: string }) {
   const [stage, setStage] = useState<Stage>({ kind: "loading" });
@@ -77,12 +78,12 @@ export function InvitePage({ token }: { token: string }) {
         <BankDetailsForm
           invite={stage.invite}
           token={token}
-          onDone={(result) => setStage({ kind: "done", result })}
+          onDone={(result) => setStage({ kind: "done", result, invite: stage.invite })}
           onGone={() => setStage({ kind: "gone" })}
         />
       );
     case "done":
-      return <Confirmation result={stage.result} />;
+      return <Confirmation result={stage.result} invite={stage.invite} />;
   }
 }
 
@@ -154,12 +155,17 @@ function BankDetailsForm({
       <dl className="summary">
         <dt>Collected by</dt>
         <dd>{invite.organisationName}</dd>
+        <BacsIdentity invite={invite} />
         <dt>Payer</dt>
         <dd>{invite.payerName}</dd>
         <dt>Reference</dt>
         <dd>{invite.mandateReference}</dd>
       </dl>
-      <p>This reference will appear on your bank statement next to each payment.</p>
+      <p>
+        {invite.bacsDisplayName
+          ? `Each payment will appear on your bank statement as ${invite.bacsDisplayName}, with this reference.`
+          : "This reference will appear on your bank statement next to each payment."}
+      </p>
       <form onSubmit={submit} onBlur={checkAccount} noValidate>
         {problem && (
           <div className="banner banner-error" role="alert">
@@ -217,7 +223,30 @@ function BankDetailsForm({
   );
 }
 
-function Confirmation({ result }: { result: CompleteMandateInviteResponse }) {
+/**
+ * BacsIdentity is the rest of the Instruction's header: the service user number and the name the
+ * payer's bank will print, each left out while the organisation has none.
+ */
+function BacsIdentity({ invite }: { invite: MandateInvite }) {
+  return (
+    <>
+      {invite.serviceUserNumber && (
+        <>
+          <dt>Service user number</dt>
+          <dd>{invite.serviceUserNumber}</dd>
+        </>
+      )}
+      {invite.bacsDisplayName && (
+        <>
+          <dt>On your statement</dt>
+          <dd>{invite.bacsDisplayName}</dd>
+        </>
+      )}
+    </>
+  );
+}
+
+function Confirmation({ result, invite }: { result: CompleteMandateInviteResponse; invite: MandateInvite }) {
   const account = result.bankAccount;
   return (
     <>
@@ -229,6 +258,7 @@ function Confirmation({ result }: { result: CompleteMandateInviteResponse }) {
       <dl className="summary">
         <dt>Collected by</dt>
         <dd>{result.organisationName}</dd>
+        <BacsIdentity invite={invite} />
         <dt>Reference</dt>
         <dd>{result.mandateReference}</dd>
         {account && (

@@ -13,6 +13,7 @@ import { Migration20261206194406_idempotency_cap_index } from "./Migration202612
 import { Migration20261206200934_session_hardening } from "./Migration20261206200934_session_hardening.js";
 import { Migration20261206225814_totp_lockout } from "./Migration20261206225814_totp_lockout.js";
 import { Migration20261207020000_user_welcome } from "./Migration20261207020000_user_welcome.js";
+import { Migration20261207053038_bacs_identity } from "./Migration20261207053038_bacs_identity.js";
 import { Migration20261207060000_reusable_references } from "./Migration20261207060000_reusable_references.js";
 
 /**
@@ -39,5 +40,6 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261206200934_session_hardening", class: Migration20261206200934_session_hardening },
   { name: "Migration20261206225814_totp_lockout", class: Migration20261206225814_totp_lockout },
   { name: "Migration20261207020000_user_welcome", class: Migration20261207020000_user_welcome },
+  { name: "Migration20261207053038_bacs_identity", class: Migration20261207053038_bacs_identity },
   { name: "Migration20261207060000_reusable_references", class: Migration20261207060000_reusable_references },
 ];
