@@ -51,7 +51,7 @@ describe("ValidateBankDetails", () => {
 
   it("tells the payer what to do when the modulus check fails", async () => {
     const answer = await validate({ sort_code: "200415", account_number: "31926819" });
-    expect(answer.body.message).toContain("is not a valid account number for sort code 20-04-15: check both");
+    expect(answer.body.message).toContain("does not match sort code 20-04-15: check both numbers");
   });
 
   it("answers a @grpc/grpc-js client alike", async () => {

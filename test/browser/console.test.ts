@@ -230,7 +230,7 @@ describe("a member's mandate and its payer", () => {
     const accountMessage = await payer
       .locator(`[id="${(await accountNumber.getAttribute("aria-describedby"))?.split(" ").at(-1)}"]`)
       .textContent();
-    expect(accountMessage).toContain("is not a valid account number for sort code 20-04-15");
+    expect(accountMessage).toContain("Account number does not match sort code 20-04-15");
     await checked(payer, "payer-invite-modulus");
     await accountNumber.fill("31226819");
     await accountNumber.press("Tab");

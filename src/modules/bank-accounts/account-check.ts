@@ -32,7 +32,7 @@ export class BankAccountCheck {
       // The check cannot tell which of the two is wrong; the account number is the likelier typo.
       violations.push({
         field: "account_number",
-        description: `is not a valid account number for sort code ${sortCode.replace(/(\d\d)(?=\d)/g, "$1-")}: check both`,
+        description: `does not match sort code ${sortCode.replace(/(\d\d)(?=\d)/g, "$1-")}: check both numbers`,
       });
     }
     return { violations, modulusChecked: outcome !== "not-checkable" };

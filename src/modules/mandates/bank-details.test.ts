@@ -32,7 +32,7 @@ describe("bankDetailsViolations", () => {
 
   it("says a modulus failure may be either number, as the check cannot tell", () => {
     expect(violations({ accountNumber: "31926819" })).toEqual([
-      { field: "account_number", description: "is not a valid account number for sort code 20-04-15: check both" },
+      { field: "account_number", description: "does not match sort code 20-04-15: check both numbers" },
     ]);
   });
 
