@@ -21,7 +21,7 @@ import { IdempotencySweeper } from "./modules/idempotency/idempotency-sweeper.js
 import { ApiKeyManager } from "./modules/identity/api-key.service.js";
 import { ApiKeyVerifier } from "./modules/identity/api-key-verifier.js";
 import { DenialRecorder } from "./modules/identity/audit-log.js";
-import { OrganisationLimits } from "./modules/identity/organisation-limits.js";
+import { OrganisationSettings } from "./modules/identity/organisation-settings.js";
 import { Provisioning } from "./modules/identity/provisioning.js";
 import { SecondFactor } from "./modules/identity/second-factor.js";
 import { SessionManager } from "./modules/identity/session.service.js";
@@ -120,7 +120,7 @@ export interface App {
   denials: DenialRecorder;
   sessionCookieSecure: boolean;
   limiter: RateLimiter;
-  organisationLimits: OrganisationLimits;
+  organisationSettings: OrganisationSettings;
   sessionLimit: Limit;
   /** Per client address, before authentication: failed authentications, and calls of public RPCs. */
   failedAuthLimit: Limit;
@@ -230,7 +230,7 @@ export function createApp(deps: AppDeps): App {
       timeoutMs: deps.rateLimit.timeoutMs,
       replicas: deps.rateLimit.replicas,
     }),
-    organisationLimits: new OrganisationLimits(orm, clock),
+    organisationSettings: new OrganisationSettings(orm, clock),
     sessionLimit: { perMinute: deps.rateLimit.sessionPerMinute, burst: deps.rateLimit.sessionBurst },
     failedAuthLimit: { perMinute: deps.rateLimit.failedAuthPerMinute, burst: deps.rateLimit.failedAuthBurst },
     publicLimit: { perMinute: deps.rateLimit.publicPerMinute, burst: deps.rateLimit.publicBurst },

@@ -22,6 +22,7 @@ import { registerAuditService } from "./api/identity/audit.handlers.js";
 import { registerSessionService } from "./api/identity/session.handlers.js";
 import { registerUserService } from "./api/identity/user.handlers.js";
 import { registerMandateService } from "./api/mandates/mandate.handlers.js";
+import { mandateDating } from "./api/mandates/mandate-dating.js";
 import { registerMandateInviteService } from "./api/mandates/mandate-invite.handlers.js";
 import { registerReportService } from "./api/reports/report.handlers.js";
 import { registerSandboxService } from "./api/sandbox/sandbox.handlers.js";
@@ -48,16 +49,17 @@ export function registerServices(router: ConnectRouter, app: App): DescService[]
   registerSessionService(router, app.sessions, app.secondFactor, app.sessionCookieSecure);
   registerUserService(router, app.users);
   registerAuditService(router);
+  const dating = mandateDating(app.clock, app.organisationSettings);
   registerMandateService(
     router,
     { mandates: app.mandates, invites: app.mandateInvites, transitions: app.mandateTransitions },
-    app.clock,
+    dating,
   );
   registerMandateInviteService(router, app.mandateInvites);
   registerBankDetailsService(router, app.bankAccounts);
   registerCollectionService(router, app.collections);
   registerReportService(router, app.reports);
-  registerSandboxService(router, app.simulators, app.clock);
+  registerSandboxService(router, app.simulators, dating);
   registerAlertService(router, app.alerts);
   return [...ddServices];
 }

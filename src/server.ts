@@ -107,7 +107,7 @@ export function buildServer(deps: ServerDeps): DdServer {
       createAuthorizeInterceptor({ onDenied: (denial) => deps.app.denials.denied(denial) }),
       createRateLimitInterceptor({
         limiter: deps.app.limiter,
-        organisationLimit: (id) => deps.app.organisationLimits.limitOf(id),
+        organisationLimit: (id) => deps.app.organisationSettings.limitOf(id),
         sessionLimit: deps.app.sessionLimit,
         metrics: deps.metrics,
       }),

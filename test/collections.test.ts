@@ -14,6 +14,7 @@ import {
   earliestChargeDate,
   isWorkingDay,
   nextWorkingDayOnOrAfter,
+  noticeReached,
 } from "../src/modules/calendar/bacs-calendar.js";
 import { londonDate } from "../src/modules/calendar/london-date.js";
 import { addDays, dayOfWeek, maxDate } from "../src/modules/calendar/plain-date.js";
@@ -529,9 +530,12 @@ describe("materialiseDue", () => {
       await server.app.collections.materialiseDue(server.admin.em.fork());
       clock.advance(86_400_000);
     }
-    // Each collection is created the day it falls due (MATERIALISE_LEAD_DAYS ahead), the first at once.
+    // Each collection is created the day it falls due (MATERIALISE_LEAD_DAYS ahead), the first at once,
+    // and none is charged before the 10 working days' notice the schedule's creation gave.
     const createdOn = (nominal: string) => maxDate(start, addDays(nominal, -MATERIALISE_LEAD_DAYS));
-    const monthlyExpected = monthlyDates(start, -1, { count: 4 }).map((n) => chargeDateFor(n, createdOn(n)));
+    const noticed = noticeReached({ sentOn: start, workingDays: 10 });
+    const chargeOf = (nominal: string) => maxDate(chargeDateFor(nominal, createdOn(nominal)), noticed);
+    const monthlyExpected = monthlyDates(start, -1, { count: 4 }).map(chargeOf);
     const months = (
       await scoped(staff).find(Collection, { schedule: schedule.id }, { orderBy: { chargeDate: "asc" } })
     ).map((c) => c.chargeDate);
@@ -544,9 +548,7 @@ describe("materialiseDue", () => {
     // Weekly to start + 35 days: six dates, but none may be charged after end_date (a holiday can push the last out).
     const end = addDays(start, 35);
     // Dates pushed by the notice period onto the next date's charge day are skipped: one debit a day at most.
-    const weeklyAll = [
-      ...new Set([0, 1, 2, 3, 4, 5].map((k) => addDays(start, 7 * k)).map((n) => chargeDateFor(n, createdOn(n)))),
-    ];
+    const weeklyAll = [...new Set([0, 1, 2, 3, 4, 5].map((k) => addDays(start, 7 * k)).map(chargeOf))];
     const weeklyExpected = weeklyAll.filter((d) => d <= end);
     const weeks = (
       await scoped(staff).find(Collection, { schedule: weekly.id }, { orderBy: { chargeDate: "asc", id: "asc" } })

@@ -311,7 +311,9 @@ describe("BacsProcessor over a month of collections", () => {
     const [waiting] = await collectionsOfSchedule(staff, schedule.id);
     expect(waiting).toMatchObject({ id: first!.id, state: "COLLECTION_STATE_PENDING_SUBMISSION" });
     expect(waiting!.chargeDate > first!.chargeDate).toBe(true);
-    expect(waiting!.chargeDate).toBe(chargeDateOf(inputDay, "PENDING_CUSTOMER_APPROVAL", inputDay));
+    expect(waiting!.chargeDate).toBe(
+      chargeDateOf(inputDay, "PENDING_CUSTOMER_APPROVAL", inputDay, { sentOn: inputDay, workingDays: 10 }),
+    );
     expect(await notificationTypes(first!.id)).toContain("collection.postponed");
     // The payer completes that day; Bacs processing lodges and activates the mandate; the collection goes.
     await completeMandate(server, mandate);
@@ -345,7 +347,10 @@ describe("BacsProcessor over a month of collections", () => {
     const pending = all.filter((c) => c.state === "COLLECTION_STATE_PENDING_SUBMISSION").map((c) => c.chargeDate);
     expect(new Set(pending).size).toBe(pending.length);
     // Postponed, the first would land on or after the next week's collection: it is cancelled instead.
-    const postponeTo = chargeDateOf(inputDay, "PENDING_CUSTOMER_APPROVAL", inputDay);
+    const postponeTo = chargeDateOf(inputDay, "PENDING_CUSTOMER_APPROVAL", inputDay, {
+      sentOn: inputDay,
+      workingDays: 10,
+    });
     expect(pending.some((d) => d <= postponeTo)).toBe(true);
     expect(firstNow).toMatchObject({ state: "COLLECTION_STATE_CANCELLED", chargeDate: first!.chargeDate });
   });
@@ -358,11 +363,12 @@ describe("BacsProcessor over a month of collections", () => {
       mandate_id: used.id,
       amount_minor: "1000",
       interval_unit: "INTERVAL_UNIT_MONTHLY",
-      start_date: "2027-08-20",
+      start_date: "2027-08-23",
       count: 1,
     });
-    await server.app.processor.runOnce(clock.set("2027-08-18")); // submitted
-    await server.app.processor.runOnce(clock.set("2027-08-20")); // charged
+    // 10 working days' notice from Monday 9 August: charged from Monday 23 August.
+    await server.app.processor.runOnce(clock.set("2027-08-19")); // submitted
+    await server.app.processor.runOnce(clock.set("2027-08-23")); // charged
     // 13 months after activation on Monday 9 August 2027 is Saturday 9 September 2028.
     const early = await server.app.processor.runOnce(clock.set("2028-09-08"));
     expect((await stateOf(dormant.id)).state).toBe("MANDATE_STATE_ACTIVE");
@@ -375,12 +381,14 @@ describe("BacsProcessor over a month of collections", () => {
       previousState: "MANDATE_STATE_ACTIVE",
       cause: "MANDATE_CAUSE_EXPIRY",
     });
-    // Charged on 20 August 2027: still in use until 20 September 2028.
+    // Charged on 23 August 2027: still in use until 23 September 2028.
     expect((await stateOf(used.id)).state).toBe("MANDATE_STATE_ACTIVE");
     expect((await collectionsOfSchedule(staff, schedule.id)).map((c) => c.state)).toEqual([
       "COLLECTION_STATE_PAID_OUT",
     ]);
-    await server.app.processor.runOnce(clock.set("2028-09-21"));
+    await server.app.processor.runOnce(clock.set("2028-09-22"));
+    expect((await stateOf(used.id)).state).toBe("MANDATE_STATE_ACTIVE");
+    await server.app.processor.runOnce(clock.set("2028-09-25"));
     expect((await stateOf(used.id)).state).toBe("MANDATE_STATE_EXPIRED");
   });
 });

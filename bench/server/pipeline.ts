@@ -44,7 +44,7 @@ export async function startPipelineServer(
     interceptors.push(
       createRateLimitInterceptor({
         limiter: app.limiter,
-        organisationLimit: (id) => app.organisationLimits.limitOf(id),
+        organisationLimit: (id) => app.organisationSettings.limitOf(id),
         sessionLimit: app.sessionLimit,
         metrics,
       }),

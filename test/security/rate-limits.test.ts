@@ -130,7 +130,7 @@ const spentKey = new SpentCredentials(
   "an organisation's key",
   async () => {
     const organisationId = await newOrganisation(server, true);
-    // Before the organisation's first call, so the limit cache (organisation-limits.ts) loads this one.
+    // Before the organisation's first call, so the limit cache (organisation-settings.ts) loads this one.
     await server.admin.em
       .fork()
       .getConnection()

@@ -733,7 +733,11 @@ export const CollectionService: GenService<{
   },
   /**
    * Creates an ACTIVE collection schedule under a mandate and, at once, its first collection (the
-   * first matching charge date on or after start_date). Each later collection is created ahead of
+   * first matching charge date on or after start_date). The payer is sent an advance notice of the
+   * amount, frequency and first charge date at once (or, where the organisation sends its own
+   * notices, the notification feed says to send it), and no collection is charged before the
+   * organisation's notice period (10 working days unless agreed otherwise, 3 at least) has passed
+   * since; a schedule date earlier than that moves later. Each later collection is created ahead of
    * its charge date. The mandate must not be CANCELLED, FAILED or EXPIRED (FAILED_PRECONDITION).
    * Send an Idempotency-Key header to make retries safe. Signed-in admins and members only.
    *

@@ -7,18 +7,17 @@
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { type Mandate as MandateMessage, MandateService } from "../../../gen/dd/v1/mandates_pb.js";
-import { londonDate } from "../../modules/calendar/london-date.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
 import type { Acting } from "../../modules/identity/acting.js";
 import type { Mandate } from "../../modules/mandates/mandate.entity.js";
 import type { MandateRegistry, NewMandate } from "../../modules/mandates/mandate-registry.js";
 import type { MandateTransitions } from "../../modules/mandates/mandate-transitions.js";
 import type { PayerInvites } from "../../modules/mandates/payer-invites.js";
-import type { Clock } from "../../platform/clock.js";
 import { requireActing, requireEntityManager } from "../../rpc/context.js";
 import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";
+import type { MandateDating } from "./mandate-dating.js";
 
 /**
  * plain returns `value` unless it holds a NUL character. PostgreSQL cannot compare text with NUL in
@@ -49,15 +48,15 @@ export interface MandateServices {
 }
 
 /**
- * registerMandateService serves MandateService with the given services. `clock` dates
- * next_possible_charge_date; pass the services' clock so both agree on today.
+ * registerMandateService serves MandateService with the given services. `dating` dates
+ * next_possible_charge_date; make it with the services' clock so both agree on today.
  */
 export function registerMandateService(
   router: ConnectRouter,
   { mandates, invites, transitions }: MandateServices,
-  clock: Clock,
+  dating: MandateDating,
 ): void {
-  const toProto = (mandate: Mandate) => mandateToProto(mandate, londonDate(clock.now()));
+  const toProto = async (mandate: Mandate, ctx: HandlerContext) => mandateToProto(mandate, await dating(ctx));
   // The RPCs that act on one mandate with a free-text reason (cancel, suspend, reactivate, resend).
   const withReason =
     (action: (em: EntityManager, acting: Acting, id: string, reason: string) => Promise<Mandate>) =>
@@ -69,13 +68,17 @@ export function registerMandateService(
           plain("mandate_id", req.mandateId),
           req.reason,
         ),
+        ctx,
       );
   router.service(MandateService, {
     async createMandate(req, ctx) {
-      return toProto(await mandates.create(await requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.mandate)));
+      return toProto(
+        await mandates.create(await requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.mandate)),
+        ctx,
+      );
     },
     async getMandate(req, ctx) {
-      return toProto(await mandates.get(await requireEntityManager(ctx), plain("mandate_id", req.mandateId)));
+      return toProto(await mandates.get(await requireEntityManager(ctx), plain("mandate_id", req.mandateId)), ctx);
     },
     async listMandates(req, ctx) {
       const filter = {
@@ -90,16 +93,16 @@ export function registerMandateService(
       };
       const page = readPage(ctx, req.pageSize, req.pageToken, fingerprint, mandateCursor);
       const found = await mandates.list(await requireEntityManager(ctx), filter, page);
-      const today = londonDate(clock.now());
+      const dated = await dating(ctx);
       return {
-        mandates: found.items.map((row) => mandateToProto(row, today)),
+        mandates: found.items.map((row) => mandateToProto(row, dated)),
         nextPageToken: nextPageToken(ctx, found, fingerprint),
       };
     },
     async updateMandate(req, ctx) {
       const mask = req.updateMask?.paths;
       const update = { ...fieldsOf(req.mandate), id: plain("mandate.id", req.mandate?.id ?? ""), mask };
-      return toProto(await mandates.update(await requireEntityManager(ctx), requireActing(ctx), update));
+      return toProto(await mandates.update(await requireEntityManager(ctx), requireActing(ctx), update), ctx);
     },
     cancelMandate: withReason((...args) => transitions.cancel(...args)),
     suspendMandate: withReason((...args) => transitions.suspend(...args)),

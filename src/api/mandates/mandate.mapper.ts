@@ -18,8 +18,14 @@ import type { Mandate } from "../../modules/mandates/mandate.entity.js";
 import { type MandateStateName, mandateStates } from "../../modules/mandates/mandate-lifecycle.js";
 import { storedNameOf } from "../stored-name.js";
 
-/** mandateToProto shows a mandate as the contract does. `today` is the Europe/London date of the caller's clock. */
-export function mandateToProto(mandate: Mandate, today: IsoDate): MandateMessage {
+/** ChargeDating is what next_possible_charge_date is counted from: today (Europe/London) and the notice period. */
+export interface ChargeDating {
+  today: IsoDate;
+  noticeWorkingDays: number;
+}
+
+/** mandateToProto shows a mandate as the contract does. */
+export function mandateToProto(mandate: Mandate, dating: ChargeDating): MandateMessage {
   return create(MandateSchema, {
     id: mandate.id,
     state: MandateState[mandate.state],
@@ -40,7 +46,7 @@ export function mandateToProto(mandate: Mandate, today: IsoDate): MandateMessage
       changeTime: timestampFromDate(mandate.lastChangeTime),
     },
     resubmissionCount: mandate.resubmissionCount,
-    nextPossibleChargeDate: nextPossibleChargeDate(mandate.state, today),
+    nextPossibleChargeDate: nextPossibleChargeDate(mandate.state, dating.today, dating.noticeWorkingDays),
     inviteExpireTime:
       mandate.state === "PENDING_CUSTOMER_APPROVAL" && mandate.inviteExpireTime
         ? timestampFromDate(mandate.inviteExpireTime)

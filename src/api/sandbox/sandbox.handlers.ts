@@ -4,13 +4,12 @@
  */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { CollectionScenario, MandateScenario, SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
-import { londonDate } from "../../modules/calendar/london-date.js";
 import type { CollectionScenarioName, CollectionSimulator } from "../../modules/sandbox/collection-simulator.js";
 import type { MandateScenarioName, MandateSimulator } from "../../modules/sandbox/mandate-simulator.js";
-import type { Clock } from "../../platform/clock.js";
 import { requireActing, requireEntityManager } from "../../rpc/context.js";
 import { collectionToProto } from "../collections/collection.mapper.js";
 import { mandateToProto } from "../mandates/mandate.mapper.js";
+import type { MandateDating } from "../mandates/mandate-dating.js";
 
 const scenarioNames: Partial<Record<MandateScenario, MandateScenarioName>> = {
   [MandateScenario.ACTIVATE]: "ACTIVATE",
@@ -32,8 +31,8 @@ export interface Simulators {
   collections: CollectionSimulator;
 }
 
-/** registerSandboxService serves SandboxService; mandates are shown as of the clock's London date. */
-export function registerSandboxService(router: ConnectRouter, simulators: Simulators, clock: Clock): void {
+/** registerSandboxService serves SandboxService; `dating` dates the mandates it shows. */
+export function registerSandboxService(router: ConnectRouter, simulators: Simulators, dating: MandateDating): void {
   router.service(SandboxService, {
     async simulateMandateScenario(req, ctx) {
       const mandate = await simulators.mandates.simulate(
@@ -43,7 +42,7 @@ export function registerSandboxService(router: ConnectRouter, simulators: Simula
         scenarioNames[req.scenario],
         req.reasonCode,
       );
-      return mandateToProto(mandate, londonDate(clock.now()));
+      return mandateToProto(mandate, await dating(ctx));
     },
     async simulateCollectionScenario(req, ctx) {
       const collection = await simulators.collections.simulate(

@@ -7,6 +7,7 @@ import {
   earliestChargeDate,
   isWorkingDay,
   nextWorkingDayOnOrAfter,
+  noticeReached,
   submissionDateFor,
 } from "./bacs-calendar.js";
 import { addDays, fromDayNumber, toDayNumber } from "./plain-date.js";
@@ -66,44 +67,52 @@ describe("Bacs working days", () => {
 });
 
 describe("earliestChargeDate", () => {
-  // Each case worked by hand: input day = next working day after today; + 2 working days = the
-  // Bacs-earliest entry day; notice = today + advanceNoticeDays calendar days; take the later and
-  // move it to a working day.
+  // Input on the next working day, then 2 more working days to the entry (charge) day.
   it.each([
-    // Mon 2 Mar: input Tue 3, entry Thu 5; notice Thu 12 (a working day) is later.
-    ["a Monday with the default 10 days' notice", "2026-03-02", undefined, "2026-03-12"],
-    // Mon 2 Mar, no notice: input Tue 3, processing Wed 4, entry Thu 5.
-    ["a Monday with no notice: the bare Bacs cycle", "2026-03-02", 0, "2026-03-05"],
-    // Sat 28 Mar, no notice: input Mon 30, processing Tue 31, entry Wed 1 Apr.
-    ["a Saturday: input is the Monday", "2026-03-28", 0, "2026-04-01"],
+    // Mon 2 Mar: input Tue 3, processing Wed 4, entry Thu 5.
+    ["a Monday", "2026-03-02", "2026-03-05"],
+    // Sat 28 Mar: input Mon 30, processing Tue 31, entry Wed 1 Apr.
+    ["a Saturday: input is the Monday", "2026-03-28", "2026-04-01"],
     // Wed 1 Apr: input Thu 2, then Good Friday, the weekend and Easter Monday are skipped:
-    // processing Tue 7, entry Wed 8. Notice (3 days) ends Sat 4 Apr, earlier.
-    ["over Easter 2026", "2026-04-01", 3, "2026-04-08"],
+    // processing Tue 7, entry Wed 8.
+    ["over Easter 2026", "2026-04-01", "2026-04-08"],
     // Wed 23 Dec: input Thu 24, then Christmas, the weekend and the Boxing Day substitute Mon 28:
     // processing Tue 29, entry Wed 30.
-    ["over Christmas 2026", "2026-12-23", 0, "2026-12-30"],
-    // Mon 21 Dec: the Bacs cycle gives Thu 24; notice gives Thu 31 Dec, a working day.
-    ["before Christmas with 10 days' notice", "2026-12-21", 10, "2026-12-31"],
-    // Fri 21 Aug: the Bacs cycle gives Wed 26; notice ends Mon 31 Aug, the Summer bank holiday,
-    // so the charge moves to Tue 1 Sep.
-    ["when the notice ends on a bank holiday", "2026-08-21", 10, "2026-09-01"],
-  ])("%s", (_, today, advanceNoticeDays, expected) => {
-    expect(earliestChargeDate(today, advanceNoticeDays === undefined ? {} : { advanceNoticeDays })).toBe(expected);
+    ["over Christmas 2026", "2026-12-23", "2026-12-30"],
+  ])("%s", (_, today, expected) => {
+    expect(earliestChargeDate(today)).toBe(expected);
   });
 
-  it("refuses a negative or fractional notice", () => {
-    expect(() => earliestChargeDate("2026-03-02", { advanceNoticeDays: -1 })).toThrow(RangeError);
-    expect(() => earliestChargeDate("2026-03-02", { advanceNoticeDays: 2.5 })).toThrow(RangeError);
-  });
-
-  it("is the earliest date meeting both rules: the working day before it fails one (property)", () => {
+  it("is 3 working days after today, whatever today is (property)", () => {
     fc.assert(
-      fc.property(anyDate, anyNotice, (today, advanceNoticeDays) => {
-        const earliest = earliestChargeDate(today, { advanceNoticeDays });
-        const before = addWorkingDays(earliest, -1);
-        const meetsNotice = before >= addDays(today, advanceNoticeDays);
-        const meetsBacs = countWorkingDays(today, before) >= 3;
-        expect(meetsNotice && meetsBacs).toBe(false);
+      fc.property(anyDate, (today) => {
+        const earliest = earliestChargeDate(today);
+        expect(isWorkingDay(earliest)).toBe(true);
+        expect(countWorkingDays(today, earliest)).toBe(3);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("noticeReached", () => {
+  it.each([
+    // Mon 21 Dec, 10 working days: 22, 23, 24, 29, 30, 31 Dec, 4, 5, 6, 7 Jan.
+    ["over Christmas", "2026-12-21", 10, "2027-01-07"],
+    // Fri 21 Aug, 10 working days: 24–28 Aug, Mon 31 (Summer bank holiday) skipped, 1–4 Sep, Mon 7.
+    ["over a bank holiday", "2026-08-21", 10, "2026-09-07"],
+    // Sun 1 Mar, 3 working days: Mon 2, Tue 3, Wed 4.
+    ["sent on a Sunday, the shortest agreed notice", "2026-03-01", 3, "2026-03-04"],
+  ])("%s", (_, sentOn, workingDays, expected) => {
+    expect(noticeReached({ sentOn, workingDays })).toBe(expected);
+  });
+
+  it("leaves exactly the notice period of working days between sending and the first charge (property)", () => {
+    fc.assert(
+      fc.property(anyDate, anyNotice, (sentOn, workingDays) => {
+        const reached = noticeReached({ sentOn, workingDays });
+        expect(countWorkingDays(sentOn, reached)).toBe(workingDays);
+        if (workingDays > 0) expect(isWorkingDay(reached)).toBe(true);
       }),
       { numRuns: 1000 },
     );
@@ -118,8 +127,7 @@ describe("chargeDateFor and submissionDateFor", () => {
   });
 
   it("never charges before the earliest charge date", () => {
-    expect(chargeDateFor("2026-03-03", "2026-03-02")).toBe("2026-03-12");
-    expect(chargeDateFor("2026-03-03", "2026-03-02", { advanceNoticeDays: 0 })).toBe("2026-03-05");
+    expect(chargeDateFor("2026-03-03", "2026-03-02")).toBe("2026-03-05");
   });
 
   it("submits two working days before the charge date", () => {
@@ -129,15 +137,14 @@ describe("chargeDateFor and submissionDateFor", () => {
     expect(() => submissionDateFor("2026-04-06")).toThrow(RangeError); // Easter Monday: Bacs cannot debit
   });
 
-  it("returns a working day, on or after the requested and earliest dates, meeting notice and the 3-working-day floor (property)", () => {
+  it("returns a working day, on or after the requested and earliest dates, 3 working days out at least (property)", () => {
     fc.assert(
-      fc.property(anyDate, fc.integer({ min: -30, max: 120 }), anyNotice, (today, offset, advanceNoticeDays) => {
+      fc.property(anyDate, fc.integer({ min: -30, max: 120 }), (today, offset) => {
         const requested = addDays(today, offset);
-        const charge = chargeDateFor(requested, today, { advanceNoticeDays });
+        const charge = chargeDateFor(requested, today);
         expect(isWorkingDay(charge)).toBe(true);
-        expect(charge >= earliestChargeDate(today, { advanceNoticeDays })).toBe(true);
+        expect(charge >= earliestChargeDate(today)).toBe(true);
         expect(charge >= requested).toBe(true);
-        expect(charge >= addDays(today, advanceNoticeDays)).toBe(true);
         expect(countWorkingDays(today, charge)).toBeGreaterThanOrEqual(3);
       }),
       { numRuns: 1000 },
@@ -146,8 +153,8 @@ describe("chargeDateFor and submissionDateFor", () => {
 
   it("submits on a working day exactly 2 working days before the charge, after today (property)", () => {
     fc.assert(
-      fc.property(anyDate, fc.integer({ min: -30, max: 120 }), anyNotice, (today, offset, advanceNoticeDays) => {
-        const charge = chargeDateFor(addDays(today, offset), today, { advanceNoticeDays });
+      fc.property(anyDate, fc.integer({ min: -30, max: 120 }), (today, offset) => {
+        const charge = chargeDateFor(addDays(today, offset), today);
         const submission = submissionDateFor(charge);
         expect(isWorkingDay(submission)).toBe(true);
         expect(countWorkingDays(submission, charge)).toBe(2);

@@ -17,23 +17,26 @@ import { addDays, type IsoDate, isWeekend, maxDate, parseIsoDate } from "./plain
 export const BACS_CYCLE_WORKING_DAYS = 2;
 
 /**
- * Calendar days of advance notice we give the payer by default. Direct Debit scheme rules expect
- * 10 days' notice of each collection unless the payer has agreed otherwise, and an agreed period
- * may not go below the scheme floor of 3 working days. Assumption to confirm: if the scheme text
- * counts the 10 in working days, 10 calendar days is too short; callers should then pass a larger
- * advanceNoticeDays (10 working days is at least 14 calendar days).
+ * Advance notice, in Bacs working days: the Direct Debit Guarantee promises the payer notice of the
+ * amount and date of each collection 10 working days before it, "or as otherwise agreed"; an
+ * organisation may agree a shorter period with its payers, never under 3 working days.
  */
-export const DEFAULT_ADVANCE_NOTICE_DAYS = 10;
+export const DEFAULT_ADVANCE_NOTICE_WORKING_DAYS = 10;
+export const MIN_ADVANCE_NOTICE_WORKING_DAYS = 3;
+export const MAX_ADVANCE_NOTICE_WORKING_DAYS = 30;
 
-/** ChargeDateOptions tunes the charge-date rule. */
-export interface ChargeDateOptions {
-  /**
-   * Calendar days between notifying the payer (assumed to happen `today`) and the charge date.
-   * Defaults to DEFAULT_ADVANCE_NOTICE_DAYS. Values below the 3-working-day scheme floor are
-   * allowed only because the Bacs cycle alone already keeps the charge date at least 3 working
-   * days after today (next working day + 2), so the floor always holds.
-   */
-  advanceNoticeDays?: number;
+/**
+ * Notice is an advance notice the payer was sent: the Europe/London date it was sent, and the
+ * organisation's notice period. A collection it announces may be charged from noticeReached(notice).
+ */
+export interface Notice {
+  sentOn: IsoDate;
+  workingDays: number;
+}
+
+/** noticeReached is the first day a collection announced by `notice` may be charged. */
+export function noticeReached(notice: Notice): IsoDate {
+  return addWorkingDays(notice.sentOn, notice.workingDays);
 }
 
 /** isWorkingDay says whether `date` is a Bacs working day: a weekday that is not a bank holiday. */
@@ -82,22 +85,14 @@ export function countWorkingDays(from: IsoDate, to: IsoDate): number {
 }
 
 /**
- * earliestChargeDate is the first date a collection created `today` can be charged. It is the
- * later of:
- * - the Bacs cycle: input on the next working day after today, then 2 more working days to the
- *   entry day. We never count today as the input day because we do not model the Bacs input
- *   cut-off time: today's window may already have closed, so this errs one day late, never early;
- * - the advance notice: `advanceNoticeDays` calendar days after today (default 10);
- * moved forward to a working day if it falls on a weekend or bank holiday.
+ * earliestChargeDate is the first date Bacs can charge a collection created `today`: input on the
+ * next working day after today, then 2 more working days to the entry day. We never count today as
+ * the input day because we do not model the Bacs input cut-off time: today's window may already
+ * have closed, so this errs one day late, never early. Advance notice is the caller's (Notice).
  */
-export function earliestChargeDate(today: IsoDate, options: ChargeDateOptions = {}): IsoDate {
-  const notice = options.advanceNoticeDays ?? DEFAULT_ADVANCE_NOTICE_DAYS;
-  if (!Number.isInteger(notice) || notice < 0) {
-    throw new RangeError(`advanceNoticeDays must be a non-negative integer, got ${notice}`);
-  }
+export function earliestChargeDate(today: IsoDate): IsoDate {
   const inputDay = addWorkingDays(today, 1);
-  const bacsEarliest = addWorkingDays(inputDay, BACS_CYCLE_WORKING_DAYS);
-  return nextWorkingDayOnOrAfter(maxDate(bacsEarliest, addDays(today, notice)));
+  return addWorkingDays(inputDay, BACS_CYCLE_WORKING_DAYS);
 }
 
 /**
@@ -106,8 +101,8 @@ export function earliestChargeDate(today: IsoDate, options: ChargeDateOptions = 
  * before earliestChargeDate(today). Charges are only ever moved later, never earlier, so the
  * payer is never debited before the date they were told.
  */
-export function chargeDateFor(requested: IsoDate, today: IsoDate, options: ChargeDateOptions = {}): IsoDate {
-  return maxDate(nextWorkingDayOnOrAfter(requested), earliestChargeDate(today, options));
+export function chargeDateFor(requested: IsoDate, today: IsoDate): IsoDate {
+  return maxDate(nextWorkingDayOnOrAfter(requested), earliestChargeDate(today));
 }
 
 /**

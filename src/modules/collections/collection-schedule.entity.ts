@@ -42,6 +42,8 @@ export const CollectionSchedule = defineEntity({
     skippedDateCount: p.integer().default(0),
     /** Null once CANCELLED or FINISHED. */
     nextNominalDate: p.string().length(10).nullable(),
+    /** The Europe/London date the payer was sent notice of the schedule's current amount and dates. */
+    noticeDate: p.string().length(10),
     /** Why it was cancelled (free text of the organisation or the mandate's closure). */
     cancelReason: p.string().length(600).nullable(),
     createTime: p.datetime(),

@@ -27,6 +27,12 @@ export const Collection = defineEntity({
     amountMinor: p.bigint("number"),
     currency: p.string().length(3),
     chargeDate: p.string().length(10),
+    /**
+     * The Europe/London date of the advance notice that told the payer this collection's amount and
+     * date: its schedule's notice of its current terms, or its own for a one-off. Charged no sooner
+     * than the organisation's notice period after it.
+     */
+    noticeDate: p.string().length(10),
     state: p.enum([...collectionStates]),
     /** ARUDD code when FAILED, DDICA code when CHARGED_BACK. */
     reasonCode: p.string().length(20).nullable(),

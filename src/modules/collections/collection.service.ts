@@ -16,6 +16,7 @@ import type { IsoDate } from "../calendar/plain-date.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
+import { Organisation } from "../identity/organisation.entity.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import { checkReason } from "../mandates/mandate-fields.js";
 import { Collection } from "./collection.entity.js";
@@ -58,9 +59,22 @@ export interface CollectionCursor {
   id: string;
 }
 
+/**
+ * AdvanceNoticeHook runs in the transaction that sets a schedule's terms, after its first collection
+ * is created: it gives the payer notice of the amount, frequency and first charge date (or, when
+ * the organisation sends its own, tells the organisation to). A throw undoes the schedule: no
+ * collection goes ahead without its notice.
+ */
+export type AdvanceNoticeHook = (
+  em: EntityManager,
+  notice: { schedule: CollectionSchedule; mandate: Mandate; organisation: Organisation; first: Collection },
+  now: Date,
+) => Promise<void>;
+
 /** CollectionManagerOptions are the manager's dependencies. */
 export interface CollectionManagerOptions {
   clock: Clock;
+  onAdvanceNotice?: AdvanceNoticeHook | undefined;
 }
 
 const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
@@ -96,6 +110,8 @@ export class CollectionManager {
           { state: mandate.state },
         );
       }
+      const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
+      const noticeWorkingDays = organisation.advanceNoticeWorkingDays;
       const schedule = tx.create(CollectionSchedule, {
         id: newId("CS", now.getTime()),
         organisation: acting.organisationId,
@@ -109,19 +125,23 @@ export class CollectionManager {
         createdCollectionCount: 0,
         skippedDateCount: 0,
         nextNominalDate: null,
+        // The payer is told of the schedule today: its first charge counts the notice from here.
+        noticeDate: today,
         cancelReason: null,
         createTime: now,
         updateTime: now,
       });
       // Date 0 of the schedule: the first one on or after start_date.
       schedule.nextNominalDate = nominalDate(planOf(schedule), 0);
-      const chargeDate = chargeDateOf(schedule.nextNominalDate, mandate.state, today);
+      const notice = { sentOn: today, workingDays: noticeWorkingDays };
+      const chargeDate = chargeDateOf(schedule.nextNominalDate, mandate.state, today, notice);
       if (plan.endDate !== null && chargeDate > plan.endDate) {
         throw InvalidArgumentError.field("schedule.end_date", `is before the first possible charge date ${chargeDate}`);
       }
       const message = `Collection schedule ${schedule.id} of ${pounds(schedule.amountMinor)} ${plan.intervalUnit.toLowerCase()} created under mandate ${mandate.id}`;
       recordScheduleEvent(tx, schedule, { type: "collection_schedule.created", message }, now);
-      createNextCollection(tx, schedule, mandate.state, today, now);
+      const first = createNextCollection(tx, schedule, mandate.state, today, now, noticeWorkingDays);
+      if (first) await this.options.onAdvanceNotice?.(tx, { schedule, mandate, organisation, first }, now);
       recordAudit(tx, {
         ...acting,
         action: "collection_schedule.create",
@@ -259,11 +279,17 @@ export class CollectionManager {
       if (seen === undefined || c.chargeDate < seen) earliest.set(key, c.chargeDate);
     }
     const today = this.today();
+    const first = active[0];
+    const noticeWorkingDays = first
+      ? (await em.findOneOrFail(Organisation, first.organisation.id, { fields: ["advanceNoticeWorkingDays"] }))
+          .advanceNoticeWorkingDays
+      : 0;
     return schedules.map((schedule) => {
       if (schedule.state !== "ACTIVE") return { schedule, nextChargeDate: "" };
+      const notice = { sentOn: schedule.noticeDate, workingDays: noticeWorkingDays };
       const next =
         earliest.get(schedule.id) ??
-        (schedule.nextNominalDate ? chargeDateOf(schedule.nextNominalDate, "ACTIVE", today) : "");
+        (schedule.nextNominalDate ? chargeDateOf(schedule.nextNominalDate, "ACTIVE", today, notice) : "");
       return { schedule, nextChargeDate: next };
     });
   }

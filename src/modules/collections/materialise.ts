@@ -7,8 +7,10 @@
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
+import { DEFAULT_ADVANCE_NOTICE_WORKING_DAYS } from "../calendar/bacs-calendar.js";
 import type { IsoDate } from "../calendar/plain-date.js";
 import { addDays } from "../calendar/plain-date.js";
+import { Organisation } from "../identity/organisation.entity.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import { Collection } from "./collection.entity.js";
 import { recordScheduleEvent } from "./collection-events.js";
@@ -54,16 +56,18 @@ export function createNextCollection(
   mandateState: string,
   today: IsoDate,
   now: Date,
+  noticeWorkingDays: number,
 ): Collection | undefined {
   if (schedule.state !== "ACTIVE" || schedule.nextNominalDate == null)
     throw new Error(`schedule ${schedule.id} has nothing to create`);
   const plan = planOf(schedule);
-  while (skipsInto(plan, dateIndex(schedule), mandateState, today)) {
+  const notice = { sentOn: schedule.noticeDate, workingDays: noticeWorkingDays };
+  while (skipsInto(plan, dateIndex(schedule), mandateState, today, notice)) {
     schedule.skippedDateCount += 1;
     schedule.nextNominalDate = nominalDate(plan, dateIndex(schedule));
   }
   const nominal = schedule.nextNominalDate;
-  const chargeDate = chargeDateOf(nominal, mandateState, today);
+  const chargeDate = chargeDateOf(nominal, mandateState, today, notice);
   schedule.updateTime = now;
   if (schedule.endDate != null && chargeDate > schedule.endDate) {
     finish(em, schedule, now);
@@ -77,6 +81,7 @@ export function createNextCollection(
     amountMinor: schedule.amountMinor,
     currency: schedule.currency,
     chargeDate,
+    noticeDate: schedule.noticeDate,
     state: "PENDING_SUBMISSION",
     reasonCode: null,
     description: schedule.description,
@@ -150,6 +155,16 @@ export async function materialiseDue(em: EntityManager, today: IsoDate, now: Dat
           ? []
           : await tx.find(Mandate, { id: { $in: mandateIds } }, { filters: false, fields: ["id", "state"] });
       const stateOf = new Map(mandates.map((m) => [m.id, m.state as string]));
+      const organisationIds = [...new Set(schedules.map((s) => s.organisation.id))];
+      const organisations =
+        organisationIds.length === 0
+          ? []
+          : await tx.find(
+              Organisation,
+              { id: { $in: organisationIds } },
+              { fields: ["id", "advanceNoticeWorkingDays"] },
+            );
+      const noticeOf = new Map(organisations.map((o) => [o.id, o.advanceNoticeWorkingDays]));
       let made = 0;
       for (const schedule of schedules) {
         const mandateState = stateOf.get(schedule.mandate.id) ?? "CANCELLED";
@@ -160,7 +175,8 @@ export async function materialiseDue(em: EntityManager, today: IsoDate, now: Dat
           schedule.nextNominalDate != null &&
           isDue(schedule.nextNominalDate, today)
         ) {
-          if (createNextCollection(tx, schedule, mandateState, today, now)) made++;
+          const noticeWorkingDays = noticeOf.get(schedule.organisation.id) ?? DEFAULT_ADVANCE_NOTICE_WORKING_DAYS;
+          if (createNextCollection(tx, schedule, mandateState, today, now, noticeWorkingDays)) made++;
         }
       }
       return { taken: schedules.length, made, cursor };

@@ -9,18 +9,23 @@ import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
 import { chargeDateOf } from "./schedule-plan.js";
 
 /**
- * nextPossibleChargeDate is that date for a mandate in `state` on `today`; empty where no collection
- * would be taken now: the final states, and SUSPENDED, whose collections wait.
+ * nextPossibleChargeDate is that date for a mandate in `state` on `today`, notice sent today with
+ * the organisation's period; empty where no collection would be taken now: the final states, and
+ * SUSPENDED, whose collections wait.
  */
-export function nextPossibleChargeDate(state: MandateStateName, today: IsoDate): IsoDate | "" {
+export function nextPossibleChargeDate(
+  state: MandateStateName,
+  today: IsoDate,
+  noticeWorkingDays: number,
+): IsoDate | "" {
   if (state === "SUSPENDED" || mandateStatesRefusingSchedules.has(state)) return "";
-  // It depends on the state and the day only, and takes ~12 µs of calendar work: a page of 50
-  // mandates asks for at most four distinct values.
-  const key = `${state}|${today}`;
+  // It depends on the state, the day and the notice period only, and takes ~12 µs of calendar work:
+  // a page of 50 mandates asks for at most four distinct values.
+  const key = `${state}|${today}|${noticeWorkingDays}`;
   let date = chargeDates.get(key);
   if (date === undefined) {
     if (chargeDates.size >= 64) chargeDates.clear();
-    date = chargeDateOf(today, state, today);
+    date = chargeDateOf(today, state, today, { sentOn: today, workingDays: noticeWorkingDays });
     chargeDates.set(key, date);
   }
   return date;

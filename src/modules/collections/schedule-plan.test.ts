@@ -52,13 +52,34 @@ describe("charge dates", () => {
     expect(readyDay("SUBMITTED", "2027-03-01")).toBe("2027-03-03");
     expect(readyDay("PENDING_SUBMISSION", "2027-03-05")).toBe("2027-03-10");
     for (const state of ["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED"]) {
-      expect(chargeDateOf("2027-03-01", state, "2027-03-01") >= chargeDateFor("2027-03-01", "2027-03-01")).toBe(true);
+      expect(chargeDateOf("2027-03-01", state, "2027-03-01", null) >= chargeDateFor("2027-03-01", "2027-03-01")).toBe(
+        true,
+      );
     }
   });
 });
 
+describe("charge dates and notice", () => {
+  // Monday 2 March 2026 with 10 working days' notice sent that day: no charge before Mon 16 March.
+  const notice = { sentOn: "2026-03-02", workingDays: 10 };
+
+  it("waits for the notice period, counted in working days from the notice", () => {
+    expect(chargeDateOf("2026-03-03", "ACTIVE", "2026-03-02", notice)).toBe("2026-03-16");
+    expect(chargeDateOf("2026-03-20", "ACTIVE", "2026-03-02", notice)).toBe("2026-03-20");
+    // A notice sent long ago holds back nothing: only Bacs's cycle counts.
+    expect(chargeDateOf("2026-05-01", "ACTIVE", "2026-04-28", notice)).toBe("2026-05-01");
+    expect(chargeDateOf("2026-04-28", "ACTIVE", "2026-04-28", notice)).toBe("2026-05-01");
+  });
+
+  it("with no notice to wait for, is the Bacs date alone", () => {
+    expect(chargeDateOf("2026-03-03", "ACTIVE", "2026-03-02", null)).toBe("2026-03-05");
+  });
+});
+
 describe("skipsInto", () => {
-  // Monday 2 March 2026; an ACTIVE mandate's earliest charge date is 10 days' notice on: Thursday 12 March.
+  // Monday 2 March 2026; with 10 working days' notice sent that day an ACTIVE mandate's earliest
+  // charge date is Monday 16 March.
+  const notice = { sentOn: "2026-03-02", workingDays: 10 };
   const weekly: SchedulePlan = {
     intervalUnit: "WEEKLY",
     interval: 1,
@@ -68,14 +89,17 @@ describe("skipsInto", () => {
     count: null,
   };
 
-  it("skips a date the notice period pushes onto the next date's charge day, and only that one", () => {
-    expect(chargeDateOf("2026-03-02", "ACTIVE", "2026-03-02")).toBe(chargeDateOf("2026-03-09", "ACTIVE", "2026-03-02"));
-    expect(skipsInto(weekly, 0, "ACTIVE", "2026-03-02")).toBe(true);
-    expect(skipsInto(weekly, 1, "ACTIVE", "2026-03-02")).toBe(false);
+  it("skips the dates the notice period pushes onto a later date's charge day, and only those", () => {
+    // 2 March and 9 March both land on 16 March: the first is skipped; 16 March itself is its own date.
+    const charge = (nominal: string) => chargeDateOf(nominal, "ACTIVE", "2026-03-02", notice);
+    expect(charge("2026-03-02")).toBe(charge("2026-03-09"));
+    expect(skipsInto(weekly, 0, "ACTIVE", "2026-03-02", notice)).toBe(true);
+    expect(skipsInto(weekly, 1, "ACTIVE", "2026-03-02", notice)).toBe(true);
+    expect(skipsInto(weekly, 2, "ACTIVE", "2026-03-02", notice)).toBe(false);
   });
 
   it("never skips the last date before end_date, nor dates charged on time", () => {
-    expect(skipsInto({ ...weekly, endDate: "2026-03-08" }, 0, "ACTIVE", "2026-03-02")).toBe(false);
-    expect(skipsInto(weekly, 3, "ACTIVE", "2026-03-02")).toBe(false);
+    expect(skipsInto({ ...weekly, endDate: "2026-03-08" }, 0, "ACTIVE", "2026-03-02", notice)).toBe(false);
+    expect(skipsInto(weekly, 3, "ACTIVE", "2026-03-02", notice)).toBe(false);
   });
 });

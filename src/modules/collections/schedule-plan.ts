@@ -4,8 +4,14 @@
  * and whether the schedule ends. Nominal dates come from schedule-dates.ts; chargeDateFor in
  * bacs-calendar.ts moves each to a date Bacs can debit, never earlier.
  */
-import { addWorkingDays, chargeDateFor } from "../calendar/bacs-calendar.js";
-import { addDays, type IsoDate } from "../calendar/plain-date.js";
+import {
+  addWorkingDays,
+  chargeDateFor,
+  type Notice,
+  nextWorkingDayOnOrAfter,
+  noticeReached,
+} from "../calendar/bacs-calendar.js";
+import { addDays, type IsoDate, maxDate } from "../calendar/plain-date.js";
 import type { IntervalUnitName } from "./collection-lifecycle.js";
 import { monthlyDates } from "./schedule-dates.js";
 
@@ -22,8 +28,9 @@ export interface SchedulePlan {
 
 /**
  * MATERIALISE_LEAD_DAYS is how many calendar days before its nominal date a collection is created.
- * It exceeds the 10 days' advance notice plus the Bacs cycle, so a collection created on time keeps
- * its nominal date (moved to a working day); a late run only moves charge dates later.
+ * It exceeds the Bacs cycle, so a collection created on time keeps its nominal date (moved to a
+ * working day); a late run only moves charge dates later. Advance notice does not count here: the
+ * schedule's notice, sent when its terms were set, announced every date that follows.
  */
 export const MATERIALISE_LEAD_DAYS = 14;
 
@@ -53,9 +60,15 @@ export function readyDay(mandateState: string, today: IsoDate): IsoDate {
   return today;
 }
 
-/** chargeDateOf is the charge date of a collection with this nominal date created `today`. */
-export function chargeDateOf(nominal: IsoDate, mandateState: string, today: IsoDate): IsoDate {
-  return chargeDateFor(nominal, readyDay(mandateState, today));
+/**
+ * chargeDateOf is the charge date of a collection with this nominal date created `today`: a date
+ * Bacs can charge once the mandate is set up, and not before the payer's `notice` has run its
+ * period. `notice` is null only when moving a collection later than a date the payer was already
+ * given notice of.
+ */
+export function chargeDateOf(nominal: IsoDate, mandateState: string, today: IsoDate, notice: Notice | null): IsoDate {
+  const date = chargeDateFor(nominal, readyDay(mandateState, today));
+  return notice ? maxDate(date, nextWorkingDayOnOrAfter(noticeReached(notice))) : date;
 }
 
 /**
@@ -76,8 +89,15 @@ export function nextAfter(plan: SchedulePlan, created: number, index: number = c
  * twice in one day, so a schedule's collections keep distinct charge dates, in schedule order, and
  * the later date of the two (the one the payer would expect next) is the one charged.
  */
-export function skipsInto(plan: SchedulePlan, index: number, mandateState: string, today: IsoDate): boolean {
+export function skipsInto(
+  plan: SchedulePlan,
+  index: number,
+  mandateState: string,
+  today: IsoDate,
+  notice: Notice,
+): boolean {
   const following = nominalDate(plan, index + 1);
   if (plan.endDate !== null && following > plan.endDate) return false;
-  return chargeDateOf(following, mandateState, today) <= chargeDateOf(nominalDate(plan, index), mandateState, today);
+  const chargeOf = (nominal: IsoDate) => chargeDateOf(nominal, mandateState, today, notice);
+  return chargeOf(following) <= chargeOf(nominalDate(plan, index));
 }

@@ -35,6 +35,17 @@ export const Organisation = defineEntity({
      * existed whose name did not fit (the migration says why).
      */
     bacsDisplayName: p.string().length(18).nullable(),
+    /**
+     * Working days between an advance notice and the first collection it announces: 10 by the
+     * Direct Debit Guarantee, or as agreed with the organisation's payers, 3 at least.
+     */
+    advanceNoticeWorkingDays: p.integer().default(10),
+    /**
+     * Who sends payers their notices (the Instruction's confirmation, advance notices, cancellation):
+     * SERVICE (by email, as this organisation) or ORGANISATION (it sends its own, prompted by the
+     * notification feed's events).
+     */
+    payerNoticesBy: p.enum(["SERVICE", "ORGANISATION"] as const).default("SERVICE"),
     createTime: p.datetime(),
     updateTime: p.datetime(),
   },

@@ -222,7 +222,10 @@ export class BacsProcessor {
       const rows = await claimCollections(tx, step, today, limit);
       const result: BatchResult = { claimed: rows.length, done: 0, failed: 0, cancelled: 0, postponed: 0 };
       for (const row of rows) {
-        const move = step.move({ chargeDate: row.charge_date, mandateState: row.mandate_state }, today);
+        const move = step.move(
+          { chargeDate: row.charge_date, mandateState: row.mandate_state, noticeWorkingDays: row.notice_working_days },
+          today,
+        );
         // As for mandates: our transaction and lock, the row's organisation, a savepoint per row.
         const scoped = scopeToOrganisation(tx.fork({ keepTransactionContext: true }), row.organisation_id);
         try {

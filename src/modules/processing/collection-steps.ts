@@ -22,7 +22,8 @@
  *   organisation. GoCardless pays out on a later day of its own payout cycle; we model one working
  *   day, the earliest the cleared funds can move on.
  *
- * The claim query joins the mandate only to read its state (no lock on it): a mandate suspended
+ * The claim query joins the mandate only to read its state, and the organisation its notice period
+ * (no lock on either): a mandate suspended
  * while we submit waits for nothing, and a collection already submitted stays submitted, as at Bacs.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
@@ -52,8 +53,11 @@ export interface CollectionStep {
    * the due rows, and its parameters; both depend only on `today`, a working day.
    */
   due(today: IsoDate): { where: string; params: unknown[] };
-  /** move decides the change of one claimed row, from its charge date and its mandate's state. */
-  move(row: { chargeDate: IsoDate; mandateState: string }, today: IsoDate): CollectionMove;
+  /**
+   * move decides the change of one claimed row, from its charge date, its mandate's state and its
+   * organisation's notice period.
+   */
+  move(row: { chargeDate: IsoDate; mandateState: string; noticeWorkingDays: number }, today: IsoDate): CollectionMove;
 }
 
 /**
@@ -71,12 +75,13 @@ export const submitCollectionStep: CollectionStep = {
     where: `c."state" = 'PENDING_SUBMISSION' and c."charge_date" <= ?`,
     params: [latestSubmittableChargeDate(today)],
   }),
-  move: ({ mandateState }, today) => {
+  move: ({ mandateState, noticeWorkingDays }, today) => {
     const state = mandateState.toLowerCase().replace(/_/g, " ");
     if (mandateState === "ACTIVE")
       return { to: "SUBMITTED", change: { description: `Submitted to Bacs (input day ${today})` } };
     if (settingUpStates.has(mandateState)) {
-      const postponeTo = chargeDateOf(today, mandateState, today);
+      // A new date wants a new notice period: counted from today, so the payer can be told in time.
+      const postponeTo = chargeDateOf(today, mandateState, today, { sentOn: today, workingDays: noticeWorkingDays });
       return {
         postponeTo,
         change: {
@@ -126,6 +131,7 @@ export interface ClaimedCollection {
   organisation_id: string;
   charge_date: string;
   mandate_state: string;
+  notice_working_days: number;
 }
 
 /**
@@ -143,7 +149,7 @@ export function claimCollections(
   return tx
     .getConnection()
     .execute<ClaimedCollection[]>(
-      `select c."id", c."organisation_id", c."charge_date", m."state" as "mandate_state" from "collection" c join "mandate" m on m."id" = c."mandate_id" where ${where} order by c."id" limit ? for update of c skip locked`,
+      `select c."id", c."organisation_id", c."charge_date", m."state" as "mandate_state", o."advance_notice_working_days" as "notice_working_days" from "collection" c join "mandate" m on m."id" = c."mandate_id" join "organisation" o on o."id" = c."organisation_id" where ${where} order by c."id" limit ? for update of c skip locked`,
       [...params, limit],
       "all",
       tx.getTransactionContext(),

@@ -15,6 +15,7 @@ import { Migration20261206225814_totp_lockout } from "./Migration20261206225814_
 import { Migration20261207020000_user_welcome } from "./Migration20261207020000_user_welcome.js";
 import { Migration20261207053038_bacs_identity } from "./Migration20261207053038_bacs_identity.js";
 import { Migration20261207060000_reusable_references } from "./Migration20261207060000_reusable_references.js";
+import { Migration20261207070000_advance_notice } from "./Migration20261207070000_advance_notice.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -42,4 +43,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261207020000_user_welcome", class: Migration20261207020000_user_welcome },
   { name: "Migration20261207053038_bacs_identity", class: Migration20261207053038_bacs_identity },
   { name: "Migration20261207060000_reusable_references", class: Migration20261207060000_reusable_references },
+  { name: "Migration20261207070000_advance_notice", class: Migration20261207070000_advance_notice },
 ];
