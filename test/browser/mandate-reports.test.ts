@@ -1,7 +1,8 @@
 /**
  * The mandate detail page, the overview and the reports in real Chromium against a real server: a
- * member plays the payer's bank with the sandbox buttons, suspends and reactivates with a reason and
- * reads the history; the reports page draws its charts from collections paid in the sandbox.
+ * member plays the payer's bank with the sandbox buttons, suspends and reactivates with a reason,
+ * moves the mandate to new bank details (a bank switch) and reads the history; the reports page
+ * draws its charts from collections paid in the sandbox.
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,6 +46,7 @@ describe("a mandate's page", () => {
     await page.getByRole("heading", { name: /Mandate FLAT9RENT/ }).waitFor();
     expect(await badgeOf(page).textContent()).toBe("Pending submission");
     expect(await page.textContent("main")).toContain("••••••19");
+    expect(await page.getByRole("button", { name: "Simulate bank transfer" }).count()).toBe(0);
     await checked(page, "console-mandate-detail");
 
     await page.getByRole("button", { name: "Simulate bank accepts" }).click();
@@ -65,10 +67,17 @@ describe("a mandate's page", () => {
       .poll(() => history.textContent())
       .toMatch(/Mandate reactivated.*Mandate suspended.*Mandate activated/s);
     await checked(page, "console-mandate-history");
+
+    // The payer switches banks: same state, the new account's ending, the transfer in the history.
+    await page.getByRole("button", { name: "Simulate bank transfer" }).click();
+    await expect.poll(() => history.textContent()).toMatch(/Mandate transferred.*reason code 3.*Mandate reactivated/s);
+    expect(await badgeOf(page).textContent()).toBe("Active");
+    await expect.poll(() => page.getByRole("region", { name: "Details" }).textContent()).toContain("••••••11");
+    await checked(page, "console-mandate-transferred");
     const viewer = await signedIn(browser, server, tenant.organisationId, "viewer");
     await viewer.goto(`${consoleOrigin(server)}/console/mandates/${mandate.id}`);
     await viewer.getByRole("heading", { name: /Mandate FLAT9RENT/ }).waitFor();
-    for (const name of ["Suspend", "Cancel mandate", "Simulate bank accepts"])
+    for (const name of ["Suspend", "Cancel mandate", "Simulate bank accepts", "Simulate bank transfer"])
       expect(await viewer.getByRole("button", { name }).count(), name).toBe(0);
     await viewer.context().close();
     await page.context().close();

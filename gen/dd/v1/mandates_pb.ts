@@ -58,8 +58,9 @@ export type Mandate = Message<"dd.v1.Mandate"> & {
   payer?: Payer | undefined;
 
   /**
-   * The bank account the payer gave when completing the invite; unset until then. Never carries the
-   * full account number.
+   * The bank account the payer gave when completing the invite, or the one the payer's bank moved the
+   * instruction to since (an ADDACS account transfer, NOTIFICATION_TYPE_MANDATE_TRANSFERRED); unset
+   * until the payer completes. Never carries the full account number.
    *
    * @generated from field: dd.v1.BankAccount bank_account = 5;
    */
@@ -89,7 +90,9 @@ export type Mandate = Message<"dd.v1.Mandate"> & {
   updateTime?: Timestamp | undefined;
 
   /**
-   * The most recent state change: its cause, Bacs reason code and time. Set from creation on.
+   * The most recent state change: its cause, Bacs reason code and time. Set from creation on. An
+   * account transfer changes no state and so leaves it as it was; the transfer is in the
+   * notification feed.
    *
    * @generated from field: dd.v1.MandateStateChange last_state_change = 9;
    */
@@ -708,7 +711,9 @@ export const CompleteMandateInviteResponseSchema: GenMessage<CompleteMandateInvi
  * MandateState is where a mandate is in its Bacs life cycle:
  * PENDING_CUSTOMER_APPROVAL → PENDING_SUBMISSION → SUBMITTED → ACTIVE | FAILED;
  * ACTIVE ⇄ SUSPENDED; ACTIVE or SUSPENDED → EXPIRED; any state but CANCELLED, FAILED and EXPIRED →
- * CANCELLED. CANCELLED, FAILED and EXPIRED are final.
+ * CANCELLED. CANCELLED, FAILED and EXPIRED are final. An ACTIVE or SUSPENDED mandate may move to new
+ * bank details when the payer's account is transferred (ADDACS): its state stays as it was
+ * (NOTIFICATION_TYPE_MANDATE_TRANSFERRED).
  *
  * @generated from enum dd.v1.MandateState
  */

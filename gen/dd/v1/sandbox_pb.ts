@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dd/v1/sandbox.proto.
  */
 export const file_dd_v1_sandbox: GenFile = /*@__PURE__*/
-  fileDesc("ChNkZC92MS9zYW5kYm94LnByb3RvEgVkZC52MSKCAQoeU2ltdWxhdGVNYW5kYXRlU2NlbmFyaW9SZXF1ZXN0EhcKCm1hbmRhdGVfaWQYASABKAlCA+BBAhItCghzY2VuYXJpbxgCIAEoDjIWLmRkLnYxLk1hbmRhdGVTY2VuYXJpb0ID4EECEhgKC3JlYXNvbl9jb2RlGAMgASgJQgPgQQEiiwEKIVNpbXVsYXRlQ29sbGVjdGlvblNjZW5hcmlvUmVxdWVzdBIaCg1jb2xsZWN0aW9uX2lkGAEgASgJQgPgQQISMAoIc2NlbmFyaW8YAiABKA4yGS5kZC52MS5Db2xsZWN0aW9uU2NlbmFyaW9CA+BBAhIYCgtyZWFzb25fY29kZRgDIAEoCUID4EEBKrABCg9NYW5kYXRlU2NlbmFyaW8SIAocTUFOREFURV9TQ0VOQVJJT19VTlNQRUNJRklFRBAAEh0KGU1BTkRBVEVfU0NFTkFSSU9fQUNUSVZBVEUQARIZChVNQU5EQVRFX1NDRU5BUklPX0ZBSUwQAhIkCiBNQU5EQVRFX1NDRU5BUklPX0NBTkNFTF9CWV9QQVlFUhADEhsKF01BTkRBVEVfU0NFTkFSSU9fRVhQSVJFEAQqvAEKEkNvbGxlY3Rpb25TY2VuYXJpbxIjCh9DT0xMRUNUSU9OX1NDRU5BUklPX1VOU1BFQ0lGSUVEEAASGwoXQ09MTEVDVElPTl9TQ0VOQVJJT19QQVkQARIcChhDT0xMRUNUSU9OX1NDRU5BUklPX0ZBSUwQAhIhCh1DT0xMRUNUSU9OX1NDRU5BUklPX0xBVEVfRkFJTBADEiMKH0NPTExFQ1RJT05fU0NFTkFSSU9fQ0hBUkdFX0JBQ0sQBDK/AgoOU2FuZGJveFNlcnZpY2USjQEKF1NpbXVsYXRlTWFuZGF0ZVNjZW5hcmlvEiUuZGQudjEuU2ltdWxhdGVNYW5kYXRlU2NlbmFyaW9SZXF1ZXN0Gg4uZGQudjEuTWFuZGF0ZSI7yvMYAiABgtPkkwIvOgEqIiovdjEvc2FuZGJveC9tYW5kYXRlcy97bWFuZGF0ZV9pZH06c2ltdWxhdGUSnAEKGlNpbXVsYXRlQ29sbGVjdGlvblNjZW5hcmlvEiguZGQudjEuU2ltdWxhdGVDb2xsZWN0aW9uU2NlbmFyaW9SZXF1ZXN0GhEuZGQudjEuQ29sbGVjdGlvbiJByvMYAiABgtPkkwI1OgEqIjAvdjEvc2FuZGJveC9jb2xsZWN0aW9ucy97Y29sbGVjdGlvbl9pZH06c2ltdWxhdGViBnByb3RvMw", [file_dd_v1_access, file_dd_v1_collections, file_dd_v1_mandates, file_google_api_annotations, file_google_api_field_behavior]);
+  fileDesc("ChNkZC92MS9zYW5kYm94LnByb3RvEgVkZC52MSLoAQoeU2ltdWxhdGVNYW5kYXRlU2NlbmFyaW9SZXF1ZXN0EhcKCm1hbmRhdGVfaWQYASABKAlCA+BBAhItCghzY2VuYXJpbxgCIAEoDjIWLmRkLnYxLk1hbmRhdGVTY2VuYXJpb0ID4EECEhgKC3JlYXNvbl9jb2RlGAMgASgJQgPgQQESGgoNbmV3X3NvcnRfY29kZRgEIAEoCUID4EEBEiIKEm5ld19hY2NvdW50X251bWJlchgFIAEoCUIG4EEB4EEEEiQKF25ld19hY2NvdW50X2hvbGRlcl9uYW1lGAYgASgJQgPgQQEiiwEKIVNpbXVsYXRlQ29sbGVjdGlvblNjZW5hcmlvUmVxdWVzdBIaCg1jb2xsZWN0aW9uX2lkGAEgASgJQgPgQQISMAoIc2NlbmFyaW8YAiABKA4yGS5kZC52MS5Db2xsZWN0aW9uU2NlbmFyaW9CA+BBAhIYCgtyZWFzb25fY29kZRgDIAEoCUID4EEBKs8BCg9NYW5kYXRlU2NlbmFyaW8SIAocTUFOREFURV9TQ0VOQVJJT19VTlNQRUNJRklFRBAAEh0KGU1BTkRBVEVfU0NFTkFSSU9fQUNUSVZBVEUQARIZChVNQU5EQVRFX1NDRU5BUklPX0ZBSUwQAhIkCiBNQU5EQVRFX1NDRU5BUklPX0NBTkNFTF9CWV9QQVlFUhADEhsKF01BTkRBVEVfU0NFTkFSSU9fRVhQSVJFEAQSHQoZTUFOREFURV9TQ0VOQVJJT19UUkFOU0ZFUhAFKrwBChJDb2xsZWN0aW9uU2NlbmFyaW8SIwofQ09MTEVDVElPTl9TQ0VOQVJJT19VTlNQRUNJRklFRBAAEhsKF0NPTExFQ1RJT05fU0NFTkFSSU9fUEFZEAESHAoYQ09MTEVDVElPTl9TQ0VOQVJJT19GQUlMEAISIQodQ09MTEVDVElPTl9TQ0VOQVJJT19MQVRFX0ZBSUwQAxIjCh9DT0xMRUNUSU9OX1NDRU5BUklPX0NIQVJHRV9CQUNLEAQyvwIKDlNhbmRib3hTZXJ2aWNlEo0BChdTaW11bGF0ZU1hbmRhdGVTY2VuYXJpbxIlLmRkLnYxLlNpbXVsYXRlTWFuZGF0ZVNjZW5hcmlvUmVxdWVzdBoOLmRkLnYxLk1hbmRhdGUiO8rzGAIgAYLT5JMCLzoBKiIqL3YxL3NhbmRib3gvbWFuZGF0ZXMve21hbmRhdGVfaWR9OnNpbXVsYXRlEpwBChpTaW11bGF0ZUNvbGxlY3Rpb25TY2VuYXJpbxIoLmRkLnYxLlNpbXVsYXRlQ29sbGVjdGlvblNjZW5hcmlvUmVxdWVzdBoRLmRkLnYxLkNvbGxlY3Rpb24iQcrzGAIgAYLT5JMCNToBKiIwL3YxL3NhbmRib3gvY29sbGVjdGlvbnMve2NvbGxlY3Rpb25faWR9OnNpbXVsYXRlYgZwcm90bzM", [file_dd_v1_access, file_dd_v1_collections, file_dd_v1_mandates, file_google_api_annotations, file_google_api_field_behavior]);
 
 /**
  * Request of SandboxService.SimulateMandateScenario.
@@ -41,12 +41,38 @@ export type SimulateMandateScenarioRequest = Message<"dd.v1.SimulateMandateScena
 
   /**
    * Bacs reason code to report instead of the scenario's default: an AUDDIS code for FAIL, an
-   * ADDACS code for CANCEL_BY_PAYER. A code that does not exist for that report, or any code for
-   * ACTIVATE or EXPIRE: INVALID_ARGUMENT.
+   * ADDACS code for CANCEL_BY_PAYER, ADDACS "3" or "C" for TRANSFER. A code that does not exist for
+   * that report, or any code for ACTIVATE or EXPIRE: INVALID_ARGUMENT.
    *
    * @generated from field: string reason_code = 3;
    */
   reasonCode: string;
+
+  /**
+   * TRANSFER only: the new sort code, 6 digits, no separators. Given with new_account_number, or
+   * neither (then a test account is used). Set for any other scenario: INVALID_ARGUMENT.
+   *
+   * @generated from field: string new_sort_code = 4;
+   */
+  newSortCode: string;
+
+  /**
+   * TRANSFER only: the new account number, exactly 8 digits, no separators, passing Vocalink's
+   * modulus check for new_sort_code and other than the mandate's current account. Stored encrypted
+   * and never returned (the mandate shows its last 2 digits). Set for any other scenario:
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string new_account_number = 5;
+   */
+  newAccountNumber: string;
+
+  /**
+   * TRANSFER only: the account holder's name on the new account, 1–140 characters; empty keeps the
+   * mandate's. Set for any other scenario: INVALID_ARGUMENT.
+   *
+   * @generated from field: string new_account_holder_name = 6;
+   */
+  newAccountHolderName: string;
 };
 
 /**
@@ -138,6 +164,24 @@ export enum MandateScenario {
    * @generated from enum value: MANDATE_SCENARIO_EXPIRE = 4;
    */
   EXPIRE = 4,
+
+  /**
+   * The payer's account moves and the instruction with it, reported through ADDACS with the new
+   * sort code and account number: a switch to another bank (Current Account Switch Service, reason
+   * code "3", the default) or the bank moving the account (reason code "C"). No new authority is
+   * needed: the mandate stays ACTIVE or SUSPENDED with the new bank details, its schedules carry on,
+   * and collections not yet submitted are submitted against the new details. The mandate gets the
+   * request's new_sort_code and new_account_number (checked as a payer's, modulus check included:
+   * INVALID_ARGUMENT naming the field), or by default sort code "200000" and account ending "11"
+   * (ending "00" for a mandate already on that account); the account holder name is kept unless
+   * new_account_holder_name is given. update_time changes; last_state_change does not (no state
+   * changed). Notification NOTIFICATION_TYPE_MANDATE_TRANSFERRED with the reason code. Other states:
+   * FAILED_PRECONDITION (before the bank accepts an instruction, a moved account comes back as an
+   * AUDDIS rejection; a closed mandate has no instruction left to move).
+   *
+   * @generated from enum value: MANDATE_SCENARIO_TRANSFER = 5;
+   */
+  TRANSFER = 5,
 }
 
 /**
@@ -209,9 +253,10 @@ export const CollectionScenarioSchema: GenEnum<CollectionScenario> = /*@__PURE__
  */
 export const SandboxService: GenService<{
   /**
-   * Plays a scenario on a mandate at once and returns the mandate as it is afterwards. The
-   * mandate's last_state_change.cause is MANDATE_CAUSE_SANDBOX. A scenario the mandate's state does
-   * not allow: FAILED_PRECONDITION.
+   * Plays a scenario on a mandate at once and returns the mandate as it is afterwards. A scenario
+   * that changes the mandate's state records it as last_state_change with cause
+   * MANDATE_CAUSE_SANDBOX; TRANSFER changes no state and leaves last_state_change as it was. A
+   * scenario the mandate's state does not allow: FAILED_PRECONDITION.
    *
    * @generated from rpc dd.v1.SandboxService.SimulateMandateScenario
    */

@@ -81,6 +81,7 @@ export const notificationTypes: Readonly<Partial<Record<NotificationType, readon
   [NotificationType.COLLECTION_CHARGED_BACK]: ["collection.charged_back"],
   [NotificationType.COLLECTION_CANCELLED]: ["collection.cancelled"],
   [NotificationType.ALERT_RAISED]: ["alert.raised"],
+  [NotificationType.MANDATE_TRANSFERRED]: ["mandate.transferred"],
 };
 
 const publicTypeOf = new Map<string, NotificationType>(

@@ -16,6 +16,7 @@ const scenarioNames: Partial<Record<MandateScenario, MandateScenarioName>> = {
   [MandateScenario.FAIL]: "FAIL",
   [MandateScenario.CANCEL_BY_PAYER]: "CANCEL_BY_PAYER",
   [MandateScenario.EXPIRE]: "EXPIRE",
+  [MandateScenario.TRANSFER]: "TRANSFER",
 };
 
 const collectionScenarioNames: Partial<Record<CollectionScenario, CollectionScenarioName>> = {
@@ -41,6 +42,11 @@ export function registerSandboxService(router: ConnectRouter, simulators: Simula
         req.mandateId,
         scenarioNames[req.scenario],
         req.reasonCode,
+        {
+          sortCode: req.newSortCode,
+          accountNumber: req.newAccountNumber,
+          accountHolderName: req.newAccountHolderName,
+        },
       );
       return mandateToProto(mandate, await dating(ctx));
     },

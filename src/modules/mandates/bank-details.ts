@@ -19,12 +19,19 @@ export interface BankDetails {
 
 /** bankDetailsViolations returns one violation per bad field, named as in CompleteMandateInviteRequest. */
 export function bankDetailsViolations(details: BankDetails, accounts: BankAccountCheck): FieldViolation[] {
+  return [
+    ...holderNameViolations(details.accountHolderName),
+    ...accounts.check(details.sortCode, details.accountNumber).violations,
+  ];
+}
+
+/** holderNameViolations checks an account holder's name: 1–140 characters, a letter, no control characters. */
+export function holderNameViolations(name: string): FieldViolation[] {
   const violations: FieldViolation[] = [];
-  checkName(details.accountHolderName, "account_holder_name", violations);
-  if (!/[\p{L}]/u.test(details.accountHolderName) && violations.length === 0) {
+  checkName(name, "account_holder_name", violations);
+  if (!/[\p{L}]/u.test(name) && violations.length === 0) {
     violations.push({ field: "account_holder_name", description: "must contain a letter" });
   }
-  violations.push(...accounts.check(details.sortCode, details.accountNumber).violations);
   return violations;
 }
 

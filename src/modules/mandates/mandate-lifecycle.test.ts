@@ -32,6 +32,13 @@ const outcomes: Partial<Record<MandateAction, Partial<Record<MandateStateName, s
     ACTIVE: "MANDATE_ALREADY_ACTIVE",
     PENDING_SUBMISSION: "MANDATE_SETUP_IN_PROGRESS",
   },
+  // A transfer keeps the state; only a lodged instruction that still stands can move.
+  transfer: {
+    ACTIVE: "ACTIVE",
+    SUSPENDED: "SUSPENDED",
+    SUBMITTED: "MANDATE_NOT_ACTIVE",
+    CANCELLED: "MANDATE_NOT_ACTIVE",
+  },
 };
 const outcomeCases = Object.entries(outcomes).flatMap(([action, byState]) =>
   Object.entries(byState).map(
@@ -56,6 +63,10 @@ describe("planStep", () => {
 
   it("reactivates only a suspended mandate", () => {
     expect(statesAllowing("reactivate")).toEqual(["SUSPENDED"]);
+  });
+
+  it("transfers only an active or suspended mandate, leaving its state", () => {
+    expect(statesAllowing("transfer")).toEqual(["ACTIVE", "SUSPENDED"]);
   });
 
   it("expires only active or suspended mandates, and resends invites only while the payer has not answered", () => {

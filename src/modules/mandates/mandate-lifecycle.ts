@@ -36,7 +36,8 @@ export type MandateCauseName = (typeof mandateCauses)[number];
 /**
  * MandateAction is everything that can move a mandate: the organisation's actions (cancel, suspend,
  * reactivate, resendInvite), the payer's (complete) and those of Bacs processing, its reports and
- * the sandbox (submit, activate, fail, expire; cancel too, for ADDACS).
+ * the sandbox (submit, activate, fail, expire; cancel and transfer too, for ADDACS). A transfer
+ * moves the mandate to new bank details and leaves its state as it is.
  */
 export type MandateAction =
   | "complete"
@@ -47,6 +48,7 @@ export type MandateAction =
   | "suspend"
   | "reactivate"
   | "expire"
+  | "transfer"
   | "resendInvite";
 
 /** Refusal is why an action is not allowed in a state: an UPPER_SNAKE_CASE reason and a sentence. */
@@ -123,6 +125,15 @@ export function planStep(state: MandateStateName, action: MandateAction): Step {
     case "expire":
       if (state === "ACTIVE" || state === "SUSPENDED") return { to: "EXPIRED" };
       return refuse("MANDATE_NOT_ACTIVE", "only an active or suspended mandate can expire");
+    case "transfer":
+      // Only a lodged instruction that still stands can move with the payer's account: the bank
+      // reports the move through ADDACS. Before acceptance a moved account comes back as an AUDDIS
+      // rejection (codes 3, C: the mandate fails); a closed mandate has no instruction left to move.
+      if (state === "ACTIVE" || state === "SUSPENDED") return { to: state };
+      return refuse(
+        "MANDATE_NOT_ACTIVE",
+        "only an active or suspended mandate's instruction is held by a bank that can transfer it",
+      );
     case "reactivate":
       if (state === "SUSPENDED") return { to: "ACTIVE" };
       if (closedStates.has(state)) return { refusal: payerAuthorisationRequired };

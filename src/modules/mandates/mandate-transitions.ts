@@ -4,12 +4,13 @@
  * (submit, activate, fail, cancel, expire) and the sandbox, which also completes mandates without an
  * invite. Each change runs in one transaction with the mandate row locked, and records the state
  * change, its notification and its audit event in the same flush; a change that closes the mandate
- * runs the onClosed hook in it too.
+ * runs the onClosed hook in it too. A transfer (ADDACS: the payer's account moved) changes the bank
+ * details and no state, recorded the same way (mandate-transfer.ts).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import type { BankAccountCheck } from "../bank-accounts/account-check.js";
-import { InvalidArgumentError } from "../errors.js";
+import { type FieldViolation, InvalidArgumentError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import type { AccountNumberCipher } from "./account-number-cipher.js";
@@ -20,6 +21,7 @@ import type { Mandate } from "./mandate.entity.js";
 import { checkActionRequest } from "./mandate-fields.js";
 import { closedStates, type MandateAction } from "./mandate-lifecycle.js";
 import { applyStateChange, notificationType, type StateChange } from "./mandate-state-change.js";
+import { type AccountTransfer, applyTransfer, type TransferReport, transferViolations } from "./mandate-transfer.js";
 
 /** The actions Bacs processing, Bacs reports and the sandbox take (not the organisation). */
 export type ExternalAction = Extract<MandateAction, "submit" | "activate" | "fail" | "cancel" | "expire">;
@@ -80,6 +82,40 @@ export class MandateTransitions {
       recordAudit(tx, { ...acting, action: `mandate.${action}`, target: mandate.id, outcome: "success", time: now });
       return mandate;
     });
+  }
+
+  /**
+   * transfer moves an ACTIVE or SUSPENDED mandate to new bank details, as the payer's bank reports
+   * through ADDACS ("3" or "C" with the new sort code and account number): no new authority, same
+   * state, schedules untouched; collections not yet submitted go to Bacs with the new details, as
+   * every submission reads them from the mandate. Refusals, cheapest first: details that fail the
+   * checks (INVALID_ARGUMENT naming sort_code, account_number or account_holder_name), no such
+   * mandate (NOT_FOUND), another state (FAILED_PRECONDITION MANDATE_NOT_ACTIVE), the account the
+   * mandate already uses (INVALID_ARGUMENT naming account_number). The details, the
+   * `mandate.transferred` notification and the audit event are written together, or nothing is.
+   */
+  async transfer(
+    em: EntityManager,
+    acting: Acting,
+    id: string,
+    transfer: AccountTransfer,
+    report: TransferReport,
+  ): Promise<Mandate> {
+    const violations = this.transferViolations(transfer);
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    const now = this.options.clock.now();
+    return em.transactional(async (tx) => {
+      const mandate = await lockMandate(tx, id);
+      refuseUnless(mandate, "transfer");
+      applyTransfer(tx, mandate, transfer, report, this.options.cipher, now);
+      recordAudit(tx, { ...acting, action: "mandate.transfer", target: mandate.id, outcome: "success", time: now });
+      return mandate;
+    });
+  }
+
+  /** transferViolations checks new details as transfer() does, for callers that name the fields their own way. */
+  transferViolations(transfer: AccountTransfer): FieldViolation[] {
+    return transferViolations(transfer, this.options.accounts);
   }
 
   /**

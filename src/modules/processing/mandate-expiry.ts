@@ -4,7 +4,8 @@
  * mandate (→ EXPIRED, cause EXPIRY) when, 13 months on, nothing was collected under it:
  *
  * - it became ACTIVE (its last_change_time while ACTIVE: activation, or the latest reactivation,
- *   never before it was created) on or before today − 13 months, and
+ *   never before it was created; a transfer to new bank details changes no state and so leaves it:
+ *   it collects nothing, mandate-transfer.ts) on or before today − 13 months, and
  * - no collection that reached Bacs (SUBMITTED, CONFIRMED, PAID_OUT, FAILED, CHARGED_BACK) has a
  *   charge date after today − 13 months, and
  * - no collection is pending submission: one is about to use the instruction.

@@ -36,6 +36,25 @@ describe("checkScenarioRequest", () => {
     ]);
   });
 
+  it("adds the caller's own violations to the same answer, after a live organisation is refused", () => {
+    const extra = [{ field: "new_sort_code", description: "is required with new_account_number" }];
+    const error = refusal(() =>
+      checkScenarioRequest(rules, sandbox, { id: "", scenario: "GO", reasonCode: "", violations: extra }),
+    );
+    expect((error as InvalidArgumentError).violations).toEqual([
+      { field: "mandate_id", description: "is required" },
+      ...extra,
+    ]);
+    const live = refusal(() =>
+      checkScenarioRequest(
+        rules,
+        { ...sandbox, sandbox: false },
+        { id: "MD1", scenario: "GO", reasonCode: "", violations: extra },
+      ),
+    );
+    expect(live).toMatchObject({ reason: "SANDBOX_ONLY" });
+  });
+
   it("refuses a reason code the scenario does not report", () => {
     const none = refusal(() => checkScenarioRequest(rules, sandbox, { id: "MD1", scenario: "GO", reasonCode: "1" }));
     expect((none as InvalidArgumentError).violations).toEqual([

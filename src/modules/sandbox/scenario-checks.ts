@@ -31,13 +31,14 @@ export interface ScenarioRequest<Scenario extends string> {
 
 /**
  * checkScenarioRequest refuses, cheapest first, a live organisation (FAILED_PRECONDITION
- * SANDBOX_ONLY) and bad arguments (one INVALID_ARGUMENT naming each), and resolves the reason code:
- * upper-cased, or the scenario's default when empty.
+ * SANDBOX_ONLY) and bad arguments (one INVALID_ARGUMENT naming each, with the `violations` the
+ * caller found in fields of its own), and resolves the reason code: upper-cased, or the scenario's
+ * default when empty.
  */
 export function checkScenarioRequest<Scenario extends string, State extends string>(
   rules: ScenarioRules<Scenario, State>,
   acting: Acting,
-  request: { id: string; scenario: Scenario | undefined; reasonCode: string },
+  request: { id: string; scenario: Scenario | undefined; reasonCode: string; violations?: readonly FieldViolation[] },
 ): ScenarioRequest<Scenario> {
   if (!acting.sandbox) {
     throw new FailedPreconditionError(
@@ -64,6 +65,7 @@ export function checkScenarioRequest<Scenario extends string, State extends stri
       });
     }
   }
+  violations.push(...(request.violations ?? []));
   if (violations.length > 0 || scenario === undefined) throw new InvalidArgumentError(violations);
   return { scenario, code: codes ? code || codes.fallback : "" };
 }

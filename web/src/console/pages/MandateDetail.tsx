@@ -1,7 +1,7 @@
 /**
  * MandateDetail is one mandate: the payer, the masked bank account, the last state change and the
- * history from the notification feed; the actions its state allows, each confirmed with a reason; and
- * in sandbox organisations the simulators that play the payer's bank.
+ * history from the notification feed (account transfers included); the actions its state allows,
+ * each confirmed with a reason; and in sandbox organisations the simulators that play the payer's bank.
  */
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
@@ -55,11 +55,20 @@ const actions: Record<Action, { label: string; explains: string; from: readonly 
   },
 };
 
-const scenarios: readonly { scenario: MandateScenario; label: string }[] = [
+/**
+ * The sandbox's buttons. Most are always offered (the service explains a refusal); the bank transfer
+ * only where it can happen, as it is the one that leaves the state as it is.
+ */
+const scenarios: readonly { scenario: MandateScenario; label: string; from?: readonly MandateState[] }[] = [
   { scenario: MandateScenario.ACTIVATE, label: "Simulate bank accepts" },
   { scenario: MandateScenario.FAIL, label: "Simulate bank rejects" },
   { scenario: MandateScenario.CANCEL_BY_PAYER, label: "Simulate payer cancels" },
   { scenario: MandateScenario.EXPIRE, label: "Simulate expiry" },
+  {
+    scenario: MandateScenario.TRANSFER,
+    label: "Simulate bank transfer",
+    from: [MandateState.ACTIVE, MandateState.SUSPENDED],
+  },
 ];
 
 export default function MandateDetail({ mandateId }: { mandateId: string }) {
@@ -248,19 +257,24 @@ function Simulators({ mandate }: { mandate: Mandate }) {
   return (
     <section className="card sandbox" aria-labelledby="sandbox-heading">
       <h2 id="sandbox-heading">Sandbox</h2>
-      <p className="hint">Play the payer and their bank. Takes effect at once; no money moves.</p>
+      <p className="hint">
+        Play the payer and their bank. Takes effect at once; no money moves. A bank transfer moves the mandate to a test
+        account, as when the payer switches banks; its schedules carry on.
+      </p>
       <ProblemBanner problem={simulate.error ? problemOf(simulate.error) : undefined} />
       <div className="toolbar">
-        {scenarios.map((s) => (
-          <button
-            key={s.scenario}
-            type="button"
-            disabled={simulate.isPending}
-            onClick={() => simulate.mutate({ mandateId: mandate.id, scenario: s.scenario })}
-          >
-            {s.label}
-          </button>
-        ))}
+        {scenarios
+          .filter((s) => !s.from || s.from.includes(mandate.state))
+          .map((s) => (
+            <button
+              key={s.scenario}
+              type="button"
+              disabled={simulate.isPending}
+              onClick={() => simulate.mutate({ mandateId: mandate.id, scenario: s.scenario })}
+            >
+              {s.label}
+            </button>
+          ))}
       </div>
     </section>
   );
