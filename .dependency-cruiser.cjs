@@ -24,6 +24,7 @@ const ranks = {
     "notifications",
     "mandates",
     "collections",
+    "payer-notices",
     "alerts",
     "reports",
     "sandbox",

@@ -3,7 +3,7 @@
  * in-process twins (one replica). The server, the tests and ddctl all build the same App.
  */
 import { resolve } from "node:path";
-import type { MikroORM } from "@mikro-orm/postgresql";
+import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Simulators } from "./api/sandbox/sandbox.handlers.js";
 import type { RateLimitConfig } from "./config.js";
 import { AlertManager } from "./modules/alerts/alert.service.js";
@@ -30,9 +30,11 @@ import { UserAccounts } from "./modules/identity/user-accounts.js";
 import { UserDirectory } from "./modules/identity/user-directory.js";
 import { AccountNumberCipher, developmentAccountNumberKey } from "./modules/mandates/account-number-cipher.js";
 import { InviteLinks } from "./modules/mandates/invite-links.js";
+import type { Mandate } from "./modules/mandates/mandate.entity.js";
 import { MandateRegistry } from "./modules/mandates/mandate-registry.js";
 import { MandateTransitions } from "./modules/mandates/mandate-transitions.js";
 import { PayerInvites } from "./modules/mandates/payer-invites.js";
+import { PayerNotices } from "./modules/payer-notices/payer-notices.js";
 import { BacsProcessor } from "./modules/processing/bacs-processor.js";
 import { ReportManager } from "./modules/reports/report.service.js";
 import { CollectionSimulator } from "./modules/sandbox/collection-simulator.js";
@@ -176,7 +178,13 @@ export function createApp(deps: AppDeps): App {
   });
   const idempotencySweeper = new IdempotencySweeper({ idempotency, logger });
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"), clock);
-  const collections = new CollectionManager({ clock });
+  const payerNotices = new PayerNotices(mailer);
+  const collections = new CollectionManager({
+    clock,
+    onAdvanceNotice: (em, announced, now) => payerNotices.scheduleAnnounced(em, announced, now),
+  });
+  const instructionConfirmed = (em: EntityManager, mandate: Mandate, now: Date) =>
+    payerNotices.instructionConfirmed(em, mandate, now);
   const alertEvaluator = new AlertEvaluator(clock);
   const inviteLinks = new InviteLinks(mailer, publicBaseUrl);
   const userAccounts = new UserAccounts({ clock });
@@ -190,9 +198,11 @@ export function createApp(deps: AppDeps): App {
     links: inviteLinks,
     cipher,
     accounts: bankAccounts,
+    onCompleted: instructionConfirmed,
     onClosed: async (em, mandate, now) => {
       await collections.cancelForMandate(em, mandate, now);
       await alertEvaluator.mandateOutcome(em, mandate);
+      await payerNotices.instructionCancelled(em, mandate, now);
     },
   });
   const processor = new BacsProcessor({
@@ -238,7 +248,13 @@ export function createApp(deps: AppDeps): App {
     idempotencySweeper,
     mandates: new MandateRegistry({ clock, invites: inviteLinks }),
     bankAccounts,
-    mandateInvites: new PayerInvites({ clock, links: inviteLinks, cipher, accounts: bankAccounts }),
+    mandateInvites: new PayerInvites({
+      clock,
+      links: inviteLinks,
+      cipher,
+      accounts: bankAccounts,
+      onCompleted: instructionConfirmed,
+    }),
     mandateTransitions,
     collections,
     alerts: new AlertManager(clock),

@@ -524,10 +524,22 @@ describe("ListNotifications", () => {
     await simulate(org, first!.id, "PAY");
     await simulate(org, second!.id, "FAIL", "2");
     const all = (await ok(rest(server, "GET", "/v1/notifications", org.reader))).notifications as any[];
-    // Two activations, one pay-out, one failure; creation and submission events are not in the feed.
-    expect(all.map((n) => n.type)).toEqual([
+    // Per mandate its confirmation, activation and advance notice, then one pay-out and one failure;
+    // creation and submission events are not in the feed.
+    expect(all.map((n) => n.type).slice(0, 2)).toEqual([
       "NOTIFICATION_TYPE_COLLECTION_FAILED",
       "NOTIFICATION_TYPE_COLLECTION_PAID_OUT",
+    ]);
+    expect(
+      all
+        .map((n) => n.type)
+        .slice(2)
+        .sort(),
+    ).toEqual([
+      "NOTIFICATION_TYPE_ADVANCE_NOTICE",
+      "NOTIFICATION_TYPE_ADVANCE_NOTICE",
+      "NOTIFICATION_TYPE_INSTRUCTION_CONFIRMATION",
+      "NOTIFICATION_TYPE_INSTRUCTION_CONFIRMATION",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
     ]);
@@ -541,8 +553,15 @@ describe("ListNotifications", () => {
 
     const ofFirst = (await ok(rest(server, "GET", `/v1/notifications?mandate_id=${first!.mandateId}`, org.reader)))
       .notifications as any[];
-    expect(ofFirst.map((n) => n.type)).toEqual([
-      "NOTIFICATION_TYPE_COLLECTION_PAID_OUT",
+    expect(ofFirst[0].type).toBe("NOTIFICATION_TYPE_COLLECTION_PAID_OUT");
+    expect(
+      ofFirst
+        .slice(1)
+        .map((n) => n.type)
+        .sort(),
+    ).toEqual([
+      "NOTIFICATION_TYPE_ADVANCE_NOTICE",
+      "NOTIFICATION_TYPE_INSTRUCTION_CONFIRMATION",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
     ]);
     const since = (await ok(rest(server, "GET", `/v1/notifications?since=${mark.toISOString()}`, org.reader)))
@@ -553,7 +572,11 @@ describe("ListNotifications", () => {
     ]);
     const until = (await ok(rest(server, "GET", `/v1/notifications?until=${mark.toISOString()}`, org.reader)))
       .notifications as any[];
-    expect(until.map((n) => n.type)).toEqual([
+    expect(until.map((n) => n.type).sort()).toEqual([
+      "NOTIFICATION_TYPE_ADVANCE_NOTICE",
+      "NOTIFICATION_TYPE_ADVANCE_NOTICE",
+      "NOTIFICATION_TYPE_INSTRUCTION_CONFIRMATION",
+      "NOTIFICATION_TYPE_INSTRUCTION_CONFIRMATION",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
     ]);

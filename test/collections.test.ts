@@ -11,6 +11,7 @@ import { CollectionService, CollectionState } from "../gen/dd/v1/collections_pb.
 import {
   addWorkingDays,
   chargeDateFor,
+  countWorkingDays,
   earliestChargeDate,
   isWorkingDay,
   nextWorkingDayOnOrAfter,
@@ -24,6 +25,7 @@ import { monthlyDates } from "../src/modules/collections/schedule-dates.js";
 import { MATERIALISE_LEAD_DAYS } from "../src/modules/collections/schedule-plan.js";
 import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";
 import { Notification } from "../src/modules/notifications/notification.entity.js";
+import { longDate } from "../src/modules/payer-notices/notice-emails.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import {
@@ -35,7 +37,16 @@ import {
   withAdmin,
 } from "./support/collections.js";
 import { newSignedInUser } from "./support/fixtures.js";
-import { external, mandateIn, newTenant, reasonOf, rest, type Tenant, violationsOf } from "./support/mandates.js";
+import {
+  external,
+  mandateIn,
+  newTenant,
+  outbox,
+  reasonOf,
+  rest,
+  type Tenant,
+  violationsOf,
+} from "./support/mandates.js";
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -122,7 +133,20 @@ describe("CreateCollectionSchedule", () => {
     expect(schedule.nextChargeDate).toBe(first!.chargeDate);
 
     const feed = await scoped(staff).find(Notification, { resourceId: { $in: [schedule.id, first!.id] } });
-    expect(feed.map((n) => n.type).sort()).toEqual(["collection.created", "collection_schedule.created"]);
+    expect(feed.map((n) => n.type).sort()).toEqual([
+      "collection.created",
+      "collection_schedule.created",
+      "payer.advance_notice",
+    ]);
+    // The payer is emailed the advance notice today, 10 working days at least before the first charge.
+    expect(countWorkingDays(today(), first!.chargeDate)).toBeGreaterThanOrEqual(10);
+    const notice = (await outbox(server)).find(
+      (e) =>
+        e.to === mandate.payer.email &&
+        e.subject === "Advance notice: £1250.00 Direct Debit to " + e.subject.split(" to ").at(-1),
+    );
+    expect(notice?.text).toContain(`£1250.00 monthly on day`);
+    expect(notice?.text).toContain(`Reference: ${mandate.reference}`);
     expect(await scoped(staff).count(AuditEvent, { action: "collection_schedule.create", target: schedule.id })).toBe(
       1,
     );

@@ -171,6 +171,37 @@ describe("ddctl, from an organisation to a revoked key", spawning, () => {
     ]);
   });
 
+  it("org set-notices stores the notice period and sender, records who changed them, and refuses a period under 3", async () => {
+    const args = ["org", "set-notices", "--org", organisationId, "--notice-days", "5", "--sender", "organisation"];
+    expect(json(await ddctl([...args, "--json"], env))).toEqual({
+      id: organisationId,
+      advance_notice_working_days: 5,
+      payer_notices_by: "organisation",
+    });
+    const stored = await server.admin.em.fork().findOneOrFail(Organisation, organisationId);
+    expect([stored.advanceNoticeWorkingDays, stored.payerNoticesBy]).toEqual([5, "ORGANISATION"]);
+    const audit = await server.admin.em
+      .fork()
+      .find(AuditEvent, { organisation: organisationId, action: "organisation.set_payer_notices" }, { filters: false });
+    expect(audit).toHaveLength(1);
+    const tooShort = await ddctl(
+      ["org", "set-notices", "--org", organisationId, "--notice-days", "2", "--sender", "service"],
+      env,
+    );
+    expect(tooShort.code).not.toBe(0);
+    expect(tooShort.stderr).toContain("advance_notice_working_days");
+    const badSender = await ddctl(
+      ["org", "set-notices", "--org", organisationId, "--notice-days", "10", "--sender", "me"],
+      env,
+    );
+    expect([badSender.code, badSender.stderr]).toEqual([
+      2,
+      'ddctl org set-notices: --sender must be service or organisation, got "me"\n',
+    ]);
+    const restored = ["org", "set-notices", "--org", organisationId, "--notice-days", "10", "--sender", "service"];
+    expect((await ddctl(restored, env)).code).toBe(0);
+  });
+
   it("org set-rate-limit stores the organisation's limit and records who changed it", async () => {
     const args = ["org", "set-rate-limit", "--org", organisationId, "--per-minute", "600", "--burst", "50", "--json"];
     expect(json(await ddctl(args, env))).toEqual({

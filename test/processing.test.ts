@@ -180,6 +180,7 @@ describe("BacsProcessor over Bacs days", () => {
       "mandate.completed_by_payer",
       "mandate.created",
       "mandate.submitted",
+      "payer.instruction_confirmation",
     ]);
   });
 

@@ -104,6 +104,34 @@ export const orgSetBacs: Command = {
   },
 };
 
+/** orgSetNotices prints `{"id", "advance_notice_working_days", "payer_notices_by"}`. */
+export const orgSetNotices: Command = {
+  words: ["org", "set-notices"],
+  flags: { org: "string", "notice-days": "string", sender: "string" },
+  usage: "org set-notices --org ORG_ID --notice-days N --sender service|organisation",
+  summary: "set the advance notice period (3-30 working days) and who emails payers their notices",
+  async run(flags, { runtime }) {
+    const id = requireString("org set-notices", flags, "org");
+    const days = requirePositiveInteger("org set-notices", flags, "notice-days");
+    const sender = requireString("org set-notices", flags, "sender");
+    if (sender !== "service" && sender !== "organisation") {
+      throw new UsageError(`ddctl org set-notices: --sender must be service or organisation, got "${sender}"`);
+    }
+    const payerNoticesBy = sender === "service" ? "SERVICE" : "ORGANISATION";
+    const organisation = await inOrganisation(runtime, id, ({ provisioning }, em, operator) =>
+      provisioning.setPayerNotices(em, operator, { advanceNoticeWorkingDays: days, payerNoticesBy }),
+    );
+    return {
+      json: {
+        id: organisation.id,
+        advance_notice_working_days: organisation.advanceNoticeWorkingDays,
+        payer_notices_by: sender,
+      },
+      text: `organisation ${organisation.id}: ${days} working days' advance notice, sent by ${sender === "service" ? "this service" : "the organisation"}`,
+    };
+  },
+};
+
 /** orgSetRateLimit prints `{"id", "rate_limit_per_minute", "rate_limit_burst"}`. */
 export const orgSetRateLimit: Command = {
   words: ["org", "set-rate-limit"],

@@ -13,7 +13,7 @@ import { parseFlags, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { keyCreate, keyList, keyRevoke, keyRotate } from "./key.js";
 import { migrateCommand } from "./migrate-command.js";
-import { orgCreate, orgRequireTotp, orgSetBacs, orgSetRateLimit } from "./org.js";
+import { orgCreate, orgRequireTotp, orgSetBacs, orgSetNotices, orgSetRateLimit } from "./org.js";
 import { CliRuntime, EmbeddedDatabaseInUseError, RedisUnreachableError } from "./runtime.js";
 import { userCreate, userDeactivate, userResetTotp, userSetRole, userUnlock } from "./user.js";
 
@@ -22,6 +22,7 @@ export const commands: readonly Command[] = [
   migrateCommand,
   orgCreate,
   orgSetBacs,
+  orgSetNotices,
   orgSetRateLimit,
   orgRequireTotp,
   userCreate,

@@ -19,6 +19,7 @@ import type { Alert } from "../../modules/alerts/alert.entity.js";
 import type { AlertThreshold } from "../../modules/alerts/alert-threshold.entity.js";
 import { type AlertStateName, type AlertTypeName, alertStates, alertTypes } from "../../modules/alerts/alert-types.js";
 import type { Notification } from "../../modules/notifications/notification.entity.js";
+import { payerNoticeTypes } from "../../modules/payer-notices/payer-notices.js";
 import { storedNameOf } from "../stored-name.js";
 
 const time = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
@@ -82,6 +83,9 @@ export const notificationTypes: Readonly<Partial<Record<NotificationType, readon
   [NotificationType.COLLECTION_CANCELLED]: ["collection.cancelled"],
   [NotificationType.ALERT_RAISED]: ["alert.raised"],
   [NotificationType.MANDATE_TRANSFERRED]: ["mandate.transferred"],
+  [NotificationType.INSTRUCTION_CONFIRMATION]: [payerNoticeTypes.confirmation],
+  [NotificationType.ADVANCE_NOTICE]: [payerNoticeTypes.advance],
+  [NotificationType.CANCELLATION_NOTICE]: [payerNoticeTypes.cancellation],
 };
 
 const publicTypeOf = new Map<string, NotificationType>(

@@ -6,6 +6,7 @@ import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { newId } from "../../platform/ids.js";
+import { MAX_ADVANCE_NOTICE_WORKING_DAYS, MIN_ADVANCE_NOTICE_WORKING_DAYS } from "../calendar/bacs-calendar.js";
 import { AlreadyExistsError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "./acting.js";
 import { recordAudit } from "./audit-log.js";
@@ -89,6 +90,41 @@ export class Provisioning {
       organisationId: organisation.id,
       actor: acting.actor,
       action: "organisation.set_bacs_identity",
+      target: organisation.id,
+      outcome: "success",
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
+    await em.flush();
+    return organisation;
+  }
+
+  /**
+   * setPayerNotices sets the organisation's advance notice period (working days, 3–30: the
+   * Guarantee's 10 unless agreed otherwise with its payers) and who sends payers their notices.
+   */
+  async setPayerNotices(
+    em: EntityManager,
+    acting: Acting,
+    notices: { advanceNoticeWorkingDays: number; payerNoticesBy: "SERVICE" | "ORGANISATION" },
+  ): Promise<Organisation> {
+    const days = notices.advanceNoticeWorkingDays;
+    if (!Number.isInteger(days) || days < MIN_ADVANCE_NOTICE_WORKING_DAYS || days > MAX_ADVANCE_NOTICE_WORKING_DAYS) {
+      throw InvalidArgumentError.field(
+        "advance_notice_working_days",
+        `must be a whole number of working days from ${MIN_ADVANCE_NOTICE_WORKING_DAYS} to ${MAX_ADVANCE_NOTICE_WORKING_DAYS}`,
+      );
+    }
+    const organisation = await em.findOne(Organisation, { id: acting.organisationId });
+    if (!organisation) throw new NotFoundError("organisation", acting.organisationId);
+    const now = this.deps.clock.now();
+    organisation.advanceNoticeWorkingDays = days;
+    organisation.payerNoticesBy = notices.payerNoticesBy;
+    organisation.updateTime = now;
+    recordAudit(em, {
+      organisationId: organisation.id,
+      actor: acting.actor,
+      action: "organisation.set_payer_notices",
       target: organisation.id,
       outcome: "success",
       clientAddress: acting.clientAddress,

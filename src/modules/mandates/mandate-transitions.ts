@@ -33,6 +33,8 @@ export interface MandateTransitionsOptions {
   links: InviteLinks;
   cipher: AccountNumberCipher;
   accounts: BankAccountCheck;
+  /** onCompleted runs in the transaction that completes a mandate without an invite (the sandbox). */
+  onCompleted?: ((em: EntityManager, mandate: Mandate, now: Date) => Promise<void>) | undefined;
   /**
    * onClosed runs in the transaction that moves a mandate to CANCELLED, FAILED or EXPIRED, so what
    * depends on the mandate closes with it (collections: its schedules and pending collections).
@@ -141,6 +143,7 @@ export class MandateTransitions {
       recordBankDetails(mandate, details, this.options.cipher);
       applyStateChange(tx, mandate, to, change, notificationType(mandate.state, to), now);
       recordAudit(tx, { ...acting, action: "mandate.complete", target: mandate.id, outcome: "success", time: now });
+      await this.options.onCompleted?.(tx, mandate, now);
       return mandate;
     });
   }

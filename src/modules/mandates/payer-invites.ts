@@ -58,6 +58,11 @@ export interface PayerInvitesOptions {
   links: InviteLinks;
   cipher: AccountNumberCipher;
   accounts: BankAccountCheck;
+  /**
+   * onCompleted runs in the transaction that completes an invite, after the mandate is changed (the
+   * payer's confirmation of the Instruction). A throw undoes the completion.
+   */
+  onCompleted?: ((em: EntityManager, mandate: Mandate, now: Date) => Promise<void>) | undefined;
 }
 
 /** PayerInvites resends invites for the organisation and completes them for the payer. */
@@ -165,6 +170,7 @@ export class PayerInvites {
         clientAddress,
         time: now,
       });
+      await this.options.onCompleted?.(tx, mandate, now);
       const organisation = await tx.findOneOrFail(Organisation, organisationId);
       return { mandate, organisationName: organisation.name };
     });

@@ -4,11 +4,12 @@
  * OutboxMailer without touching the senders.
  */
 
-/** MailMessage is one plain-text email. */
+/** MailMessage is one email: plain text, and optionally the same content as HTML. */
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  html?: string | undefined;
 }
 
 /** Mailer sends emails. send resolves once the message is handed over durably, and rejects otherwise. */

@@ -32,6 +32,7 @@ export class OutboxMailer implements Mailer {
       to: message.to,
       subject: message.subject,
       text: message.text,
+      ...(message.html === undefined ? {} : { html: message.html }),
       createTime: time.toISOString(),
     };
     // Written aside, then renamed: whoever reads the outbox never sees half a message.

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { advanceNotice, cancellationNotice, instructionConfirmation, type PayerLetter } from "./notice-emails.js";
+
+const letter: PayerLetter = {
+  payerName: "Priya <Tenant>",
+  payerEmail: "priya@example.com",
+  reference: "FLAT4RENT",
+  payee: { name: "Acme Lettings Ltd", statementName: "ACME LETTINGS", serviceUserNumber: "123456" },
+};
+
+describe("payer notice emails", () => {
+  it("confirm the Instruction with what the payer's bank holds, the SUN and the Guarantee, never the full number", () => {
+    const mail = instructionConfirmation(letter, {
+      accountHolderName: "Priya Tenant",
+      sortCode: "200415",
+      accountNumberEnding: "19",
+      noticeWorkingDays: 10,
+    });
+    expect(mail.to).toBe("priya@example.com");
+    expect(mail.subject).toBe("Your Direct Debit Instruction to ACME LETTINGS");
+    for (const line of [
+      "  Shown on your statement as: ACME LETTINGS",
+      "  Service user number: 123456",
+      "  Reference: FLAT4RENT",
+      "  Sort code: 20-04-15",
+      "  Account number: ending 19",
+      "at least 10 working days before taking it",
+      "The Direct Debit Guarantee",
+    ])
+      expect(mail.text).toContain(line);
+    expect(mail.html).toContain("Hello Priya &lt;Tenant&gt;,");
+  });
+
+  it("give advance notice of the amount, frequency, first date and end", () => {
+    const mail = advanceNotice(letter, {
+      amount: "£950.00",
+      frequency: "monthly on day 1 of the month",
+      firstChargeDate: "2027-01-04",
+      endDate: "2027-12-31",
+    });
+    expect(mail.subject).toBe("Advance notice: £950.00 Direct Debit to ACME LETTINGS");
+    expect(mail.text).toContain(
+      "Acme Lettings Ltd will collect £950.00 monthly on day 1 of the month by Direct Debit, the first payment on Monday 4 January 2027.",
+    );
+    expect(mail.text).toContain("  Last payment no later than: Friday 31 December 2027");
+  });
+
+  it("leave out the SUN line while the organisation has none, and say why a cancellation happened", () => {
+    const mail = cancellationNotice(
+      { ...letter, payee: { ...letter.payee, serviceUserNumber: null } },
+      "your bank told us it was cancelled",
+    );
+    expect(mail.text).toContain("is cancelled: your bank told us it was cancelled.");
+    expect(mail.text).not.toContain("Service user number");
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * notice-emails.ts writes the emails the Direct Debit scheme expects a payer to receive: the
+ * confirmation of their Instruction, the advance notice of collections, and the notice that their
+ * Instruction was cancelled. Each is plain text with the same content as simple HTML. Every one
+ * names the organisation as the payer's statement will (its Bacs display name), its service user
+ * number and the mandate's reference, so the payer can match it to their bank's records. No
+ * account number is ever written in full.
+ */
+import type { MailMessage } from "../../platform/mail/mailer.js";
+import { guaranteeParagraphs } from "./direct-debit-guarantee.js";
+
+/** Payee is the organisation as the payer knows it. */
+export interface Payee {
+  name: string;
+  /** The name on the payer's statement; the organisation's name when it has none. */
+  statementName: string;
+  serviceUserNumber: string | null;
+}
+
+/** PayerLetter is who an email goes to and under which Instruction. */
+export interface PayerLetter {
+  payerName: string;
+  payerEmail: string;
+  reference: string;
+  payee: Payee;
+}
+
+/** InstructionDetails are the bank details an Instruction holds, as the payer may see them. */
+export interface InstructionDetails {
+  accountHolderName: string;
+  sortCode: string;
+  accountNumberEnding: string;
+  noticeWorkingDays: number;
+}
+
+/** CollectionPlan is what an advance notice announces. */
+export interface CollectionPlan {
+  amount: string;
+  /** For example "monthly on the last day of the month" or "weekly". */
+  frequency: string;
+  firstChargeDate: string;
+  endDate: string | null;
+}
+
+/** instructionConfirmation confirms a paperless Instruction's details to the payer. */
+export function instructionConfirmation(letter: PayerLetter, details: InstructionDetails): MailMessage {
+  const { payee } = letter;
+  return compose(letter, `Your Direct Debit Instruction to ${payee.statementName}`, [
+    `Your Direct Debit Instruction to ${payee.name} is set up. Please check the details below, and contact ${payee.name} at once if any are wrong.`,
+    [
+      ["Collected by", payee.name],
+      ["Shown on your statement as", payee.statementName],
+      ...serviceUserNumberRow(payee),
+      ["Reference", letter.reference],
+      ["Account holder", details.accountHolderName],
+      ["Sort code", formatSortCode(details.sortCode)],
+      ["Account number", `ending ${details.accountNumberEnding}`],
+    ],
+    `${payee.name} will tell you the amount and date of each payment at least ${details.noticeWorkingDays} working days before taking it.`,
+  ]);
+}
+
+/** advanceNotice tells the payer the amount and dates of coming collections before the first. */
+export function advanceNotice(letter: PayerLetter, plan: CollectionPlan): MailMessage {
+  const { payee } = letter;
+  return compose(letter, `Advance notice: ${plan.amount} Direct Debit to ${payee.statementName}`, [
+    `${payee.name} will collect ${plan.amount} ${plan.frequency} by Direct Debit, the first payment on ${longDate(plan.firstChargeDate)}.`,
+    [
+      ["Amount", plan.amount],
+      ["How often", plan.frequency],
+      ["First payment", longDate(plan.firstChargeDate)],
+      ...(plan.endDate ? [["Last payment no later than", longDate(plan.endDate)] as [string, string]] : []),
+      ["Shown on your statement as", payee.statementName],
+      ...serviceUserNumberRow(payee),
+      ["Reference", letter.reference],
+    ],
+    "A payment due on a weekend or bank holiday is taken on the next working day.",
+  ]);
+}
+
+/** cancellationNotice tells the payer their Instruction was cancelled and nothing more will be taken. */
+export function cancellationNotice(letter: PayerLetter, why: string): MailMessage {
+  const { payee } = letter;
+  return compose(letter, `Your Direct Debit to ${payee.statementName} is cancelled`, [
+    `Your Direct Debit Instruction to ${payee.name} (reference ${letter.reference}) is cancelled: ${why}. No further payments will be taken under it.`,
+    [["Collected by", payee.name], ...serviceUserNumberRow(payee), ["Reference", letter.reference]],
+  ]);
+}
+
+type Block = string | [string, string][];
+
+function serviceUserNumberRow(payee: Payee): [string, string][] {
+  return payee.serviceUserNumber === null ? [] : [["Service user number", payee.serviceUserNumber]];
+}
+
+function compose(letter: PayerLetter, subject: string, blocks: Block[]): MailMessage {
+  const guarantee = guaranteeParagraphs(letter.payee.name);
+  const text = [
+    `Hello ${letter.payerName},`,
+    ...blocks.map((block) =>
+      typeof block === "string" ? block : block.map(([label, value]) => `  ${label}: ${value}`).join("\n"),
+    ),
+    ["The Direct Debit Guarantee", ...guarantee.map((line) => `- ${line}`)].join("\n"),
+  ].join("\n\n");
+  const html = [
+    "<!doctype html>",
+    `<html lang="en"><body style="font-family: sans-serif; line-height: 1.5; color: #1a1a1a">`,
+    `<p>Hello ${escapeHtml(letter.payerName)},</p>`,
+    ...blocks.map((block) =>
+      typeof block === "string"
+        ? `<p>${escapeHtml(block)}</p>`
+        : `<table>${block.map(([label, value]) => `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`).join("")}</table>`,
+    ),
+    "<h2>The Direct Debit Guarantee</h2>",
+    `<ul>${guarantee.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`,
+    "</body></html>",
+  ].join("\n");
+  return { to: letter.payerEmail, subject, text, html };
+}
+
+const htmlEscapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => htmlEscapes[c]!);
+}
+
+function formatSortCode(sortCode: string): string {
+  return sortCode.replace(/(\d\d)(?=\d)/g, "$1-");
+}
+
+const weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const months = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** longDate writes 2027-01-04 as "Monday 4 January 2027" (by hand: ICU versions punctuate it differently). */
+export function longDate(isoDate: string): string {
+  const [year, month, day] = isoDate.split("-").map(Number) as [number, number, number];
+  const weekday = weekdays[new Date(Date.UTC(year, month - 1, day)).getUTCDay()];
+  return `${weekday} ${day} ${months[month - 1]} ${year}`;
+}
