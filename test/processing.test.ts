@@ -356,6 +356,26 @@ describe("BacsProcessor over a month of collections", () => {
     expect(firstNow).toMatchObject({ state: "COLLECTION_STATE_CANCELLED", chargeDate: first!.chargeDate });
   });
 
+  it("cancels instead of postponing onto the schedule's next date whose collection is not made yet", async () => {
+    // Fortnightly from Monday 22 March 2027, set up on the 8th (10 working days' notice). On the
+    // input day, Thursday 18 March, the payer has not completed: 10 working days on, over Easter,
+    // is Monday 5 April, the schedule's next date, whose collection is only made on 22 March.
+    await signIn("2027-03-08");
+    const mandate = await createMandate(server, tenant);
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "20000",
+      interval_unit: "INTERVAL_UNIT_WEEKLY",
+      interval: 2,
+      start_date: "2027-03-22",
+    });
+    const [first] = await collectionsOfSchedule(staff, schedule.id);
+    expect(first!.chargeDate).toBe("2027-03-22");
+    await server.app.processor.runOnce(clock.set("2027-03-18"));
+    const [after] = await collectionsOfSchedule(staff, schedule.id);
+    expect(after).toMatchObject({ id: first!.id, state: "COLLECTION_STATE_CANCELLED", chargeDate: "2027-03-22" });
+  });
+
   it("expires an active mandate with no collection for 13 months, and keeps one that collected", async () => {
     await signIn("2027-08-09");
     const dormant = await mandateIn(server, staff, "ACTIVE");

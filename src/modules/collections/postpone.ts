@@ -1,10 +1,11 @@
 /**
  * postpone.ts moves a pending collection to a later charge date while its mandate is still being
  * set up (collection-steps.ts says when). Charges only ever move later, and never onto or past
- * the schedule's next collection or end_date: then the collection is cancelled instead, as the
+ * the schedule's next collection (created or not yet: its next date) or end_date: then the collection is cancelled instead, as the
  * next one (or the schedule's end) takes its place, so a payer is never debited twice in one day.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
 import type { IsoDate } from "../calendar/plain-date.js";
 import { Collection } from "./collection.entity.js";
 import { recordCollectionEvent } from "./collection-events.js";
@@ -26,7 +27,13 @@ export async function postponeCollection(
   }
   const scheduleId = collection.schedule?.id;
   if (scheduleId) {
-    const schedule = await em.findOneOrFail(CollectionSchedule, { id: scheduleId }, { fields: ["id", "endDate"] });
+    const schedule = await em.findOneOrFail(
+      CollectionSchedule,
+      { id: scheduleId },
+      { fields: ["id", "endDate", "nextNominalDate"] },
+    );
+    // The schedule's next date may have no collection yet: it will be charged on it, or later.
+    const nextDate = schedule.nextNominalDate == null ? null : nextWorkingDayOnOrAfter(schedule.nextNominalDate);
     const next = await em.findOne(
       Collection,
       {
@@ -39,9 +46,11 @@ export async function postponeCollection(
     );
     const blocker = next
       ? `the schedule's next collection ${next.id} is charged ${next.chargeDate}`
-      : schedule.endDate != null && chargeDate > schedule.endDate
-        ? `the schedule ends ${schedule.endDate}`
-        : undefined;
+      : nextDate !== null && chargeDate >= nextDate
+        ? `the schedule's next date is ${nextDate}`
+        : schedule.endDate != null && chargeDate > schedule.endDate
+          ? `the schedule ends ${schedule.endDate}`
+          : undefined;
     if (blocker) {
       applyCollectionStateChange(
         em,
