@@ -64,6 +64,8 @@ export interface TestServerOptions {
   shutdownGraceMs?: number;
   /** Use the in-process twins instead of the Redis at TEST_REDIS_URL. */
   withoutRedis?: boolean;
+  /** Connections in the service's pool (4 unless set; the embedded database has 1). */
+  poolMax?: number;
   clock?: Clock;
   /** Replaces the service registrations (to test start-up checks). */
   registerRoutes?: (router: ConnectRouter, app: App) => DescService[];
@@ -132,7 +134,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       migrationUrl: testDatabase.migrationUrl,
       dataDir: "/nonexistent",
       logger,
-      poolMax: 4,
+      poolMax: options.poolMax ?? 4,
       timeouts: {
         ...defaultDatabaseTimeouts,
         statementMs: options.statementTimeoutMs ?? defaultDatabaseTimeouts.statementMs,

@@ -5,7 +5,7 @@
  * set-rate-limit` and `org set-notices` must take effect within seconds on every replica (the TTL
  * bounds it).
  */
-import type { MikroORM } from "@mikro-orm/postgresql";
+import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { withTenant } from "../../platform/db/tenant-session.js";
 import type { Limit } from "../../platform/rate-limit/gcra.js";
@@ -42,9 +42,16 @@ export class OrganisationSettings {
     return settings instanceof Promise ? settings.then((s) => s.limit) : settings.limit;
   }
 
-  /** advanceNoticeOf returns the organisation's notice period in working days. */
-  async advanceNoticeOf(organisationId: string): Promise<number> {
-    return (await this.settingsOf(organisationId)).advanceNoticeWorkingDays;
+  /**
+   * advanceNoticeOf returns the organisation's notice period in working days. A miss reads through
+   * `em`, the request's own EntityManager: a second connection while the request holds one could
+   * wait for ever on a small pool (the embedded database has one).
+   */
+  async advanceNoticeOf(organisationId: string, em: EntityManager): Promise<number> {
+    const cached = this.cache.get(organisationId);
+    if (cached && this.clock.now().getTime() - cached.loadedAt < this.ttlMs)
+      return cached.settings.advanceNoticeWorkingDays;
+    return this.remember(organisationId, await em.findOne(Organisation, organisationId)).advanceNoticeWorkingDays;
   }
 
   private settingsOf(organisationId: string): OrganisationSettingsView | Promise<OrganisationSettingsView> {
@@ -60,6 +67,10 @@ export class OrganisationSettings {
 
   private async load(organisationId: string): Promise<OrganisationSettingsView> {
     const organisation = await withTenant(this.orm, organisationId, (em) => em.findOne(Organisation, organisationId));
+    return this.remember(organisationId, organisation);
+  }
+
+  private remember(organisationId: string, organisation: Organisation | null): OrganisationSettingsView {
     const settings: OrganisationSettingsView = organisation
       ? {
           limit: { perMinute: organisation.rateLimitPerMinute, burst: organisation.rateLimitBurst },
