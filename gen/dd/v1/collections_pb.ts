@@ -7,15 +7,15 @@ import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf
 import { file_dd_v1_access } from "./access_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file dd/v1/collections.proto.
  */
 export const file_dd_v1_collections: GenFile = /*@__PURE__*/
-  fileDesc("ChdkZC92MS9jb2xsZWN0aW9ucy5wcm90bxIFZGQudjEiowUKEkNvbGxlY3Rpb25TY2hlZHVsZRIPCgJpZBgBIAEoCUID4EEIEhoKCm1hbmRhdGVfaWQYAiABKAlCBuBBAuBBBRIcCgxhbW91bnRfbWlub3IYAyABKANCBuBBAuBBBRIYCghjdXJyZW5jeRgEIAEoCUIG4EEB4EEFEjIKDWludGVydmFsX3VuaXQYBSABKA4yEy5kZC52MS5JbnRlcnZhbFVuaXRCBuBBAuBBBRIYCghpbnRlcnZhbBgGIAEoBUIG4EEB4EEFEhwKDGRheV9vZl9tb250aBgHIAEoBUIG4EEB4EEFEhoKCnN0YXJ0X2RhdGUYCCABKAlCBuBBAuBBBRIYCghlbmRfZGF0ZRgJIAEoCUIG4EEB4EEFEhUKBWNvdW50GAogASgFQgbgQQHgQQUSMgoFc3RhdGUYCyABKA4yHi5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGVTdGF0ZUID4EEDEhgKC2Rlc2NyaXB0aW9uGAwgASgJQgPgQQESPgoIbWV0YWRhdGEYDSADKAsyJy5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGUuTWV0YWRhdGFFbnRyeUID4EEBEh0KEG5leHRfY2hhcmdlX2RhdGUYDiABKAlCA+BBAxIlChhjcmVhdGVkX2NvbGxlY3Rpb25fY291bnQYDyABKAVCA+BBAxI0CgtjcmVhdGVfdGltZRgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3AMKCkNvbGxlY3Rpb24SDwoCaWQYASABKAlCA+BBCBIXCgptYW5kYXRlX2lkGAIgASgJQgPgQQMSGAoLc2NoZWR1bGVfaWQYAyABKAlCA+BBAxIZCgxhbW91bnRfbWlub3IYBCABKANCA+BBAxIVCghjdXJyZW5jeRgFIAEoCUID4EEDEhgKC2NoYXJnZV9kYXRlGAYgASgJQgPgQQMSKgoFc3RhdGUYByABKA4yFi5kZC52MS5Db2xsZWN0aW9uU3RhdGVCA+BBAxIYCgtyZWFzb25fY29kZRgIIAEoCUID4EEDEhgKC2Rlc2NyaXB0aW9uGAkgASgJQgPgQQMSOgoRc3RhdGVfY2hhbmdlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNgoNcGFpZF9vdXRfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0CgtjcmVhdGVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyKeAQoeTGlzdENvbGxlY3Rpb25TY2hlZHVsZXNSZXF1ZXN0EhYKCXBhZ2Vfc2l6ZRgBIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YAiABKAlCA+BBARIXCgptYW5kYXRlX2lkGAMgASgJQgPgQQESMgoFc3RhdGUYBCADKA4yHi5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGVTdGF0ZUID4EEBInMKH0xpc3RDb2xsZWN0aW9uU2NoZWR1bGVzUmVzcG9uc2USNwoUY29sbGVjdGlvbl9zY2hlZHVsZXMYASADKAsyGS5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjgKHEdldENvbGxlY3Rpb25TY2hlZHVsZVJlcXVlc3QSGAoLc2NoZWR1bGVfaWQYASABKAlCA+BBAiJTCh9DcmVhdGVDb2xsZWN0aW9uU2NoZWR1bGVSZXF1ZXN0EjAKCHNjaGVkdWxlGAEgASgLMhkuZGQudjEuQ29sbGVjdGlvblNjaGVkdWxlQgPgQQIiUAofQ2FuY2VsQ29sbGVjdGlvblNjaGVkdWxlUmVxdWVzdBIYCgtzY2hlZHVsZV9pZBgBIAEoCUID4EECEhMKBnJlYXNvbhgCIAEoCUID4EEBIswBChZMaXN0Q29sbGVjdGlvbnNSZXF1ZXN0EhYKCXBhZ2Vfc2l6ZRgBIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YAiABKAlCA+BBARIXCgptYW5kYXRlX2lkGAMgASgJQgPgQQESGAoLc2NoZWR1bGVfaWQYBCABKAlCA+BBARIqCgVzdGF0ZRgFIAMoDjIWLmRkLnYxLkNvbGxlY3Rpb25TdGF0ZUID4EEBEhEKBGZyb20YBiABKAlCA+BBARIPCgJ0bxgHIAEoCUID4EEBIloKF0xpc3RDb2xsZWN0aW9uc1Jlc3BvbnNlEiYKC2NvbGxlY3Rpb25zGAEgAygLMhEuZGQudjEuQ29sbGVjdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMgoUR2V0Q29sbGVjdGlvblJlcXVlc3QSGgoNY29sbGVjdGlvbl9pZBgBIAEoCUID4EECKmIKDEludGVydmFsVW5pdBIdChlJTlRFUlZBTF9VTklUX1VOU1BFQ0lGSUVEEAASGAoUSU5URVJWQUxfVU5JVF9XRUVLTFkQARIZChVJTlRFUlZBTF9VTklUX01PTlRITFkQAiq7AQoXQ29sbGVjdGlvblNjaGVkdWxlU3RhdGUSKQolQ09MTEVDVElPTl9TQ0hFRFVMRV9TVEFURV9VTlNQRUNJRklFRBAAEiQKIENPTExFQ1RJT05fU0NIRURVTEVfU1RBVEVfQUNUSVZFEAESJwojQ09MTEVDVElPTl9TQ0hFRFVMRV9TVEFURV9DQU5DRUxMRUQQAhImCiJDT0xMRUNUSU9OX1NDSEVEVUxFX1NUQVRFX0ZJTklTSEVEEAMqmwIKD0NvbGxlY3Rpb25TdGF0ZRIgChxDT0xMRUNUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASJwojQ09MTEVDVElPTl9TVEFURV9QRU5ESU5HX1NVQk1JU1NJT04QARIeChpDT0xMRUNUSU9OX1NUQVRFX1NVQk1JVFRFRBACEh4KGkNPTExFQ1RJT05fU1RBVEVfQ09ORklSTUVEEAMSHQoZQ09MTEVDVElPTl9TVEFURV9QQUlEX09VVBAEEhsKF0NPTExFQ1RJT05fU1RBVEVfRkFJTEVEEAUSIQodQ09MTEVDVElPTl9TVEFURV9DSEFSR0VEX0JBQ0sQBhIeChpDT0xMRUNUSU9OX1NUQVRFX0NBTkNFTExFRBAHMtkGChFDb2xsZWN0aW9uU2VydmljZRKSAQoXTGlzdENvbGxlY3Rpb25TY2hlZHVsZXMSJS5kZC52MS5MaXN0Q29sbGVjdGlvblNjaGVkdWxlc1JlcXVlc3QaJi5kZC52MS5MaXN0Q29sbGVjdGlvblNjaGVkdWxlc1Jlc3BvbnNlIiiQAgHK8xgCCAOC0+STAhkSFy92MS9jb2xsZWN0aW9uU2NoZWR1bGVzEo8BChVHZXRDb2xsZWN0aW9uU2NoZWR1bGUSIy5kZC52MS5HZXRDb2xsZWN0aW9uU2NoZWR1bGVSZXF1ZXN0GhkuZGQudjEuQ29sbGVjdGlvblNjaGVkdWxlIjaQAgHK8xgCCAOC0+STAicSJS92MS9jb2xsZWN0aW9uU2NoZWR1bGVzL3tzY2hlZHVsZV9pZH0ScgoPTGlzdENvbGxlY3Rpb25zEh0uZGQudjEuTGlzdENvbGxlY3Rpb25zUmVxdWVzdBoeLmRkLnYxLkxpc3RDb2xsZWN0aW9uc1Jlc3BvbnNlIiCQAgHK8xgCCAOC0+STAhESDy92MS9jb2xsZWN0aW9ucxJxCg1HZXRDb2xsZWN0aW9uEhsuZGQudjEuR2V0Q29sbGVjdGlvblJlcXVlc3QaES5kZC52MS5Db2xsZWN0aW9uIjCQAgHK8xgCCAOC0+STAiESHy92MS9jb2xsZWN0aW9ucy97Y29sbGVjdGlvbl9pZH0SkgEKGENyZWF0ZUNvbGxlY3Rpb25TY2hlZHVsZRImLmRkLnYxLkNyZWF0ZUNvbGxlY3Rpb25TY2hlZHVsZVJlcXVlc3QaGS5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGUiM8rzGAYSBAoCAQKC0+STAiM6CHNjaGVkdWxlIhcvdjEvY29sbGVjdGlvblNjaGVkdWxlcxKgAQoYQ2FuY2VsQ29sbGVjdGlvblNjaGVkdWxlEiYuZGQudjEuQ2FuY2VsQ29sbGVjdGlvblNjaGVkdWxlUmVxdWVzdBoZLmRkLnYxLkNvbGxlY3Rpb25TY2hlZHVsZSJByvMYBhIECgIBAoLT5JMCMToBKiIsL3YxL2NvbGxlY3Rpb25TY2hlZHVsZXMve3NjaGVkdWxlX2lkfTpjYW5jZWxiBnByb3RvMw", [file_dd_v1_access, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChdkZC92MS9jb2xsZWN0aW9ucy5wcm90bxIFZGQudjEinQUKEkNvbGxlY3Rpb25TY2hlZHVsZRIPCgJpZBgBIAEoCUID4EEIEhoKCm1hbmRhdGVfaWQYAiABKAlCBuBBAuBBBRIZCgxhbW91bnRfbWlub3IYAyABKANCA+BBAhIYCghjdXJyZW5jeRgEIAEoCUIG4EEB4EEFEjIKDWludGVydmFsX3VuaXQYBSABKA4yEy5kZC52MS5JbnRlcnZhbFVuaXRCBuBBAuBBBRIYCghpbnRlcnZhbBgGIAEoBUIG4EEB4EEFEhwKDGRheV9vZl9tb250aBgHIAEoBUIG4EEB4EEFEhoKCnN0YXJ0X2RhdGUYCCABKAlCBuBBAuBBBRIVCghlbmRfZGF0ZRgJIAEoCUID4EEBEhUKBWNvdW50GAogASgFQgbgQQHgQQUSMgoFc3RhdGUYCyABKA4yHi5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGVTdGF0ZUID4EEDEhgKC2Rlc2NyaXB0aW9uGAwgASgJQgPgQQESPgoIbWV0YWRhdGEYDSADKAsyJy5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGUuTWV0YWRhdGFFbnRyeUID4EEBEh0KEG5leHRfY2hhcmdlX2RhdGUYDiABKAlCA+BBAxIlChhjcmVhdGVkX2NvbGxlY3Rpb25fY291bnQYDyABKAVCA+BBAxI0CgtjcmVhdGVfdGltZRgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEipQQKCkNvbGxlY3Rpb24SDwoCaWQYASABKAlCA+BBCBIaCgptYW5kYXRlX2lkGAIgASgJQgbgQQLgQQUSGAoLc2NoZWR1bGVfaWQYAyABKAlCA+BBAxIcCgxhbW91bnRfbWlub3IYBCABKANCBuBBAuBBBRIYCghjdXJyZW5jeRgFIAEoCUIG4EEB4EEFEhgKC2NoYXJnZV9kYXRlGAYgASgJQgPgQQESKgoFc3RhdGUYByABKA4yFi5kZC52MS5Db2xsZWN0aW9uU3RhdGVCA+BBAxIYCgtyZWFzb25fY29kZRgIIAEoCUID4EEDEhsKC2Rlc2NyaXB0aW9uGAkgASgJQgbgQQHgQQUSOgoRc3RhdGVfY2hhbmdlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNgoNcGFpZF9vdXRfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0CgtjcmVhdGVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIYCgtyZXRyeV9jb3VudBgOIAEoBUID4EEDEiEKFG9yaWdpbmFsX2NoYXJnZV9kYXRlGA8gASgJQgPgQQMingEKHkxpc3RDb2xsZWN0aW9uU2NoZWR1bGVzUmVxdWVzdBIWCglwYWdlX3NpemUYASABKAVCA+BBARIXCgpwYWdlX3Rva2VuGAIgASgJQgPgQQESFwoKbWFuZGF0ZV9pZBgDIAEoCUID4EEBEjIKBXN0YXRlGAQgAygOMh4uZGQudjEuQ29sbGVjdGlvblNjaGVkdWxlU3RhdGVCA+BBASJzCh9MaXN0Q29sbGVjdGlvblNjaGVkdWxlc1Jlc3BvbnNlEjcKFGNvbGxlY3Rpb25fc2NoZWR1bGVzGAEgAygLMhkuZGQudjEuQ29sbGVjdGlvblNjaGVkdWxlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI4ChxHZXRDb2xsZWN0aW9uU2NoZWR1bGVSZXF1ZXN0EhgKC3NjaGVkdWxlX2lkGAEgASgJQgPgQQIiUwofQ3JlYXRlQ29sbGVjdGlvblNjaGVkdWxlUmVxdWVzdBIwCghzY2hlZHVsZRgBIAEoCzIZLmRkLnYxLkNvbGxlY3Rpb25TY2hlZHVsZUID4EECIlAKH0NhbmNlbENvbGxlY3Rpb25TY2hlZHVsZVJlcXVlc3QSGAoLc2NoZWR1bGVfaWQYASABKAlCA+BBAhITCgZyZWFzb24YAiABKAlCA+BBASKJAQofVXBkYXRlQ29sbGVjdGlvblNjaGVkdWxlUmVxdWVzdBIwCghzY2hlZHVsZRgBIAEoCzIZLmRkLnYxLkNvbGxlY3Rpb25TY2hlZHVsZUID4EECEjQKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0ID4EECIk8KHlBhdXNlQ29sbGVjdGlvblNjaGVkdWxlUmVxdWVzdBIYCgtzY2hlZHVsZV9pZBgBIAEoCUID4EECEhMKBnJlYXNvbhgCIAEoCUID4EEBIjsKH1Jlc3VtZUNvbGxlY3Rpb25TY2hlZHVsZVJlcXVlc3QSGAoLc2NoZWR1bGVfaWQYASABKAlCA+BBAiJFChdDcmVhdGVDb2xsZWN0aW9uUmVxdWVzdBIqCgpjb2xsZWN0aW9uGAEgASgLMhEuZGQudjEuQ29sbGVjdGlvbkID4EECIk4KFlJldHJ5Q29sbGVjdGlvblJlcXVlc3QSGgoNY29sbGVjdGlvbl9pZBgBIAEoCUID4EECEhgKC2NoYXJnZV9kYXRlGAIgASgJQgPgQQEizAEKFkxpc3RDb2xsZWN0aW9uc1JlcXVlc3QSFgoJcGFnZV9zaXplGAEgASgFQgPgQQESFwoKcGFnZV90b2tlbhgCIAEoCUID4EEBEhcKCm1hbmRhdGVfaWQYAyABKAlCA+BBARIYCgtzY2hlZHVsZV9pZBgEIAEoCUID4EEBEioKBXN0YXRlGAUgAygOMhYuZGQudjEuQ29sbGVjdGlvblN0YXRlQgPgQQESEQoEZnJvbRgGIAEoCUID4EEBEg8KAnRvGAcgASgJQgPgQQEiWgoXTGlzdENvbGxlY3Rpb25zUmVzcG9uc2USJgoLY29sbGVjdGlvbnMYASADKAsyES5kZC52MS5Db2xsZWN0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIyChRHZXRDb2xsZWN0aW9uUmVxdWVzdBIaCg1jb2xsZWN0aW9uX2lkGAEgASgJQgPgQQIqYgoMSW50ZXJ2YWxVbml0Eh0KGUlOVEVSVkFMX1VOSVRfVU5TUEVDSUZJRUQQABIYChRJTlRFUlZBTF9VTklUX1dFRUtMWRABEhkKFUlOVEVSVkFMX1VOSVRfTU9OVEhMWRACKuEBChdDb2xsZWN0aW9uU2NoZWR1bGVTdGF0ZRIpCiVDT0xMRUNUSU9OX1NDSEVEVUxFX1NUQVRFX1VOU1BFQ0lGSUVEEAASJAogQ09MTEVDVElPTl9TQ0hFRFVMRV9TVEFURV9BQ1RJVkUQARInCiNDT0xMRUNUSU9OX1NDSEVEVUxFX1NUQVRFX0NBTkNFTExFRBACEiYKIkNPTExFQ1RJT05fU0NIRURVTEVfU1RBVEVfRklOSVNIRUQQAxIkCiBDT0xMRUNUSU9OX1NDSEVEVUxFX1NUQVRFX1BBVVNFRBAEKpsCCg9Db2xsZWN0aW9uU3RhdGUSIAocQ09MTEVDVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEicKI0NPTExFQ1RJT05fU1RBVEVfUEVORElOR19TVUJNSVNTSU9OEAESHgoaQ09MTEVDVElPTl9TVEFURV9TVUJNSVRURUQQAhIeChpDT0xMRUNUSU9OX1NUQVRFX0NPTkZJUk1FRBADEh0KGUNPTExFQ1RJT05fU1RBVEVfUEFJRF9PVVQQBBIbChdDT0xMRUNUSU9OX1NUQVRFX0ZBSUxFRBAFEiEKHUNPTExFQ1RJT05fU1RBVEVfQ0hBUkdFRF9CQUNLEAYSHgoaQ09MTEVDVElPTl9TVEFURV9DQU5DRUxMRUQQBzK2DAoRQ29sbGVjdGlvblNlcnZpY2USkgEKF0xpc3RDb2xsZWN0aW9uU2NoZWR1bGVzEiUuZGQudjEuTGlzdENvbGxlY3Rpb25TY2hlZHVsZXNSZXF1ZXN0GiYuZGQudjEuTGlzdENvbGxlY3Rpb25TY2hlZHVsZXNSZXNwb25zZSIokAIByvMYAggDgtPkkwIZEhcvdjEvY29sbGVjdGlvblNjaGVkdWxlcxKPAQoVR2V0Q29sbGVjdGlvblNjaGVkdWxlEiMuZGQudjEuR2V0Q29sbGVjdGlvblNjaGVkdWxlUmVxdWVzdBoZLmRkLnYxLkNvbGxlY3Rpb25TY2hlZHVsZSI2kAIByvMYAggDgtPkkwInEiUvdjEvY29sbGVjdGlvblNjaGVkdWxlcy97c2NoZWR1bGVfaWR9EnIKD0xpc3RDb2xsZWN0aW9ucxIdLmRkLnYxLkxpc3RDb2xsZWN0aW9uc1JlcXVlc3QaHi5kZC52MS5MaXN0Q29sbGVjdGlvbnNSZXNwb25zZSIgkAIByvMYAggDgtPkkwIREg8vdjEvY29sbGVjdGlvbnMScQoNR2V0Q29sbGVjdGlvbhIbLmRkLnYxLkdldENvbGxlY3Rpb25SZXF1ZXN0GhEuZGQudjEuQ29sbGVjdGlvbiIwkAIByvMYAggDgtPkkwIhEh8vdjEvY29sbGVjdGlvbnMve2NvbGxlY3Rpb25faWR9EpIBChhDcmVhdGVDb2xsZWN0aW9uU2NoZWR1bGUSJi5kZC52MS5DcmVhdGVDb2xsZWN0aW9uU2NoZWR1bGVSZXF1ZXN0GhkuZGQudjEuQ29sbGVjdGlvblNjaGVkdWxlIjPK8xgGEgQKAgECgtPkkwIjOghzY2hlZHVsZSIXL3YxL2NvbGxlY3Rpb25TY2hlZHVsZXMSoAEKGENhbmNlbENvbGxlY3Rpb25TY2hlZHVsZRImLmRkLnYxLkNhbmNlbENvbGxlY3Rpb25TY2hlZHVsZVJlcXVlc3QaGS5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGUiQcrzGAYSBAoCAQKC0+STAjE6ASoiLC92MS9jb2xsZWN0aW9uU2NoZWR1bGVzL3tzY2hlZHVsZV9pZH06Y2FuY2VsEqABChhVcGRhdGVDb2xsZWN0aW9uU2NoZWR1bGUSJi5kZC52MS5VcGRhdGVDb2xsZWN0aW9uU2NoZWR1bGVSZXF1ZXN0GhkuZGQudjEuQ29sbGVjdGlvblNjaGVkdWxlIkHK8xgGEgQKAgECgtPkkwIxOghzY2hlZHVsZTIlL3YxL2NvbGxlY3Rpb25TY2hlZHVsZXMve3NjaGVkdWxlLmlkfRKdAQoXUGF1c2VDb2xsZWN0aW9uU2NoZWR1bGUSJS5kZC52MS5QYXVzZUNvbGxlY3Rpb25TY2hlZHVsZVJlcXVlc3QaGS5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGUiQMrzGAYSBAoCAQKC0+STAjA6ASoiKy92MS9jb2xsZWN0aW9uU2NoZWR1bGVzL3tzY2hlZHVsZV9pZH06cGF1c2USoAEKGFJlc3VtZUNvbGxlY3Rpb25TY2hlZHVsZRImLmRkLnYxLlJlc3VtZUNvbGxlY3Rpb25TY2hlZHVsZVJlcXVlc3QaGS5kZC52MS5Db2xsZWN0aW9uU2NoZWR1bGUiQcrzGAYSBAoCAQKC0+STAjE6ASoiLC92MS9jb2xsZWN0aW9uU2NoZWR1bGVzL3tzY2hlZHVsZV9pZH06cmVzdW1lEnQKEENyZWF0ZUNvbGxlY3Rpb24SHi5kZC52MS5DcmVhdGVDb2xsZWN0aW9uUmVxdWVzdBoRLmRkLnYxLkNvbGxlY3Rpb24iLcrzGAYSBAoCAQKC0+STAh06CmNvbGxlY3Rpb24iDy92MS9jb2xsZWN0aW9ucxJ/Cg9SZXRyeUNvbGxlY3Rpb24SHS5kZC52MS5SZXRyeUNvbGxlY3Rpb25SZXF1ZXN0GhEuZGQudjEuQ29sbGVjdGlvbiI6yvMYBhIECgIBAoLT5JMCKjoBKiIlL3YxL2NvbGxlY3Rpb25zL3tjb2xsZWN0aW9uX2lkfTpyZXRyeWIGcHJvdG8z", [file_dd_v1_access, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * CollectionSchedule is a recurring payment plan under one mandate: a fixed amount every week(s) or
@@ -42,7 +42,8 @@ export type CollectionSchedule = Message<"dd.v1.CollectionSchedule"> & {
   mandateId: string;
 
   /**
-   * Amount of each collection in minor units (pence); at least 1.
+   * Amount of each collection in minor units (pence); at least 1. Changed with
+   * UpdateCollectionSchedule, from the first collection the payer can still be given notice of.
    *
    * @generated from field: int64 amount_minor = 3;
    */
@@ -91,7 +92,8 @@ export type CollectionSchedule = Message<"dd.v1.CollectionSchedule"> & {
 
   /**
    * No collection is charged after this date (inclusive); empty means no end date. Calendar date,
-   * YYYY-MM-DD, Europe/London; not before start_date. At most one of end_date and count.
+   * YYYY-MM-DD, Europe/London; not before start_date (nor, when changed, before today). At most one
+   * of end_date and count.
    *
    * @generated from field: string end_date = 9;
    */
@@ -130,7 +132,7 @@ export type CollectionSchedule = Message<"dd.v1.CollectionSchedule"> & {
 
   /**
    * Charge date of the next collection not yet submitted. Calendar date, YYYY-MM-DD, Europe/London.
-   * Empty once the schedule is CANCELLED or FINISHED.
+   * Empty while the schedule is PAUSED and once it is CANCELLED or FINISHED.
    *
    * @generated from field: string next_charge_date = 14;
    */
@@ -186,21 +188,22 @@ export type Collection = Message<"dd.v1.Collection"> & {
   mandateId: string;
 
   /**
-   * The schedule ("CS…") that created the collection.
+   * The schedule ("CS…") that created the collection; empty for a one-off collection.
    *
    * @generated from field: string schedule_id = 3;
    */
   scheduleId: string;
 
   /**
-   * Amount in minor units (pence).
+   * Amount in minor units (pence); at least 1.
    *
    * @generated from field: int64 amount_minor = 4;
    */
   amountMinor: bigint;
 
   /**
-   * Currency of amount_minor, ISO 4217: always "GBP".
+   * Currency of amount_minor, ISO 4217: always "GBP". Empty on create means "GBP"; any other value
+   * gets INVALID_ARGUMENT.
    *
    * @generated from field: string currency = 5;
    */
@@ -208,7 +211,8 @@ export type Collection = Message<"dd.v1.Collection"> & {
 
   /**
    * The day the payer's account is debited: a Bacs processing day. Calendar date, YYYY-MM-DD,
-   * Europe/London.
+   * Europe/London. On create: empty means the earliest date allowed; a date that is not a Bacs
+   * processing day moves to the next one.
    *
    * @generated from field: string charge_date = 6;
    */
@@ -230,7 +234,8 @@ export type Collection = Message<"dd.v1.Collection"> & {
   reasonCode: string;
 
   /**
-   * What the payment is for, copied from the schedule's description.
+   * What the payment is for, up to 100 characters: the schedule's description, or given on create
+   * for a one-off collection. Used in the payer's advance notice.
    *
    * @generated from field: string description = 9;
    */
@@ -264,6 +269,21 @@ export type Collection = Message<"dd.v1.Collection"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 13;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * How many times the collection was presented again after failing (RetryCollection).
+   *
+   * @generated from field: int32 retry_count = 14;
+   */
+  retryCount: number;
+
+  /**
+   * The charge date of its first presentation; equals charge_date until it is retried (or moved
+   * later while its mandate was being set up). Calendar date, YYYY-MM-DD, Europe/London.
+   *
+   * @generated from field: string original_charge_date = 15;
+   */
+  originalChargeDate: string;
 };
 
 /**
@@ -417,6 +437,139 @@ export const CancelCollectionScheduleRequestSchema: GenMessage<CancelCollectionS
   messageDesc(file_dd_v1_collections, 6);
 
 /**
+ * Request of CollectionService.UpdateCollectionSchedule.
+ *
+ * @generated from message dd.v1.UpdateCollectionScheduleRequest
+ */
+export type UpdateCollectionScheduleRequest = Message<"dd.v1.UpdateCollectionScheduleRequest"> & {
+  /**
+   * The schedule with its id and the new values of the fields named in update_mask.
+   *
+   * @generated from field: dd.v1.CollectionSchedule schedule = 1;
+   */
+  schedule?: CollectionSchedule | undefined;
+
+  /**
+   * Fields to update; allowed paths: "amount_minor", "end_date" (empty end_date removes it). Other
+   * paths, or none, get INVALID_ARGUMENT. In REST it is a query parameter, for example
+   * update_mask=amount_minor.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message dd.v1.UpdateCollectionScheduleRequest.
+ * Use `create(UpdateCollectionScheduleRequestSchema)` to create a new message.
+ */
+export const UpdateCollectionScheduleRequestSchema: GenMessage<UpdateCollectionScheduleRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_collections, 7);
+
+/**
+ * Request of CollectionService.PauseCollectionSchedule.
+ *
+ * @generated from message dd.v1.PauseCollectionScheduleRequest
+ */
+export type PauseCollectionScheduleRequest = Message<"dd.v1.PauseCollectionScheduleRequest"> & {
+  /**
+   * Id of the schedule ("CS…").
+   *
+   * @generated from field: string schedule_id = 1;
+   */
+  scheduleId: string;
+
+  /**
+   * Why, in free text, up to 500 characters; kept in the schedule's history, never sent to the
+   * payer.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message dd.v1.PauseCollectionScheduleRequest.
+ * Use `create(PauseCollectionScheduleRequestSchema)` to create a new message.
+ */
+export const PauseCollectionScheduleRequestSchema: GenMessage<PauseCollectionScheduleRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_collections, 8);
+
+/**
+ * Request of CollectionService.ResumeCollectionSchedule.
+ *
+ * @generated from message dd.v1.ResumeCollectionScheduleRequest
+ */
+export type ResumeCollectionScheduleRequest = Message<"dd.v1.ResumeCollectionScheduleRequest"> & {
+  /**
+   * Id of the schedule ("CS…").
+   *
+   * @generated from field: string schedule_id = 1;
+   */
+  scheduleId: string;
+};
+
+/**
+ * Describes the message dd.v1.ResumeCollectionScheduleRequest.
+ * Use `create(ResumeCollectionScheduleRequestSchema)` to create a new message.
+ */
+export const ResumeCollectionScheduleRequestSchema: GenMessage<ResumeCollectionScheduleRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_collections, 9);
+
+/**
+ * Request of CollectionService.CreateCollection.
+ *
+ * @generated from message dd.v1.CreateCollectionRequest
+ */
+export type CreateCollectionRequest = Message<"dd.v1.CreateCollectionRequest"> & {
+  /**
+   * The one-off collection to create: mandate_id, amount_minor, and optionally currency,
+   * charge_date and description. Output-only fields are ignored.
+   *
+   * @generated from field: dd.v1.Collection collection = 1;
+   */
+  collection?: Collection | undefined;
+};
+
+/**
+ * Describes the message dd.v1.CreateCollectionRequest.
+ * Use `create(CreateCollectionRequestSchema)` to create a new message.
+ */
+export const CreateCollectionRequestSchema: GenMessage<CreateCollectionRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_collections, 10);
+
+/**
+ * Request of CollectionService.RetryCollection.
+ *
+ * @generated from message dd.v1.RetryCollectionRequest
+ */
+export type RetryCollectionRequest = Message<"dd.v1.RetryCollectionRequest"> & {
+  /**
+   * Id of the collection ("CL…").
+   *
+   * @generated from field: string collection_id = 1;
+   */
+  collectionId: string;
+
+  /**
+   * The new charge date. Calendar date, YYYY-MM-DD, Europe/London; empty means the earliest date
+   * the organisation's notice period allows. A date that is not a Bacs processing day moves to the
+   * next one; an earlier date than allowed, one more than a month after original_charge_date, or one
+   * on which the mandate already has a collection gets INVALID_ARGUMENT naming charge_date.
+   *
+   * @generated from field: string charge_date = 2;
+   */
+  chargeDate: string;
+};
+
+/**
+ * Describes the message dd.v1.RetryCollectionRequest.
+ * Use `create(RetryCollectionRequestSchema)` to create a new message.
+ */
+export const RetryCollectionRequestSchema: GenMessage<RetryCollectionRequest> = /*@__PURE__*/
+  messageDesc(file_dd_v1_collections, 11);
+
+/**
  * Request of CollectionService.ListCollections. All filters given must match (AND); values of a
  * repeated filter are alternatives (OR).
  *
@@ -480,7 +633,7 @@ export type ListCollectionsRequest = Message<"dd.v1.ListCollectionsRequest"> & {
  * Use `create(ListCollectionsRequestSchema)` to create a new message.
  */
 export const ListCollectionsRequestSchema: GenMessage<ListCollectionsRequest> = /*@__PURE__*/
-  messageDesc(file_dd_v1_collections, 7);
+  messageDesc(file_dd_v1_collections, 12);
 
 /**
  * Response of CollectionService.ListCollections.
@@ -508,7 +661,7 @@ export type ListCollectionsResponse = Message<"dd.v1.ListCollectionsResponse"> &
  * Use `create(ListCollectionsResponseSchema)` to create a new message.
  */
 export const ListCollectionsResponseSchema: GenMessage<ListCollectionsResponse> = /*@__PURE__*/
-  messageDesc(file_dd_v1_collections, 8);
+  messageDesc(file_dd_v1_collections, 13);
 
 /**
  * Request of CollectionService.GetCollection.
@@ -529,7 +682,7 @@ export type GetCollectionRequest = Message<"dd.v1.GetCollectionRequest"> & {
  * Use `create(GetCollectionRequestSchema)` to create a new message.
  */
 export const GetCollectionRequestSchema: GenMessage<GetCollectionRequest> = /*@__PURE__*/
-  messageDesc(file_dd_v1_collections, 9);
+  messageDesc(file_dd_v1_collections, 14);
 
 /**
  * IntervalUnit is the unit of a collection schedule's period.
@@ -567,7 +720,7 @@ export const IntervalUnitSchema: GenEnum<IntervalUnit> = /*@__PURE__*/
 
 /**
  * CollectionScheduleState is where a collection schedule is in its life: ACTIVE → CANCELLED |
- * FINISHED.
+ * FINISHED, and ACTIVE ⇄ PAUSED (PAUSED → CANCELLED too).
  *
  * @generated from enum dd.v1.CollectionScheduleState
  */
@@ -599,6 +752,13 @@ export enum CollectionScheduleState {
    * @generated from enum value: COLLECTION_SCHEDULE_STATE_FINISHED = 3;
    */
   FINISHED = 3,
+
+  /**
+   * Paused by the organisation: creating no collections until resumed.
+   *
+   * @generated from enum value: COLLECTION_SCHEDULE_STATE_PAUSED = 4;
+   */
+  PAUSED = 4,
 }
 
 /**
@@ -611,7 +771,7 @@ export const CollectionScheduleStateSchema: GenEnum<CollectionScheduleState> = /
  * CollectionState is where a collection (one Direct Debit payment) is in Bacs processing:
  * PENDING_SUBMISSION → SUBMITTED → CONFIRMED → PAID_OUT; SUBMITTED → FAILED (ARUDD unpaid
  * return); CONFIRMED or PAID_OUT → FAILED (late return); PAID_OUT → CHARGED_BACK (DDICA);
- * PENDING_SUBMISSION → CANCELLED.
+ * PENDING_SUBMISSION → CANCELLED; FAILED → PENDING_SUBMISSION when retried (RetryCollection).
  *
  * @generated from enum dd.v1.CollectionState
  */
@@ -685,8 +845,8 @@ export const CollectionStateSchema: GenEnum<CollectionState> = /*@__PURE__*/
 
 /**
  * CollectionService reads collection schedules (recurring payment plans under a mandate) and the
- * collections (single Direct Debit payments) they create. API keys can only read; creating and
- * cancelling schedules is for signed-in staff.
+ * collections (single Direct Debit payments) they create. API keys can only read; creating,
+ * changing and cancelling schedules and collections is for signed-in staff.
  *
  * @generated from service dd.v1.CollectionService
  */
@@ -758,6 +918,80 @@ export const CollectionService: GenService<{
     methodKind: "unary";
     input: typeof CancelCollectionScheduleRequestSchema;
     output: typeof CollectionScheduleSchema;
+  },
+  /**
+   * Changes the fields of an ACTIVE or PAUSED schedule named in update_mask: amount_minor, end_date
+   * (FAILED_PRECONDITION for a CANCELLED or FINISHED one). A new amount is charged from the first
+   * collection the payer can still be given notice of: the payer is sent advance notice today, and
+   * collections charged before the organisation's notice period has passed since keep the amount
+   * they were announced with (any of those not created yet are created now, so they can be seen).
+   * A new end_date cancels the pending collections charged after it; a schedule whose last date it
+   * removes finishes. Send an Idempotency-Key header to make retries safe. Signed-in admins and
+   * members only.
+   *
+   * @generated from rpc dd.v1.CollectionService.UpdateCollectionSchedule
+   */
+  updateCollectionSchedule: {
+    methodKind: "unary";
+    input: typeof UpdateCollectionScheduleRequestSchema;
+    output: typeof CollectionScheduleSchema;
+  },
+  /**
+   * Pauses an ACTIVE schedule (FAILED_PRECONDITION otherwise): it creates no collections while
+   * PAUSED, and its collections still pending submission are cancelled (those already submitted to
+   * Bacs go ahead). Signed-in admins and members only.
+   *
+   * @generated from rpc dd.v1.CollectionService.PauseCollectionSchedule
+   */
+  pauseCollectionSchedule: {
+    methodKind: "unary";
+    input: typeof PauseCollectionScheduleRequestSchema;
+    output: typeof CollectionScheduleSchema;
+  },
+  /**
+   * Resumes a PAUSED schedule (FAILED_PRECONDITION otherwise): it is ACTIVE again. Schedule dates
+   * that passed while it was paused are not collected. The payer is sent advance notice today, so
+   * the next collection is charged on the first schedule date the organisation's notice period
+   * allows. Signed-in admins and members only.
+   *
+   * @generated from rpc dd.v1.CollectionService.ResumeCollectionSchedule
+   */
+  resumeCollectionSchedule: {
+    methodKind: "unary";
+    input: typeof ResumeCollectionScheduleRequestSchema;
+    output: typeof CollectionScheduleSchema;
+  },
+  /**
+   * Creates a one-off collection under a mandate, outside any schedule. The payer is sent advance
+   * notice of its amount and date at once (or, where the organisation sends its own notices, the
+   * notification feed says to send it). charge_date defaults to the earliest date the mandate and
+   * the organisation's notice period allow; an earlier one gets INVALID_ARGUMENT naming
+   * collection.charge_date, and so does a date on which the mandate already has a collection (a
+   * payer is never debited twice in one day). The mandate must not be CANCELLED, FAILED or EXPIRED
+   * (FAILED_PRECONDITION). Send an Idempotency-Key header to make retries safe. Signed-in admins and
+   * members only.
+   *
+   * @generated from rpc dd.v1.CollectionService.CreateCollection
+   */
+  createCollection: {
+    methodKind: "unary";
+    input: typeof CreateCollectionRequestSchema;
+    output: typeof CollectionSchema;
+  },
+  /**
+   * Presents a FAILED collection to the payer's bank again (a re-presentation): it returns to
+   * PENDING_SUBMISSION with a new charge_date, and the payer is sent advance notice of it. Bacs
+   * allows it only for a debit returned unpaid with reason code "0" (refer to payer), within one
+   * month of its first charge date, and we allow it at most twice; otherwise FAILED_PRECONDITION with
+   * reason RETRY_NOT_ALLOWED_FOR_REASON, RETRY_LIMIT_REACHED or RETRY_WINDOW_PASSED. The mandate must
+   * be ACTIVE (FAILED_PRECONDITION MANDATE_NOT_ACTIVE). Signed-in admins and members only.
+   *
+   * @generated from rpc dd.v1.CollectionService.RetryCollection
+   */
+  retryCollection: {
+    methodKind: "unary";
+    input: typeof RetryCollectionRequestSchema;
+    output: typeof CollectionSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_dd_v1_collections, 0);
