@@ -78,10 +78,11 @@ s as (
     (charge_day - 10)::timestamp at time zone 'UTC' + (n % 86400000) * interval '1 millisecond' as created
   from r
 )
-insert into collection (id, organisation_id, mandate_id, schedule_id, amount_minor, currency, charge_date, state, reason_code,
-  description, state_change_time, paid_out_time, create_time, update_time)
+insert into collection (id, organisation_id, mandate_id, schedule_id, amount_minor, currency, charge_date,
+  original_charge_date, notice_date, state, reason_code, description, state_change_time, paid_out_time, create_time,
+  update_time)
 select ${idSql("CL", "(extract(epoch from created) * 1000)::bigint", "h1", "h2")}, md.organisation_id, md.id, null,
-  500 + (h1 >> 24) % 200000, 'GBP', charge_date, s.state,
+  500 + (h1 >> 24) % 200000, 'GBP', charge_date, charge_date, to_char(charge_day - 14, 'YYYY-MM-DD'), s.state,
   case s.state when 'FAILED' then '0' when 'CHARGED_BACK' then (1 + b % 8)::text end,
   'Monthly subscription',
   least(now(), case s.state

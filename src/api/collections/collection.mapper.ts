@@ -63,6 +63,8 @@ export function collectionToProto(collection: Collection): CollectionMessage {
     paidOutTime: collection.paidOutTime ? timestampFromDate(collection.paidOutTime) : undefined,
     createTime: timestampFromDate(collection.createTime),
     updateTime: timestampFromDate(collection.updateTime),
+    retryCount: collection.retryCount,
+    originalChargeDate: collection.originalChargeDate,
   });
 }
 

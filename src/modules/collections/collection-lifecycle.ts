@@ -4,8 +4,8 @@
  * the service, the processor and the sandbox share one reading of the Bacs payment life cycle.
  */
 
-/** scheduleStates: ACTIVE → CANCELLED | FINISHED (both final). */
-export const scheduleStates = ["ACTIVE", "CANCELLED", "FINISHED"] as const;
+/** scheduleStates: ACTIVE → CANCELLED | FINISHED (both final); ACTIVE ⇄ PAUSED → CANCELLED. */
+export const scheduleStates = ["ACTIVE", "CANCELLED", "FINISHED", "PAUSED"] as const;
 /** ScheduleStateName is where a collection schedule is in its life. */
 export type ScheduleStateName = (typeof scheduleStates)[number];
 
@@ -30,14 +30,15 @@ export type CollectionStateName = (typeof collectionStates)[number];
 /**
  * collectionSteps lists, per state, the states a collection may move to (the contract's enum
  * comment): the Bacs cycle, an ARUDD return (also late, after confirmation or pay-out), a DDICA
- * charge-back of a paid-out collection, and cancellation before submission.
+ * charge-back of a paid-out collection, cancellation before submission, and a re-presentation.
  */
 export const collectionSteps: Readonly<Record<CollectionStateName, readonly CollectionStateName[]>> = {
   PENDING_SUBMISSION: ["SUBMITTED", "CANCELLED"],
   SUBMITTED: ["CONFIRMED", "FAILED"],
   CONFIRMED: ["PAID_OUT", "FAILED"],
   PAID_OUT: ["FAILED", "CHARGED_BACK"],
-  FAILED: [],
+  // Presented again (RetryCollection: reason code 0 only, within the scheme's limits).
+  FAILED: ["PENDING_SUBMISSION"],
   CHARGED_BACK: [],
   CANCELLED: [],
 };

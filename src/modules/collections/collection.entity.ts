@@ -22,11 +22,15 @@ export const Collection = defineEntity({
     id: p.string().primary().length(ID_LENGTH),
     organisation: p.manyToOne(Organisation).ref(),
     mandate: p.manyToOne(Mandate).ref(),
-    /** Null for a one-off collection (none are created yet; the column allows them). */
+    /** Null for a one-off collection (CreateCollection). */
     schedule: p.manyToOne(CollectionSchedule).ref().nullable(),
     amountMinor: p.bigint("number"),
     currency: p.string().length(3),
     chargeDate: p.string().length(10),
+    /** The charge date of its first presentation: a re-presentation must fall within a month of it. */
+    originalChargeDate: p.string().length(10),
+    /** Times presented again after failing (RetryCollection). */
+    retryCount: p.integer().default(0),
     /**
      * The Europe/London date of the advance notice that told the payer this collection's amount and
      * date: its schedule's notice of its current terms, or its own for a one-off. Charged no sooner

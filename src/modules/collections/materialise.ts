@@ -81,6 +81,8 @@ export function createNextCollection(
     amountMinor: schedule.amountMinor,
     currency: schedule.currency,
     chargeDate,
+    originalChargeDate: chargeDate,
+    retryCount: 0,
     noticeDate: schedule.noticeDate,
     state: "PENDING_SUBMISSION",
     reasonCode: null,
