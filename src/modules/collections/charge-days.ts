@@ -1,0 +1,54 @@
+/**
+ * charge-days.ts finds the days a mandate is already to be debited on, so a one-off collection or a
+ * re-presentation never lands on one: a payer is never debited twice in one day by our doing. A day
+ * is taken by a collection not failed or cancelled, or by a date one of the mandate's ACTIVE
+ * schedules will charge and has not created yet (charged on its date moved to a working day, as a
+ * collection created in time is).
+ */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
+import { addDays, type IsoDate } from "../calendar/plain-date.js";
+import { Collection } from "./collection.entity.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { planOf } from "./materialise.js";
+import { nextAfter } from "./schedule-plan.js";
+
+/** TakenDays maps each taken charge date to what takes it ("collection CL…", "schedule CS…"). */
+export type TakenDays = ReadonlyMap<IsoDate, string>;
+
+/** takenChargeDays lists the mandate's taken days from `from` to `until`, both inclusive. */
+export async function takenChargeDays(
+  em: EntityManager,
+  mandateId: string,
+  from: IsoDate,
+  until: IsoDate,
+): Promise<TakenDays> {
+  const taken = new Map<IsoDate, string>();
+  const collections = await em.find(
+    Collection,
+    { mandate: mandateId, chargeDate: { $gte: from, $lte: until }, state: { $nin: ["FAILED", "CANCELLED"] } },
+    { fields: ["id", "chargeDate"] },
+  );
+  for (const c of collections) taken.set(c.chargeDate, `collection ${c.id}`);
+  const schedules = await em.find(CollectionSchedule, { mandate: mandateId, state: "ACTIVE" });
+  for (const schedule of schedules) {
+    const plan = planOf(schedule);
+    let created = schedule.createdCollectionCount;
+    let index = created + schedule.skippedDateCount;
+    for (let nominal = schedule.nextNominalDate; nominal != null && nominal <= until; ) {
+      const day = nextWorkingDayOnOrAfter(nominal);
+      if (day >= from && day <= until && !taken.has(day)) taken.set(day, `collection schedule ${schedule.id}`);
+      created += 1;
+      index += 1;
+      nominal = nextAfter(plan, created, index);
+    }
+  }
+  return taken;
+}
+
+/** firstFreeDay is the first working day on or after `from` that `taken` does not hold. */
+export function firstFreeDay(taken: TakenDays, from: IsoDate): IsoDate {
+  let day = nextWorkingDayOnOrAfter(from);
+  while (taken.has(day)) day = nextWorkingDayOnOrAfter(addDays(day, 1));
+  return day;
+}
