@@ -34,6 +34,7 @@ import type { Mandate } from "./modules/mandates/mandate.entity.js";
 import { MandateRegistry } from "./modules/mandates/mandate-registry.js";
 import { MandateTransitions } from "./modules/mandates/mandate-transitions.js";
 import { PayerInvites } from "./modules/mandates/payer-invites.js";
+import { PayerEmailOutbox } from "./modules/payer-notices/payer-email-outbox.js";
 import { PayerNotices } from "./modules/payer-notices/payer-notices.js";
 import { BacsProcessor } from "./modules/processing/bacs-processor.js";
 import { ReportManager } from "./modules/reports/report.service.js";
@@ -130,6 +131,8 @@ export interface App {
   /** Idempotency-Key records (claim, replay); swept in the background between start() and stop(). */
   idempotency: IdempotencyService;
   idempotencySweeper: IdempotencySweeper;
+  /** Payer notices waiting to be sent, and the sweep that retries them. */
+  payerEmails: PayerEmailOutbox;
   /** Mandates as the organisation records them: create, get, list, update (MandateService). */
   mandates: MandateRegistry;
   /** Sort code and account number checks, modulus check included (BankDetailsService, invites, sandbox). */
@@ -178,7 +181,8 @@ export function createApp(deps: AppDeps): App {
   });
   const idempotencySweeper = new IdempotencySweeper({ idempotency, logger });
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"), clock);
-  const payerNotices = new PayerNotices(mailer);
+  const payerEmails = new PayerEmailOutbox({ orm, mailer, clock, logger });
+  const payerNotices = new PayerNotices(payerEmails);
   const collections = new CollectionManager({
     clock,
     onAdvanceNotice: (em, announced, now) => payerNotices.scheduleAnnounced(em, announced, now),
@@ -246,6 +250,7 @@ export function createApp(deps: AppDeps): App {
     publicLimit: { perMinute: deps.rateLimit.publicPerMinute, burst: deps.rateLimit.publicBurst },
     idempotency,
     idempotencySweeper,
+    payerEmails,
     mandates: new MandateRegistry({ clock, invites: inviteLinks }),
     bankAccounts,
     mandateInvites: new PayerInvites({
@@ -269,11 +274,13 @@ export function createApp(deps: AppDeps): App {
       await apiKeyVerifier.start();
       denials.start();
       idempotencySweeper.start();
+      payerEmails.start();
       if (deps.bacsProcessing) processor.start();
     },
     async stop() {
       await processor.stop();
       await idempotencySweeper.stop();
+      await payerEmails.stop();
       await denials.stop();
       await bus.close();
     },

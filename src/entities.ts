@@ -16,6 +16,7 @@ import { User } from "./modules/identity/user.entity.js";
 import { Mandate } from "./modules/mandates/mandate.entity.js";
 import { MandateInvite } from "./modules/mandates/mandate-invite.entity.js";
 import { Notification } from "./modules/notifications/notification.entity.js";
+import { PayerEmail } from "./modules/payer-notices/payer-email.entity.js";
 
 /** entities is every table the service maps, in no particular order. */
 export const entities: readonly EntitySchema[] = [
@@ -32,4 +33,5 @@ export const entities: readonly EntitySchema[] = [
   Collection,
   AlertThreshold,
   Alert,
+  PayerEmail,
 ];

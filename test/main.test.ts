@@ -121,6 +121,7 @@ describe("node dist/main.js, built by npm run build", () => {
     dataDirs.push(app);
     await copyFile("package.json", join(app, "package.json"));
     await symlink(resolve("node_modules"), join(app, "node_modules"), "dir");
+    await symlink(resolve("data"), join(app, "data"), "dir"); // the modulus tables, as the image copies them
     await run("npm", ["run", "build", "--", "--outDir", join(app, "dist"), "--noCheck"]);
   }, 240_000);
 

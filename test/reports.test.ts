@@ -169,6 +169,7 @@ async function seed(organisationId: string, generated: readonly Generated[]): Pr
         amount_minor: r.amountMinor,
         currency: "GBP",
         charge_date: r.chargeDate,
+        notice_date: r.chargeDate,
         state: r.state,
         reason_code: r.reasonCode,
         description: "test",

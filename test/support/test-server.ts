@@ -17,6 +17,7 @@ import { entities } from "../../src/entities.js";
 import { type Clock, systemClock } from "../../src/platform/clock.js";
 import { type Database, defaultDatabaseTimeouts, openDatabase } from "../../src/platform/db/database.js";
 import { createOrmConfig } from "../../src/platform/db/orm-config.js";
+import type { Mailer } from "../../src/platform/mail/mailer.js";
 import { OutboxMailer } from "../../src/platform/mail/outbox-mailer.js";
 import { createLogger, type LogLevel } from "../../src/platform/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/platform/observability/metrics.js";
@@ -97,6 +98,8 @@ export interface TestServerOptions {
   accountNumberKey?: string;
   /** The browser app to serve (browser tests load web/dist once and pass it); none by default. */
   webAssets?: WebAssets;
+  /** Wraps the outbox mailer (to make the mail relay fail, say); the outbox mailer itself unless set. */
+  mailer?: (outbox: Mailer) => Mailer;
 }
 
 /** Per-address limits no test file reaches by accident (see TestServerOptions.rateLimit). */
@@ -172,7 +175,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       rateLimit: { ...rateLimitDefaults, ...generousAddressLimits, ...options.rateLimit },
       metrics,
       mail: {
-        mailer: new OutboxMailer(outboxDir, systemClock),
+        mailer: (options.mailer ?? ((outbox) => outbox))(new OutboxMailer(outboxDir, systemClock)),
         publicBaseUrl: options.publicBaseUrl ?? "https://pay.example.test",
       },
       accountNumberKey: options.accountNumberKey ?? testAccountNumberKey,

@@ -6,10 +6,11 @@
  * - the advance notice of a schedule's amount, frequency and first charge date, when it is set up;
  * - the cancellation notice, when an Instruction the payer gave is cancelled.
  * Organisations that send their own notices (payerNoticesBy ORGANISATION) get the feed's events
- * only, to act on. A mail failure throws, so the change it reports does not happen without it.
+ * only, to act on. Emails go through the outbox (payer-email-outbox.ts): sent once the change
+ * commits, and retried while the mail relay refuses them, so a relay outage never blocks a change.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { Mailer } from "../../platform/mail/mailer.js";
+import type { MailMessage } from "../../platform/mail/mailer.js";
 import type { Collection } from "../collections/collection.entity.js";
 import type { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
@@ -17,6 +18,7 @@ import { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
 import { advanceNotice, cancellationNotice, instructionConfirmation, type PayerLetter } from "./notice-emails.js";
+import type { PayerEmailOutbox } from "./payer-email-outbox.js";
 
 /** The notification feed's types for payer notices (alert.mapper.ts maps them to the contract's). */
 export const payerNoticeTypes = {
@@ -25,9 +27,14 @@ export const payerNoticeTypes = {
   cancellation: "payer.cancellation_notice",
 } as const;
 
-/** PayerNotices sends payers their notices through `mailer`. */
+/** PayerNotices sends payers their notices through `outbox`. */
 export class PayerNotices {
-  constructor(private readonly mailer: Mailer) {}
+  constructor(private readonly outbox: PayerEmailOutbox) {}
+
+  /** email stores the notice to go out once the change commits. */
+  private email(em: EntityManager, organisation: Organisation, message: MailMessage, now: Date): Promise<void> {
+    return this.outbox.enqueue(em, organisation.id, message, now);
+  }
 
   /** instructionConfirmed confirms a just-completed Instruction to its payer. */
   async instructionConfirmed(em: EntityManager, mandate: Mandate, now: Date): Promise<void> {
@@ -39,15 +46,13 @@ export class PayerNotices {
         : `Send the payer of mandate ${mandate.id} (reference ${mandate.reference}) the confirmation of their Instruction within 3 working days`,
     });
     if (!byUs) return;
-    await em.flush();
-    await this.mailer.send(
-      instructionConfirmation(letterOf(mandate, organisation), {
-        accountHolderName: mandate.accountHolderName ?? "",
-        sortCode: mandate.sortCode ?? "",
-        accountNumberEnding: mandate.accountNumberEnding ?? "",
-        noticeWorkingDays: organisation.advanceNoticeWorkingDays,
-      }),
-    );
+    const confirmation = instructionConfirmation(letterOf(mandate, organisation), {
+      accountHolderName: mandate.accountHolderName ?? "",
+      sortCode: mandate.sortCode ?? "",
+      accountNumberEnding: mandate.accountNumberEnding ?? "",
+      noticeWorkingDays: organisation.advanceNoticeWorkingDays,
+    });
+    await this.email(em, organisation, confirmation, now);
   }
 
   /** scheduleAnnounced gives the payer advance notice of a schedule's collections. */
@@ -71,8 +76,7 @@ export class PayerNotices {
       message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
     });
     if (!byUs) return;
-    await em.flush();
-    await this.mailer.send(advanceNotice(letterOf(mandate, organisation), plan));
+    await this.email(em, organisation, advanceNotice(letterOf(mandate, organisation), plan), now);
   }
 
   /** instructionCancelled tells the payer an Instruction they gave is cancelled; none they never gave. */
@@ -86,12 +90,11 @@ export class PayerNotices {
         : `Tell the payer of mandate ${mandate.id} (reference ${mandate.reference}) that it is cancelled`,
     });
     if (!byUs) return;
-    await em.flush();
     const why =
       mandate.lastChangeCause === "ORGANISATION"
         ? `${organisation.name} cancelled it`
         : "your bank told us it was cancelled";
-    await this.mailer.send(cancellationNotice(letterOf(mandate, organisation), why));
+    await this.email(em, organisation, cancellationNotice(letterOf(mandate, organisation), why), now);
   }
 }
 

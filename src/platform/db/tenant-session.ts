@@ -26,6 +26,7 @@ export type CrossTenantPurpose =
   | "welcome token lookup"
   | "bacs processing"
   | "idempotency sweep"
+  | "payer email delivery"
   | "access audit"
   | "provisioning"
   | "operator command"
