@@ -205,6 +205,7 @@ describe("CreateCollection", () => {
       [{ charge_date: addDays(today(), 366) }, "collection.charge_date"],
       [{ description: "x".repeat(101) }, "collection.description"],
       [{ description: "line\nbreak" }, "collection.description"],
+      [{ description: "a\u0000b" }, "collection.description"],
     ];
     for (const [fields, field] of cases) {
       const answer = await create(staff, { mandate_id: mandate.id, amount_minor: 500, ...fields });
