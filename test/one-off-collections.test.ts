@@ -389,6 +389,8 @@ describe("Bacs processing of a one-off", () => {
     const moved = (await rest(server, "GET", `/v1/collections/${oneOff.id}`, staff.secret)).body as CollectionJson;
     expect(moved.state).toBe("COLLECTION_STATE_PENDING_SUBMISSION");
     expect(moved.chargeDate).toBe(addWorkingDays(postponedTo, 1));
+    const [event] = await scoped(staff).find(Notification, { collectionId: oneOff.id, type: "collection.postponed" });
+    expect(event?.message).toContain(`(${postponedTo} is taken: moved on to the mandate's next free day)`);
     const still = (await rest(server, "GET", `/v1/collections/${blocker.id}`, staff.secret)).body as CollectionJson;
     expect(still.chargeDate).toBe(postponedTo);
   });

@@ -76,7 +76,8 @@ export async function postponeCollection(
   const from = collection.chargeDate;
   collection.chargeDate = to;
   collection.updateTime = now;
-  const message = `Collection ${collection.id} of ${pounds(collection.amountMinor)} moved from ${from} to ${to}: ${change.description}`;
+  const further = to === chargeDate ? "" : ` (${chargeDate} is taken: moved on to the mandate's next free day)`;
+  const message = `Collection ${collection.id} of ${pounds(collection.amountMinor)} moved from ${from} to ${to}: ${change.description}${further}`;
   recordCollectionEvent(em, collection, { type: "collection.postponed", message }, now);
   return "postponed";
 }
