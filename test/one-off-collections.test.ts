@@ -297,6 +297,15 @@ describe("CreateCollection", () => {
     expect(elsewhere.chargeDate).toBe(start);
   });
 
+  it("gives concurrent one-offs under one mandate distinct days (the mandate is locked)", async () => {
+    const { staff, mandate } = await staffWithMandate();
+    const made = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => createOneOff(staff, { mandate_id: mandate.id, amount_minor: 100 + i })),
+    );
+    const days = made.map((c) => c.chargeDate).sort();
+    expect(days).toEqual(Array.from({ length: 5 }, (_, i) => addWorkingDays(today(), 10 + i)));
+  });
+
   it.each(["CANCELLED", "FAILED", "EXPIRED"] as const)(
     "refuses a %s mandate with FAILED_PRECONDITION MANDATE_NOT_ACTIVE, writing nothing",
     async (state) => {
