@@ -186,6 +186,7 @@ export function createApp(deps: AppDeps): App {
   const collections = new CollectionManager({
     clock,
     onAdvanceNotice: (em, announced, now) => payerNotices.scheduleAnnounced(em, announced, now),
+    onOneOffNotice: (em, announced, now) => payerNotices.oneOffAnnounced(em, announced, now),
   });
   const instructionConfirmed = (em: EntityManager, mandate: Mandate, now: Date) =>
     payerNotices.instructionConfirmed(em, mandate, now);

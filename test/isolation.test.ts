@@ -163,6 +163,7 @@ const commandKinds = [
   "ListCollectionSchedules",
   "CreateCollectionSchedule",
   "CancelCollectionSchedule",
+  "CreateCollection",
   "GetCollection",
   "ListCollections",
   "SimulateCollectionScenario",
@@ -345,6 +346,20 @@ async function run(command: Command): Promise<Made> {
         write: true,
       };
     }
+    case "CreateCollection": {
+      const target = pickId(owner, "mandates", pick);
+      // No charge_date: each one-off takes the mandate's next free day, so repeats are not refused.
+      const body = { mandate_id: target, amount_minor: "2500", description: `by ${caller.name}` };
+      const answer = await call(caller, "POST", "/v1/collections", body, true);
+      return {
+        line: lineOf(`POST /v1/collections mandate_id=${target}`, answer),
+        answer,
+        text: answer.text,
+        target,
+        sent: [target],
+        write: true,
+      };
+    }
     case "GetCollectionSchedule":
     case "CancelCollectionSchedule": {
       const target = pickId(owner, "schedules", pick);
@@ -514,7 +529,8 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
   };
   const status = made.answer.status;
   if (status >= 500) fail(`answered ${status}`);
-  if (command.kind === "CreateMandate" || command.kind === "CreateCollectionSchedule") truth = await readTruth();
+  if (["CreateMandate", "CreateCollectionSchedule", "CreateCollection"].includes(command.kind))
+    truth = await readTruth();
 
   const leaked = leakedIds(command.caller, made.text, made.sent);
   if (leaked.length > 0)

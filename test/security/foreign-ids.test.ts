@@ -174,6 +174,8 @@ const needs: Record<string, { make?: Make; fields?: RequestFields }> = {
       schedule: { amountMinor: 12_500n, intervalUnit: IntervalUnit.MONTHLY, startDate: londonDate(new Date()) },
     },
   },
+  // A fresh mandate per case: its one-off takes the earliest free day, so no call clashes with another.
+  [pathOf(CollectionService.method.createCollection)]: { fields: { collection: { amountMinor: 4_250n } } },
   [pathOf(AlertService.method.updateAlertThreshold)]: {
     fields: { threshold: { enabled: false }, updateMask: { paths: ["enabled"] } },
   },

@@ -1,7 +1,7 @@
 /**
  * collection.handlers.ts serves CollectionService: translate the request, call CollectionManager,
- * translate the answer. Access (collections:read; schedule writes for signed-in admins and members
- * only) is declared in the contract and checked by the chain.
+ * translate the answer. Access (collections:read; schedule and one-off writes for signed-in admins
+ * and members only) is declared in the contract and checked by the chain.
  */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { CollectionService, type CollectionSchedule as ScheduleMessage } from "../../../gen/dd/v1/collections_pb.js";
@@ -45,6 +45,19 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
     async createCollectionSchedule(req, ctx) {
       return scheduleToProto(
         await collections.createSchedule(await requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.schedule)),
+      );
+    },
+    async createCollection(req, ctx) {
+      const collection = req.collection;
+      const fields = {
+        mandateId: collection?.mandateId ?? "",
+        amountMinor: collection?.amountMinor ?? 0n,
+        currency: collection?.currency ?? "",
+        chargeDate: collection?.chargeDate ?? "",
+        description: collection?.description ?? "",
+      };
+      return collectionToProto(
+        await collections.createOneOff(await requireEntityManager(ctx), requireActing(ctx), fields),
       );
     },
     async cancelCollectionSchedule(req, ctx) {

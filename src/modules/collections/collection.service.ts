@@ -29,6 +29,7 @@ import {
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
 import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
+import { createOneOff, type NewOneOff, type OneOffNoticeHook } from "./one-off.js";
 import { checkSchedule, type NewSchedule } from "./schedule-fields.js";
 import { chargeDateOf, nominalDate } from "./schedule-plan.js";
 
@@ -75,6 +76,8 @@ export type AdvanceNoticeHook = (
 export interface CollectionManagerOptions {
   clock: Clock;
   onAdvanceNotice?: AdvanceNoticeHook | undefined;
+  /** Gives the payer advance notice of a one-off collection (one-off.ts). */
+  onOneOffNotice?: OneOffNoticeHook | undefined;
 }
 
 const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
@@ -152,6 +155,12 @@ export class CollectionManager {
       await tx.flush();
       return (await this.withNextChargeDates(tx, [schedule]))[0]!;
     });
+  }
+
+  /** createOneOff creates a one-off collection under a mandate (see one-off.ts). */
+  createOneOff(em: EntityManager, acting: Acting, input: NewOneOff): Promise<Collection> {
+    const now = this.options.clock.now();
+    return createOneOff(em, acting, input, { now, today: londonDate(now), onNotice: this.options.onOneOffNotice });
   }
 
   /** cancelSchedule: ACTIVE → CANCELLED, with its collections still pending submission. */

@@ -3,14 +3,18 @@
  * set up (collection-steps.ts says when). Charges only ever move later, and never onto or past
  * the schedule's next collection (created or not yet: its next date) or end_date: then the collection is cancelled instead, as the
  * next one (or the schedule's end) takes its place, so a payer is never debited twice in one day.
+ * A one-off collection (no schedule) moves instead to the first day on or after the new date that
+ * the mandate is not debited on.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
-import type { IsoDate } from "../calendar/plain-date.js";
+import { addDays, type IsoDate } from "../calendar/plain-date.js";
+import { firstFreeDay, takenChargeDays } from "./charge-days.js";
 import { Collection } from "./collection.entity.js";
 import { recordCollectionEvent } from "./collection-events.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, type CollectionChange, pounds } from "./collection-state-change.js";
+import { maxDaysAhead } from "./one-off.js";
 
 /** postponeCollection moves `collection` to `chargeDate`, or cancels it when that is not allowed. */
 export async function postponeCollection(
@@ -62,10 +66,18 @@ export async function postponeCollection(
       return "cancelled";
     }
   }
+  // A one-off has no schedule to give way to: it moves on past the days the mandate is debited on.
+  const to = scheduleId
+    ? chargeDate
+    : firstFreeDay(
+        await takenChargeDays(em, collection.mandate.id, chargeDate, addDays(chargeDate, maxDaysAhead + 1)),
+        chargeDate,
+      );
   const from = collection.chargeDate;
-  collection.chargeDate = chargeDate;
+  collection.chargeDate = to;
   collection.updateTime = now;
-  const message = `Collection ${collection.id} of ${pounds(collection.amountMinor)} moved from ${from} to ${chargeDate}: ${change.description}`;
+  const further = to === chargeDate ? "" : ` (${chargeDate} is taken: moved on to the mandate's next free day)`;
+  const message = `Collection ${collection.id} of ${pounds(collection.amountMinor)} moved from ${from} to ${to}: ${change.description}${further}`;
   recordCollectionEvent(em, collection, { type: "collection.postponed", message }, now);
   return "postponed";
 }

@@ -31,6 +31,14 @@ export const latestScheduleDate = `${LAST_YEAR - 1}-12-31`;
 const maxDescriptionLength = 100;
 const controlCharacters = /\p{Cc}/u;
 
+/** checkDescription checks a description the payer reads: at most 100 characters, no control characters. */
+export function checkDescription(description: string, field: string, violations: FieldViolation[]): void {
+  if (lengthOf(description) > maxDescriptionLength)
+    violations.push({ field, description: `must be at most ${maxDescriptionLength} characters` });
+  else if (controlCharacters.test(description))
+    violations.push({ field, description: "must not contain control characters" });
+}
+
 /** NewSchedule is a create request in plain values, as the contract has them (0 and "" for unset). */
 export interface NewSchedule {
   mandateId: string;
@@ -103,9 +111,7 @@ export function checkSchedule(
   else if (input.count > 0 && input.endDate !== "")
     bad("count", "must be 0 when end_date is set: give at most one of end_date and count");
 
-  if (lengthOf(input.description) > maxDescriptionLength)
-    bad("description", `must be at most ${maxDescriptionLength} characters`);
-  else if (controlCharacters.test(input.description)) bad("description", "must not contain control characters");
+  checkDescription(input.description, path("description"), violations);
   checkMetadata(input.metadata, path("metadata"), violations);
 
   if (violations.length > 0 || !unit) return { violations };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { advanceNotice, cancellationNotice, instructionConfirmation, type PayerLetter } from "./notice-emails.js";
+import {
+  advanceNotice,
+  cancellationNotice,
+  instructionConfirmation,
+  oneOffAdvanceNotice,
+  type PayerLetter,
+} from "./notice-emails.js";
 
 const letter: PayerLetter = {
   payerName: "Priya <Tenant>",
@@ -43,6 +49,29 @@ describe("payer notice emails", () => {
       "Acme Lettings Ltd will collect £950.00 monthly on day 1 of the month by Direct Debit, the first payment on Monday 4 January 2027.",
     );
     expect(mail.text).toContain("  Last payment no later than: Friday 31 December 2027");
+  });
+
+  it("give advance notice of a one-off's amount, date and purpose, escaped in HTML", () => {
+    const mail = oneOffAdvanceNotice(letter, {
+      amount: "£42.50",
+      chargeDate: "2027-01-04",
+      description: "Boiler <repair>",
+    });
+    expect(mail.subject).toBe("Advance notice: £42.50 Direct Debit to ACME LETTINGS");
+    for (const line of [
+      "Acme Lettings Ltd will collect a single payment of £42.50 for Boiler <repair> by Direct Debit on Monday 4 January 2027.",
+      "  Payment date: Monday 4 January 2027",
+      "  For: Boiler <repair>",
+      "  Shown on your statement as: ACME LETTINGS",
+      "  Service user number: 123456",
+      "  Reference: FLAT4RENT",
+      "The Direct Debit Guarantee",
+    ])
+      expect(mail.text).toContain(line);
+    expect(mail.html).toContain("Boiler &lt;repair&gt;");
+    const plain = oneOffAdvanceNotice(letter, { amount: "£1.00", chargeDate: "2027-01-04", description: "" });
+    expect(plain.text).toContain("a single payment of £1.00 by Direct Debit on Monday 4 January 2027.");
+    expect(plain.text).not.toContain("For:");
   });
 
   it("leave out the SUN line while the organisation has none, and say why a cancellation happened", () => {

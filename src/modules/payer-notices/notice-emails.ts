@@ -78,6 +78,31 @@ export function advanceNotice(letter: PayerLetter, plan: CollectionPlan): MailMe
   ]);
 }
 
+/** OneOffPayment is what a one-off collection's advance notice announces. */
+export interface OneOffPayment {
+  amount: string;
+  chargeDate: string;
+  /** What it is for; "" when the organisation gave no description. */
+  description: string;
+}
+
+/** oneOffAdvanceNotice tells the payer the amount and date of a single collection before it. */
+export function oneOffAdvanceNotice(letter: PayerLetter, payment: OneOffPayment): MailMessage {
+  const { payee } = letter;
+  const forWhat = payment.description === "" ? "" : ` for ${payment.description}`;
+  return compose(letter, `Advance notice: ${payment.amount} Direct Debit to ${payee.statementName}`, [
+    `${payee.name} will collect a single payment of ${payment.amount}${forWhat} by Direct Debit on ${longDate(payment.chargeDate)}.`,
+    [
+      ["Amount", payment.amount],
+      ["Payment date", longDate(payment.chargeDate)],
+      ...(payment.description === "" ? [] : [["For", payment.description] as [string, string]]),
+      ["Shown on your statement as", payee.statementName],
+      ...serviceUserNumberRow(payee),
+      ["Reference", letter.reference],
+    ],
+  ]);
+}
+
 /** cancellationNotice tells the payer their Instruction was cancelled and nothing more will be taken. */
 export function cancellationNotice(letter: PayerLetter, why: string): MailMessage {
   const { payee } = letter;

@@ -3,7 +3,8 @@
  * transaction of the change it reports, and each recorded in the organisation's notification feed:
  * - the confirmation of the Instruction, when the payer completes it (the scheme allows 3 working
  *   days; we send it at once);
- * - the advance notice of a schedule's amount, frequency and first charge date, when it is set up;
+ * - the advance notice of a schedule's amount, frequency and first charge date, when it is set up,
+ *   and of a one-off collection's amount and date, when it is created;
  * - the cancellation notice, when an Instruction the payer gave is cancelled.
  * Organisations that send their own notices (payerNoticesBy ORGANISATION) get the feed's events
  * only, to act on. Emails go through the outbox (payer-email-outbox.ts): sent once the change
@@ -17,7 +18,13 @@ import { pounds } from "../collections/collection-state-change.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
-import { advanceNotice, cancellationNotice, instructionConfirmation, type PayerLetter } from "./notice-emails.js";
+import {
+  advanceNotice,
+  cancellationNotice,
+  instructionConfirmation,
+  oneOffAdvanceNotice,
+  type PayerLetter,
+} from "./notice-emails.js";
 import type { PayerEmailOutbox } from "./payer-email-outbox.js";
 
 /** The notification feed's types for payer notices (alert.mapper.ts maps them to the contract's). */
@@ -79,6 +86,29 @@ export class PayerNotices {
     await this.email(em, organisation, advanceNotice(letterOf(mandate, organisation), plan), now);
   }
 
+  /** oneOffAnnounced gives the payer advance notice of a one-off collection. */
+  async oneOffAnnounced(
+    em: EntityManager,
+    { collection, mandate, organisation }: AnnouncedOneOff,
+    now: Date,
+  ): Promise<void> {
+    const byUs = organisation.payerNoticesBy === "SERVICE";
+    const payment = {
+      amount: pounds(collection.amountMinor),
+      chargeDate: collection.chargeDate,
+      description: collection.description,
+    };
+    const what = `${payment.amount} once on ${payment.chargeDate} under mandate ${mandate.id}`;
+    record(em, mandate, payerNoticeTypes.advance, now, {
+      resourceType: "collection",
+      resourceId: collection.id,
+      collectionId: collection.id,
+      message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
+    });
+    if (!byUs) return;
+    await this.email(em, organisation, oneOffAdvanceNotice(letterOf(mandate, organisation), payment), now);
+  }
+
   /** instructionCancelled tells the payer an Instruction they gave is cancelled; none they never gave. */
   async instructionCancelled(em: EntityManager, mandate: Mandate, now: Date): Promise<void> {
     if (mandate.state !== "CANCELLED" || mandate.accountNumberCiphertext == null) return;
@@ -104,6 +134,13 @@ export interface AnnouncedSchedule {
   mandate: Mandate;
   organisation: Organisation;
   first: Collection;
+}
+
+/** AnnouncedOneOff is a just-created one-off collection with its mandate and organisation. */
+export interface AnnouncedOneOff {
+  collection: Collection;
+  mandate: Mandate;
+  organisation: Organisation;
 }
 
 function letterOf(mandate: Mandate, organisation: Organisation): PayerLetter {

@@ -1,7 +1,8 @@
 /**
  * MandateDetail is one mandate: the payer, the masked bank account, the last state change and the
  * history from the notification feed (account transfers included); the actions its state allows,
- * each confirmed with a reason; and in sandbox organisations the simulators that play the payer's bank.
+ * each confirmed with a reason; its collections, with a one-off collection for admins and members;
+ * and in sandbox organisations the simulators that play the payer's bank.
  */
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
@@ -16,6 +17,7 @@ import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { formatSortCode } from "../../shared/sort-code.js";
 import { CollectionTable } from "../collections/CollectionTable.js";
+import { NewCollectionDialog } from "../collections/NewCollectionDialog.js";
 import { when } from "../format.js";
 import { Pager, usePages } from "../Pager.js";
 import { Link } from "../router.js";
@@ -116,7 +118,7 @@ export default function MandateDetail({ mandateId }: { mandateId: string }) {
         <MandateFacts mandate={m} />
         {staff.session.sandbox && staff.may("mandates:write") && <Simulators mandate={m} />}
       </div>
-      {staff.may("collections:read") && <MandateCollections mandateId={m.id} />}
+      {staff.may("collections:read") && <MandateCollections mandate={m} mayCreate={staff.mayWriteSchedules} />}
       {staff.may("alerts:read") && <History mandateId={m.id} />}
       {action && <ActionDialog mandate={m} action={action} onClose={() => setAction(undefined)} />}
     </>
@@ -280,19 +282,31 @@ function Simulators({ mandate }: { mandate: Mandate }) {
   );
 }
 
-function MandateCollections({ mandateId }: { mandateId: string }) {
-  const list = useQuery(CollectionService.method.listCollections, { mandateId, pageSize: 100 });
+/** Mandates that can take no more collections: no one-off is offered under them. */
+const closedStates: readonly MandateState[] = [MandateState.CANCELLED, MandateState.FAILED, MandateState.EXPIRED];
+
+function MandateCollections({ mandate, mayCreate }: { mandate: Mandate; mayCreate: boolean }) {
+  const list = useQuery(CollectionService.method.listCollections, { mandateId: mandate.id, pageSize: 100 });
+  const [creating, setCreating] = useState(false);
   return (
     <section aria-labelledby="collections-heading">
-      <h2 id="collections-heading">Collections</h2>
+      <div className="page-head">
+        <h2 id="collections-heading">Collections</h2>
+        {mayCreate && !closedStates.includes(mandate.state) && (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New collection
+          </button>
+        )}
+      </div>
       <ProblemBanner problem={list.error ? problemOf(list.error) : undefined} onRetry={() => void list.refetch()} />
       {list.data &&
         (list.data.collections.length === 0 ? (
-          <p>No collections yet: schedules are set up on the Collections page.</p>
+          <p>No collections yet: schedules are set up on the Collections page, one-off collections here.</p>
         ) : (
           <CollectionTable collections={list.data.collections} caption="This mandate's collections" />
         ))}
       {list.data?.nextPageToken && <Link to="/collections">All collections</Link>}
+      {creating && <NewCollectionDialog mandate={mandate} onClose={() => setCreating(false)} />}
     </section>
   );
 }
