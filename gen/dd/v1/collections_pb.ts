@@ -965,11 +965,11 @@ export const CollectionService: GenService<{
    * Creates a one-off collection under a mandate, outside any schedule. The payer is sent advance
    * notice of its amount and date at once (or, where the organisation sends its own notices, the
    * notification feed says to send it). charge_date defaults to the earliest date the mandate and
-   * the organisation's notice period allow; an earlier one gets INVALID_ARGUMENT naming
-   * collection.charge_date, and so does a date on which the mandate already has a collection (a
-   * payer is never debited twice in one day). The mandate must not be CANCELLED, FAILED or EXPIRED
-   * (FAILED_PRECONDITION). Send an Idempotency-Key header to make retries safe. Signed-in admins and
-   * members only.
+   * the organisation's notice period allow, and at most 365 days ahead; an earlier or later one gets
+   * INVALID_ARGUMENT naming collection.charge_date, and so does a day the mandate is already to be
+   * debited on, by a collection or an active schedule's coming date (the default skips those days).
+   * The mandate must not be CANCELLED, FAILED or EXPIRED (FAILED_PRECONDITION). Send an
+   * Idempotency-Key header to make retries safe. Signed-in admins and members only.
    *
    * @generated from rpc dd.v1.CollectionService.CreateCollection
    */
