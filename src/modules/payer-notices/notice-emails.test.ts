@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { advanceNotice, cancellationNotice, instructionConfirmation, type PayerLetter } from "./notice-emails.js";
+import {
+  advanceNotice,
+  cancellationNotice,
+  instructionConfirmation,
+  type PayerLetter,
+  retryNotice,
+} from "./notice-emails.js";
 
 const letter: PayerLetter = {
   payerName: "Priya <Tenant>",
@@ -43,6 +49,22 @@ describe("payer notice emails", () => {
       "Acme Lettings Ltd will collect £950.00 monthly on day 1 of the month by Direct Debit, the first payment on Monday 4 January 2027.",
     );
     expect(mail.text).toContain("  Last payment no later than: Friday 31 December 2027");
+  });
+
+  it("give advance notice of a payment collected again: amount, new date, the date first due, the attempt", () => {
+    const mail = retryNotice(letter, {
+      amount: "£950.00",
+      chargeDate: "2027-01-18",
+      originalChargeDate: "2027-01-04",
+      attempt: 2,
+    });
+    expect(mail.subject).toBe("Advance notice: £950.00 Direct Debit to ACME LETTINGS collected again");
+    expect(mail.text).toContain(
+      "Your bank returned unpaid the £950.00 Direct Debit payment to Acme Lettings Ltd that was due on Monday 4 January 2027. Acme Lettings Ltd will collect it again, a second attempt at the same payment, on Monday 18 January 2027.",
+    );
+    for (const line of ["  Service user number: 123456", "  Reference: FLAT4RENT", "  Attempt: second"])
+      expect(mail.text).toContain(line);
+    expect(mail.html).toContain('<th align="left">New payment date</th><td>Monday 18 January 2027</td>');
   });
 
   it("leave out the SUN line while the organisation has none, and say why a cancellation happened", () => {

@@ -4,6 +4,7 @@
  * - the confirmation of the Instruction, when the payer completes it (the scheme allows 3 working
  *   days; we send it at once);
  * - the advance notice of a schedule's amount, frequency and first charge date, when it is set up;
+ * - the advance notice of a failed collection presented again: its amount and new date;
  * - the cancellation notice, when an Instruction the payer gave is cancelled.
  * Organisations that send their own notices (payerNoticesBy ORGANISATION) get the feed's events
  * only, to act on. A mail failure throws, so the change it reports does not happen without it.
@@ -13,10 +14,17 @@ import type { Mailer } from "../../platform/mail/mailer.js";
 import type { Collection } from "../collections/collection.entity.js";
 import type { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
+import type { RetriedCollection } from "../collections/retry.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
-import { advanceNotice, cancellationNotice, instructionConfirmation, type PayerLetter } from "./notice-emails.js";
+import {
+  advanceNotice,
+  cancellationNotice,
+  instructionConfirmation,
+  type PayerLetter,
+  retryNotice,
+} from "./notice-emails.js";
 
 /** The notification feed's types for payer notices (alert.mapper.ts maps them to the contract's). */
 export const payerNoticeTypes = {
@@ -73,6 +81,31 @@ export class PayerNotices {
     if (!byUs) return;
     await em.flush();
     await this.mailer.send(advanceNotice(letterOf(mandate, organisation), plan));
+  }
+
+  /** retryAnnounced gives the payer advance notice of a failed collection presented again. */
+  async retryAnnounced(
+    em: EntityManager,
+    { collection, mandate, organisation }: RetriedCollection,
+    now: Date,
+  ): Promise<void> {
+    const byUs = organisation.payerNoticesBy === "SERVICE";
+    const plan = {
+      amount: pounds(collection.amountMinor),
+      chargeDate: collection.chargeDate,
+      originalChargeDate: collection.originalChargeDate,
+      attempt: collection.retryCount + 1,
+    };
+    const what = `${plan.amount} collected again on ${plan.chargeDate} (first due ${plan.originalChargeDate}, returned unpaid) under mandate ${mandate.id}`;
+    record(em, mandate, payerNoticeTypes.advance, now, {
+      resourceType: "collection",
+      resourceId: collection.id,
+      collectionId: collection.id,
+      message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
+    });
+    if (!byUs) return;
+    await em.flush();
+    await this.mailer.send(retryNotice(letterOf(mandate, organisation), plan));
   }
 
   /** instructionCancelled tells the payer an Instruction they gave is cancelled; none they never gave. */
