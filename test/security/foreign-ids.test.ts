@@ -174,6 +174,9 @@ const needs: Record<string, { make?: Make; fields?: RequestFields }> = {
       schedule: { amountMinor: 12_500n, intervalUnit: IntervalUnit.MONTHLY, startDate: londonDate(new Date()) },
     },
   },
+  [pathOf(CollectionService.method.retryCollection)]: {
+    make: async (r) => ({ value: await r.failedCollection() }),
+  },
   [pathOf(AlertService.method.updateAlertThreshold)]: {
     fields: { threshold: { enabled: false }, updateMask: { paths: ["enabled"] } },
   },

@@ -135,12 +135,13 @@ export async function retryCollection(
   checkRetryRequest(request);
   const now = options.clock.now();
   const today = londonDate(now);
-  const lock = { lockMode: LockMode.PESSIMISTIC_WRITE } as const;
+  // A fresh options object per call: MikroORM writes into the one it is given.
+  const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
   return em.transactional(async (tx) => {
-    const collection = await tx.findOne(Collection, { id: request.collectionId }, lock);
+    const collection = await tx.findOne(Collection, { id: request.collectionId }, lock());
     if (!collection) throw new NotFoundError("collection", request.collectionId);
     assertRetryable(collection);
-    const mandate = await tx.findOneOrFail(Mandate, { id: collection.mandate.id }, lock);
+    const mandate = await tx.findOneOrFail(Mandate, { id: collection.mandate.id }, lock());
     if (mandate.state !== "ACTIVE") {
       throw new FailedPreconditionError(
         "MANDATE_NOT_ACTIVE",
