@@ -178,7 +178,7 @@ export async function retryCollection(
       "PENDING_SUBMISSION",
       {
         eventType: collectionRetriedType,
-        description: `presented again (retry ${collection.retryCount} of ${MAX_RETRIES}) after its bank returned it unpaid (ARUDD ${REPRESENTABLE_REASON_CODE}, refer to payer) from ${failedOn}; first charge date ${collection.originalChargeDate}`,
+        description: `presented again (retry ${collection.retryCount} of ${MAX_RETRIES}): the payer's bank returned the debit of ${failedOn} unpaid (ARUDD ${REPRESENTABLE_REASON_CODE}, refer to payer); first charge date ${collection.originalChargeDate}`,
       },
       now,
     );
