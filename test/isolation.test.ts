@@ -167,6 +167,7 @@ const commandKinds = [
   "GetCollection",
   "ListCollections",
   "SimulateCollectionScenario",
+  "RetryCollection",
 ] as const;
 type CommandKind = (typeof commandKinds)[number];
 
@@ -385,16 +386,27 @@ async function run(command: Command): Promise<Made> {
       };
     }
     case "GetCollection":
-    case "SimulateCollectionScenario": {
+    case "SimulateCollectionScenario":
+    case "RetryCollection": {
       const target = pickId(owner, "collections", pick);
       const path =
-        kind === "GetCollection" ? `/v1/collections/${target}` : `/v1/sandbox/collections/${target}:simulate`;
+        kind === "GetCollection"
+          ? `/v1/collections/${target}`
+          : kind === "RetryCollection"
+            ? `/v1/collections/${target}:retry`
+            : `/v1/sandbox/collections/${target}:simulate`;
       const method = kind === "GetCollection" ? "GET" : "POST";
+      // RetryCollection is session only: the admin presents the collection again.
       const answer = await call(
         caller,
         method,
         path,
-        method === "GET" ? undefined : { scenario: `COLLECTION_SCENARIO_${collectionScenarios[variant]}` },
+        method === "GET"
+          ? undefined
+          : kind === "RetryCollection"
+            ? {}
+            : { scenario: `COLLECTION_SCENARIO_${collectionScenarios[variant]}` },
+        kind === "RetryCollection",
       );
       return {
         line: lineOf(`${method} ${path}`, answer),
@@ -505,6 +517,7 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
       "SimulateMandateScenario",
       "CancelCollectionSchedule",
       "SimulateCollectionScenario",
+      "RetryCollection",
     ].includes(command.kind);
   let before: string | undefined;
   let targetId: string | undefined;
@@ -513,7 +526,7 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
       target,
       command.kind === "CancelCollectionSchedule"
         ? "schedules"
-        : command.kind === "SimulateCollectionScenario"
+        : command.kind === "SimulateCollectionScenario" || command.kind === "RetryCollection"
           ? "collections"
           : "mandates",
       command.pick,

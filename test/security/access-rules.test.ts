@@ -29,6 +29,7 @@ const contractAccess: Record<string, string> = {
   "CollectionService.CreateCollectionSchedule": "session only (admin, member)",
   "CollectionService.CancelCollectionSchedule": "session only (admin, member)",
   "CollectionService.CreateCollection": "session only (admin, member)",
+  "CollectionService.RetryCollection": "session only (admin, member)",
   "AlertService.ListAlerts": "alerts:read",
   "AlertService.GetAlert": "alerts:read",
   "AlertService.AcknowledgeAlert": "alerts:write",

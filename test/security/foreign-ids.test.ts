@@ -176,6 +176,9 @@ const needs: Record<string, { make?: Make; fields?: RequestFields }> = {
   },
   // A fresh mandate per case: its one-off takes the earliest free day, so no call clashes with another.
   [pathOf(CollectionService.method.createCollection)]: { fields: { collection: { amountMinor: 4_250n } } },
+  [pathOf(CollectionService.method.retryCollection)]: {
+    make: async (r) => ({ value: await r.failedCollection() }),
+  },
   [pathOf(AlertService.method.updateAlertThreshold)]: {
     fields: { threshold: { enabled: false }, updateMask: { paths: ["enabled"] } },
   },

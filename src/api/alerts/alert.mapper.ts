@@ -18,6 +18,7 @@ import {
 import type { Alert } from "../../modules/alerts/alert.entity.js";
 import type { AlertThreshold } from "../../modules/alerts/alert-threshold.entity.js";
 import { type AlertStateName, type AlertTypeName, alertStates, alertTypes } from "../../modules/alerts/alert-types.js";
+import { collectionRetriedType } from "../../modules/collections/retry.js";
 import type { Notification } from "../../modules/notifications/notification.entity.js";
 import { payerNoticeTypes } from "../../modules/payer-notices/payer-notices.js";
 import { storedNameOf } from "../stored-name.js";
@@ -81,6 +82,7 @@ export const notificationTypes: Readonly<Partial<Record<NotificationType, readon
   [NotificationType.COLLECTION_FAILED]: ["collection.failed"],
   [NotificationType.COLLECTION_CHARGED_BACK]: ["collection.charged_back"],
   [NotificationType.COLLECTION_CANCELLED]: ["collection.cancelled"],
+  [NotificationType.COLLECTION_RETRIED]: [collectionRetriedType],
   [NotificationType.ALERT_RAISED]: ["alert.raised"],
   [NotificationType.MANDATE_TRANSFERRED]: ["mandate.transferred"],
   [NotificationType.INSTRUCTION_CONFIRMATION]: [payerNoticeTypes.confirmation],

@@ -100,5 +100,13 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
         nextPageToken: nextPageToken(ctx, found, filter),
       };
     },
+    async retryCollection(req, ctx) {
+      return collectionToProto(
+        await collections.retryCollection(await requireEntityManager(ctx), requireActing(ctx), {
+          collectionId: req.collectionId,
+          chargeDate: req.chargeDate,
+        }),
+      );
+    },
   });
 }

@@ -20,7 +20,8 @@
  * - MANDATE_CANCELLATIONS: mandates cancelled in the window by anyone but the organisation (the
  *   payer, their bank through ADDACS, the sandbox playing those); raised at count or more.
  * - COLLECTION_FAILED: the failed collection itself, when its amount is at least min_amount_minor;
- *   one alert per failed collection.
+ *   one alert per failed collection (again when it fails again after a retry, unless its alert is
+ *   still unresolved).
  */
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
@@ -125,10 +126,11 @@ export class AlertEvaluator {
     const window = { start: new Date(now.getTime() - threshold.windowSeconds * 1000), end: now };
     const crossing = await judge(threshold, window);
     if (!crossing) return;
-    if (!crossing.collection) {
-      const open = await tx.count(Alert, { threshold: threshold.id, state: { $ne: "RESOLVED" }, collection: null });
-      if (open > 0) return;
-    }
+    // One unresolved alert per window threshold, and per collection: a collection presented again
+    // (RetryCollection) that fails again while its alert is open is already being seen to.
+    const collection = crossing.collection?.id ?? null;
+    const open = await tx.count(Alert, { threshold: threshold.id, state: { $ne: "RESOLVED" }, collection });
+    if (open > 0) return;
     const alert = tx.create(Alert, {
       id: newId("AL", now.getTime()),
       organisation: organisationId,

@@ -12,8 +12,9 @@ const p = defineEntity.properties;
  * Alert is raised when a threshold is crossed (ids `AL…`, time-ordered: lists page newest first on
  * (organisation_id, id)). Two partial unique indexes are the database's own guarantee behind "one
  * open alert per condition": at most one unresolved alert per window threshold, and at most one
- * alert per failed collection. The evaluator locks the threshold row first, so they never fire in
- * normal operation; they are the second wall.
+ * unresolved alert per failed collection (a collection presented again can fail again). The
+ * evaluator locks the threshold row first, so they never fire in normal operation; they are the
+ * second wall.
  */
 export const Alert = defineEntity({
   name: "Alert",
@@ -49,7 +50,7 @@ export const Alert = defineEntity({
     },
     {
       name: "alert_collection_unique",
-      expression: `create unique index "alert_collection_unique" on "alert" ("collection_id") where "collection_id" is not null`,
+      expression: `create unique index "alert_collection_unique" on "alert" ("collection_id") where "collection_id" is not null and "state" <> 'RESOLVED'`,
     },
   ],
 });

@@ -12,14 +12,17 @@ import { type CollectionStateName, canMoveCollection } from "./collection-lifecy
 export interface CollectionChange {
   reasonCode?: string | null | undefined;
   description: string;
+  /** The notification's type when not `collection.<new state>`: a re-presentation is "collection.retried". */
+  eventType?: string | undefined;
 }
 
 const words = (state: string) => state.toLowerCase().replace(/_/g, " ");
 
 /**
  * applyCollectionStateChange sets the state (and paid_out_time on PAID_OUT, which stays set after a
- * late failure or charge-back) and adds the notification `collection.<new state>`. It throws a
- * RangeError for a step the life cycle does not allow: callers check with canMoveCollection first.
+ * late failure or charge-back) and adds the notification `collection.<new state>` (or the change's
+ * eventType). It throws a RangeError for a step the life cycle does not allow: callers check with
+ * canMoveCollection first.
  */
 export function applyCollectionStateChange(
   em: EntityManager,
@@ -39,7 +42,7 @@ export function applyCollectionStateChange(
   recordCollectionEvent(
     em,
     collection,
-    { type: `collection.${to.toLowerCase()}`, message, reasonCode: change.reasonCode },
+    { type: change.eventType ?? `collection.${to.toLowerCase()}`, message, reasonCode: change.reasonCode },
     now,
   );
 }

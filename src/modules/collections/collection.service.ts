@@ -30,6 +30,7 @@ import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
 import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
 import { createOneOff, type NewOneOff, type OneOffNoticeHook } from "./one-off.js";
+import { type RetryNoticeHook, type RetryRequest, retryCollection } from "./retry.js";
 import { checkSchedule, type NewSchedule } from "./schedule-fields.js";
 import { chargeDateOf, nominalDate } from "./schedule-plan.js";
 
@@ -78,6 +79,8 @@ export interface CollectionManagerOptions {
   onAdvanceNotice?: AdvanceNoticeHook | undefined;
   /** Gives the payer advance notice of a one-off collection (one-off.ts). */
   onOneOffNotice?: OneOffNoticeHook | undefined;
+  /** Gives the payer advance notice of a re-presented collection, in the retry's transaction. */
+  onRetryNotice?: RetryNoticeHook | undefined;
 }
 
 const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
@@ -256,6 +259,11 @@ export class CollectionManager {
       ...(filter.states.length > 0 ? { state: { $in: [...filter.states] } } : {}),
     };
     return findPage(em, Collection, where, { orderBy: ["chargeDate", "id"], ...page });
+  }
+
+  /** retryCollection presents a FAILED collection again, with the payer's advance notice (retry.ts). */
+  retryCollection(em: EntityManager, acting: Acting, request: RetryRequest): Promise<Collection> {
+    return retryCollection(em, acting, request, this.options);
   }
 
   /** materialiseDue creates the due collections of every organisation today (see materialise.ts). */

@@ -5,6 +5,7 @@ import {
   instructionConfirmation,
   oneOffAdvanceNotice,
   type PayerLetter,
+  retryNotice,
 } from "./notice-emails.js";
 
 const letter: PayerLetter = {
@@ -72,6 +73,22 @@ describe("payer notice emails", () => {
     const plain = oneOffAdvanceNotice(letter, { amount: "£1.00", chargeDate: "2027-01-04", description: "" });
     expect(plain.text).toContain("a single payment of £1.00 by Direct Debit on Monday 4 January 2027.");
     expect(plain.text).not.toContain("For:");
+  });
+
+  it("give advance notice of a payment collected again: amount, new date, the date first due, the attempt", () => {
+    const mail = retryNotice(letter, {
+      amount: "£950.00",
+      chargeDate: "2027-01-18",
+      originalChargeDate: "2027-01-04",
+      attempt: 2,
+    });
+    expect(mail.subject).toBe("Advance notice: £950.00 Direct Debit to ACME LETTINGS collected again");
+    expect(mail.text).toContain(
+      "Your bank returned unpaid the £950.00 Direct Debit payment to Acme Lettings Ltd that was due on Monday 4 January 2027. Acme Lettings Ltd will collect it again, a second attempt at the same payment, on Monday 18 January 2027.",
+    );
+    for (const line of ["  Service user number: 123456", "  Reference: FLAT4RENT", "  Attempt: second"])
+      expect(mail.text).toContain(line);
+    expect(mail.html).toContain('<th align="left">New payment date</th><td>Monday 18 January 2027</td>');
   });
 
   it("leave out the SUN line while the organisation has none, and say why a cancellation happened", () => {

@@ -1,7 +1,7 @@
 /**
  * notice-emails.ts writes the emails the Direct Debit scheme expects a payer to receive: the
- * confirmation of their Instruction, the advance notice of collections, and the notice that their
- * Instruction was cancelled. Each is plain text with the same content as simple HTML. Every one
+ * confirmation of their Instruction, the advance notice of collections (and of a payment collected
+ * again after their bank returned it), and the notice that their Instruction was cancelled. Each is plain text with the same content as simple HTML. Every one
  * names the organisation as the payer's statement will (its Bacs display name), its service user
  * number and the mandate's reference, so the payer can match it to their bank's records. No
  * account number is ever written in full.
@@ -40,6 +40,17 @@ export interface CollectionPlan {
   frequency: string;
   firstChargeDate: string;
   endDate: string | null;
+}
+
+/** RetryPlan is what the advance notice of a re-presented payment announces. */
+export interface RetryPlan {
+  amount: string;
+  /** The new date the payment will be collected on. */
+  chargeDate: string;
+  /** The date the payment was first due, which the payer's bank returned unpaid. */
+  originalChargeDate: string;
+  /** Which attempt the new one is: 2 for the second, 3 for the third. */
+  attempt: number;
 }
 
 /** instructionConfirmation confirms a paperless Instruction's details to the payer. */
@@ -102,6 +113,31 @@ export function oneOffAdvanceNotice(letter: PayerLetter, payment: OneOffPayment)
     ],
   ]);
 }
+
+/**
+ * retryNotice tells the payer that a payment their bank returned unpaid will be collected again, on
+ * which date and for how much: the scheme wants the same advance notice of a re-presentation as of
+ * any other payment.
+ */
+export function retryNotice(letter: PayerLetter, plan: RetryPlan): MailMessage {
+  const { payee } = letter;
+  const attempt = ordinals[plan.attempt] ?? `attempt ${plan.attempt}`;
+  return compose(letter, `Advance notice: ${plan.amount} Direct Debit to ${payee.statementName} collected again`, [
+    `Your bank returned unpaid the ${plan.amount} Direct Debit payment to ${payee.name} that was due on ${longDate(plan.originalChargeDate)}. ${payee.name} will collect it again, a ${attempt} attempt at the same payment, on ${longDate(plan.chargeDate)}.`,
+    [
+      ["Amount", plan.amount],
+      ["New payment date", longDate(plan.chargeDate)],
+      ["First due on", longDate(plan.originalChargeDate)],
+      ["Attempt", attempt],
+      ["Shown on your statement as", payee.statementName],
+      ...serviceUserNumberRow(payee),
+      ["Reference", letter.reference],
+    ],
+    `Please make sure the funds are in your account by then. If you have a question about this payment, contact ${payee.name}.`,
+  ]);
+}
+
+const ordinals: Readonly<Record<number, string>> = { 2: "second", 3: "third" };
 
 /** cancellationNotice tells the payer their Instruction was cancelled and nothing more will be taken. */
 export function cancellationNotice(letter: PayerLetter, why: string): MailMessage {

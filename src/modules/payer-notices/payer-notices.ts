@@ -5,6 +5,7 @@
  *   days; we send it at once);
  * - the advance notice of a schedule's amount, frequency and first charge date, when it is set up,
  *   and of a one-off collection's amount and date, when it is created;
+ * - the advance notice of a failed collection presented again: its amount and new date;
  * - the cancellation notice, when an Instruction the payer gave is cancelled.
  * Organisations that send their own notices (payerNoticesBy ORGANISATION) get the feed's events
  * only, to act on. Emails go through the outbox (payer-email-outbox.ts): sent once the change
@@ -15,6 +16,7 @@ import type { MailMessage } from "../../platform/mail/mailer.js";
 import type { Collection } from "../collections/collection.entity.js";
 import type { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
+import type { RetriedCollection } from "../collections/retry.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
@@ -24,6 +26,7 @@ import {
   instructionConfirmation,
   oneOffAdvanceNotice,
   type PayerLetter,
+  retryNotice,
 } from "./notice-emails.js";
 import type { PayerEmailOutbox } from "./payer-email-outbox.js";
 
@@ -107,6 +110,30 @@ export class PayerNotices {
     });
     if (!byUs) return;
     await this.email(em, organisation, oneOffAdvanceNotice(letterOf(mandate, organisation), payment), now);
+  }
+
+  /** retryAnnounced gives the payer advance notice of a failed collection presented again. */
+  async retryAnnounced(
+    em: EntityManager,
+    { collection, mandate, organisation }: RetriedCollection,
+    now: Date,
+  ): Promise<void> {
+    const byUs = organisation.payerNoticesBy === "SERVICE";
+    const plan = {
+      amount: pounds(collection.amountMinor),
+      chargeDate: collection.chargeDate,
+      originalChargeDate: collection.originalChargeDate,
+      attempt: collection.retryCount + 1,
+    };
+    const what = `${plan.amount} collected again on ${plan.chargeDate} (first due ${plan.originalChargeDate}, returned unpaid) under mandate ${mandate.id}`;
+    record(em, mandate, payerNoticeTypes.advance, now, {
+      resourceType: "collection",
+      resourceId: collection.id,
+      collectionId: collection.id,
+      message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
+    });
+    if (!byUs) return;
+    await this.email(em, organisation, retryNotice(letterOf(mandate, organisation), plan), now);
   }
 
   /** instructionCancelled tells the payer an Instruction they gave is cancelled; none they never gave. */

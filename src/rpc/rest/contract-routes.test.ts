@@ -52,6 +52,7 @@ const contract = [
   "POST /v1/collectionSchedules CollectionService.CreateCollectionSchedule",
   "POST /v1/collectionSchedules/{schedule_id}:cancel CollectionService.CancelCollectionSchedule",
   "POST /v1/collections CollectionService.CreateCollection",
+  "POST /v1/collections/{collection_id}:retry CollectionService.RetryCollection",
   "POST /v1/mandateInvites/{invite_token}:complete MandateInviteService.CompleteMandateInvite",
   "POST /v1/sandbox/mandates/{mandate_id}:simulate SandboxService.SimulateMandateScenario",
   "POST /v1/sandbox/collections/{collection_id}:simulate SandboxService.SimulateCollectionScenario",

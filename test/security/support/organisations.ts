@@ -159,6 +159,22 @@ export class Resources {
     return { mandateId: mandate.id, scheduleId: schedule.id, collectionId };
   }
 
+  /**
+   * failedCollection is a scheduled mandate's first collection returned unpaid with ARUDD code "0"
+   * (refer to payer), the one code Bacs lets a collection be presented again after.
+   */
+  async failedCollection(): Promise<string> {
+    const { collectionId } = await this.scheduledMandate();
+    await ok(
+      "failing a collection with code 0",
+      this.rest("POST", `/v1/sandbox/collections/${collectionId}:simulate`, {
+        scenario: "COLLECTION_SCENARIO_FAIL",
+        reason_code: "0",
+      }),
+    );
+    return collectionId;
+  }
+
   /** enableFailedCollectionAlerts turns on the threshold that raises an alert per failed collection. */
   async enableFailedCollectionAlerts(): Promise<void> {
     const threshold = await this.threshold("ALERT_TYPE_COLLECTION_FAILED");

@@ -17,6 +17,7 @@ import { Migration20261207053038_bacs_identity } from "./Migration20261207053038
 import { Migration20261207060000_reusable_references } from "./Migration20261207060000_reusable_references.js";
 import { Migration20261207070000_advance_notice } from "./Migration20261207070000_advance_notice.js";
 import { Migration20261207130000_collections_drive } from "./Migration20261207130000_collections_drive.js";
+import { Migration20261207133000_alert_per_presentation } from "./Migration20261207133000_alert_per_presentation.js";
 import { Migration20261207134000_payer_email_outbox } from "./Migration20261207134000_payer_email_outbox.js";
 
 /**
@@ -47,5 +48,6 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261207060000_reusable_references", class: Migration20261207060000_reusable_references },
   { name: "Migration20261207070000_advance_notice", class: Migration20261207070000_advance_notice },
   { name: "Migration20261207130000_collections_drive", class: Migration20261207130000_collections_drive },
+  { name: "Migration20261207133000_alert_per_presentation", class: Migration20261207133000_alert_per_presentation },
   { name: "Migration20261207134000_payer_email_outbox", class: Migration20261207134000_payer_email_outbox },
 ];

@@ -3,10 +3,12 @@
  * its Bacs reason code. In sandbox organisations, staff who can write get a button per outcome the
  * collection's state allows (SandboxService.SimulateCollectionScenario), so an integration can be
  * walked through paid, failed, late-failed and charged-back collections without waiting for Bacs.
- * Used on the Collections page and on a mandate's page.
+ * Admins and members can present a collection returned with reason code 0 again (Retry). Used on the
+ * Collections page and on a mandate's page.
  */
 import { createConnectQueryKey, useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { AlertService } from "../../../../gen/dd/v1/alerts_pb.js";
 import { type Collection, CollectionService, CollectionState } from "../../../../gen/dd/v1/collections_pb.js";
 import type { Mandate } from "../../../../gen/dd/v1/mandates_pb.js";
@@ -19,6 +21,7 @@ import { pounds } from "../money.js";
 import { useStaff } from "../session.js";
 import { enumLabel } from "../states.js";
 import { mandateLabel } from "./mandates.js";
+import { canRetry, MAX_RETRIES, RetryCollectionDialog } from "./RetryCollectionDialog.js";
 
 /** Each simulator button: its name, and the states its scenario starts from (sandbox.proto). */
 const simulations: readonly { scenario: CollectionScenario; name: string; from: readonly CollectionState[] }[] = [
@@ -73,6 +76,7 @@ export function CollectionTable({ collections, mandates, caption = "Collections"
       ),
   });
   const simulating = staff.session.sandbox && staff.mayWriteSchedules;
+  const [retrying, setRetrying] = useState<Collection>();
 
   if (collections.length === 0) return <p>No collections match.</p>;
   return (
@@ -103,6 +107,16 @@ export function CollectionTable({ collections, mandates, caption = "Collections"
                 <td>
                   <span className={`badge ${stateTone[c.state] ?? ""}`}>{collectionStateName(c.state)}</span>
                   {c.reasonCode && <div className="hint">Reason code {c.reasonCode}</div>}
+                  {c.retryCount > 0 && (
+                    <div className="hint">
+                      Presented again {c.retryCount} of {MAX_RETRIES}; first due {calendarDay(c.originalChargeDate)}
+                    </div>
+                  )}
+                  {staff.mayWriteSchedules && canRetry(c) && (
+                    <button type="button" onClick={() => setRetrying(c)}>
+                      Retry
+                    </button>
+                  )}
                 </td>
                 <td>{when(c.stateChangeTime)}</td>
                 {simulating && (
@@ -126,6 +140,7 @@ export function CollectionTable({ collections, mandates, caption = "Collections"
           </tbody>
         </table>
       </div>
+      {retrying && <RetryCollectionDialog collection={retrying} onClose={() => setRetrying(undefined)} />}
     </>
   );
 }
