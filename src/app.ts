@@ -182,6 +182,7 @@ export function createApp(deps: AppDeps): App {
   const collections = new CollectionManager({
     clock,
     onAdvanceNotice: (em, announced, now) => payerNotices.scheduleAnnounced(em, announced, now),
+    onScheduleNotice: (em, notice, now) => payerNotices.scheduleChanged(em, notice, now),
   });
   const instructionConfirmed = (em: EntityManager, mandate: Mandate, now: Date) =>
     payerNotices.instructionConfirmed(em, mandate, now);

@@ -163,6 +163,9 @@ const commandKinds = [
   "ListCollectionSchedules",
   "CreateCollectionSchedule",
   "CancelCollectionSchedule",
+  "UpdateCollectionSchedule",
+  "PauseCollectionSchedule",
+  "ResumeCollectionSchedule",
   "GetCollection",
   "ListCollections",
   "SimulateCollectionScenario",
@@ -346,27 +349,32 @@ async function run(command: Command): Promise<Made> {
       };
     }
     case "GetCollectionSchedule":
-    case "CancelCollectionSchedule": {
+    case "CancelCollectionSchedule":
+    case "UpdateCollectionSchedule":
+    case "PauseCollectionSchedule":
+    case "ResumeCollectionSchedule": {
       const target = pickId(owner, "schedules", pick);
-      const path =
-        kind === "GetCollectionSchedule"
-          ? `/v1/collectionSchedules/${target}`
-          : `/v1/collectionSchedules/${target}:cancel`;
-      const method = kind === "GetCollectionSchedule" ? "GET" : "POST";
-      const answer = await call(
-        caller,
-        method,
-        path,
-        method === "GET" ? undefined : { reason: "isolation test" },
-        method === "POST",
-      );
+      const request = {
+        GetCollectionSchedule: { method: "GET", path: "", body: undefined },
+        CancelCollectionSchedule: { method: "POST", path: ":cancel", body: { reason: "isolation test" } },
+        UpdateCollectionSchedule: {
+          method: "PATCH",
+          path: "?update_mask=amount_minor",
+          body: { amount_minor: "5100" },
+        },
+        PauseCollectionSchedule: { method: "POST", path: ":pause", body: { reason: "isolation test" } },
+        ResumeCollectionSchedule: { method: "POST", path: ":resume", body: {} },
+      }[kind];
+      const { method } = request;
+      const path = `/v1/collectionSchedules/${target}${request.path}`;
+      const answer = await call(caller, method, path, request.body, method !== "GET");
       return {
         line: lineOf(`${method} ${path}`, answer),
         answer,
         text: answer.text,
         target,
         sent: [target],
-        write: method === "POST",
+        write: method !== "GET",
       };
     }
     case "GetCollection":
@@ -489,6 +497,9 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
       "ResendMandateInvite",
       "SimulateMandateScenario",
       "CancelCollectionSchedule",
+      "UpdateCollectionSchedule",
+      "PauseCollectionSchedule",
+      "ResumeCollectionSchedule",
       "SimulateCollectionScenario",
     ].includes(command.kind);
   let before: string | undefined;
@@ -496,7 +507,7 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
   if (crossWrite) {
     targetId = pickId(
       target,
-      command.kind === "CancelCollectionSchedule"
+      command.kind.endsWith("CollectionSchedule")
         ? "schedules"
         : command.kind === "SimulateCollectionScenario"
           ? "collections"
@@ -514,7 +525,14 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
   };
   const status = made.answer.status;
   if (status >= 500) fail(`answered ${status}`);
-  if (command.kind === "CreateMandate" || command.kind === "CreateCollectionSchedule") truth = await readTruth();
+  // Changing or resuming a schedule may create its collections too.
+  if (
+    command.kind === "CreateMandate" ||
+    command.kind === "CreateCollectionSchedule" ||
+    command.kind === "UpdateCollectionSchedule" ||
+    command.kind === "ResumeCollectionSchedule"
+  )
+    truth = await readTruth();
 
   const leaked = leakedIds(command.caller, made.text, made.sent);
   if (leaked.length > 0)

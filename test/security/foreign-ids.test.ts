@@ -116,6 +116,7 @@ const mandate: Make = async (r) => ({ value: (await r.mandate()).id });
 const scheduledMandate: Make = async (r) => ({ value: (await r.scheduledMandate()).mandateId });
 const schedule: Make = async (r) => ({ value: (await r.scheduledMandate()).scheduleId });
 const collection: Make = async (r) => ({ value: (await r.scheduledMandate()).collectionId });
+const pausedSchedule: Make = async (r) => ({ value: await r.pausedSchedule() });
 const alert: Make = async (r) => ({ value: await r.openAlert() });
 const threshold: Make = async (r) => ({ value: await r.threshold() });
 const apiKey: Make = async (r) => ({ value: await r.apiKey() });
@@ -137,6 +138,8 @@ const supersededInvite: Make = async (r) => {
 const makers: Record<string, (role: IdFieldRole) => Make> = {
   mandate: (role) => (role === "filter" ? scheduledMandate : mandate),
   schedule: () => schedule,
+  // UpdateCollectionSchedule names its schedule by the message's own id (schedule.id).
+  collection_schedule: () => schedule,
   collection: () => collection,
   alert: () => alert,
   alert_threshold: () => threshold,
@@ -174,6 +177,10 @@ const needs: Record<string, { make?: Make; fields?: RequestFields }> = {
       schedule: { amountMinor: 12_500n, intervalUnit: IntervalUnit.MONTHLY, startDate: londonDate(new Date()) },
     },
   },
+  [pathOf(CollectionService.method.updateCollectionSchedule)]: {
+    fields: { schedule: { amountMinor: 13_000n }, updateMask: { paths: ["amount_minor"] } },
+  },
+  [pathOf(CollectionService.method.resumeCollectionSchedule)]: { make: pausedSchedule },
   [pathOf(AlertService.method.updateAlertThreshold)]: {
     fields: { threshold: { enabled: false }, updateMask: { paths: ["enabled"] } },
   },

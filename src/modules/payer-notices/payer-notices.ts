@@ -13,10 +13,17 @@ import type { Mailer } from "../../platform/mail/mailer.js";
 import type { Collection } from "../collections/collection.entity.js";
 import type { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
+import type { ScheduleNotice } from "../collections/schedule-changes.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
-import { advanceNotice, cancellationNotice, instructionConfirmation, type PayerLetter } from "./notice-emails.js";
+import {
+  advanceNotice,
+  cancellationNotice,
+  instructionConfirmation,
+  type PayerLetter,
+  scheduleChangeNotice,
+} from "./notice-emails.js";
 
 /** The notification feed's types for payer notices (alert.mapper.ts maps them to the contract's). */
 export const payerNoticeTypes = {
@@ -73,6 +80,52 @@ export class PayerNotices {
     if (!byUs) return;
     await em.flush();
     await this.mailer.send(advanceNotice(letterOf(mandate, organisation), plan));
+  }
+
+  /**
+   * scheduleChanged gives the payer advance notice of a schedule's changed amount or end date, or,
+   * when it resumes, of its collections again as at set-up.
+   */
+  async scheduleChanged(em: EntityManager, notice: ScheduleNotice, now: Date): Promise<void> {
+    const { schedule, mandate, organisation, firstChargeDate } = notice;
+    const byUs = organisation.payerNoticesBy === "SERVICE";
+    const amount = pounds(schedule.amountMinor);
+    const frequency = frequencyOf(schedule);
+    const endDate = schedule.endDate ?? null;
+    const finished = schedule.state === "FINISHED";
+    const from = firstChargeDate !== null && !finished ? ` from ${firstChargeDate}` : "";
+    const what =
+      notice.kind === "resumed"
+        ? `schedule ${schedule.id} resumed: ${amount} ${frequency}${from} under mandate ${mandate.id}`
+        : `schedule ${schedule.id} changed: ${[
+            ...(notice.previousAmountMinor !== null
+              ? [`${pounds(notice.previousAmountMinor)} → ${amount}${from}`]
+              : []),
+            ...(notice.endDateChanged ? [`end date ${endDate ?? "none"}`] : []),
+            ...(finished ? ["no more payments"] : []),
+          ].join(", ")} under mandate ${mandate.id}`;
+    record(em, mandate, payerNoticeTypes.advance, now, {
+      resourceType: "collection_schedule",
+      resourceId: schedule.id,
+      ...(notice.firstCollectionId ? { collectionId: notice.firstCollectionId } : {}),
+      message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
+    });
+    if (!byUs) return;
+    await em.flush();
+    const letter = letterOf(mandate, organisation);
+    await this.mailer.send(
+      notice.kind === "resumed" && firstChargeDate !== null
+        ? advanceNotice(letter, { amount, frequency, firstChargeDate, endDate })
+        : scheduleChangeNotice(letter, {
+            amount,
+            previousAmount: notice.previousAmountMinor === null ? null : pounds(notice.previousAmountMinor),
+            frequency,
+            firstChargeDate,
+            endDate,
+            endDateChanged: notice.endDateChanged,
+            finished,
+          }),
+    );
   }
 
   /** instructionCancelled tells the payer an Instruction they gave is cancelled; none they never gave. */
