@@ -65,7 +65,8 @@ beforeAll(async () => {
   ofB = new Resources(server, B);
   await ofB.enableFailedCollectionAlerts();
   await prepareResources();
-});
+  // Every writing case gets resources of its own (hundreds of REST calls): more than the default hook time.
+}, 240_000);
 
 afterAll(async () => {
   caller?.close();
