@@ -49,7 +49,10 @@ describe("a member", () => {
     });
     const page = await signedIn(browser, server, staff.organisationId, "member");
     await page.getByRole("navigation").getByRole("link", { name: "Collections" }).click();
-    const row = page.getByRole("row").filter({ hasText: "Garage rent" });
+    const row = page
+      .getByRole("table", { name: "Collection schedules" })
+      .getByRole("row")
+      .filter({ hasText: "Garage rent" });
     await row.waitFor();
 
     await row.getByRole("button", { name: "Change schedule" }).click();

@@ -91,7 +91,7 @@ export function Schedules() {
                       </span>
                     </td>
                     {staff.mayWriteSchedules && (
-                      <td className="actions">
+                      <td className="actions actions-stacked">
                         {live(s) && (
                           <button type="button" onClick={() => setOpen({ kind: "change", schedule: s })}>
                             Change schedule
