@@ -188,6 +188,7 @@ export function createApp(deps: AppDeps): App {
     onAdvanceNotice: (em, announced, now) => payerNotices.scheduleAnnounced(em, announced, now),
     onOneOffNotice: (em, announced, now) => payerNotices.oneOffAnnounced(em, announced, now),
     onRetryNotice: (em, retried, now) => payerNotices.retryAnnounced(em, retried, now),
+    onScheduleNotice: (em, notice, now) => payerNotices.scheduleChanged(em, notice, now),
   });
   const instructionConfirmed = (em: EntityManager, mandate: Mandate, now: Date) =>
     payerNotices.instructionConfirmed(em, mandate, now);

@@ -164,6 +164,9 @@ const commandKinds = [
   "CreateCollectionSchedule",
   "CancelCollectionSchedule",
   "CreateCollection",
+  "UpdateCollectionSchedule",
+  "PauseCollectionSchedule",
+  "ResumeCollectionSchedule",
   "GetCollection",
   "ListCollections",
   "SimulateCollectionScenario",
@@ -362,27 +365,32 @@ async function run(command: Command): Promise<Made> {
       };
     }
     case "GetCollectionSchedule":
-    case "CancelCollectionSchedule": {
+    case "CancelCollectionSchedule":
+    case "UpdateCollectionSchedule":
+    case "PauseCollectionSchedule":
+    case "ResumeCollectionSchedule": {
       const target = pickId(owner, "schedules", pick);
-      const path =
-        kind === "GetCollectionSchedule"
-          ? `/v1/collectionSchedules/${target}`
-          : `/v1/collectionSchedules/${target}:cancel`;
-      const method = kind === "GetCollectionSchedule" ? "GET" : "POST";
-      const answer = await call(
-        caller,
-        method,
-        path,
-        method === "GET" ? undefined : { reason: "isolation test" },
-        method === "POST",
-      );
+      const request = {
+        GetCollectionSchedule: { method: "GET", path: "", body: undefined },
+        CancelCollectionSchedule: { method: "POST", path: ":cancel", body: { reason: "isolation test" } },
+        UpdateCollectionSchedule: {
+          method: "PATCH",
+          path: "?update_mask=amount_minor",
+          body: { amount_minor: "5100" },
+        },
+        PauseCollectionSchedule: { method: "POST", path: ":pause", body: { reason: "isolation test" } },
+        ResumeCollectionSchedule: { method: "POST", path: ":resume", body: {} },
+      }[kind];
+      const { method } = request;
+      const path = `/v1/collectionSchedules/${target}${request.path}`;
+      const answer = await call(caller, method, path, request.body, method !== "GET");
       return {
         line: lineOf(`${method} ${path}`, answer),
         answer,
         text: answer.text,
         target,
         sent: [target],
-        write: method === "POST",
+        write: method !== "GET",
       };
     }
     case "GetCollection":
@@ -516,6 +524,9 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
       "ResendMandateInvite",
       "SimulateMandateScenario",
       "CancelCollectionSchedule",
+      "UpdateCollectionSchedule",
+      "PauseCollectionSchedule",
+      "ResumeCollectionSchedule",
       "SimulateCollectionScenario",
       "RetryCollection",
     ].includes(command.kind);
@@ -524,7 +535,7 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
   if (crossWrite) {
     targetId = pickId(
       target,
-      command.kind === "CancelCollectionSchedule"
+      command.kind.endsWith("CollectionSchedule")
         ? "schedules"
         : command.kind === "SimulateCollectionScenario" || command.kind === "RetryCollection"
           ? "collections"
@@ -542,7 +553,16 @@ async function checkedRun(command: Command, log: string[]): Promise<void> {
   };
   const status = made.answer.status;
   if (status >= 500) fail(`answered ${status}`);
-  if (["CreateMandate", "CreateCollectionSchedule", "CreateCollection"].includes(command.kind))
+  // Changing or resuming a schedule may create its collections too.
+  if (
+    [
+      "CreateMandate",
+      "CreateCollectionSchedule",
+      "CreateCollection",
+      "UpdateCollectionSchedule",
+      "ResumeCollectionSchedule",
+    ].includes(command.kind)
+  )
     truth = await readTruth();
 
   const leaked = leakedIds(command.caller, made.text, made.sent);

@@ -65,7 +65,8 @@ beforeAll(async () => {
   ofB = new Resources(server, B);
   await ofB.enableFailedCollectionAlerts();
   await prepareResources();
-});
+  // Every writing case gets resources of its own (hundreds of REST calls): more than the default hook time.
+}, 240_000);
 
 afterAll(async () => {
   caller?.close();
@@ -116,6 +117,7 @@ const mandate: Make = async (r) => ({ value: (await r.mandate()).id });
 const scheduledMandate: Make = async (r) => ({ value: (await r.scheduledMandate()).mandateId });
 const schedule: Make = async (r) => ({ value: (await r.scheduledMandate()).scheduleId });
 const collection: Make = async (r) => ({ value: (await r.scheduledMandate()).collectionId });
+const pausedSchedule: Make = async (r) => ({ value: await r.pausedSchedule() });
 const alert: Make = async (r) => ({ value: await r.openAlert() });
 const threshold: Make = async (r) => ({ value: await r.threshold() });
 const apiKey: Make = async (r) => ({ value: await r.apiKey() });
@@ -137,6 +139,8 @@ const supersededInvite: Make = async (r) => {
 const makers: Record<string, (role: IdFieldRole) => Make> = {
   mandate: (role) => (role === "filter" ? scheduledMandate : mandate),
   schedule: () => schedule,
+  // UpdateCollectionSchedule names its schedule by the message's own id (schedule.id).
+  collection_schedule: () => schedule,
   collection: () => collection,
   alert: () => alert,
   alert_threshold: () => threshold,
@@ -179,6 +183,10 @@ const needs: Record<string, { make?: Make; fields?: RequestFields }> = {
   [pathOf(CollectionService.method.retryCollection)]: {
     make: async (r) => ({ value: await r.failedCollection() }),
   },
+  [pathOf(CollectionService.method.updateCollectionSchedule)]: {
+    fields: { schedule: { amountMinor: 13_000n }, updateMask: { paths: ["amount_minor"] } },
+  },
+  [pathOf(CollectionService.method.resumeCollectionSchedule)]: { make: pausedSchedule },
   [pathOf(AlertService.method.updateAlertThreshold)]: {
     fields: { threshold: { enabled: false }, updateMask: { paths: ["enabled"] } },
   },

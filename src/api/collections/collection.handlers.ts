@@ -70,6 +70,32 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
         ),
       );
     },
+    async updateCollectionSchedule(req, ctx) {
+      const change = {
+        id: req.schedule?.id ?? "",
+        mask: req.updateMask?.paths,
+        amountMinor: req.schedule?.amountMinor ?? 0n,
+        endDate: req.schedule?.endDate ?? "",
+      };
+      return scheduleToProto(
+        await collections.updateSchedule(await requireEntityManager(ctx), requireActing(ctx), change),
+      );
+    },
+    async pauseCollectionSchedule(req, ctx) {
+      return scheduleToProto(
+        await collections.pauseSchedule(
+          await requireEntityManager(ctx),
+          requireActing(ctx),
+          req.scheduleId,
+          req.reason,
+        ),
+      );
+    },
+    async resumeCollectionSchedule(req, ctx) {
+      return scheduleToProto(
+        await collections.resumeSchedule(await requireEntityManager(ctx), requireActing(ctx), req.scheduleId),
+      );
+    },
     async getCollectionSchedule(req, ctx) {
       return scheduleToProto(await collections.getSchedule(await requireEntityManager(ctx), req.scheduleId));
     },

@@ -30,7 +30,8 @@ export async function takenChargeDays(
     { fields: ["id", "chargeDate"] },
   );
   for (const c of collections) taken.set(c.chargeDate, `collection ${c.id}`);
-  const schedules = await em.find(CollectionSchedule, { mandate: mandateId, state: "ACTIVE" });
+  // A paused schedule's dates count too: it may resume, and its dates come back with it.
+  const schedules = await em.find(CollectionSchedule, { mandate: mandateId, state: { $in: ["ACTIVE", "PAUSED"] } });
   for (const schedule of schedules) {
     const plan = planOf(schedule);
     let created = schedule.createdCollectionCount;

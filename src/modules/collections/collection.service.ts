@@ -31,7 +31,14 @@ import { applyCollectionStateChange, pounds } from "./collection-state-change.js
 import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
 import { createOneOff, type NewOneOff, type OneOffNoticeHook } from "./one-off.js";
 import { type RetryNoticeHook, type RetryRequest, retryCollection } from "./retry.js";
+import {
+  type ScheduleChange,
+  type ScheduleChangeDeps,
+  type ScheduleNoticeHook,
+  updateSchedule,
+} from "./schedule-changes.js";
 import { checkSchedule, type NewSchedule } from "./schedule-fields.js";
+import { pauseSchedule, resumeSchedule } from "./schedule-pause.js";
 import { chargeDateOf, nominalDate } from "./schedule-plan.js";
 
 /** ScheduleView is a schedule with its next charge date, as reads show it ("" when closed). */
@@ -81,6 +88,8 @@ export interface CollectionManagerOptions {
   onOneOffNotice?: OneOffNoticeHook | undefined;
   /** Gives the payer advance notice of a re-presented collection, in the retry's transaction. */
   onRetryNotice?: RetryNoticeHook | undefined;
+  /** Gives the payer notice of a schedule's changed terms or its resumption (schedule-changes.ts). */
+  onScheduleNotice?: ScheduleNoticeHook | undefined;
 }
 
 const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
@@ -166,7 +175,30 @@ export class CollectionManager {
     return createOneOff(em, acting, input, { now, today: londonDate(now), onNotice: this.options.onOneOffNotice });
   }
 
-  /** cancelSchedule: ACTIVE → CANCELLED, with its collections still pending submission. */
+  /** updateSchedule changes an ACTIVE or PAUSED schedule's amount or end date (schedule-changes.ts). */
+  updateSchedule(em: EntityManager, acting: Acting, change: ScheduleChange): Promise<ScheduleView> {
+    return updateSchedule(em, acting, change, this.changeDeps());
+  }
+
+  /** pauseSchedule: ACTIVE → PAUSED (schedule-pause.ts). */
+  pauseSchedule(em: EntityManager, acting: Acting, id: string, reason: string): Promise<ScheduleView> {
+    return pauseSchedule(em, acting, id, reason, this.changeDeps());
+  }
+
+  /** resumeSchedule: PAUSED → ACTIVE, with notice to the payer (schedule-pause.ts). */
+  resumeSchedule(em: EntityManager, acting: Acting, id: string): Promise<ScheduleView> {
+    return resumeSchedule(em, acting, id, this.changeDeps());
+  }
+
+  private changeDeps(): ScheduleChangeDeps<ScheduleView> {
+    return {
+      clock: this.options.clock,
+      onScheduleNotice: this.options.onScheduleNotice,
+      show: async (em, schedule) => (await this.withNextChargeDates(em, [schedule]))[0]!,
+    };
+  }
+
+  /** cancelSchedule: ACTIVE or PAUSED → CANCELLED, with its collections still pending submission. */
   async cancelSchedule(em: EntityManager, acting: Acting, id: string, reason: string): Promise<ScheduleView> {
     const violations: FieldViolation[] = [];
     if (id === "") violations.push({ field: "schedule_id", description: "is required" });
@@ -176,10 +208,10 @@ export class CollectionManager {
     return em.transactional(async (tx) => {
       const schedule = await tx.findOne(CollectionSchedule, { id }, lock());
       if (!schedule) throw new NotFoundError("collection schedule", id);
-      if (schedule.state !== "ACTIVE") {
+      if (schedule.state !== "ACTIVE" && schedule.state !== "PAUSED") {
         throw new FailedPreconditionError(
           "COLLECTION_SCHEDULE_NOT_ACTIVE",
-          `collection schedule ${id} is ${schedule.state}: only an active schedule can be cancelled`,
+          `collection schedule ${id} is ${schedule.state}: only an active or paused schedule can be cancelled`,
           {
             state: schedule.state,
           },
@@ -201,14 +233,18 @@ export class CollectionManager {
 
   /**
    * cancelForMandate closes what a closed mandate (cancelled, failed, expired) leaves open: its
-   * ACTIVE schedules and its collections pending submission. Call it in the transaction that
+   * ACTIVE and PAUSED schedules and its collections pending submission. Call it in the transaction that
    * closes the mandate. Schedules are locked before collections are read, so a concurrent
    * materialiseDue (which locks the schedule while it creates a collection) has committed its
    * collection before we look for pending ones.
    */
   async cancelForMandate(em: EntityManager, mandate: Mandate, now: Date): Promise<void> {
     const why = `Mandate ${mandate.id} is ${mandate.state.toLowerCase()}`;
-    const schedules = await em.find(CollectionSchedule, { mandate: mandate.id, state: "ACTIVE" }, lock());
+    const schedules = await em.find(
+      CollectionSchedule,
+      { mandate: mandate.id, state: { $in: ["ACTIVE", "PAUSED"] } },
+      lock(),
+    );
     for (const schedule of schedules) await cancelScheduleAndPending(em, schedule, why, now);
     const pending = await em.find(Collection, { mandate: mandate.id, state: "PENDING_SUBMISSION" }, lock());
     for (const collection of pending)

@@ -104,7 +104,8 @@ function dateIndex(schedule: CollectionSchedule): number {
   return schedule.createdCollectionCount + schedule.skippedDateCount;
 }
 
-function finish(em: EntityManager, schedule: CollectionSchedule, now: Date): void {
+/** finish closes a schedule with no date left to collect: FINISHED, and its event. */
+export function finish(em: EntityManager, schedule: CollectionSchedule, now: Date): void {
   schedule.state = "FINISHED";
   schedule.nextNominalDate = null;
   schedule.updateTime = now;

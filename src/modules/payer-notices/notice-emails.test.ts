@@ -6,6 +6,7 @@ import {
   oneOffAdvanceNotice,
   type PayerLetter,
   retryNotice,
+  scheduleChangeNotice,
 } from "./notice-emails.js";
 
 const letter: PayerLetter = {
@@ -89,6 +90,35 @@ describe("payer notice emails", () => {
     for (const line of ["  Service user number: 123456", "  Reference: FLAT4RENT", "  Attempt: second"])
       expect(mail.text).toContain(line);
     expect(mail.html).toContain('<th align="left">New payment date</th><td>Monday 18 January 2027</td>');
+  });
+
+  it("announce a changed amount from the first payment it applies to, and a changed end date", () => {
+    const plan = {
+      amount: "£990.00",
+      previousAmount: "£950.00",
+      frequency: "monthly on day 1 of the month",
+      firstChargeDate: "2027-02-01",
+      endDate: "2027-12-31",
+      endDateChanged: true,
+      finished: false,
+    };
+    const mail = scheduleChangeNotice(letter, plan);
+    expect(mail.subject).toBe("Change to your Direct Debit to ACME LETTINGS");
+    for (const line of [
+      "Acme Lettings Ltd will collect £990.00 monthly on day 1 of the month by Direct Debit instead of £950.00, from the payment on Monday 1 February 2027. Payments before that date are taken at £950.00, as you were told.",
+      "The last payment will be taken no later than Friday 31 December 2027.",
+      "  First payment at the new amount: Monday 1 February 2027",
+      "The Direct Debit Guarantee",
+    ])
+      expect(mail.text).toContain(line);
+    const ended = scheduleChangeNotice(letter, {
+      ...plan,
+      previousAmount: null,
+      firstChargeDate: null,
+      finished: true,
+    });
+    expect(ended.text).toContain("No further payments will be taken by Acme Lettings Ltd under this plan.");
+    expect(ended.text).not.toContain("First payment");
   });
 
   it("leave out the SUN line while the organisation has none, and say why a cancellation happened", () => {

@@ -139,6 +139,65 @@ export function retryNotice(letter: PayerLetter, plan: RetryPlan): MailMessage {
 
 const ordinals: Readonly<Record<number, string>> = { 2: "second", 3: "third" };
 
+/** ScheduleChangePlan is what a notice of changed collection terms announces. */
+export interface ScheduleChangePlan {
+  /** The amount from firstChargeDate on. */
+  amount: string;
+  /** The amount before the change; null when the amount did not change. */
+  previousAmount: string | null;
+  frequency: string;
+  /** The first payment at the new terms; null when none is left to take, or it is not known yet (paused). */
+  firstChargeDate: string | null;
+  /** The end date now in force (null: none). */
+  endDate: string | null;
+  endDateChanged: boolean;
+  /** No payment is left to take under the schedule. */
+  finished: boolean;
+}
+
+/**
+ * scheduleChangeNotice tells the payer that the amount or end date of their collections changed,
+ * and from which payment: payments before it keep the amount they were announced with.
+ */
+export function scheduleChangeNotice(letter: PayerLetter, plan: ScheduleChangePlan): MailMessage {
+  const { payee } = letter;
+  const lines: string[] = [];
+  if (plan.previousAmount !== null) {
+    lines.push(
+      plan.firstChargeDate !== null
+        ? `${payee.name} will collect ${plan.amount} ${plan.frequency} by Direct Debit instead of ${plan.previousAmount}, from the payment on ${longDate(plan.firstChargeDate)}. Payments before that date are taken at ${plan.previousAmount}, as you were told.`
+        : `The amount of your Direct Debit payments to ${payee.name} is now ${plan.amount} instead of ${plan.previousAmount}. We will tell you the date of the next payment before it is taken.`,
+    );
+  }
+  if (plan.finished) lines.push(`No further payments will be taken by ${payee.name} under this plan.`);
+  else if (plan.endDateChanged)
+    lines.push(
+      plan.endDate !== null
+        ? `The last payment will be taken no later than ${longDate(plan.endDate)}.`
+        : `Payments will continue with no end date, until you or ${payee.name} cancel them.`,
+    );
+  return compose(letter, `Change to your Direct Debit to ${payee.statementName}`, [
+    ...lines,
+    [
+      ["Amount", plan.amount],
+      ["How often", plan.frequency],
+      ...(plan.firstChargeDate !== null && !plan.finished
+        ? [
+            [
+              plan.previousAmount !== null ? "First payment at the new amount" : "Next payment",
+              longDate(plan.firstChargeDate),
+            ] as [string, string],
+          ]
+        : []),
+      ...(plan.endDate ? [["Last payment no later than", longDate(plan.endDate)] as [string, string]] : []),
+      ["Shown on your statement as", payee.statementName],
+      ...serviceUserNumberRow(payee),
+      ["Reference", letter.reference],
+    ],
+    "A payment due on a weekend or bank holiday is taken on the next working day.",
+  ]);
+}
+
 /** cancellationNotice tells the payer their Instruction was cancelled and nothing more will be taken. */
 export function cancellationNotice(letter: PayerLetter, why: string): MailMessage {
   const { payee } = letter;

@@ -17,6 +17,7 @@ import type { Collection } from "../collections/collection.entity.js";
 import type { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
 import type { RetriedCollection } from "../collections/retry.js";
+import type { ScheduleNotice } from "../collections/schedule-changes.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
@@ -27,6 +28,7 @@ import {
   oneOffAdvanceNotice,
   type PayerLetter,
   retryNotice,
+  scheduleChangeNotice,
 } from "./notice-emails.js";
 import type { PayerEmailOutbox } from "./payer-email-outbox.js";
 
@@ -134,6 +136,54 @@ export class PayerNotices {
     });
     if (!byUs) return;
     await this.email(em, organisation, retryNotice(letterOf(mandate, organisation), plan), now);
+  }
+
+  /**
+   * scheduleChanged gives the payer advance notice of a schedule's changed amount or end date, or,
+   * when it resumes, of its collections again as at set-up.
+   */
+  async scheduleChanged(em: EntityManager, notice: ScheduleNotice, now: Date): Promise<void> {
+    const { schedule, mandate, organisation, firstChargeDate } = notice;
+    const byUs = organisation.payerNoticesBy === "SERVICE";
+    const amount = pounds(schedule.amountMinor);
+    const frequency = frequencyOf(schedule);
+    const endDate = schedule.endDate ?? null;
+    const finished = schedule.state === "FINISHED";
+    const from = firstChargeDate !== null && !finished ? ` from ${firstChargeDate}` : "";
+    const what =
+      notice.kind === "resumed"
+        ? `schedule ${schedule.id} resumed: ${amount} ${frequency}${from} under mandate ${mandate.id}`
+        : `schedule ${schedule.id} changed: ${[
+            ...(notice.previousAmountMinor !== null
+              ? [`${pounds(notice.previousAmountMinor)} → ${amount}${from}`]
+              : []),
+            ...(notice.endDateChanged ? [`end date ${endDate ?? "none"}`] : []),
+            ...(finished ? ["no more payments"] : []),
+          ].join(", ")} under mandate ${mandate.id}`;
+    record(em, mandate, payerNoticeTypes.advance, now, {
+      resourceType: "collection_schedule",
+      resourceId: schedule.id,
+      ...(notice.firstCollectionId ? { collectionId: notice.firstCollectionId } : {}),
+      message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
+    });
+    if (!byUs) return;
+    const letter = letterOf(mandate, organisation);
+    await this.email(
+      em,
+      organisation,
+      notice.kind === "resumed" && firstChargeDate !== null
+        ? advanceNotice(letter, { amount, frequency, firstChargeDate, endDate })
+        : scheduleChangeNotice(letter, {
+            amount,
+            previousAmount: notice.previousAmountMinor === null ? null : pounds(notice.previousAmountMinor),
+            frequency,
+            firstChargeDate,
+            endDate,
+            endDateChanged: notice.endDateChanged,
+            finished,
+          }),
+      now,
+    );
   }
 
   /** instructionCancelled tells the payer an Instruction they gave is cancelled; none they never gave. */

@@ -61,6 +61,9 @@ export function idFieldsOf(rpc: ContractRpc): IdField[] {
     const behaviours = getOption(leaf, field_behavior);
     // An IDENTIFIER outside the path is the id a create assigns (AIP-203): the caller names nothing.
     if (behaviours.includes(FieldBehavior.IDENTIFIER)) return;
+    // An IMMUTABLE field of an Update request cannot change (AIP-203): the update ignores it, so the
+    // caller names nothing there (UpdateCollectionSchedule's schedule.mandate_id).
+    if (rpc.name.startsWith("Update") && behaviours.includes(FieldBehavior.IMMUTABLE)) return;
     if (leaf.fieldKind !== "scalar" || leaf.scalar !== ScalarType.STRING) {
       throw new Error(`${rpc.path}: ${dotted} looks like an id but is not a single string: teach id-fields.ts`);
     }

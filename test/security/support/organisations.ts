@@ -175,6 +175,16 @@ export class Resources {
     return collectionId;
   }
 
+  /** pausedSchedule is the id of a PAUSED schedule (of a new active mandate). */
+  async pausedSchedule(): Promise<string> {
+    const { scheduleId } = await this.scheduledMandate();
+    await ok(
+      "pausing a collection schedule",
+      sessionRest(this.server, "POST", `/v1/collectionSchedules/${scheduleId}:pause`, this.adminCookie(), {}),
+    );
+    return scheduleId;
+  }
+
   /** enableFailedCollectionAlerts turns on the threshold that raises an alert per failed collection. */
   async enableFailedCollectionAlerts(): Promise<void> {
     const threshold = await this.threshold("ALERT_TYPE_COLLECTION_FAILED");

@@ -1,4 +1,5 @@
 /** states.ts names enum values as people read them: MANDATE_STATE_PENDING_SUBMISSION → "Pending submission". */
+import { CollectionScheduleState } from "../../../gen/dd/v1/collections_pb.js";
 import { MandateState } from "../../../gen/dd/v1/mandates_pb.js";
 
 /** enumLabel turns an enum key (PENDING_SUBMISSION) into words. */
@@ -10,4 +11,9 @@ export function enumLabel(key: string | undefined): string {
 
 export function mandateStateName(state: MandateState): string {
   return enumLabel(MandateState[state]);
+}
+
+/** scheduleStateName: "Active", "Paused", "Cancelled", "Finished". */
+export function scheduleStateName(state: CollectionScheduleState): string {
+  return enumLabel(CollectionScheduleState[state]);
 }

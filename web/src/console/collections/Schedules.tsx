@@ -1,6 +1,6 @@
 /**
  * Schedules lists the organisation's collection schedules (recurring payment plans), newest first.
- * Admins and members set new ones up and cancel active ones; viewers only read.
+ * Admins and members set new ones up, change, pause, resume and cancel them; viewers only read.
  */
 import { useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
@@ -16,12 +16,17 @@ import { calendarDay, weekdayOf } from "../dates.js";
 import { pounds } from "../money.js";
 import { Pager, usePages } from "../Pager.js";
 import { useStaff } from "../session.js";
-import { enumLabel } from "../states.js";
+import { scheduleStateName } from "../states.js";
 import { CancelScheduleDialog } from "./CancelScheduleDialog.js";
+import { ChangeScheduleDialog } from "./ChangeScheduleDialog.js";
 import { mandateLabel, useMandateDirectory } from "./mandates.js";
 import { NewScheduleDialog } from "./NewScheduleDialog.js";
+import { PauseScheduleDialog } from "./PauseScheduleDialog.js";
 
-type Open = { kind: "create" } | { kind: "cancel"; schedule: CollectionSchedule } | undefined;
+type Open =
+  | { kind: "create" }
+  | { kind: "cancel" | "change" | "pause" | "resume"; schedule: CollectionSchedule }
+  | undefined;
 
 export function Schedules() {
   const staff = useStaff();
@@ -82,12 +87,27 @@ export function Schedules() {
                     <td>{calendarDay(s.nextChargeDate)}</td>
                     <td>
                       <span className={s.state === CollectionScheduleState.ACTIVE ? "badge badge-active" : "badge"}>
-                        {enumLabel(CollectionScheduleState[s.state])}
+                        {scheduleStateName(s.state)}
                       </span>
                     </td>
                     {staff.mayWriteSchedules && (
-                      <td className="actions">
+                      <td className="actions actions-stacked">
+                        {live(s) && (
+                          <button type="button" onClick={() => setOpen({ kind: "change", schedule: s })}>
+                            Change schedule
+                          </button>
+                        )}
                         {s.state === CollectionScheduleState.ACTIVE && (
+                          <button type="button" onClick={() => setOpen({ kind: "pause", schedule: s })}>
+                            Pause
+                          </button>
+                        )}
+                        {s.state === CollectionScheduleState.PAUSED && (
+                          <button type="button" onClick={() => setOpen({ kind: "resume", schedule: s })}>
+                            Resume
+                          </button>
+                        )}
+                        {live(s) && (
                           <button type="button" onClick={() => setOpen({ kind: "cancel", schedule: s })}>
                             Cancel schedule
                           </button>
@@ -105,8 +125,24 @@ export function Schedules() {
       {open?.kind === "cancel" && (
         <CancelScheduleDialog schedule={open.schedule} mandateName={nameOf(open.schedule)} onClose={close} />
       )}
+      {open?.kind === "change" && (
+        <ChangeScheduleDialog schedule={open.schedule} mandateName={nameOf(open.schedule)} onClose={close} />
+      )}
+      {(open?.kind === "pause" || open?.kind === "resume") && (
+        <PauseScheduleDialog
+          schedule={open.schedule}
+          mandateName={nameOf(open.schedule)}
+          action={open.kind}
+          onClose={close}
+        />
+      )}
     </section>
   );
+}
+
+/** live: the schedule can still be changed or cancelled (ACTIVE or PAUSED). */
+function live(s: CollectionSchedule): boolean {
+  return s.state === CollectionScheduleState.ACTIVE || s.state === CollectionScheduleState.PAUSED;
 }
 
 function intervalText(s: CollectionSchedule): string {
@@ -124,5 +160,5 @@ function dayText(s: CollectionSchedule): string {
 function endText(s: CollectionSchedule): string {
   if (s.endDate) return calendarDay(s.endDate);
   if (s.count > 0) return `After ${s.count} collection${s.count === 1 ? "" : "s"}`;
-  return s.state === CollectionScheduleState.ACTIVE ? "When cancelled" : "—";
+  return live(s) ? "When cancelled" : "—";
 }

@@ -1,0 +1,278 @@
+/**
+ * schedule-changes.ts changes the terms of a live collection schedule (UpdateCollectionSchedule):
+ * its amount and its end date. The payer must have been told the amount of every collection at
+ * least the organisation's notice period (in working days) before its charge date, so a change is
+ * announced today and applies from the first charge date that notice reaches; dates charged before
+ * that were announced with the old amount and keep it. Pausing and resuming are in
+ * schedule-pause.ts; both share the locking and the next-charge-date arithmetic below.
+ */
+import { LockMode } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Clock } from "../../platform/clock.js";
+import { type Notice, nextWorkingDayOnOrAfter, noticeReached } from "../calendar/bacs-calendar.js";
+import { londonDate } from "../calendar/london-date.js";
+import { type IsoDate, isIsoDate } from "../calendar/plain-date.js";
+import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { Acting } from "../identity/acting.js";
+import { recordAudit } from "../identity/audit-log.js";
+import { Organisation } from "../identity/organisation.entity.js";
+import { Mandate } from "../mandates/mandate.entity.js";
+import { resolveUpdateMask } from "../update-mask.js";
+import { Collection } from "./collection.entity.js";
+import { recordCollectionEvent, recordScheduleEvent } from "./collection-events.js";
+import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
+import { createNextCollection, finish, planOf } from "./materialise.js";
+import { latestScheduleDate, maxAmountMinor } from "./schedule-fields.js";
+import { chargeDateOf, nominalDate, skipsInto } from "./schedule-plan.js";
+
+/** The update_mask paths UpdateCollectionSchedule accepts. */
+export const changeablePaths = ["amount_minor", "end_date"] as const;
+type ChangeablePath = (typeof changeablePaths)[number];
+
+/** ScheduleChange is an UpdateCollectionSchedule request in plain values ("" and 0n for unset). */
+export interface ScheduleChange {
+  id: string;
+  /** The update_mask paths; undefined when absent. */
+  mask: readonly string[] | undefined;
+  amountMinor: bigint;
+  /** YYYY-MM-DD, or "" to remove the end date. */
+  endDate: string;
+}
+
+/**
+ * ScheduleNotice is what a payer is told when a schedule's terms change or it resumes: the terms now
+ * in force and the first charge date they apply to (null when none is left to charge, or the
+ * schedule is paused and the date is not known yet).
+ */
+export interface ScheduleNotice {
+  kind: "changed" | "resumed";
+  schedule: CollectionSchedule;
+  mandate: Mandate;
+  organisation: Organisation;
+  firstChargeDate: IsoDate | null;
+  /** The first collection at those terms, when it exists already. */
+  firstCollectionId: string | null;
+  /** The amount before the change, when the change set a different one. */
+  previousAmountMinor: number | null;
+  endDateChanged: boolean;
+}
+
+/**
+ * ScheduleNoticeHook gives the payer notice of a schedule's new terms in the transaction that sets
+ * them (or, when the organisation sends its own, tells it to). A throw undoes the change.
+ */
+export type ScheduleNoticeHook = (em: EntityManager, notice: ScheduleNotice, now: Date) => Promise<void>;
+
+/** ScheduleChangeDeps are what the schedule writes need from their manager. */
+export interface ScheduleChangeDeps<View> {
+  clock: Clock;
+  onScheduleNotice?: ScheduleNoticeHook | undefined;
+  /** show turns the changed schedule into the answer, in the transaction. */
+  show: (em: EntityManager, schedule: CollectionSchedule) => Promise<View>;
+}
+
+const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
+
+/**
+ * lockScheduleAndMandate loads the schedule and its mandate locked, the mandate first: closing a
+ * mandate locks it and then its schedules, so taking them in that order cannot deadlock with it.
+ */
+export async function lockScheduleAndMandate(
+  em: EntityManager,
+  id: string,
+): Promise<{ schedule: CollectionSchedule; mandate: Mandate }> {
+  const found = await em.findOne(CollectionSchedule, { id }, { fields: ["id", "mandate"] });
+  if (!found) throw new NotFoundError("collection schedule", id);
+  const mandate = await em.findOneOrFail(Mandate, { id: found.mandate.id }, lock());
+  const schedule = await em.findOneOrFail(CollectionSchedule, { id }, { ...lock(), refresh: true });
+  return { schedule, mandate };
+}
+
+/** noticeBoundary is the first day a notice sent `today` allows a collection to be charged. */
+export function noticeBoundary(today: IsoDate, workingDays: number): IsoDate {
+  return nextWorkingDayOnOrAfter(noticeReached({ sentOn: today, workingDays }));
+}
+
+/**
+ * upcomingChargeDate is the charge date createNextCollection would give the schedule's next
+ * collection today under `notice` (after the dates it would skip), without creating it; null when
+ * the schedule has no next date.
+ */
+export function upcomingChargeDate(
+  schedule: CollectionSchedule,
+  mandateState: string,
+  today: IsoDate,
+  notice: Notice,
+): IsoDate | null {
+  if (schedule.nextNominalDate == null) return null;
+  const plan = planOf(schedule);
+  let index = schedule.createdCollectionCount + schedule.skippedDateCount;
+  let nominal = schedule.nextNominalDate;
+  while (skipsInto(plan, index, mandateState, today, notice)) {
+    index += 1;
+    nominal = nominalDate(plan, index);
+  }
+  return chargeDateOf(nominal, mandateState, today, notice);
+}
+
+/** mandateCollects says whether collections are created under a mandate in this state now (as materialiseDue does). */
+export function mandateCollects(state: string): boolean {
+  return state !== "SUSPENDED" && !mandateStatesRefusingSchedules.has(state);
+}
+
+/**
+ * updateSchedule changes an ACTIVE or PAUSED schedule's amount and/or end date. In order, in one
+ * transaction: the collections still to be charged before the notice boundary (today's notice
+ * reaches no earlier) are created under the old terms, as the payer was told of them; pending
+ * collections from the boundary on take the new amount; pending ones after a new end date are
+ * cancelled; the schedule takes the new terms with today's notice date (and finishes when no date
+ * is left); the payer is given notice.
+ */
+export async function updateSchedule<View>(
+  em: EntityManager,
+  acting: Acting,
+  change: ScheduleChange,
+  deps: ScheduleChangeDeps<View>,
+): Promise<View> {
+  const now = deps.clock.now();
+  const today = londonDate(now);
+  const violations: FieldViolation[] = [];
+  if (change.id === "") violations.push({ field: "schedule.id", description: "is required" });
+  const paths = readMask(change.mask, violations);
+  if (paths.has("amount_minor") && (change.amountMinor < 1n || change.amountMinor > maxAmountMinor))
+    violations.push({ field: "schedule.amount_minor", description: `must be 1 to ${maxAmountMinor} (pence)` });
+  if (paths.has("end_date") && change.endDate !== "") {
+    const bad = (description: string) => violations.push({ field: "schedule.end_date", description });
+    if (!isIsoDate(change.endDate)) bad("must be a calendar date YYYY-MM-DD (or empty, for no end date)");
+    else if (change.endDate < today) bad(`must be today (${today}, Europe/London) or later`);
+    else if (change.endDate > latestScheduleDate) bad(`must be ${latestScheduleDate} or earlier`);
+  }
+  if (violations.length > 0) throw new InvalidArgumentError(violations);
+
+  return em.transactional(async (tx) => {
+    const { schedule, mandate } = await lockScheduleAndMandate(tx, change.id);
+    if (schedule.state !== "ACTIVE" && schedule.state !== "PAUSED") {
+      throw new FailedPreconditionError(
+        "COLLECTION_SCHEDULE_NOT_ACTIVE",
+        `collection schedule ${schedule.id} is ${schedule.state}: only an active or paused schedule can be changed`,
+        { state: schedule.state },
+      );
+    }
+    const newEnd = paths.has("end_date") ? (change.endDate === "" ? null : change.endDate) : (schedule.endDate ?? null);
+    if (paths.has("end_date") && newEnd !== null) {
+      if (schedule.count != null)
+        throw InvalidArgumentError.field("schedule.end_date", "cannot be set on a schedule with a count");
+      if (newEnd < schedule.startDate)
+        throw InvalidArgumentError.field("schedule.end_date", `must not be before start_date ${schedule.startDate}`);
+    }
+    const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
+    const workingDays = organisation.advanceNoticeWorkingDays;
+    const boundary = noticeBoundary(today, workingDays);
+    const previousAmount = schedule.amountMinor;
+    const newAmount = paths.has("amount_minor") ? Number(change.amountMinor) : previousAmount;
+    const endDateChanged = newEnd !== (schedule.endDate ?? null);
+
+    // The end date bounds every collection from now on, those created under the old terms too.
+    schedule.endDate = newEnd;
+    // (1) Dates charged before the boundary were announced with the old amount: create them now
+    // under the old terms, so they keep it and the change cannot reach them.
+    if (schedule.state === "ACTIVE" && mandateCollects(mandate.state)) {
+      const oldNotice = { sentOn: schedule.noticeDate, workingDays };
+      for (;;) {
+        if (schedule.state !== "ACTIVE") break;
+        const next = upcomingChargeDate(schedule, mandate.state, today, oldNotice);
+        if (next === null || next >= boundary) break;
+        createNextCollection(tx, schedule, mandate.state, today, now, workingDays);
+      }
+    }
+    // (2) The new terms, announced today.
+    const pending = await tx.find(
+      Collection,
+      { schedule: schedule.id, state: "PENDING_SUBMISSION" },
+      { ...lock(), orderBy: { chargeDate: "asc" } },
+    );
+    for (const collection of pending) {
+      if (newEnd !== null && collection.chargeDate > newEnd) {
+        const description = `Collection schedule ${schedule.id} now ends on ${newEnd}`;
+        applyCollectionStateChange(tx, collection, "CANCELLED", { description }, now);
+      } else if (newAmount !== previousAmount && collection.chargeDate >= boundary) {
+        const message = `Collection ${collection.id} charged ${collection.chargeDate} changed from ${pounds(collection.amountMinor)} to ${pounds(newAmount)}, the payer given notice on ${today}`;
+        collection.amountMinor = newAmount;
+        collection.noticeDate = today;
+        collection.updateTime = now;
+        recordCollectionEvent(tx, collection, { type: "collection.updated", message }, now);
+      }
+    }
+    schedule.amountMinor = newAmount;
+    schedule.noticeDate = today;
+    schedule.updateTime = now;
+    const said = [
+      ...(newAmount !== previousAmount ? [`amount ${pounds(previousAmount)} → ${pounds(newAmount)}`] : []),
+      ...(endDateChanged ? [`end date ${newEnd ?? "none"}`] : []),
+    ];
+    const message = `Collection schedule ${schedule.id} changed${said.length > 0 ? `: ${said.join(", ")}` : ""}`;
+    recordScheduleEvent(tx, schedule, { type: "collection_schedule.updated", message }, now);
+    // A finished schedule has no next date, so this finishes a live one only.
+    if (newEnd !== null && schedule.nextNominalDate != null && schedule.nextNominalDate > newEnd)
+      finish(tx, schedule, now);
+
+    const stillPending = pending.filter((c) => c.state === "PENDING_SUBMISSION");
+    const atNewTerms =
+      newAmount !== previousAmount ? stillPending.filter((c) => c.chargeDate >= boundary) : stillPending;
+    const first = firstAtNewTerms(atNewTerms[0], schedule, mandate.state, today, workingDays);
+    await deps.onScheduleNotice?.(
+      tx,
+      {
+        kind: "changed",
+        schedule,
+        mandate,
+        organisation,
+        firstChargeDate: first.chargeDate,
+        firstCollectionId: first.collectionId,
+        previousAmountMinor: newAmount !== previousAmount ? previousAmount : null,
+        endDateChanged,
+      },
+      now,
+    );
+    recordAudit(tx, {
+      ...acting,
+      action: "collection_schedule.update",
+      target: schedule.id,
+      outcome: `success:${[...paths].sort().join(",")}`,
+      time: now,
+    });
+    await tx.flush();
+    return deps.show(tx, schedule);
+  });
+}
+
+/** readMask reads update_mask, which the contract requires: no mask is a violation, not "every field set". */
+function readMask(mask: readonly string[] | undefined, violations: FieldViolation[]): Set<ChangeablePath> {
+  if (mask === undefined || mask.length === 0) {
+    violations.push({ field: "update_mask", description: `is required; allowed paths: ${changeablePaths.join(", ")}` });
+    return new Set();
+  }
+  return resolveUpdateMask(mask, changeablePaths, () => false, violations);
+}
+
+/**
+ * firstAtNewTerms is the first charge date the new terms apply to: the earliest pending collection
+ * they apply to, else the date the schedule's next collection would get under today's notice. Null
+ * when the schedule is paused (resuming sends its own notice) or has nothing left to charge.
+ */
+function firstAtNewTerms(
+  pending: Collection | undefined,
+  schedule: CollectionSchedule,
+  mandateState: string,
+  today: IsoDate,
+  workingDays: number,
+): { chargeDate: IsoDate | null; collectionId: string | null } {
+  if (pending) return { chargeDate: pending.chargeDate, collectionId: pending.id };
+  const none = { chargeDate: null, collectionId: null };
+  if (schedule.state !== "ACTIVE") return none;
+  const next = upcomingChargeDate(schedule, mandateState, today, { sentOn: today, workingDays });
+  if (next === null || (schedule.endDate != null && next > schedule.endDate)) return none;
+  return { chargeDate: next, collectionId: null };
+}

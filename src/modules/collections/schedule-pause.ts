@@ -1,0 +1,178 @@
+/**
+ * schedule-pause.ts pauses and resumes collection schedules (PauseCollectionSchedule,
+ * ResumeCollectionSchedule). A paused schedule creates nothing (materialiseDue takes ACTIVE
+ * schedules only) and keeps its next date; on resuming, the dates that passed meanwhile are passed
+ * over, and the payer is given notice again today, so the next collection is charged no earlier
+ * than that notice allows.
+ */
+import { LockMode } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { londonDate } from "../calendar/london-date.js";
+import type { IsoDate } from "../calendar/plain-date.js";
+import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { Acting } from "../identity/acting.js";
+import { recordAudit } from "../identity/audit-log.js";
+import { Organisation } from "../identity/organisation.entity.js";
+import { checkReason } from "../mandates/mandate-fields.js";
+import { Collection } from "./collection.entity.js";
+import { recordScheduleEvent } from "./collection-events.js";
+import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
+import { CollectionSchedule } from "./collection-schedule.entity.js";
+import { applyCollectionStateChange } from "./collection-state-change.js";
+import { createNextCollection, finish, planOf } from "./materialise.js";
+import {
+  lockScheduleAndMandate,
+  mandateCollects,
+  type ScheduleChangeDeps,
+  upcomingChargeDate,
+} from "./schedule-changes.js";
+import { isDue, nextAfter } from "./schedule-plan.js";
+
+const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
+
+/** pauseSchedule: ACTIVE → PAUSED; its collections pending submission are cancelled, submitted ones go ahead. */
+export async function pauseSchedule<View>(
+  em: EntityManager,
+  acting: Acting,
+  id: string,
+  reason: string,
+  deps: ScheduleChangeDeps<View>,
+): Promise<View> {
+  const violations: FieldViolation[] = [];
+  if (id === "") violations.push({ field: "schedule_id", description: "is required" });
+  checkReason(reason, "reason", violations);
+  if (violations.length > 0) throw new InvalidArgumentError(violations);
+  const now = deps.clock.now();
+  return em.transactional(async (tx) => {
+    const schedule = await tx.findOne(CollectionSchedule, { id }, lock());
+    if (!schedule) throw new NotFoundError("collection schedule", id);
+    if (schedule.state !== "ACTIVE") {
+      throw new FailedPreconditionError(
+        "COLLECTION_SCHEDULE_NOT_ACTIVE",
+        `collection schedule ${id} is ${schedule.state}: only an active schedule can be paused`,
+        { state: schedule.state },
+      );
+    }
+    const said = reason.trim() === "" ? "" : `: ${reason.trim()}`;
+    const why = `Collection schedule ${schedule.id} paused${said}`;
+    // next_nominal_date stays: resuming starts from it, passing over the dates gone by.
+    schedule.state = "PAUSED";
+    schedule.updateTime = now;
+    recordScheduleEvent(tx, schedule, { type: "collection_schedule.paused", message: why }, now);
+    const pending = await tx.find(Collection, { schedule: schedule.id, state: "PENDING_SUBMISSION" }, lock());
+    for (const collection of pending)
+      applyCollectionStateChange(tx, collection, "CANCELLED", { description: why.slice(0, 600) }, now);
+    recordAudit(tx, {
+      ...acting,
+      action: "collection_schedule.pause",
+      target: schedule.id,
+      outcome: "success",
+      time: now,
+    });
+    await tx.flush();
+    return deps.show(tx, schedule);
+  });
+}
+
+/**
+ * resumeSchedule: PAUSED → ACTIVE, unless its mandate can never collect again. Schedule dates
+ * before today are passed over (counted as skipped, so they do not use up `count`; past end_date
+ * the schedule finishes). The payer is given notice today of the amount, frequency and first
+ * charge date, and the collections due now are created at once, as a new schedule's first is.
+ */
+export async function resumeSchedule<View>(
+  em: EntityManager,
+  acting: Acting,
+  id: string,
+  deps: ScheduleChangeDeps<View>,
+): Promise<View> {
+  if (id === "") throw InvalidArgumentError.field("schedule_id", "is required");
+  const now = deps.clock.now();
+  const today = londonDate(now);
+  return em.transactional(async (tx) => {
+    const { schedule, mandate } = await lockScheduleAndMandate(tx, id);
+    if (schedule.state !== "PAUSED") {
+      throw new FailedPreconditionError(
+        "COLLECTION_SCHEDULE_NOT_PAUSED",
+        `collection schedule ${id} is ${schedule.state}: only a paused schedule can be resumed`,
+        { state: schedule.state },
+      );
+    }
+    if (mandateStatesRefusingSchedules.has(mandate.state)) {
+      throw new FailedPreconditionError(
+        "MANDATE_NOT_ACTIVE",
+        `mandate ${mandate.id} is ${mandate.state}: it can take no more collections`,
+        { state: mandate.state },
+      );
+    }
+    const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
+    const workingDays = organisation.advanceNoticeWorkingDays;
+    schedule.state = "ACTIVE";
+    schedule.noticeDate = today;
+    schedule.updateTime = now;
+    const passed = passOverDatesBefore(schedule, today);
+    const message = `Collection schedule ${schedule.id} resumed${passed > 0 ? `, ${passed} date(s) passed while paused not collected` : ""}`;
+    recordScheduleEvent(tx, schedule, { type: "collection_schedule.resumed", message }, now);
+    if (schedule.nextNominalDate == null) finish(tx, schedule, now);
+
+    const created: Collection[] = [];
+    if (mandateCollects(mandate.state)) {
+      while (
+        schedule.state === "ACTIVE" &&
+        schedule.nextNominalDate != null &&
+        isDue(schedule.nextNominalDate, today)
+      ) {
+        const collection = createNextCollection(tx, schedule, mandate.state, today, now, workingDays);
+        if (collection) created.push(collection);
+      }
+    }
+    const firstChargeDate = created[0]?.chargeDate ?? nextChargeDate(schedule, mandate.state, today, workingDays);
+    if (firstChargeDate !== null) {
+      const notice = {
+        kind: "resumed" as const,
+        schedule,
+        mandate,
+        organisation,
+        firstChargeDate,
+        firstCollectionId: created[0]?.id ?? null,
+        previousAmountMinor: null,
+        endDateChanged: false,
+      };
+      await deps.onScheduleNotice?.(tx, notice, now);
+    }
+    recordAudit(tx, {
+      ...acting,
+      action: "collection_schedule.resume",
+      target: schedule.id,
+      outcome: "success",
+      time: now,
+    });
+    await tx.flush();
+    return deps.show(tx, schedule);
+  });
+}
+
+/** passOverDatesBefore moves the schedule's next date to today or later and returns how many it passed. */
+function passOverDatesBefore(schedule: CollectionSchedule, today: IsoDate): number {
+  const plan = planOf(schedule);
+  let passed = 0;
+  while (schedule.nextNominalDate != null && schedule.nextNominalDate < today) {
+    schedule.skippedDateCount += 1;
+    passed += 1;
+    const index = schedule.createdCollectionCount + schedule.skippedDateCount;
+    schedule.nextNominalDate = nextAfter(plan, schedule.createdCollectionCount, index);
+  }
+  return passed;
+}
+
+/** nextChargeDate is the next collection's charge date under today's notice; null when none is left. */
+function nextChargeDate(
+  schedule: CollectionSchedule,
+  mandateState: string,
+  today: IsoDate,
+  workingDays: number,
+): IsoDate | null {
+  if (schedule.state !== "ACTIVE") return null;
+  const next = upcomingChargeDate(schedule, mandateState, today, { sentOn: today, workingDays });
+  return next === null || (schedule.endDate != null && next > schedule.endDate) ? null : next;
+}
