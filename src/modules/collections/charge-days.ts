@@ -13,6 +13,13 @@ import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { planOf } from "./materialise.js";
 import { nextAfter } from "./schedule-plan.js";
 
+/**
+ * maxDaysAhead bounds the charge date of a single collection (a one-off, a re-presentation): a
+ * payment more than a year away is a typing error far more often than a plan, and a schedule is the
+ * way to plan one.
+ */
+export const maxDaysAhead = 365;
+
 /** TakenDays maps each taken charge date to what takes it ("collection CL…", "schedule CS…"). */
 export type TakenDays = ReadonlyMap<IsoDate, string>;
 

@@ -15,18 +15,12 @@ import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import { Mandate } from "../mandates/mandate.entity.js";
-import { firstFreeDay, takenChargeDays } from "./charge-days.js";
+import { firstFreeDay, maxDaysAhead, takenChargeDays } from "./charge-days.js";
 import { Collection } from "./collection.entity.js";
 import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
 import { recordCollectionCreated } from "./collection-state-change.js";
 import { checkDescription, maxAmountMinor } from "./schedule-fields.js";
 import { chargeDateOf } from "./schedule-plan.js";
-
-/**
- * maxDaysAhead bounds charge_date: a payment more than a year away is a typing error far more often
- * than a plan, and a schedule is the way to plan one.
- */
-export const maxDaysAhead = 365;
 
 /** NewOneOff is a CreateCollection request in plain values, as the contract has them ("" and 0 for unset). */
 export interface NewOneOff {

@@ -9,12 +9,11 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
 import { addDays, type IsoDate } from "../calendar/plain-date.js";
-import { firstFreeDay, takenChargeDays } from "./charge-days.js";
+import { firstFreeDay, maxDaysAhead, takenChargeDays } from "./charge-days.js";
 import { Collection } from "./collection.entity.js";
 import { recordCollectionEvent } from "./collection-events.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, type CollectionChange, pounds } from "./collection-state-change.js";
-import { maxDaysAhead } from "./one-off.js";
 
 /** postponeCollection moves `collection` to `chargeDate`, or cancels it when that is not allowed. */
 export async function postponeCollection(

@@ -61,8 +61,15 @@ describe("retryChargeDate", () => {
 
 describe("checkRetryRequest", () => {
   it("needs the collection and a calendar date if any", () => {
-    expect(() => checkRetryRequest({ collectionId: "", chargeDate: "" })).toThrow("collection_id: is required");
-    expect(() => checkRetryRequest({ collectionId: "CL1", chargeDate: "2027-02-30" })).toThrow("charge_date");
-    expect(() => checkRetryRequest({ collectionId: "CL1", chargeDate: "" })).not.toThrow();
+    expect(() => checkRetryRequest({ collectionId: "", chargeDate: "" }, "2027-01-04")).toThrow(
+      "collection_id: is required",
+    );
+    expect(() => checkRetryRequest({ collectionId: "CL1", chargeDate: "2027-02-30" }, "2027-01-04")).toThrow(
+      "charge_date",
+    );
+    expect(() => checkRetryRequest({ collectionId: "CL1", chargeDate: "" }, "2027-01-04")).not.toThrow();
+    // Outside any window, and outside the calendar's years: refused before the calendar is asked.
+    for (const date of ["1999-06-01", "2027-01-03", "2028-01-05", "2101-01-03"])
+      expect(() => checkRetryRequest({ collectionId: "CL1", chargeDate: date }, "2027-01-04")).toThrow("charge_date");
   });
 });

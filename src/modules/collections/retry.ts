@@ -12,13 +12,13 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
 import { londonDate } from "../calendar/london-date.js";
-import { type IsoDate, isIsoDate, parseIsoDate } from "../calendar/plain-date.js";
+import { addDays, type IsoDate, isIsoDate, parseIsoDate } from "../calendar/plain-date.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import { Mandate } from "../mandates/mandate.entity.js";
-import { firstFreeDay, type TakenDays, takenChargeDays } from "./charge-days.js";
+import { firstFreeDay, maxDaysAhead, type TakenDays, takenChargeDays } from "./charge-days.js";
 import { Collection } from "./collection.entity.js";
 import { applyCollectionStateChange } from "./collection-state-change.js";
 import { monthlyDates } from "./schedule-dates.js";
@@ -69,12 +69,20 @@ export function retryWindowEnd(originalChargeDate: IsoDate): IsoDate {
   return monthlyDates(originalChargeDate, day, { count: 2 })[1]!;
 }
 
-/** checkRetryRequest refuses a malformed request before anything is read. */
-export function checkRetryRequest(request: RetryRequest): void {
+/**
+ * checkRetryRequest refuses a malformed request before anything is read. A date in the past or more
+ * than a year ahead can never be in the scheme's window; refused here, it also never reaches the
+ * calendar, which knows bank holidays for 2000–2100 only.
+ */
+export function checkRetryRequest(request: RetryRequest, today: IsoDate): void {
   const violations: FieldViolation[] = [];
   if (request.collectionId === "") violations.push({ field: "collection_id", description: "is required" });
   if (request.chargeDate !== "" && !isIsoDate(request.chargeDate))
     violations.push({ field: "charge_date", description: "must be a calendar date YYYY-MM-DD" });
+  else if (request.chargeDate !== "" && request.chargeDate < today)
+    violations.push({ field: "charge_date", description: `must be today (${today}) or later` });
+  else if (request.chargeDate > addDays(today, maxDaysAhead))
+    violations.push({ field: "charge_date", description: `must be within ${maxDaysAhead} days of today` });
   if (violations.length > 0) throw new InvalidArgumentError(violations);
 }
 
@@ -132,9 +140,9 @@ export async function retryCollection(
   request: RetryRequest,
   options: RetryOptions,
 ): Promise<Collection> {
-  checkRetryRequest(request);
   const now = options.clock.now();
   const today = londonDate(now);
+  checkRetryRequest(request, today);
   // A fresh options object per call: MikroORM writes into the one it is given.
   const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
   return em.transactional(async (tx) => {
