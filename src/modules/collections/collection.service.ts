@@ -17,7 +17,8 @@ import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, Not
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
-import { Mandate } from "../mandates/mandate.entity.js";
+import { findLockedMandate } from "../mandates/locked-mandate.js";
+import type { Mandate } from "../mandates/mandate.entity.js";
 import { checkReason } from "../mandates/mandate-fields.js";
 import { Collection } from "./collection.entity.js";
 import { recordScheduleEvent } from "./collection-events.js";
@@ -116,7 +117,7 @@ export class CollectionManager {
     if (!valid) throw new InvalidArgumentError(violations);
     const { plan } = valid;
     return em.transactional(async (tx) => {
-      const mandate = await tx.findOne(Mandate, { id: input.mandateId }, lock());
+      const mandate = await findLockedMandate(tx, input.mandateId);
       if (!mandate) throw new NotFoundError("mandate", input.mandateId);
       if (mandateStatesRefusingSchedules.has(mandate.state)) {
         throw new FailedPreconditionError(

@@ -5,7 +5,6 @@
  * already debited on (charge-days.ts). The payer's advance notice of its amount and date is given
  * in the same transaction (the hook), as a schedule's is.
  */
-import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
 import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
@@ -14,7 +13,8 @@ import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, Not
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
-import { Mandate } from "../mandates/mandate.entity.js";
+import { findLockedMandate } from "../mandates/locked-mandate.js";
+import type { Mandate } from "../mandates/mandate.entity.js";
 import { firstFreeDay, maxDaysAhead, takenChargeDays } from "./charge-days.js";
 import { Collection } from "./collection.entity.js";
 import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
@@ -99,7 +99,7 @@ export async function createOneOff(
   const { violations, valid } = checkOneOff(input, today);
   if (!valid) throw new InvalidArgumentError(violations);
   return em.transactional(async (tx) => {
-    const mandate = await tx.findOne(Mandate, { id: input.mandateId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const mandate = await findLockedMandate(tx, input.mandateId);
     if (!mandate) throw new NotFoundError("mandate", input.mandateId);
     if (mandateStatesRefusingSchedules.has(mandate.state)) {
       throw new FailedPreconditionError(

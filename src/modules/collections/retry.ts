@@ -17,7 +17,8 @@ import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, Not
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
-import { Mandate } from "../mandates/mandate.entity.js";
+import { lockMandate } from "../mandates/locked-mandate.js";
+import type { Mandate } from "../mandates/mandate.entity.js";
 import { firstFreeDay, maxDaysAhead, type TakenDays, takenChargeDays } from "./charge-days.js";
 import { Collection } from "./collection.entity.js";
 import { applyCollectionStateChange } from "./collection-state-change.js";
@@ -149,7 +150,7 @@ export async function retryCollection(
     const collection = await tx.findOne(Collection, { id: request.collectionId }, lock());
     if (!collection) throw new NotFoundError("collection", request.collectionId);
     assertRetryable(collection);
-    const mandate = await tx.findOneOrFail(Mandate, { id: collection.mandate.id }, lock());
+    const mandate = await lockMandate(tx, collection.mandate.id);
     if (mandate.state !== "ACTIVE") {
       throw new FailedPreconditionError(
         "MANDATE_NOT_ACTIVE",

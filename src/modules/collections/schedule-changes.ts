@@ -16,7 +16,8 @@ import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, Not
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
-import { Mandate } from "../mandates/mandate.entity.js";
+import { lockMandate } from "../mandates/locked-mandate.js";
+import type { Mandate } from "../mandates/mandate.entity.js";
 import { resolveUpdateMask } from "../update-mask.js";
 import { Collection } from "./collection.entity.js";
 import { recordCollectionEvent, recordScheduleEvent } from "./collection-events.js";
@@ -77,7 +78,9 @@ const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
 
 /**
  * lockScheduleAndMandate loads the schedule and its mandate locked, the mandate first: closing a
- * mandate locks it and then its schedules, so taking them in that order cannot deadlock with it.
+ * mandate locks it and then its schedules, so taking them in that order cannot deadlock with it,
+ * nor, as the mandate's lock lets foreign key checks through (findLockedMandate), with the
+ * materialiser inserting a collection under the schedule it holds.
  */
 export async function lockScheduleAndMandate(
   em: EntityManager,
@@ -85,7 +88,7 @@ export async function lockScheduleAndMandate(
 ): Promise<{ schedule: CollectionSchedule; mandate: Mandate }> {
   const found = await em.findOne(CollectionSchedule, { id }, { fields: ["id", "mandate"] });
   if (!found) throw new NotFoundError("collection schedule", id);
-  const mandate = await em.findOneOrFail(Mandate, { id: found.mandate.id }, lock());
+  const mandate = await lockMandate(em, found.mandate.id);
   const schedule = await em.findOneOrFail(CollectionSchedule, { id }, { ...lock(), refresh: true });
   return { schedule, mandate };
 }

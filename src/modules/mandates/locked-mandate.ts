@@ -14,9 +14,25 @@ import { type MandateAction, type MandateStateName, planStep } from "./mandate-l
  */
 export const lockForChange = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
 
+/**
+ * findLockedMandate loads the tenant's mandate `id` locked until the transaction ends, or null. The
+ * lock is FOR NO KEY UPDATE, not FOR UPDATE: it makes writers of the mandate take turns all the
+ * same, but lets other transactions insert rows that reference it (their foreign key check takes
+ * FOR KEY SHARE). The materialiser holds a schedule's lock while it inserts a collection of the
+ * schedule's mandate; under FOR UPDATE, a write that locks the mandate and then that schedule (a
+ * schedule change, the mandate's closure) would deadlock with it.
+ */
+export async function findLockedMandate(em: EntityManager, id: string): Promise<Mandate | null> {
+  // Raw SQL (MikroORM has no NO KEY UPDATE mode): row-level security scopes it to the tenant, and
+  // the tenant filter scopes the load that follows.
+  const locked = await em.execute(`select "id" from "mandate" where "id" = ? for no key update`, [id]);
+  if (locked.length === 0) return null;
+  return em.findOne(Mandate, { id }, { refresh: true });
+}
+
 /** lockMandate loads the tenant's mandate `id` locked until the transaction ends; NOT_FOUND if there is none. */
 export async function lockMandate(em: EntityManager, id: string): Promise<Mandate> {
-  const mandate = await em.findOne(Mandate, { id }, lockForChange());
+  const mandate = await findLockedMandate(em, id);
   if (!mandate) throw new NotFoundError("mandate", id);
   return mandate;
 }

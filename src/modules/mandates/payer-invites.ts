@@ -16,7 +16,7 @@ import { Organisation } from "../identity/organisation.entity.js";
 import type { AccountNumberCipher } from "./account-number-cipher.js";
 import { type BankDetails, bankDetailsViolations, recordBankDetails } from "./bank-details.js";
 import type { InviteLinks } from "./invite-links.js";
-import { lockForChange, lockMandate, refuseUnless } from "./locked-mandate.js";
+import { findLockedMandate, lockForChange, lockMandate, refuseUnless } from "./locked-mandate.js";
 import { Mandate } from "./mandate.entity.js";
 import { checkActionRequest } from "./mandate-fields.js";
 import { MandateInvite } from "./mandate-invite.entity.js";
@@ -142,7 +142,7 @@ export class PayerInvites {
     return withTenant(em, organisationId, async (tx) => {
       // Mandate first, then its invite: the order every other mandate change (cancel, resend) takes,
       // so a payer completing while the organisation acts waits instead of deadlocking.
-      const mandate = await tx.findOne(Mandate, { id: found.mandate.id }, lockForChange());
+      const mandate = await findLockedMandate(tx, found.mandate.id);
       if (!mandate || "refusal" in planStep(mandate.state, "complete")) throw inviteGone();
       const invite = await tx.findOne(MandateInvite, { id: found.id }, lockForChange());
       if (!invite || !isLive(invite, now)) throw inviteGone();

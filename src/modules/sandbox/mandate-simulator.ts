@@ -16,11 +16,11 @@
  *   new_account_holder_name in the request, and so in its field violations.
  */
 
-import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
-import { Mandate } from "../mandates/mandate.entity.js";
+import { findLockedMandate } from "../mandates/locked-mandate.js";
+import type { Mandate } from "../mandates/mandate.entity.js";
 import type { MandateStateName } from "../mandates/mandate-lifecycle.js";
 import type { StateChange } from "../mandates/mandate-state-change.js";
 import type { AccountTransfer } from "../mandates/mandate-transfer.js";
@@ -111,7 +111,7 @@ export class MandateSimulator {
     const { code } = request;
     const transitions = this.transitions;
     return em.transactional(async (tx) => {
-      const locked = await tx.findOne(Mandate, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const locked = await findLockedMandate(tx, id);
       if (!locked) throw new NotFoundError("mandate", id);
       assertScenarioAllowed(mandateScenarios, id, locked.state, request.scenario);
       const sandbox = (description: string, reasonCode?: string): StateChange => ({
