@@ -382,6 +382,9 @@ describe("PauseCollectionSchedule and ResumeCollectionSchedule", () => {
       collectionId: afterPause.find((c) => c.state === "COLLECTION_STATE_CANCELLED")!.id,
     });
     expect(cancelled.message).toContain("paused: Tenant away");
+    // The cancelled dates are given back: they do not count toward count.
+    const kept = afterPause.filter((c) => c.state !== "COLLECTION_STATE_CANCELLED");
+    expect(paused.createdCollectionCount).toBe(kept.length);
     const listed = await rest(
       server,
       "GET",
@@ -414,6 +417,7 @@ describe("PauseCollectionSchedule and ResumeCollectionSchedule", () => {
     expect(done.body).toMatchObject({ state: "COLLECTION_SCHEDULE_STATE_FINISHED", createdCollectionCount: 8 });
     const all = await collectionsOf(staff, schedule.id);
     expectDistinctDays(all);
+    expect(all.filter((c) => c.state !== "COLLECTION_STATE_CANCELLED")).toHaveLength(8);
     for (const c of all.filter((c) => !afterPause.some((p) => p.id === c.id)))
       expect(countWorkingDays(resumedOn, c.chargeDate)).toBeGreaterThanOrEqual(notice);
     for (const action of ["collection_schedule.pause", "collection_schedule.resume"])

@@ -26,11 +26,14 @@ import {
   type ScheduleChangeDeps,
   upcomingChargeDate,
 } from "./schedule-changes.js";
-import { isDue, nextAfter } from "./schedule-plan.js";
+import { isDue, nextAfter, nominalDate } from "./schedule-plan.js";
 
 const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
 
-/** pauseSchedule: ACTIVE → PAUSED; its collections pending submission are cancelled, submitted ones go ahead. */
+/**
+ * pauseSchedule: ACTIVE → PAUSED; its collections pending submission are cancelled and their dates
+ * given back to the schedule, submitted ones go ahead.
+ */
 export async function pauseSchedule<View>(
   em: EntityManager,
   acting: Acting,
@@ -55,13 +58,24 @@ export async function pauseSchedule<View>(
     }
     const said = reason.trim() === "" ? "" : `: ${reason.trim()}`;
     const why = `Collection schedule ${schedule.id} paused${said}`;
-    // next_nominal_date stays: resuming starts from it, passing over the dates gone by.
+    // Resuming starts from next_nominal_date, passing over the dates gone by.
     schedule.state = "PAUSED";
     schedule.updateTime = now;
     recordScheduleEvent(tx, schedule, { type: "collection_schedule.paused", message: why }, now);
     const pending = await tx.find(Collection, { schedule: schedule.id, state: "PENDING_SUBMISSION" }, lock());
     for (const collection of pending)
       applyCollectionStateChange(tx, collection, "CANCELLED", { description: why.slice(0, 600) }, now);
+    // Collections pending submission are the schedule's latest (submission goes by charge date, and
+    // one moved past the next is cancelled instead): give their dates back, so they do not use up
+    // `count` and resuming collects those still to come. A re-presentation is no schedule date.
+    const rewound = pending.filter((c) => c.retryCount === 0).length;
+    if (rewound > 0) {
+      schedule.createdCollectionCount -= rewound;
+      schedule.nextNominalDate = nominalDate(
+        planOf(schedule),
+        schedule.createdCollectionCount + schedule.skippedDateCount,
+      );
+    }
     recordAudit(tx, {
       ...acting,
       action: "collection_schedule.pause",
