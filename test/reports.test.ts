@@ -170,6 +170,7 @@ async function seed(organisationId: string, generated: readonly Generated[]): Pr
         currency: "GBP",
         charge_date: r.chargeDate,
         notice_date: r.chargeDate,
+        original_charge_date: r.chargeDate,
         state: r.state,
         reason_code: r.reasonCode,
         description: "test",
