@@ -685,7 +685,8 @@ export enum AlertType {
   MANDATE_CANCELLATIONS = 3,
 
   /**
-   * A single collection of at least min_amount_minor failed; one alert per failed collection.
+   * A single collection of at least min_amount_minor failed; one alert per failed collection at a
+   * time (a retried collection that fails again raises another once the first is resolved).
    *
    * @generated from enum value: ALERT_TYPE_COLLECTION_FAILED = 4;
    */

@@ -93,7 +93,7 @@ export type CollectionSchedule = Message<"dd.v1.CollectionSchedule"> & {
   /**
    * No collection is charged after this date (inclusive); empty means no end date. Calendar date,
    * YYYY-MM-DD, Europe/London; not before start_date (nor, when changed, before today). At most one
-   * of end_date and count.
+   * of end_date and count (a schedule with a count cannot be given an end date later).
    *
    * @generated from field: string end_date = 9;
    */
@@ -720,7 +720,8 @@ export const IntervalUnitSchema: GenEnum<IntervalUnit> = /*@__PURE__*/
 
 /**
  * CollectionScheduleState is where a collection schedule is in its life: ACTIVE → CANCELLED |
- * FINISHED, and ACTIVE ⇄ PAUSED (PAUSED → CANCELLED too).
+ * FINISHED, and ACTIVE ⇄ PAUSED (PAUSED → CANCELLED, or FINISHED when a new end date leaves it
+ * nothing to collect or its end date passed while paused).
  *
  * @generated from enum dd.v1.CollectionScheduleState
  */
@@ -909,8 +910,9 @@ export const CollectionService: GenService<{
     output: typeof CollectionScheduleSchema;
   },
   /**
-   * Cancels an ACTIVE schedule (FAILED_PRECONDITION otherwise): it creates no more collections, and
-   * its collections still pending submission are cancelled. Signed-in admins and members only.
+   * Cancels an ACTIVE or PAUSED schedule (FAILED_PRECONDITION otherwise): it creates no more
+   * collections, and its collections still pending submission are cancelled. Signed-in admins and
+   * members only.
    *
    * @generated from rpc dd.v1.CollectionService.CancelCollectionSchedule
    */
@@ -967,7 +969,8 @@ export const CollectionService: GenService<{
    * notification feed says to send it). charge_date defaults to the earliest date the mandate and
    * the organisation's notice period allow, and at most 365 days ahead; an earlier or later one gets
    * INVALID_ARGUMENT naming collection.charge_date, and so does a day the mandate is already to be
-   * debited on, by a collection or an active schedule's coming date (the default skips those days).
+   * debited on, by a collection or an active or paused schedule's coming date (the default skips
+   * those days).
    * The mandate must not be CANCELLED, FAILED or EXPIRED (FAILED_PRECONDITION). Send an
    * Idempotency-Key header to make retries safe. Signed-in admins and members only.
    *
