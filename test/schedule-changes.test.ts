@@ -450,6 +450,21 @@ describe("PauseCollectionSchedule and ResumeCollectionSchedule", () => {
 });
 
 describe("refusals write nothing", () => {
+  it("changes nothing, and tells the payer nothing, when the terms asked for are the terms in force", async () => {
+    const { staff, mandate } = await staffWith(10);
+    const schedule = await createSchedule(server, staff, weekly(mandate.id, { end_date: addDays(today(), 60) }));
+    await passDays(3, staff);
+    const before = await written(staff, mandate);
+    const same = expectOk(
+      await change(staff, schedule.id, "amount_minor,end_date", {
+        amount_minor: schedule.amountMinor,
+        end_date: schedule.endDate,
+      }),
+    );
+    expect(same).toMatchObject({ amountMinor: schedule.amountMinor, endDate: schedule.endDate });
+    expect(await written(staff, mandate)).toEqual(before);
+  });
+
   it("answers INVALID_ARGUMENT naming the field", async () => {
     const { staff, mandate } = await staffWith(10);
     const schedule = await createSchedule(server, staff, weekly(mandate.id, { start_date: addDays(today(), 20) }));

@@ -176,6 +176,8 @@ export async function updateSchedule<View>(
     const previousAmount = schedule.amountMinor;
     const newAmount = paths.has("amount_minor") ? Number(change.amountMinor) : previousAmount;
     const endDateChanged = newEnd !== (schedule.endDate ?? null);
+    // The same terms again: no notice to send, so the dates stay counted from the one already sent.
+    if (newAmount === previousAmount && !endDateChanged) return deps.show(tx, schedule);
 
     // The end date bounds every collection from now on, those created under the old terms too.
     schedule.endDate = newEnd;
