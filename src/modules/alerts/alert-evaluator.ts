@@ -23,9 +23,9 @@
  *   one alert per failed collection (again when it fails again after a retry, unless its alert is
  *   still unresolved).
  */
-import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { lockForChange } from "../../platform/db/lock-for-change.js";
 import { newId } from "../../platform/ids.js";
 import type { Collection } from "../collections/collection.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
@@ -168,11 +168,10 @@ async function lockThreshold(
   type: AlertTypeName,
   now: Date,
 ): Promise<AlertThreshold> {
-  const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
-  const found = await tx.findOne(AlertThreshold, { organisation: organisationId, type }, lock());
+  const found = await tx.findOne(AlertThreshold, { organisation: organisationId, type }, lockForChange());
   if (found) return found;
   await ensureThresholds(tx, organisationId, now);
-  return tx.findOneOrFail(AlertThreshold, { organisation: organisationId, type }, lock());
+  return tx.findOneOrFail(AlertThreshold, { organisation: organisationId, type }, lockForChange());
 }
 
 /** countRows counts one organisation's rows of `table` matching `where` whose `timeColumn` is after `since`. */

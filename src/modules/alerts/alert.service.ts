@@ -3,10 +3,10 @@
  * acknowledging and resolving them, reading and changing thresholds, and reading the notification
  * feed. Raising alerts is alert-evaluator.ts.
  */
-import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { findPage, type IdCursor, type KeysetPage, type PageRequest, pageOf } from "../../platform/db/keyset-page.js";
+import { lockForChange } from "../../platform/db/lock-for-change.js";
 import { firstIdAt } from "../../platform/ids.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
@@ -37,7 +37,6 @@ export interface ThresholdCursor {
 }
 
 const maxNoteLength = 500;
-const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
 const typeOrder = (type: AlertTypeName) => alertTypes.indexOf(type);
 
 /** AlertManager serves alerts, thresholds and notifications. */
@@ -105,7 +104,7 @@ export class AlertManager {
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const now = this.clock.now();
     return em.transactional(async (tx) => {
-      const alert = await tx.findOne(Alert, { id }, lock());
+      const alert = await tx.findOne(Alert, { id }, lockForChange());
       if (!alert) throw new NotFoundError("alert", id);
       apply(alert, now);
       alert.updateTime = now;
@@ -145,7 +144,7 @@ export class AlertManager {
     const changes = checkThresholdUpdate(update);
     const now = this.clock.now();
     return em.transactional(async (tx) => {
-      const threshold = await tx.findOne(AlertThreshold, { id: update.id }, lock());
+      const threshold = await tx.findOne(AlertThreshold, { id: update.id }, lockForChange());
       if (!threshold) throw new NotFoundError("alert threshold", update.id);
       Object.assign(threshold, changes);
       threshold.updateTime = now;

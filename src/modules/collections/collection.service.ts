@@ -5,10 +5,10 @@
  * mandate is cancelled, fails or expires. Writes validate every field first (nothing written on a
  * bad one), lock what they change, and record audit events and notifications in the same flush.
  */
-import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { findPage, type IdCursor, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
+import { lockForChange } from "../../platform/db/lock-for-change.js";
 import { newId } from "../../platform/ids.js";
 import { checkDateRange } from "../calendar/date-range.js";
 import { londonDate } from "../calendar/london-date.js";
@@ -92,8 +92,6 @@ export interface CollectionManagerOptions {
   /** Gives the payer notice of a schedule's changed terms or its resumption (schedule-changes.ts). */
   onScheduleNotice?: ScheduleNoticeHook | undefined;
 }
-
-const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
 
 /** CollectionManager runs collection schedules and collections on a tenant-scoped EntityManager. */
 export class CollectionManager {
@@ -207,7 +205,7 @@ export class CollectionManager {
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const now = this.options.clock.now();
     return em.transactional(async (tx) => {
-      const schedule = await tx.findOne(CollectionSchedule, { id }, lock());
+      const schedule = await tx.findOne(CollectionSchedule, { id }, lockForChange());
       if (!schedule) throw new NotFoundError("collection schedule", id);
       if (schedule.state !== "ACTIVE" && schedule.state !== "PAUSED") {
         throw new FailedPreconditionError(
@@ -244,10 +242,10 @@ export class CollectionManager {
     const schedules = await em.find(
       CollectionSchedule,
       { mandate: mandate.id, state: { $in: ["ACTIVE", "PAUSED"] } },
-      lock(),
+      lockForChange(),
     );
     for (const schedule of schedules) await cancelScheduleAndPending(em, schedule, why, now);
-    const pending = await em.find(Collection, { mandate: mandate.id, state: "PENDING_SUBMISSION" }, lock());
+    const pending = await em.find(Collection, { mandate: mandate.id, state: "PENDING_SUBMISSION" }, lockForChange());
     for (const collection of pending)
       applyCollectionStateChange(em, collection, "CANCELLED", { description: why }, now);
   }
@@ -362,6 +360,6 @@ async function cancelScheduleAndPending(
   schedule.updateTime = now;
   const message = `Collection schedule ${schedule.id} cancelled: ${why}`;
   recordScheduleEvent(em, schedule, { type: "collection_schedule.cancelled", message }, now);
-  const pending = await em.find(Collection, { schedule: schedule.id, state: "PENDING_SUBMISSION" }, lock());
+  const pending = await em.find(Collection, { schedule: schedule.id, state: "PENDING_SUBMISSION" }, lockForChange());
   for (const collection of pending) applyCollectionStateChange(em, collection, "CANCELLED", { description: why }, now);
 }

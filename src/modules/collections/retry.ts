@@ -7,9 +7,9 @@
  * keeping its id, amount and first charge date, so Bacs processing, the sandbox and the reports
  * take it as any other collection (it can fail again, or be paid out).
  */
-import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { lockForChange } from "../../platform/db/lock-for-change.js";
 import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
 import { londonDate } from "../calendar/london-date.js";
 import { addDays, type IsoDate, isIsoDate, parseIsoDate } from "../calendar/plain-date.js";
@@ -145,9 +145,8 @@ export async function retryCollection(
   const today = londonDate(now);
   checkRetryRequest(request, today);
   // A fresh options object per call: MikroORM writes into the one it is given.
-  const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
   return em.transactional(async (tx) => {
-    const collection = await tx.findOne(Collection, { id: request.collectionId }, lock());
+    const collection = await tx.findOne(Collection, { id: request.collectionId }, lockForChange());
     if (!collection) throw new NotFoundError("collection", request.collectionId);
     assertRetryable(collection);
     const mandate = await lockMandate(tx, collection.mandate.id);

@@ -6,9 +6,9 @@
  * that were announced with the old amount and keep it. Pausing and resuming are in
  * schedule-pause.ts; both share the locking and the next-charge-date arithmetic below.
  */
-import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { lockForChange } from "../../platform/db/lock-for-change.js";
 import { type Notice, nextWorkingDayOnOrAfter, noticeReached } from "../calendar/bacs-calendar.js";
 import { londonDate } from "../calendar/london-date.js";
 import { type IsoDate, isIsoDate } from "../calendar/plain-date.js";
@@ -74,8 +74,6 @@ export interface ScheduleChangeDeps<View> {
   show: (em: EntityManager, schedule: CollectionSchedule) => Promise<View>;
 }
 
-const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
-
 /**
  * lockScheduleAndMandate loads the schedule and its mandate locked, the mandate first: closing a
  * mandate locks it and then its schedules, so taking them in that order cannot deadlock with it,
@@ -89,7 +87,7 @@ export async function lockScheduleAndMandate(
   const found = await em.findOne(CollectionSchedule, { id }, { fields: ["id", "mandate"] });
   if (!found) throw new NotFoundError("collection schedule", id);
   const mandate = await lockMandate(em, found.mandate.id);
-  const schedule = await em.findOneOrFail(CollectionSchedule, { id }, { ...lock(), refresh: true });
+  const schedule = await em.findOneOrFail(CollectionSchedule, { id }, { ...lockForChange(), refresh: true });
   return { schedule, mandate };
 }
 
@@ -196,7 +194,7 @@ export async function updateSchedule<View>(
     const pending = await tx.find(
       Collection,
       { schedule: schedule.id, state: "PENDING_SUBMISSION" },
-      { ...lock(), orderBy: { chargeDate: "asc" } },
+      { ...lockForChange(), orderBy: { chargeDate: "asc" } },
     );
     for (const collection of pending) {
       if (newEnd !== null && collection.chargeDate > newEnd) {

@@ -5,8 +5,8 @@
  * over, and the payer is given notice again today, so the next collection is charged no earlier
  * than that notice allows.
  */
-import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { lockForChange } from "../../platform/db/lock-for-change.js";
 import { londonDate } from "../calendar/london-date.js";
 import type { IsoDate } from "../calendar/plain-date.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
@@ -28,8 +28,6 @@ import {
 } from "./schedule-changes.js";
 import { isDue, nextAfter, nominalDate } from "./schedule-plan.js";
 
-const lock = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
-
 /**
  * pauseSchedule: ACTIVE → PAUSED; its collections pending submission are cancelled and their dates
  * given back to the schedule, submitted ones go ahead.
@@ -47,7 +45,7 @@ export async function pauseSchedule<View>(
   if (violations.length > 0) throw new InvalidArgumentError(violations);
   const now = deps.clock.now();
   return em.transactional(async (tx) => {
-    const schedule = await tx.findOne(CollectionSchedule, { id }, lock());
+    const schedule = await tx.findOne(CollectionSchedule, { id }, lockForChange());
     if (!schedule) throw new NotFoundError("collection schedule", id);
     if (schedule.state !== "ACTIVE") {
       throw new FailedPreconditionError(
@@ -62,7 +60,7 @@ export async function pauseSchedule<View>(
     schedule.state = "PAUSED";
     schedule.updateTime = now;
     recordScheduleEvent(tx, schedule, { type: "collection_schedule.paused", message: why }, now);
-    const pending = await tx.find(Collection, { schedule: schedule.id, state: "PENDING_SUBMISSION" }, lock());
+    const pending = await tx.find(Collection, { schedule: schedule.id, state: "PENDING_SUBMISSION" }, lockForChange());
     for (const collection of pending)
       applyCollectionStateChange(tx, collection, "CANCELLED", { description: why.slice(0, 600) }, now);
     // Collections pending submission are the schedule's latest (submission goes by charge date, and

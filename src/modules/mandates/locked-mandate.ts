@@ -2,17 +2,10 @@
  * locked-mandate.ts takes a mandate for a change: loaded with a row lock, so changes of one mandate
  * take turns, and checked against the lifecycle, so a refused step changes nothing.
  */
-import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { FailedPreconditionError, NotFoundError } from "../errors.js";
 import { Mandate } from "./mandate.entity.js";
 import { type MandateAction, type MandateStateName, planStep } from "./mandate-lifecycle.js";
-
-/**
- * lockForChange is the find options of a row about to change: locked until the transaction ends. A
- * function, not a shared object, as MikroORM writes into the options it is given (populate hints).
- */
-export const lockForChange = () => ({ lockMode: LockMode.PESSIMISTIC_WRITE }) as const;
 
 /**
  * findLockedMandate loads the tenant's mandate `id` locked until the transaction ends, or null. The

@@ -6,6 +6,7 @@
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { lockForChange } from "../../platform/db/lock-for-change.js";
 import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { linkTokenDigest, looksLikeLinkToken } from "../../platform/link-token.js";
 import type { BankAccountCheck } from "../bank-accounts/account-check.js";
@@ -16,7 +17,7 @@ import { Organisation } from "../identity/organisation.entity.js";
 import type { AccountNumberCipher } from "./account-number-cipher.js";
 import { type BankDetails, bankDetailsViolations, recordBankDetails } from "./bank-details.js";
 import type { InviteLinks } from "./invite-links.js";
-import { findLockedMandate, lockForChange, lockMandate, refuseUnless } from "./locked-mandate.js";
+import { findLockedMandate, lockMandate, refuseUnless } from "./locked-mandate.js";
 import { Mandate } from "./mandate.entity.js";
 import { checkActionRequest } from "./mandate-fields.js";
 import { MandateInvite } from "./mandate-invite.entity.js";

@@ -14,9 +14,10 @@
  * debit under a live instruction, and a bank can only return a debit it was sent. Otherwise
  * FAILED_PRECONDITION MANDATE_NOT_ACTIVE.
  */
-import { LockMode } from "@mikro-orm/core";
+
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { lockForChange } from "../../platform/db/lock-for-change.js";
 import type { AlertEvaluator } from "../alerts/alert-evaluator.js";
 import { Collection } from "../collections/collection.entity.js";
 import type { CollectionStateName } from "../collections/collection-lifecycle.js";
@@ -78,7 +79,7 @@ export class CollectionSimulator {
     const reason = checkScenarioRequest(collectionScenarios, acting, { id, scenario, reasonCode });
     const now = this.clock.now();
     return em.transactional(async (tx) => {
-      const collection = await tx.findOne(Collection, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const collection = await tx.findOne(Collection, { id }, lockForChange());
       if (!collection) throw new NotFoundError("collection", id);
       assertScenarioAllowed(collectionScenarios, id, collection.state, reason.scenario);
       const move = (to: CollectionStateName, description: string, code?: string) =>
