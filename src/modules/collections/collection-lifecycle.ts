@@ -55,3 +55,11 @@ export function canMoveCollection(from: CollectionStateName, to: CollectionState
  * the first charge date leaves room for the set-up (schedule-plan.ts).
  */
 export const mandateStatesRefusingSchedules: ReadonlySet<string> = new Set(["CANCELLED", "FAILED", "EXPIRED"]);
+
+/**
+ * mandateCollects says whether collections are created under a mandate in `state` now: not when it
+ * can never collect again, nor while SUSPENDED (its collections wait).
+ */
+export function mandateCollects(state: string): boolean {
+  return state !== "SUSPENDED" && !mandateStatesRefusingSchedules.has(state);
+}

@@ -14,7 +14,7 @@ import { Organisation } from "../identity/organisation.entity.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import { Collection } from "./collection.entity.js";
 import { recordScheduleEvent } from "./collection-events.js";
-import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
+import { mandateCollects } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { recordCollectionCreated } from "./collection-state-change.js";
 import {
@@ -172,7 +172,7 @@ export async function materialiseDue(em: EntityManager, today: IsoDate, now: Dat
       for (const schedule of schedules) {
         const mandateState = stateOf.get(schedule.mandate.id) ?? "CANCELLED";
         // Closed mandates have their schedules cancelled by the mandate hook; never charge under one.
-        if (mandateState === "SUSPENDED" || mandateStatesRefusingSchedules.has(mandateState)) continue;
+        if (!mandateCollects(mandateState)) continue;
         while (
           schedule.state === "ACTIVE" &&
           schedule.nextNominalDate != null &&

@@ -5,7 +5,7 @@
  */
 import type { IsoDate } from "../calendar/plain-date.js";
 import type { MandateStateName } from "../mandates/mandate-lifecycle.js";
-import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
+import { mandateCollects } from "./collection-lifecycle.js";
 import { chargeDateOf } from "./schedule-plan.js";
 
 /**
@@ -18,7 +18,7 @@ export function nextPossibleChargeDate(
   today: IsoDate,
   noticeWorkingDays: number,
 ): IsoDate | "" {
-  if (state === "SUSPENDED" || mandateStatesRefusingSchedules.has(state)) return "";
+  if (!mandateCollects(state)) return "";
   // It depends on the state, the day and the notice period only, and takes ~12 µs of calendar work:
   // a page of 50 mandates asks for at most four distinct values.
   const key = `${state}|${today}|${noticeWorkingDays}`;

@@ -21,7 +21,7 @@ import type { Mandate } from "../mandates/mandate.entity.js";
 import { resolveUpdateMask } from "../update-mask.js";
 import { Collection } from "./collection.entity.js";
 import { recordCollectionEvent, recordScheduleEvent } from "./collection-events.js";
-import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
+import { mandateCollects } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
 import { createNextCollection, finish, planOf } from "./materialise.js";
@@ -116,11 +116,6 @@ export function upcomingChargeDate(
     nominal = nominalDate(plan, index);
   }
   return chargeDateOf(nominal, mandateState, today, notice);
-}
-
-/** mandateCollects says whether collections are created under a mandate in this state now (as materialiseDue does). */
-export function mandateCollects(state: string): boolean {
-  return state !== "SUSPENDED" && !mandateStatesRefusingSchedules.has(state);
 }
 
 /**

@@ -16,16 +16,11 @@ import { Organisation } from "../identity/organisation.entity.js";
 import { checkReason } from "../mandates/mandate-fields.js";
 import { Collection } from "./collection.entity.js";
 import { recordScheduleEvent } from "./collection-events.js";
-import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
+import { mandateCollects, mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange } from "./collection-state-change.js";
 import { createNextCollection, finish, planOf } from "./materialise.js";
-import {
-  lockScheduleAndMandate,
-  mandateCollects,
-  type ScheduleChangeDeps,
-  upcomingChargeDate,
-} from "./schedule-changes.js";
+import { lockScheduleAndMandate, type ScheduleChangeDeps, upcomingChargeDate } from "./schedule-changes.js";
 import { isDue, nextAfter, nominalDate } from "./schedule-plan.js";
 
 /**
