@@ -4,29 +4,26 @@
  * least the organisation's notice period (in working days) before its charge date, so a change is
  * announced today and applies from the first charge date that notice reaches; dates charged before
  * that were announced with the old amount and keep it. Pausing and resuming are in
- * schedule-pause.ts; both share the locking and the next-charge-date arithmetic below.
+ * schedule-pause.ts.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { Clock } from "../../platform/clock.js";
 import { lockForChange } from "../../platform/db/lock-for-change.js";
-import { type Notice, nextWorkingDayOnOrAfter, noticeReached } from "../calendar/bacs-calendar.js";
 import { londonDate } from "../calendar/london-date.js";
-import { type IsoDate, isIsoDate } from "../calendar/plain-date.js";
-import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { isIsoDate } from "../calendar/plain-date.js";
+import { FailedPreconditionError, type FieldViolation, InvalidArgumentError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
-import { lockMandate } from "../mandates/locked-mandate.js";
-import type { Mandate } from "../mandates/mandate.entity.js";
 import { resolveUpdateMask } from "../update-mask.js";
 import { Collection } from "./collection.entity.js";
 import { recordCollectionEvent, recordScheduleEvent } from "./collection-events.js";
 import { mandateCollects } from "./collection-lifecycle.js";
-import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
-import { createNextCollection, finish, planOf } from "./materialise.js";
+import { lockScheduleAndMandate } from "./locked-schedule.js";
+import { createNextCollection, finish } from "./materialise.js";
 import { latestScheduleDate, maxAmountMinor } from "./schedule-fields.js";
-import { chargeDateOf, nominalDate, skipsInto } from "./schedule-plan.js";
+import type { ScheduleChangeDeps } from "./schedule-notice.js";
+import { nextChargeDateToday, noticeBoundary, upcomingChargeDate } from "./upcoming-charge.js";
 
 /** The update_mask paths UpdateCollectionSchedule accepts. */
 export const changeablePaths = ["amount_minor", "end_date"] as const;
@@ -40,82 +37,6 @@ export interface ScheduleChange {
   amountMinor: bigint;
   /** YYYY-MM-DD, or "" to remove the end date. */
   endDate: string;
-}
-
-/**
- * ScheduleNotice is what a payer is told when a schedule's terms change or it resumes: the terms now
- * in force and the first charge date they apply to (null when none is left to charge, or the
- * schedule is paused and the date is not known yet).
- */
-export interface ScheduleNotice {
-  kind: "changed" | "resumed";
-  schedule: CollectionSchedule;
-  mandate: Mandate;
-  organisation: Organisation;
-  firstChargeDate: IsoDate | null;
-  /** The first collection at those terms, when it exists already. */
-  firstCollectionId: string | null;
-  /** The amount before the change, when the change set a different one. */
-  previousAmountMinor: number | null;
-  endDateChanged: boolean;
-}
-
-/**
- * ScheduleNoticeHook gives the payer notice of a schedule's new terms in the transaction that sets
- * them (or, when the organisation sends its own, tells it to). A throw undoes the change.
- */
-export type ScheduleNoticeHook = (em: EntityManager, notice: ScheduleNotice, now: Date) => Promise<void>;
-
-/** ScheduleChangeDeps are what the schedule writes need from their manager. */
-export interface ScheduleChangeDeps<View> {
-  clock: Clock;
-  onScheduleNotice?: ScheduleNoticeHook | undefined;
-  /** show turns the changed schedule into the answer, in the transaction. */
-  show: (em: EntityManager, schedule: CollectionSchedule) => Promise<View>;
-}
-
-/**
- * lockScheduleAndMandate loads the schedule and its mandate locked, the mandate first: closing a
- * mandate locks it and then its schedules, so taking them in that order cannot deadlock with it,
- * nor, as the mandate's lock lets foreign key checks through (findLockedMandate), with the
- * materialiser inserting a collection under the schedule it holds.
- */
-export async function lockScheduleAndMandate(
-  em: EntityManager,
-  id: string,
-): Promise<{ schedule: CollectionSchedule; mandate: Mandate }> {
-  const found = await em.findOne(CollectionSchedule, { id }, { fields: ["id", "mandate"] });
-  if (!found) throw new NotFoundError("collection schedule", id);
-  const mandate = await lockMandate(em, found.mandate.id);
-  const schedule = await em.findOneOrFail(CollectionSchedule, { id }, { ...lockForChange(), refresh: true });
-  return { schedule, mandate };
-}
-
-/** noticeBoundary is the first day a notice sent `today` allows a collection to be charged. */
-export function noticeBoundary(today: IsoDate, workingDays: number): IsoDate {
-  return nextWorkingDayOnOrAfter(noticeReached({ sentOn: today, workingDays }));
-}
-
-/**
- * upcomingChargeDate is the charge date createNextCollection would give the schedule's next
- * collection today under `notice` (after the dates it would skip), without creating it; null when
- * the schedule has no next date.
- */
-export function upcomingChargeDate(
-  schedule: CollectionSchedule,
-  mandateState: string,
-  today: IsoDate,
-  notice: Notice,
-): IsoDate | null {
-  if (schedule.nextNominalDate == null) return null;
-  const plan = planOf(schedule);
-  let index = schedule.createdCollectionCount + schedule.skippedDateCount;
-  let nominal = schedule.nextNominalDate;
-  while (skipsInto(plan, index, mandateState, today, notice)) {
-    index += 1;
-    nominal = nominalDate(plan, index);
-  }
-  return chargeDateOf(nominal, mandateState, today, notice);
 }
 
 /**
@@ -219,7 +140,8 @@ export async function updateSchedule<View>(
     const stillPending = pending.filter((c) => c.state === "PENDING_SUBMISSION");
     const atNewTerms =
       newAmount !== previousAmount ? stillPending.filter((c) => c.chargeDate >= boundary) : stillPending;
-    const first = firstAtNewTerms(atNewTerms[0], schedule, mandate.state, today, workingDays);
+    // The first the new terms apply to: the earliest pending at them, else the next to be created.
+    const firstPending = atNewTerms[0];
     await deps.onScheduleNotice?.(
       tx,
       {
@@ -227,8 +149,8 @@ export async function updateSchedule<View>(
         schedule,
         mandate,
         organisation,
-        firstChargeDate: first.chargeDate,
-        firstCollectionId: first.collectionId,
+        firstChargeDate: firstPending?.chargeDate ?? nextChargeDateToday(schedule, mandate.state, today, workingDays),
+        firstCollectionId: firstPending?.id ?? null,
         previousAmountMinor: newAmount !== previousAmount ? previousAmount : null,
         endDateChanged,
       },
@@ -253,24 +175,4 @@ function readMask(mask: readonly string[] | undefined, violations: FieldViolatio
     return new Set();
   }
   return resolveUpdateMask(mask, changeablePaths, () => false, violations);
-}
-
-/**
- * firstAtNewTerms is the first charge date the new terms apply to: the earliest pending collection
- * they apply to, else the date the schedule's next collection would get under today's notice. Null
- * when the schedule is paused (resuming sends its own notice) or has nothing left to charge.
- */
-function firstAtNewTerms(
-  pending: Collection | undefined,
-  schedule: CollectionSchedule,
-  mandateState: string,
-  today: IsoDate,
-  workingDays: number,
-): { chargeDate: IsoDate | null; collectionId: string | null } {
-  if (pending) return { chargeDate: pending.chargeDate, collectionId: pending.id };
-  const none = { chargeDate: null, collectionId: null };
-  if (schedule.state !== "ACTIVE") return none;
-  const next = upcomingChargeDate(schedule, mandateState, today, { sentOn: today, workingDays });
-  if (next === null || (schedule.endDate != null && next > schedule.endDate)) return none;
-  return { chargeDate: next, collectionId: null };
 }

@@ -19,9 +19,11 @@ import { recordScheduleEvent } from "./collection-events.js";
 import { mandateCollects, mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange } from "./collection-state-change.js";
+import { lockScheduleAndMandate } from "./locked-schedule.js";
 import { createNextCollection, finish, planOf } from "./materialise.js";
-import { lockScheduleAndMandate, type ScheduleChangeDeps, upcomingChargeDate } from "./schedule-changes.js";
+import type { ScheduleChangeDeps } from "./schedule-notice.js";
 import { isDue, nextAfter, nominalDate } from "./schedule-plan.js";
+import { nextChargeDateToday } from "./upcoming-charge.js";
 
 /**
  * pauseSchedule: ACTIVE → PAUSED; its collections pending submission are cancelled and their dates
@@ -133,7 +135,7 @@ export async function resumeSchedule<View>(
         if (collection) created.push(collection);
       }
     }
-    const firstChargeDate = created[0]?.chargeDate ?? nextChargeDate(schedule, mandate.state, today, workingDays);
+    const firstChargeDate = created[0]?.chargeDate ?? nextChargeDateToday(schedule, mandate.state, today, workingDays);
     if (firstChargeDate !== null) {
       const notice = {
         kind: "resumed" as const,
@@ -170,16 +172,4 @@ function passOverDatesBefore(schedule: CollectionSchedule, today: IsoDate): numb
     schedule.nextNominalDate = nextAfter(plan, schedule.createdCollectionCount, index);
   }
   return passed;
-}
-
-/** nextChargeDate is the next collection's charge date under today's notice; null when none is left. */
-function nextChargeDate(
-  schedule: CollectionSchedule,
-  mandateState: string,
-  today: IsoDate,
-  workingDays: number,
-): IsoDate | null {
-  if (schedule.state !== "ACTIVE") return null;
-  const next = upcomingChargeDate(schedule, mandateState, today, { sentOn: today, workingDays });
-  return next === null || (schedule.endDate != null && next > schedule.endDate) ? null : next;
 }

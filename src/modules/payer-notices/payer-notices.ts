@@ -17,7 +17,7 @@ import type { Collection } from "../collections/collection.entity.js";
 import type { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
 import type { RetriedCollection } from "../collections/retry.js";
-import type { ScheduleNotice } from "../collections/schedule-changes.js";
+import type { ScheduleNotice } from "../collections/schedule-notice.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
