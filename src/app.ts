@@ -183,8 +183,10 @@ export function createApp(deps: AppDeps): App {
   const mailer = deps.mail?.mailer ?? new OutboxMailer(resolve(".data/outbox"), clock);
   const payerEmails = new PayerEmailOutbox({ orm, mailer, clock, logger });
   const payerNotices = new PayerNotices(payerEmails);
+  const organisationSettings = new OrganisationSettings(orm, clock);
   const collections = new CollectionManager({
     clock,
+    advanceNoticeOf: (organisationId, em) => organisationSettings.advanceNoticeOf(organisationId, em),
     onAdvanceNotice: (em, announced, now) => payerNotices.scheduleAnnounced(em, announced, now),
     onOneOffNotice: (em, announced, now) => payerNotices.oneOffAnnounced(em, announced, now),
     onRetryNotice: (em, retried, now) => payerNotices.retryAnnounced(em, retried, now),
@@ -247,7 +249,7 @@ export function createApp(deps: AppDeps): App {
       timeoutMs: deps.rateLimit.timeoutMs,
       replicas: deps.rateLimit.replicas,
     }),
-    organisationSettings: new OrganisationSettings(orm, clock),
+    organisationSettings,
     sessionLimit: { perMinute: deps.rateLimit.sessionPerMinute, burst: deps.rateLimit.sessionBurst },
     failedAuthLimit: { perMinute: deps.rateLimit.failedAuthPerMinute, burst: deps.rateLimit.failedAuthBurst },
     publicLimit: { perMinute: deps.rateLimit.publicPerMinute, burst: deps.rateLimit.publicBurst },

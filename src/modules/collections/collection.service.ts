@@ -80,6 +80,8 @@ export type AdvanceNoticeHook = (
 /** CollectionManagerOptions are the manager's dependencies. */
 export interface CollectionManagerOptions {
   clock: Clock;
+  /** The organisation's notice period in working days (cached for seconds; a miss reads through `em`). */
+  advanceNoticeOf: (organisationId: string, em: EntityManager) => Promise<number>;
   onAdvanceNotice?: AdvanceNoticeHook | undefined;
   /** Gives the payer advance notice of a one-off collection (one-off.ts). */
   onOneOffNotice?: OneOffNoticeHook | undefined;
@@ -328,10 +330,7 @@ export class CollectionManager {
     }
     const today = this.today();
     const first = active[0];
-    const noticeWorkingDays = first
-      ? (await em.findOneOrFail(Organisation, first.organisation.id, { fields: ["advanceNoticeWorkingDays"] }))
-          .advanceNoticeWorkingDays
-      : 0;
+    const noticeWorkingDays = first ? await this.options.advanceNoticeOf(first.organisation.id, em) : 0;
     return schedules.map((schedule) => {
       if (schedule.state !== "ACTIVE") return { schedule, nextChargeDate: "" };
       const notice = { sentOn: schedule.noticeDate, workingDays: noticeWorkingDays };
