@@ -68,83 +68,63 @@ export class PayerNotices {
   }
 
   /** scheduleAnnounced gives the payer advance notice of a schedule's collections. */
-  async scheduleAnnounced(
+  scheduleAnnounced(
     em: EntityManager,
     { schedule, mandate, organisation, first }: AnnouncedSchedule,
     now: Date,
   ): Promise<void> {
-    const byUs = organisation.payerNoticesBy === "SERVICE";
     const plan = {
       amount: pounds(schedule.amountMinor),
       frequency: frequencyOf(schedule),
       firstChargeDate: first.chargeDate,
       endDate: schedule.endDate ?? null,
     };
-    const what = `${plan.amount} ${plan.frequency} from ${plan.firstChargeDate} under mandate ${mandate.id}`;
-    record(em, mandate, payerNoticeTypes.advance, now, {
-      resourceType: "collection_schedule",
-      resourceId: schedule.id,
-      collectionId: first.id,
-      message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
+    return this.announce(em, mandate, organisation, now, {
+      resource: { resourceType: "collection_schedule", resourceId: schedule.id, collectionId: first.id },
+      what: `${plan.amount} ${plan.frequency} from ${plan.firstChargeDate} under mandate ${mandate.id}`,
+      letter: (to) => advanceNotice(to, plan),
     });
-    if (!byUs) return;
-    await this.email(em, organisation, advanceNotice(letterOf(mandate, organisation), plan), now);
   }
 
   /** oneOffAnnounced gives the payer advance notice of a one-off collection. */
-  async oneOffAnnounced(
-    em: EntityManager,
-    { collection, mandate, organisation }: AnnouncedOneOff,
-    now: Date,
-  ): Promise<void> {
-    const byUs = organisation.payerNoticesBy === "SERVICE";
+  oneOffAnnounced(em: EntityManager, { collection, mandate, organisation }: AnnouncedOneOff, now: Date): Promise<void> {
     const payment = {
       amount: pounds(collection.amountMinor),
       chargeDate: collection.chargeDate,
       description: collection.description,
     };
-    const what = `${payment.amount} once on ${payment.chargeDate} under mandate ${mandate.id}`;
-    record(em, mandate, payerNoticeTypes.advance, now, {
-      resourceType: "collection",
-      resourceId: collection.id,
-      collectionId: collection.id,
-      message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
+    return this.announce(em, mandate, organisation, now, {
+      resource: { resourceType: "collection", resourceId: collection.id, collectionId: collection.id },
+      what: `${payment.amount} once on ${payment.chargeDate} under mandate ${mandate.id}`,
+      letter: (to) => oneOffAdvanceNotice(to, payment),
     });
-    if (!byUs) return;
-    await this.email(em, organisation, oneOffAdvanceNotice(letterOf(mandate, organisation), payment), now);
   }
 
   /** retryAnnounced gives the payer advance notice of a failed collection presented again. */
-  async retryAnnounced(
+  retryAnnounced(
     em: EntityManager,
     { collection, mandate, organisation }: RetriedCollection,
     now: Date,
   ): Promise<void> {
-    const byUs = organisation.payerNoticesBy === "SERVICE";
     const plan = {
       amount: pounds(collection.amountMinor),
       chargeDate: collection.chargeDate,
       originalChargeDate: collection.originalChargeDate,
       attempt: collection.retryCount + 1,
     };
-    const what = `${plan.amount} collected again on ${plan.chargeDate} (first due ${plan.originalChargeDate}, returned unpaid) under mandate ${mandate.id}`;
-    record(em, mandate, payerNoticeTypes.advance, now, {
-      resourceType: "collection",
-      resourceId: collection.id,
-      collectionId: collection.id,
-      message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
+    return this.announce(em, mandate, organisation, now, {
+      resource: { resourceType: "collection", resourceId: collection.id, collectionId: collection.id },
+      what: `${plan.amount} collected again on ${plan.chargeDate} (first due ${plan.originalChargeDate}, returned unpaid) under mandate ${mandate.id}`,
+      letter: (to) => retryNotice(to, plan),
     });
-    if (!byUs) return;
-    await this.email(em, organisation, retryNotice(letterOf(mandate, organisation), plan), now);
   }
 
   /**
    * scheduleChanged gives the payer advance notice of a schedule's changed amount or end date, or,
    * when it resumes, of its collections again as at set-up.
    */
-  async scheduleChanged(em: EntityManager, notice: ScheduleNotice, now: Date): Promise<void> {
+  scheduleChanged(em: EntityManager, notice: ScheduleNotice, now: Date): Promise<void> {
     const { schedule, mandate, organisation, firstChargeDate } = notice;
-    const byUs = organisation.payerNoticesBy === "SERVICE";
     const amount = pounds(schedule.amountMinor);
     const frequency = frequencyOf(schedule);
     const endDate = schedule.endDate ?? null;
@@ -160,30 +140,47 @@ export class PayerNotices {
             ...(notice.endDateChanged ? [`end date ${endDate ?? "none"}`] : []),
             ...(finished ? ["no more payments"] : []),
           ].join(", ")} under mandate ${mandate.id}`;
-    record(em, mandate, payerNoticeTypes.advance, now, {
-      resourceType: "collection_schedule",
-      resourceId: schedule.id,
-      ...(notice.firstCollectionId ? { collectionId: notice.firstCollectionId } : {}),
-      message: byUs ? `Advance notice emailed to the payer: ${what}` : `Send the payer advance notice today: ${what}`,
+    return this.announce(em, mandate, organisation, now, {
+      resource: {
+        resourceType: "collection_schedule",
+        resourceId: schedule.id,
+        ...(notice.firstCollectionId ? { collectionId: notice.firstCollectionId } : {}),
+      },
+      what,
+      letter: (to) =>
+        notice.kind === "resumed" && firstChargeDate !== null
+          ? advanceNotice(to, { amount, frequency, firstChargeDate, endDate })
+          : scheduleChangeNotice(to, {
+              amount,
+              previousAmount: notice.previousAmountMinor === null ? null : pounds(notice.previousAmountMinor),
+              frequency,
+              firstChargeDate,
+              endDate,
+              endDateChanged: notice.endDateChanged,
+              finished,
+            }),
     });
-    if (!byUs) return;
-    const letter = letterOf(mandate, organisation);
-    await this.email(
-      em,
-      organisation,
-      notice.kind === "resumed" && firstChargeDate !== null
-        ? advanceNotice(letter, { amount, frequency, firstChargeDate, endDate })
-        : scheduleChangeNotice(letter, {
-            amount,
-            previousAmount: notice.previousAmountMinor === null ? null : pounds(notice.previousAmountMinor),
-            frequency,
-            firstChargeDate,
-            endDate,
-            endDateChanged: notice.endDateChanged,
-            finished,
-          }),
-      now,
-    );
+  }
+
+  /**
+   * announce records an advance notice in the feed and, when the service sends the organisation's
+   * notices, emails the payer `letter`; otherwise the feed tells the organisation to send it today.
+   */
+  private async announce(
+    em: EntityManager,
+    mandate: Mandate,
+    organisation: Organisation,
+    now: Date,
+    notice: { resource: FeedResource; what: string; letter: (to: PayerLetter) => MailMessage },
+  ): Promise<void> {
+    const byUs = organisation.payerNoticesBy === "SERVICE";
+    record(em, mandate, payerNoticeTypes.advance, now, {
+      ...notice.resource,
+      message: byUs
+        ? `Advance notice emailed to the payer: ${notice.what}`
+        : `Send the payer advance notice today: ${notice.what}`,
+    });
+    if (byUs) await this.email(em, organisation, notice.letter(letterOf(mandate, organisation)), now);
   }
 
   /** instructionCancelled tells the payer an Instruction they gave is cancelled; none they never gave. */
@@ -233,12 +230,19 @@ function letterOf(mandate: Mandate, organisation: Organisation): PayerLetter {
   };
 }
 
+/** FeedResource is what a feed entry is about, when not the mandate itself. */
+interface FeedResource {
+  resourceType?: string;
+  resourceId?: string;
+  collectionId?: string;
+}
+
 function record(
   em: EntityManager,
   mandate: Mandate,
   type: string,
   now: Date,
-  entry: { message: string; resourceType?: string; resourceId?: string; collectionId?: string },
+  entry: FeedResource & { message: string },
 ): void {
   recordNotification(em, {
     organisationId: mandate.organisation.id,
