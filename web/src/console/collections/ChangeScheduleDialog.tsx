@@ -12,7 +12,7 @@ import { Dialog } from "../../shared/Dialog.js";
 import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
-import { penceOf, poundsInput } from "../money.js";
+import { AmountField, useAmount } from "./AmountField.js";
 
 const labels = {
   "schedule.amount_minor": "Amount",
@@ -30,7 +30,7 @@ export function ChangeScheduleDialog({
   onClose: () => void;
 }) {
   const queryClient = useQueryClient();
-  const [amountError, setAmountError] = useState<string>();
+  const amount = useAmount("1250.50");
   const [nothing, setNothing] = useState(false);
   const update = useMutation(CollectionService.method.updateCollectionSchedule, {
     onSuccess: () => {
@@ -47,12 +47,8 @@ export function ChangeScheduleDialog({
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const text = (name: string) => String(form.get(name) ?? "").trim();
-    const amountMinor = penceOf(text("amount"));
-    if (amountMinor === undefined) {
-      setAmountError("Amount must be in pounds and pence, for example 1250.50.");
-      return;
-    }
-    setAmountError(undefined);
+    const amountMinor = amount.read(form);
+    if (amountMinor === undefined) return;
     const endDate = text("end_date");
     const paths = [
       ...(amountMinor !== schedule.amountMinor ? ["amount_minor"] : []),
@@ -71,14 +67,10 @@ export function ChangeScheduleDialog({
           Changes the schedule under {mandateName}. The payer is emailed notice today: collections due before the notice
           period has passed keep the amount they were told of.
         </p>
-        <Field
-          label="Amount"
-          name="amount"
-          inputMode="decimal"
-          autoComplete="off"
-          defaultValue={poundsInput(schedule.amountMinor)}
-          hint="In pounds and pence, for example 1250.50"
-          error={amountError ?? fields["schedule.amount_minor"]}
+        <AmountField
+          amount={amount}
+          serviceError={fields["schedule.amount_minor"]}
+          initialMinor={schedule.amountMinor}
         />
         {schedule.count === 0 && (
           <Field

@@ -6,7 +6,7 @@
  */
 import { createConnectQueryKey, useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import type { FormEvent } from "react";
 import { AlertService } from "../../../../gen/dd/v1/alerts_pb.js";
 import { CollectionService } from "../../../../gen/dd/v1/collections_pb.js";
 import type { Mandate } from "../../../../gen/dd/v1/mandates_pb.js";
@@ -15,7 +15,7 @@ import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { londonToday } from "../dates.js";
-import { penceOf } from "../money.js";
+import { AmountField, useAmount } from "./AmountField.js";
 
 const labels = {
   "collection.mandate_id": "Mandate",
@@ -26,7 +26,7 @@ const labels = {
 
 export function NewCollectionDialog({ mandate, onClose }: { mandate: Mandate; onClose: () => void }) {
   const queryClient = useQueryClient();
-  const [amountError, setAmountError] = useState<string>();
+  const amount = useAmount("42.50");
   const create = useMutation(CollectionService.method.createCollection, {
     onSuccess: () => {
       // The collection lists, and the mandate's history (the advance notice), change.
@@ -42,12 +42,8 @@ export function NewCollectionDialog({ mandate, onClose }: { mandate: Mandate; on
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const text = (name: string) => String(form.get(name) ?? "").trim();
-    const amountMinor = penceOf(text("amount"));
-    if (amountMinor === undefined) {
-      setAmountError("Amount must be in pounds and pence, for example 42.50.");
-      return;
-    }
-    setAmountError(undefined);
+    const amountMinor = amount.read(form);
+    if (amountMinor === undefined) return;
     create.mutate({
       collection: {
         mandateId: mandate.id,
@@ -64,14 +60,7 @@ export function NewCollectionDialog({ mandate, onClose }: { mandate: Mandate; on
       <form onSubmit={submit} noValidate>
         <ProblemBanner problem={problem} />
         <p>A single payment, outside any schedule. The payer gets advance notice of it at once.</p>
-        <Field
-          label="Amount (£)"
-          name="amount"
-          inputMode="decimal"
-          autoComplete="off"
-          hint="In pounds and pence, for example 42.50"
-          error={amountError ?? fields["collection.amount_minor"]}
-        />
+        <AmountField amount={amount} serviceError={fields["collection.amount_minor"]} />
         <Field
           label="Charge date (optional)"
           name="charge_date"

@@ -13,7 +13,7 @@ import { problemOf } from "../../shared/errors.js";
 import { Field, SelectField } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { londonToday } from "../dates.js";
-import { penceOf } from "../money.js";
+import { AmountField, useAmount } from "./AmountField.js";
 import { mandateLabel, useCollectibleMandates } from "./mandates.js";
 
 const labels = {
@@ -34,7 +34,7 @@ export function NewScheduleDialog({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
   const mandates = useCollectibleMandates();
   const [unit, setUnit] = useState(IntervalUnit.MONTHLY);
-  const [amountError, setAmountError] = useState<string>();
+  const amount = useAmount("1250.50");
   const create = useMutation(CollectionService.method.createCollectionSchedule, {
     onSuccess: () => {
       void queryClient.invalidateQueries({
@@ -51,12 +51,8 @@ export function NewScheduleDialog({ onClose }: { onClose: () => void }) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const text = (name: string) => String(form.get(name) ?? "").trim();
-    const amountMinor = penceOf(text("amount"));
-    if (amountMinor === undefined) {
-      setAmountError("Amount must be in pounds and pence, for example 1250.50.");
-      return;
-    }
-    setAmountError(undefined);
+    const amountMinor = amount.read(form);
+    if (amountMinor === undefined) return;
     create.mutate({
       schedule: {
         mandateId: text("mandate_id"),
@@ -96,14 +92,7 @@ export function NewScheduleDialog({ onClose }: { onClose: () => void }) {
             </option>
           ))}
         </SelectField>
-        <Field
-          label="Amount (£)"
-          name="amount"
-          inputMode="decimal"
-          autoComplete="off"
-          hint="In pounds and pence, for example 1250.50"
-          error={amountError ?? fields["schedule.amount_minor"]}
-        />
+        <AmountField amount={amount} serviceError={fields["schedule.amount_minor"]} />
         <div className="field-pair">
           <SelectField
             label="Interval"
