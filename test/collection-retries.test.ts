@@ -30,9 +30,9 @@ import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import { type CollectionJson, createSchedule, type Staff, sessionRest } from "./support/collections.js";
 import { liveBacsIdentity, newApiKey, newSignedInUser } from "./support/fixtures.js";
 import {
+  emailsTo,
   type MandateJson,
   mandateIn,
-  outbox,
   type RestAnswer,
   reasonOf,
   rest,
@@ -142,15 +142,13 @@ async function retried(staff: Staff, id: string, body: Record<string, unknown> =
   return answer.body as RetriedJson;
 }
 
-const emailsTo = async (address: string) => (await outbox(server)).filter((e) => e.to === address);
-
 /** written is everything a retry could write: the organisation's rows, its retry audit events, the payer's emails. */
 async function written({ staff, mandate }: Failed) {
   const em = scopeToOrganisation(server.admin.em.fork(), staff.organisationId);
   return {
     rows: await fingerprint(server, staff.organisationId),
     audit: await em.count(AuditEvent, { action: "collection.retry" }),
-    emails: (await emailsTo(mandate.payer.email)).length,
+    emails: (await emailsTo(server, mandate.payer.email)).length,
   };
 }
 
@@ -202,7 +200,7 @@ describe("RetryCollection", () => {
     expect(only.body.notifications[0]).toMatchObject({ collectionId: collection.id });
     expect(only.body.notifications[0].message).toContain(`first charge date ${original}`);
 
-    const notice = (await emailsTo(mandate.payer.email)).find((e) => e.subject.endsWith(" collected again"));
+    const notice = (await emailsTo(server, mandate.payer.email)).find((e) => e.subject.endsWith(" collected again"));
     expect(notice?.subject).toMatch(/^Advance notice: £1250\.00 Direct Debit to /);
     expect(notice?.text).toContain(`the £1250.00 Direct Debit payment to`);
     expect(notice?.text).toContain(`that was due on ${longDate(original)}`);
@@ -458,9 +456,9 @@ describe("RetryCollection", () => {
     const organisation = await em.findOneOrFail(Organisation, failed.staff.organisationId);
     organisation.payerNoticesBy = "ORGANISATION";
     await em.flush();
-    const emails = (await emailsTo(failed.mandate.payer.email)).length;
+    const emails = (await emailsTo(server, failed.mandate.payer.email)).length;
     const got = await retried(failed.staff, failed.collection.id);
-    expect((await emailsTo(failed.mandate.payer.email)).length).toBe(emails);
+    expect((await emailsTo(server, failed.mandate.payer.email)).length).toBe(emails);
     const notices = await rest(
       server,
       "GET",

@@ -34,12 +34,6 @@ import { goodBankDetails, latestInviteToken, type MandateJson, outbox, rest, typ
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
-/** setDay moves the clock to `day` at 09:00 UTC (10:00 in London, the same date). */
-function setDay(clock: TestClock, day: string): Date {
-  clock.advance(Date.parse(`${day}T09:00:00Z`) - clock.now().getTime());
-  return clock.now();
-}
-
 interface World {
   server: TestServer;
   clock: TestClock;
@@ -48,7 +42,7 @@ interface World {
 
 async function startWorld(): Promise<World> {
   const clock = new TestClock();
-  setDay(clock, "2027-09-06");
+  clock.setDay("2027-09-06");
   const server = await startTestServer({ clock, withoutRedis: true });
   const organisationId = await newOrganisation(server, true);
   const { secret } = await newApiKey(server, organisationId);
@@ -302,7 +296,7 @@ async function story({ server, clock }: World, driver: Driver) {
   const processUntil = async (last: string) => {
     for (; processed < last; ) {
       processed = addDays(processed, 1);
-      await server.app.processor.runOnce(setDay(clock, processed));
+      await server.app.processor.runOnce(clock.setDay(processed));
     }
   };
   const byDate = async (mandateId: string) =>
@@ -310,7 +304,7 @@ async function story({ server, clock }: World, driver: Driver) {
 
   // Monday 6 September: the mandate; the payer must declare they hold the account, and give a
   // number that passes the modulus check, before the Instruction is theirs.
-  setDay(clock, "2027-09-06");
+  clock.setDay("2027-09-06");
   const mandateId = await driver.createMandate(payer);
   const token = await latestInviteToken(server, payer.email);
   const undeclared = await driver.completeInvite(token, { ...goodBankDetails, account_holder_confirmed: false });

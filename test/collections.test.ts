@@ -25,7 +25,6 @@ import { monthlyDates } from "../src/modules/collections/schedule-dates.js";
 import { MATERIALISE_LEAD_DAYS } from "../src/modules/collections/schedule-plan.js";
 import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";
 import { Notification } from "../src/modules/notifications/notification.entity.js";
-import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import {
   type CollectionJson,
@@ -43,6 +42,7 @@ import {
   outbox,
   reasonOf,
   rest,
+  scopedTo,
   type Tenant,
   violationsOf,
 } from "./support/mandates.js";
@@ -58,9 +58,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-function scoped(tenant: Tenant) {
-  return scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
-}
+const scoped = (tenant: Tenant) => scopedTo(server, tenant);
 
 async function staffWithActiveMandate() {
   const staff = await withAdmin(server, await newTenant(server));

@@ -55,12 +55,6 @@ import { startTestServer, type TestServer } from "./support/test-server.js";
 /** The story starts on Monday 6 September 2027 (no bank holiday until Christmas). */
 const firstDay = "2027-09-06";
 
-/** setDay moves the clock to `day` at 09:00 UTC (10:00 in London, same date). */
-function setDay(clock: TestClock, day: string): Date {
-  clock.advance(Date.parse(`${day}T09:00:00Z`) - clock.now().getTime());
-  return clock.now();
-}
-
 /** World is one server with its own clock and one sandbox organisation. */
 interface World {
   server: TestServer;
@@ -70,7 +64,7 @@ interface World {
 
 async function startWorld(): Promise<World> {
   const clock = new TestClock();
-  setDay(clock, firstDay);
+  clock.setDay(firstDay);
   const server = await startTestServer({ clock, withoutRedis: true });
   const organisationId = await newOrganisation(server, true);
   const { secret } = await newApiKey(server, organisationId);
@@ -234,7 +228,7 @@ async function story(world: World, driver: Driver, reasons: { arudd?: string; dd
   const payer = { name: "Jane Payer", email: `jane-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com` };
 
   // Monday 6 Sep: the mandate is created; its invite lands in the outbox; the payer completes it.
-  setDay(clock, firstDay);
+  clock.setDay(firstDay);
   const created = await driver.createMandate(payer);
   expect(created.state).toBe("PENDING_CUSTOMER_APPROVAL");
   const invites = (await outbox(server)).filter((e) => e.to === payer.email);
@@ -245,7 +239,7 @@ async function story(world: World, driver: Driver, reasons: { arudd?: string; dd
   // Processing: submitted the same working day, ACTIVE two working days later (Wednesday 8 Sep).
   const mandateStates: Record<string, string> = {};
   for (const day of ["2027-09-06", "2027-09-07", "2027-09-08"]) {
-    await server.app.processor.runOnce(setDay(clock, day));
+    await server.app.processor.runOnce(clock.setDay(day));
     mandateStates[day] = (await driver.getMandate(created.id)).state;
   }
   expect(mandateStates).toEqual({ "2027-09-06": "SUBMITTED", "2027-09-07": "SUBMITTED", "2027-09-08": "ACTIVE" });
@@ -280,7 +274,7 @@ async function story(world: World, driver: Driver, reasons: { arudd?: string; dd
   };
   await observe("2027-09-08");
   for (let day = "2027-09-09"; day <= "2027-10-21"; day = addDays(day, 1)) {
-    await server.app.processor.runOnce(setDay(clock, day));
+    await server.app.processor.runOnce(clock.setDay(day));
     await observe(day);
   }
   expect(log).toEqual([
@@ -302,7 +296,7 @@ async function story(world: World, driver: Driver, reasons: { arudd?: string; dd
   expect(clawed).toMatchObject({ state: "CHARGED_BACK", reasonCode: reasons.ddica ?? "1" });
 
   // The next Bacs days leave them as they are; reads show the reason codes; the mandate stays ACTIVE.
-  for (const day of ["2027-10-22", "2027-10-25", "2027-10-26"]) await server.app.processor.runOnce(setDay(clock, day));
+  for (const day of ["2027-10-22", "2027-10-25", "2027-10-26"]) await server.app.processor.runOnce(clock.setDay(day));
   expect(await driver.getCollection(later!.id)).toEqual(failed);
   expect(await driver.getCollection(paid!.id)).toEqual(clawed);
   expect((await driver.getMandate(created.id)).state).toBe("ACTIVE");

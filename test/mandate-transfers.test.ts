@@ -366,12 +366,6 @@ describe("SimulateMandateScenario TRANSFER", () => {
   });
 });
 
-/** setDay moves the clock to `day` at 09:00 UTC (10:00 in London, same date). */
-function setDay(clock: TestClock, day: string): Date {
-  clock.advance(Date.parse(`${day}T09:00:00Z`) - clock.now().getTime());
-  return clock.now();
-}
-
 describe("a transfer keeps the schedule (Bacs processing day by day)", () => {
   /** Monday 6 September 2027: no bank holiday until Christmas. */
   const firstDay = "2027-09-06";
@@ -380,7 +374,7 @@ describe("a transfer keeps the schedule (Bacs processing day by day)", () => {
   let sandbox: Tenant;
 
   beforeAll(async () => {
-    setDay(clock, firstDay);
+    clock.setDay(firstDay);
     server = await startTestServer({ clock, withoutRedis: true });
     const organisationId = await newOrganisation(server, true);
     sandbox = { organisationId, secret: (await newApiKey(server, organisationId)).secret };
@@ -406,7 +400,7 @@ describe("a transfer keeps the schedule (Bacs processing day by day)", () => {
     expect(first!.state).toBe("COLLECTION_STATE_PENDING_SUBMISSION");
 
     // Tuesday: the payer switches banks.
-    setDay(clock, "2027-09-07");
+    clock.setDay("2027-09-07");
     expect((await simulate(server, sandbox, mandate.id, "TRANSFER", newAccount)).status).toBe(200);
 
     // Processing, day by day: note the day the first collection is submitted, and what the mandate
@@ -415,7 +409,7 @@ describe("a transfer keeps the schedule (Bacs processing day by day)", () => {
     let detailsAtSubmission: { bankAccount?: unknown; sealed: string } | undefined;
     let day = "2027-09-07";
     for (; day <= "2027-11-30"; day = addDays(day, 1)) {
-      await server.app.processor.runOnce(setDay(clock, day));
+      await server.app.processor.runOnce(clock.setDay(day));
       const now = await collections();
       if (!submittedOn && now[0]!.state === "COLLECTION_STATE_SUBMITTED") {
         submittedOn = day;

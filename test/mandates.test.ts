@@ -17,7 +17,6 @@ import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { Mandate } from "../src/modules/mandates/mandate.entity.js";
 import { MandateInvite } from "../src/modules/mandates/mandate-invite.entity.js";
 import { Notification } from "../src/modules/notifications/notification.entity.js";
-import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { withTenant } from "../src/platform/db/tenant-session.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import {
@@ -35,6 +34,7 @@ import {
   reasonOf,
   rest,
   type StateName,
+  scopedTo,
   type Tenant,
   violationsOf,
 } from "./support/mandates.js";
@@ -49,9 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-function scoped(tenant: Tenant) {
-  return scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
-}
+const scoped = (tenant: Tenant) => scopedTo(server, tenant);
 
 /** bacsIdentity is the tenant's service user number and display name as stored. */
 async function bacsIdentity(tenant: Tenant): Promise<{ serviceUserNumber: string; bacsDisplayName: string }> {

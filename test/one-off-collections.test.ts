@@ -23,17 +23,17 @@ import { AuditEvent } from "../src/modules/identity/audit-event.entity.js";
 import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { Notification } from "../src/modules/notifications/notification.entity.js";
 import { longDate } from "../src/modules/payer-notices/notice-emails.js";
-import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import { type CollectionJson, createSchedule, type Staff, sessionRest, withAdmin } from "./support/collections.js";
 import { newSignedInUser } from "./support/fixtures.js";
 import {
+  emailsTo,
   type MandateJson,
   mandateIn,
   newTenant,
-  outbox,
   reasonOf,
   rest,
+  scopedTo,
   type Tenant,
   violationsOf,
 } from "./support/mandates.js";
@@ -49,8 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-const scoped = (tenant: Tenant) => scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
-const emailsTo = async (address: string) => (await outbox(server)).filter((e) => e.to === address);
+const scoped = (tenant: Tenant) => scopedTo(server, tenant);
 
 async function staffWithMandate(state: "ACTIVE" | "PENDING_CUSTOMER_APPROVAL" = "ACTIVE") {
   const staff = await withAdmin(server, await newTenant(server));
@@ -75,7 +74,7 @@ async function written(tenant: Tenant, mandate: MandateJson) {
     notifications: await em.count(Notification, { type: { $like: "%collection%" } }),
     notices: await em.count(Notification, { type: "payer.advance_notice" }),
     audit: await em.count(AuditEvent, { action: { $like: "collection%" } }),
-    emails: (await emailsTo(mandate.payer.email)).length,
+    emails: (await emailsTo(server, mandate.payer.email)).length,
   };
 }
 
@@ -130,7 +129,7 @@ describe("CreateCollection", () => {
       }),
     ]);
 
-    const emails = await emailsTo(mandate.payer.email);
+    const emails = await emailsTo(server, mandate.payer.email);
     expect(emails).toHaveLength(before.emails + 1);
     const notice = emails.at(-1)!;
     expect(notice.subject).toMatch(/^Advance notice: £42\.50 Direct Debit to /);
@@ -355,9 +354,9 @@ describe("CreateCollection", () => {
     const em = server.admin.em.fork();
     (await em.findOneOrFail(Organisation, staff.organisationId)).payerNoticesBy = "ORGANISATION";
     await em.flush();
-    const before = (await emailsTo(mandate.payer.email)).length;
+    const before = (await emailsTo(server, mandate.payer.email)).length;
     const collection = await createOneOff(staff, { mandate_id: mandate.id, amount_minor: "12000" });
-    expect((await emailsTo(mandate.payer.email)).length).toBe(before);
+    expect((await emailsTo(server, mandate.payer.email)).length).toBe(before);
     const feed = await scoped(staff).find(Notification, { collectionId: collection.id, type: "payer.advance_notice" });
     expect(feed.map((n) => n.message)).toEqual([
       `Send the payer advance notice today: £120.00 once on ${collection.chargeDate} under mandate ${mandate.id}`,
@@ -380,7 +379,9 @@ describe("CreateCollection", () => {
     const [a, b] = [(await first.json()) as CollectionJson, (await second.json()) as CollectionJson];
     expect(b).toEqual(a);
     expect(await scoped(staff).count(Collection, { mandate: mandate.id })).toBe(1);
-    expect((await emailsTo(mandate.payer.email)).filter((e) => e.subject.startsWith("Advance notice"))).toHaveLength(1);
+    expect(
+      (await emailsTo(server, mandate.payer.email)).filter((e) => e.subject.startsWith("Advance notice")),
+    ).toHaveLength(1);
   });
 });
 

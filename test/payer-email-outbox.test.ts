@@ -10,7 +10,7 @@ import { MAX_ATTEMPTS, retryDelayMs } from "../src/modules/payer-notices/payer-e
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { withTenant } from "../src/platform/db/tenant-session.js";
 import type { Mailer, MailMessage } from "../src/platform/mail/mailer.js";
-import { completeMandate, createMandate, newTenant, outbox, rest, type Tenant } from "./support/mandates.js";
+import { completeMandate, createMandate, emailsTo, newTenant, rest, type Tenant } from "./support/mandates.js";
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -39,7 +39,6 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const emailsTo = async (address: string) => (await outbox(server)).filter((e) => e.to === address);
 const storedFor = (tenant: Tenant, address: string) =>
   scopeToOrganisation(server.admin.em.fork(), tenant.organisationId).find(
     PayerEmail,
@@ -66,7 +65,7 @@ describe("the payer email outbox", () => {
         mandate.id,
       );
       expect(stored.state).toBe("CANCELLED");
-      expect((await emailsTo(mandate.payer.email)).map((e) => e.subject)).toHaveLength(2); // invite, confirmation
+      expect((await emailsTo(server, mandate.payer.email)).map((e) => e.subject)).toHaveLength(2); // invite, confirmation
       const [, waiting] = await storedFor(tenant, mandate.payer.email);
       expect(waiting).toMatchObject({
         state: "PENDING",
@@ -76,13 +75,13 @@ describe("the payer email outbox", () => {
       // Not due yet: a sweep now leaves it alone even with the relay back.
       relay.down = false;
       await server.app.payerEmails.sweep();
-      expect(await emailsTo(mandate.payer.email)).toHaveLength(2);
+      expect(await emailsTo(server, mandate.payer.email)).toHaveLength(2);
     } finally {
       relay.down = false;
     }
     clock.advance(retryDelayMs(1));
     expect(await server.app.payerEmails.sweep()).toBeGreaterThanOrEqual(1);
-    const subjects = (await emailsTo(mandate.payer.email)).map((e) => e.subject);
+    const subjects = (await emailsTo(server, mandate.payer.email)).map((e) => e.subject);
     expect(subjects).toHaveLength(3);
     expect(subjects[2]).toMatch(/^Your Direct Debit to .* is cancelled$/);
     const [, sent] = await storedFor(tenant, mandate.payer.email);
@@ -112,7 +111,7 @@ describe("the payer email outbox", () => {
     }
     clock.advance(retryDelayMs(MAX_ATTEMPTS));
     await server.app.payerEmails.sweep();
-    expect(await emailsTo(mandate.payer.email)).toHaveLength(1); // the invite only
+    expect(await emailsTo(server, mandate.payer.email)).toHaveLength(1); // the invite only
   });
 
   it("never emails the payer of a change that rolls back, and does once it commits", async () => {
@@ -125,11 +124,11 @@ describe("the payer email outbox", () => {
       });
     const undone = `rolled-back-${Date.now()}@example.com`;
     await expect(queue(undone, true)).rejects.toThrow("the change failed");
-    expect(await emailsTo(undone)).toEqual([]);
+    expect(await emailsTo(server, undone)).toEqual([]);
     expect(await storedFor(tenant, undone)).toEqual([]);
     const done = `committed-${Date.now()}@example.com`;
     await queue(done, false);
-    expect((await emailsTo(done)).map((e) => e.subject)).toEqual(["A notice"]);
+    expect((await emailsTo(server, done)).map((e) => e.subject)).toEqual(["A notice"]);
     expect(await storedFor(tenant, done)).toMatchObject([{ state: "SENT" }]);
   });
 });

@@ -19,7 +19,6 @@ import { Organisation } from "../src/modules/identity/organisation.entity.js";
 import { Mandate } from "../src/modules/mandates/mandate.entity.js";
 import { Notification } from "../src/modules/notifications/notification.entity.js";
 import { longDate } from "../src/modules/payer-notices/notice-emails.js";
-import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { grpcJsClient, grpcJsUnary } from "./support/clients.js";
 import {
   type CollectionJson,
@@ -31,13 +30,14 @@ import {
 } from "./support/collections.js";
 import { newSignedInUser } from "./support/fixtures.js";
 import {
+  emailsTo,
   type MandateJson,
   mandateIn,
   newTenant,
-  outbox,
   type RestAnswer,
   reasonOf,
   rest,
+  scopedTo,
   type Tenant,
   violationsOf,
 } from "./support/mandates.js";
@@ -54,9 +54,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-function scoped(tenant: Tenant) {
-  return scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
-}
+const scoped = (tenant: Tenant) => scopedTo(server, tenant);
 
 /** staffWith is a new organisation giving `notice` working days' notice, with an active mandate. */
 async function staffWith(notice: number, noticesBy: "SERVICE" | "ORGANISATION" = "SERVICE") {
@@ -120,9 +118,7 @@ function expectOk(answer: RestAnswer): ScheduleJson {
   return answer.body as ScheduleJson;
 }
 
-async function emailsTo(mandate: MandateJson) {
-  return (await outbox(server)).filter((e) => e.to === mandate.payer.email);
-}
+const payerEmails = (mandate: MandateJson) => emailsTo(server, mandate.payer.email);
 
 /** written counts what a tenant has in the tables a schedule write touches, and the payer's emails. */
 async function written(staff: Staff, mandate: MandateJson) {
@@ -134,7 +130,7 @@ async function written(staff: Staff, mandate: MandateJson) {
     collections: collections.map((c) => [c.id, c.state, c.amountMinor, c.chargeDate]),
     notifications: await em.count(Notification, {}),
     audit: await em.count(AuditEvent, { action: { $like: "collection%" } }),
-    emails: (await emailsTo(mandate)).length,
+    emails: (await payerEmails(mandate)).length,
   };
 }
 
@@ -165,7 +161,7 @@ describe("UpdateCollectionSchedule: amount_minor", () => {
     expect(changed.nextChargeDate! >= boundary || after.some(pending)).toBe(true);
     expectDistinctDays(after);
 
-    const email = (await emailsTo(mandate)).find((e) => e.subject.startsWith("Change to your Direct Debit"));
+    const email = (await payerEmails(mandate)).find((e) => e.subject.startsWith("Change to your Direct Debit"));
     expect(email?.text).toContain("£125.00");
     expect(email?.text).toContain("instead of £100.00");
     expect(email?.html).toContain("First payment at the new amount");
@@ -248,7 +244,7 @@ describe("UpdateCollectionSchedule: amount_minor", () => {
     }
     const firstNew = after.find((c) => c.amountMinor === "9000")!;
     expect(countWorkingDays(changedOn, firstNew.chargeDate)).toBeGreaterThanOrEqual(notice);
-    const email = (await emailsTo(mandate)).find((e) => e.subject.startsWith("Change to your Direct Debit"));
+    const email = (await payerEmails(mandate)).find((e) => e.subject.startsWith("Change to your Direct Debit"));
     expect(email?.text).toContain(`First payment at the new amount: ${longDate(firstNew.chargeDate)}`);
     const feed = await scoped(staff).find(Notification, { collectionId: firstNew.id, type: "collection.updated" });
     expect(feed).toHaveLength(1);
@@ -257,7 +253,7 @@ describe("UpdateCollectionSchedule: amount_minor", () => {
   it("over @grpc/grpc-js with the session cookie, and with an organisation that sends its own notices: the feed only", async () => {
     const { staff, mandate } = await staffWith(10, "ORGANISATION");
     const schedule = await createSchedule(server, staff, weekly(mandate.id, { start_date: addDays(today(), 30) }));
-    const emailsBefore = (await emailsTo(mandate)).length;
+    const emailsBefore = (await payerEmails(mandate)).length;
     const client = grpcJsClient(server.port);
     try {
       const got = await grpcJsUnary(
@@ -284,7 +280,7 @@ describe("UpdateCollectionSchedule: amount_minor", () => {
     } finally {
       client.close();
     }
-    expect((await emailsTo(mandate)).length).toBe(emailsBefore);
+    expect((await payerEmails(mandate)).length).toBe(emailsBefore);
     const told = await scoped(staff).find(Notification, { resourceId: schedule.id, type: "payer.advance_notice" });
     expect(told.map((n) => n.message)).toEqual(
       expect.arrayContaining([
@@ -311,7 +307,7 @@ describe("UpdateCollectionSchedule: end_date", () => {
     }
     const types = (await scoped(staff).find(Notification, { resourceId: schedule.id })).map((n) => n.type);
     expect(types).toEqual(expect.arrayContaining(["collection_schedule.updated", "collection_schedule.finished"]));
-    const email = (await emailsTo(mandate)).find((e) => e.subject.startsWith("Change to your Direct Debit"));
+    const email = (await payerEmails(mandate)).find((e) => e.subject.startsWith("Change to your Direct Debit"));
     expect(email?.text).toContain("No further payments will be taken");
     await passDays(14, staff);
     expect((await collectionsOf(staff, schedule.id)).filter(live).length).toBe(after.filter(live).length);
@@ -338,7 +334,7 @@ describe("UpdateCollectionSchedule: end_date", () => {
     const newEnd = addDays(today(), 42);
     const changed = expectOk(await change(staff, schedule.id, "end_date", { end_date: newEnd }));
     expect(changed).toMatchObject({ endDate: newEnd, state: "COLLECTION_SCHEDULE_STATE_ACTIVE" });
-    const email = (await emailsTo(mandate)).find((e) => e.subject.startsWith("Change to your Direct Debit"));
+    const email = (await payerEmails(mandate)).find((e) => e.subject.startsWith("Change to your Direct Debit"));
     expect(email?.text).toContain(`The last payment will be taken no later than ${longDate(newEnd)}`);
     await passDays(50, staff);
     const all = (await collectionsOf(staff, schedule.id)).filter(live);
@@ -404,7 +400,7 @@ describe("PauseCollectionSchedule and ResumeCollectionSchedule", () => {
     expect(fresh.length).toBeGreaterThan(0);
     expect(fresh.every((c) => c.chargeDate >= boundary)).toBe(true);
     expect(resumed.nextChargeDate).toBe(fresh[0]!.chargeDate);
-    const email = (await emailsTo(mandate)).reverse().find((e) => e.subject.startsWith("Advance notice: £100.00"));
+    const email = (await payerEmails(mandate)).reverse().find((e) => e.subject.startsWith("Advance notice: £100.00"));
     expect(email?.text).toContain(`the first payment on ${longDate(fresh[0]!.chargeDate)}`);
     const types = (await scoped(staff).find(Notification, { resourceId: schedule.id })).map((n) => n.type);
     expect(types).toEqual(expect.arrayContaining(["collection_schedule.paused", "collection_schedule.resumed"]));

@@ -109,9 +109,19 @@ export async function outbox(server: TestServer): Promise<OutboxEmail[]> {
   );
 }
 
+/** emailsTo are the emails sent to `address`, oldest first. */
+export async function emailsTo(server: TestServer, address: string): Promise<OutboxEmail[]> {
+  return (await outbox(server)).filter((e) => e.to === address);
+}
+
+/** scopedTo is a fresh EntityManager that sees `tenant`'s rows only, to read what a call wrote. */
+export function scopedTo(server: TestServer, tenant: Pick<Tenant, "organisationId">) {
+  return scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
+}
+
 /** inviteTokens are the tokens of the invite links emailed to `email`, oldest first. */
 export async function inviteTokens(server: TestServer, email: string): Promise<string[]> {
-  const emails = (await outbox(server)).filter((e) => e.to === email);
+  const emails = await emailsTo(server, email);
   // The payer's other emails (confirmation, notices) hold no invite link.
   return emails.flatMap((e) => /\/invite\/([A-Za-z0-9_-]{43})/.exec(e.text)?.[1] ?? []);
 }
@@ -162,7 +172,7 @@ export async function external(
   action: ExternalAction,
   reasonCode?: string,
 ): Promise<void> {
-  const em = scopeToOrganisation(server.admin.em.fork(), tenant.organisationId);
+  const em = scopedTo(server, tenant);
   const acting = { organisationId: tenant.organisationId, actor: "system" };
   await server.app.mandateTransitions.applyExternal(em, acting, id, action, {
     cause: causes[action],
