@@ -22,6 +22,7 @@ import { ApiKeyManager } from "./modules/identity/api-key.service.js";
 import { ApiKeyVerifier } from "./modules/identity/api-key-verifier.js";
 import { DenialRecorder } from "./modules/identity/audit-log.js";
 import { OrganisationSettings } from "./modules/identity/organisation-settings.js";
+import { type PasswordCost, PasswordHasher } from "./modules/identity/password.js";
 import { Provisioning } from "./modules/identity/provisioning.js";
 import { SecondFactor } from "./modules/identity/second-factor.js";
 import { SessionManager } from "./modules/identity/session.service.js";
@@ -74,6 +75,11 @@ export interface AppDeps {
   accountNumberKey?: string | undefined;
   /** Earlier keys, for opening account numbers not yet re-encrypted. */
   accountNumberKeysOld?: readonly string[] | undefined;
+  /**
+   * scrypt cost of new password hashes (default currentPasswordCost, OWASP's): no setting lowers it
+   * in production; test servers do, as a sign-in at full cost is a second of CPU.
+   */
+  passwordCost?: PasswordCost | undefined;
   /** Vocalink's modulus tables; unset: read from data/modulus (the copy in the repository). */
   modulusTables?: ModulusTables | undefined;
   /** How long a report's query may run, ms; unset keeps the connection's statement timeout. */
@@ -172,7 +178,16 @@ export function createApp(deps: AppDeps): App {
   const publicBaseUrl = deps.mail?.publicBaseUrl ?? "http://localhost:8080";
   // The console is served at PUBLIC_BASE_URL: a browser that sends no Sec-Fetch-Site still gets in.
   const sessionOrigins = [...deps.corsOrigins, new URL(publicBaseUrl).origin];
-  const sessions = new SessionManager({ orm, clock, counter, logger, allowedOrigins: sessionOrigins, totpCipher });
+  const passwords = new PasswordHasher(deps.passwordCost);
+  const sessions = new SessionManager({
+    orm,
+    clock,
+    counter,
+    logger,
+    allowedOrigins: sessionOrigins,
+    totpCipher,
+    passwords,
+  });
   const denials = new DenialRecorder(orm, clock, logger);
   const idempotency = new IdempotencyService({
     orm,
@@ -231,13 +246,14 @@ export function createApp(deps: AppDeps): App {
     // Every organisation starts with the default alert thresholds, in the transaction that creates it.
     provisioning: new Provisioning({
       clock,
+      passwords,
       onOrganisationCreated: (em, organisation, now) => addDefaultThresholds(em, organisation.id, now),
     }),
     apiKeys: new ApiKeyManager({ clock, announce: (keyId) => apiKeyVerifier.announce(keyId) }),
     sessions,
     secondFactor: new SecondFactor({ clock, cipher: totpCipher, counter }),
     userAccounts,
-    users: new UserDirectory({ clock, accounts: userAccounts, mailer, publicBaseUrl }),
+    users: new UserDirectory({ clock, accounts: userAccounts, mailer, publicBaseUrl, passwords }),
     denials,
     sessionCookieSecure: deps.sessionCookieSecure,
     limiter: new RateLimiter({

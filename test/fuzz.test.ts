@@ -15,12 +15,14 @@ import { connect as connectTcp } from "node:net";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PasswordHasher } from "../src/modules/identity/password.js";
 import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
 import { acrossTenants } from "../src/platform/db/tenant-session.js";
 import { issueKeyInDatabase, liveBacsIdentity } from "./support/fixtures.js";
 import { type OpenTestDatabase, openTestDatabase } from "./support/open-test-database.js";
 import { type ServiceProcess, startService } from "./support/service-process.js";
+import { testPasswordCost } from "./support/test-password-cost.js";
 
 const fuzzRuns = Number(process.env.FUZZ_RUNS ?? "") || undefined;
 /** runs is the CI bound of a property unless FUZZ_RUNS says otherwise. */
@@ -234,7 +236,7 @@ describe("fuzzing the public edge", () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     const organisation = await acrossTenants(database.orm, "provisioning", (em) =>
-      new Provisioning({ clock: systemClock }).createOrganisation(em, {
+      new Provisioning({ clock: systemClock, passwords: new PasswordHasher(testPasswordCost) }).createOrganisation(em, {
         name: "Fuzz",
         sandbox: false,
         ...liveBacsIdentity("Fuzz"),

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { currentPasswordCost } from "../src/modules/identity/password.js";
 import { User } from "../src/modules/identity/user.entity.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { withTenant } from "../src/platform/db/tenant-session.js";
@@ -14,7 +15,7 @@ import { startTestServer, type TestServer } from "./support/test-server.js";
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ withoutRedis: true });
+  server = await startTestServer({ withoutRedis: true, passwordCost: currentPasswordCost });
 });
 afterAll(async () => server?.close());
 

@@ -10,6 +10,7 @@
 
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PasswordHasher } from "../src/modules/identity/password.js";
 import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
 import { acrossTenants, withTenant } from "../src/platform/db/tenant-session.js";
@@ -18,6 +19,7 @@ import { connectRedis, type RedisClient } from "../src/platform/redis/client.js"
 import { issueKeyInDatabase, liveBacsIdentity, sessionToken } from "./support/fixtures.js";
 import { type OpenTestDatabase, openTestDatabase } from "./support/open-test-database.js";
 import { type ServiceProcess, serviceSecrets, startService } from "./support/service-process.js";
+import { testPasswordCost } from "./support/test-password-cost.js";
 
 const redisUrl = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
 let database: OpenTestDatabase;
@@ -37,7 +39,7 @@ const admin = {
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const provisioning = new Provisioning({ clock: systemClock });
+  const provisioning = new Provisioning({ clock: systemClock, passwords: new PasswordHasher(testPasswordCost) });
   organisationId = (
     await acrossTenants(database.orm, "provisioning", (em) =>
       provisioning.createOrganisation(em, { name: "Replicas", sandbox: false, ...liveBacsIdentity("Replicas") }),

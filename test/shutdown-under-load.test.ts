@@ -9,12 +9,14 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Organisation } from "../src/modules/identity/organisation.entity.js";
+import { PasswordHasher } from "../src/modules/identity/password.js";
 import { Provisioning } from "../src/modules/identity/provisioning.js";
 import { systemClock } from "../src/platform/clock.js";
 import { acrossTenants } from "../src/platform/db/tenant-session.js";
 import { issueKeyInDatabase, liveBacsIdentity } from "./support/fixtures.js";
 import { type OpenTestDatabase, openTestDatabase } from "./support/open-test-database.js";
 import { type ServiceProcess, serviceSecrets, startService } from "./support/service-process.js";
+import { testPasswordCost } from "./support/test-password-cost.js";
 
 const concurrent = 200;
 const writes = 50;
@@ -33,7 +35,7 @@ afterAll(async () => {
 describe("SIGTERM while 200 calls are in flight", { timeout: 240_000 }, () => {
   it("completes every call, writes every mandate, then exits 0", async () => {
     const organisation = await acrossTenants(database.orm, "provisioning", (em) =>
-      new Provisioning({ clock: systemClock }).createOrganisation(em, {
+      new Provisioning({ clock: systemClock, passwords: new PasswordHasher(testPasswordCost) }).createOrganisation(em, {
         name: "Draining",
         sandbox: false,
         ...liveBacsIdentity("Draining"),

@@ -10,6 +10,7 @@ import { User } from "../../src/modules/identity/user.entity.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { acrossTenants, withTenant } from "../../src/platform/db/tenant-session.js";
 import { newId } from "../../src/platform/ids.js";
+import { testPasswordCost } from "./test-password-cost.js";
 import type { TestServer } from "./test-server.js";
 
 export const allScopes: readonly string[] = scopeNames;
@@ -52,20 +53,13 @@ export async function newApiKey(
   return { id: key.id, secret };
 }
 
-/**
- * fixtureHash hashes a fixture's password at scrypt N=2^10 instead of the service's N=2^17, which
- * costs about a second a hash on the test machine: hundreds of fixture users would add minutes. The
- * stored hash names its cost, so the service verifies it as it verifies any old hash (hashing at
- * today's cost alongside, so a sign-in still costs about a second) and stores that hash on the user's
- * first sign-in
- * (test/password-cost.test.ts shows both). Users made through provisioning pay the full cost.
- */
+/** fixtureHash stores a fixture user's password at the test servers' cost, so sign-in never rehashes it. */
 function fixtureHash(password: string): string {
-  return storedHash(password, 2 ** 10);
+  return storedHash(password, testPasswordCost.N);
 }
 
 /**
- * storedHash is a password hash as the service stores them, made at cost N without hashPassword:
+ * storedHash is a password hash as the service stores them, made at cost N without PasswordHasher:
  * N=2^15 is the cost before OWASP's (a user whose hash predates it), N=2^10 the fixtures' own.
  */
 export function storedHash(password: string, N: number): string {
@@ -74,7 +68,7 @@ export function storedHash(password: string, N: number): string {
   return ["scrypt", N, 8, 1, salt.toString("base64url"), hash.toString("base64url")].join("$");
 }
 
-/** newUser creates a user with a random email and password (stored at a low cost: fixtureHash). */
+/** newUser creates a user with a random email and password (stored at the test cost: fixtureHash). */
 export async function newUser(
   server: TestServer,
   organisationId: string,

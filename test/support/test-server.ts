@@ -14,6 +14,7 @@ import { MikroORM } from "@mikro-orm/postgresql";
 import { type App, createApp } from "../../src/app.js";
 import { type RateLimitConfig, rateLimitDefaults } from "../../src/config.js";
 import { entities } from "../../src/entities.js";
+import type { PasswordCost } from "../../src/modules/identity/password.js";
 import { type Clock, systemClock } from "../../src/platform/clock.js";
 import { type Database, defaultDatabaseTimeouts, openDatabase } from "../../src/platform/db/database.js";
 import { createOrmConfig } from "../../src/platform/db/orm-config.js";
@@ -26,6 +27,7 @@ import type { WebAssets } from "../../src/rpc/web-assets.js";
 import { buildServer, type DdServer } from "../../src/server.js";
 import { applyTenantFilterSwitch } from "./tenant-filter-switch.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { testPasswordCost } from "./test-password-cost.js";
 
 /** testAccountNumberKey is the ACCOUNT_NUMBER_KEY of every test server. */
 export const testAccountNumberKey = "test-account-number-key-0123456789abcdef";
@@ -100,6 +102,8 @@ export interface TestServerOptions {
   webAssets?: WebAssets;
   /** Wraps the outbox mailer (to make the mail relay fail, say); the outbox mailer itself unless set. */
   mailer?: (outbox: Mailer) => Mailer;
+  /** scrypt cost of new password hashes (testPasswordCost unless set; currentPasswordCost for the service's). */
+  passwordCost?: PasswordCost;
 }
 
 /** Per-address limits no test file reaches by accident (see TestServerOptions.rateLimit). */
@@ -184,6 +188,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       counterTimeoutMs: 10_000,
       apiKeyCacheTtlMs: options.apiKeyCacheTtlMs,
       idempotencyRecordsPerOrganisation: options.idempotencyRecordsPerOrganisation,
+      passwordCost: options.passwordCost ?? testPasswordCost,
     });
     await app.start();
     undo.unshift(() => app.stop());

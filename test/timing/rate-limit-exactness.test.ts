@@ -17,6 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Organisation } from "../../src/modules/identity/organisation.entity.js";
+import { PasswordHasher } from "../../src/modules/identity/password.js";
 import { Provisioning } from "../../src/modules/identity/provisioning.js";
 import { systemClock } from "../../src/platform/clock.js";
 import { acrossTenants, withTenant } from "../../src/platform/db/tenant-session.js";
@@ -27,6 +28,7 @@ import { issueKeyInDatabase, liveBacsIdentity } from "../support/fixtures.js";
 import { type OpenTestDatabase, openTestDatabase } from "../support/open-test-database.js";
 import { freePort } from "../support/own-redis.js";
 import { type ServiceProcess, serviceSecrets, startService } from "../support/service-process.js";
+import { testPasswordCost } from "../support/test-password-cost.js";
 
 // The measured organisation: 5 a second with a burst of 50. A loaded machine still asks for more
 // than that, and the bucket, once empty, would take 10 s without a single admission to fill up
@@ -103,7 +105,7 @@ async function organisationWithKey(
   limit: { perMinute: number; burst: number },
 ): Promise<{ id: string; secret: string }> {
   const organisation = await acrossTenants(database.orm, "provisioning", (em) =>
-    new Provisioning({ clock: systemClock }).createOrganisation(em, {
+    new Provisioning({ clock: systemClock, passwords: new PasswordHasher(testPasswordCost) }).createOrganisation(em, {
       name,
       sandbox: false,
       ...liveBacsIdentity(name),

@@ -2,21 +2,21 @@
  * A failed sign-in takes as long whether or not the email has an account, also for a user whose
  * password hash was stored at an older, cheaper scrypt cost: otherwise the answer's timing would tell
  * an attacker which emails have accounts. An unknown email is checked against a decoy hash at today's
- * cost; an old hash is checked while the password is hashed at today's cost (checkPassword).
+ * cost; an old hash is checked while the password is hashed at today's cost (PasswordHasher.check).
  *
  * Wall-clock ratios on a real server, so the file is in the timing suite (one file at a time). Each
  * sign-in costs about a second of scrypt; the file makes about twenty.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashPassword } from "../../src/modules/identity/password.js";
+import { currentPasswordCost, PasswordHasher } from "../../src/modules/identity/password.js";
 import { newOrganisation, newUser, storedHash } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ withoutRedis: true });
+  server = await startTestServer({ withoutRedis: true, passwordCost: currentPasswordCost });
 });
 afterAll(async () => server?.close());
 
@@ -49,7 +49,7 @@ describe("sign-in timing", () => {
     const connection = server.admin.em.fork().getConnection();
     const setHash = (id: string, hash: string) =>
       connection.execute("update app_user set password_hash = ? where id = ?", [hash, id]);
-    await setHash(current.id, await hashPassword(current.password));
+    await setHash(current.id, await new PasswordHasher().hash(current.password));
     await setHash(legacy.id, legacyHash(legacy.password));
     const unknown = `nobody-${randomBytes(4).toString("hex")}@example.com`;
 

@@ -8,7 +8,7 @@ import { ApiKeyManager } from "./api-key.service.js";
 import { apiKeyDigest } from "./api-key-format.js";
 import { firstStartNotice, provisionFirstStart } from "./first-start.js";
 import { Organisation } from "./organisation.entity.js";
-import { verifyPassword } from "./password.js";
+import { PasswordHasher, verifyPassword } from "./password.js";
 import { Provisioning } from "./provisioning.js";
 import { scopeNames } from "./scopes.js";
 import { User } from "./user.entity.js";
@@ -16,7 +16,7 @@ import { User } from "./user.entity.js";
 describe("provisionFirstStart", () => {
   let db: Database;
   const apiKeys = new ApiKeyManager({ clock: systemClock, announce: async () => undefined });
-  const provisioning = new Provisioning({ clock: systemClock });
+  const provisioning = new Provisioning({ clock: systemClock, passwords: new PasswordHasher() });
 
   beforeAll(async () => {
     db = await openTestDatabase();

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { storedHash } from "../../../test/support/fixtures.js";
-import { checkPassword, hashPassword, verifyPassword } from "./password.js";
+import { PasswordHasher, verifyPassword } from "./password.js";
+
+const passwords = new PasswordHasher();
+const hashPassword = (password: string) => passwords.hash(password);
+const checkPassword = (password: string, stored: string) => passwords.check(password, stored);
 
 const legacyHash = (password: string) => storedHash(password, 2 ** 15);
 

@@ -6,11 +6,6 @@
  */
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
 
-/**
- * OWASP's scrypt cost (Password Storage Cheat Sheet): N=2^17, r=8, p=1. One hash takes 128 MiB
- * (128·N·r bytes) and about 0.3–1 s of one libuv thread; libuv's pool (4 threads) bounds how many run
- * at once, and the per-address and per-email sign-in throttles bound how often anyone can ask.
- */
 /** Shortest password accepted for a new or changed password, in characters. */
 export const minPasswordLength = 12;
 /** Longest password accepted, in UTF-8 bytes: scrypt over more is CPU for the asking. */
@@ -29,19 +24,30 @@ export function newPasswordProblem(password: string): string | undefined {
 /**
  * noPassword is the stored hash of a user who has no password yet (added by an admin, welcome link
  * not followed): it is no hash at all, so verifyPassword refuses every password against it, and
- * checkPassword still spends one hash at today's cost on it (needsRehash), as long as on any other.
+ * PasswordHasher.check still spends one hash at today's cost on it (needsRehash), as long as on any other.
  */
 export const noPassword = "";
 
-export const currentPasswordCost = { N: 2 ** 17, r: 8, p: 1 } as const;
+/**
+ * OWASP's scrypt cost (Password Storage Cheat Sheet): N=2^17, r=8, p=1, what the service hashes at.
+ * One hash takes 128 MiB (128·N·r bytes) and about 0.3–1 s of one libuv thread; libuv's pool (4
+ * threads) bounds how many run at once, and the per-address and per-email sign-in throttles bound
+ * how often anyone can ask.
+ */
+export const currentPasswordCost: PasswordCost = { N: 2 ** 17, r: 8, p: 1 };
 const keyLength = 32;
 
 /** Parameters a stored hash may name: anything outside is refused unchecked, never computed. */
 const costBounds = { maxLog2N: 20, maxR: 32, maxP: 16 };
 
-type Cost = { N: number; r: number; p: number };
+/** PasswordCost is scrypt's work factor: N (CPU and memory, a power of two), r (block size), p (parallelism). */
+export interface PasswordCost {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
 
-function derive(password: string, salt: Buffer, cost: Cost): Promise<Buffer> {
+function derive(password: string, salt: Buffer, cost: PasswordCost): Promise<Buffer> {
   // maxmem must exceed scrypt's 128·N·r bytes (Node's default, 32 MiB, refuses N=2^17, r=8).
   const options: ScryptOptions = { ...cost, maxmem: 2 * 128 * cost.N * cost.r };
   return new Promise((resolve, reject) =>
@@ -51,16 +57,8 @@ function derive(password: string, salt: Buffer, cost: Cost): Promise<Buffer> {
   );
 }
 
-/** hashPassword returns "scrypt$N$r$p$salt$hash" (base64url parts) at the current cost. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const { N, r, p } = currentPasswordCost;
-  const hash = await derive(password, salt, currentPasswordCost);
-  return ["scrypt", N, r, p, salt.toString("base64url"), hash.toString("base64url")].join("$");
-}
-
 interface StoredHash {
-  cost: Cost;
+  cost: PasswordCost;
   salt: Buffer;
   hash: Buffer;
 }
@@ -88,12 +86,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === parsed.hash.length && timingSafeEqual(actual, parsed.hash);
 }
 
-/** needsRehash is true when a stored hash was made at less than the current cost (or cannot be read). */
-function needsRehash(stored: string): boolean {
+/** needsRehash is true when a stored hash was made at less than `cost` (or cannot be read). */
+function needsRehash(stored: string, cost: PasswordCost): boolean {
   const parsed = parse(stored);
   if (!parsed) return true;
-  const { N, r, p } = currentPasswordCost;
-  return parsed.cost.N < N || parsed.cost.r < r || parsed.cost.p < p;
+  return parsed.cost.N < cost.N || parsed.cost.r < cost.r || parsed.cost.p < cost.p;
 }
 
 export interface PasswordCheck {
@@ -103,22 +100,45 @@ export interface PasswordCheck {
 }
 
 /**
- * checkPassword verifies a password for sign-in. When the stored hash is below today's cost it also
- * hashes the password at today's cost, at the same time and whether it matches or not: the check then
- * takes as long as the decoy an unknown email is checked against, where a cheap old hash alone would
- * answer faster and tell that the email has an account. A match stores the new hash (the password is
- * at hand only now).
+ * PasswordHasher hashes new passwords at one cost, currentPasswordCost unless told otherwise: a test
+ * server hashes at a far lower one, as a second of CPU a sign-in would make the suite minutes slower
+ * (test/password-cost.test.ts and password.test.ts run the service's own).
  */
-export async function checkPassword(password: string, stored: string): Promise<PasswordCheck> {
-  const [matches, upgraded] = await Promise.all([
-    verifyPassword(password, stored),
-    needsRehash(stored) ? hashPassword(password) : undefined,
-  ]);
-  return { matches, upgraded };
-}
+export class PasswordHasher {
+  private decoy: Promise<string> | undefined;
 
-/**
- * A hash of a password nobody knows: sign-in checks it when the email is unknown, so an unknown
- * email takes as long as a wrong password and the two cannot be told apart by timing.
- */
-export const decoyPasswordHash = hashPassword(randomBytes(24).toString("base64url"));
+  constructor(readonly cost: PasswordCost = currentPasswordCost) {}
+
+  /** hash returns "scrypt$N$r$p$salt$hash" (base64url parts) at this hasher's cost. */
+  async hash(password: string): Promise<string> {
+    const salt = randomBytes(16);
+    const { N, r, p } = this.cost;
+    const hash = await derive(password, salt, this.cost);
+    return ["scrypt", N, r, p, salt.toString("base64url"), hash.toString("base64url")].join("$");
+  }
+
+  /**
+   * check verifies a password for sign-in. When the stored hash is below this cost it also hashes
+   * the password at this cost, at the same time and whether it matches or not: the check then takes
+   * as long as the decoy an unknown email is checked against, where a cheap old hash alone would
+   * answer faster and tell that the email has an account. A match stores the new hash (the password
+   * is at hand only now).
+   */
+  async check(password: string, stored: string): Promise<PasswordCheck> {
+    const [matches, upgraded] = await Promise.all([
+      verifyPassword(password, stored),
+      needsRehash(stored, this.cost) ? this.hash(password) : undefined,
+    ]);
+    return { matches, upgraded };
+  }
+
+  /**
+   * decoyHash is a hash of a password nobody knows, at this cost: sign-in checks it when the email is
+   * unknown, so an unknown email takes as long as a wrong password and the two cannot be told apart
+   * by timing. Made once, on first call: SessionManager calls it at start, so no sign-in waits on it.
+   */
+  decoyHash(): Promise<string> {
+    this.decoy ??= this.hash(randomBytes(24).toString("base64url"));
+    return this.decoy;
+  }
+}

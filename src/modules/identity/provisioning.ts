@@ -12,7 +12,7 @@ import type { Acting } from "./acting.js";
 import { recordAudit } from "./audit-log.js";
 import { bacsDisplayNameFrom, bacsIdentityViolations, normaliseBacsDisplayName } from "./bacs-identity.js";
 import { Organisation } from "./organisation.entity.js";
-import { hashPassword, newPasswordProblem } from "./password.js";
+import { newPasswordProblem, type PasswordHasher } from "./password.js";
 import { isRoleName, type RoleName } from "./scopes.js";
 import { normaliseEmail } from "./session.service.js";
 import { User } from "./user.entity.js";
@@ -33,7 +33,14 @@ export type OrganisationCreated = (em: EntityManager, organisation: Organisation
 
 /** Provisioning creates organisations and users; the clock stamps what it creates. */
 export class Provisioning {
-  constructor(private readonly deps: { clock: Clock; onOrganisationCreated?: OrganisationCreated | undefined }) {}
+  constructor(
+    private readonly deps: {
+      clock: Clock;
+      /** Hashes new users' passwords. */
+      passwords: PasswordHasher;
+      onOrganisationCreated?: OrganisationCreated | undefined;
+    },
+  ) {}
 
   /**
    * createOrganisation adds a live or sandbox organisation and whatever onOrganisationCreated adds.
@@ -201,7 +208,7 @@ export class Provisioning {
       organisation,
       email,
       displayName: input.displayName ?? "",
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await this.deps.passwords.hash(input.password),
       role: input.role as RoleName,
       createTime: now,
       updateTime: now,

@@ -1,8 +1,10 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { describe, expect, it } from "vitest";
+import { testPasswordCost } from "../../../test/support/test-password-cost.js";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/observability/logger.js";
 import { createInProcessCounter } from "../../platform/redis/window-counter.js";
+import { PasswordHasher } from "./password.js";
 import { SessionManager } from "./session.service.js";
 import { TotpSecretCipher } from "./totp-secret-cipher.js";
 
@@ -33,6 +35,7 @@ function manager(orm: ReturnType<typeof countingOrm>) {
     logger: createLogger("silent"),
     allowedOrigins: [],
     totpCipher: new TotpSecretCipher("test-key-material-0123456789abcdef"),
+    passwords: new PasswordHasher(testPasswordCost),
   });
 }
 

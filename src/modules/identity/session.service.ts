@@ -24,14 +24,7 @@ import type { Acting } from "./acting.js";
 import { recordAudit, userActor } from "./audit-log.js";
 import type { Caller } from "./caller.js";
 import type { Organisation } from "./organisation.entity.js";
-import {
-  checkPassword,
-  decoyPasswordHash,
-  hashPassword,
-  maxPasswordBytes,
-  newPasswordProblem,
-  verifyPassword,
-} from "./password.js";
+import { maxPasswordBytes, newPasswordProblem, type PasswordHasher, verifyPassword } from "./password.js";
 import { isRoleName, type RoleName, roleScopes } from "./scopes.js";
 import { Session } from "./session.entity.js";
 import { matchTotp, totpCodePattern } from "./totp.js";
@@ -47,6 +40,8 @@ export interface SessionManagerOptions {
   allowedOrigins: readonly string[];
   /** Seals TOTP secrets at rest (sign-in opens them to check codes). */
   totpCipher: TotpSecretCipher;
+  /** Hashes and checks passwords. */
+  passwords: PasswordHasher;
   /** Absolute lifetime of a session, seconds. */
   ttlSeconds?: number;
   /** A session unused this long ends, seconds. */
@@ -166,6 +161,8 @@ export class SessionManager {
     this.ttlSeconds = options.ttlSeconds ?? 12 * 3600;
     this.idleTimeoutSeconds = options.idleTimeoutSeconds ?? 30 * 60;
     this.allowedOrigins = new Set(options.allowedOrigins);
+    // Made now, so an unknown email's sign-in never waits on it: it must take as long as a wrong password.
+    void options.passwords.decoyHash();
   }
 
   /**
@@ -194,7 +191,8 @@ export class SessionManager {
     const user = await acrossTenants(this.options.orm, "sign-in lookup", (em) =>
       em.findOne(User, { email: normalised }, { filters: false, populate: ["organisation"] }),
     );
-    const checked = await checkPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
+    const { passwords } = this.options;
+    const checked = await passwords.check(password, user?.passwordHash ?? (await passwords.decoyHash()));
     const ok = checked.matches;
     const now = this.options.clock.now();
     if (!user || !ok || !isRoleName(user.role) || user.deactivateTime) {
@@ -224,7 +222,7 @@ export class SessionManager {
       }
     }
     const organisation = user.organisation.getEntity();
-    // A hash made at a lower cost than today's is replaced (checkPassword made the new one before the
+    // A hash made at a lower cost than today's is replaced (PasswordHasher.check made the new one before the
     // transaction, so no connection waits on scrypt).
     const rehashed = checked.upgraded;
     return withTenant(this.options.orm, organisation.id, async (em) => {
@@ -275,7 +273,7 @@ export class SessionManager {
     const { user, organisation } = await this.current(em, sessionId);
     const now = this.options.clock.now();
     await this.requirePassword(user, passwords.current, acting, now, "user.change_password");
-    user.passwordHash = await hashPassword(passwords.next);
+    user.passwordHash = await this.options.passwords.hash(passwords.next);
     user.updateTime = now;
     // Written now, before the sessions end: the row lock waits for a sign-in that checked the old
     // password and is opening its session, so that session is ended below with the others; a

@@ -25,7 +25,7 @@ import { resolveUpdateMask } from "../update-mask.js";
 import type { Acting } from "./acting.js";
 import { recordAudit, userActor } from "./audit-log.js";
 import { Organisation } from "./organisation.entity.js";
-import { hashPassword, newPasswordProblem, noPassword } from "./password.js";
+import { newPasswordProblem, noPassword, type PasswordHasher } from "./password.js";
 import { isEmailAddress } from "./provisioning.js";
 import { isRoleName, type RoleName } from "./scopes.js";
 import { normaliseEmail } from "./session.service.js";
@@ -78,6 +78,8 @@ export interface UserDirectoryOptions {
   mailer: Mailer;
   /** Base of welcome links, without a trailing slash. */
   publicBaseUrl: string;
+  /** Hashes the password a welcomed user chooses. */
+  passwords: PasswordHasher;
 }
 
 const updatablePaths = ["role", "display_name"] as const;
@@ -267,7 +269,7 @@ export class UserDirectory {
       lookup.findOne(User, { welcomeTokenDigest: digest }, { filters: false }),
     );
     if (!found) throw gone();
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.options.passwords.hash(password);
     const organisationId = found.organisation.id;
     const now = this.options.clock.now();
     return withTenant(em, organisationId, async (tx) => {
