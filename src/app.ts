@@ -234,6 +234,7 @@ export function createApp(deps: AppDeps): App {
     clock,
     transitions: mandateTransitions,
     logger,
+    onCollectionMoved: (em, moved, now) => payerNotices.collectionMoved(em, moved, now),
     intervalMs: deps.bacsProcessing?.intervalMs,
   });
   return {

@@ -9,9 +9,11 @@
  * through each state exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addWorkingDays, submissionDateFor } from "../src/modules/calendar/bacs-calendar.js";
+import { addWorkingDays, countWorkingDays, submissionDateFor } from "../src/modules/calendar/bacs-calendar.js";
 import { addDays } from "../src/modules/calendar/plain-date.js";
 import { chargeDateOf } from "../src/modules/collections/schedule-plan.js";
+import { Notification } from "../src/modules/notifications/notification.entity.js";
+import { longDate } from "../src/modules/payer-notices/notice-emails.js";
 import { BacsProcessor } from "../src/modules/processing/bacs-processor.js";
 import type { Clock } from "../src/platform/clock.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
@@ -21,11 +23,13 @@ import { newApiKey, newOrganisation } from "./support/fixtures.js";
 import {
   completeMandate,
   createMandate,
+  emailsTo,
   goodBankDetails,
   type MandateJson,
   mandateIn,
   outbox,
   rest,
+  scopedTo,
   type Tenant,
 } from "./support/mandates.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.js";
@@ -316,6 +320,21 @@ describe("BacsProcessor over a month of collections", () => {
       chargeDateOf(inputDay, "PENDING_CUSTOMER_APPROVAL", inputDay, { sentOn: inputDay, workingDays: 10 }),
     );
     expect(await notificationTypes(first!.id)).toContain("collection.postponed");
+    // A date the payer was not told of needs its own advance notice: emailed that day, the new date
+    // the full notice period on, and recorded in the feed.
+    expect(countWorkingDays(inputDay, waiting!.chargeDate)).toBeGreaterThanOrEqual(10);
+    const moved = (await emailsTo(server, mandate.payer.email)).filter((e) => /moved to a later date$/.test(e.subject));
+    expect(moved).toHaveLength(1);
+    expect(moved[0]!.subject).toMatch(/^Advance notice: £950\.00 Direct Debit to .+ moved to a later date$/);
+    expect(moved[0]!.text).toContain(`due on ${longDate(first!.chargeDate)}`);
+    expect(moved[0]!.text).toContain(`It will be collected on ${longDate(waiting!.chargeDate)} instead`);
+    const feed = await scopedTo(server, tenant).find(Notification, {
+      collectionId: first!.id,
+      type: "payer.advance_notice",
+    });
+    expect(feed.map((n) => n.message)).toContainEqual(
+      `Advance notice emailed to the payer: £950.00 moved from ${first!.chargeDate} to ${waiting!.chargeDate} under mandate ${mandate.id}`,
+    );
     // The payer completes that day; Bacs processing lodges and activates the mandate; the collection goes.
     await completeMandate(server, mandate);
     for (let day = addDays(inputDay, 1); day <= waiting!.chargeDate; day = addDays(day, 1))

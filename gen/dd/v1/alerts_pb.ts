@@ -855,8 +855,9 @@ export enum NotificationType {
    * The payer was emailed advance notice, or the organisation must send it today: of a new
    * collection schedule's amount, frequency and first charge date (collection_id is the first
    * collection); of a schedule's new amount or its resumption; of a one-off collection or a retried
-   * one (collection_id). No collection is charged before the organisation's notice period has passed
-   * since its notice.
+   * one (collection_id); of a collection moved to a later date because its mandate was still being
+   * set up on its Bacs input day (collection_id). No collection is charged before the
+   * organisation's notice period has passed since its notice.
    *
    * @generated from enum value: NOTIFICATION_TYPE_ADVANCE_NOTICE = 14;
    */

@@ -4,10 +4,11 @@
  * the schedule's next collection (created or not yet: its next date) or end_date: then the collection is cancelled instead, as the
  * next one (or the schedule's end) takes its place, so a payer is never debited twice in one day.
  * A one-off collection (no schedule) moves instead to the first day on or after the new date that
- * the mandate is not debited on.
+ * the mandate is not debited on. A moved collection is announced again: its notice date is today.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
+import { londonDate } from "../calendar/london-date.js";
 import { addDays, type IsoDate } from "../calendar/plain-date.js";
 import { firstFreeDay, maxDaysAhead, takenChargeDays } from "./charge-days.js";
 import { Collection } from "./collection.entity.js";
@@ -74,6 +75,9 @@ export async function postponeCollection(
       );
   const from = collection.chargeDate;
   collection.chargeDate = to;
+  // The payer is told of the new date today (the processor's onCollectionMoved): `to` leaves the
+  // notice period from today (collection-steps.ts), so it counts from now.
+  collection.noticeDate = londonDate(now);
   collection.updateTime = now;
   const further = to === chargeDate ? "" : ` (${chargeDate} is taken: moved on to the mandate's next free day)`;
   const message = `Collection ${collection.id} of ${pounds(collection.amountMinor)} moved from ${from} to ${to}: ${change.description}${further}`;

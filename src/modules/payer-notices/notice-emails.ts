@@ -139,6 +139,41 @@ export function retryNotice(letter: PayerLetter, plan: RetryPlan): MailMessage {
 
 const ordinals: Readonly<Record<number, string>> = { 2: "second", 3: "third" };
 
+/** MovedPayment is what the notice of a payment moved to a later date announces. */
+export interface MovedPayment {
+  amount: string;
+  /** The date the payer was told before. */
+  previousDate: string;
+  /** The date it will be collected on now. */
+  chargeDate: string;
+}
+
+/**
+ * movedPaymentNotice tells the payer that a payment will be collected later than they were told:
+ * their Instruction was not set up with their bank in time for the first date. A date other than
+ * the one announced needs its own advance notice (a debit on an unannounced date is a valid
+ * Guarantee claim, DDICA reason 1).
+ */
+export function movedPaymentNotice(letter: PayerLetter, payment: MovedPayment): MailMessage {
+  const { payee } = letter;
+  return compose(
+    letter,
+    `Advance notice: ${payment.amount} Direct Debit to ${payee.statementName} moved to a later date`,
+    [
+      `Your Direct Debit Instruction to ${payee.name} was not yet set up with your bank in time to collect the ${payment.amount} payment due on ${longDate(payment.previousDate)}. It will be collected on ${longDate(payment.chargeDate)} instead, not on the earlier date.`,
+      [
+        ["Amount", payment.amount],
+        ["New payment date", longDate(payment.chargeDate)],
+        ["Was due on", longDate(payment.previousDate)],
+        ["Shown on your statement as", payee.statementName],
+        ...serviceUserNumberRow(payee),
+        ["Reference", letter.reference],
+      ],
+      `Please make sure the funds are in your account by then. If you have a question about this payment, contact ${payee.name}.`,
+    ],
+  );
+}
+
 /** ScheduleChangePlan is what a notice of changed collection terms announces. */
 export interface ScheduleChangePlan {
   /** The amount from firstChargeDate on. */

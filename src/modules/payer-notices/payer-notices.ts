@@ -6,6 +6,7 @@
  * - the advance notice of a schedule's amount, frequency and first charge date, when it is set up,
  *   and of a one-off collection's amount and date, when it is created;
  * - the advance notice of a failed collection presented again: its amount and new date;
+ * - the advance notice of a collection moved later while the mandate was being set up;
  * - the cancellation notice, when an Instruction the payer gave is cancelled.
  * Organisations that send their own notices (payerNoticesBy ORGANISATION) get the feed's events
  * only, to act on. Emails go through the outbox (payer-email-outbox.ts): sent once the change
@@ -19,12 +20,13 @@ import { pounds } from "../collections/collection-state-change.js";
 import type { RetriedCollection } from "../collections/retry.js";
 import type { ScheduleNotice } from "../collections/schedule-notice.js";
 import { Organisation } from "../identity/organisation.entity.js";
-import type { Mandate } from "../mandates/mandate.entity.js";
+import { Mandate } from "../mandates/mandate.entity.js";
 import { recordNotification } from "../notifications/notifications.js";
 import {
   advanceNotice,
   cancellationNotice,
   instructionConfirmation,
+  movedPaymentNotice,
   oneOffAdvanceNotice,
   type PayerLetter,
   retryNotice,
@@ -163,6 +165,21 @@ export class PayerNotices {
   }
 
   /**
+   * collectionMoved gives the payer advance notice of a collection moved to a later date (its
+   * mandate was still being set up on its Bacs input day: postpone.ts).
+   */
+  async collectionMoved(em: EntityManager, { collection, from }: MovedCollection, now: Date): Promise<void> {
+    const mandate = await em.findOneOrFail(Mandate, collection.mandate.id);
+    const organisation = await em.findOneOrFail(Organisation, mandate.organisation.id);
+    const payment = { amount: pounds(collection.amountMinor), previousDate: from, chargeDate: collection.chargeDate };
+    return this.announce(em, mandate, organisation, now, {
+      resource: { resourceType: "collection", resourceId: collection.id, collectionId: collection.id },
+      what: `${payment.amount} moved from ${from} to ${payment.chargeDate} under mandate ${mandate.id}`,
+      letter: (to) => movedPaymentNotice(to, payment),
+    });
+  }
+
+  /**
    * announce records an advance notice in the feed and, when the service sends the organisation's
    * notices, emails the payer `letter`; otherwise the feed tells the organisation to send it today.
    */
@@ -208,6 +225,12 @@ export interface AnnouncedSchedule {
   mandate: Mandate;
   organisation: Organisation;
   first: Collection;
+}
+
+/** MovedCollection is a collection just moved to a later charge date, and the date it had. */
+export interface MovedCollection {
+  collection: Collection;
+  from: string;
 }
 
 /** AnnouncedOneOff is a just-created one-off collection with its mandate and organisation. */

@@ -20,7 +20,7 @@
  * transaction, and the changes run in that same transaction (one savepoint per row). Another
  * replica's claim skips the locked rows, and once the batch commits they no longer match.
  */
-import type { MikroORM } from "@mikro-orm/postgresql";
+import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import { acrossTenants, crossTenantFork } from "../../platform/db/tenant-session.js";
@@ -44,6 +44,13 @@ export interface BacsProcessorOptions {
   clock: Clock;
   transitions: MandateTransitions;
   logger: Logger;
+  /**
+   * Gives the payer advance notice of a collection moved to a later date (its mandate still being
+   * set up), in the transaction that moves it. A throw leaves the collection where it was.
+   */
+  onCollectionMoved?:
+    | ((em: EntityManager, moved: { collection: Collection; from: IsoDate }, now: Date) => Promise<void>)
+    | undefined;
   /** Time between runs; default 5 seconds. */
   intervalMs?: number;
   /** Rows (mandates or collections) claimed per transaction; default 50. */
@@ -231,7 +238,12 @@ export class BacsProcessor {
         try {
           const outcome = await scoped.transactional(async (inner) => {
             const collection = await inner.findOneOrFail(Collection, { id: row.id });
-            if ("postponeTo" in move) return postponeCollection(inner, collection, move.postponeTo, move.change, now);
+            if ("postponeTo" in move) {
+              const from = collection.chargeDate;
+              const outcome = await postponeCollection(inner, collection, move.postponeTo, move.change, now);
+              if (outcome === "postponed") await this.options.onCollectionMoved?.(inner, { collection, from }, now);
+              return outcome;
+            }
             applyCollectionStateChange(inner, collection, move.to, move.change, now);
             return move.to === "CANCELLED" ? "cancelled" : "done";
           });
