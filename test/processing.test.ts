@@ -315,6 +315,8 @@ describe("BacsProcessor over a month of collections", () => {
     expect(run).toMatchObject({ collectionsPostponed: 1, collectionsCancelled: 0 });
     const [waiting] = await collectionsOfSchedule(staff, schedule.id);
     expect(waiting).toMatchObject({ id: first!.id, state: "COLLECTION_STATE_PENDING_SUBMISSION" });
+    // Never presented on the first date: a re-presentation's month counts from the new one.
+    expect(waiting!.originalChargeDate).toBe(waiting!.chargeDate);
     expect(waiting!.chargeDate > first!.chargeDate).toBe(true);
     expect(waiting!.chargeDate).toBe(
       chargeDateOf(inputDay, "PENDING_CUSTOMER_APPROVAL", inputDay, { sentOn: inputDay, workingDays: 10 }),

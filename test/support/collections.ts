@@ -38,6 +38,8 @@ export interface CollectionJson {
   amountMinor: string;
   currency: string;
   chargeDate: string;
+  /** The charge date of its first presentation (differs from chargeDate once retried). */
+  originalChargeDate: string;
   state: string;
   reasonCode?: string;
   description?: string;

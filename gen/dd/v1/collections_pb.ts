@@ -278,8 +278,9 @@ export type Collection = Message<"dd.v1.Collection"> & {
   retryCount: number;
 
   /**
-   * The charge date of its first presentation; equals charge_date until it is retried (or moved
-   * later while its mandate was being set up). Calendar date, YYYY-MM-DD, Europe/London.
+   * The charge date of its first presentation to Bacs; equals charge_date until it is retried (a
+   * collection moved later while its mandate was being set up was never presented on its earlier
+   * date). Calendar date, YYYY-MM-DD, Europe/London.
    *
    * @generated from field: string original_charge_date = 15;
    */

@@ -78,6 +78,9 @@ export async function postponeCollection(
   // The payer is told of the new date today (the processor's onCollectionMoved): `to` leaves the
   // notice period from today (collection-steps.ts), so it counts from now.
   collection.noticeDate = londonDate(now);
+  // Never presented on the old date: the new one is its first presentation, from which the
+  // scheme's month for a re-presentation counts (retry.ts).
+  if (collection.retryCount === 0) collection.originalChargeDate = to;
   collection.updateTime = now;
   const further = to === chargeDate ? "" : ` (${chargeDate} is taken: moved on to the mandate's next free day)`;
   const message = `Collection ${collection.id} of ${pounds(collection.amountMinor)} moved from ${from} to ${to}: ${change.description}${further}`;
