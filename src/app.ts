@@ -293,6 +293,9 @@ export function createApp(deps: AppDeps): App {
     processor,
     mailer,
     async start() {
+      // The decoy hash is made before anyone can sign in: an unknown email's sign-in must take as
+      // long as a wrong password, never longer for waiting on it.
+      await passwords.decoyHash();
       await apiKeyVerifier.start();
       denials.start();
       idempotencySweeper.start();

@@ -23,7 +23,10 @@ export class TestClock implements Clock {
     this.offsetMs += ms;
   }
 
-  /** setDay moves the clock to `day` at 09:00 UTC (10:00 in London, the same date) and returns that time. */
+  /**
+   * setDay moves the clock, forward or back, to `day` at 09:00 UTC (09:00 or 10:00 in London: the
+   * same date) and returns that time.
+   */
   setDay(day: string): Date {
     this.advance(Date.parse(`${day}T09:00:00Z`) - this.now().getTime());
     return this.now();

@@ -144,7 +144,6 @@ export async function retryCollection(
   const now = options.clock.now();
   const today = londonDate(now);
   checkRetryRequest(request, today);
-  // A fresh options object per call: MikroORM writes into the one it is given.
   return em.transactional(async (tx) => {
     const collection = await tx.findOne(Collection, { id: request.collectionId }, lockForChange());
     if (!collection) throw new NotFoundError("collection", request.collectionId);

@@ -42,4 +42,15 @@ describe("password hashing", () => {
     expect(await verifyPassword("x", "scrypt$1024$0$1$c2FsdA$aGFzaA")).toBe(false);
     expect(await verifyPassword("x", "scrypt$1024$8$1$c2FsdA$aGFzaA$extra")).toBe(false);
   });
+
+  it("refuses to hash at a cost no stored hash may name: nobody could sign in with those hashes", () => {
+    for (const cost of [
+      { N: 2 ** 21, r: 8, p: 1 },
+      { N: 1000, r: 8, p: 1 },
+      { N: 2 ** 10, r: 0, p: 1 },
+      { N: 2 ** 10, r: 8, p: 17 },
+    ])
+      expect(() => new PasswordHasher(cost)).toThrow(RangeError);
+    expect(new PasswordHasher().cost).toEqual({ N: 2 ** 17, r: 8, p: 1 });
+  });
 });

@@ -67,14 +67,18 @@ function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 1 && (n & (n - 1)) === 0;
 }
 
+/** isNameable says whether a stored hash may name `cost` (costBounds). */
+function isNameable({ N, r, p }: PasswordCost): boolean {
+  const inRange = (n: number, max: number) => Number.isInteger(n) && n >= 1 && n <= max;
+  return isPowerOfTwo(N) && N <= 2 ** costBounds.maxLog2N && inRange(r, costBounds.maxR) && inRange(p, costBounds.maxP);
+}
+
 /** parse reads a stored hash; undefined when it is malformed or names a cost out of bounds. */
 function parse(stored: string): StoredHash | undefined {
   const [scheme, n, r, p, salt, hash, ...rest] = stored.split("$");
   if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash || rest.length > 0) return undefined;
   const cost = { N: Number(n), r: Number(r), p: Number(p) };
-  if (!isPowerOfTwo(cost.N) || cost.N > 2 ** costBounds.maxLog2N) return undefined;
-  if (!Number.isInteger(cost.r) || cost.r < 1 || cost.r > costBounds.maxR) return undefined;
-  if (!Number.isInteger(cost.p) || cost.p < 1 || cost.p > costBounds.maxP) return undefined;
+  if (!isNameable(cost)) return undefined;
   return { cost, salt: Buffer.from(salt, "base64url"), hash: Buffer.from(hash, "base64url") };
 }
 
@@ -102,12 +106,16 @@ export interface PasswordCheck {
 /**
  * PasswordHasher hashes new passwords at one cost, currentPasswordCost unless told otherwise: a test
  * server hashes at a far lower one, as a second of CPU a sign-in would make the suite minutes slower
- * (test/password-cost.test.ts and password.test.ts run the service's own).
+ * (password, password-cost, sign-in-races and sign-in-timing tests run the service's own).
  */
 export class PasswordHasher {
   private decoy: Promise<string> | undefined;
 
-  constructor(readonly cost: PasswordCost = currentPasswordCost) {}
+  constructor(readonly cost: PasswordCost = currentPasswordCost) {
+    // A cost parse() refuses would store hashes nobody could ever sign in with.
+    if (!isNameable(cost))
+      throw new RangeError(`scrypt cost N=${cost.N}, r=${cost.r}, p=${cost.p} is outside what stored hashes may name`);
+  }
 
   /** hash returns "scrypt$N$r$p$salt$hash" (base64url parts) at this hasher's cost. */
   async hash(password: string): Promise<string> {
@@ -135,7 +143,7 @@ export class PasswordHasher {
   /**
    * decoyHash is a hash of a password nobody knows, at this cost: sign-in checks it when the email is
    * unknown, so an unknown email takes as long as a wrong password and the two cannot be told apart
-   * by timing. Made once, on first call: SessionManager calls it at start, so no sign-in waits on it.
+   * by timing. Made once, on first call: App.start awaits it, so no sign-in waits on it.
    */
   decoyHash(): Promise<string> {
     this.decoy ??= this.hash(randomBytes(24).toString("base64url"));

@@ -161,8 +161,6 @@ export class SessionManager {
     this.ttlSeconds = options.ttlSeconds ?? 12 * 3600;
     this.idleTimeoutSeconds = options.idleTimeoutSeconds ?? 30 * 60;
     this.allowedOrigins = new Set(options.allowedOrigins);
-    // Made now, so an unknown email's sign-in never waits on it: it must take as long as a wrong password.
-    void options.passwords.decoyHash();
   }
 
   /**

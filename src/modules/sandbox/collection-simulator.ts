@@ -14,7 +14,6 @@
  * debit under a live instruction, and a bank can only return a debit it was sent. Otherwise
  * FAILED_PRECONDITION MANDATE_NOT_ACTIVE.
  */
-
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { lockForChange } from "../../platform/db/lock-for-change.js";

@@ -21,6 +21,7 @@ export function useAmount(example: string) {
   };
 }
 
+/** AmountField is the labelled amount input, in pounds, with its error (useAmount's, else the service's) beside it. */
 export function AmountField({
   amount,
   serviceError,
