@@ -329,7 +329,11 @@ describe("BacsProcessor over a month of collections", () => {
     expect(moved).toHaveLength(1);
     expect(moved[0]!.subject).toMatch(/^Advance notice: £950\.00 Direct Debit to .+ moved to a later date$/);
     expect(moved[0]!.text).toContain(`due on ${longDate(first!.chargeDate)}`);
-    expect(moved[0]!.text).toContain(`It will be collected on ${longDate(waiting!.chargeDate)} instead`);
+    // The payer has not completed the invite yet: the new date holds once they do.
+    expect(moved[0]!.text).toContain("You have not completed your Direct Debit Instruction");
+    expect(moved[0]!.text).toContain(
+      `Once you complete it, the payment will be collected on ${longDate(waiting!.chargeDate)} instead. Your other payments keep their dates.`,
+    );
     const feed = await scopedTo(server, tenant).find(Notification, {
       collectionId: first!.id,
       type: "payer.advance_notice",
@@ -375,6 +379,21 @@ describe("BacsProcessor over a month of collections", () => {
     });
     expect(pending.some((d) => d <= postponeTo)).toBe(true);
     expect(firstNow).toMatchObject({ state: "COLLECTION_STATE_CANCELLED", chargeDate: first!.chargeDate });
+    // The payer was told of that payment: they are told it will not be taken.
+    const dropped = (await emailsTo(server, mandate.payer.email)).filter((e) =>
+      /will not be collected$/.test(e.subject),
+    );
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]!.text).toContain(
+      `the £200.00 payment due on ${longDate(first!.chargeDate)} cannot be collected then. It will not be collected: the next payment takes its place.`,
+    );
+    const feed = await scopedTo(server, tenant).find(Notification, {
+      collectionId: first!.id,
+      type: "payer.advance_notice",
+    });
+    expect(feed.map((n) => n.message)).toContainEqual(
+      `Advance notice emailed to the payer: £200.00 due ${first!.chargeDate} will not be collected under mandate ${mandate.id}`,
+    );
   });
 
   it("cancels instead of postponing onto the schedule's next date whose collection is not made yet", async () => {
@@ -510,6 +529,8 @@ describe("two processors on one database", () => {
           clock,
           transitions: s.app.mandateTransitions,
           logger: silentLogger,
+          // No payer is told here: these replicas race for rows; what a move tells is tested above.
+          onCollectionMoved: async () => undefined,
           batchSize: 5,
           maxBatches: 1000,
         }),
@@ -585,6 +606,8 @@ describe("two processors on one database", () => {
           clock,
           transitions: s.app.mandateTransitions,
           logger: silentLogger,
+          // No payer is told here: these replicas race for rows; what a move tells is tested above.
+          onCollectionMoved: async () => undefined,
           batchSize: 5,
           maxBatches: 1000,
         }),

@@ -16,6 +16,12 @@ import { recordCollectionEvent } from "./collection-events.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, type CollectionChange, pounds } from "./collection-state-change.js";
 
+/** MovedCollection is a collection just moved to a later charge date (or cancelled instead), and the date it had. */
+export interface MovedCollection {
+  collection: Collection;
+  from: IsoDate;
+}
+
 /** postponeCollection moves `collection` to `chargeDate`, or cancels it when that is not allowed. */
 export async function postponeCollection(
   em: EntityManager,

@@ -1,7 +1,8 @@
 /**
  * notice-emails.ts writes the emails the Direct Debit scheme expects a payer to receive: the
  * confirmation of their Instruction, the advance notice of collections (and of a payment collected
- * again after their bank returned it), and the notice that their Instruction was cancelled. Each is plain text with the same content as simple HTML. Every one
+ * again after their bank returned it, or moved later while the Instruction was being set up), and
+ * the notice that their Instruction was cancelled. Each is plain text with the same content as simple HTML. Every one
  * names the organisation as the payer's statement will (its Bacs display name), its service user
  * number and the mandate's reference, so the payer can match it to their bank's records. No
  * account number is ever written in full.
@@ -139,36 +140,56 @@ export function retryNotice(letter: PayerLetter, plan: RetryPlan): MailMessage {
 
 const ordinals: Readonly<Record<number, string>> = { 2: "second", 3: "third" };
 
-/** MovedPayment is what the notice of a payment moved to a later date announces. */
+/** MovedPayment is what the notice of a payment moved to a later date (or not taken) announces. */
 export interface MovedPayment {
   amount: string;
   /** The date the payer was told before. */
   previousDate: string;
-  /** The date it will be collected on now. */
-  chargeDate: string;
+  /** The date it will be collected on now; null when it will not be collected at all. */
+  chargeDate: string | null;
+  /** False while the payer has not completed the Instruction: nothing is collected until they do. */
+  instructionCompleted: boolean;
+  /** The payment is one of a schedule's, whose other payments keep their dates. */
+  scheduled: boolean;
 }
 
 /**
- * movedPaymentNotice tells the payer that a payment will be collected later than they were told:
- * their Instruction was not set up with their bank in time for the first date. A date other than
- * the one announced needs its own advance notice (a debit on an unannounced date is a valid
+ * movedPaymentNotice tells the payer that a payment will be collected later than they were told, or
+ * not at all: their Instruction was not set up with their bank in time for its date. A date other
+ * than the one announced needs its own advance notice (a debit on an unannounced date is a valid
  * Guarantee claim, DDICA reason 1).
  */
 export function movedPaymentNotice(letter: PayerLetter, payment: MovedPayment): MailMessage {
   const { payee } = letter;
+  const was = `the ${payment.amount} payment due on ${longDate(payment.previousDate)}`;
+  const why = payment.instructionCompleted
+    ? `Your Direct Debit Instruction to ${payee.name} was not yet set up with your bank in time to collect ${was}.`
+    : `You have not completed your Direct Debit Instruction to ${payee.name} yet, so ${was} cannot be collected then.`;
+  const others = payment.scheduled ? " Your other payments keep their dates." : "";
+  const rows: [string, string][] = [
+    ["Amount", payment.amount],
+    ...(payment.chargeDate === null ? [] : [["New payment date", longDate(payment.chargeDate)] as [string, string]]),
+    ["Was due on", longDate(payment.previousDate)],
+    ["Shown on your statement as", payee.statementName],
+    ...serviceUserNumberRow(payee),
+    ["Reference", letter.reference],
+  ];
+  if (payment.chargeDate === null) {
+    return compose(letter, `${payment.amount} Direct Debit to ${payee.statementName} will not be collected`, [
+      `${why} It will not be collected: the next payment takes its place.${others}`,
+      rows,
+      `If you have a question about this payment, contact ${payee.name}.`,
+    ]);
+  }
+  const when = payment.instructionCompleted
+    ? `It will be collected on ${longDate(payment.chargeDate)} instead.`
+    : `Once you complete it, the payment will be collected on ${longDate(payment.chargeDate)} instead.`;
   return compose(
     letter,
     `Advance notice: ${payment.amount} Direct Debit to ${payee.statementName} moved to a later date`,
     [
-      `Your Direct Debit Instruction to ${payee.name} was not yet set up with your bank in time to collect the ${payment.amount} payment due on ${longDate(payment.previousDate)}. It will be collected on ${longDate(payment.chargeDate)} instead, not on the earlier date.`,
-      [
-        ["Amount", payment.amount],
-        ["New payment date", longDate(payment.chargeDate)],
-        ["Was due on", longDate(payment.previousDate)],
-        ["Shown on your statement as", payee.statementName],
-        ...serviceUserNumberRow(payee),
-        ["Reference", letter.reference],
-      ],
+      `${why} ${when}${others}`,
+      rows,
       `Please make sure the funds are in your account by then. If you have a question about this payment, contact ${payee.name}.`,
     ],
   );

@@ -6,7 +6,8 @@
  * - the advance notice of a schedule's amount, frequency and first charge date, when it is set up,
  *   and of a one-off collection's amount and date, when it is created;
  * - the advance notice of a failed collection presented again: its amount and new date;
- * - the advance notice of a collection moved later while the mandate was being set up;
+ * - the advance notice of a collection moved later while the mandate was being set up (or that it
+ *   will not be taken, when the move would reach the schedule's next payment);
  * - the cancellation notice, when an Instruction the payer gave is cancelled.
  * Organisations that send their own notices (payerNoticesBy ORGANISATION) get the feed's events
  * only, to act on. Emails go through the outbox (payer-email-outbox.ts): sent once the change
@@ -17,6 +18,7 @@ import type { MailMessage } from "../../platform/mail/mailer.js";
 import type { Collection } from "../collections/collection.entity.js";
 import type { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
+import type { MovedCollection } from "../collections/postpone.js";
 import type { RetriedCollection } from "../collections/retry.js";
 import type { ScheduleNotice } from "../collections/schedule-notice.js";
 import { Organisation } from "../identity/organisation.entity.js";
@@ -165,16 +167,26 @@ export class PayerNotices {
   }
 
   /**
-   * collectionMoved gives the payer advance notice of a collection moved to a later date (its
-   * mandate was still being set up on its Bacs input day: postpone.ts).
+   * collectionMoved gives the payer advance notice of a collection moved to a later date, or tells
+   * them it will not be taken (CANCELLED: the move would have reached the schedule's next payment):
+   * its mandate was still being set up on its Bacs input day (postpone.ts).
    */
   async collectionMoved(em: EntityManager, { collection, from }: MovedCollection, now: Date): Promise<void> {
     const mandate = await em.findOneOrFail(Mandate, collection.mandate.id);
     const organisation = await em.findOneOrFail(Organisation, mandate.organisation.id);
-    const payment = { amount: pounds(collection.amountMinor), previousDate: from, chargeDate: collection.chargeDate };
+    const dropped = collection.state === "CANCELLED";
+    const payment = {
+      amount: pounds(collection.amountMinor),
+      previousDate: from,
+      chargeDate: dropped ? null : collection.chargeDate,
+      instructionCompleted: mandate.state !== "PENDING_CUSTOMER_APPROVAL",
+      scheduled: collection.schedule != null,
+    };
     return this.announce(em, mandate, organisation, now, {
       resource: { resourceType: "collection", resourceId: collection.id, collectionId: collection.id },
-      what: `${payment.amount} moved from ${from} to ${payment.chargeDate} under mandate ${mandate.id}`,
+      what: dropped
+        ? `${payment.amount} due ${from} will not be collected under mandate ${mandate.id}`
+        : `${payment.amount} moved from ${from} to ${collection.chargeDate} under mandate ${mandate.id}`,
       letter: (to) => movedPaymentNotice(to, payment),
     });
   }
@@ -225,12 +237,6 @@ export interface AnnouncedSchedule {
   mandate: Mandate;
   organisation: Organisation;
   first: Collection;
-}
-
-/** MovedCollection is a collection just moved to a later charge date, and the date it had. */
-export interface MovedCollection {
-  collection: Collection;
-  from: string;
 }
 
 /** AnnouncedOneOff is a just-created one-off collection with its mandate and organisation. */

@@ -32,7 +32,7 @@ import type { IsoDate } from "../calendar/plain-date.js";
 import { Collection } from "../collections/collection.entity.js";
 import { applyCollectionStateChange } from "../collections/collection-state-change.js";
 import { materialiseDue } from "../collections/materialise.js";
-import { postponeCollection } from "../collections/postpone.js";
+import { type MovedCollection, postponeCollection } from "../collections/postpone.js";
 import type { MandateTransitions } from "../mandates/mandate-transitions.js";
 import { type CollectionStep, claimCollections, collectionSteps } from "./collection-steps.js";
 import { expireStep } from "./mandate-expiry.js";
@@ -45,12 +45,11 @@ export interface BacsProcessorOptions {
   transitions: MandateTransitions;
   logger: Logger;
   /**
-   * Gives the payer advance notice of a collection moved to a later date (its mandate still being
-   * set up), in the transaction that moves it. A throw leaves the collection where it was.
+   * Gives the payer notice of a collection moved to a later date, or cancelled because it could
+   * not be (its mandate still being set up on its input day), in the transaction that moves it. A
+   * throw leaves the collection where it was, to be tried again on the next run.
    */
-  onCollectionMoved?:
-    | ((em: EntityManager, moved: { collection: Collection; from: IsoDate }, now: Date) => Promise<void>)
-    | undefined;
+  onCollectionMoved: (em: EntityManager, moved: MovedCollection, now: Date) => Promise<void>;
   /** Time between runs; default 5 seconds. */
   intervalMs?: number;
   /** Rows (mandates or collections) claimed per transaction; default 50. */
@@ -241,7 +240,7 @@ export class BacsProcessor {
             if ("postponeTo" in move) {
               const from = collection.chargeDate;
               const outcome = await postponeCollection(inner, collection, move.postponeTo, move.change, now);
-              if (outcome === "postponed") await this.options.onCollectionMoved?.(inner, { collection, from }, now);
+              await this.options.onCollectionMoved(inner, { collection, from }, now);
               return outcome;
             }
             applyCollectionStateChange(inner, collection, move.to, move.change, now);
