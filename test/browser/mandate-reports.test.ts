@@ -6,6 +6,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { calendarDay } from "../../web/src/console/dates.js";
 import { builtWebAssets, checked, consoleOrigin, launchBrowser, signedIn } from "../support/browser.js";
 import { createSchedule, sessionRest } from "../support/collections.js";
 import { newApiKey, newOrganisation, newSignedInUser } from "../support/fixtures.js";
@@ -73,6 +74,12 @@ describe("a mandate's page", () => {
     await expect.poll(() => history.textContent()).toMatch(/Mandate transferred.*reason code 3.*Mandate reactivated/s);
     expect(await badgeOf(page).textContent()).toBe("Active");
     await expect.poll(() => page.getByRole("region", { name: "Details" }).textContent()).toContain("••••••11");
+    // Dates as staff read them everywhere on the page, the first possible charge too: "21 Dec 2026".
+    const nextCharge = (await rest(server, "GET", `/v1/mandates/${mandate.id}`, tenant.secret)).body
+      .nextPossibleChargeDate as string;
+    const details = (await page.getByRole("region", { name: "Details" }).textContent()) ?? "";
+    expect(details).toContain(`First possible charge${calendarDay(nextCharge)}`);
+    expect(details).not.toContain(nextCharge);
     await checked(page, "console-mandate-transferred");
     const viewer = await signedIn(browser, server, tenant.organisationId, "viewer");
     await viewer.goto(`${consoleOrigin(server)}/console/mandates/${mandate.id}`);

@@ -18,6 +18,7 @@ import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { formatSortCode } from "../../shared/sort-code.js";
 import { CollectionTable } from "../collections/CollectionTable.js";
 import { NewCollectionDialog } from "../collections/NewCollectionDialog.js";
+import { calendarDay } from "../dates.js";
 import { when } from "../format.js";
 import { Pager, usePages } from "../Pager.js";
 import { Link } from "../router.js";
@@ -162,7 +163,7 @@ function MandateFacts({ mandate: m }: { mandate: Mandate }) {
         {m.nextPossibleChargeDate && (
           <>
             <dt>First possible charge</dt>
-            <dd>{m.nextPossibleChargeDate}</dd>
+            <dd>{calendarDay(m.nextPossibleChargeDate)}</dd>
           </>
         )}
         {change && (
