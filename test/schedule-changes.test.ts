@@ -220,6 +220,30 @@ describe("UpdateCollectionSchedule: amount_minor", () => {
     expectDistinctDays(later);
   });
 
+  it("answers the next charge date its notice names, right after the notice period changed", async () => {
+    const { staff, mandate } = await staffWith(20);
+    // As above: 35 days on, the next date is about 20 days away and not created yet.
+    const dayOfMonth = Math.min(parseIsoDate(addDays(today(), 55)).day, 28);
+    const schedule = await createSchedule(
+      server,
+      staff,
+      weekly(mandate.id, { interval_unit: "INTERVAL_UNIT_MONTHLY", day_of_month: dayOfMonth }),
+    );
+    await passDays(35, staff);
+    // A read leaves 20 working days in the service's cache of the organisation's settings.
+    expect((await rest(server, "GET", `/v1/collectionSchedules/${schedule.id}`, staff.secret)).status).toBe(200);
+    const em = server.admin.em.fork();
+    const organisation = await em.findOneOrFail(Organisation, staff.organisationId);
+    organisation.advanceNoticeWorkingDays = 3;
+    await em.flush();
+
+    const changed = expectOk(await change(staff, schedule.id, "amount_minor", { amount_minor: "11000" }));
+    expect(await collectionsOf(staff, schedule.id)).toHaveLength(1);
+    const email = (await payerEmails(mandate)).reverse().find((e) => e.subject.startsWith("Change to your"));
+    expect(email?.text).toContain(longDate(changed.nextChargeDate!));
+    expect(countWorkingDays(today(), changed.nextChargeDate!)).toBeLessThan(20);
+  });
+
   it("weekly, 3 working days' notice: pending collections from the boundary on take the new amount; submitted ones keep theirs", async () => {
     const notice = 3;
     const { staff, mandate } = await staffWith(notice);

@@ -162,7 +162,7 @@ export class CollectionManager {
         time: now,
       });
       await tx.flush();
-      return (await this.withNextChargeDates(tx, [schedule]))[0]!;
+      return (await this.withNextChargeDates(tx, [schedule], noticeWorkingDays))[0]!;
     });
   }
 
@@ -191,7 +191,8 @@ export class CollectionManager {
     return {
       clock: this.options.clock,
       onScheduleNotice: this.options.onScheduleNotice,
-      show: async (em, schedule) => (await this.withNextChargeDates(em, [schedule]))[0]!,
+      show: async (em, schedule, noticeWorkingDays) =>
+        (await this.withNextChargeDates(em, [schedule], noticeWorkingDays))[0]!,
     };
   }
 
@@ -308,10 +309,12 @@ export class CollectionManager {
   /**
    * withNextChargeDates adds each schedule's next charge date: the earliest charge date among its
    * collections pending submission, else the date its next collection would get if created today.
+   * Reads take the organisation's notice period from the cache; writes pass the one they used.
    */
   private async withNextChargeDates(
     em: EntityManager,
     schedules: readonly CollectionSchedule[],
+    noticeWorkingDaysNow?: number,
   ): Promise<ScheduleView[]> {
     const active = schedules.filter((s) => s.state === "ACTIVE");
     const pending =
@@ -330,7 +333,8 @@ export class CollectionManager {
     }
     const today = this.today();
     const first = active[0];
-    const noticeWorkingDays = first ? await this.options.advanceNoticeOf(first.organisation.id, em) : 0;
+    const noticeWorkingDays =
+      noticeWorkingDaysNow ?? (first ? await this.options.advanceNoticeOf(first.organisation.id, em) : 0);
     return schedules.map((schedule) => {
       if (schedule.state !== "ACTIVE") return { schedule, nextChargeDate: "" };
       const notice = { sentOn: schedule.noticeDate, workingDays: noticeWorkingDays };

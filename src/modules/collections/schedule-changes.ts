@@ -91,7 +91,7 @@ export async function updateSchedule<View>(
     const newAmount = paths.has("amount_minor") ? Number(change.amountMinor) : previousAmount;
     const endDateChanged = newEnd !== (schedule.endDate ?? null);
     // The same terms again: no notice to send, so the dates stay counted from the one already sent.
-    if (newAmount === previousAmount && !endDateChanged) return deps.show(tx, schedule);
+    if (newAmount === previousAmount && !endDateChanged) return deps.show(tx, schedule, workingDays);
 
     // The end date bounds every collection from now on, those created under the old terms too.
     schedule.endDate = newEnd;
@@ -164,7 +164,7 @@ export async function updateSchedule<View>(
       time: now,
     });
     await tx.flush();
-    return deps.show(tx, schedule);
+    return deps.show(tx, schedule, workingDays);
   });
 }
 

@@ -38,6 +38,10 @@ export type ScheduleNoticeHook = (em: EntityManager, notice: ScheduleNotice, now
 export interface ScheduleChangeDeps<View> {
   clock: Clock;
   onScheduleNotice?: ScheduleNoticeHook | undefined;
-  /** show turns the changed schedule into the answer, in the transaction. */
-  show: (em: EntityManager, schedule: CollectionSchedule) => Promise<View>;
+  /**
+   * show turns the changed schedule into the answer, in the transaction. A write passes the notice
+   * period it computed with, so that the answer's next charge date is the one its notice names (the
+   * cached period may be seconds older).
+   */
+  show: (em: EntityManager, schedule: CollectionSchedule, noticeWorkingDays?: number) => Promise<View>;
 }

@@ -157,7 +157,7 @@ export async function resumeSchedule<View>(
       time: now,
     });
     await tx.flush();
-    return deps.show(tx, schedule);
+    return deps.show(tx, schedule, workingDays);
   });
 }
 
