@@ -3,8 +3,9 @@
  * create them over REST and a real @grpc/grpc-js client, on the earliest date the notice period
  * allows or a date they choose (moved to a working day); the payer's advance notice goes out with
  * them (or, where the organisation sends its own, only the feed says so); every refusal answers its
- * code and writes nothing; a payer is never debited twice in one day; an Idempotency-Key replays;
- * and Bacs processing moves a one-off whose mandate is still being set up past the days it is taken.
+ * code and writes nothing; a one-off never takes a day the mandate is already to be debited on; an
+ * Idempotency-Key replays; and Bacs processing moves a one-off whose mandate is still being set up
+ * past the days it is taken.
  */
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

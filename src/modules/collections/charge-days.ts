@@ -1,9 +1,13 @@
 /**
  * charge-days.ts finds the days a mandate is already to be debited on, so a one-off collection or a
- * re-presentation never lands on one: a payer is never debited twice in one day by our doing. A day
- * is taken by a collection not failed or cancelled, or by a date one of the mandate's ACTIVE
- * schedules will charge and has not created yet (charged on its date moved to a working day, as a
- * collection created in time is).
+ * re-presentation never lands on one. A day is taken by a collection not failed or cancelled, or by
+ * a date one of the mandate's ACTIVE or PAUSED schedules will charge and has not created yet
+ * (charged on its date moved to a working day, as a collection created in time is).
+ *
+ * Schedules do not consult it: their dates follow the plan the payer was told of, and moving one for
+ * a one-off would need a notice of its own the lead time may not leave room for. So a schedule
+ * created, resumed or caught up after a one-off may charge on the one-off's day; Bacs allows it,
+ * and each debit has its advance notice (collections.proto, CollectionSchedule).
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";

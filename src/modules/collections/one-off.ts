@@ -162,7 +162,7 @@ async function chooseChargeDate(
   if (takenBy !== undefined)
     throw InvalidArgumentError.field(
       path("charge_date"),
-      `${day} is taken by ${takenBy}: a payer is never debited twice in one day`,
+      `${day} is taken by ${takenBy}: choose a day the mandate is not debited on`,
     );
   return day;
 }
