@@ -90,8 +90,8 @@ describe("SIGTERM while 200 calls are in flight", { timeout: 240_000 }, () => {
               res.on("error", failed);
             },
           );
-          // A failure names the call and when it failed against the signal: a reset seen once under
-          // full CPU load (both cores busy) is not explained yet.
+          // A failure names the call and when it failed against the signal. (Under full CPU load,
+          // connections still in the kernel's accept queue were once reset by the port's close.)
           const failed = (error: Error) => {
             const since =
               signalAt === 0 ? "before SIGTERM" : `${Math.round(performance.now() - signalAt)} ms after SIGTERM`;

@@ -155,6 +155,51 @@ describe("OnePortListener draining", () => {
     expect(answer).toMatch(/^HTTP\/1\.1 200[\s\S]*held$/);
   });
 
+  it("answers every connection the kernel made before the port closed, though a busy loop accepts them late", async () => {
+    const connections = 100;
+    const port = await serve({ acceptWhileDrainingMs: 100 });
+    // A loop busy 30 ms a turn accepts a few connections a turn: most of the client's wait in the
+    // kernel's queue well past the 100 ms window.
+    let busy = true;
+    const work = () => {
+      const until = Date.now() + 30;
+      while (Date.now() < until);
+      if (busy) setTimeout(work, 0);
+    };
+    setTimeout(work, 0);
+    // Another process, whose connects do not wait for this busy loop.
+    const client = spawn(process.execPath, [
+      "-e",
+      `const net = require("node:net");
+       let sent = 0, done = 0, ok = 0;
+       const errors = [];
+       for (let i = 0; i < ${connections}; i++) {
+         const s = net.connect(${port}, "127.0.0.1", () =>
+           s.write("GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n", () => {
+             if (++sent === ${connections}) process.stdout.write("sent\\n");
+           }));
+         let answer = "";
+         s.on("data", (chunk) => (answer += chunk));
+         s.on("error", (error) => errors.push(error.code));
+         s.on("close", () => {
+           if (/^HTTP\\/1\\.1 200[\\s\\S]*ok$/.test(answer)) ok++;
+           if (++done === ${connections}) process.stdout.write(JSON.stringify({ ok, errors }) + "\\n");
+         });
+       }`,
+    ]);
+    let output = "";
+    let closed: Promise<void> | undefined;
+    client.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (closed === undefined && output.startsWith("sent\n")) closed = listener!.close(10_000);
+    });
+    await new Promise((resolve) => client.once("exit", resolve));
+    busy = false;
+    await closed;
+    listener = undefined;
+    expect(JSON.parse(output.slice("sent\n".length))).toEqual({ ok: connections, errors: [] });
+  });
+
   it("does not cut a connection whose bytes arrived in time but were read late (a busy loop)", async () => {
     const port = await serve({ detectMs: 300 });
     // Blocks the loop in the tick that accepted the connection, past detectMs: the client's request

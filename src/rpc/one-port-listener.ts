@@ -15,6 +15,7 @@ import {
   constants as http2Constants,
 } from "node:http2";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
+import { acceptQueueLength } from "./accept-queue.js";
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -23,13 +24,6 @@ export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
 const preface = Buffer.from("PRI * HTTP/2.0");
 /** While draining, a connection that has not sent its first request for this long is cut. */
 const freshSilenceWhileDrainingMs = 1_000;
-/**
- * How long a draining listener still accepts connections while requests are in flight, at most (and
- * half the grace at most). Closing the port resets connections the kernel has taken but the process
- * has not yet accepted; a loaded process may take seconds to reach them, and a load balancer takes
- * a few seconds to stop sending after health turns NOT_SERVING.
- */
-const acceptWhileDrainingMs = 5_000;
 
 /**
  * How much of a request body answered early (413, RESOURCE_EXHAUSTED) is read and discarded, and for
@@ -65,6 +59,12 @@ export interface ListenerTimeouts {
    * reset): a backstop behind Health.Watch's own lifetime, which ends it gracefully first.
    */
   maxRequestMs?: number;
+  /**
+   * How long a draining listener goes on accepting new connections while requests are in flight (and
+   * half the grace at most): a load balancer takes a few seconds to stop sending after health turns
+   * NOT_SERVING. Connections the kernel already holds are accepted after it too (close()).
+   */
+  acceptWhileDrainingMs?: number;
 }
 
 /**
@@ -106,6 +106,7 @@ export class OnePortListener {
   private readonly detectMs: number;
   private readonly requestMs: number;
   private readonly maxRequestMs: number;
+  private readonly acceptWhileDrainingMs: number;
 
   constructor(
     private readonly handler: RequestHandler,
@@ -114,6 +115,7 @@ export class OnePortListener {
     this.detectMs = timeouts.detectMs ?? 10_000;
     this.requestMs = timeouts.requestMs ?? 60_000;
     this.maxRequestMs = timeouts.maxRequestMs ?? 35 * 60_000;
+    this.acceptWhileDrainingMs = timeouts.acceptWhileDrainingMs ?? 5_000;
     const headersMs = timeouts.headersMs ?? 20_000;
     this.http1 = createHttpServer(
       {
@@ -161,8 +163,9 @@ export class OnePortListener {
 
   /**
    * close lets in-flight requests finish for up to graceMs, answering those already on their way in
-   * new connections too, then stops accepting and closes whatever is left. HTTP/2 clients get
-   * GOAWAY; idle HTTP/1.1 connections close at once; new ones silent for a second are cut.
+   * new connections too (every connection the kernel made before the port closes), then stops
+   * accepting and closes whatever is left. HTTP/2 clients get GOAWAY; idle HTTP/1.1 connections
+   * close at once; new ones silent for a second are cut.
    */
   async close(graceMs: number): Promise<void> {
     this.draining = true;
@@ -174,11 +177,13 @@ export class OnePortListener {
     // Requests already sent may still sit in connections not yet accepted or not yet read: the port
     // stays open until nothing is in flight, so they are answered too (with Connection: close), but
     // not past a bounded window: traffic that keeps coming must not keep it open until the deadline.
-    const acceptUntil = Date.now() + Math.min(graceMs / 2, acceptWhileDrainingMs);
+    const acceptUntil = Date.now() + Math.min(graceMs / 2, this.acceptWhileDrainingMs);
     await this.until(() => this.inFlight === 0 && this.fresh.size === 0, acceptUntil);
-    // Connections already waiting to be accepted are taken in a poll phase, not reset by the close:
-    // one check phase ends the current loop turn, the second comes after the next turn's poll.
-    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    // Closing the port resets the connections the kernel holds for us and we have not accepted, and
+    // a loop busy answering accepts only a few a turn (seen: 70 queued after the signal taking 3 s).
+    // So it closes once the kernel says none wait, up to three quarters of the grace, leaving the
+    // last quarter for their answers.
+    await this.untilNoneWaitToBeAccepted(Date.now() + Math.max(0, deadline - Date.now() - graceMs / 4));
     const tcpClosed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     // Then connections close by themselves (GOAWAY sent, Connection: close) once their last bytes
     // are written. Whatever is still open at the deadline is cut.
@@ -186,6 +191,21 @@ export class OnePortListener {
     for (const socket of this.sockets) socket.destroy();
     this.http1.close(); // stops its timeout checks
     await tcpClosed;
+  }
+
+  /**
+   * untilNoneWaitToBeAccepted returns once the kernel holds no connection for the port (or, where
+   * it does not say, at once), or at `until`. Connections are accepted in poll phases, so it lets
+   * two pass before each look: the check phase ending this loop turn, then the next turn's.
+   */
+  private async untilNoneWaitToBeAccepted(until: number): Promise<void> {
+    const { port } = this.tcp.address() as AddressInfo;
+    for (;;) {
+      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+      const waiting = await acceptQueueLength(port);
+      if (!waiting || Date.now() >= until) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** until polls a condition every 10 ms until it holds or the deadline passes. */
