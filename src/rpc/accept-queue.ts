@@ -5,28 +5,34 @@
  * looks here before it closes. Linux tells, in /proc/net/tcp and /proc/net/tcp6 (a LISTEN row's
  * rx_queue is its accept queue); elsewhere the answer is undefined.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 
 /** The state column of a listening socket in /proc/net/tcp. */
 const listenState = "0A";
-const tables = ["/proc/net/tcp", "/proc/net/tcp6"];
 
 /**
- * acceptQueueLength is the number of connections waiting to be accepted on `port`, summed over the
- * addresses listening on it; undefined where the kernel does not say.
+ * acceptQueueLength is the number of connections waiting to be accepted on `port` of the `family`
+ * ("IPv4" or "IPv6") given, summed over the addresses listening on it (another process listening
+ * on the same port elsewhere counts too: the caller waits longer, never less); undefined where the
+ * kernel does not say. Synchronous, so that no connection is accepted between the kernel's count
+ * and the caller's own; it reads a table of every TCP socket: call it once, not in a loop.
  */
-export async function acceptQueueLength(port: number): Promise<number | undefined> {
+export function acceptQueueLength(port: number, family: string): number | undefined {
+  const table = family === "IPv6" ? "/proc/net/tcp6" : "/proc/net/tcp";
+  let text: string;
+  try {
+    text = readFileSync(table, "utf8");
+  } catch {
+    return undefined;
+  }
   const portSuffix = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   let waiting: number | undefined;
-  for (const table of tables) {
-    const text = await readFile(table, "utf8").catch(() => undefined);
-    if (text === undefined) continue;
-    // "sl local_address rem_address st tx_queue:rx_queue …", the first line a header.
-    for (const line of text.split("\n").slice(1)) {
-      const [local, , state, queues] = line.trim().split(/\s+/).slice(1);
-      if (state !== listenState || !local?.endsWith(portSuffix) || queues === undefined) continue;
-      waiting = (waiting ?? 0) + Number.parseInt(queues.split(":")[1] ?? "0", 16);
-    }
+  // "sl local_address rem_address st tx_queue:rx_queue …", the first line a header.
+  for (const line of text.split("\n").slice(1)) {
+    const [local, , state, queues] = line.trim().split(/\s+/).slice(1);
+    if (state !== listenState || !local?.endsWith(portSuffix) || queues === undefined) continue;
+    const length = Number.parseInt(queues.split(":")[1] ?? "", 16);
+    if (Number.isFinite(length)) waiting = (waiting ?? 0) + length;
   }
   return waiting;
 }

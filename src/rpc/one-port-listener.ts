@@ -102,6 +102,8 @@ export class OnePortListener {
   /** In-flight requests per HTTP/2 session: an idle timeout never cuts a long stream (Health.Watch). */
   private readonly sessionRequests = new Map<Http2Session, number>();
   private inFlight = 0;
+  /** Connections accepted since the listener started. */
+  private accepted = 0;
   private draining = false;
   private readonly detectMs: number;
   private readonly requestMs: number;
@@ -181,9 +183,9 @@ export class OnePortListener {
     await this.until(() => this.inFlight === 0 && this.fresh.size === 0, acceptUntil);
     // Closing the port resets the connections the kernel holds for us and we have not accepted, and
     // a loop busy answering accepts only a few a turn (seen: 70 queued after the signal taking 3 s).
-    // So it closes once the kernel says none wait, up to three quarters of the grace, leaving the
-    // last quarter for their answers.
-    await this.untilNoneWaitToBeAccepted(Date.now() + Math.max(0, deadline - Date.now() - graceMs / 4));
+    // So the port closes once those waiting now are taken (the queue is first in, first out), up
+    // to three quarters of the grace, leaving the last quarter for their answers.
+    await this.untilAcceptedThoseWaiting(Date.now() + Math.max(0, deadline - Date.now() - graceMs / 4));
     const tcpClosed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     // Then connections close by themselves (GOAWAY sent, Connection: close) once their last bytes
     // are written. Whatever is still open at the deadline is cut.
@@ -194,18 +196,19 @@ export class OnePortListener {
   }
 
   /**
-   * untilNoneWaitToBeAccepted returns once the kernel holds no connection for the port (or, where
-   * it does not say, at once), or at `until`. Connections are accepted in poll phases, so it lets
-   * two pass before each look: the check phase ending this loop turn, then the next turn's.
+   * untilAcceptedThoseWaiting returns once the connections the kernel holds for the port now have
+   * been accepted (where it does not say how many, at once), or at `until`. Those that come later
+   * are traffic that kept coming, which the bounded window already turned away. Connections are
+   * accepted in poll phases, so two pass first: the check phase ending this turn, then the next's.
    */
-  private async untilNoneWaitToBeAccepted(until: number): Promise<void> {
-    const { port } = this.tcp.address() as AddressInfo;
-    for (;;) {
-      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
-      const waiting = await acceptQueueLength(port);
-      if (!waiting || Date.now() >= until) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  private async untilAcceptedThoseWaiting(until: number): Promise<void> {
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const address = this.tcp.address();
+    if (address === null || typeof address === "string") return;
+    const waiting = acceptQueueLength(address.port, address.family);
+    if (!waiting) return;
+    const taken = this.accepted + waiting; // both read in one tick: nothing accepted in between
+    await this.until(() => this.accepted >= taken, until);
   }
 
   /** until polls a condition every 10 ms until it holds or the deadline passes. */
@@ -214,6 +217,7 @@ export class OnePortListener {
   }
 
   private route(socket: Socket): void {
+    this.accepted++;
     this.sockets.add(socket);
     this.fresh.add(socket);
     socket.once("close", () => {
