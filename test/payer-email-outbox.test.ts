@@ -9,20 +9,10 @@ import { PayerEmail } from "../src/modules/payer-notices/payer-email.entity.js";
 import { MAX_ATTEMPTS, retryDelayMs } from "../src/modules/payer-notices/payer-email-outbox.js";
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { withTenant } from "../src/platform/db/tenant-session.js";
-import type { Mailer, MailMessage } from "../src/platform/mail/mailer.js";
 import { completeMandate, createMandate, emailsTo, newTenant, rest, type Tenant } from "./support/mandates.js";
+import { Relay } from "./support/relay.js";
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
-
-/** The mail relay, which the test takes down and brings back. */
-class Relay implements Mailer {
-  down = false;
-  constructor(private readonly outbox: Mailer) {}
-  send(message: MailMessage): Promise<void> {
-    if (this.down) return Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:25"));
-    return this.outbox.send(message);
-  }
-}
 
 let server: TestServer;
 let relay: Relay;
