@@ -1,6 +1,6 @@
 /**
- * postpone.ts moves a pending collection to a later charge date while its mandate is still being
- * set up (collection-steps.ts says when). Charges only ever move later, and never onto or past
+ * postpone.ts moves a pending collection to a later charge date: its mandate is still being set up,
+ * or its payer was not sent notice of it in time (collection-steps.ts says when). Charges only ever move later, and never onto or past
  * the schedule's next collection (created or not yet: its next date) or end_date: then the collection is cancelled instead, as the
  * next one (or the schedule's end) takes its place, so a payer is never debited twice in one day.
  * A one-off collection (no schedule) moves instead to the first day on or after the new date that
@@ -16,10 +16,17 @@ import { recordCollectionEvent } from "./collection-events.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, type CollectionChange, pounds } from "./collection-state-change.js";
 
-/** MovedCollection is a collection just moved to a later charge date (or cancelled instead), and the date it had. */
+/**
+ * PostponeReason is why a collection moves later: its mandate was still being set up on its Bacs
+ * input day, or its payer had not been sent notice of it in time.
+ */
+export type PostponeReason = "MANDATE_SETTING_UP" | "NOTICE_NOT_SENT";
+
+/** MovedCollection is a collection just moved to a later charge date (or cancelled instead), the date it had, and why. */
 export interface MovedCollection {
   collection: Collection;
   from: IsoDate;
+  reason: PostponeReason;
 }
 
 /** postponeCollection moves `collection` to `chargeDate`, or cancels it when that is not allowed. */

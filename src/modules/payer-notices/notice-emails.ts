@@ -143,33 +143,40 @@ const ordinals: Readonly<Record<number, string>> = { 2: "second", 3: "third" };
 /** MovedPayment is what the notice of a payment moved to a later date (or not taken) announces. */
 export interface MovedPayment {
   amount: string;
-  /** The date the payer was told before. */
+  /** The date it had: the one the payer was told before (or, NOTICE_NOT_SENT, should have been). */
   previousDate: string;
   /** The date it will be collected on now; null when it will not be collected at all. */
   chargeDate: string | null;
-  /** False while the payer has not completed the Instruction: nothing is collected until they do. */
-  instructionCompleted: boolean;
+  /**
+   * Why it moved: the Instruction was not set up in time (NOT_COMPLETED while the payer has not
+   * completed it, NOT_SET_UP while their bank has not confirmed it), or their notice of it could
+   * not be sent in time (NOTICE_NOT_SENT).
+   */
+  why: "NOT_COMPLETED" | "NOT_SET_UP" | "NOTICE_NOT_SENT";
   /** The payment is one of a schedule's, whose other payments keep their dates. */
   scheduled: boolean;
 }
 
 /**
  * movedPaymentNotice tells the payer that a payment will be collected later than they were told, or
- * not at all: their Instruction was not set up with their bank in time for its date. A date other
- * than the one announced needs its own advance notice (a debit on an unannounced date is a valid
- * Guarantee claim, DDICA reason 1).
+ * not at all: their Instruction was not set up with their bank in time for its date, or the notice
+ * of it could not be sent to them in time. A date other than the one announced needs its own
+ * advance notice (a debit on an unannounced date is a valid Guarantee claim, DDICA reason 1).
  */
 export function movedPaymentNotice(letter: PayerLetter, payment: MovedPayment): MailMessage {
   const { payee } = letter;
   const was = `the ${payment.amount} payment due on ${longDate(payment.previousDate)}`;
-  const why = payment.instructionCompleted
-    ? `Your Direct Debit Instruction to ${payee.name} was not yet set up with your bank in time to collect ${was}.`
-    : `You have not completed your Direct Debit Instruction to ${payee.name} yet, so ${was} cannot be collected then.`;
-  const others = payment.scheduled ? " Your other payments keep their dates." : "";
+  const why = {
+    NOT_SET_UP: `Your Direct Debit Instruction to ${payee.name} was not yet set up with your bank in time to collect ${was}.`,
+    NOT_COMPLETED: `You have not completed your Direct Debit Instruction to ${payee.name} yet, so ${was} cannot be collected then.`,
+    NOTICE_NOT_SENT: `${payee.name} could not send you advance notice of a ${payment.amount} payment planned for ${longDate(payment.previousDate)} in time.`,
+  }[payment.why];
+  // Other dates the payer may not have been told of either: nothing is said of them.
+  const others = payment.scheduled && payment.why !== "NOTICE_NOT_SENT" ? " Your other payments keep their dates." : "";
   const rows: [string, string][] = [
     ["Amount", payment.amount],
     ...(payment.chargeDate === null ? [] : [["New payment date", longDate(payment.chargeDate)] as [string, string]]),
-    ["Was due on", longDate(payment.previousDate)],
+    [payment.why === "NOTICE_NOT_SENT" ? "Planned for" : "Was due on", longDate(payment.previousDate)],
     ["Shown on your statement as", payee.statementName],
     ...serviceUserNumberRow(payee),
     ["Reference", letter.reference],
@@ -181,9 +188,10 @@ export function movedPaymentNotice(letter: PayerLetter, payment: MovedPayment): 
       `If you have a question about this payment, contact ${payee.name}.`,
     ]);
   }
-  const when = payment.instructionCompleted
-    ? `It will be collected on ${longDate(payment.chargeDate)} instead.`
-    : `Once you complete it, the payment will be collected on ${longDate(payment.chargeDate)} instead.`;
+  const when =
+    payment.why === "NOT_COMPLETED"
+      ? `Once you complete it, the payment will be collected on ${longDate(payment.chargeDate)} instead.`
+      : `It will be collected on ${longDate(payment.chargeDate)} instead.`;
   return compose(
     letter,
     `Advance notice: ${payment.amount} Direct Debit to ${payee.statementName} moved to a later date`,

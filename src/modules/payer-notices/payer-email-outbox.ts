@@ -48,9 +48,15 @@ export class PayerEmailOutbox {
 
   /**
    * enqueue stores `message` in `em`'s transaction (flushing it) and sends it once that commits;
-   * outside a transaction, at once.
+   * outside a transaction, at once. `announces` names the collection or schedule of an advance notice.
    */
-  async enqueue(em: EntityManager, organisationId: string, message: MailMessage, now: Date): Promise<void> {
+  async enqueue(
+    em: EntityManager,
+    organisationId: string,
+    message: MailMessage,
+    now: Date,
+    announces: string | null = null,
+  ): Promise<void> {
     const email = em.create(PayerEmail, {
       id: newId("PE", now.getTime()),
       organisation: organisationId,
@@ -64,6 +70,7 @@ export class PayerEmailOutbox {
       lastError: null,
       createTime: now,
       sentTime: null,
+      announces,
     });
     await em.flush();
     await afterCommit(em, () =>

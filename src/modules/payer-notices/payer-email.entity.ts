@@ -35,11 +35,18 @@ export const PayerEmail = defineEntity({
     lastError: p.string().length(500).nullable(),
     createTime: p.datetime(),
     sentTime: p.datetime().nullable(),
+    /**
+     * The collection (`CL…`) or schedule (`CS…`) an advance notice announces; null for other
+     * notices. A collection is not submitted before its notice is sent (collection-steps.ts).
+     */
+    announces: p.string().length(ID_LENGTH).nullable(),
   },
   indexes: [
     { properties: ["organisation", "id"] },
     // The delivery sweep's scan: pending emails by when they are due.
     { properties: ["state", "nextAttemptTime"] },
+    // Submission's look for the notices of the collections it claims.
+    { properties: ["announces"] },
   ],
 });
 

@@ -6,8 +6,9 @@
  * - the advance notice of a schedule's amount, frequency and first charge date, when it is set up,
  *   and of a one-off collection's amount and date, when it is created;
  * - the advance notice of a failed collection presented again: its amount and new date;
- * - the advance notice of a collection moved later while the mandate was being set up (or that it
- *   will not be taken, when the move would reach the schedule's next payment);
+ * - the advance notice of a collection moved later while the mandate was being set up, or because
+ *   its notice could not be sent in time (or that it will not be taken, when the move would reach
+ *   the schedule's next payment);
  * - the cancellation notice, when an Instruction the payer gave is cancelled.
  * Organisations that send their own notices (payerNoticesBy ORGANISATION) get the feed's events
  * only, to act on. Emails go through the outbox (payer-email-outbox.ts): sent once the change
@@ -47,9 +48,15 @@ export const payerNoticeTypes = {
 export class PayerNotices {
   constructor(private readonly outbox: PayerEmailOutbox) {}
 
-  /** email stores the notice to go out once the change commits. */
-  private email(em: EntityManager, organisation: Organisation, message: MailMessage, now: Date): Promise<void> {
-    return this.outbox.enqueue(em, organisation.id, message, now);
+  /** email stores the notice to go out once the change commits; `announces` as PayerEmail's. */
+  private email(
+    em: EntityManager,
+    organisation: Organisation,
+    message: MailMessage,
+    now: Date,
+    announces: string | null = null,
+  ): Promise<void> {
+    return this.outbox.enqueue(em, organisation.id, message, now, announces);
   }
 
   /** instructionConfirmed confirms a just-completed Instruction to its payer. */
@@ -169,9 +176,10 @@ export class PayerNotices {
   /**
    * collectionMoved gives the payer advance notice of a collection moved to a later date, or tells
    * them it will not be taken (CANCELLED: the move would have reached the schedule's next payment):
-   * its mandate was still being set up on its Bacs input day (postpone.ts).
+   * its mandate was still being set up on its Bacs input day, or its notice had not been sent in
+   * time (collection-steps.ts, postpone.ts).
    */
-  async collectionMoved(em: EntityManager, { collection, from }: MovedCollection, now: Date): Promise<void> {
+  async collectionMoved(em: EntityManager, { collection, from, reason }: MovedCollection, now: Date): Promise<void> {
     const mandate = await em.findOneOrFail(Mandate, collection.mandate.id);
     const organisation = await em.findOneOrFail(Organisation, mandate.organisation.id);
     const dropped = collection.state === "CANCELLED";
@@ -179,7 +187,12 @@ export class PayerNotices {
       amount: pounds(collection.amountMinor),
       previousDate: from,
       chargeDate: dropped ? null : collection.chargeDate,
-      instructionCompleted: mandate.state !== "PENDING_CUSTOMER_APPROVAL",
+      why:
+        reason === "NOTICE_NOT_SENT"
+          ? ("NOTICE_NOT_SENT" as const)
+          : mandate.state === "PENDING_CUSTOMER_APPROVAL"
+            ? ("NOT_COMPLETED" as const)
+            : ("NOT_SET_UP" as const),
       scheduled: collection.schedule != null,
     };
     return this.announce(em, mandate, organisation, now, {
@@ -209,7 +222,10 @@ export class PayerNotices {
         ? `Advance notice emailed to the payer: ${notice.what}`
         : `Send the payer advance notice today: ${notice.what}`,
     });
-    if (byUs) await this.email(em, organisation, notice.letter(letterOf(mandate, organisation)), now);
+    if (byUs) {
+      const letter = notice.letter(letterOf(mandate, organisation));
+      await this.email(em, organisation, letter, now, notice.resource.resourceId);
+    }
   }
 
   /** instructionCancelled tells the payer an Instruction they gave is cancelled; none they never gave. */

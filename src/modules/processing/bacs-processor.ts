@@ -11,7 +11,8 @@
  * whole service, not per tenant. So it claims rows with raw SQL in a transaction across tenants
  * (acrossTenants: the tenant filter does not apply to raw SQL, and row-level security lets the
  * named purpose "bacs processing" through), and it only ever reads the id and organisation of the
- * rows it claims (and, for a collection, its charge date and its mandate's state). Each row is
+ * rows it claims (and, for a collection, its dates, its mandate's state, its organisation's notice
+ * period and what became of its notice emails: collection-steps.ts). Each row is
  * then changed on a fork scoped to its own organisation, exactly like a request of that
  * organisation: mandates through MandateTransitions, collections through applyCollectionStateChange,
  * so the rules and the notification are the same as for any other change.
@@ -34,7 +35,7 @@ import { applyCollectionStateChange } from "../collections/collection-state-chan
 import { materialiseDue } from "../collections/materialise.js";
 import { type MovedCollection, postponeCollection } from "../collections/postpone.js";
 import type { MandateTransitions } from "../mandates/mandate-transitions.js";
-import { type CollectionStep, claimCollections, collectionSteps } from "./collection-steps.js";
+import { type CollectionStep, claimCollections, claimedRow, collectionSteps } from "./collection-steps.js";
 import { expireStep } from "./mandate-expiry.js";
 import { activateStep, type MandateStep, submitStep } from "./mandate-steps.js";
 
@@ -46,8 +47,9 @@ export interface BacsProcessorOptions {
   logger: Logger;
   /**
    * Gives the payer notice of a collection moved to a later date, or cancelled because it could
-   * not be (its mandate still being set up on its input day), in the transaction that moves it. A
-   * throw leaves the collection where it was, to be tried again on the next run.
+   * not be (its mandate still being set up on its input day, or its notice not sent in time), in
+   * the transaction that moves it. A throw leaves the collection where it was, to be tried again
+   * on the next run.
    */
   onCollectionMoved: (em: EntityManager, moved: MovedCollection, now: Date) => Promise<void>;
   /** Time between runs; default 5 seconds. */
@@ -228,10 +230,7 @@ export class BacsProcessor {
       const rows = await claimCollections(tx, step, today, limit);
       const result: BatchResult = { claimed: rows.length, done: 0, failed: 0, cancelled: 0, postponed: 0 };
       for (const row of rows) {
-        const move = step.move(
-          { chargeDate: row.charge_date, mandateState: row.mandate_state, noticeWorkingDays: row.notice_working_days },
-          today,
-        );
+        const move = step.move(claimedRow(row), today);
         // As for mandates: our transaction and lock, the row's organisation, a savepoint per row.
         const scoped = scopeToOrganisation(tx.fork({ keepTransactionContext: true }), row.organisation_id);
         try {
@@ -240,7 +239,7 @@ export class BacsProcessor {
             if ("postponeTo" in move) {
               const from = collection.chargeDate;
               const outcome = await postponeCollection(inner, collection, move.postponeTo, move.change, now);
-              await this.options.onCollectionMoved(inner, { collection, from }, now);
+              await this.options.onCollectionMoved(inner, { collection, from, reason: move.reason }, now);
               return outcome;
             }
             applyCollectionStateChange(inner, collection, move.to, move.change, now);

@@ -6,8 +6,12 @@
  * - submit: PENDING_SUBMISSION → SUBMITTED on the input day, submissionDateFor(charge_date) (2
  *   working days before the charge date), or later if a run was missed: a late collection is still
  *   submitted, not re-dated, and then confirmed and paid out by the catch-up of the next steps.
- *   Only under an ACTIVE mandate. A collection whose mandate is SUSPENDED on its submission day is
- *   CANCELLED instead: "no collections are taken while suspended" (the contract); the schedule
+ *   Only under an ACTIVE mandate, and only once the payer has been sent notice of it: its charge
+ *   date counted the notice period from the day its email was queued, so one whose email is not
+ *   sent by the input day (a mail relay down), or was sent too late for the date, moves on to a new
+ *   date with a new notice, as below; one whose every email was given up on (an address that
+ *   fails) is CANCELLED. A collection whose mandate is SUSPENDED on its submission day is
+ *   CANCELLED too: "no collections are taken while suspended" (the contract); the schedule
  *   carries on with its later collections once the mandate is active again. A collection whose
  *   mandate is still being set up (the payer has not completed the invite yet, or the bank has not
  *   answered) is postponed instead: its charge date moves to the earliest date the mandate allows
@@ -22,15 +26,16 @@
  *   organisation. GoCardless pays out on a later day of its own payout cycle; we model one working
  *   day, the earliest the cleared funds can move on.
  *
- * The claim query joins the mandate only to read its state, and the organisation its notice period
- * (no lock on either): a mandate suspended
+ * The claim query joins the mandate only to read its state, the organisation its notice period and
+ * the payer's emails what became of its notice (no lock on any): a mandate suspended
  * while we submit waits for nothing, and a collection already submitted stays submitted, as at Bacs.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { addWorkingDays, BACS_CYCLE_WORKING_DAYS } from "../calendar/bacs-calendar.js";
+import { addWorkingDays, BACS_CYCLE_WORKING_DAYS, noticeReached } from "../calendar/bacs-calendar.js";
 import type { IsoDate } from "../calendar/plain-date.js";
 import type { CollectionStateName } from "../collections/collection-lifecycle.js";
 import type { CollectionChange } from "../collections/collection-state-change.js";
+import type { PostponeReason } from "../collections/postpone.js";
 import { chargeDateOf } from "../collections/schedule-plan.js";
 
 /** Working days from the charge date to the pay-out (see the file comment). */
@@ -39,10 +44,32 @@ export const PAYOUT_WORKING_DAYS = 1;
 /** What a step does to one claimed collection: a new state, or (submit only) a later charge date; and why. */
 export type CollectionMove =
   | { to: CollectionStateName; change: CollectionChange }
-  | { postponeTo: IsoDate; change: CollectionChange };
+  | { postponeTo: IsoDate; reason: PostponeReason; change: CollectionChange };
 
 /** Mandate states that are on their way to ACTIVE: a collection due meanwhile waits for them. */
 const settingUpStates: ReadonlySet<string> = new Set(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED"]);
+
+/**
+ * NoticeDelivery is what became of the emails that announced a collection (its own, or its
+ * schedule's) from its notice date on: none where the organisation sends its own notices.
+ */
+export interface NoticeDelivery {
+  emails: number;
+  /** Those not sent yet, still being tried. */
+  pending: number;
+  /** The London date the first of them was sent; null when none was. */
+  firstSentOn: IsoDate | null;
+}
+
+/** ClaimedRow is what a step decides from: the collection's dates, its mandate and its notice. */
+export interface ClaimedRow {
+  chargeDate: IsoDate;
+  /** The London date its payer was given notice of it (see Collection.noticeDate). */
+  noticeDate: IsoDate;
+  mandateState: string;
+  noticeWorkingDays: number;
+  notice: NoticeDelivery;
+}
 
 /** CollectionStep is one kind of collection work on a working day. */
 export interface CollectionStep {
@@ -53,11 +80,10 @@ export interface CollectionStep {
    * the due rows, and its parameters; both depend only on `today`, a working day.
    */
   due(today: IsoDate): { where: string; params: unknown[] };
-  /**
-   * move decides the change of one claimed row, from its charge date, its mandate's state and its
-   * organisation's notice period.
-   */
-  move(row: { chargeDate: IsoDate; mandateState: string; noticeWorkingDays: number }, today: IsoDate): CollectionMove;
+  /** Whether move reads the row's notice (the claim then looks it up). */
+  readsNotice: boolean;
+  /** move decides the change of one claimed row. */
+  move(row: ClaimedRow, today: IsoDate): CollectionMove;
 }
 
 /**
@@ -68,22 +94,74 @@ export function latestSubmittableChargeDate(today: IsoDate): IsoDate {
   return addWorkingDays(today, BACS_CYCLE_WORKING_DAYS);
 }
 
-/** submitCollectionStep submits due collections of active mandates, and cancels the others. */
+/**
+ * noticeGiven says whether the payer had the notice period's warning of a collection: GIVEN; sent
+ * LATE; NOT_YET sent (still being tried); or NEVER (every email given up on). Its charge date
+ * counted the period from its notice date, the day its email was queued, so an email not sent
+ * that day leaves the payer short unless the period still fits (a debit without it is a Guarantee
+ * claim, DDICA reason 1 or 2). With no email to look at (the organisation sends its own notices),
+ * the notice is the organisation's.
+ */
+function noticeGiven({
+  chargeDate,
+  noticeDate,
+  noticeWorkingDays,
+  notice,
+}: ClaimedRow): "GIVEN" | { sentOn: IsoDate } | "NOT_YET" | "NEVER" {
+  const { emails, pending, firstSentOn } = notice;
+  if (emails === 0) return "GIVEN";
+  if (firstSentOn !== null) {
+    const inTime =
+      firstSentOn <= noticeDate || noticeReached({ sentOn: firstSentOn, workingDays: noticeWorkingDays }) <= chargeDate;
+    return inTime ? "GIVEN" : { sentOn: firstSentOn };
+  }
+  return pending > 0 ? "NOT_YET" : "NEVER";
+}
+
+/**
+ * submitCollectionStep submits due collections of active mandates whose payer has had notice of
+ * them, moves on those whose payer has not or whose mandate is still being set up, and cancels
+ * the others.
+ */
 export const submitCollectionStep: CollectionStep = {
   name: "submit",
+  readsNotice: true,
   due: (today) => ({
     where: `c."state" = 'PENDING_SUBMISSION' and c."charge_date" <= ?`,
     params: [latestSubmittableChargeDate(today)],
   }),
-  move: ({ mandateState, noticeWorkingDays }, today) => {
+  move: (row, today) => {
+    const { mandateState, noticeWorkingDays } = row;
     const state = mandateState.toLowerCase().replace(/_/g, " ");
-    if (mandateState === "ACTIVE")
-      return { to: "SUBMITTED", change: { description: `Submitted to Bacs (input day ${today})` } };
-    if (settingUpStates.has(mandateState)) {
-      // A new date wants a new notice period: counted from today, so the payer can be told in time.
-      const postponeTo = chargeDateOf(today, mandateState, today, { sentOn: today, workingDays: noticeWorkingDays });
+    // A new date wants a new notice period: counted from today, so the payer can be told in time.
+    const newDate = () => chargeDateOf(today, mandateState, today, { sentOn: today, workingDays: noticeWorkingDays });
+    if (mandateState === "ACTIVE") {
+      const notice = noticeGiven(row);
+      if (notice === "GIVEN")
+        return { to: "SUBMITTED", change: { description: `Submitted to Bacs (input day ${today})` } };
+      if (notice === "NEVER")
+        return {
+          to: "CANCELLED",
+          change: {
+            description: `Not taken: the payer's advance notice could not be sent (its email was given up on by the Bacs input day ${today})`,
+          },
+        };
+      const postponeTo = newDate();
+      const why =
+        notice === "NOT_YET"
+          ? `had not been sent by the Bacs input day ${today}`
+          : `was sent on ${notice.sentOn}, too late for ${row.chargeDate}`;
       return {
         postponeTo,
+        reason: "NOTICE_NOT_SENT",
+        change: { description: `The payer's advance notice ${why}: charge date moved to ${postponeTo}` },
+      };
+    }
+    if (settingUpStates.has(mandateState)) {
+      const postponeTo = newDate();
+      return {
+        postponeTo,
+        reason: "MANDATE_SETTING_UP",
         change: {
           description: `The mandate was still being set up (${state}) on the Bacs input day ${today}: charge date moved to ${postponeTo}`,
         },
@@ -101,6 +179,7 @@ export const submitCollectionStep: CollectionStep = {
 /** confirmCollectionStep confirms submitted collections on (or after) their charge date. */
 export const confirmCollectionStep: CollectionStep = {
   name: "confirm",
+  readsNotice: false,
   due: (today) => ({ where: `c."state" = 'SUBMITTED' and c."charge_date" <= ?`, params: [today] }),
   move: ({ chargeDate }) => ({
     to: "CONFIRMED",
@@ -111,6 +190,7 @@ export const confirmCollectionStep: CollectionStep = {
 /** payOutCollectionStep pays out confirmed collections one working day after their charge date. */
 export const payOutCollectionStep: CollectionStep = {
   name: "payOut",
+  readsNotice: false,
   due: (today) => ({
     where: `c."state" = 'CONFIRMED' and c."charge_date" <= ?`,
     params: [addWorkingDays(today, -PAYOUT_WORKING_DAYS)],
@@ -130,9 +210,39 @@ export interface ClaimedCollection {
   id: string;
   organisation_id: string;
   charge_date: string;
+  notice_date: string;
   mandate_state: string;
   notice_working_days: number;
+  /** Emails announcing it from its notice date on, and those still being tried (bigint, as strings). */
+  notice_emails: string;
+  notice_pending: string;
+  /** The London date the first of them was sent, or null. */
+  notice_first_sent_on: string | null;
 }
+
+/** claimedRow is the step's view of a claimed collection. */
+export function claimedRow(row: ClaimedCollection): ClaimedRow {
+  return {
+    chargeDate: row.charge_date,
+    noticeDate: row.notice_date,
+    mandateState: row.mandate_state,
+    noticeWorkingDays: row.notice_working_days,
+    notice: {
+      emails: Number(row.notice_emails),
+      pending: Number(row.notice_pending),
+      firstSentOn: row.notice_first_sent_on,
+    },
+  };
+}
+
+/**
+ * The emails that announced collection c from its notice date (a London day, as text) on: its own
+ * (a one-off's, a re-presentation's, a move's) or its schedule's (created, changed, resumed).
+ */
+const londonDay = (column: string) => `to_char(${column} at time zone 'Europe/London', 'YYYY-MM-DD')`;
+const noticeSql = `select count(*) as "emails", count(*) filter (where e."state" = 'PENDING') as "pending", ${londonDay(`min(e."sent_time")`)} as "first_sent_on" from "payer_email" e where e."announces" in (c."id", c."schedule_id") and ${londonDay(`e."create_time"`)} >= c."notice_date"`;
+/** For steps that do not read the notice: no email looked at. */
+const noNoticeSql = `select 0 as "emails", 0 as "pending", null as "first_sent_on"`;
 
 /**
  * claimCollections locks up to `limit` due collections of every organisation in the transaction
@@ -149,7 +259,7 @@ export function claimCollections(
   return tx
     .getConnection()
     .execute<ClaimedCollection[]>(
-      `select c."id", c."organisation_id", c."charge_date", m."state" as "mandate_state", o."advance_notice_working_days" as "notice_working_days" from "collection" c join "mandate" m on m."id" = c."mandate_id" join "organisation" o on o."id" = c."organisation_id" where ${where} order by c."id" limit ? for update of c skip locked`,
+      `select c."id", c."organisation_id", c."charge_date", c."notice_date", m."state" as "mandate_state", o."advance_notice_working_days" as "notice_working_days", n."emails" as "notice_emails", n."pending" as "notice_pending", n."first_sent_on" as "notice_first_sent_on" from "collection" c join "mandate" m on m."id" = c."mandate_id" join "organisation" o on o."id" = c."organisation_id" cross join lateral (${step.readsNotice ? noticeSql : noNoticeSql}) n where ${where} order by c."id" limit ? for update of c skip locked`,
       [...params, limit],
       "all",
       tx.getTransactionContext(),

@@ -19,6 +19,7 @@ import { Migration20261207070000_advance_notice } from "./Migration2026120707000
 import { Migration20261207130000_collections_drive } from "./Migration20261207130000_collections_drive.js";
 import { Migration20261207133000_alert_per_presentation } from "./Migration20261207133000_alert_per_presentation.js";
 import { Migration20261207134000_payer_email_outbox } from "./Migration20261207134000_payer_email_outbox.js";
+import { Migration20261207193000_payer_email_announces } from "./Migration20261207193000_payer_email_announces.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -50,4 +51,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261207130000_collections_drive", class: Migration20261207130000_collections_drive },
   { name: "Migration20261207133000_alert_per_presentation", class: Migration20261207133000_alert_per_presentation },
   { name: "Migration20261207134000_payer_email_outbox", class: Migration20261207134000_payer_email_outbox },
+  { name: "Migration20261207193000_payer_email_announces", class: Migration20261207193000_payer_email_announces },
 ];

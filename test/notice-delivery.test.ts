@@ -1,0 +1,164 @@
+/**
+ * A collection is submitted to Bacs only once its payer has been sent its advance notice: its
+ * charge date counted the notice period from the day the email was queued. With the mail relay down
+ * past the input day, or back too late for the date, the collection moves on to a new date with a
+ * new notice that tells the payer why, and is submitted on that date's input day once the new notice
+ * has gone. On a real server, PostgreSQL and Bacs processor, with a test clock.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  addWorkingDays,
+  countWorkingDays,
+  DEFAULT_ADVANCE_NOTICE_WORKING_DAYS,
+  submissionDateFor,
+} from "../src/modules/calendar/bacs-calendar.js";
+import { londonDate } from "../src/modules/calendar/london-date.js";
+import { Collection } from "../src/modules/collections/collection.entity.js";
+import { Notification } from "../src/modules/notifications/notification.entity.js";
+import { longDate } from "../src/modules/payer-notices/notice-emails.js";
+import { PayerEmail } from "../src/modules/payer-notices/payer-email.entity.js";
+import { type CollectionJson, type Staff, sessionRest, withAdmin } from "./support/collections.js";
+import { emailsTo, type MandateJson, mandateIn, newTenant, scopedTo } from "./support/mandates.js";
+import { Relay } from "./support/relay.js";
+import { TestClock } from "./support/test-clock.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+let server: TestServer;
+let relay: Relay;
+const clock = new TestClock();
+const today = () => londonDate(clock.now());
+
+beforeAll(async () => {
+  server = await startTestServer({
+    clock,
+    mailer: (outbox) => {
+      relay = new Relay(outbox);
+      return relay;
+    },
+  });
+});
+afterAll(async () => server?.close());
+
+/** runUntil moves the clock a day at a time to `day`, running the Bacs processor each day. */
+async function runUntil(day: string): Promise<void> {
+  while (today() < day) {
+    clock.advance(86_400_000);
+    await server.app.processor.runOnce();
+  }
+}
+
+/** oneOffUnannounced creates a one-off collection with the mail relay down, and leaves it down. */
+async function oneOffUnannounced(): Promise<{ staff: Staff; mandate: MandateJson; collection: CollectionJson }> {
+  const staff = await withAdmin(server, await newTenant(server));
+  const mandate = await mandateIn(server, staff, "ACTIVE");
+  relay.down = true;
+  const answer = await sessionRest(server, "POST", "/v1/collections", staff.cookie, {
+    mandate_id: mandate.id,
+    amount_minor: "2500",
+  });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return { staff, mandate, collection: answer.body as CollectionJson };
+}
+
+/** sendDue brings the relay back and sends every email waiting, six hours on (the longest retry wait). */
+async function sendDue(): Promise<void> {
+  relay.down = false;
+  clock.advance(6 * 3_600_000);
+  await server.app.payerEmails.sweep();
+}
+
+const stored = (staff: Staff, id: string) => scopedTo(server, staff).findOneOrFail(Collection, id);
+
+async function postponedMessage(staff: Staff, id: string): Promise<string> {
+  const event = await scopedTo(server, staff).findOneOrFail(Notification, {
+    type: "collection.postponed",
+    resourceId: id,
+  });
+  return event.message;
+}
+
+describe("advance notice before submission", () => {
+  it("moves a collection whose notice is still unsent on its input day, with a new notice saying why", async () => {
+    const { staff, mandate, collection } = await oneOffUnannounced();
+    const inputDay = submissionDateFor(collection.chargeDate);
+    try {
+      await runUntil(inputDay);
+    } finally {
+      relay.down = false;
+    }
+    const moved = await stored(staff, collection.id);
+    expect(moved).toMatchObject({ state: "PENDING_SUBMISSION", noticeDate: inputDay });
+    expect(moved.chargeDate > collection.chargeDate).toBe(true);
+    expect(countWorkingDays(inputDay, moved.chargeDate)).toBeGreaterThanOrEqual(DEFAULT_ADVANCE_NOTICE_WORKING_DAYS);
+    expect(await postponedMessage(staff, collection.id)).toContain(
+      `The payer's advance notice had not been sent by the Bacs input day ${inputDay}`,
+    );
+
+    await sendDue();
+    const notice = (await emailsTo(server, mandate.payer.email)).find((e) =>
+      e.subject.includes("moved to a later date"),
+    );
+    expect(notice?.text).toContain(
+      `could not send you advance notice of a £25.00 payment planned for ${longDate(collection.chargeDate)} in time.`,
+    );
+    expect(notice?.text).toContain(`It will be collected on ${longDate(moved.chargeDate)} instead.`);
+
+    await runUntil(submissionDateFor(moved.chargeDate));
+    expect((await stored(staff, collection.id)).state).toBe("SUBMITTED");
+  });
+
+  it("moves a collection whose notice went too late for its date", async () => {
+    const { staff, collection } = await oneOffUnannounced();
+    // Back five working days later: the notice then leaves the payer half the period.
+    try {
+      await runUntil(addWorkingDays(today(), 5));
+    } finally {
+      await sendDue();
+    }
+    const sentOn = today();
+    expect(countWorkingDays(sentOn, collection.chargeDate)).toBeLessThan(DEFAULT_ADVANCE_NOTICE_WORKING_DAYS);
+    const inputDay = submissionDateFor(collection.chargeDate);
+    await runUntil(inputDay);
+    const moved = await stored(staff, collection.id);
+    expect(moved).toMatchObject({ state: "PENDING_SUBMISSION", noticeDate: inputDay });
+    expect(await postponedMessage(staff, collection.id)).toContain(
+      `The payer's advance notice was sent on ${sentOn}, too late for ${collection.chargeDate}`,
+    );
+    // The new notice went at once, on its own date: the new date is submitted.
+    await runUntil(submissionDateFor(moved.chargeDate));
+    expect((await stored(staff, collection.id)).state).toBe("SUBMITTED");
+  });
+
+  it("cancels a collection whose every notice email was given up on", async () => {
+    const { staff, collection } = await oneOffUnannounced();
+    try {
+      // As after twelve failed attempts (an address that takes no mail).
+      await scopedTo(server, staff).nativeUpdate(PayerEmail, { announces: collection.id }, { state: "FAILED" });
+      const inputDay = submissionDateFor(collection.chargeDate);
+      await runUntil(inputDay);
+      const cancelled = await stored(staff, collection.id);
+      expect(cancelled).toMatchObject({ state: "CANCELLED", chargeDate: collection.chargeDate });
+      const event = await scopedTo(server, staff).findOneOrFail(Notification, {
+        type: "collection.cancelled",
+        resourceId: collection.id,
+      });
+      expect(event.message).toContain(
+        `Not taken: the payer's advance notice could not be sent (its email was given up on by the Bacs input day ${inputDay})`,
+      );
+    } finally {
+      relay.down = false;
+    }
+  });
+
+  it("submits on the date announced when the notice went the day it was queued", async () => {
+    const staff = await withAdmin(server, await newTenant(server));
+    const mandate = await mandateIn(server, staff, "ACTIVE");
+    const answer = await sessionRest(server, "POST", "/v1/collections", staff.cookie, {
+      mandate_id: mandate.id,
+      amount_minor: "2500",
+    });
+    const collection = answer.body as CollectionJson;
+    await runUntil(submissionDateFor(collection.chargeDate));
+    expect(await stored(staff, collection.id)).toMatchObject({ state: "SUBMITTED", chargeDate: collection.chargeDate });
+  });
+});
