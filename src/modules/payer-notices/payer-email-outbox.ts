@@ -85,6 +85,14 @@ export class PayerEmailOutbox {
     );
   }
 
+  /**
+   * withdraw takes back, in `em`'s transaction, the emails announcing `announces` not sent yet: a
+   * later notice replaces them, and the payer must not receive a date that no longer holds after it.
+   */
+  async withdraw(em: EntityManager, announces: string): Promise<void> {
+    await em.nativeUpdate(PayerEmail, { announces, state: "PENDING" }, { state: "WITHDRAWN" });
+  }
+
   /** start sweeps every intervalMs until stop(). */
   start(): void {
     this.task.start();

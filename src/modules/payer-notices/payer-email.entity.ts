@@ -5,8 +5,11 @@ import { Organisation } from "../identity/organisation.entity.js";
 
 const p = defineEntity.properties;
 
-/** payerEmailStates: PENDING → SENT, or FAILED once every attempt has failed. */
-export const payerEmailStates = ["PENDING", "SENT", "FAILED"] as const;
+/**
+ * payerEmailStates: PENDING → SENT, or FAILED once every attempt has failed, or WITHDRAWN when a
+ * later notice of the same collection replaced it before it could be sent (its date no longer held).
+ */
+export const payerEmailStates = ["PENDING", "SENT", "FAILED", "WITHDRAWN"] as const;
 
 /**
  * PayerEmail is one notice to a payer waiting to be sent, or sent (ids `PE…`): the transactional

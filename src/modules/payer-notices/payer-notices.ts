@@ -183,6 +183,8 @@ export class PayerNotices {
     const mandate = await em.findOneOrFail(Mandate, collection.mandate.id);
     const organisation = await em.findOneOrFail(Organisation, mandate.organisation.id);
     const dropped = collection.state === "CANCELLED";
+    // A notice of the old date still waiting to go would now mislead: this one replaces it.
+    await this.outbox.withdraw(em, collection.id);
     const payment = {
       amount: pounds(collection.amountMinor),
       previousDate: from,
