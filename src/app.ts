@@ -235,6 +235,7 @@ export function createApp(deps: AppDeps): App {
     transitions: mandateTransitions,
     logger,
     onCollectionMoved: (em, moved, now) => payerNotices.collectionMoved(em, moved, now),
+    onRowFailed: (step) => deps.metrics.processingFailures.inc({ step }),
     intervalMs: deps.bacsProcessing?.intervalMs,
   });
   return {

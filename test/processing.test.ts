@@ -354,6 +354,39 @@ describe("BacsProcessor over a month of collections", () => {
     });
   });
 
+  it("leaves a collection where it was when its payer cannot be told of the move, and reports the row", async () => {
+    await signIn("2027-10-01");
+    const mandate = await createMandate(server, tenant); // not completed: the input day moves it
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "1200",
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: "2027-10-01",
+    });
+    const [first] = await collectionsOfSchedule(staff, schedule.id);
+    const failedSteps: string[] = [];
+    const noticeDown = new BacsProcessor({
+      orm: server.database.orm,
+      clock,
+      transitions: server.app.mandateTransitions,
+      logger: createLogger("silent"), // the failure it logs is this test's own
+      onCollectionMoved: () => Promise.reject(new Error("outbox unavailable")),
+      onRowFailed: (step) => failedSteps.push(step),
+    });
+    const inputDay = submissionDateFor(first!.chargeDate);
+    const run = await noticeDown.runOnce(clock.set(inputDay));
+    expect(run.failed).toBeGreaterThanOrEqual(1);
+    expect(failedSteps).toContain("collection.submit");
+    // Not moved without its notice: the savepoint rolled the move back.
+    const [kept] = await collectionsOfSchedule(staff, schedule.id);
+    expect(kept).toMatchObject({ chargeDate: first!.chargeDate, state: "COLLECTION_STATE_PENDING_SUBMISSION" });
+    expect(await notificationTypes(first!.id)).not.toContain("collection.postponed");
+    // The next run, with the notice working, moves it.
+    await server.app.processor.runOnce(clock.set(inputDay));
+    const [moved] = await collectionsOfSchedule(staff, schedule.id);
+    expect(moved!.chargeDate > first!.chargeDate).toBe(true);
+  });
+
   it("cancels instead of postponing onto the schedule's next collection: never two debits in one day", async () => {
     await signIn("2027-10-04");
     const mandate = await createMandate(server, tenant);

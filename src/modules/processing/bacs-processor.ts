@@ -52,6 +52,11 @@ export interface BacsProcessorOptions {
    * on the next run.
    */
   onCollectionMoved: (em: EntityManager, moved: MovedCollection, now: Date) => Promise<void>;
+  /**
+   * Called for each row a step could not change (`mandate.submit`, `collection.submit`, …): the
+   * row stays due and the next run tries it again, so a count that keeps rising is a row stuck.
+   */
+  onRowFailed?: ((step: string) => void) | undefined;
   /** Time between runs; default 5 seconds. */
   intervalMs?: number;
   /** Rows (mandates or collections) claimed per transaction; default 50. */
@@ -214,9 +219,10 @@ export class BacsProcessor {
           done++;
         } catch (error) {
           failed++;
-          this.options.logger.warn(
+          this.options.onRowFailed?.(`mandate.${step.action}`);
+          this.options.logger.error(
             { err: error, mandate_id: row.id, action: step.action },
-            "Bacs processing could not change a mandate",
+            "Bacs processing could not change a mandate; the next run tries again",
           );
         }
       }
@@ -248,9 +254,10 @@ export class BacsProcessor {
           result[outcome]++;
         } catch (error) {
           result.failed++;
-          this.options.logger.warn(
+          this.options.onRowFailed?.(`collection.${step.name}`);
+          this.options.logger.error(
             { err: error, collection_id: row.id, step: step.name },
-            "Bacs processing could not change a collection",
+            "Bacs processing could not change a collection; the next run tries again",
           );
         }
       }

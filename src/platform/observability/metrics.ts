@@ -19,6 +19,8 @@ export interface Metrics {
   rateLimited: Counter<"subject">;
   /** How long a rate-limit check took, Redis or fallback included, in seconds. */
   rateLimitCheck: Histogram<"backend">;
+  /** Rows Bacs processing could not change (each run tries them again), by step. */
+  processingFailures: Counter<"step">;
 }
 
 /** createMetrics makes a fresh registry with process metrics and the RPC metrics. */
@@ -57,6 +59,12 @@ export function createMetrics(): Metrics {
       name: "dd_rate_limited_total",
       help: "Requests refused for being over a rate limit.",
       labelNames: ["subject"],
+      registers: [registry],
+    }),
+    processingFailures: new Counter({
+      name: "dd_bacs_processing_failures_total",
+      help: "Mandates and collections Bacs processing could not change; each run tries them again.",
+      labelNames: ["step"],
       registers: [registry],
     }),
   };
