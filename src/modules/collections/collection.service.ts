@@ -32,9 +32,10 @@ import { applyCollectionStateChange, pounds } from "./collection-state-change.js
 import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
 import { createOneOff, type NewOneOff, type OneOffNoticeHook } from "./one-off.js";
 import { type RetryNoticeHook, type RetryRequest, retryCollection } from "./retry.js";
+import type { ScheduleChangeDeps } from "./schedule-change-deps.js";
 import { type ScheduleChange, updateSchedule } from "./schedule-changes.js";
 import { checkSchedule, type NewSchedule } from "./schedule-fields.js";
-import type { ScheduleChangeDeps, ScheduleNoticeHook } from "./schedule-notice.js";
+import type { ScheduleNoticeHook } from "./schedule-notice.js";
 import { pauseSchedule, resumeSchedule } from "./schedule-pause.js";
 import { chargeDateOf, nominalDate } from "./schedule-plan.js";
 

@@ -21,8 +21,8 @@ import { mandateCollects } from "./collection-lifecycle.js";
 import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
 import { lockScheduleAndMandate } from "./locked-schedule.js";
 import { createNextCollection, finish } from "./materialise.js";
+import type { ScheduleChangeDeps } from "./schedule-change-deps.js";
 import { latestScheduleDate, maxAmountMinor } from "./schedule-fields.js";
-import type { ScheduleChangeDeps } from "./schedule-notice.js";
 import { nextChargeDateToday, noticeBoundary, upcomingChargeDate } from "./upcoming-charge.js";
 
 /** The update_mask paths UpdateCollectionSchedule accepts. */

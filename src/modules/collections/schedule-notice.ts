@@ -1,10 +1,8 @@
 /**
- * schedule-notice.ts holds what the writes of a live schedule (schedule-changes.ts,
- * schedule-pause.ts) share: the notice a payer is given of the terms in force, and what the writes
- * need from their manager.
+ * schedule-notice.ts is the notice a payer is given of a live schedule's terms in force when they
+ * change (schedule-changes.ts) or it resumes (schedule-pause.ts), and the hook that gives it.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { Clock } from "../../platform/clock.js";
 import type { IsoDate } from "../calendar/plain-date.js";
 import type { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
@@ -33,15 +31,3 @@ export interface ScheduleNotice {
  * them (or, when the organisation sends its own, tells it to). A throw undoes the change.
  */
 export type ScheduleNoticeHook = (em: EntityManager, notice: ScheduleNotice, now: Date) => Promise<void>;
-
-/** ScheduleChangeDeps are what the schedule writes need from their manager. */
-export interface ScheduleChangeDeps<View> {
-  clock: Clock;
-  onScheduleNotice?: ScheduleNoticeHook | undefined;
-  /**
-   * show turns the changed schedule into the answer, in the transaction. A write passes the notice
-   * period it computed with, so that the answer's next charge date is the one its notice names (the
-   * cached period may be seconds older).
-   */
-  show: (em: EntityManager, schedule: CollectionSchedule, noticeWorkingDays?: number) => Promise<View>;
-}

@@ -21,7 +21,7 @@ import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange } from "./collection-state-change.js";
 import { lockScheduleAndMandate } from "./locked-schedule.js";
 import { createNextCollection, finish, planOf } from "./materialise.js";
-import type { ScheduleChangeDeps } from "./schedule-notice.js";
+import type { ScheduleChangeDeps } from "./schedule-change-deps.js";
 import { isDue, nextAfter, nominalDate } from "./schedule-plan.js";
 import { nextChargeDateToday } from "./upcoming-charge.js";
 
