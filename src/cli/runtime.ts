@@ -7,6 +7,7 @@
 import { type App, createApp } from "../app.js";
 import { type Config, requireAccountNumberKey } from "../config.js";
 import { entities } from "../entities.js";
+import { loadModulusTables } from "../modules/bank-accounts/modulus-tables.js";
 import { TotpSecretCipher } from "../modules/identity/totp-secret-cipher.js";
 import { AccountNumberCipher } from "../modules/mandates/account-number-cipher.js";
 import {
@@ -123,6 +124,7 @@ export class CliRuntime {
       sessionCookieSecure: this.config.sessionCookieSecure,
       rateLimit: this.config.rateLimit,
       metrics: createMetrics(),
+      modulusTables: loadModulusTables(this.config.modulusTablesDir),
     });
     await app.start();
     this.app = app;
