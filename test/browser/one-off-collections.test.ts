@@ -9,7 +9,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addWorkingDays } from "../../src/modules/calendar/bacs-calendar.js";
-import { builtWebAssets, checked, consoleOrigin, launchBrowser, signedIn } from "../support/browser.js";
+import { builtWebAssets, checked, consoleOrigin, launchBrowser, signedIn, ukDate } from "../support/browser.js";
 import { type Staff, withAdmin } from "../support/collections.js";
 import { newApiKey, newOrganisation } from "../support/fixtures.js";
 import { completeInvite, latestInviteToken, type MandateJson, rest } from "../support/mandates.js";
@@ -79,7 +79,7 @@ describe("a one-off collection on the mandate's page", () => {
     const earliest = addWorkingDays(today(), 10);
     await expect
       .poll(() => describedText(page, chargeDate))
-      .toContain(`Charge date is before the earliest possible charge date ${earliest}`);
+      .toContain(`Charge date is before the earliest possible charge date ${ukDate(earliest)}`);
     expect(await chargeDate.getAttribute("aria-invalid")).toBe("true");
     await checked(page, "one-off-collection-refused");
 

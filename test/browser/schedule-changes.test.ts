@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { londonDate } from "../../src/modules/calendar/london-date.js";
 import { addDays } from "../../src/modules/calendar/plain-date.js";
-import { builtWebAssets, checked, launchBrowser, signedIn } from "../support/browser.js";
+import { builtWebAssets, checked, launchBrowser, signedIn, ukDate } from "../support/browser.js";
 import { createSchedule, type Staff, withAdmin } from "../support/collections.js";
 import { newApiKey, newOrganisation } from "../support/fixtures.js";
 import { mandateIn } from "../support/mandates.js";
@@ -58,11 +58,14 @@ describe("a member", () => {
     await row.getByRole("button", { name: "Change schedule" }).click();
     const dialog = page.getByRole("dialog");
     const amount = dialog.getByRole("textbox", { name: "Amount" });
-    const endDate = dialog.getByRole("textbox", { name: "End date" });
+    const endDate = dialog.getByLabel("End date");
     expect(await amount.inputValue()).toBe("42.50");
     await endDate.fill(addDays(start, -1));
     await dialog.getByRole("button", { name: "Save changes" }).click();
-    await expect.poll(() => describedText(page, endDate)).toContain("start_date");
+    // The service's "start_date 2026-12-27" reads as the form names it, the date as a UK office writes it.
+    await expect
+      .poll(() => describedText(page, endDate))
+      .toContain(`End date must not be before start date ${ukDate(start)}`);
     expect(await endDate.getAttribute("aria-invalid")).toBe("true");
     await checked(page, "schedule-change-refused");
 

@@ -118,3 +118,10 @@ export async function checked(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
   expect(await seriousAxeViolations(page), name).toEqual([]);
 }
+
+const ukDateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
+
+/** ukDate writes a contract date ("2026-12-27") as the pages do: "27 Dec 2026". */
+export function ukDate(iso: string): string {
+  return ukDateFormat.format(new Date(`${iso}T00:00:00Z`));
+}

@@ -29,7 +29,8 @@ export function problemOf(error: unknown, labels: Record<string, string> = {}): 
     case Code.InvalidArgument: {
       const fields: Record<string, string> = {};
       for (const bad of e.findDetails(BadRequestSchema))
-        for (const v of bad.fieldViolations) fields[v.field] ??= sentence(labels[v.field] ?? v.field, v.description);
+        for (const v of bad.fieldViolations)
+          fields[v.field] ??= sentence(labels[v.field] ?? v.field, readable(v.description, labels));
       const count = Object.keys(fields).length;
       const message = count > 0 ? `Please correct the ${count === 1 ? "field" : "fields"} marked below.` : e.rawMessage;
       return { ...base, fields, message };
@@ -62,6 +63,26 @@ export function problemOf(error: unknown, labels: Record<string, string> = {}): 
     default:
       return { ...base, message: e.rawMessage };
   }
+}
+
+const isoDate = /\b\d{4}-\d{2}-\d{2}\b/g;
+// A contract date is a calendar date: read as midnight UTC and written in UTC, no zone moves it.
+const ukDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
+
+/**
+ * readable rewrites a service description for the person at the form: "must not be before
+ * start_date 2026-12-27" reads "must not be before start date 27 Dec 2026", fields named as the
+ * form labels them (without a parenthesis such as "(optional)"), or else spelled out.
+ */
+function readable(description: string, labels: Record<string, string>): string {
+  let text = description.replace(isoDate, (iso) => ukDate.format(new Date(`${iso}T00:00:00Z`)));
+  for (const [field, label] of Object.entries(labels)) {
+    const name = field.split(".").at(-1) ?? field;
+    const plain = label.replace(/\s*\(.*\)$/, "").toLowerCase();
+    text = text.replace(new RegExp(`\\b${name}\\b`, "g"), plain);
+  }
+  // Any other field the service names ("start_date"), spelled out.
+  return text.replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (name) => name.replaceAll("_", " "));
 }
 
 /** Descriptions read as "is required", "must be 6 digits": prefix them with the field's label. */

@@ -76,10 +76,9 @@ export function ChangeScheduleDialog({
           <Field
             label="End date"
             name="end_date"
-            autoComplete="off"
+            type="date"
             defaultValue={schedule.endDate}
-            placeholder="YYYY-MM-DD"
-            hint="YYYY-MM-DD; empty: until cancelled. Collections pending after it are cancelled."
+            hint="Empty: until cancelled. Collections pending after it are cancelled."
             error={fields["schedule.end_date"]}
           />
         )}
