@@ -638,6 +638,18 @@ describe("GetMandateInvite", () => {
     expect(shown.body).toMatchObject({ serviceUserNumber: "987654", bacsDisplayName: "ACME RENT & CO." });
   });
 
+  it("tells the payer how many working days' notice the organisation gives, as it is when they open the link", async () => {
+    const tenant = await newTenant(server);
+    const mandate = await createMandate(server, tenant);
+    const token = await latestInviteToken(server, mandate.payer.email);
+    expect((await rest(server, "GET", `/v1/mandateInvites/${token}`)).body.advanceNoticeWorkingDays).toBe(10);
+    await server.admin.em
+      .fork()
+      .getConnection()
+      .execute("update organisation set advance_notice_working_days = 5 where id = ?", [tenant.organisationId]);
+    expect((await rest(server, "GET", `/v1/mandateInvites/${token}`)).body.advanceNoticeWorkingDays).toBe(5);
+  });
+
   it("leaves out the SUN and display name of an organisation that has none yet, and still names it", async () => {
     const tenant = await newTenant(server);
     const mandate = await createMandate(server, tenant);

@@ -198,6 +198,7 @@ describe("a member's mandate and its payer", () => {
       expect.arrayContaining([
         ["Service user number", "123456"],
         ["On your statement", "PRIYA LETTINGS"],
+        ["Advance notice", "10 working days before each payment"],
         ["Reference", "FLAT4RENT"],
       ]),
     );

@@ -41,13 +41,16 @@ export interface PayerAnswer extends BankDetails {
 
 /**
  * ShownInvite is what the payer's page shows before the payer gives bank details: the Instruction's
- * header (who collects, under which service user number and statement name) and the reference.
+ * header (who collects, under which service user number and statement name, with how much notice)
+ * and the reference.
  */
 export interface ShownInvite {
   organisationName: string;
   /** Null while the organisation has none (see Organisation). */
   serviceUserNumber: string | null;
   bacsDisplayName: string | null;
+  /** Working days before each payment the payer is told of it (Organisation). */
+  advanceNoticeWorkingDays: number;
   payerName: string;
   mandateReference: string;
   expireTime: Date;
@@ -110,6 +113,7 @@ export class PayerInvites {
         organisationName: organisation.name,
         serviceUserNumber: organisation.serviceUserNumber ?? null,
         bacsDisplayName: organisation.bacsDisplayName ?? null,
+        advanceNoticeWorkingDays: organisation.advanceNoticeWorkingDays,
         payerName: mandate.payerName,
         mandateReference: mandate.reference,
         expireTime: found.expireTime,

@@ -225,7 +225,9 @@ function BankDetailsForm({
 
 /**
  * BacsIdentity is the rest of the Instruction's header: the service user number and the name the
- * payer's bank will print, each left out while the organisation has none.
+ * payer's bank will print, each left out while the organisation has none, and the notice the payer
+ * will have of each payment (the Guarantee's 10 working days "or as otherwise agreed": this is the
+ * agreement, so it is always said).
  */
 function BacsIdentity({ invite }: { invite: MandateInvite }) {
   return (
@@ -240,6 +242,12 @@ function BacsIdentity({ invite }: { invite: MandateInvite }) {
         <>
           <dt>On your statement</dt>
           <dd>{invite.bacsDisplayName}</dd>
+        </>
+      )}
+      {invite.advanceNoticeWorkingDays > 0 && (
+        <>
+          <dt>Advance notice</dt>
+          <dd>{invite.advanceNoticeWorkingDays} working days before each payment</dd>
         </>
       )}
     </>
