@@ -17,7 +17,7 @@ import { Collection } from "../src/modules/collections/collection.entity.js";
 import { Notification } from "../src/modules/notifications/notification.entity.js";
 import { longDate } from "../src/modules/payer-notices/notice-emails.js";
 import { PayerEmail } from "../src/modules/payer-notices/payer-email.entity.js";
-import { type CollectionJson, type Staff, sessionRest, withAdmin } from "./support/collections.js";
+import { type CollectionJson, createSchedule, type Staff, sessionRest, withAdmin } from "./support/collections.js";
 import { emailsTo, type MandateJson, mandateIn, newTenant, scopedTo } from "./support/mandates.js";
 import { Relay } from "./support/relay.js";
 import { TestClock } from "./support/test-clock.js";
@@ -136,22 +136,52 @@ describe("advance notice before submission", () => {
     expect((await stored(staff, collection.id)).state).toBe("SUBMITTED");
   });
 
-  it("cancels a collection whose every notice email was given up on", async () => {
-    const { staff, collection } = await oneOffUnannounced();
+  it("moves a collection whose notice email was given up on, rather than cancel it", async () => {
+    const { staff, mandate, collection } = await oneOffUnannounced();
+    // As after twelve failed attempts: about 20 hours of a relay down, or an address that takes no mail.
+    await scopedTo(server, staff).nativeUpdate(PayerEmail, { announces: collection.id }, { state: "FAILED" });
+    const inputDay = submissionDateFor(collection.chargeDate);
     try {
-      // As after twelve failed attempts (an address that takes no mail).
-      await scopedTo(server, staff).nativeUpdate(PayerEmail, { announces: collection.id }, { state: "FAILED" });
-      const inputDay = submissionDateFor(collection.chargeDate);
       await runUntil(inputDay);
-      const cancelled = await stored(staff, collection.id);
-      expect(cancelled).toMatchObject({ state: "CANCELLED", chargeDate: collection.chargeDate });
-      const event = await scopedTo(server, staff).findOneOrFail(Notification, {
-        type: "collection.cancelled",
-        resourceId: collection.id,
-      });
-      expect(event.message).toContain(
-        `Not taken: the payer's advance notice could not be sent (its email was given up on by the Bacs input day ${inputDay})`,
+    } finally {
+      await sendDue();
+    }
+    const moved = await stored(staff, collection.id);
+    expect(moved).toMatchObject({ state: "PENDING_SUBMISSION", noticeDate: inputDay });
+    expect(await postponedMessage(staff, collection.id)).toContain(
+      `The payer's advance notice had not been sent by the Bacs input day ${inputDay}`,
+    );
+    const notices = (await emailsTo(server, mandate.payer.email)).filter((e) => e.subject.startsWith("Advance notice"));
+    expect(notices.map((e) => e.subject)).toEqual([expect.stringContaining("moved to a later date")]);
+  });
+
+  it("holds a collection until every notice of it from its notice date on has gone: a same-day change too", async () => {
+    const staff = await withAdmin(server, await newTenant(server));
+    const mandate = await mandateIn(server, staff, "ACTIVE");
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "70000",
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: today(),
+    });
+    // The amount is corrected the same day, with the relay down: the first notice (£700) went, the
+    // second (£750) did not. The £750 collection must wait for it.
+    relay.down = true;
+    try {
+      const changed = await sessionRest(
+        server,
+        "PATCH",
+        `/v1/collectionSchedules/${schedule.id}?update_mask=amount_minor`,
+        staff.cookie,
+        { amount_minor: "75000" },
       );
+      expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+      const [first] = await scopedTo(server, staff).find(Collection, { schedule: schedule.id });
+      expect(first).toMatchObject({ amountMinor: 75000 });
+      await runUntil(submissionDateFor(first!.chargeDate));
+      const held = await stored(staff, first!.id);
+      expect(held.state).toBe("PENDING_SUBMISSION");
+      expect(held.chargeDate > first!.chargeDate).toBe(true);
     } finally {
       relay.down = false;
     }

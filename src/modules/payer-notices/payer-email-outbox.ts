@@ -3,7 +3,7 @@
  * stored in the transaction of the change it reports and sent as soon as that commits, before the
  * caller gets its answer; a rollback drops it unsent. A send that fails is tried again by the
  * background sweep of every replica, later each time (1 minute, doubling, at most 6 hours apart),
- * and after 12 failed attempts (about a day and a half) it is marked FAILED and logged as an error
+ * and after 12 failed attempts (about 20 hours) it is marked FAILED and logged as an error
  * for operators: the change it reports has happened, so the notice must not be silently lost.
  * Delivery is at least once: a replica that dies between the relay's acceptance and recording it
  * sends that email again.

@@ -7,11 +7,10 @@
  *   working days before the charge date), or later if a run was missed: a late collection is still
  *   submitted, not re-dated, and then confirmed and paid out by the catch-up of the next steps.
  *   Only under an ACTIVE mandate, and only once the payer has been sent notice of it: its charge
- *   date counted the notice period from the day its email was queued, so one whose email is not
- *   sent by the input day (a mail relay down), or was sent too late for the date, moves on to a new
- *   date with a new notice, as below; one whose every email was given up on (an address that
- *   fails) is CANCELLED. A collection whose mandate is SUSPENDED on its submission day is
- *   CANCELLED too: "no collections are taken while suspended" (the contract); the schedule
+ *   date counted the notice period from the day its emails were queued, so one with an email not
+ *   sent by the input day (a mail relay down, an address that takes no mail), or sent too late for
+ *   the date, moves on to a new date with a new notice, as below (noticeGiven). A collection whose
+ *   mandate is SUSPENDED on its submission day is CANCELLED instead: "no collections are taken while suspended" (the contract); the schedule
  *   carries on with its later collections once the mandate is active again. A collection whose
  *   mandate is still being set up (the payer has not completed the invite yet, or the bank has not
  *   answered) is postponed instead: its charge date moves to the earliest date the mandate allows
@@ -55,10 +54,10 @@ const settingUpStates: ReadonlySet<string> = new Set(["PENDING_CUSTOMER_APPROVAL
  */
 export interface NoticeDelivery {
   emails: number;
-  /** Those not sent yet, still being tried. */
-  pending: number;
-  /** The London date the first of them was sent; null when none was. */
-  firstSentOn: IsoDate | null;
+  /** Those not sent: still being tried, or given up on. */
+  unsent: number;
+  /** The London date the last of them was sent; null when none was. */
+  lastSentOn: IsoDate | null;
 }
 
 /** ClaimedRow is what a step decides from: the collection's dates, its mandate and its notice. */
@@ -95,33 +94,31 @@ export function latestSubmittableChargeDate(today: IsoDate): IsoDate {
 }
 
 /**
- * noticeGiven says whether the payer had the notice period's warning of a collection: GIVEN; sent
- * LATE; NOT_YET sent (still being tried); or NEVER (every email given up on). Its charge date
- * counted the period from its notice date, the day its email was queued, so an email not sent
- * that day leaves the payer short unless the period still fits (a debit without it is a Guarantee
- * claim, DDICA reason 1 or 2). With no email to look at (the organisation sends its own notices),
- * the notice is the organisation's.
+ * noticeGiven says whether the payer had the notice period's warning of a collection: GIVEN;
+ * NOT_SENT (an email announcing it is still being tried, or was given up on); or sent too late
+ * (the day the last went). Its charge date counted the period from its notice date, the day its
+ * emails were queued, so every email from that day on must have gone in time: the latest may be
+ * the one that announced its amount (a change the same day as the schedule). With no email to look
+ * at (the organisation sends its own notices), the notice is the organisation's.
  */
-function noticeGiven({
+export function noticeGiven({
   chargeDate,
   noticeDate,
   noticeWorkingDays,
   notice,
-}: ClaimedRow): "GIVEN" | { sentOn: IsoDate } | "NOT_YET" | "NEVER" {
-  const { emails, pending, firstSentOn } = notice;
+}: ClaimedRow): "GIVEN" | "NOT_SENT" | { lateOn: IsoDate } {
+  const { emails, unsent, lastSentOn } = notice;
   if (emails === 0) return "GIVEN";
-  if (firstSentOn !== null) {
-    const inTime =
-      firstSentOn <= noticeDate || noticeReached({ sentOn: firstSentOn, workingDays: noticeWorkingDays }) <= chargeDate;
-    return inTime ? "GIVEN" : { sentOn: firstSentOn };
-  }
-  return pending > 0 ? "NOT_YET" : "NEVER";
+  if (unsent > 0 || lastSentOn === null) return "NOT_SENT";
+  const inTime =
+    lastSentOn <= noticeDate || noticeReached({ sentOn: lastSentOn, workingDays: noticeWorkingDays }) <= chargeDate;
+  return inTime ? "GIVEN" : { lateOn: lastSentOn };
 }
 
 /**
  * submitCollectionStep submits due collections of active mandates whose payer has had notice of
  * them, moves on those whose payer has not or whose mandate is still being set up, and cancels
- * the others.
+ * those of suspended mandates.
  */
 export const submitCollectionStep: CollectionStep = {
   name: "submit",
@@ -139,18 +136,12 @@ export const submitCollectionStep: CollectionStep = {
       const notice = noticeGiven(row);
       if (notice === "GIVEN")
         return { to: "SUBMITTED", change: { description: `Submitted to Bacs (input day ${today})` } };
-      if (notice === "NEVER")
-        return {
-          to: "CANCELLED",
-          change: {
-            description: `Not taken: the payer's advance notice could not be sent (its email was given up on by the Bacs input day ${today})`,
-          },
-        };
+      // Moved on with a fresh notice, never cancelled: a relay down for a day gives emails up.
       const postponeTo = newDate();
       const why =
-        notice === "NOT_YET"
+        notice === "NOT_SENT"
           ? `had not been sent by the Bacs input day ${today}`
-          : `was sent on ${notice.sentOn}, too late for ${row.chargeDate}`;
+          : `was sent on ${notice.lateOn}, too late for ${row.chargeDate}`;
       return {
         postponeTo,
         reason: "NOTICE_NOT_SENT",
@@ -213,11 +204,11 @@ export interface ClaimedCollection {
   notice_date: string;
   mandate_state: string;
   notice_working_days: number;
-  /** Emails announcing it from its notice date on, and those still being tried (bigint, as strings). */
+  /** Emails announcing it from its notice date on, and those not sent (bigint, as strings). */
   notice_emails: string;
-  notice_pending: string;
-  /** The London date the first of them was sent, or null. */
-  notice_first_sent_on: string | null;
+  notice_unsent: string;
+  /** The London date the last of them was sent, or null. */
+  notice_last_sent_on: string | null;
 }
 
 /** claimedRow is the step's view of a claimed collection. */
@@ -229,8 +220,8 @@ export function claimedRow(row: ClaimedCollection): ClaimedRow {
     noticeWorkingDays: row.notice_working_days,
     notice: {
       emails: Number(row.notice_emails),
-      pending: Number(row.notice_pending),
-      firstSentOn: row.notice_first_sent_on,
+      unsent: Number(row.notice_unsent),
+      lastSentOn: row.notice_last_sent_on,
     },
   };
 }
@@ -240,9 +231,9 @@ export function claimedRow(row: ClaimedCollection): ClaimedRow {
  * (a one-off's, a re-presentation's, a move's) or its schedule's (created, changed, resumed).
  */
 const londonDay = (column: string) => `to_char(${column} at time zone 'Europe/London', 'YYYY-MM-DD')`;
-const noticeSql = `select count(*) as "emails", count(*) filter (where e."state" = 'PENDING') as "pending", ${londonDay(`min(e."sent_time")`)} as "first_sent_on" from "payer_email" e where e."announces" in (c."id", c."schedule_id") and ${londonDay(`e."create_time"`)} >= c."notice_date"`;
+const noticeSql = `select count(*) as "emails", count(*) filter (where e."state" in ('PENDING', 'FAILED')) as "unsent", ${londonDay(`max(e."sent_time")`)} as "last_sent_on" from "payer_email" e where e."announces" in (c."id", c."schedule_id") and ${londonDay(`e."create_time"`)} >= c."notice_date"`;
 /** For steps that do not read the notice: no email looked at. */
-const noNoticeSql = `select 0 as "emails", 0 as "pending", null as "first_sent_on"`;
+const noNoticeSql = `select 0 as "emails", 0 as "unsent", null as "last_sent_on"`;
 
 /**
  * claimCollections locks up to `limit` due collections of every organisation in the transaction
@@ -259,7 +250,7 @@ export function claimCollections(
   return tx
     .getConnection()
     .execute<ClaimedCollection[]>(
-      `select c."id", c."organisation_id", c."charge_date", c."notice_date", m."state" as "mandate_state", o."advance_notice_working_days" as "notice_working_days", n."emails" as "notice_emails", n."pending" as "notice_pending", n."first_sent_on" as "notice_first_sent_on" from "collection" c join "mandate" m on m."id" = c."mandate_id" join "organisation" o on o."id" = c."organisation_id" cross join lateral (${step.readsNotice ? noticeSql : noNoticeSql}) n where ${where} order by c."id" limit ? for update of c skip locked`,
+      `select c."id", c."organisation_id", c."charge_date", c."notice_date", m."state" as "mandate_state", o."advance_notice_working_days" as "notice_working_days", n."emails" as "notice_emails", n."unsent" as "notice_unsent", n."last_sent_on" as "notice_last_sent_on" from "collection" c join "mandate" m on m."id" = c."mandate_id" join "organisation" o on o."id" = c."organisation_id" cross join lateral (${step.readsNotice ? noticeSql : noNoticeSql}) n where ${where} order by c."id" limit ? for update of c skip locked`,
       [...params, limit],
       "all",
       tx.getTransactionContext(),
