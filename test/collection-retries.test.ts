@@ -38,6 +38,7 @@ import {
   rest,
   violationsOf,
 } from "./support/mandates.js";
+import { Relay } from "./support/relay.js";
 import { TestClock } from "./support/test-clock.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -46,8 +47,16 @@ const clock = new TestClock();
 const today = () => londonDate(clock.now());
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+let relay: Relay;
+
 beforeAll(async () => {
-  server = await startTestServer({ clock });
+  server = await startTestServer({
+    clock,
+    mailer: (outbox) => {
+      relay = new Relay(outbox);
+      return relay;
+    },
+  });
 });
 afterAll(async () => server?.close());
 
@@ -507,5 +516,30 @@ describe("a collection presented again", () => {
     const again = await simulate(staff, id, "PAY");
     expect(again.state).toBe("COLLECTION_STATE_PAID_OUT");
     expect(Date.parse(again.paidOutTime!)).toBeGreaterThan(Date.parse(firstPaid.paidOutTime!));
+  });
+});
+
+describe("a re-presentation whose notice could not be sent", () => {
+  it("is not moved past the scheme's month: it is cancelled, and the payer told it will not be collected", async () => {
+    const failed = await failedCollection();
+    const limit = retryWindowEnd(failed.collection.originalChargeDate);
+    let lastDay = limit;
+    while (!isWorkingDay(lastDay)) lastDay = addDays(lastDay, -1);
+    relay.down = true;
+    try {
+      const again = await retried(failed.staff, failed.collection.id, { charge_date: lastDay });
+      expect(again.chargeDate).toBe(lastDay);
+      const inputDay = submissionDateFor(lastDay);
+      advanceTo(inputDay);
+      await server.app.processor.runOnce();
+    } finally {
+      relay.down = false;
+    }
+    const after = await rest(server, "GET", `/v1/collections/${failed.collection.id}`, failed.staff.secret);
+    expect(after.body).toMatchObject({ state: "COLLECTION_STATE_CANCELLED", chargeDate: lastDay });
+    clock.advance(6 * 3_600_000);
+    await server.app.payerEmails.sweep();
+    const told = (await emailsTo(server, failed.mandate.payer.email)).at(-1);
+    expect(told?.subject).toMatch(/will not be collected$/);
   });
 });

@@ -15,6 +15,7 @@ import { Collection } from "./collection.entity.js";
 import { recordCollectionEvent } from "./collection-events.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, type CollectionChange, pounds } from "./collection-state-change.js";
+import { retryWindowEnd } from "./retry.js";
 
 /**
  * PostponeReason is why a collection moves later: its mandate was still being set up on its Bacs
@@ -86,6 +87,13 @@ export async function postponeCollection(
         await takenChargeDays(em, collection.mandate.id, chargeDate, addDays(chargeDate, maxDaysAhead + 1)),
         chargeDate,
       );
+  // A re-presentation may be charged no later than a month after the date first charged.
+  if (collection.retryCount > 0 && to > retryWindowEnd(collection.originalChargeDate)) {
+    const limit = retryWindowEnd(collection.originalChargeDate);
+    const description = `${change.description}, but a re-presentation may not be charged after ${limit}: not taken`;
+    applyCollectionStateChange(em, collection, "CANCELLED", { description }, now);
+    return "cancelled";
+  }
   const from = collection.chargeDate;
   collection.chargeDate = to;
   // The payer is told of the new date today (the processor's onCollectionMoved): `to` leaves the
