@@ -79,7 +79,7 @@ describe("retrying a failed collection", () => {
     await date.fill(today());
     await dialog.getByRole("button", { name: "Retry collection" }).click();
     await expect.poll(() => date.getAttribute("aria-invalid")).toBe("true");
-    expect(await describedText(page, date)).toMatch(/is too early: .* so the earliest is \d{4}-\d{2}-\d{2}/);
+    expect(await describedText(page, date)).toMatch(/is too early: .* so the earliest is \d{1,2} [A-Z][a-z]{2} \d{4}/);
     await checked(page, "collections-retry-refused");
 
     await date.fill("");

@@ -227,7 +227,7 @@ function BankDetailsForm({
  * BacsIdentity is the rest of the Instruction's header: the service user number and the name the
  * payer's bank will print, each left out while the organisation has none, and the notice the payer
  * will have of each payment (the Guarantee's 10 working days "or as otherwise agreed": this is the
- * agreement, so it is always said).
+ * agreement, so it is said whenever the service gives it).
  */
 function BacsIdentity({ invite }: { invite: MandateInvite }) {
   return (

@@ -65,9 +65,12 @@ export function problemOf(error: unknown, labels: Record<string, string> = {}): 
   }
 }
 
-const isoDate = /\b\d{4}-\d{2}-\d{2}\b/g;
+// A date standing alone, not part of a reference or id such as REF-2026-12-27.
+const isoDate = /(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])/g;
 // A contract date is a calendar date: read as midnight UTC and written in UTC, no zone moves it.
 const ukDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
+// A contract field's name as a description cites it: "start_date" (a plain word is left alone).
+const fieldName = /\b[a-z]+(?:_[a-z]+)+\b/g;
 
 /**
  * readable rewrites a service description for the person at the form: "must not be before
@@ -75,14 +78,15 @@ const ukDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone:
  * form labels them (without a parenthesis such as "(optional)"), or else spelled out.
  */
 function readable(description: string, labels: Record<string, string>): string {
-  let text = description.replace(isoDate, (iso) => ukDate.format(new Date(`${iso}T00:00:00Z`)));
-  for (const [field, label] of Object.entries(labels)) {
-    const name = field.split(".").at(-1) ?? field;
-    const plain = label.replace(/\s*\(.*\)$/, "").toLowerCase();
-    text = text.replace(new RegExp(`\\b${name}\\b`, "g"), plain);
-  }
-  // Any other field the service names ("start_date"), spelled out.
-  return text.replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (name) => name.replaceAll("_", " "));
+  const labelOf = new Map<string, string>();
+  for (const [field, label] of Object.entries(labels))
+    labelOf.set(field.split(".").at(-1) ?? field, label.replace(/\s*\(.*\)$/, "").toLowerCase());
+  return description
+    .replace(isoDate, (iso) => {
+      const day = new Date(`${iso}T00:00:00Z`);
+      return Number.isNaN(day.getTime()) ? iso : ukDate.format(day);
+    })
+    .replace(fieldName, (name) => labelOf.get(name) ?? name.replaceAll("_", " "));
 }
 
 /** Descriptions read as "is required", "must be 6 digits": prefix them with the field's label. */
