@@ -187,6 +187,36 @@ describe("advance notice before submission", () => {
     }
   });
 
+  it("submits a collection announced before a later change of its schedule left it on the old terms", async () => {
+    const staff = await withAdmin(server, await newTenant(server));
+    const mandate = await mandateIn(server, staff, "ACTIVE");
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "70000",
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: today(),
+    });
+    const [first] = await scopedTo(server, staff).find(Collection, { schedule: schedule.id });
+    // Five working days on the amount changes: the first payment is within the new notice period,
+    // so it keeps £700 and the notice it had; the change's notice (sent now) is not its notice.
+    await runUntil(addWorkingDays(today(), 5));
+    const cookie = (await withAdmin(server, staff)).cookie;
+    const changed = await sessionRest(
+      server,
+      "PATCH",
+      `/v1/collectionSchedules/${schedule.id}?update_mask=amount_minor`,
+      cookie,
+      { amount_minor: "75000" },
+    );
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    await runUntil(submissionDateFor(first!.chargeDate));
+    expect(await stored(staff, first!.id)).toMatchObject({
+      state: "SUBMITTED",
+      chargeDate: first!.chargeDate,
+      amountMinor: 70000,
+    });
+  });
+
   it("submits on the date announced when the notice went the day it was queued", async () => {
     const staff = await withAdmin(server, await newTenant(server));
     const mandate = await mandateIn(server, staff, "ACTIVE");

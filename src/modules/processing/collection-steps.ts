@@ -97,9 +97,9 @@ export function latestSubmittableChargeDate(today: IsoDate): IsoDate {
  * noticeGiven says whether the payer had the notice period's warning of a collection: GIVEN;
  * NOT_SENT (an email announcing it is still being tried, or was given up on); or sent too late
  * (the day the last went). Its charge date counted the period from its notice date, the day its
- * emails were queued, so every email from that day on must have gone in time: the latest may be
- * the one that announced its amount (a change the same day as the schedule). With no email to look
- * at (the organisation sends its own notices), the notice is the organisation's.
+ * emails were queued, so every email of that day must have gone in time: the last may be the one
+ * that announced its amount (a change the same day as the schedule). With no email to look at
+ * (the organisation sends its own notices), the notice is the organisation's.
  */
 export function noticeGiven({
   chargeDate,
@@ -227,11 +227,13 @@ export function claimedRow(row: ClaimedCollection): ClaimedRow {
 }
 
 /**
- * The emails that announced collection c from its notice date (a London day, as text) on: its own
- * (a one-off's, a re-presentation's, a move's) or its schedule's (created, changed, resumed).
+ * The emails that announced collection c on its notice date (a London day, as text): its own (a
+ * one-off's, a re-presentation's, a move's) or its schedule's (created, changed, resumed). Whatever
+ * announces it again moves its notice date, so a later change of the schedule that leaves it on
+ * the old terms is not its notice.
  */
 const londonDay = (column: string) => `to_char(${column} at time zone 'Europe/London', 'YYYY-MM-DD')`;
-const noticeSql = `select count(*) as "emails", count(*) filter (where e."state" in ('PENDING', 'FAILED')) as "unsent", ${londonDay(`max(e."sent_time")`)} as "last_sent_on" from "payer_email" e where e."announces" in (c."id", c."schedule_id") and ${londonDay(`e."create_time"`)} >= c."notice_date"`;
+const noticeSql = `select count(*) as "emails", count(*) filter (where e."state" in ('PENDING', 'FAILED')) as "unsent", ${londonDay(`max(e."sent_time")`)} as "last_sent_on" from "payer_email" e where e."announces" in (c."id", c."schedule_id") and ${londonDay(`e."create_time"`)} = c."notice_date"`;
 /** For steps that do not read the notice: no email looked at. */
 const noNoticeSql = `select 0 as "emails", 0 as "unsent", null as "last_sent_on"`;
 
