@@ -183,7 +183,7 @@ export function movedPaymentNotice(letter: PayerLetter, payment: MovedPayment): 
   ];
   if (payment.chargeDate === null) {
     return compose(letter, `${payment.amount} Direct Debit to ${payee.statementName} will not be collected`, [
-      `${why} It will not be collected: the next payment takes its place.${others}`,
+      `${why} ${payment.scheduled ? "It will not be collected: the next payment takes its place." : "It will not be collected."}${others}`,
       rows,
       `If you have a question about this payment, contact ${payee.name}.`,
     ]);
