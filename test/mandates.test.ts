@@ -612,6 +612,7 @@ describe("GetMandateInvite", () => {
     expect(shown.body).toEqual({
       organisationName: expect.any(String),
       ...(await bacsIdentity(tenant)),
+      advanceNoticeWorkingDays: 10,
       payerName: mandate.payer.name,
       mandateReference: mandate.reference,
       expireTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
@@ -663,7 +664,13 @@ describe("GetMandateInvite", () => {
       ]);
     const shown = await rest(server, "GET", `/v1/mandateInvites/${token}`);
     expect(shown.status).toBe(200);
-    expect(Object.keys(shown.body).sort()).toEqual(["expireTime", "mandateReference", "organisationName", "payerName"]);
+    expect(Object.keys(shown.body).sort()).toEqual([
+      "advanceNoticeWorkingDays",
+      "expireTime",
+      "mandateReference",
+      "organisationName",
+      "payerName",
+    ]);
     expect(shown.body.organisationName).toMatch(/^Org /);
   });
 
