@@ -365,11 +365,12 @@ describe("BacsProcessor over a month of collections", () => {
     });
     const [first] = await collectionsOfSchedule(staff, schedule.id);
     const failedSteps: string[] = [];
+    const logged: string[] = [];
     const noticeDown = new BacsProcessor({
       orm: server.database.orm,
       clock,
       transitions: server.app.mandateTransitions,
-      logger: createLogger("silent"), // the failure it logs is this test's own
+      logger: createLogger("error", { write: (line: string) => logged.push(line) }),
       onCollectionMoved: () => Promise.reject(new Error("outbox unavailable")),
       onRowFailed: (step) => failedSteps.push(step),
     });
@@ -377,6 +378,13 @@ describe("BacsProcessor over a month of collections", () => {
     const run = await noticeDown.runOnce(clock.set(inputDay));
     expect(run.failed).toBeGreaterThanOrEqual(1);
     expect(failedSteps).toContain("collection.submit");
+    // Every run fails it again (every few seconds): counted each time, logged in full once.
+    await noticeDown.runOnce(clock.set(inputDay));
+    expect(failedSteps.filter((step) => step === "collection.submit").length).toBeGreaterThanOrEqual(2);
+    const aboutIt = logged.filter((line) => line.includes(first!.id));
+    expect(aboutIt).toHaveLength(1);
+    expect(aboutIt[0]).toContain("outbox unavailable");
+    await noticeDown.stop();
     // Not moved without its notice: the savepoint rolled the move back.
     const [kept] = await collectionsOfSchedule(staff, schedule.id);
     expect(kept).toMatchObject({ chargeDate: first!.chargeDate, state: "COLLECTION_STATE_PENDING_SUBMISSION" });

@@ -26,6 +26,7 @@ import type { Clock } from "../../platform/clock.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import { acrossTenants, crossTenantFork } from "../../platform/db/tenant-session.js";
 import type { Logger } from "../../platform/observability/logger.js";
+import { RepeatedLog } from "../../platform/observability/repeated-log.js";
 import { PeriodicTask } from "../../platform/periodic-task.js";
 import { isWorkingDay } from "../calendar/bacs-calendar.js";
 import { londonDate } from "../calendar/london-date.js";
@@ -105,9 +106,12 @@ export const processorActor = "system:bacs-processor";
 /** BacsProcessor runs runOnce on a timer between start() and stop(). */
 export class BacsProcessor {
   private readonly task: PeriodicTask<ProcessingRun>;
+  /** A row that keeps failing fails every run (every few seconds): logged in full once a minute. */
+  private readonly rowFailures: RepeatedLog;
 
   constructor(private readonly options: BacsProcessorOptions) {
     this.task = new PeriodicTask(options.intervalMs ?? 5_000, () => this.tick());
+    this.rowFailures = new RepeatedLog(options.logger);
   }
 
   /** start runs the processor every intervalMs until stop(). */
@@ -116,8 +120,9 @@ export class BacsProcessor {
   }
 
   /** stop ends the timer and waits for a run in progress. */
-  stop(): Promise<void> {
-    return this.task.stop();
+  async stop(): Promise<void> {
+    await this.task.stop();
+    this.rowFailures.close();
   }
 
   /**
@@ -220,7 +225,9 @@ export class BacsProcessor {
         } catch (error) {
           failed++;
           this.options.onRowFailed?.(`mandate.${step.action}`);
-          this.options.logger.error(
+          this.rowFailures.log(
+            "error",
+            `mandate.${step.action} ${row.id}`,
             { err: error, mandate_id: row.id, action: step.action },
             "Bacs processing could not change a mandate; the next run tries again",
           );
@@ -255,7 +262,9 @@ export class BacsProcessor {
         } catch (error) {
           result.failed++;
           this.options.onRowFailed?.(`collection.${step.name}`);
-          this.options.logger.error(
+          this.rowFailures.log(
+            "error",
+            `collection.${step.name} ${row.id}`,
             { err: error, collection_id: row.id, step: step.name },
             "Bacs processing could not change a collection; the next run tries again",
           );
