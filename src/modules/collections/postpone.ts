@@ -1,10 +1,12 @@
 /**
  * postpone.ts moves a pending collection to a later charge date: its mandate is still being set up,
- * or its payer was not sent notice of it in time (collection-steps.ts says when). Charges only ever move later, and never onto or past
- * the schedule's next collection (created or not yet: its next date) or end_date: then the collection is cancelled instead, as the
- * next one (or the schedule's end) takes its place, so a payer is never debited twice in one day.
- * A one-off collection (no schedule) moves instead to the first day on or after the new date that
- * the mandate is not debited on. A moved collection is announced again: its notice date is today.
+ * or its payer was not sent notice of it in time (collection-steps.ts says when). Charges only ever
+ * move later, and never onto or past the schedule's next collection (created or not yet: its next
+ * date) or end_date: then the collection is cancelled instead, as the next one (or the schedule's
+ * end) takes its place, so a payer is never debited twice in one day. A one-off collection (no
+ * schedule) moves instead to the first day on or after the new date that the mandate is not
+ * debited on; a re-presentation never past the scheme's month. A moved collection is announced
+ * again: its notice date is today.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
@@ -88,8 +90,8 @@ export async function postponeCollection(
         chargeDate,
       );
   // A re-presentation may be charged no later than a month after the date first charged.
-  if (collection.retryCount > 0 && to > retryWindowEnd(collection.originalChargeDate)) {
-    const limit = retryWindowEnd(collection.originalChargeDate);
+  const limit = collection.retryCount > 0 ? retryWindowEnd(collection.originalChargeDate) : null;
+  if (limit !== null && to > limit) {
     const description = `${change.description}, but a re-presentation may not be charged after ${limit}: not taken`;
     applyCollectionStateChange(em, collection, "CANCELLED", { description }, now);
     return "cancelled";

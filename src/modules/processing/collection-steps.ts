@@ -10,7 +10,8 @@
  *   date counted the notice period from the day its emails were queued, so one with an email not
  *   sent by the input day (a mail relay down, an address that takes no mail), or sent too late for
  *   the date, moves on to a new date with a new notice, as below (noticeGiven). A collection whose
- *   mandate is SUSPENDED on its submission day is CANCELLED instead: "no collections are taken while suspended" (the contract); the schedule
+ *   mandate is SUSPENDED on its submission day is CANCELLED instead: "no collections are taken
+ *   while suspended" (the contract); the schedule
  *   carries on with its later collections once the mandate is active again. A collection whose
  *   mandate is still being set up (the payer has not completed the invite yet, or the bank has not
  *   answered) is postponed instead: its charge date moves to the earliest date the mandate allows
@@ -50,7 +51,7 @@ const settingUpStates: ReadonlySet<string> = new Set(["PENDING_CUSTOMER_APPROVAL
 
 /**
  * NoticeDelivery is what became of the emails that announced a collection (its own, or its
- * schedule's) from its notice date on: none where the organisation sends its own notices.
+ * schedule's) on its notice date: none where the organisation sends its own notices.
  */
 export interface NoticeDelivery {
   emails: number;
@@ -204,7 +205,7 @@ export interface ClaimedCollection {
   notice_date: string;
   mandate_state: string;
   notice_working_days: number;
-  /** Emails announcing it from its notice date on, and those not sent (bigint, as strings). */
+  /** Emails announcing it on its notice date, and those not sent (bigint, as strings). */
   notice_emails: string;
   notice_unsent: string;
   /** The London date the last of them was sent, or null. */

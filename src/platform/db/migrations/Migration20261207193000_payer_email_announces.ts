@@ -1,8 +1,8 @@
 /**
  * An advance notice's email names the collection or schedule it announces, so that Bacs submission
  * can wait until the payer has been sent it (collection-steps.ts), and a later notice of the same
- * collection can withdraw one not sent yet. Emails queued before name
- * nothing, so the collections they announced are submitted as before, unchecked.
+ * collection can withdraw one not sent yet. Emails queued before name nothing, so the collections
+ * they announced are submitted as before, unchecked.
  */
 import { Migration } from "@mikro-orm/migrations";
 
