@@ -38,9 +38,9 @@ import {
   rest,
   violationsOf,
 } from "./support/mandates.js";
-import { Relay } from "./support/relay.js";
+import { type Relay, startTestServerWithRelay } from "./support/relay.js";
 import { TestClock } from "./support/test-clock.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import type { TestServer } from "./support/test-server.js";
 
 let server: TestServer;
 const clock = new TestClock();
@@ -50,13 +50,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 let relay: Relay;
 
 beforeAll(async () => {
-  server = await startTestServer({
-    clock,
-    mailer: (outbox) => {
-      relay = new Relay(outbox);
-      return relay;
-    },
-  });
+  ({ server, relay } = await startTestServerWithRelay(clock));
 });
 afterAll(async () => server?.close());
 

@@ -19,9 +19,9 @@ import { longDate } from "../src/modules/payer-notices/notice-emails.js";
 import { PayerEmail } from "../src/modules/payer-notices/payer-email.entity.js";
 import { type CollectionJson, createSchedule, type Staff, sessionRest, withAdmin } from "./support/collections.js";
 import { emailsTo, type MandateJson, mandateIn, newTenant, scopedTo } from "./support/mandates.js";
-import { Relay } from "./support/relay.js";
+import { type Relay, startTestServerWithRelay } from "./support/relay.js";
 import { TestClock } from "./support/test-clock.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import type { TestServer } from "./support/test-server.js";
 
 let server: TestServer;
 let relay: Relay;
@@ -29,13 +29,7 @@ const clock = new TestClock();
 const today = () => londonDate(clock.now());
 
 beforeAll(async () => {
-  server = await startTestServer({
-    clock,
-    mailer: (outbox) => {
-      relay = new Relay(outbox);
-      return relay;
-    },
-  });
+  ({ server, relay } = await startTestServerWithRelay(clock));
 });
 afterAll(async () => server?.close());
 
@@ -65,6 +59,30 @@ async function sendDue(): Promise<void> {
   relay.down = false;
   clock.advance(6 * 3_600_000);
   await server.app.payerEmails.sweep();
+}
+
+/** monthlyRent is a new organisation's monthly £700 schedule from today under an active mandate. */
+async function monthlyRent() {
+  const staff = await withAdmin(server, await newTenant(server));
+  const mandate = await mandateIn(server, staff, "ACTIVE");
+  const schedule = await createSchedule(server, staff, {
+    mandate_id: mandate.id,
+    amount_minor: "70000",
+    interval_unit: "INTERVAL_UNIT_MONTHLY",
+    start_date: today(),
+  });
+  return { staff, schedule };
+}
+
+async function changeAmount(cookie: string, scheduleId: string, amountMinor: string): Promise<void> {
+  const changed = await sessionRest(
+    server,
+    "PATCH",
+    `/v1/collectionSchedules/${scheduleId}?update_mask=amount_minor`,
+    cookie,
+    { amount_minor: amountMinor },
+  );
+  expect(changed.status, JSON.stringify(changed.body)).toBe(200);
 }
 
 const stored = (staff: Staff, id: string) => scopedTo(server, staff).findOneOrFail(Collection, id);
@@ -155,27 +173,13 @@ describe("advance notice before submission", () => {
     expect(notices.map((e) => e.subject)).toEqual([expect.stringContaining("moved to a later date")]);
   });
 
-  it("holds a collection until every notice of it from its notice date on has gone: a same-day change too", async () => {
-    const staff = await withAdmin(server, await newTenant(server));
-    const mandate = await mandateIn(server, staff, "ACTIVE");
-    const schedule = await createSchedule(server, staff, {
-      mandate_id: mandate.id,
-      amount_minor: "70000",
-      interval_unit: "INTERVAL_UNIT_MONTHLY",
-      start_date: today(),
-    });
+  it("holds a collection until every notice of it from its notice date has gone: a same-day change too", async () => {
+    const { staff, schedule } = await monthlyRent();
     // The amount is corrected the same day, with the relay down: the first notice (£700) went, the
     // second (£750) did not. The £750 collection must wait for it.
     relay.down = true;
     try {
-      const changed = await sessionRest(
-        server,
-        "PATCH",
-        `/v1/collectionSchedules/${schedule.id}?update_mask=amount_minor`,
-        staff.cookie,
-        { amount_minor: "75000" },
-      );
-      expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+      await changeAmount(staff.cookie, schedule.id, "75000");
       const [first] = await scopedTo(server, staff).find(Collection, { schedule: schedule.id });
       expect(first).toMatchObject({ amountMinor: 75000 });
       await runUntil(submissionDateFor(first!.chargeDate));
@@ -188,27 +192,12 @@ describe("advance notice before submission", () => {
   });
 
   it("submits a collection announced before a later change of its schedule left it on the old terms", async () => {
-    const staff = await withAdmin(server, await newTenant(server));
-    const mandate = await mandateIn(server, staff, "ACTIVE");
-    const schedule = await createSchedule(server, staff, {
-      mandate_id: mandate.id,
-      amount_minor: "70000",
-      interval_unit: "INTERVAL_UNIT_MONTHLY",
-      start_date: today(),
-    });
+    const { staff, schedule } = await monthlyRent();
     const [first] = await scopedTo(server, staff).find(Collection, { schedule: schedule.id });
     // Five working days on the amount changes: the first payment is within the new notice period,
     // so it keeps £700 and the notice it had; the change's notice (sent now) is not its notice.
     await runUntil(addWorkingDays(today(), 5));
-    const cookie = (await withAdmin(server, staff)).cookie;
-    const changed = await sessionRest(
-      server,
-      "PATCH",
-      `/v1/collectionSchedules/${schedule.id}?update_mask=amount_minor`,
-      cookie,
-      { amount_minor: "75000" },
-    );
-    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    await changeAmount((await withAdmin(server, staff)).cookie, schedule.id, "75000");
     await runUntil(submissionDateFor(first!.chargeDate));
     expect(await stored(staff, first!.id)).toMatchObject({
       state: "SUBMITTED",

@@ -10,22 +10,16 @@ import { MAX_ATTEMPTS, retryDelayMs } from "../src/modules/payer-notices/payer-e
 import { scopeToOrganisation } from "../src/platform/db/tenant-filter.js";
 import { withTenant } from "../src/platform/db/tenant-session.js";
 import { completeMandate, createMandate, emailsTo, newTenant, rest, type Tenant } from "./support/mandates.js";
-import { Relay } from "./support/relay.js";
+import { type Relay, startTestServerWithRelay } from "./support/relay.js";
 import { TestClock } from "./support/test-clock.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import type { TestServer } from "./support/test-server.js";
 
 let server: TestServer;
 let relay: Relay;
 const clock = new TestClock();
 
 beforeAll(async () => {
-  server = await startTestServer({
-    clock,
-    mailer: (outboxMailer) => {
-      relay = new Relay(outboxMailer);
-      return relay;
-    },
-  });
+  ({ server, relay } = await startTestServerWithRelay(clock));
 });
 afterAll(() => server?.close());
 
