@@ -85,25 +85,12 @@ export class Provisioning {
     acting: Acting,
     identity: { serviceUserNumber: string; bacsDisplayName: string },
   ): Promise<Organisation> {
-    const organisation = await em.findOne(Organisation, { id: acting.organisationId });
-    if (!organisation) throw new NotFoundError("organisation", acting.organisationId);
-    const violations = bacsIdentityViolations({ sandbox: organisation.sandbox, ...identity });
-    if (violations.length > 0) throw new InvalidArgumentError(violations);
-    const now = this.deps.clock.now();
-    organisation.serviceUserNumber = identity.serviceUserNumber.trim();
-    organisation.bacsDisplayName = normaliseBacsDisplayName(identity.bacsDisplayName);
-    organisation.updateTime = now;
-    recordAudit(em, {
-      organisationId: organisation.id,
-      actor: acting.actor,
-      action: "organisation.set_bacs_identity",
-      target: organisation.id,
-      outcome: "success",
-      clientAddress: acting.clientAddress,
-      time: now,
+    return this.changeOrganisation(em, acting, "organisation.set_bacs_identity", "success", (organisation) => {
+      const violations = bacsIdentityViolations({ sandbox: organisation.sandbox, ...identity });
+      if (violations.length > 0) throw new InvalidArgumentError(violations);
+      organisation.serviceUserNumber = identity.serviceUserNumber.trim();
+      organisation.bacsDisplayName = normaliseBacsDisplayName(identity.bacsDisplayName);
     });
-    await em.flush();
-    return organisation;
   }
 
   /**
@@ -122,23 +109,10 @@ export class Provisioning {
         `must be a whole number of working days from ${MIN_ADVANCE_NOTICE_WORKING_DAYS} to ${MAX_ADVANCE_NOTICE_WORKING_DAYS}`,
       );
     }
-    const organisation = await em.findOne(Organisation, { id: acting.organisationId });
-    if (!organisation) throw new NotFoundError("organisation", acting.organisationId);
-    const now = this.deps.clock.now();
-    organisation.advanceNoticeWorkingDays = days;
-    organisation.payerNoticesBy = notices.payerNoticesBy;
-    organisation.updateTime = now;
-    recordAudit(em, {
-      organisationId: organisation.id,
-      actor: acting.actor,
-      action: "organisation.set_payer_notices",
-      target: organisation.id,
-      outcome: "success",
-      clientAddress: acting.clientAddress,
-      time: now,
+    return this.changeOrganisation(em, acting, "organisation.set_payer_notices", "success", (organisation) => {
+      organisation.advanceNoticeWorkingDays = days;
+      organisation.payerNoticesBy = notices.payerNoticesBy;
     });
-    await em.flush();
-    return organisation;
   }
 
   /** setRateLimit changes an organisation's sustained requests a minute and burst, with an audit event. */
@@ -147,23 +121,10 @@ export class Provisioning {
     acting: Acting,
     limit: { perMinute: number; burst: number },
   ): Promise<Organisation> {
-    const organisation = await em.findOne(Organisation, { id: acting.organisationId });
-    if (!organisation) throw new NotFoundError("organisation", acting.organisationId);
-    const now = this.deps.clock.now();
-    organisation.rateLimitPerMinute = limit.perMinute;
-    organisation.rateLimitBurst = limit.burst;
-    organisation.updateTime = now;
-    recordAudit(em, {
-      organisationId: organisation.id,
-      actor: acting.actor,
-      action: "organisation.set_rate_limit",
-      target: organisation.id,
-      outcome: "success",
-      clientAddress: acting.clientAddress,
-      time: now,
+    return this.changeOrganisation(em, acting, "organisation.set_rate_limit", "success", (organisation) => {
+      organisation.rateLimitPerMinute = limit.perMinute;
+      organisation.rateLimitBurst = limit.burst;
     });
-    await em.flush();
-    return organisation;
   }
 
   /**
@@ -171,22 +132,15 @@ export class Provisioning {
    * audit event. While on, an admin without TOTP gets sessions that can only enrol in it.
    */
   async requireAdminTotp(em: EntityManager, acting: Acting, required: boolean): Promise<Organisation> {
-    const organisation = await em.findOne(Organisation, { id: acting.organisationId });
-    if (!organisation) throw new NotFoundError("organisation", acting.organisationId);
-    const now = this.deps.clock.now();
-    organisation.requireAdminTotp = required;
-    organisation.updateTime = now;
-    recordAudit(em, {
-      organisationId: organisation.id,
-      actor: acting.actor,
-      action: "organisation.require_admin_totp",
-      target: organisation.id,
-      outcome: required ? "on" : "off",
-      clientAddress: acting.clientAddress,
-      time: now,
-    });
-    await em.flush();
-    return organisation;
+    return this.changeOrganisation(
+      em,
+      acting,
+      "organisation.require_admin_totp",
+      required ? "on" : "off",
+      (organisation) => {
+        organisation.requireAdminTotp = required;
+      },
+    );
   }
 
   /** createUser adds a user to an organisation; the password is stored only as a scrypt hash. */
@@ -224,5 +178,35 @@ export class Provisioning {
       throw error;
     }
     return user;
+  }
+
+  /**
+   * changeOrganisation applies one settings change to the acting organisation, stamps it and
+   * records the audit event in the same flush, so a change is never saved without its record.
+   * The change may refuse (throw) before anything is written.
+   */
+  private async changeOrganisation(
+    em: EntityManager,
+    acting: Acting,
+    action: string,
+    outcome: string,
+    change: (organisation: Organisation) => void,
+  ): Promise<Organisation> {
+    const organisation = await em.findOne(Organisation, { id: acting.organisationId });
+    if (!organisation) throw new NotFoundError("organisation", acting.organisationId);
+    change(organisation);
+    const now = this.deps.clock.now();
+    organisation.updateTime = now;
+    recordAudit(em, {
+      organisationId: organisation.id,
+      actor: acting.actor,
+      action,
+      target: organisation.id,
+      outcome,
+      clientAddress: acting.clientAddress,
+      time: now,
+    });
+    await em.flush();
+    return organisation;
   }
 }
