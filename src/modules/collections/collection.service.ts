@@ -17,16 +17,12 @@ import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, Not
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
-import { findLockedMandate } from "../mandates/locked-mandate.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { checkReason } from "../mandates/mandate-fields.js";
+import { lockCollectingMandate } from "./collecting-mandate.js";
 import { Collection } from "./collection.entity.js";
 import { recordScheduleEvent } from "./collection-events.js";
-import {
-  type CollectionStateName,
-  mandateStatesRefusingSchedules,
-  type ScheduleStateName,
-} from "./collection-lifecycle.js";
+import type { CollectionStateName, ScheduleStateName } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
 import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
@@ -114,15 +110,7 @@ export class CollectionManager {
     if (!valid) throw new InvalidArgumentError(violations);
     const { plan } = valid;
     return em.transactional(async (tx) => {
-      const mandate = await findLockedMandate(tx, input.mandateId);
-      if (!mandate) throw new NotFoundError("mandate", input.mandateId);
-      if (mandateStatesRefusingSchedules.has(mandate.state)) {
-        throw new FailedPreconditionError(
-          "MANDATE_NOT_ACTIVE",
-          `mandate ${mandate.id} is ${mandate.state}: it can take no more collections`,
-          { state: mandate.state },
-        );
-      }
+      const mandate = await lockCollectingMandate(tx, input.mandateId);
       const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
       const noticeWorkingDays = organisation.advanceNoticeWorkingDays;
       const schedule = tx.create(CollectionSchedule, {

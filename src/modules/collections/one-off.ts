@@ -9,17 +9,16 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
 import { nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
 import { addDays, type IsoDate, isIsoDate } from "../calendar/plain-date.js";
-import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { type FieldViolation, InvalidArgumentError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
-import { findLockedMandate } from "../mandates/locked-mandate.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { firstFreeDay, maxDaysAhead, takenChargeDays } from "./charge-days.js";
+import { lockCollectingMandate } from "./collecting-mandate.js";
 import { Collection } from "./collection.entity.js";
-import { mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
 import { recordCollectionCreated } from "./collection-state-change.js";
-import { checkDescription, maxAmountMinor } from "./schedule-fields.js";
+import { checkDescription, checkPayment } from "./schedule-fields.js";
 import { chargeDateOf } from "./schedule-plan.js";
 
 /** NewOneOff is a CreateCollection request in plain values, as the contract has them ("" and 0 for unset). */
@@ -56,10 +55,7 @@ const path = (field: string) => `collection.${field}`;
 export function checkOneOff(input: NewOneOff, today: IsoDate): { violations: FieldViolation[]; valid?: ValidOneOff } {
   const violations: FieldViolation[] = [];
   const bad = (field: string, description: string) => violations.push({ field: path(field), description });
-  if (input.mandateId === "") bad("mandate_id", "is required");
-  if (input.amountMinor < 1n || input.amountMinor > maxAmountMinor)
-    bad("amount_minor", `must be 1 to ${maxAmountMinor} (pence)`);
-  if (input.currency !== "" && input.currency !== "GBP") bad("currency", 'must be "GBP" (or empty, meaning "GBP")');
+  checkPayment(input, bad);
   const latest = addDays(today, maxDaysAhead);
   if (input.chargeDate !== "") {
     if (!isIsoDate(input.chargeDate)) bad("charge_date", "must be a calendar date YYYY-MM-DD");
@@ -99,15 +95,7 @@ export async function createOneOff(
   const { violations, valid } = checkOneOff(input, today);
   if (!valid) throw new InvalidArgumentError(violations);
   return em.transactional(async (tx) => {
-    const mandate = await findLockedMandate(tx, input.mandateId);
-    if (!mandate) throw new NotFoundError("mandate", input.mandateId);
-    if (mandateStatesRefusingSchedules.has(mandate.state)) {
-      throw new FailedPreconditionError(
-        "MANDATE_NOT_ACTIVE",
-        `mandate ${mandate.id} is ${mandate.state}: it can take no more collections`,
-        { state: mandate.state },
-      );
-    }
+    const mandate = await lockCollectingMandate(tx, input.mandateId);
     const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
     // The payer is told today: the notice period counts from here.
     const notice = { sentOn: today, workingDays: organisation.advanceNoticeWorkingDays };

@@ -14,9 +14,10 @@ import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import { checkReason } from "../mandates/mandate-fields.js";
+import { refuseUnlessMandateCanCollect } from "./collecting-mandate.js";
 import { Collection } from "./collection.entity.js";
 import { recordScheduleEvent } from "./collection-events.js";
-import { mandateCollects, mandateStatesRefusingSchedules } from "./collection-lifecycle.js";
+import { mandateCollects } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange } from "./collection-state-change.js";
 import { lockScheduleAndMandate } from "./locked-schedule.js";
@@ -107,13 +108,7 @@ export async function resumeSchedule<View>(
         { state: schedule.state },
       );
     }
-    if (mandateStatesRefusingSchedules.has(mandate.state)) {
-      throw new FailedPreconditionError(
-        "MANDATE_NOT_ACTIVE",
-        `mandate ${mandate.id} is ${mandate.state}: it can take no more collections`,
-        { state: mandate.state },
-      );
-    }
+    refuseUnlessMandateCanCollect(mandate);
     const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
     const workingDays = organisation.advanceNoticeWorkingDays;
     schedule.state = "ACTIVE";
