@@ -9,7 +9,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builtWebAssets, checked, launchBrowser, signedIn as signedInAs } from "../support/browser.js";
+import { builtWebAssets, checked, launchBrowser, signedIn as signedInAs, ukDate } from "../support/browser.js";
 import { createSchedule, type Staff, withAdmin } from "../support/collections.js";
 import { newApiKey, newOrganisation } from "../support/fixtures.js";
 import { completeInvite, latestInviteToken, type MandateJson, rest } from "../support/mandates.js";
@@ -107,13 +107,27 @@ describe("a member's schedule, its collection, and the alert its failure raises"
     await expect.poll(() => amount.getAttribute("aria-invalid")).toBe("true");
     expect(await describedText(page, amount)).toMatch(/pounds and pence/);
 
-    // Nothing to collect: refused by the service, next to the field.
-    await amount.fill("0");
-    await dialog.getByRole("button", { name: "Create schedule" }).click();
-    await expect.poll(() => describedText(page, amount)).toMatch(/Amount must be 1 to \d+ \(pence\)/);
-    await checked(page, "collections-new-schedule-refused");
+    // Nothing to collect, or more than the service collects: refused in the form, in pounds.
+    for (const typed of ["0", "1000000.01"]) {
+      await amount.fill(typed);
+      await dialog.getByRole("button", { name: "Create schedule" }).click();
+      await expect
+        .poll(() => describedText(page, amount))
+        .toBe("In pounds and pence, for example 1250.50 Amount must be from £0.01 to £1,000,000.00.");
+    }
 
+    // A start date already past: refused by the service, next to its field, in the staff's words.
     await amount.fill("1250.50");
+    const start = dialog.getByLabel("Start date");
+    await start.fill("2020-01-01");
+    await dialog.getByRole("button", { name: "Create schedule" }).click();
+    await expect
+      .poll(() => describedText(page, start))
+      .toBe(`Start date must be today (${ukDate(today())}, Europe/London) or later.`);
+    await checked(page, "collections-new-schedule-refused");
+    expect(await describedText(page, amount)).toBe("In pounds and pence, for example 1250.50");
+
+    await start.fill(today());
     await dialog.getByRole("button", { name: "Create schedule" }).click();
     await page.getByRole("dialog").waitFor({ state: "detached" });
 

@@ -22,7 +22,7 @@ import { applyCollectionStateChange, pounds } from "./collection-state-change.js
 import { lockScheduleAndMandate } from "./locked-schedule.js";
 import { createNextCollection, finish } from "./materialise.js";
 import type { ScheduleChangeDeps } from "./schedule-change-deps.js";
-import { latestScheduleDate, maxAmountMinor } from "./schedule-fields.js";
+import { amountProblem, latestScheduleDate } from "./schedule-fields.js";
 import { nextChargeDateToday, noticeBoundary, upcomingChargeDate } from "./upcoming-charge.js";
 
 /** The update_mask paths UpdateCollectionSchedule accepts. */
@@ -58,8 +58,8 @@ export async function updateSchedule<View>(
   const violations: FieldViolation[] = [];
   if (change.id === "") violations.push({ field: "schedule.id", description: "is required" });
   const paths = readMask(change.mask, violations);
-  if (paths.has("amount_minor") && (change.amountMinor < 1n || change.amountMinor > maxAmountMinor))
-    violations.push({ field: "schedule.amount_minor", description: `must be 1 to ${maxAmountMinor} (pence)` });
+  const amount = paths.has("amount_minor") ? amountProblem(change.amountMinor) : undefined;
+  if (amount) violations.push({ field: "schedule.amount_minor", description: amount });
   if (paths.has("end_date") && change.endDate !== "") {
     const bad = (description: string) => violations.push({ field: "schedule.end_date", description });
     if (!isIsoDate(change.endDate)) bad("must be a calendar date YYYY-MM-DD (or empty, for no end date)");

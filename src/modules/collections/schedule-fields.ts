@@ -31,6 +31,26 @@ export const latestScheduleDate = `${LAST_YEAR - 1}-12-31`;
 const maxDescriptionLength = 100;
 const controlCharacters = /\p{Cc}/u;
 
+/** amountProblem says why `amountMinor` cannot be a collection's amount, or is undefined when it can. */
+export function amountProblem(amountMinor: bigint): string | undefined {
+  if (amountMinor >= 1n && amountMinor <= maxAmountMinor) return undefined;
+  return `must be 1 to ${maxAmountMinor} pence (£0.01 to £1,000,000.00)`;
+}
+
+/**
+ * checkPayment checks what every new collection or schedule names: its mandate, its amount and its
+ * currency (GBP, or empty for GBP). `bad` records a violation of the named field.
+ */
+export function checkPayment(
+  input: { mandateId: string; amountMinor: bigint; currency: string },
+  bad: (field: string, description: string) => void,
+): void {
+  if (input.mandateId === "") bad("mandate_id", "is required");
+  const amount = amountProblem(input.amountMinor);
+  if (amount) bad("amount_minor", amount);
+  if (input.currency !== "" && input.currency !== "GBP") bad("currency", 'must be "GBP" (or empty, meaning "GBP")');
+}
+
 /** checkDescription checks a description the payer reads: at most 100 characters, no control characters. */
 export function checkDescription(description: string, field: string, violations: FieldViolation[]): void {
   if (lengthOf(description) > maxDescriptionLength)
@@ -72,10 +92,7 @@ export function checkSchedule(
   const violations: FieldViolation[] = [];
   const bad = (field: string, description: string) => violations.push({ field: path(field), description });
 
-  if (input.mandateId === "") bad("mandate_id", "is required");
-  if (input.amountMinor < 1n || input.amountMinor > maxAmountMinor)
-    bad("amount_minor", `must be 1 to ${maxAmountMinor} (pence)`);
-  if (input.currency !== "" && input.currency !== "GBP") bad("currency", 'must be "GBP" (or empty, meaning "GBP")');
+  checkPayment(input, bad);
   const unit = intervalUnits.find((u) => u === input.intervalUnit) as IntervalUnitName | undefined;
   if (!unit) bad("interval_unit", "must be INTERVAL_UNIT_WEEKLY or INTERVAL_UNIT_MONTHLY");
   if (!Number.isInteger(input.interval) || input.interval < 0 || input.interval > maxInterval)
