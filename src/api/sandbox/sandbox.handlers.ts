@@ -6,7 +6,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { CollectionScenario, MandateScenario, SandboxService } from "../../../gen/dd/v1/sandbox_pb.js";
 import type { CollectionScenarioName, CollectionSimulator } from "../../modules/sandbox/collection-simulator.js";
 import type { MandateScenarioName, MandateSimulator } from "../../modules/sandbox/mandate-simulator.js";
-import { requireActing, requireEntityManager } from "../../rpc/context.js";
+import { requireWriter } from "../../rpc/context.js";
 import { collectionToProto } from "../collections/collection.mapper.js";
 import { mandateToProto } from "../mandates/mandate.mapper.js";
 import type { MandateDating } from "../mandates/mandate-dating.js";
@@ -36,29 +36,24 @@ export interface Simulators {
 export function registerSandboxService(router: ConnectRouter, simulators: Simulators, dating: MandateDating): void {
   router.service(SandboxService, {
     async simulateMandateScenario(req, ctx) {
-      const mandate = await simulators.mandates.simulate(
-        await requireEntityManager(ctx),
-        requireActing(ctx),
-        req.mandateId,
-        scenarioNames[req.scenario],
-        req.reasonCode,
-        {
-          sortCode: req.newSortCode,
-          accountNumber: req.newAccountNumber,
-          accountHolderName: req.newAccountHolderName,
-        },
-      );
+      const { em, acting } = await requireWriter(ctx);
+      const asked = { id: req.mandateId, scenario: scenarioNames[req.scenario], reasonCode: req.reasonCode };
+      const newDetails = {
+        sortCode: req.newSortCode,
+        accountNumber: req.newAccountNumber,
+        accountHolderName: req.newAccountHolderName,
+      };
+      const mandate = await simulators.mandates.simulate(em, acting, asked, newDetails);
       return mandateToProto(mandate, await dating(ctx));
     },
     async simulateCollectionScenario(req, ctx) {
-      const collection = await simulators.collections.simulate(
-        await requireEntityManager(ctx),
-        requireActing(ctx),
-        req.collectionId,
-        collectionScenarioNames[req.scenario],
-        req.reasonCode,
-      );
-      return collectionToProto(collection);
+      const { em, acting } = await requireWriter(ctx);
+      const asked = {
+        id: req.collectionId,
+        scenario: collectionScenarioNames[req.scenario],
+        reasonCode: req.reasonCode,
+      };
+      return collectionToProto(await simulators.collections.simulate(em, acting, asked));
     },
   });
 }

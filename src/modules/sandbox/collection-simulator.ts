@@ -30,6 +30,7 @@ import {
   assertScenarioAllowed,
   checkScenarioRequest,
   type ReasonCodes,
+  type ScenarioAsk,
   type ScenarioRules,
 } from "./scenario-checks.js";
 
@@ -62,20 +63,15 @@ export class CollectionSimulator {
   ) {}
 
   /**
-   * simulate plays `scenario` on the caller's collection `id` (`em` is the request's tenant-scoped
+   * simulate plays the asked scenario on the caller's collection `asked.id` (`em` is the request's tenant-scoped
    * EntityManager) and returns the collection afterwards. Refusals, cheapest first: live
    * organisation (FAILED_PRECONDITION SANDBOX_ONLY), bad arguments (INVALID_ARGUMENT), unknown
    * collection (NOT_FOUND), a state the scenario does not start from (FAILED_PRECONDITION
    * COLLECTION_SCENARIO_NOT_ALLOWED), a submission under a mandate that is not ACTIVE.
    */
-  async simulate(
-    em: EntityManager,
-    acting: Acting,
-    id: string,
-    scenario: CollectionScenarioName | undefined,
-    reasonCode: string,
-  ): Promise<Collection> {
-    const reason = checkScenarioRequest(collectionScenarios, acting, { id, scenario, reasonCode });
+  async simulate(em: EntityManager, acting: Acting, asked: ScenarioAsk<CollectionScenarioName>): Promise<Collection> {
+    const { id } = asked;
+    const reason = checkScenarioRequest(collectionScenarios, acting, asked);
     const now = this.clock.now();
     return em.transactional(async (tx) => {
       const collection = await tx.findOne(Collection, { id }, lockForChange());

@@ -33,7 +33,12 @@ import {
   defaultAddacsTransferReason,
   defaultAuddisReason,
 } from "./mandate-reason-codes.js";
-import { assertScenarioAllowed, checkScenarioRequest, type ScenarioRules } from "./scenario-checks.js";
+import {
+  assertScenarioAllowed,
+  checkScenarioRequest,
+  type ScenarioAsk,
+  type ScenarioRules,
+} from "./scenario-checks.js";
 
 /** MandateScenarioName is a MandateScenario without its prefix. */
 export type MandateScenarioName = "ACTIVATE" | "FAIL" | "CANCEL_BY_PAYER" | "EXPIRE" | "TRANSFER";
@@ -92,7 +97,7 @@ export class MandateSimulator {
   constructor(private readonly transitions: MandateTransitions) {}
 
   /**
-   * simulate plays `scenario` on the caller's mandate `id` (`em` is the request's tenant-scoped
+   * simulate plays the asked scenario on the caller's mandate `asked.id` (`em` is the request's tenant-scoped
    * EntityManager) and returns the mandate afterwards. Refusals, cheapest first: live organisation
    * (FAILED_PRECONDITION SANDBOX_ONLY), bad arguments (INVALID_ARGUMENT), unknown mandate
    * (NOT_FOUND), a state the scenario does not start from (FAILED_PRECONDITION
@@ -101,13 +106,12 @@ export class MandateSimulator {
   async simulate(
     em: EntityManager,
     acting: Acting,
-    id: string,
-    scenario: MandateScenarioName | undefined,
-    reasonCode: string,
+    asked: ScenarioAsk<MandateScenarioName>,
     newDetails: NewBankDetails = noNewDetails,
   ): Promise<Mandate> {
-    const violations = this.newDetailsViolations(scenario, newDetails);
-    const request = checkScenarioRequest(mandateScenarios, acting, { id, scenario, reasonCode, violations });
+    const { id } = asked;
+    const violations = this.newDetailsViolations(asked.scenario, newDetails);
+    const request = checkScenarioRequest(mandateScenarios, acting, { ...asked, violations });
     const { code } = request;
     const transitions = this.transitions;
     return em.transactional(async (tx) => {

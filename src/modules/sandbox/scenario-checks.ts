@@ -23,6 +23,13 @@ export interface ScenarioRules<Scenario extends string, State extends string> {
   reasonCodes: Readonly<Partial<Record<Scenario, ReasonCodes>>>;
 }
 
+/** ScenarioAsk is a request to play a scenario, as the caller sent it ("" for unset; scenario undefined if unknown). */
+export interface ScenarioAsk<Scenario extends string> {
+  id: string;
+  scenario: Scenario | undefined;
+  reasonCode: string;
+}
+
 /** ScenarioRequest is a checked request: its scenario and reason code ("" for a scenario that reports none). */
 export interface ScenarioRequest<Scenario extends string> {
   scenario: Scenario;
@@ -38,7 +45,7 @@ export interface ScenarioRequest<Scenario extends string> {
 export function checkScenarioRequest<Scenario extends string, State extends string>(
   rules: ScenarioRules<Scenario, State>,
   acting: Acting,
-  request: { id: string; scenario: Scenario | undefined; reasonCode: string; violations?: readonly FieldViolation[] },
+  request: ScenarioAsk<Scenario> & { violations?: readonly FieldViolation[] },
 ): ScenarioRequest<Scenario> {
   if (!acting.sandbox) {
     throw new FailedPreconditionError(
