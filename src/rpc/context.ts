@@ -78,6 +78,14 @@ export function requireActing(ctx: HasContextValues): Acting {
 }
 
 /**
+ * requireWriter returns what a service's change takes first: the request's tenant-scoped
+ * EntityManager and who acts.
+ */
+export async function requireWriter(ctx: HasContextValues): Promise<{ em: EntityManager; acting: Acting }> {
+  return { em: await requireEntityManager(ctx), acting: requireActing(ctx) };
+}
+
+/**
  * requireEntityManager returns the request's EntityManager: for an authenticated caller, scoped to
  * its organisation and inside the request's transaction; for a public call, with no tenant at all.
  */

@@ -7,7 +7,7 @@ import { AlertService, NotificationType } from "../../../gen/dd/v1/alerts_pb.js"
 import type { AlertManager } from "../../modules/alerts/alert.service.js";
 import { type AlertTypeName, alertTypes } from "../../modules/alerts/alert-types.js";
 import { InvalidArgumentError } from "../../modules/errors.js";
-import { requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { requireCaller, requireEntityManager, requireWriter } from "../../rpc/context.js";
 import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter, readTimestamp } from "../../rpc/request-values.js";
 import {
@@ -43,14 +43,12 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
       return alertToProto(await alerts.get(await requireEntityManager(ctx), req.alertId));
     },
     async acknowledgeAlert(req, ctx) {
-      return alertToProto(
-        await alerts.acknowledge(await requireEntityManager(ctx), requireActing(ctx), req.alertId, req.note),
-      );
+      const { em, acting } = await requireWriter(ctx);
+      return alertToProto(await alerts.acknowledge(em, acting, req.alertId, req.note));
     },
     async resolveAlert(req, ctx) {
-      return alertToProto(
-        await alerts.resolve(await requireEntityManager(ctx), requireActing(ctx), req.alertId, req.note),
-      );
+      const { em, acting } = await requireWriter(ctx);
+      return alertToProto(await alerts.resolve(em, acting, req.alertId, req.note));
     },
     async listAlertThresholds(req, ctx) {
       const page = readPage(ctx, req.pageSize, req.pageToken, null, thresholdCursor);
@@ -62,6 +60,7 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
       };
     },
     async updateAlertThreshold(req, ctx) {
+      const { em, acting } = await requireWriter(ctx);
       const t = req.threshold;
       const update = {
         id: t?.id ?? "",
@@ -73,9 +72,7 @@ export function registerAlertService(router: ConnectRouter, alerts: AlertManager
         minAmountMinor: Number(t?.minAmountMinor ?? 0n),
         mask: req.updateMask?.paths,
       };
-      return thresholdToProto(
-        await alerts.updateThreshold(await requireEntityManager(ctx), requireActing(ctx), update),
-      );
+      return thresholdToProto(await alerts.updateThreshold(em, acting, update));
     },
     async listNotifications(req, ctx) {
       const types = readEnumFilter(

@@ -3,12 +3,19 @@
  * translate the answer. Access (collections:read; schedule and one-off writes for signed-in admins
  * and members only) is declared in the contract and checked by the chain.
  */
+
+import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { CollectionService, type CollectionSchedule as ScheduleMessage } from "../../../gen/dd/v1/collections_pb.js";
+import {
+  CollectionScheduleSchema,
+  CollectionSchema,
+  CollectionService,
+  type CollectionSchedule as ScheduleMessage,
+} from "../../../gen/dd/v1/collections_pb.js";
 import { type IsoDate, isIsoDate } from "../../modules/calendar/plain-date.js";
 import type { CollectionManager } from "../../modules/collections/collection.service.js";
 import type { NewSchedule } from "../../modules/collections/schedule-fields.js";
-import { requireActing, requireEntityManager } from "../../rpc/context.js";
+import { requireEntityManager, requireWriter } from "../../rpc/context.js";
 import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import {
@@ -43,58 +50,32 @@ const collectionCursor = { chargeDate: (value: string): value is IsoDate => isIs
 export function registerCollectionService(router: ConnectRouter, collections: CollectionManager): void {
   router.service(CollectionService, {
     async createCollectionSchedule(req, ctx) {
-      return scheduleToProto(
-        await collections.createSchedule(await requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.schedule)),
-      );
+      const { em, acting } = await requireWriter(ctx);
+      return scheduleToProto(await collections.createSchedule(em, acting, fieldsOf(req.schedule)));
     },
     async createCollection(req, ctx) {
-      const collection = req.collection;
-      const fields = {
-        mandateId: collection?.mandateId ?? "",
-        amountMinor: collection?.amountMinor ?? 0n,
-        currency: collection?.currency ?? "",
-        chargeDate: collection?.chargeDate ?? "",
-        description: collection?.description ?? "",
-      };
-      return collectionToProto(
-        await collections.createOneOff(await requireEntityManager(ctx), requireActing(ctx), fields),
-      );
+      const { em, acting } = await requireWriter(ctx);
+      // The message has every field a one-off takes (NewOneOff), unset ones empty.
+      const oneOff = req.collection ?? create(CollectionSchema);
+      return collectionToProto(await collections.createOneOff(em, acting, oneOff));
     },
     async cancelCollectionSchedule(req, ctx) {
-      return scheduleToProto(
-        await collections.cancelSchedule(
-          await requireEntityManager(ctx),
-          requireActing(ctx),
-          req.scheduleId,
-          req.reason,
-        ),
-      );
+      const { em, acting } = await requireWriter(ctx);
+      return scheduleToProto(await collections.cancelSchedule(em, acting, req.scheduleId, req.reason));
     },
     async updateCollectionSchedule(req, ctx) {
-      const change = {
-        id: req.schedule?.id ?? "",
-        mask: req.updateMask?.paths,
-        amountMinor: req.schedule?.amountMinor ?? 0n,
-        endDate: req.schedule?.endDate ?? "",
-      };
-      return scheduleToProto(
-        await collections.updateSchedule(await requireEntityManager(ctx), requireActing(ctx), change),
-      );
+      const { em, acting } = await requireWriter(ctx);
+      const { id, amountMinor, endDate } = req.schedule ?? create(CollectionScheduleSchema);
+      const change = { id, mask: req.updateMask?.paths, amountMinor, endDate };
+      return scheduleToProto(await collections.updateSchedule(em, acting, change));
     },
     async pauseCollectionSchedule(req, ctx) {
-      return scheduleToProto(
-        await collections.pauseSchedule(
-          await requireEntityManager(ctx),
-          requireActing(ctx),
-          req.scheduleId,
-          req.reason,
-        ),
-      );
+      const { em, acting } = await requireWriter(ctx);
+      return scheduleToProto(await collections.pauseSchedule(em, acting, req.scheduleId, req.reason));
     },
     async resumeCollectionSchedule(req, ctx) {
-      return scheduleToProto(
-        await collections.resumeSchedule(await requireEntityManager(ctx), requireActing(ctx), req.scheduleId),
-      );
+      const { em, acting } = await requireWriter(ctx);
+      return scheduleToProto(await collections.resumeSchedule(em, acting, req.scheduleId));
     },
     async getCollectionSchedule(req, ctx) {
       return scheduleToProto(await collections.getSchedule(await requireEntityManager(ctx), req.scheduleId));
@@ -127,8 +108,9 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
       };
     },
     async retryCollection(req, ctx) {
+      const { em, acting } = await requireWriter(ctx);
       return collectionToProto(
-        await collections.retryCollection(await requireEntityManager(ctx), requireActing(ctx), {
+        await collections.retryCollection(em, acting, {
           collectionId: req.collectionId,
           chargeDate: req.chargeDate,
         }),

@@ -6,7 +6,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
 import type { ApiKeyManager } from "../../modules/identity/api-key.service.js";
 import type { Clock } from "../../platform/clock.js";
-import { requireActing, requireEntityManager } from "../../rpc/context.js";
+import { requireEntityManager, requireWriter } from "../../rpc/context.js";
 import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readTimestamp } from "../../rpc/request-values.js";
 import { apiKeyToProto } from "./identity.mapper.js";
@@ -18,8 +18,9 @@ const apiKeyCursor = { id: isIdOf("AK") };
 export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyManager, clock: Clock): void {
   router.service(ApiKeyService, {
     async createApiKey(req, ctx) {
+      const { em, acting } = await requireWriter(ctx);
       const expiration = req.expiration;
-      const issued = await apiKeys.create(await requireEntityManager(ctx), requireActing(ctx), {
+      const issued = await apiKeys.create(em, acting, {
         name: req.name,
         scopes: req.scopes,
         expireTime: expiration.case === "expireTime" ? readTimestamp(expiration.value, "expire_time") : undefined,
@@ -42,14 +43,13 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
       return apiKeyToProto(await apiKeys.get(await requireEntityManager(ctx), req.apiKeyId), clock.now());
     },
     async revokeApiKey(req, ctx) {
-      return apiKeyToProto(
-        await apiKeys.revoke(await requireEntityManager(ctx), requireActing(ctx), req.apiKeyId),
-        clock.now(),
-      );
+      const { em, acting } = await requireWriter(ctx);
+      return apiKeyToProto(await apiKeys.revoke(em, acting, req.apiKeyId), clock.now());
     },
     async rotateApiKey(req, ctx) {
+      const { em, acting } = await requireWriter(ctx);
       const grace = req.gracePeriod ? Number(req.gracePeriod.seconds) + req.gracePeriod.nanos / 1e9 : undefined;
-      const rotated = await apiKeys.rotate(await requireEntityManager(ctx), requireActing(ctx), req.apiKeyId, grace);
+      const rotated = await apiKeys.rotate(em, acting, req.apiKeyId, grace);
       const now = clock.now();
       return {
         apiKey: apiKeyToProto(rotated.key, now),

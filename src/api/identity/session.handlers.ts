@@ -9,7 +9,7 @@ import { isRoleName, roleScopes } from "../../modules/identity/scopes.js";
 import type { SecondFactor } from "../../modules/identity/second-factor.js";
 import type { SessionManager, SignedIn } from "../../modules/identity/session.service.js";
 import type { User } from "../../modules/identity/user.entity.js";
-import { kRequestInfo, requireActing, requireCaller, requireEntityManager } from "../../rpc/context.js";
+import { kRequestInfo, requireCaller, requireEntityManager, requireWriter } from "../../rpc/context.js";
 import { sessionCookieHeader } from "../../rpc/session-cookie.js";
 import { sessionToProto } from "./identity.mapper.js";
 
@@ -56,7 +56,8 @@ export function registerSessionService(
       return { session: issued(ctx, await sessions.signIn(req.email, req.password, client, req.totpCode)) };
     },
     async signOut(_req, ctx) {
-      await sessions.signOut(await requireEntityManager(ctx), requireActing(ctx), sessionId(ctx));
+      const { em, acting } = await requireWriter(ctx);
+      await sessions.signOut(em, acting, sessionId(ctx));
       ctx.responseHeader.append("set-cookie", sessionCookieHeader("", 0, secureCookie));
       return {};
     },
@@ -66,36 +67,28 @@ export function registerSessionService(
       return sessionToProto(session, user, organisation, requireCaller(ctx).scopes);
     },
     async changePassword(req, ctx) {
-      const signedIn = await sessions.changePassword(
-        await requireEntityManager(ctx),
-        requireActing(ctx),
-        sessionId(ctx),
-        {
-          current: req.currentPassword,
-          next: req.newPassword,
-        },
-      );
+      const { em, acting } = await requireWriter(ctx);
+      const signedIn = await sessions.changePassword(em, acting, sessionId(ctx), {
+        current: req.currentPassword,
+        next: req.newPassword,
+      });
       return { session: issued(ctx, signedIn) };
     },
     async enrollTotp(req, ctx) {
-      const em = await requireEntityManager(ctx);
-      await sessions.reauthenticate(em, requireActing(ctx), sessionId(ctx), req.currentPassword, "user.totp_enroll");
-      return secondFactor.enroll(em, requireActing(ctx), userId(ctx));
+      const { em, acting } = await requireWriter(ctx);
+      await sessions.reauthenticate(em, acting, sessionId(ctx), req.currentPassword, "user.totp_enroll");
+      return secondFactor.enroll(em, acting, userId(ctx));
     },
     async confirmTotp(req, ctx) {
       if (req.code === "") throw InvalidArgumentError.field("code", "is required");
-      await secondFactor.confirm(
-        await requireEntityManager(ctx),
-        requireActing(ctx),
-        userId(ctx),
-        sessionId(ctx),
-        req.code,
-      );
+      const { em, acting } = await requireWriter(ctx);
+      await secondFactor.confirm(em, acting, userId(ctx), sessionId(ctx), req.code);
       return { session: await currentSession(ctx) };
     },
     async disableTotp(req, ctx) {
       if (req.code === "") throw InvalidArgumentError.field("code", "is required");
-      await secondFactor.disable(await requireEntityManager(ctx), requireActing(ctx), userId(ctx), req.code);
+      const { em, acting } = await requireWriter(ctx);
+      await secondFactor.disable(em, acting, userId(ctx), req.code);
       return { session: await currentSession(ctx) };
     },
   });

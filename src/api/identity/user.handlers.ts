@@ -7,7 +7,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { Role } from "../../../gen/dd/v1/access_pb.js";
 import { UserService } from "../../../gen/dd/v1/users_pb.js";
 import type { UserDirectory } from "../../modules/identity/user-directory.js";
-import { kRequestInfo, requireActing, requireEntityManager } from "../../rpc/context.js";
+import { kRequestInfo, requireEntityManager, requireWriter } from "../../rpc/context.js";
 import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { roleName, userToProto } from "./identity.mapper.js";
 
@@ -27,9 +27,10 @@ export function registerUserService(router: ConnectRouter, users: UserDirectory)
       return userToProto(await users.get(await requireEntityManager(ctx), req.userId));
     },
     async createUser(req, ctx) {
+      const { em, acting } = await requireWriter(ctx);
       const user = req.user;
       return userToProto(
-        await users.create(await requireEntityManager(ctx), requireActing(ctx), {
+        await users.create(em, acting, {
           email: user?.email ?? "",
           displayName: user?.displayName ?? "",
           role: roleName(user?.role ?? Role.UNSPECIFIED),
@@ -37,9 +38,10 @@ export function registerUserService(router: ConnectRouter, users: UserDirectory)
       );
     },
     async updateUser(req, ctx) {
+      const { em, acting } = await requireWriter(ctx);
       const user = req.user;
       return userToProto(
-        await users.update(await requireEntityManager(ctx), requireActing(ctx), {
+        await users.update(em, acting, {
           id: user?.id ?? "",
           displayName: user?.displayName ?? "",
           role: roleName(user?.role ?? Role.UNSPECIFIED),
@@ -48,10 +50,12 @@ export function registerUserService(router: ConnectRouter, users: UserDirectory)
       );
     },
     async deactivateUser(req, ctx) {
-      return userToProto(await users.deactivate(await requireEntityManager(ctx), requireActing(ctx), req.userId));
+      const { em, acting } = await requireWriter(ctx);
+      return userToProto(await users.deactivate(em, acting, req.userId));
     },
     async resendWelcome(req, ctx) {
-      return userToProto(await users.resendWelcome(await requireEntityManager(ctx), requireActing(ctx), req.userId));
+      const { em, acting } = await requireWriter(ctx);
+      return userToProto(await users.resendWelcome(em, acting, req.userId));
     },
     async completeWelcome(req, ctx) {
       const { user, organisationName } = await users.completeWelcome(

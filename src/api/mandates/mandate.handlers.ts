@@ -13,7 +13,7 @@ import type { Mandate } from "../../modules/mandates/mandate.entity.js";
 import type { MandateRegistry, NewMandate } from "../../modules/mandates/mandate-registry.js";
 import type { MandateTransitions } from "../../modules/mandates/mandate-transitions.js";
 import type { PayerInvites } from "../../modules/mandates/payer-invites.js";
-import { requireActing, requireEntityManager } from "../../rpc/context.js";
+import { requireEntityManager, requireWriter } from "../../rpc/context.js";
 import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
 import { mandateToProto, stateFromProto } from "./mandate.mapper.js";
@@ -60,22 +60,14 @@ export function registerMandateService(
   // The RPCs that act on one mandate with a free-text reason (cancel, suspend, reactivate, resend).
   const withReason =
     (action: (em: EntityManager, acting: Acting, id: string, reason: string) => Promise<Mandate>) =>
-    async (req: { mandateId: string; reason: string }, ctx: HandlerContext) =>
-      toProto(
-        await action(
-          await requireEntityManager(ctx),
-          requireActing(ctx),
-          plain("mandate_id", req.mandateId),
-          req.reason,
-        ),
-        ctx,
-      );
+    async (req: { mandateId: string; reason: string }, ctx: HandlerContext) => {
+      const { em, acting } = await requireWriter(ctx);
+      return toProto(await action(em, acting, plain("mandate_id", req.mandateId), req.reason), ctx);
+    };
   router.service(MandateService, {
     async createMandate(req, ctx) {
-      return toProto(
-        await mandates.create(await requireEntityManager(ctx), requireActing(ctx), fieldsOf(req.mandate)),
-        ctx,
-      );
+      const { em, acting } = await requireWriter(ctx);
+      return toProto(await mandates.create(em, acting, fieldsOf(req.mandate)), ctx);
     },
     async getMandate(req, ctx) {
       return toProto(await mandates.get(await requireEntityManager(ctx), plain("mandate_id", req.mandateId)), ctx);
@@ -100,9 +92,10 @@ export function registerMandateService(
       };
     },
     async updateMandate(req, ctx) {
+      const { em, acting } = await requireWriter(ctx);
       const mask = req.updateMask?.paths;
       const update = { ...fieldsOf(req.mandate), id: plain("mandate.id", req.mandate?.id ?? ""), mask };
-      return toProto(await mandates.update(await requireEntityManager(ctx), requireActing(ctx), update), ctx);
+      return toProto(await mandates.update(em, acting, update), ctx);
     },
     cancelMandate: withReason((...args) => transitions.cancel(...args)),
     suspendMandate: withReason((...args) => transitions.suspend(...args)),

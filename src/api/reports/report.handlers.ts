@@ -3,9 +3,10 @@
  * caller's organisation (never one from the request), translate the answer. Access (reports:read)
  * is declared in the contract and checked by the chain.
  */
-import type { ConnectRouter } from "@connectrpc/connect";
-import { ReportService } from "../../../gen/dd/v1/reports_pb.js";
-import type { ReportManager } from "../../modules/reports/report.service.js";
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { type ReportInterval, ReportService } from "../../../gen/dd/v1/reports_pb.js";
+import type { ReportManager, ReportQuery } from "../../modules/reports/report.service.js";
 import { requireCaller, requireEntityManager } from "../../rpc/context.js";
 import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import {
@@ -30,16 +31,22 @@ function isChargeBackTime(time: string): time is string {
 // Clawbacks are listed newest charge-back first, then by id, so their tokens hold both.
 const clawbackCursor = { chargeBackTime: isChargeBackTime, id: isIdOf("CL") };
 
+/** readerOf is what every report reads with: the request's EntityManager and the caller's organisation. */
+async function readerOf(ctx: HandlerContext): Promise<{ em: EntityManager; organisationId: string }> {
+  return { em: await requireEntityManager(ctx), organisationId: requireCaller(ctx).organisationId };
+}
+
+/** queryOf is a report request's period and interval, as ReportManager takes them. */
+function queryOf(req: { from: string; to: string; interval: ReportInterval }): ReportQuery {
+  return { from: req.from, to: req.to, interval: reportIntervalName(req.interval) };
+}
+
 /** registerReportService serves ReportService with the given manager. */
 export function registerReportService(router: ConnectRouter, reports: ReportManager): void {
   router.service(ReportService, {
     async getCollectionReport(req, ctx) {
-      const query = { from: req.from, to: req.to, interval: reportIntervalName(req.interval) };
-      const report = await reports.collectionReport(
-        await requireEntityManager(ctx),
-        requireCaller(ctx).organisationId,
-        query,
-      );
+      const { em, organisationId } = await readerOf(ctx);
+      const report = await reports.collectionReport(em, organisationId, queryOf(req));
       return {
         currency: "GBP",
         rows: report.rows.map(collectionReportRowToProto),
@@ -47,23 +54,15 @@ export function registerReportService(router: ConnectRouter, reports: ReportMana
       };
     },
     async getSuccessRates(req, ctx) {
-      const query = { from: req.from, to: req.to, interval: reportIntervalName(req.interval) };
-      const rates = await reports.successRates(
-        await requireEntityManager(ctx),
-        requireCaller(ctx).organisationId,
-        query,
-      );
+      const { em, organisationId } = await readerOf(ctx);
+      const rates = await reports.successRates(em, organisationId, queryOf(req));
       return { rows: rates.rows.map(successRateRowToProto), total: successRateRowToProto(rates.total) };
     },
     async listClawbacks(req, ctx) {
       const filter = { from: req.from, to: req.to };
       const page = readPage(ctx, req.pageSize, req.pageToken, filter, clawbackCursor);
-      const found = await reports.listClawbacks(
-        await requireEntityManager(ctx),
-        requireCaller(ctx).organisationId,
-        filter,
-        page,
-      );
+      const { em, organisationId } = await readerOf(ctx);
+      const found = await reports.listClawbacks(em, organisationId, filter, page);
       return {
         clawbacks: found.items.map(clawbackToProto),
         nextPageToken: nextPageToken(ctx, found, filter),
