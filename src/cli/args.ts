@@ -64,3 +64,19 @@ export function requirePositiveInteger(command: string, flags: Flags, name: stri
   }
   return value;
 }
+
+/** requireChoice reads a required flag that must be one of `choices`, naming them when it is not. */
+export function requireChoice<const Choice extends string>(
+  command: string,
+  flags: Flags,
+  name: string,
+  choices: readonly Choice[],
+): Choice {
+  const value = requireString(command, flags, name);
+  const choice = choices.find((c) => c === value);
+  if (choice === undefined) {
+    const listed = `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+    throw new UsageError(`ddctl ${command}: --${name} must be ${listed}, got "${value}"`);
+  }
+  return choice;
+}

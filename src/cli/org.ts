@@ -3,12 +3,23 @@
  * identity (the service user number and the name payers see), set its rate limit (read by the
  * per-organisation limiter), and require TOTP of its admins.
  */
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Acting } from "../modules/identity/acting.js";
 import { bacsIdentityViolations } from "../modules/identity/bacs-identity.js";
 import type { Organisation } from "../modules/identity/organisation.entity.js";
+import type { Provisioning } from "../modules/identity/provisioning.js";
 import { acrossTenants } from "../platform/db/tenant-session.js";
-import { type Flags, optionalString, requirePositiveInteger, requireString, UsageError } from "./args.js";
+import {
+  type Flags,
+  optionalString,
+  requireChoice,
+  requirePositiveInteger,
+  requireString,
+  UsageError,
+} from "./args.js";
 import type { Command } from "./command.js";
 import { inOrganisation } from "./in-organisation.js";
+import type { CliRuntime } from "./runtime.js";
 
 /** The flag that gives each field of an organisation's Bacs identity. */
 const bacsFlags = { service_user_number: "sun", bacs_display_name: "display-name" } as const;
@@ -82,6 +93,20 @@ export const orgCreate: Command = {
   },
 };
 
+/**
+ * changeOrganisation reads the --org every settings command takes and runs `change` in that
+ * organisation's transaction, as the operator. Call it after the command's other flags are checked.
+ */
+function changeOrganisation(
+  command: string,
+  flags: Flags,
+  runtime: CliRuntime,
+  change: (provisioning: Provisioning, em: EntityManager, operator: Acting) => Promise<Organisation>,
+): Promise<Organisation> {
+  const id = requireString(command, flags, "org");
+  return inOrganisation(runtime, id, ({ provisioning }, em, operator) => change(provisioning, em, operator));
+}
+
 /** orgSetBacs prints `{"id", "service_user_number", "bacs_display_name"}`. */
 export const orgSetBacs: Command = {
   words: ["org", "set-bacs"],
@@ -89,12 +114,11 @@ export const orgSetBacs: Command = {
   usage: "org set-bacs --org ORG_ID --sun NNNNNN --display-name NAME",
   summary: "set the Bacs service user number (6 digits) and the name payers see (1-18 of A-Z 0-9 space & - . /)",
   async run(flags, { runtime }) {
-    const id = requireString("org set-bacs", flags, "org");
     const serviceUserNumber = requireString("org set-bacs", flags, "sun");
     const bacsDisplayName = requireString("org set-bacs", flags, "display-name");
     // Both flags are present by now: checked as for a live organisation, only their values can fail.
     bacsIdentityFlags("org set-bacs", flags, false);
-    const organisation = await inOrganisation(runtime, id, ({ provisioning }, em, operator) =>
+    const organisation = await changeOrganisation("org set-bacs", flags, runtime, (provisioning, em, operator) =>
       provisioning.setBacsIdentity(em, operator, { serviceUserNumber, bacsDisplayName }),
     );
     return {
@@ -111,14 +135,10 @@ export const orgSetNotices: Command = {
   usage: "org set-notices --org ORG_ID --notice-days N --sender service|organisation",
   summary: "set the advance notice period (3-30 working days) and who emails payers their notices",
   async run(flags, { runtime }) {
-    const id = requireString("org set-notices", flags, "org");
     const days = requirePositiveInteger("org set-notices", flags, "notice-days");
-    const sender = requireString("org set-notices", flags, "sender");
-    if (sender !== "service" && sender !== "organisation") {
-      throw new UsageError(`ddctl org set-notices: --sender must be service or organisation, got "${sender}"`);
-    }
+    const sender = requireChoice("org set-notices", flags, "sender", ["service", "organisation"]);
     const payerNoticesBy = sender === "service" ? "SERVICE" : "ORGANISATION";
-    const organisation = await inOrganisation(runtime, id, ({ provisioning }, em, operator) =>
+    const organisation = await changeOrganisation("org set-notices", flags, runtime, (provisioning, em, operator) =>
       provisioning.setPayerNotices(em, operator, { advanceNoticeWorkingDays: days, payerNoticesBy }),
     );
     return {
@@ -139,10 +159,9 @@ export const orgSetRateLimit: Command = {
   usage: "org set-rate-limit --org ORG_ID --per-minute N --burst B",
   summary: "set an organisation's sustained requests per minute and burst",
   async run(flags, { runtime }) {
-    const id = requireString("org set-rate-limit", flags, "org");
     const perMinute = requirePositiveInteger("org set-rate-limit", flags, "per-minute");
     const burst = requirePositiveInteger("org set-rate-limit", flags, "burst");
-    const organisation = await inOrganisation(runtime, id, ({ provisioning }, em, operator) =>
+    const organisation = await changeOrganisation("org set-rate-limit", flags, runtime, (provisioning, em, operator) =>
       provisioning.setRateLimit(em, operator, { perMinute, burst }),
     );
     return {
@@ -159,11 +178,8 @@ export const orgRequireTotp: Command = {
   usage: "org require-totp --org ORG_ID --admins on|off",
   summary: "require admins to use a TOTP second factor (on: admins without one can only enrol)",
   async run(flags, { runtime }) {
-    const id = requireString("org require-totp", flags, "org");
-    const admins = requireString("org require-totp", flags, "admins");
-    if (admins !== "on" && admins !== "off")
-      throw new UsageError(`ddctl org require-totp: --admins must be on or off, got "${admins}"`);
-    const organisation = await inOrganisation(runtime, id, ({ provisioning }, em, operator) =>
+    const admins = requireChoice("org require-totp", flags, "admins", ["on", "off"]);
+    const organisation = await changeOrganisation("org require-totp", flags, runtime, (provisioning, em, operator) =>
       provisioning.requireAdminTotp(em, operator, admins === "on"),
     );
     return {

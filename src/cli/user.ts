@@ -4,13 +4,18 @@
  * history), `user set-role`, `user deactivate` and `user reset-totp` (each ends the user's sessions
  * at once), and `user unlock` (a sign-in locked by wrong TOTP codes).
  */
+
+import type { EntityManager } from "@mikro-orm/postgresql";
 import { InvalidArgumentError } from "../modules/errors.js";
+import type { Acting } from "../modules/identity/acting.js";
 import { minPasswordLength, newPasswordProblem } from "../modules/identity/password.js";
-import { isRoleName } from "../modules/identity/scopes.js";
-import { requireString, UsageError } from "./args.js";
+import { roleNames } from "../modules/identity/scopes.js";
+import type { UserAccounts } from "../modules/identity/user-accounts.js";
+import { type Flags, requireChoice, requireString, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { inOrganisation } from "./in-organisation.js";
 import { readPasswordLine } from "./password-input.js";
+import type { CliRuntime } from "./runtime.js";
 
 /** userCreate prints `{"id": "US…", "email", "role", "organisation_id"}`. */
 export const userCreate: Command = {
@@ -21,9 +26,7 @@ export const userCreate: Command = {
   async run(flags, { runtime, stdin, stderr }) {
     const organisationId = requireString("user create", flags, "org");
     const email = requireString("user create", flags, "email");
-    const role = requireString("user create", flags, "role");
-    if (!isRoleName(role))
-      throw new UsageError(`ddctl user create: --role must be admin, member or viewer, got "${role}"`);
+    const role = requireChoice("user create", flags, "role", roleNames);
     const password = await readPasswordLine(stdin, stderr);
     if (!password) {
       throw new UsageError(
@@ -47,6 +50,23 @@ export const userCreate: Command = {
   },
 };
 
+/**
+ * onOneUser reads the --org and --user every command on one user takes, then runs `act` on that
+ * user in the organisation's transaction, as the operator.
+ */
+async function onOneUser<T>(
+  command: string,
+  flags: Flags,
+  runtime: CliRuntime,
+  act: (accounts: UserAccounts, em: EntityManager, operator: Acting, userId: string) => Promise<T>,
+): Promise<T> {
+  const organisationId = requireString(command, flags, "org");
+  const userId = requireString(command, flags, "user");
+  return inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
+    act(userAccounts, em, operator, userId),
+  );
+}
+
 /** userSetRole prints `{"id", "role", "ended_sessions"}`. */
 export const userSetRole: Command = {
   words: ["user", "set-role"],
@@ -54,13 +74,9 @@ export const userSetRole: Command = {
   usage: "user set-role --org ORG_ID --user USER_ID --role admin|member|viewer",
   summary: "change a user's role; every session of the user ends at once",
   async run(flags, { runtime }) {
-    const organisationId = requireString("user set-role", flags, "org");
-    const userId = requireString("user set-role", flags, "user");
-    const role = requireString("user set-role", flags, "role");
-    if (!isRoleName(role))
-      throw new UsageError(`ddctl user set-role: --role must be admin, member or viewer, got "${role}"`);
-    const { user, endedSessions } = await inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
-      userAccounts.setRole(em, operator, userId, role),
+    const role = requireChoice("user set-role", flags, "role", roleNames);
+    const { user, endedSessions } = await onOneUser("user set-role", flags, runtime, (accounts, em, operator, id) =>
+      accounts.setRole(em, operator, id, role),
     );
     return {
       json: { id: user.id, role: user.role, ended_sessions: endedSessions },
@@ -76,10 +92,8 @@ export const userDeactivate: Command = {
   usage: "user deactivate --org ORG_ID --user USER_ID",
   summary: "stop a user signing in; every session of the user ends at once",
   async run(flags, { runtime }) {
-    const organisationId = requireString("user deactivate", flags, "org");
-    const userId = requireString("user deactivate", flags, "user");
-    const { user, endedSessions } = await inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
-      userAccounts.deactivate(em, operator, userId),
+    const { user, endedSessions } = await onOneUser("user deactivate", flags, runtime, (accounts, em, operator, id) =>
+      accounts.deactivate(em, operator, id),
     );
     return {
       json: { id: user.id, deactivate_time: user.deactivateTime?.toISOString(), ended_sessions: endedSessions },
@@ -95,10 +109,8 @@ export const userResetTotp: Command = {
   usage: "user reset-totp --org ORG_ID --user USER_ID",
   summary: "turn off a user's TOTP (lost authenticator); their sessions end, they enrol again",
   async run(flags, { runtime }) {
-    const organisationId = requireString("user reset-totp", flags, "org");
-    const userId = requireString("user reset-totp", flags, "user");
-    const { user, endedSessions } = await inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
-      userAccounts.resetTotp(em, operator, userId),
+    const { user, endedSessions } = await onOneUser("user reset-totp", flags, runtime, (accounts, em, operator, id) =>
+      accounts.resetTotp(em, operator, id),
     );
     return {
       json: { id: user.id, ended_sessions: endedSessions },
@@ -114,10 +126,8 @@ export const userUnlock: Command = {
   usage: "user unlock --org ORG_ID --user USER_ID",
   summary: "let a user sign in again after too many wrong TOTP codes (their TOTP stays on)",
   async run(flags, { runtime }) {
-    const organisationId = requireString("user unlock", flags, "org");
-    const userId = requireString("user unlock", flags, "user");
-    const { user, wasLocked } = await inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
-      userAccounts.unlock(em, operator, userId),
+    const { user, wasLocked } = await onOneUser("user unlock", flags, runtime, (accounts, em, operator, id) =>
+      accounts.unlock(em, operator, id),
     );
     return {
       json: { id: user.id, was_locked: wasLocked },

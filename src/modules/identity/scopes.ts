@@ -14,7 +14,9 @@ export const scopeNames = [
 ] as const;
 
 export type ScopeName = (typeof scopeNames)[number];
-export type RoleName = "admin" | "member" | "viewer";
+/** The three roles a user can have. */
+export const roleNames = ["admin", "member", "viewer"] as const;
+export type RoleName = (typeof roleNames)[number];
 
 const readScopes: readonly ScopeName[] = scopeNames.filter((s) => s.endsWith(":read"));
 
@@ -27,7 +29,7 @@ export const roleScopes: Readonly<Record<RoleName, ReadonlySet<string>>> = {
 
 /** isRoleName tells a stored role string apart from anything else. */
 export function isRoleName(value: string): value is RoleName {
-  return value === "admin" || value === "member" || value === "viewer";
+  return (roleNames as readonly string[]).includes(value);
 }
 
 /** unknownScopes returns the names that are not scopes, in the order given. */
