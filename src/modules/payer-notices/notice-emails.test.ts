@@ -16,6 +16,11 @@ const letter: PayerLetter = {
   payee: { name: "Acme Lettings Ltd", statementName: "ACME LETTINGS", serviceUserNumber: "123456" },
 };
 
+/** expectLines checks that the email's text holds every one of `lines`, each named in a failure. */
+function expectLines(text: string, lines: readonly string[]): void {
+  for (const line of lines) expect(text).toContain(line);
+}
+
 describe("payer notice emails", () => {
   it("confirm the Instruction with what the payer's bank holds, the SUN and the Guarantee, never the full number", () => {
     const mail = instructionConfirmation(letter, {
@@ -26,7 +31,7 @@ describe("payer notice emails", () => {
     });
     expect(mail.to).toBe("priya@example.com");
     expect(mail.subject).toBe("Your Direct Debit Instruction to ACME LETTINGS");
-    for (const line of [
+    expectLines(mail.text, [
       "  Shown on your statement as: ACME LETTINGS",
       "  Service user number: 123456",
       "  Reference: FLAT4RENT",
@@ -34,8 +39,7 @@ describe("payer notice emails", () => {
       "  Account number: ending 19",
       "at least 10 working days before taking it",
       "The Direct Debit Guarantee",
-    ])
-      expect(mail.text).toContain(line);
+    ]);
     expect(mail.html).toContain("Hello Priya &lt;Tenant&gt;,");
   });
 
@@ -60,7 +64,7 @@ describe("payer notice emails", () => {
       description: "Boiler <repair>",
     });
     expect(mail.subject).toBe("Advance notice: £42.50 Direct Debit to ACME LETTINGS");
-    for (const line of [
+    expectLines(mail.text, [
       "Acme Lettings Ltd will collect a single payment of £42.50 for Boiler <repair> by Direct Debit on Monday 4 January 2027.",
       "  Payment date: Monday 4 January 2027",
       "  For: Boiler <repair>",
@@ -68,8 +72,7 @@ describe("payer notice emails", () => {
       "  Service user number: 123456",
       "  Reference: FLAT4RENT",
       "The Direct Debit Guarantee",
-    ])
-      expect(mail.text).toContain(line);
+    ]);
     expect(mail.html).toContain("Boiler &lt;repair&gt;");
     const plain = oneOffAdvanceNotice(letter, { amount: "£1.00", chargeDate: "2027-01-04", description: "" });
     expect(plain.text).toContain("a single payment of £1.00 by Direct Debit on Monday 4 January 2027.");
@@ -87,8 +90,7 @@ describe("payer notice emails", () => {
     expect(mail.text).toContain(
       "Your bank returned unpaid the £950.00 Direct Debit payment to Acme Lettings Ltd that was due on Monday 4 January 2027. Acme Lettings Ltd will collect it again, a second attempt at the same payment, on Monday 18 January 2027.",
     );
-    for (const line of ["  Service user number: 123456", "  Reference: FLAT4RENT", "  Attempt: second"])
-      expect(mail.text).toContain(line);
+    expectLines(mail.text, ["  Service user number: 123456", "  Reference: FLAT4RENT", "  Attempt: second"]);
     expect(mail.html).toContain('<th align="left">New payment date</th><td>Monday 18 January 2027</td>');
   });
 
@@ -104,13 +106,12 @@ describe("payer notice emails", () => {
     };
     const mail = scheduleChangeNotice(letter, plan);
     expect(mail.subject).toBe("Change to your Direct Debit to ACME LETTINGS");
-    for (const line of [
+    expectLines(mail.text, [
       "Acme Lettings Ltd will collect £990.00 monthly on day 1 of the month by Direct Debit instead of £950.00, from the payment on Monday 1 February 2027. Payments before that date are taken at £950.00, as you were told.",
       "The last payment will be taken no later than Friday 31 December 2027.",
       "  First payment at the new amount: Monday 1 February 2027",
       "The Direct Debit Guarantee",
-    ])
-      expect(mail.text).toContain(line);
+    ]);
     const ended = scheduleChangeNotice(letter, {
       ...plan,
       previousAmount: null,
