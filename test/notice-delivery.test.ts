@@ -10,10 +10,14 @@ import {
   addWorkingDays,
   countWorkingDays,
   DEFAULT_ADVANCE_NOTICE_WORKING_DAYS,
+  nextWorkingDayOnOrAfter,
   submissionDateFor,
 } from "../src/modules/calendar/bacs-calendar.js";
 import { londonDate } from "../src/modules/calendar/london-date.js";
+import { addDays } from "../src/modules/calendar/plain-date.js";
 import { Collection } from "../src/modules/collections/collection.entity.js";
+import { monthlyDates } from "../src/modules/collections/schedule-dates.js";
+import { Mandate } from "../src/modules/mandates/mandate.entity.js";
 import { Notification } from "../src/modules/notifications/notification.entity.js";
 import { longDate } from "../src/modules/payer-notices/notice-emails.js";
 import { PayerEmail } from "../src/modules/payer-notices/payer-email.entity.js";
@@ -204,6 +208,48 @@ describe("advance notice before submission", () => {
       chargeDate: first!.chargeDate,
       amountMinor: 70000,
     });
+  });
+
+  it("charges a date caught up after a suspension under a notice of its own, telling the payer why", async () => {
+    const { staff, schedule } = await monthlyRent();
+    const mandateAction = async (action: "suspend" | "reactivate") => {
+      const path = `/v1/mandates/${schedule.mandateId}:${action}`;
+      // Signed in afresh: a month on, the first session has expired.
+      const { cookie } = await withAdmin(server, staff);
+      const answer = await sessionRest(server, "POST", path, cookie, { reason: "Arrears talks" });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    };
+    // The second month's date passes while the mandate is suspended: it is not created then.
+    const start = schedule.startDate;
+    const planned = nextWorkingDayOnOrAfter(monthlyDates(start, Number(start.slice(8)), { count: 2 })[1]!);
+    await mandateAction("suspend");
+    await runUntil(addDays(planned, 1));
+    await mandateAction("reactivate");
+    await runUntil(nextWorkingDayOnOrAfter(addDays(today(), 1)));
+
+    const createdOn = today();
+    const [caughtUp] = await scopedTo(server, staff).find(Collection, {
+      schedule: schedule.id,
+      state: "PENDING_SUBMISSION",
+    });
+    expect(caughtUp, "the missed date is caught up once").toBeDefined();
+    // Not the plan's date, which the payer was told: a date of its own, a whole notice period on.
+    expect(caughtUp!.noticeDate).toBe(createdOn);
+    expect(countWorkingDays(createdOn, caughtUp!.chargeDate)).toBeGreaterThanOrEqual(
+      DEFAULT_ADVANCE_NOTICE_WORKING_DAYS,
+    );
+    await sendDue();
+    const mandate = await scopedTo(server, staff).findOneOrFail(Mandate, schedule.mandateId);
+    const moved = (await emailsTo(server, mandate.payerEmail)).filter((e) =>
+      e.subject.endsWith("moved to a later date"),
+    );
+    expect(moved).toHaveLength(1);
+    expect(moved[0]?.text).toContain(`did not collect the £700.00 payment due on ${longDate(planned)}.`);
+    expect(moved[0]?.text).toContain(`It will be collected on ${longDate(caughtUp!.chargeDate)} instead.`);
+
+    // Its own notice went: it is submitted on its input day.
+    await runUntil(submissionDateFor(caughtUp!.chargeDate));
+    expect(await stored(staff, caughtUp!.id)).toMatchObject({ state: "SUBMITTED", chargeDate: caughtUp!.chargeDate });
   });
 
   it("submits on the date announced when the notice went the day it was queued", async () => {

@@ -22,7 +22,8 @@ export const file_dd_v1_collections: GenFile = /*@__PURE__*/
  * month(s). A schedule never charges the payer twice on one day: when the advance notice, the
  * mandate's set-up or a suspension pushes a schedule date onto the charge day of the date after it,
  * that earlier date is skipped (it does not count toward count), so after a suspension the missed
- * dates are caught up with one collection, not one each. A schedule's dates follow its plan as
+ * dates are caught up with one collection, not one each, charged a whole advance notice period
+ * after the payer is sent notice of its new date. A schedule's dates follow its plan as
  * announced to the payer: one-off collections and re-presentations keep off them, but a schedule
  * does not move for a one-off already there (one created, resumed or caught up after it); then the
  * payer is debited twice that day, each debit announced by its own advance notice.

@@ -63,3 +63,11 @@ export const mandateStatesRefusingSchedules: ReadonlySet<string> = new Set(["CAN
 export function mandateCollects(state: string): boolean {
   return state !== "SUSPENDED" && !mandateStatesRefusingSchedules.has(state);
 }
+
+/** Mandate states on their way to ACTIVE: a collection due meanwhile waits for them. */
+const settingUpStates: ReadonlySet<string> = new Set(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED"]);
+
+/** mandateSettingUp says whether a mandate in `state` is still being set up (the payer or their bank has yet to answer). */
+export function mandateSettingUp(state: string): boolean {
+  return settingUpStates.has(state);
+}

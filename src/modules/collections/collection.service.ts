@@ -141,7 +141,8 @@ export class CollectionManager {
       }
       const message = `Collection schedule ${schedule.id} of ${pounds(schedule.amountMinor)} ${plan.intervalUnit.toLowerCase()} created under mandate ${mandate.id}`;
       recordScheduleEvent(tx, schedule, { type: "collection_schedule.created", message }, now);
-      const first = createNextCollection(tx, schedule, mandate.state, today, now, noticeWorkingDays);
+      // Its notice is sent today, so the first collection keeps its date (movedFrom is null).
+      const first = createNextCollection(tx, schedule, mandate.state, today, now, noticeWorkingDays)?.collection;
       if (first) await this.options.onAdvanceNotice?.(tx, { schedule, mandate, organisation, first }, now);
       recordAudit(tx, {
         ...acting,

@@ -6,23 +6,26 @@
  */
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import { newId } from "../../platform/ids.js";
-import { DEFAULT_ADVANCE_NOTICE_WORKING_DAYS } from "../calendar/bacs-calendar.js";
+import { DEFAULT_ADVANCE_NOTICE_WORKING_DAYS, nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
 import type { IsoDate } from "../calendar/plain-date.js";
 import { addDays } from "../calendar/plain-date.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import { Mandate } from "../mandates/mandate.entity.js";
 import { Collection } from "./collection.entity.js";
 import { recordScheduleEvent } from "./collection-events.js";
-import { mandateCollects } from "./collection-lifecycle.js";
+import { mandateCollects, mandateSettingUp } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { recordCollectionCreated } from "./collection-state-change.js";
+import type { CollectionMovedHook, MovedCollection } from "./postpone.js";
 import {
   chargeDateOf,
   isDue,
   MATERIALISE_LEAD_DAYS,
   nextAfter,
   nominalDate,
+  noticeFor,
   type SchedulePlan,
   skipsInto,
 } from "./schedule-plan.js";
@@ -44,11 +47,22 @@ export function planOf(schedule: CollectionSchedule): SchedulePlan {
 }
 
 /**
+ * NewCollection is a schedule's collection just created, and `movedFrom`: the plan's date for it
+ * when it was created too late to be charged then (noticeFor), so it is charged later under a
+ * notice of its own that the payer must be sent today; null when it keeps the plan's date.
+ */
+export interface NewCollection {
+  collection: Collection;
+  movedFrom: IsoDate | null;
+}
+
+/**
  * createNextCollection creates the collection for the schedule's next nominal date and moves the
  * schedule on (FINISHED after the last one). Dates that would be charged on the same day as the
- * date after them are skipped first (skipsInto): never two debits of one schedule in one day. A charge date that would fall after end_date (moved
- * there by a weekend or the notice period) is not created: the schedule finishes instead, as no
- * collection may be charged after end_date. The schedule must be ACTIVE with a next date.
+ * date after them are skipped first (skipsInto): never two debits of one schedule in one day. A
+ * charge date that would fall after end_date (moved there by a weekend or the notice period) is
+ * not created: the schedule finishes instead, as no collection may be charged after end_date. The
+ * schedule must be ACTIVE with a next date.
  */
 export function createNextCollection(
   em: EntityManager,
@@ -57,16 +71,18 @@ export function createNextCollection(
   today: IsoDate,
   now: Date,
   noticeWorkingDays: number,
-): Collection | undefined {
+): NewCollection | undefined {
   if (schedule.state !== "ACTIVE" || schedule.nextNominalDate == null)
     throw new Error(`schedule ${schedule.id} has nothing to create`);
   const plan = planOf(schedule);
-  const notice = { sentOn: schedule.noticeDate, workingDays: noticeWorkingDays };
-  while (skipsInto(plan, dateIndex(schedule), mandateState, today, notice)) {
+  const told = { sentOn: schedule.noticeDate, workingDays: noticeWorkingDays };
+  const noticeOf = (nominal: IsoDate) => noticeFor(nominal, mandateState, today, told);
+  while (skipsInto(plan, dateIndex(schedule), mandateState, today, noticeOf(schedule.nextNominalDate))) {
     schedule.skippedDateCount += 1;
     schedule.nextNominalDate = nominalDate(plan, dateIndex(schedule));
   }
   const nominal = schedule.nextNominalDate;
+  const notice = noticeOf(nominal);
   const chargeDate = chargeDateOf(nominal, mandateState, today, notice);
   schedule.updateTime = now;
   if (schedule.endDate != null && chargeDate > schedule.endDate) {
@@ -83,7 +99,7 @@ export function createNextCollection(
     chargeDate,
     originalChargeDate: chargeDate,
     retryCount: 0,
-    noticeDate: schedule.noticeDate,
+    noticeDate: notice.sentOn,
     state: "PENDING_SUBMISSION",
     reasonCode: null,
     description: schedule.description,
@@ -96,7 +112,7 @@ export function createNextCollection(
   schedule.createdCollectionCount += 1;
   schedule.nextNominalDate = nextAfter(plan, schedule.createdCollectionCount, dateIndex(schedule));
   if (schedule.nextNominalDate === null) finish(em, schedule, now);
-  return collection;
+  return { collection, movedFrom: notice === told ? null : nextWorkingDayOnOrAfter(nominal) };
 }
 
 /** dateIndex is the number of the schedule's next date: created collections plus skipped dates. */
@@ -116,17 +132,24 @@ export function finish(em: EntityManager, schedule: CollectionSchedule, now: Dat
 /**
  * materialiseDue creates every collection that is due by `today` (Europe/London date) for every
  * ACTIVE schedule of every organisation, and returns how many it created. A collection is due
- * MATERIALISE_LEAD_DAYS before its nominal date; a run that missed days catches up, each late one
- * charged on the earliest date Bacs allows. Schedules of a SUSPENDED mandate are left due (no
+ * MATERIALISE_LEAD_DAYS before its nominal date. Schedules of a SUSPENDED mandate are left due (no
  * collections are taken while suspended) and catch up once it is active again: with one collection,
- * as dates pushed onto the same charge day are skipped (skipsInto).
+ * as dates pushed onto the same charge day are skipped (skipsInto). A date caught up too late for
+ * its plan's day (after a suspension, or runs that did not happen) is charged a whole notice period
+ * from today, and `onMoved` gives the payer that notice in the same transaction: the payer was told
+ * the plan's day, and a debit on a day never announced is a valid Guarantee claim.
  *
  * `em` need not be scoped to an organisation: this is the processor's cross-tenant pass, so its
  * queries turn the tenant filter off on purpose and set each row's organisation from its schedule.
  * Each batch runs in its own transaction and takes its schedules with FOR UPDATE SKIP LOCKED, so
  * replicas running it at once never create a collection twice.
  */
-export async function materialiseDue(em: EntityManager, today: IsoDate, now: Date): Promise<number> {
+export async function materialiseDue(
+  em: EntityManager,
+  today: IsoDate,
+  now: Date,
+  onMoved?: CollectionMovedHook,
+): Promise<number> {
   let created = 0;
   // Keyset over (next_nominal_date, id): batches move past schedules left due (suspended mandates).
   let after: { date: string; id: string } | undefined;
@@ -169,6 +192,7 @@ export async function materialiseDue(em: EntityManager, today: IsoDate, now: Dat
             );
       const noticeOf = new Map(organisations.map((o) => [o.id, o.advanceNoticeWorkingDays]));
       let made = 0;
+      const moved: MovedCollection[] = [];
       for (const schedule of schedules) {
         const mandateState = stateOf.get(schedule.mandate.id) ?? "CANCELLED";
         // Closed mandates have their schedules cancelled by the mandate hook; never charge under one.
@@ -179,8 +203,20 @@ export async function materialiseDue(em: EntityManager, today: IsoDate, now: Dat
           isDue(schedule.nextNominalDate, today)
         ) {
           const noticeWorkingDays = noticeOf.get(schedule.organisation.id) ?? DEFAULT_ADVANCE_NOTICE_WORKING_DAYS;
-          if (createNextCollection(tx, schedule, mandateState, today, now, noticeWorkingDays)) made++;
+          const created = createNextCollection(tx, schedule, mandateState, today, now, noticeWorkingDays);
+          if (!created) continue;
+          made++;
+          if (created.movedFrom !== null) {
+            const reason = mandateSettingUp(mandateState) ? "MANDATE_SETTING_UP" : "CREATED_LATE";
+            moved.push({ collection: created.collection, from: created.movedFrom, reason });
+          }
         }
+      }
+      // The payer is told of each moved date in the transaction that creates it: none goes unannounced.
+      await tx.flush();
+      for (const late of moved) {
+        const scoped = scopeToOrganisation(tx.fork({ keepTransactionContext: true }), late.collection.organisation.id);
+        await scoped.transactional((inner) => onMoved?.(inner, late, now) ?? Promise.resolve());
       }
       return { taken: schedules.length, made, cursor };
     });

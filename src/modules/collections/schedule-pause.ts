@@ -126,8 +126,9 @@ export async function resumeSchedule<View>(
         schedule.nextNominalDate != null &&
         isDue(schedule.nextNominalDate, today)
       ) {
-        const collection = createNextCollection(tx, schedule, mandate.state, today, now, workingDays);
-        if (collection) created.push(collection);
+        // Announced by the resumption's notice, sent today: none is moved (movedFrom is null).
+        const next = createNextCollection(tx, schedule, mandate.state, today, now, workingDays);
+        if (next) created.push(next.collection);
       }
     }
     const firstChargeDate = created[0]?.chargeDate ?? nextChargeDateToday(schedule, mandate.state, today, workingDays);

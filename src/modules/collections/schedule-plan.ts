@@ -72,6 +72,19 @@ export function chargeDateOf(nominal: IsoDate, mandateState: string, today: IsoD
 }
 
 /**
+ * noticeFor is the notice a schedule date created `today` is charged under. The schedule's notice
+ * (`told`) announced the plan's dates: each nominal date on its working day. A date created too late
+ * for that day (a suspension kept it from being created, processing did not run, the mandate is
+ * still being set up) would be charged on a day the payer was never told of, so it takes a notice
+ * of its own, sent today, and its charge date leaves that notice its whole period.
+ */
+export function noticeFor(nominal: IsoDate, mandateState: string, today: IsoDate, told: Notice): Notice {
+  if (told.sentOn >= today) return told;
+  const late = chargeDateOf(nominal, mandateState, today, told) > nextWorkingDayOnOrAfter(nominal);
+  return late ? { sentOn: today, workingDays: told.workingDays } : told;
+}
+
+/**
  * nextAfter is the nominal date of schedule date number `index` (0-based) once `created`
  * collections exist, or null when the schedule is finished: after `count` collections, or past
  * end_date. `index` exceeds `created` by the dates skipped (skipsInto).

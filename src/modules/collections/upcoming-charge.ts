@@ -6,7 +6,7 @@ import { type Notice, nextWorkingDayOnOrAfter, noticeReached } from "../calendar
 import type { IsoDate } from "../calendar/plain-date.js";
 import type { CollectionSchedule } from "./collection-schedule.entity.js";
 import { planOf } from "./materialise.js";
-import { chargeDateOf, nominalDate, skipsInto } from "./schedule-plan.js";
+import { chargeDateOf, nominalDate, noticeFor, skipsInto } from "./schedule-plan.js";
 
 /** noticeBoundary is the first day a notice sent `today` allows a collection to be charged. */
 export function noticeBoundary(today: IsoDate, workingDays: number): IsoDate {
@@ -15,24 +15,26 @@ export function noticeBoundary(today: IsoDate, workingDays: number): IsoDate {
 
 /**
  * upcomingChargeDate is the charge date createNextCollection would give the schedule's next
- * collection today under `notice` (after the dates it would skip), without creating it; null when
- * the schedule has no next date.
+ * collection today when the payer was told of its dates by `told` (after the dates it would skip,
+ * and later still if it is too late for its date: noticeFor), without creating it; null when the
+ * schedule has no next date.
  */
 export function upcomingChargeDate(
   schedule: CollectionSchedule,
   mandateState: string,
   today: IsoDate,
-  notice: Notice,
+  told: Notice,
 ): IsoDate | null {
   if (schedule.nextNominalDate == null) return null;
   const plan = planOf(schedule);
+  const noticeOf = (nominal: IsoDate) => noticeFor(nominal, mandateState, today, told);
   let index = schedule.createdCollectionCount + schedule.skippedDateCount;
   let nominal = schedule.nextNominalDate;
-  while (skipsInto(plan, index, mandateState, today, notice)) {
+  while (skipsInto(plan, index, mandateState, today, noticeOf(nominal))) {
     index += 1;
     nominal = nominalDate(plan, index);
   }
-  return chargeDateOf(nominal, mandateState, today, notice);
+  return chargeDateOf(nominal, mandateState, today, noticeOf(nominal));
 }
 
 /**

@@ -149,18 +149,19 @@ export interface MovedPayment {
   chargeDate: string | null;
   /**
    * Why it moved: the Instruction was not set up in time (NOT_COMPLETED while the payer has not
-   * completed it, NOT_SET_UP while their bank has not confirmed it), or their notice of it could
-   * not be sent in time (NOTICE_NOT_SENT).
+   * completed it, NOT_SET_UP while their bank has not confirmed it), their notice of it could not
+   * be sent in time (NOTICE_NOT_SENT), or it was not collected on its date (NOT_COLLECTED: the
+   * organisation had suspended collections, or they were held up).
    */
-  why: "NOT_COMPLETED" | "NOT_SET_UP" | "NOTICE_NOT_SENT";
+  why: "NOT_COMPLETED" | "NOT_SET_UP" | "NOTICE_NOT_SENT" | "NOT_COLLECTED";
   /** The payment is one of a schedule's, whose other payments keep their dates. */
   scheduled: boolean;
 }
 
 /**
  * movedPaymentNotice tells the payer that a payment will be collected later than they were told, or
- * not at all: their Instruction was not set up with their bank in time for its date, or the notice
- * of it could not be sent to them in time. A date other than the one announced needs its own
+ * not at all: their Instruction was not set up with their bank in time for its date, the notice
+ * of it could not be sent to them in time, or it was not collected on its date. A date other than the one announced needs its own
  * advance notice (a debit on an unannounced date is a valid Guarantee claim, DDICA reason 1).
  */
 export function movedPaymentNotice(letter: PayerLetter, payment: MovedPayment): MailMessage {
@@ -170,6 +171,7 @@ export function movedPaymentNotice(letter: PayerLetter, payment: MovedPayment): 
     NOT_SET_UP: `Your Direct Debit Instruction to ${payee.name} was not yet set up with your bank in time to collect ${was}.`,
     NOT_COMPLETED: `You have not completed your Direct Debit Instruction to ${payee.name} yet, so ${was} cannot be collected then.`,
     NOTICE_NOT_SENT: `${payee.name} could not send you advance notice of a ${payment.amount} payment planned for ${longDate(payment.previousDate)} in time.`,
+    NOT_COLLECTED: `${payee.name} did not collect ${was}.`,
   }[payment.why];
   // Other dates the payer may not have been told of either: nothing is said of them.
   const others = payment.scheduled && payment.why !== "NOTICE_NOT_SENT" ? " Your other payments keep their dates." : "";

@@ -19,7 +19,7 @@ import type { MailMessage } from "../../platform/mail/mailer.js";
 import type { Collection } from "../collections/collection.entity.js";
 import type { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
-import type { MovedCollection } from "../collections/postpone.js";
+import type { MovedCollection, PostponeReason } from "../collections/postpone.js";
 import type { RetriedCollection } from "../collections/retry.js";
 import type { ScheduleNotice } from "../collections/schedule-notice.js";
 import { Organisation } from "../identity/organisation.entity.js";
@@ -29,6 +29,7 @@ import {
   advanceNotice,
   cancellationNotice,
   instructionConfirmation,
+  type MovedPayment,
   movedPaymentNotice,
   oneOffAdvanceNotice,
   type PayerLetter,
@@ -176,8 +177,9 @@ export class PayerNotices {
   /**
    * collectionMoved gives the payer advance notice of a collection moved to a later date, or tells
    * them it will not be taken (CANCELLED: the move would have reached the schedule's next payment):
-   * its mandate was still being set up on its Bacs input day, or its notice had not been sent in
-   * time (collection-steps.ts, postpone.ts).
+   * its mandate was still being set up on its Bacs input day, its notice had not been sent in
+   * time (collection-steps.ts, postpone.ts), or it was created too late for its schedule's date
+   * (materialise.ts).
    */
   async collectionMoved(em: EntityManager, { collection, from, reason }: MovedCollection, now: Date): Promise<void> {
     const mandate = await em.findOneOrFail(Mandate, collection.mandate.id);
@@ -189,12 +191,7 @@ export class PayerNotices {
       amount: pounds(collection.amountMinor),
       previousDate: from,
       chargeDate: dropped ? null : collection.chargeDate,
-      why:
-        reason === "NOTICE_NOT_SENT"
-          ? ("NOTICE_NOT_SENT" as const)
-          : mandate.state === "PENDING_CUSTOMER_APPROVAL"
-            ? ("NOT_COMPLETED" as const)
-            : ("NOT_SET_UP" as const),
+      why: whyMoved(reason, mandate.state),
       scheduled: collection.schedule != null,
     };
     return this.announce(em, mandate, organisation, now, {
@@ -310,4 +307,11 @@ export function frequencyOf(schedule: Pick<CollectionSchedule, "intervalUnit" | 
   const every = schedule.interval === 1 ? "monthly" : `every ${schedule.interval} months`;
   const day = schedule.dayOfMonth === -1 ? "the last day of the month" : `day ${schedule.dayOfMonth} of the month`;
   return `${every} on ${day}`;
+}
+
+/** whyMoved is what the payer is told of why a payment moved (movedPaymentNotice). */
+function whyMoved(reason: PostponeReason, mandateState: string): MovedPayment["why"] {
+  if (reason === "NOTICE_NOT_SENT") return "NOTICE_NOT_SENT";
+  if (reason === "CREATED_LATE") return "NOT_COLLECTED";
+  return mandateState === "PENDING_CUSTOMER_APPROVAL" ? "NOT_COMPLETED" : "NOT_SET_UP";
 }

@@ -21,7 +21,7 @@
  * transaction, and the changes run in that same transaction (one savepoint per row). Another
  * replica's claim skips the locked rows, and once the batch commits they no longer match.
  */
-import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
+import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import { acrossTenants, crossTenantFork } from "../../platform/db/tenant-session.js";
@@ -34,7 +34,7 @@ import type { IsoDate } from "../calendar/plain-date.js";
 import { Collection } from "../collections/collection.entity.js";
 import { applyCollectionStateChange } from "../collections/collection-state-change.js";
 import { materialiseDue } from "../collections/materialise.js";
-import { type MovedCollection, postponeCollection } from "../collections/postpone.js";
+import { type CollectionMovedHook, postponeCollection } from "../collections/postpone.js";
 import type { MandateTransitions } from "../mandates/mandate-transitions.js";
 import { type CollectionStep, claimCollections, claimedRow, collectionSteps } from "./collection-steps.js";
 import { expireStep } from "./mandate-expiry.js";
@@ -48,11 +48,11 @@ export interface BacsProcessorOptions {
   logger: Logger;
   /**
    * Gives the payer notice of a collection moved to a later date, or cancelled because it could
-   * not be (its mandate still being set up on its input day, or its notice not sent in time), in
-   * the transaction that moves it. A throw leaves the collection where it was, to be tried again
-   * on the next run.
+   * not be (its mandate still being set up on its input day, its notice not sent in time, or it
+   * was created too late for its schedule's date), in the transaction that moves (or creates) it.
+   * A throw leaves the collection where it was, to be tried again on the next run.
    */
-  onCollectionMoved: (em: EntityManager, moved: MovedCollection, now: Date) => Promise<void>;
+  onCollectionMoved: CollectionMovedHook;
   /**
    * Called for each row a step could not change (`mandate.submit`, `collection.submit`, …): the
    * row stays due and the next run tries it again, so a count that keeps rising is a row stuck.
@@ -167,7 +167,12 @@ export class BacsProcessor {
     run.activated = activate.done;
     run.failed += submit.failed + activate.failed;
     // materialiseDue batches and locks on its own (SKIP LOCKED on schedules).
-    run.materialised = await materialiseDue(crossTenantFork(this.options.orm, "bacs processing"), today, now);
+    run.materialised = await materialiseDue(
+      crossTenantFork(this.options.orm, "bacs processing"),
+      today,
+      now,
+      this.options.onCollectionMoved,
+    );
     for (const step of collectionSteps) {
       const result = await this.drain((limit) => this.collectionBatch(step, today, limit, now));
       run.failed += result.failed;

@@ -33,7 +33,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { addWorkingDays, BACS_CYCLE_WORKING_DAYS, noticeReached } from "../calendar/bacs-calendar.js";
 import type { IsoDate } from "../calendar/plain-date.js";
-import type { CollectionStateName } from "../collections/collection-lifecycle.js";
+import { type CollectionStateName, mandateSettingUp } from "../collections/collection-lifecycle.js";
 import type { CollectionChange } from "../collections/collection-state-change.js";
 import type { PostponeReason } from "../collections/postpone.js";
 import { chargeDateOf } from "../collections/schedule-plan.js";
@@ -45,9 +45,6 @@ export const PAYOUT_WORKING_DAYS = 1;
 export type CollectionMove =
   | { to: CollectionStateName; change: CollectionChange }
   | { postponeTo: IsoDate; reason: PostponeReason; change: CollectionChange };
-
-/** Mandate states that are on their way to ACTIVE: a collection due meanwhile waits for them. */
-const settingUpStates: ReadonlySet<string> = new Set(["PENDING_CUSTOMER_APPROVAL", "PENDING_SUBMISSION", "SUBMITTED"]);
 
 /**
  * NoticeDelivery is what became of the emails that announced a collection (its own, or its
@@ -149,7 +146,7 @@ export const submitCollectionStep: CollectionStep = {
         change: { description: `The payer's advance notice ${why}: charge date moved to ${postponeTo}` },
       };
     }
-    if (settingUpStates.has(mandateState)) {
+    if (mandateSettingUp(mandateState)) {
       const postponeTo = newDate();
       return {
         postponeTo,
