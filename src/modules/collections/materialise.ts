@@ -18,7 +18,7 @@ import { recordScheduleEvent } from "./collection-events.js";
 import { mandateCollects, mandateSettingUp } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { recordCollectionCreated } from "./collection-state-change.js";
-import type { CollectionMovedHook, MovedCollection } from "./postpone.js";
+import type { CollectionMovedHook, MovedCollection } from "./moved-collection.js";
 import {
   chargeDateOf,
   isDue,

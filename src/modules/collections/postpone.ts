@@ -19,26 +19,6 @@ import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, type CollectionChange, pounds } from "./collection-state-change.js";
 import { retryWindowEnd } from "./retry.js";
 
-/**
- * PostponeReason is why a collection moves later: its mandate was still being set up on its Bacs
- * input day, its payer had not been sent notice of it in time, or it was created too late for its
- * schedule's date (materialise.ts: after a suspension, or a stop of processing).
- */
-export type PostponeReason = "MANDATE_SETTING_UP" | "NOTICE_NOT_SENT" | "CREATED_LATE";
-
-/** MovedCollection is a collection just moved to a later charge date (or cancelled instead), the date it had, and why. */
-export interface MovedCollection {
-  collection: Collection;
-  from: IsoDate;
-  reason: PostponeReason;
-}
-
-/**
- * CollectionMovedHook gives the payer notice of a moved collection (or of one not taken after all),
- * in the transaction that moved it; wired in app.ts to the payer notices.
- */
-export type CollectionMovedHook = (em: EntityManager, moved: MovedCollection, now: Date) => Promise<void>;
-
 /** postponeCollection moves `collection` to `chargeDate`, or cancels it when that is not allowed. */
 export async function postponeCollection(
   em: EntityManager,

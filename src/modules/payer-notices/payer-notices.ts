@@ -19,7 +19,7 @@ import type { MailMessage } from "../../platform/mail/mailer.js";
 import type { Collection } from "../collections/collection.entity.js";
 import type { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { pounds } from "../collections/collection-state-change.js";
-import type { MovedCollection, PostponeReason } from "../collections/postpone.js";
+import type { MovedCollection, PostponeReason } from "../collections/moved-collection.js";
 import type { RetriedCollection } from "../collections/retry.js";
 import type { ScheduleNotice } from "../collections/schedule-notice.js";
 import { Organisation } from "../identity/organisation.entity.js";

@@ -35,7 +35,7 @@ import { addWorkingDays, BACS_CYCLE_WORKING_DAYS, noticeReached } from "../calen
 import type { IsoDate } from "../calendar/plain-date.js";
 import { type CollectionStateName, mandateSettingUp } from "../collections/collection-lifecycle.js";
 import type { CollectionChange } from "../collections/collection-state-change.js";
-import type { PostponeReason } from "../collections/postpone.js";
+import type { PostponeReason } from "../collections/moved-collection.js";
 import { chargeDateOf } from "../collections/schedule-plan.js";
 
 /** Working days from the charge date to the pay-out (see the file comment). */
