@@ -75,7 +75,7 @@ export function requireChoice<const Choice extends string>(
   const value = requireString(command, flags, name);
   const choice = choices.find((c) => c === value);
   if (choice === undefined) {
-    const listed = `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+    const listed = choices.length === 1 ? choices[0] : `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
     throw new UsageError(`ddctl ${command}: --${name} must be ${listed}, got "${value}"`);
   }
   return choice;

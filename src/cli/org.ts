@@ -94,17 +94,20 @@ export const orgCreate: Command = {
 };
 
 /**
- * changeOrganisation reads the --org every settings command takes and runs `change` in that
- * organisation's transaction, as the operator. Call it after the command's other flags are checked.
+ * targetOrganisation reads the --org every settings command takes, first, so that a missing --org
+ * is what a command with no flags says, and returns how to change that organisation (in its
+ * transaction, as the operator) once the command's other flags are checked.
  */
-function changeOrganisation(
+function targetOrganisation(
   command: string,
   flags: Flags,
   runtime: CliRuntime,
+): (
   change: (provisioning: Provisioning, em: EntityManager, operator: Acting) => Promise<Organisation>,
-): Promise<Organisation> {
+) => Promise<Organisation> {
   const id = requireString(command, flags, "org");
-  return inOrganisation(runtime, id, ({ provisioning }, em, operator) => change(provisioning, em, operator));
+  return (change) =>
+    inOrganisation(runtime, id, ({ provisioning }, em, operator) => change(provisioning, em, operator));
 }
 
 /** orgSetBacs prints `{"id", "service_user_number", "bacs_display_name"}`. */
@@ -114,11 +117,12 @@ export const orgSetBacs: Command = {
   usage: "org set-bacs --org ORG_ID --sun NNNNNN --display-name NAME",
   summary: "set the Bacs service user number (6 digits) and the name payers see (1-18 of A-Z 0-9 space & - . /)",
   async run(flags, { runtime }) {
+    const inTarget = targetOrganisation("org set-bacs", flags, runtime);
     const serviceUserNumber = requireString("org set-bacs", flags, "sun");
     const bacsDisplayName = requireString("org set-bacs", flags, "display-name");
     // Both flags are present by now: checked as for a live organisation, only their values can fail.
     bacsIdentityFlags("org set-bacs", flags, false);
-    const organisation = await changeOrganisation("org set-bacs", flags, runtime, (provisioning, em, operator) =>
+    const organisation = await inTarget((provisioning, em, operator) =>
       provisioning.setBacsIdentity(em, operator, { serviceUserNumber, bacsDisplayName }),
     );
     return {
@@ -135,10 +139,11 @@ export const orgSetNotices: Command = {
   usage: "org set-notices --org ORG_ID --notice-days N --sender service|organisation",
   summary: "set the advance notice period (3-30 working days) and who emails payers their notices",
   async run(flags, { runtime }) {
+    const inTarget = targetOrganisation("org set-notices", flags, runtime);
     const days = requirePositiveInteger("org set-notices", flags, "notice-days");
     const sender = requireChoice("org set-notices", flags, "sender", ["service", "organisation"]);
     const payerNoticesBy = sender === "service" ? "SERVICE" : "ORGANISATION";
-    const organisation = await changeOrganisation("org set-notices", flags, runtime, (provisioning, em, operator) =>
+    const organisation = await inTarget((provisioning, em, operator) =>
       provisioning.setPayerNotices(em, operator, { advanceNoticeWorkingDays: days, payerNoticesBy }),
     );
     return {
@@ -159,9 +164,10 @@ export const orgSetRateLimit: Command = {
   usage: "org set-rate-limit --org ORG_ID --per-minute N --burst B",
   summary: "set an organisation's sustained requests per minute and burst",
   async run(flags, { runtime }) {
+    const inTarget = targetOrganisation("org set-rate-limit", flags, runtime);
     const perMinute = requirePositiveInteger("org set-rate-limit", flags, "per-minute");
     const burst = requirePositiveInteger("org set-rate-limit", flags, "burst");
-    const organisation = await changeOrganisation("org set-rate-limit", flags, runtime, (provisioning, em, operator) =>
+    const organisation = await inTarget((provisioning, em, operator) =>
       provisioning.setRateLimit(em, operator, { perMinute, burst }),
     );
     return {
@@ -178,8 +184,9 @@ export const orgRequireTotp: Command = {
   usage: "org require-totp --org ORG_ID --admins on|off",
   summary: "require admins to use a TOTP second factor (on: admins without one can only enrol)",
   async run(flags, { runtime }) {
+    const inTarget = targetOrganisation("org require-totp", flags, runtime);
     const admins = requireChoice("org require-totp", flags, "admins", ["on", "off"]);
-    const organisation = await changeOrganisation("org require-totp", flags, runtime, (provisioning, em, operator) =>
+    const organisation = await inTarget((provisioning, em, operator) =>
       provisioning.requireAdminTotp(em, operator, admins === "on"),
     );
     return {

@@ -51,20 +51,21 @@ export const userCreate: Command = {
 };
 
 /**
- * onOneUser reads the --org and --user every command on one user takes, then runs `act` on that
- * user in the organisation's transaction, as the operator.
+ * targetUser reads the --org and --user every command on one user takes, first, and returns how to
+ * act on that user (in the organisation's transaction, as the operator) once the command's other
+ * flags are checked.
  */
-async function onOneUser<T>(
+function targetUser(
   command: string,
   flags: Flags,
   runtime: CliRuntime,
-  act: (accounts: UserAccounts, em: EntityManager, operator: Acting, userId: string) => Promise<T>,
-): Promise<T> {
+): <T>(act: (accounts: UserAccounts, em: EntityManager, operator: Acting, userId: string) => Promise<T>) => Promise<T> {
   const organisationId = requireString(command, flags, "org");
   const userId = requireString(command, flags, "user");
-  return inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
-    act(userAccounts, em, operator, userId),
-  );
+  return (act) =>
+    inOrganisation(runtime, organisationId, ({ userAccounts }, em, operator) =>
+      act(userAccounts, em, operator, userId),
+    );
 }
 
 /** userSetRole prints `{"id", "role", "ended_sessions"}`. */
@@ -74,8 +75,9 @@ export const userSetRole: Command = {
   usage: "user set-role --org ORG_ID --user USER_ID --role admin|member|viewer",
   summary: "change a user's role; every session of the user ends at once",
   async run(flags, { runtime }) {
+    const onUser = targetUser("user set-role", flags, runtime);
     const role = requireChoice("user set-role", flags, "role", roleNames);
-    const { user, endedSessions } = await onOneUser("user set-role", flags, runtime, (accounts, em, operator, id) =>
+    const { user, endedSessions } = await onUser((accounts, em, operator, id) =>
       accounts.setRole(em, operator, id, role),
     );
     return {
@@ -92,9 +94,8 @@ export const userDeactivate: Command = {
   usage: "user deactivate --org ORG_ID --user USER_ID",
   summary: "stop a user signing in; every session of the user ends at once",
   async run(flags, { runtime }) {
-    const { user, endedSessions } = await onOneUser("user deactivate", flags, runtime, (accounts, em, operator, id) =>
-      accounts.deactivate(em, operator, id),
-    );
+    const onUser = targetUser("user deactivate", flags, runtime);
+    const { user, endedSessions } = await onUser((accounts, em, operator, id) => accounts.deactivate(em, operator, id));
     return {
       json: { id: user.id, deactivate_time: user.deactivateTime?.toISOString(), ended_sessions: endedSessions },
       text: `user ${user.id} deactivated; ${endedSessions} session(s) ended`,
@@ -109,9 +110,8 @@ export const userResetTotp: Command = {
   usage: "user reset-totp --org ORG_ID --user USER_ID",
   summary: "turn off a user's TOTP (lost authenticator); their sessions end, they enrol again",
   async run(flags, { runtime }) {
-    const { user, endedSessions } = await onOneUser("user reset-totp", flags, runtime, (accounts, em, operator, id) =>
-      accounts.resetTotp(em, operator, id),
-    );
+    const onUser = targetUser("user reset-totp", flags, runtime);
+    const { user, endedSessions } = await onUser((accounts, em, operator, id) => accounts.resetTotp(em, operator, id));
     return {
       json: { id: user.id, ended_sessions: endedSessions },
       text: `user ${user.id}: TOTP off; ${endedSessions} session(s) ended`,
@@ -126,9 +126,8 @@ export const userUnlock: Command = {
   usage: "user unlock --org ORG_ID --user USER_ID",
   summary: "let a user sign in again after too many wrong TOTP codes (their TOTP stays on)",
   async run(flags, { runtime }) {
-    const { user, wasLocked } = await onOneUser("user unlock", flags, runtime, (accounts, em, operator, id) =>
-      accounts.unlock(em, operator, id),
-    );
+    const onUser = targetUser("user unlock", flags, runtime);
+    const { user, wasLocked } = await onUser((accounts, em, operator, id) => accounts.unlock(em, operator, id));
     return {
       json: { id: user.id, was_locked: wasLocked },
       text: wasLocked

@@ -107,13 +107,19 @@ describe("a member's schedule, its collection, and the alert its failure raises"
     await expect.poll(() => amount.getAttribute("aria-invalid")).toBe("true");
     expect(await describedText(page, amount)).toMatch(/pounds and pence/);
 
-    // Nothing to collect, or more than the service collects: refused in the form, in pounds.
-    for (const typed of ["0", "1000000.01"]) {
+    // Nothing to collect, or more than the service collects: refused in the form, in pounds. (A bad
+    // format between the two, so that the second cannot pass on the first's message.)
+    const hint = "In pounds and pence, for example 1250.50";
+    const outOfRange = `${hint} Amount must be from £0.01 to £1,000,000.00.`;
+    const badFormat = `${hint} Amount must be in pounds and pence, for example 1250.50.`;
+    for (const [typed, expected] of [
+      ["0", outOfRange],
+      ["12.345", badFormat],
+      ["1000000.01", outOfRange],
+    ] as const) {
       await amount.fill(typed);
       await dialog.getByRole("button", { name: "Create schedule" }).click();
-      await expect
-        .poll(() => describedText(page, amount))
-        .toBe("In pounds and pence, for example 1250.50 Amount must be from £0.01 to £1,000,000.00.");
+      await expect.poll(() => describedText(page, amount)).toBe(expected);
     }
 
     // A start date already past: refused by the service, next to its field, in the staff's words.

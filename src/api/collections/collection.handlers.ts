@@ -5,16 +5,20 @@
  */
 
 import { create } from "@bufbuild/protobuf";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/postgresql";
 import {
+  type Collection as CollectionMessage,
   CollectionScheduleSchema,
   CollectionSchema,
   CollectionService,
   type CollectionSchedule as ScheduleMessage,
 } from "../../../gen/dd/v1/collections_pb.js";
 import { type IsoDate, isIsoDate } from "../../modules/calendar/plain-date.js";
-import type { CollectionManager } from "../../modules/collections/collection.service.js";
+import type { CollectionManager, ScheduleView } from "../../modules/collections/collection.service.js";
+import type { NewOneOff } from "../../modules/collections/one-off.js";
 import type { NewSchedule } from "../../modules/collections/schedule-fields.js";
+import type { Acting } from "../../modules/identity/acting.js";
 import { requireEntityManager, requireWriter } from "../../rpc/context.js";
 import { isIdOf, nextPageToken, readPage } from "../../rpc/pagination.js";
 import { readEnumFilter } from "../../rpc/request-values.js";
@@ -42,12 +46,25 @@ function fieldsOf(schedule: ScheduleMessage | undefined): NewSchedule {
   };
 }
 
+/** oneOffOf reads a CreateCollection request's fields, and only those a client may set. */
+function oneOffOf(collection: CollectionMessage | undefined): NewOneOff {
+  const { mandateId, amountMinor, currency, chargeDate, description } = collection ?? create(CollectionSchema);
+  return { mandateId, amountMinor, currency, chargeDate, description };
+}
+
 // Schedules are listed newest first by id; collections by charge date, then id, so their tokens hold both.
 const scheduleCursor = { id: isIdOf("CS") };
 const collectionCursor = { chargeDate: (value: string): value is IsoDate => isIsoDate(value), id: isIdOf("CL") };
 
 /** registerCollectionService serves CollectionService with the given manager. */
 export function registerCollectionService(router: ConnectRouter, collections: CollectionManager): void {
+  // The RPCs that act on one schedule with a free-text reason (cancel, pause).
+  const withReason =
+    (action: (em: EntityManager, acting: Acting, id: string, reason: string) => Promise<ScheduleView>) =>
+    async (req: { scheduleId: string; reason: string }, ctx: HandlerContext) => {
+      const { em, acting } = await requireWriter(ctx);
+      return scheduleToProto(await action(em, acting, req.scheduleId, req.reason));
+    };
   router.service(CollectionService, {
     async createCollectionSchedule(req, ctx) {
       const { em, acting } = await requireWriter(ctx);
@@ -55,24 +72,16 @@ export function registerCollectionService(router: ConnectRouter, collections: Co
     },
     async createCollection(req, ctx) {
       const { em, acting } = await requireWriter(ctx);
-      // The message has every field a one-off takes (NewOneOff), unset ones empty.
-      const oneOff = req.collection ?? create(CollectionSchema);
-      return collectionToProto(await collections.createOneOff(em, acting, oneOff));
+      return collectionToProto(await collections.createOneOff(em, acting, oneOffOf(req.collection)));
     },
-    async cancelCollectionSchedule(req, ctx) {
-      const { em, acting } = await requireWriter(ctx);
-      return scheduleToProto(await collections.cancelSchedule(em, acting, req.scheduleId, req.reason));
-    },
+    cancelCollectionSchedule: withReason((...args) => collections.cancelSchedule(...args)),
     async updateCollectionSchedule(req, ctx) {
       const { em, acting } = await requireWriter(ctx);
       const { id, amountMinor, endDate } = req.schedule ?? create(CollectionScheduleSchema);
       const change = { id, mask: req.updateMask?.paths, amountMinor, endDate };
       return scheduleToProto(await collections.updateSchedule(em, acting, change));
     },
-    async pauseCollectionSchedule(req, ctx) {
-      const { em, acting } = await requireWriter(ctx);
-      return scheduleToProto(await collections.pauseSchedule(em, acting, req.scheduleId, req.reason));
-    },
+    pauseCollectionSchedule: withReason((...args) => collections.pauseSchedule(...args)),
     async resumeCollectionSchedule(req, ctx) {
       const { em, acting } = await requireWriter(ctx);
       return scheduleToProto(await collections.resumeSchedule(em, acting, req.scheduleId));

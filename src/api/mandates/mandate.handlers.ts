@@ -61,8 +61,9 @@ export function registerMandateService(
   const withReason =
     (action: (em: EntityManager, acting: Acting, id: string, reason: string) => Promise<Mandate>) =>
     async (req: { mandateId: string; reason: string }, ctx: HandlerContext) => {
+      const id = plain("mandate_id", req.mandateId);
       const { em, acting } = await requireWriter(ctx);
-      return toProto(await action(em, acting, plain("mandate_id", req.mandateId), req.reason), ctx);
+      return toProto(await action(em, acting, id, req.reason), ctx);
     };
   router.service(MandateService, {
     async createMandate(req, ctx) {
@@ -92,9 +93,9 @@ export function registerMandateService(
       };
     },
     async updateMandate(req, ctx) {
-      const { em, acting } = await requireWriter(ctx);
       const mask = req.updateMask?.paths;
       const update = { ...fieldsOf(req.mandate), id: plain("mandate.id", req.mandate?.id ?? ""), mask };
+      const { em, acting } = await requireWriter(ctx);
       return toProto(await mandates.update(em, acting, update), ctx);
     },
     cancelMandate: withReason((...args) => transitions.cancel(...args)),

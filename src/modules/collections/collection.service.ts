@@ -19,7 +19,7 @@ import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { checkReason } from "../mandates/mandate-fields.js";
-import { lockCollectingMandate } from "./collecting-mandate.js";
+import { lockMandateForNewCollections } from "./collecting-mandate.js";
 import { Collection } from "./collection.entity.js";
 import { recordScheduleEvent } from "./collection-events.js";
 import type { CollectionStateName, ScheduleStateName } from "./collection-lifecycle.js";
@@ -110,7 +110,7 @@ export class CollectionManager {
     if (!valid) throw new InvalidArgumentError(violations);
     const { plan } = valid;
     return em.transactional(async (tx) => {
-      const mandate = await lockCollectingMandate(tx, input.mandateId);
+      const mandate = await lockMandateForNewCollections(tx, input.mandateId);
       const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
       const noticeWorkingDays = organisation.advanceNoticeWorkingDays;
       const schedule = tx.create(CollectionSchedule, {

@@ -15,7 +15,7 @@ import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import type { Mandate } from "../mandates/mandate.entity.js";
 import { firstFreeDay, maxDaysAhead, takenChargeDays } from "./charge-days.js";
-import { lockCollectingMandate } from "./collecting-mandate.js";
+import { lockMandateForNewCollections } from "./collecting-mandate.js";
 import { Collection } from "./collection.entity.js";
 import { recordCollectionCreated } from "./collection-state-change.js";
 import { checkDescription, checkPayment } from "./schedule-fields.js";
@@ -95,7 +95,7 @@ export async function createOneOff(
   const { violations, valid } = checkOneOff(input, today);
   if (!valid) throw new InvalidArgumentError(violations);
   return em.transactional(async (tx) => {
-    const mandate = await lockCollectingMandate(tx, input.mandateId);
+    const mandate = await lockMandateForNewCollections(tx, input.mandateId);
     const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
     // The payer is told today: the notice period counts from here.
     const notice = { sentOn: today, workingDays: organisation.advanceNoticeWorkingDays };

@@ -49,6 +49,14 @@ describe("checkSchedule", () => {
     ]);
   });
 
+  it("takes 1p to £1,000,000.00 and names both units when it refuses", () => {
+    expect(checkSchedule({ ...good, amountMinor: 100_000_000n }, today).violations).toEqual([]);
+    for (const amountMinor of [0n, 100_000_001n])
+      expect(checkSchedule({ ...good, amountMinor }, today).violations).toEqual([
+        { field: "schedule.amount_minor", description: "must be 1 to 100000000 pence (£0.01 to £1,000,000.00)" },
+      ]);
+  });
+
   it("refuses a day of month past the 28th, and both end_date and count", () => {
     expect(checkSchedule({ ...good, dayOfMonth: 30 }, today).violations.map((v) => v.field)).toEqual([
       "schedule.day_of_month",

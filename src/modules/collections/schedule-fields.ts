@@ -18,6 +18,8 @@ import type { SchedulePlan } from "./schedule-plan.js";
  * cap keeps sums of amounts well inside exact integers.
  */
 export const maxAmountMinor = 100_000_000n;
+/** maxAmountPounds is maxAmountMinor as staff read it: "£1,000,000.00". */
+const maxAmountPounds = `£${(maxAmountMinor / 100n).toLocaleString("en-GB")}.${String(maxAmountMinor % 100n).padStart(2, "0")}`;
 /** maxInterval is the longest period: 12 units (yearly for monthly schedules). */
 export const maxInterval = 12;
 /** maxCount caps `count`: 1,000 collections is over 19 years weekly. */
@@ -34,7 +36,7 @@ const controlCharacters = /\p{Cc}/u;
 /** amountProblem says why `amountMinor` cannot be a collection's amount, or is undefined when it can. */
 export function amountProblem(amountMinor: bigint): string | undefined {
   if (amountMinor >= 1n && amountMinor <= maxAmountMinor) return undefined;
-  return `must be 1 to ${maxAmountMinor} pence (£0.01 to £1,000,000.00)`;
+  return `must be 1 to ${maxAmountMinor} pence (£0.01 to ${maxAmountPounds})`;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Acting } from "../identity/acting.js";
 import { recordAudit } from "../identity/audit-log.js";
 import { Organisation } from "../identity/organisation.entity.js";
 import { checkReason } from "../mandates/mandate-fields.js";
-import { refuseUnlessMandateCanCollect } from "./collecting-mandate.js";
+import { refuseClosedMandate } from "./collecting-mandate.js";
 import { Collection } from "./collection.entity.js";
 import { recordScheduleEvent } from "./collection-events.js";
 import { mandateCollects } from "./collection-lifecycle.js";
@@ -108,7 +108,7 @@ export async function resumeSchedule<View>(
         { state: schedule.state },
       );
     }
-    refuseUnlessMandateCanCollect(mandate);
+    refuseClosedMandate(mandate);
     const organisation = await tx.findOneOrFail(Organisation, acting.organisationId);
     const workingDays = organisation.advanceNoticeWorkingDays;
     schedule.state = "ACTIVE";

@@ -183,7 +183,8 @@ export class Provisioning {
   /**
    * changeOrganisation applies one settings change to the acting organisation, stamps it and
    * records the audit event in the same flush, so a change is never saved without its record.
-   * The change may refuse (throw) before anything is written.
+   * The change may refuse by throwing, which writes nothing as long as it throws before it changes
+   * the organisation (check first, then set).
    */
   private async changeOrganisation(
     em: EntityManager,
