@@ -206,6 +206,7 @@ export function createApp(deps: AppDeps): App {
     onOneOffNotice: (em, announced, now) => payerNotices.oneOffAnnounced(em, announced, now),
     onRetryNotice: (em, retried, now) => payerNotices.retryAnnounced(em, retried, now),
     onScheduleNotice: (em, notice, now) => payerNotices.scheduleChanged(em, notice, now),
+    onCollectionMoved: (em, moved, now) => payerNotices.collectionMoved(em, moved, now),
   });
   const instructionConfirmed = (em: EntityManager, mandate: Mandate, now: Date) =>
     payerNotices.instructionConfirmed(em, mandate, now);

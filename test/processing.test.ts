@@ -395,6 +395,51 @@ describe("BacsProcessor over a month of collections", () => {
     expect(moved!.chargeDate > first!.chargeDate).toBe(true);
   });
 
+  it("creates no late schedule date its payer cannot be told of, and goes on with the rest of the run", async () => {
+    await signIn("2027-11-01");
+    const mandate = await mandateIn(server, staff, "ACTIVE");
+    const schedule = await createSchedule(server, staff, {
+      mandate_id: mandate.id,
+      amount_minor: "64000",
+      interval_unit: "INTERVAL_UNIT_MONTHLY",
+      start_date: "2027-11-15",
+    });
+    const [first] = await collectionsOfSchedule(staff, schedule.id);
+    // No run until 20 December: 15 December, the second date, has passed uncreated.
+    clock.set("2027-12-20");
+    const failedSteps: string[] = [];
+    const logged: string[] = [];
+    const noticeDown = new BacsProcessor({
+      orm: server.database.orm,
+      clock,
+      transitions: server.app.mandateTransitions,
+      logger: createLogger("error", { write: (line: string) => logged.push(line) }),
+      onCollectionMoved: () => Promise.reject(new Error("outbox unavailable")),
+      onRowFailed: (step) => failedSteps.push(step),
+    });
+    const run = await noticeDown.runOnce(clock.set("2027-12-20"));
+    await noticeDown.stop();
+    expect(run.failed).toBeGreaterThanOrEqual(1);
+    expect(failedSteps).toContain("collection.materialise");
+    expect(logged.filter((line) => line.includes(schedule.id))).toHaveLength(1);
+    // Nothing of the late date was written, and the steps after it ran: the first collection,
+    // late itself, was submitted, confirmed and paid out in the same run.
+    const after = await collectionsOfSchedule(staff, schedule.id);
+    expect(after.map((c) => [c.id, c.state])).toEqual([[first!.id, "COLLECTION_STATE_PAID_OUT"]]);
+
+    // With the notice working, the next run creates it, a whole notice period on, and tells the payer.
+    await server.app.processor.runOnce(clock.set("2027-12-20"));
+    const late = (await collectionsOfSchedule(staff, schedule.id)).find((c) => c.id !== first!.id);
+    expect(late, "the late date is created").toBeDefined();
+    expect(countWorkingDays("2027-12-20", late!.chargeDate)).toBeGreaterThanOrEqual(10);
+    const moved = (await emailsTo(server, mandate.payer.email)).filter((e) =>
+      e.subject.endsWith("moved to a later date"),
+    );
+    expect(moved.map((e) => e.text)).toEqual([
+      expect.stringContaining(`did not collect the £640.00 payment due on ${longDate("2027-12-15")}.`),
+    ]);
+  });
+
   it("cancels instead of postponing onto the schedule's next collection: never two debits in one day", async () => {
     await signIn("2027-10-04");
     const mandate = await createMandate(server, tenant);

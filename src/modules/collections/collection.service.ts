@@ -25,7 +25,8 @@ import { recordScheduleEvent } from "./collection-events.js";
 import type { CollectionStateName, ScheduleStateName } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
-import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
+import { createNextCollection, type MaterialiseHooks, materialiseDue, planOf } from "./materialise.js";
+import type { CollectionMovedHook } from "./moved-collection.js";
 import { createOneOff, type NewOneOff, type OneOffNoticeHook } from "./one-off.js";
 import { type RetryNoticeHook, type RetryRequest, retryCollection } from "./retry.js";
 import type { ScheduleChangeDeps } from "./schedule-change-deps.js";
@@ -33,7 +34,7 @@ import { type ScheduleChange, updateSchedule } from "./schedule-changes.js";
 import { checkSchedule, type NewSchedule } from "./schedule-fields.js";
 import type { ScheduleNoticeHook } from "./schedule-notice.js";
 import { pauseSchedule, resumeSchedule } from "./schedule-pause.js";
-import { chargeDateOf, nominalDate } from "./schedule-plan.js";
+import { chargeDateOf, nominalDate, noticeFor } from "./schedule-plan.js";
 
 /** ScheduleView is a schedule with its next charge date, as reads show it ("" when closed). */
 export interface ScheduleView {
@@ -86,6 +87,8 @@ export interface CollectionManagerOptions {
   onRetryNotice?: RetryNoticeHook | undefined;
   /** Gives the payer notice of a schedule's changed terms or its resumption (schedule-changes.ts). */
   onScheduleNotice?: ScheduleNoticeHook | undefined;
+  /** Gives the payer notice of a schedule's date created too late for its day (materialise.ts). */
+  onCollectionMoved: CollectionMovedHook;
 }
 
 /** CollectionManager runs collection schedules and collections on a tenant-scoped EntityManager. */
@@ -290,10 +293,16 @@ export class CollectionManager {
     return retryCollection(em, acting, request, this.options);
   }
 
-  /** materialiseDue creates the due collections of every organisation today (see materialise.ts). */
-  materialiseDue(em: EntityManager): Promise<number> {
-    const now = this.options.clock.now();
-    return materialiseDue(em, londonDate(now), now);
+  /**
+   * materialiseDue creates the due collections of every organisation on the clock's day (see
+   * materialise.ts); `em` may be cross-tenant. Bacs processing runs it each working day.
+   */
+  materialiseDue(
+    em: EntityManager,
+    now = this.options.clock.now(),
+    onFailed?: MaterialiseHooks["onFailed"],
+  ): Promise<number> {
+    return materialiseDue(em, londonDate(now), now, { onMoved: this.options.onCollectionMoved, onFailed });
   }
 
   /**
@@ -327,10 +336,12 @@ export class CollectionManager {
       noticeWorkingDaysNow ?? (first ? await this.options.advanceNoticeOf(first.organisation.id, em) : 0);
     return schedules.map((schedule) => {
       if (schedule.state !== "ACTIVE") return { schedule, nextChargeDate: "" };
-      const notice = { sentOn: schedule.noticeDate, workingDays: noticeWorkingDays };
+      const told = { sentOn: schedule.noticeDate, workingDays: noticeWorkingDays };
+      const nominal = schedule.nextNominalDate;
+      // A date not created yet is charged as createNextCollection will: later, if it is late (noticeFor).
       const next =
         earliest.get(schedule.id) ??
-        (schedule.nextNominalDate ? chargeDateOf(schedule.nextNominalDate, "ACTIVE", today, notice) : "");
+        (nominal ? chargeDateOf(nominal, "ACTIVE", today, noticeFor(nominal, "ACTIVE", today, told)) : "");
       return { schedule, nextChargeDate: next };
     });
   }

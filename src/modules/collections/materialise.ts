@@ -8,7 +8,7 @@ import { LockMode } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { scopeToOrganisation } from "../../platform/db/tenant-filter.js";
 import { newId } from "../../platform/ids.js";
-import { DEFAULT_ADVANCE_NOTICE_WORKING_DAYS, nextWorkingDayOnOrAfter } from "../calendar/bacs-calendar.js";
+import { DEFAULT_ADVANCE_NOTICE_WORKING_DAYS } from "../calendar/bacs-calendar.js";
 import type { IsoDate } from "../calendar/plain-date.js";
 import { addDays } from "../calendar/plain-date.js";
 import { Organisation } from "../identity/organisation.entity.js";
@@ -18,8 +18,9 @@ import { recordScheduleEvent } from "./collection-events.js";
 import { mandateCollects, mandateSettingUp } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { recordCollectionCreated } from "./collection-state-change.js";
-import type { CollectionMovedHook, MovedCollection } from "./moved-collection.js";
+import type { CollectionMovedHook } from "./moved-collection.js";
 import {
+  announcedDate,
   chargeDateOf,
   isDue,
   MATERIALISE_LEAD_DAYS,
@@ -112,7 +113,7 @@ export function createNextCollection(
   schedule.createdCollectionCount += 1;
   schedule.nextNominalDate = nextAfter(plan, schedule.createdCollectionCount, dateIndex(schedule));
   if (schedule.nextNominalDate === null) finish(em, schedule, now);
-  return { collection, movedFrom: notice === told ? null : nextWorkingDayOnOrAfter(nominal) };
+  return { collection, movedFrom: notice === told ? null : announcedDate(nominal, told) };
 }
 
 /** dateIndex is the number of the schedule's next date: created collections plus skipped dates. */
@@ -129,6 +130,14 @@ export function finish(em: EntityManager, schedule: CollectionSchedule, now: Dat
   recordScheduleEvent(em, schedule, { type: "collection_schedule.finished", message }, now);
 }
 
+/** MaterialiseHooks are what materialiseDue reports to the processor. */
+export interface MaterialiseHooks {
+  /** Gives the payer notice of a date created too late for its day, in the transaction that creates it. */
+  onMoved: CollectionMovedHook;
+  /** A schedule whose collections could not be created: nothing of it was written; the next run tries again. */
+  onFailed?: ((scheduleId: string, error: unknown) => void) | undefined;
+}
+
 /**
  * materialiseDue creates every collection that is due by `today` (Europe/London date) for every
  * ACTIVE schedule of every organisation, and returns how many it created. A collection is due
@@ -142,13 +151,14 @@ export function finish(em: EntityManager, schedule: CollectionSchedule, now: Dat
  * `em` need not be scoped to an organisation: this is the processor's cross-tenant pass, so its
  * queries turn the tenant filter off on purpose and set each row's organisation from its schedule.
  * Each batch runs in its own transaction and takes its schedules with FOR UPDATE SKIP LOCKED, so
- * replicas running it at once never create a collection twice.
+ * replicas running it at once never create a collection twice; each schedule's collections are
+ * created in a savepoint of it, so a schedule that fails (onFailed) holds up no other.
  */
 export async function materialiseDue(
   em: EntityManager,
   today: IsoDate,
   now: Date,
-  onMoved?: CollectionMovedHook,
+  { onMoved, onFailed }: MaterialiseHooks,
 ): Promise<number> {
   let created = 0;
   // Keyset over (next_nominal_date, id): batches move past schedules left due (suspended mandates).
@@ -192,31 +202,22 @@ export async function materialiseDue(
             );
       const noticeOf = new Map(organisations.map((o) => [o.id, o.advanceNoticeWorkingDays]));
       let made = 0;
-      const moved: MovedCollection[] = [];
-      for (const schedule of schedules) {
-        const mandateState = stateOf.get(schedule.mandate.id) ?? "CANCELLED";
+      for (const claimed of schedules) {
+        const mandateState = stateOf.get(claimed.mandate.id) ?? "CANCELLED";
         // Closed mandates have their schedules cancelled by the mandate hook; never charge under one.
         if (!mandateCollects(mandateState)) continue;
-        while (
-          schedule.state === "ACTIVE" &&
-          schedule.nextNominalDate != null &&
-          isDue(schedule.nextNominalDate, today)
-        ) {
-          const noticeWorkingDays = noticeOf.get(schedule.organisation.id) ?? DEFAULT_ADVANCE_NOTICE_WORKING_DAYS;
-          const created = createNextCollection(tx, schedule, mandateState, today, now, noticeWorkingDays);
-          if (!created) continue;
-          made++;
-          if (created.movedFrom !== null) {
-            const reason = mandateSettingUp(mandateState) ? "MANDATE_SETTING_UP" : "CREATED_LATE";
-            moved.push({ collection: created.collection, from: created.movedFrom, reason });
-          }
+        const workingDays = noticeOf.get(claimed.organisation.id) ?? DEFAULT_ADVANCE_NOTICE_WORKING_DAYS;
+        // Each schedule in a savepoint of our transaction (the row lock is ours), scoped to its
+        // organisation: one that fails, its notice included, leaves nothing behind and stops no other.
+        const scoped = scopeToOrganisation(tx.fork({ keepTransactionContext: true }), claimed.organisation.id);
+        try {
+          made += await scoped.transactional(async (inner) => {
+            const schedule = await inner.findOneOrFail(CollectionSchedule, { id: claimed.id });
+            return createDue(inner, schedule, { mandateState, today, now, workingDays, onMoved });
+          });
+        } catch (error) {
+          onFailed?.(claimed.id, error);
         }
-      }
-      // The payer is told of each moved date in the transaction that creates it: none goes unannounced.
-      await tx.flush();
-      for (const late of moved) {
-        const scoped = scopeToOrganisation(tx.fork({ keepTransactionContext: true }), late.collection.organisation.id);
-        await scoped.transactional((inner) => onMoved?.(inner, late, now) ?? Promise.resolve());
       }
       return { taken: schedules.length, made, cursor };
     });
@@ -224,4 +225,29 @@ export async function materialiseDue(
     if (batch.taken < batchSize) return created;
     after = batch.cursor;
   }
+}
+
+/**
+ * createDue creates the schedule's collections that are due `today` and gives the payer notice of
+ * each one created too late for its day (onMoved): the payer was told the plan's day, and a debit
+ * on a day never announced is a valid Guarantee claim. Returns how many it created.
+ */
+async function createDue(
+  em: EntityManager,
+  schedule: CollectionSchedule,
+  due: { mandateState: string; today: IsoDate; now: Date; workingDays: number; onMoved: CollectionMovedHook },
+): Promise<number> {
+  const { mandateState, today, now, workingDays, onMoved } = due;
+  let made = 0;
+  while (schedule.state === "ACTIVE" && schedule.nextNominalDate != null && isDue(schedule.nextNominalDate, today)) {
+    const created = createNextCollection(em, schedule, mandateState, today, now, workingDays);
+    if (!created) continue;
+    made++;
+    if (created.movedFrom !== null) {
+      const reason = mandateSettingUp(mandateState) ? "MANDATE_SETTING_UP" : "CREATED_LATE";
+      await em.flush();
+      await onMoved(em, { collection: created.collection, from: created.movedFrom, reason }, now);
+    }
+  }
+  return made;
 }

@@ -72,15 +72,24 @@ export function chargeDateOf(nominal: IsoDate, mandateState: string, today: IsoD
 }
 
 /**
- * noticeFor is the notice a schedule date created `today` is charged under. The schedule's notice
- * (`told`) announced the plan's dates: each nominal date on its working day. A date created too late
- * for that day (a suspension kept it from being created, processing did not run, the mandate is
- * still being set up) would be charged on a day the payer was never told of, so it takes a notice
- * of its own, sent today, and its charge date leaves that notice its whole period.
+ * announcedDate is the day the schedule's notice (`told`) said a schedule date is charged on: its
+ * working day, or, for a date inside that notice's period, the first day the period allows (the
+ * notice named that as the first payment).
+ */
+export function announcedDate(nominal: IsoDate, told: Notice): IsoDate {
+  return maxDate(nextWorkingDayOnOrAfter(nominal), nextWorkingDayOnOrAfter(noticeReached(told)));
+}
+
+/**
+ * noticeFor is the notice a schedule date created `today` is charged under: the schedule's own
+ * (`told`), unless the date is created too late for the day it announced (a suspension kept it
+ * from being created, processing did not run, the mandate is still being set up). Then it would be
+ * charged on a day the payer was never told of, so it takes a notice of its own, sent today, and
+ * its charge date leaves that notice its whole period.
  */
 export function noticeFor(nominal: IsoDate, mandateState: string, today: IsoDate, told: Notice): Notice {
   if (told.sentOn >= today) return told;
-  const late = chargeDateOf(nominal, mandateState, today, told) > nextWorkingDayOnOrAfter(nominal);
+  const late = chargeDateOf(nominal, mandateState, today, told) > announcedDate(nominal, told);
   return late ? { sentOn: today, workingDays: told.workingDays } : told;
 }
 

@@ -51,7 +51,7 @@ export interface BacsProcessorOptions {
    * Gives the payer notice of a collection moved to a later date, or cancelled because it could
    * not be (its mandate still being set up on its input day, its notice not sent in time, or it
    * was created too late for its schedule's date), in the transaction that moves (or creates) it.
-   * A throw leaves the collection where it was, to be tried again on the next run.
+   * A throw leaves the collection where it was (or uncreated), to be tried again on the next run.
    */
   onCollectionMoved: CollectionMovedHook;
   /**
@@ -168,12 +168,19 @@ export class BacsProcessor {
     run.activated = activate.done;
     run.failed += submit.failed + activate.failed;
     // materialiseDue batches and locks on its own (SKIP LOCKED on schedules).
-    run.materialised = await materialiseDue(
-      crossTenantFork(this.options.orm, "bacs processing"),
-      today,
-      now,
-      this.options.onCollectionMoved,
-    );
+    run.materialised = await materialiseDue(crossTenantFork(this.options.orm, "bacs processing"), today, now, {
+      onMoved: this.options.onCollectionMoved,
+      onFailed: (scheduleId, error) => {
+        run.failed++;
+        this.options.onRowFailed?.("collection.materialise");
+        this.rowFailures.log(
+          "error",
+          `collection.materialise ${scheduleId}`,
+          { err: error, schedule_id: scheduleId },
+          "Bacs processing could not create a schedule's collections; the next run tries again",
+        );
+      },
+    });
     for (const step of collectionSteps) {
       const result = await this.drain((limit) => this.collectionBatch(step, today, limit, now));
       run.failed += result.failed;
