@@ -17,6 +17,8 @@ import { newId } from "../../platform/ids.js";
 import type { Mailer, MailMessage } from "../../platform/mail/mailer.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import { PeriodicTask } from "../../platform/periodic-task.js";
+import { Collection } from "../collections/collection.entity.js";
+import { CollectionSchedule } from "../collections/collection-schedule.entity.js";
 import { PayerEmail } from "./payer-email.entity.js";
 
 /** After this many failed attempts an email is FAILED. */
@@ -80,7 +82,7 @@ export class PayerEmailOutbox {
           { id: email.id, state: "PENDING" },
           { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
         );
-        if (pending) await this.attempt(pending);
+        if (pending) await this.attempt(tx, pending);
       }),
     );
   }
@@ -121,7 +123,7 @@ export class PayerEmailOutbox {
                 limit: batchSize,
               },
             );
-            for (const email of due) await this.attempt(email);
+            for (const email of due) await this.attempt(tx, email);
             return due.length;
           });
           tried += taken;
@@ -134,9 +136,16 @@ export class PayerEmailOutbox {
     });
   }
 
-  /** attempt sends one locked PENDING email and records the outcome on it. */
-  private async attempt(email: PayerEmail): Promise<void> {
+  /**
+   * attempt sends one locked PENDING email and records the outcome on it; an advance notice of a
+   * payment or schedule cancelled since it was queued is withdrawn instead (cancelledSince).
+   */
+  private async attempt(em: EntityManager, email: PayerEmail): Promise<void> {
     const { mailer, clock, logger } = this.options;
+    if (await cancelledSince(em, email)) {
+      email.state = "WITHDRAWN";
+      return;
+    }
     try {
       await mailer.send({
         to: email.recipient,
@@ -159,4 +168,23 @@ export class PayerEmailOutbox {
       }
     }
   }
+}
+
+/**
+ * cancelledSince says whether the collection or schedule an advance notice announces was cancelled
+ * after the notice was queued (by the organisation, with its mandate, or because a move would have
+ * reached the next payment): the payer must not be told of a payment that will not be taken. A
+ * notice queued with the cancellation (the one saying it will not be collected) still goes.
+ */
+async function cancelledSince(em: EntityManager, email: PayerEmail): Promise<boolean> {
+  const id = email.announces;
+  if (id == null) return false;
+  const cancelledAt = id.startsWith("CS")
+    ? await em
+        .findOne(CollectionSchedule, { id, state: "CANCELLED" }, { filters: false, fields: ["updateTime"] })
+        .then((schedule) => schedule?.updateTime)
+    : await em
+        .findOne(Collection, { id, state: "CANCELLED" }, { filters: false, fields: ["stateChangeTime"] })
+        .then((collection) => collection?.stateChangeTime);
+  return cancelledAt !== undefined && email.createTime < cancelledAt;
 }

@@ -7,7 +7,8 @@ const p = defineEntity.properties;
 
 /**
  * payerEmailStates: PENDING → SENT, or FAILED once every attempt has failed, or WITHDRAWN when a
- * later notice of the same collection replaced it before it could be sent (its date no longer held).
+ * later notice of the same collection replaced it before it could be sent (its date no longer held),
+ * or what it announces was cancelled before it could be sent.
  */
 export const payerEmailStates = ["PENDING", "SENT", "FAILED", "WITHDRAWN"] as const;
 
