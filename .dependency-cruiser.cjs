@@ -30,7 +30,7 @@ const ranks = {
     "sandbox",
     "processing",
   ],
-  api: ["bank-accounts", "identity", "mandates", "collections", "alerts", "reports", "sandbox"],
+  api: ["bank-accounts", "identity", "mandates", "collections", "alerts", "reports", "sandbox", "openapi"],
   rpc: ["infrastructure", "rest", "interceptors"],
   platform: ["observability", "rate-limit", "redis", "mail", "db"],
 };

@@ -13,6 +13,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json main.ts ./
 COPY gen ./gen
+# The OpenAPI document, served at /openapi.json and /docs (compiled into dist/ with the code).
+COPY openapi ./openapi
 COPY src ./src
 COPY web ./web
 # The service to dist/, then the browser app (console and payer page) to web/dist with Vite.

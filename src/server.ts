@@ -15,6 +15,7 @@ import {
 } from "@connectrpc/connect-node";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { Health } from "../gen/health/v1/health_pb.js";
+import { serveReference } from "./api/openapi/reference-routes.js";
 import type { App } from "./app.js";
 import type { Config } from "./config.js";
 import { type DatabaseProbe, probeThroughPool } from "./platform/db/database-probe.js";
@@ -160,6 +161,8 @@ export function buildServer(deps: ServerDeps): DdServer {
     // The browser app first: it is same-origin and needs no CORS headers, which would also vary
     // cached assets by Origin.
     if (deps.webAssets?.serve(req, res)) return;
+    // The API reference (/openapi.json, /docs): public and same for everyone, like the assets.
+    if (serveReference(req, res)) return;
     if (cors(req, res)) return;
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     const handler = byPath.get(path);

@@ -1,0 +1,235 @@
+/**
+ * openapi-document.ts writes the OpenAPI 3.1 document of the REST surface from the contract: one
+ * operation per google.api.http binding, with its path and query parameters (snake_case field
+ * paths), its body and answer in the proto3 JSON mapping, the error body, who may call it (the
+ * dd.v1.access rule as security requirements and x-dd-scope) and the headers every integrator
+ * meets (Idempotency-Key, RateLimit, Retry-After). It reads descriptors only, so the buf plugin
+ * (tools/protoc-gen-dd-openapi.ts) can write it with the proto comments as descriptions.
+ */
+import type { DescField, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import { accessRuleOf } from "../../rpc/access.js";
+import { parsePathTemplate } from "../../rpc/rest/path-template.js";
+import { httpBindings } from "../../rpc/rest/route-table.js";
+import {
+  type Describe,
+  enumSchema,
+  fieldSchema,
+  isWellKnown,
+  type JsonSchema,
+  messageSchema,
+  referencedTypes,
+  schemaRef,
+} from "./json-schema.js";
+
+/** DescribeAny gives the comment of a service, method, message, field or enum ("" when none). */
+export type DescribeAny = (desc: DescService | DescMethod | Parameters<Describe>[0]) => string;
+
+/** DocumentSources is what the document is written from. */
+export interface DocumentSources {
+  services: readonly DescService[];
+  describe: DescribeAny;
+  version: string;
+}
+
+type Operation = Record<string, unknown>;
+
+const errorBody: JsonSchema = {
+  type: "object",
+  description:
+    "Every error answer: the Connect code (as in gRPC, lower case), a message for people, and the google.rpc details (ErrorInfo with a machine-readable reason, BadRequest naming each field, RetryInfo, QuotaFailure…) as Any JSON.",
+  properties: {
+    code: { type: "string", examples: ["invalid_argument", "not_found", "resource_exhausted"] },
+    message: { type: "string" },
+    details: { type: "array", items: { type: "object", properties: { "@type": { type: "string" } } } },
+  },
+  required: ["code", "message", "details"],
+};
+
+const rateLimitHeaders = {
+  "RateLimit-Policy": {
+    description: 'The limit that applies: "organisation";q=1000;w=60 (requests a window of w seconds).',
+    schema: { type: "string" },
+  },
+  RateLimit: {
+    description: 'What is left of it: "organisation";r=998;t=1 (remaining; seconds to reset).',
+    schema: { type: "string" },
+  },
+};
+
+const idempotencyKey = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "Any unique string up to 255 characters. The first answer is stored for 24 hours and replayed to a retry with the same key and request; the same key with another request is refused. Send one on every write you may retry.",
+  schema: { type: "string", maxLength: 255 },
+};
+
+/** openApiDocument is the OpenAPI 3.1 document of the services' REST bindings. */
+export function openApiDocument({ services: given, describe, version }: DocumentSources): Record<string, unknown> {
+  // By name, so the document does not depend on the order the services come in.
+  const services = [...given].sort((a, b) => a.name.localeCompare(b.name));
+  const paths: Record<string, Record<string, Operation>> = {};
+  const messages: DescMessage[] = [];
+  for (const service of services) {
+    for (const method of service.methods) {
+      for (const binding of httpBindings(method)) {
+        const template = parsePathTemplate(binding.path);
+        const path = openApiPath(binding.path);
+        paths[path] ??= {};
+        const pathFields = template.variables.map((v) => v.fieldPath.join("."));
+        paths[path][binding.verb.toLowerCase()] = operation(method, pathFields, binding.body, describe);
+        messages.push(method.input, method.output);
+      }
+    }
+  }
+  const schemas: Record<string, JsonSchema> = { Error: errorBody };
+  for (const desc of referencedTypes(messages)) {
+    schemas[desc.typeName] = desc.kind === "enum" ? enumSchema(desc, describe) : messageSchema(desc, describe);
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Direct Debit API",
+      version,
+      description:
+        "UK Bacs Direct Debit: mandates, collections, alerts and reports. The same operations are served over gRPC and Connect; this document describes their REST/JSON form (proto3 JSON mapping).",
+    },
+    servers: [{ url: "/" }],
+    tags: services.map((s) => ({ name: s.name, description: describe(s) })),
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          description: "An organisation's API key (dd_live_… or dd_test_…): Authorization: Bearer <key>.",
+        },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: "__Host-dd_session",
+          description: "A signed-in user's browser session (the console); dd_session on plain HTTP in development.",
+        },
+      },
+    },
+  };
+}
+
+/** openApiPath turns a google.api.http template into an OpenAPI path: {name=…} becomes {name}. */
+function openApiPath(template: string): string {
+  return template.replace(/\{([^}=]+)(=[^}]*)?\}/g, "{$1}");
+}
+
+function operation(method: DescMethod, pathFields: readonly string[], body: string, describe: DescribeAny): Operation {
+  const description = describe(method);
+  const op: Operation = {
+    operationId: `${method.parent.name}_${method.name}`,
+    tags: [method.parent.name],
+    summary: firstSentence(description) || method.name,
+    description,
+    "x-grpc-method": `/${method.parent.typeName}/${method.name}`,
+  };
+  const parameters: unknown[] = pathFields.map((path) => ({
+    name: path,
+    in: "path",
+    required: true,
+    schema: fieldSchema(fieldAt(method.input, path), describe),
+  }));
+  if (body !== "*") parameters.push(...queryParameters(method.input, new Set(pathFields), body, describe));
+  if (method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) parameters.push(idempotencyKey);
+  if (parameters.length > 0) op.parameters = parameters;
+  if (body === "*") {
+    op.requestBody = { required: true, content: { "application/json": { schema: schemaRef(method.input.typeName) } } };
+  } else if (body !== "") {
+    const field = fieldAt(method.input, body);
+    op.requestBody = { required: true, content: { "application/json": { schema: fieldSchema(field, describe) } } };
+  }
+  op.responses = {
+    "200": {
+      description: "OK",
+      headers: rateLimitHeaders,
+      content: { "application/json": { schema: schemaRef(method.output.typeName) } },
+    },
+    "429": {
+      description: "RESOURCE_EXHAUSTED: over the rate limit. Retry no sooner than Retry-After.",
+      headers: {
+        ...rateLimitHeaders,
+        "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } },
+      },
+      content: { "application/json": { schema: schemaRef("Error") } },
+    },
+    default: {
+      description: "An error: the HTTP status follows the code (400 invalid_argument, 404 not_found, …).",
+      content: { "application/json": { schema: schemaRef("Error") } },
+    },
+  };
+  Object.assign(op, securityOf(method));
+  return op;
+}
+
+/** securityOf is who may call the method: its access rule as security requirements, and the scope. */
+function securityOf(method: DescMethod): Operation {
+  const rule = accessRuleOf(method);
+  switch (rule?.kind) {
+    case "scope":
+      return { security: [{ apiKey: [rule.scope] }, { session: [rule.scope] }], "x-dd-scope": rule.scope };
+    case "session_only":
+      return { security: [{ session: rule.roles }], "x-dd-roles": rule.roles };
+    case "authenticated":
+      return { security: [{ apiKey: [] }, { session: [] }] };
+    default:
+      return { security: [] };
+  }
+}
+
+/**
+ * queryParameters lists the request fields the query string carries: every field not bound by the
+ * path or the body, a message field by its own fields' dotted paths (a well-known type, such as a
+ * FieldMask, as one value).
+ */
+function queryParameters(
+  message: DescMessage,
+  bound: ReadonlySet<string>,
+  body: string,
+  describe: DescribeAny,
+  prefix = "",
+): unknown[] {
+  const parameters: unknown[] = [];
+  for (const field of message.fields) {
+    const path = `${prefix}${field.name}`;
+    if (bound.has(path) || path === body) continue;
+    if (field.fieldKind === "message" && !isWellKnown(field.message)) {
+      parameters.push(...queryParameters(field.message, bound, body, describe, `${path}.`));
+      continue;
+    }
+    if (field.fieldKind === "map" || (field.fieldKind === "list" && field.listKind === "message")) continue;
+    const schema = fieldSchema(field, describe);
+    parameters.push({
+      name: path,
+      in: "query",
+      required: false,
+      schema,
+      ...(field.fieldKind === "list" ? { style: "form", explode: true } : {}),
+    });
+  }
+  return parameters;
+}
+
+/** fieldAt is the field at a dotted path of snake_case names. */
+function fieldAt(message: DescMessage, path: string): DescField {
+  const [head, ...rest] = path.split(".");
+  const field = message.fields.find((f) => f.name === head);
+  if (!field) throw new Error(`${message.typeName} has no field ${head}`);
+  if (rest.length === 0) return field;
+  if (field.fieldKind !== "message") throw new Error(`${message.typeName}.${head} is no message`);
+  return fieldAt(field.message, rest.join("."));
+}
+
+/** firstSentence is the text up to the first full stop followed by a space or the end. */
+function firstSentence(text: string): string {
+  const match = /^(.+?\.)(\s|$)/s.exec(text);
+  return (match?.[1] ?? text).replace(/\s+/g, " ").trim();
+}
