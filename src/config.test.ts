@@ -65,6 +65,8 @@ describe("loadConfig", () => {
       accountNumberKey: undefined,
       accountNumberKeysOld: [],
     });
+    // Links follow the port the process listens on, so a second local server's links reach it.
+    expect(loadConfig({ PORT: "18080" }).publicBaseUrl).toBe("http://localhost:18080");
     const key = "k".repeat(32);
     expect(
       loadConfig({

@@ -136,8 +136,9 @@ export const rateLimitDefaults: RateLimitConfig = {
 /** loadConfig validates every variable it reads; env defaults to process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(nonEmpty(env, "DATA_DIR") ?? ".data");
+  const listenPort = port(env, "PORT", 8080);
   return {
-    port: port(env, "PORT", 8080),
+    port: listenPort,
     host: nonEmpty(env, "HOST") ?? "0.0.0.0",
     metricsPort: port(env, "METRICS_PORT", 9464),
     metricsHost: nonEmpty(env, "METRICS_HOST") ?? "127.0.0.1",
@@ -158,7 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     redisKeyPrefix: keyPrefix(env, "REDIS_KEY_PREFIX", "dd:"),
     sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),
-    publicBaseUrl: baseUrl(env, "PUBLIC_BASE_URL", "http://localhost:8080"),
+    // Unset, the links point at this process on this machine, on whatever port it listens on.
+    publicBaseUrl: baseUrl(env, "PUBLIC_BASE_URL", `http://localhost:${listenPort}`),
     webDir: resolve(nonEmpty(env, "WEB_DIR") ?? "web/dist"),
     modulusTablesDir: resolve(nonEmpty(env, "MODULUS_TABLES_DIR") ?? defaultModulusTablesDir),
     mailOutboxDir: resolve(nonEmpty(env, "MAIL_OUTBOX_DIR") ?? `${dataDir}/outbox`),
