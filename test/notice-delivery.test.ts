@@ -253,34 +253,36 @@ describe("advance notice before submission", () => {
     expect(await stored(staff, caughtUp!.id)).toMatchObject({ state: "SUBMITTED", chargeDate: caughtUp!.chargeDate });
   });
 
-  it("withdraws a notice not yet sent of a schedule cancelled meanwhile, and of its collection", async () => {
-    const staff = await withAdmin(server, await newTenant(server));
-    const mandate = await mandateIn(server, staff, "ACTIVE");
-    relay.down = true;
-    let scheduleId: string;
-    try {
-      scheduleId = (
-        await createSchedule(server, staff, {
-          mandate_id: mandate.id,
-          amount_minor: "70000",
-          interval_unit: "INTERVAL_UNIT_MONTHLY",
-          start_date: today(),
-        })
-      ).id;
-      const cancel = await sessionRest(server, "POST", `/v1/collectionSchedules/${scheduleId}:cancel`, staff.cookie, {
-        reason: "Tenant moved out",
-      });
-      expect(cancel.status, JSON.stringify(cancel.body)).toBe(200);
-    } finally {
-      await sendDue();
-    }
-    // The payer is not told of payments that will not be taken.
-    const notices = await scopedTo(server, staff).find(PayerEmail, { announces: scheduleId });
-    expect(notices.map((e) => e.state)).toEqual(["WITHDRAWN"]);
-    expect(await emailsTo(server, mandate.payer.email)).not.toContainEqual(
-      expect.objectContaining({ subject: expect.stringContaining("Advance notice") }),
-    );
-  });
+  it.each(["cancel", "pause"] as const)(
+    "withdraws a schedule's notice not yet sent when the schedule is %sd meanwhile",
+    async (action) => {
+      const staff = await withAdmin(server, await newTenant(server));
+      const mandate = await mandateIn(server, staff, "ACTIVE");
+      relay.down = true;
+      let scheduleId: string;
+      try {
+        scheduleId = (
+          await createSchedule(server, staff, {
+            mandate_id: mandate.id,
+            amount_minor: "70000",
+            interval_unit: "INTERVAL_UNIT_MONTHLY",
+            start_date: today(),
+          })
+        ).id;
+        const path = `/v1/collectionSchedules/${scheduleId}:${action}`;
+        const answer = await sessionRest(server, "POST", path, staff.cookie, { reason: "Tenant moved out" });
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      } finally {
+        await sendDue();
+      }
+      // The payer is not told of payments that will not be taken.
+      const notices = await scopedTo(server, staff).find(PayerEmail, { announces: scheduleId });
+      expect(notices.map((e) => e.state)).toEqual(["WITHDRAWN"]);
+      expect(await emailsTo(server, mandate.payer.email)).not.toContainEqual(
+        expect.objectContaining({ subject: expect.stringContaining("Advance notice") }),
+      );
+    },
+  );
 
   it("submits on the date announced when the notice went the day it was queued", async () => {
     const staff = await withAdmin(server, await newTenant(server));

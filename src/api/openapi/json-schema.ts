@@ -141,13 +141,23 @@ export function fieldSchema(field: DescField, describe: Describe): JsonSchema {
   return schema;
 }
 
-/** messageSchema is a message's component schema: an object of its fields by JSON name. */
-export function messageSchema(message: DescMessage, describe: Describe): JsonSchema {
+/**
+ * messageSchema is a message's component schema: an object of its fields by JSON name, but those
+ * `leftOut` names (snake_case; a request's path fields, which its body need not repeat), and which
+ * of them are REQUIRED (none with requireNone: a PATCH body sends only what its mask names).
+ */
+export function messageSchema(
+  message: DescMessage,
+  describe: Describe,
+  leftOut?: ReadonlySet<string>,
+  { requireNone = false } = {},
+): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const field of message.fields) {
+    if (leftOut?.has(field.name)) continue;
     properties[field.jsonName] = fieldSchema(field, describe);
-    if (behaviours(field).includes(FieldBehavior.REQUIRED)) required.push(field.jsonName);
+    if (!requireNone && behaviours(field).includes(FieldBehavior.REQUIRED)) required.push(field.jsonName);
   }
   const schema: JsonSchema = { type: "object", properties };
   if (required.length > 0) schema.required = required;

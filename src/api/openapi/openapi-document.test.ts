@@ -51,6 +51,15 @@ describe("the OpenAPI document", () => {
     );
   });
 
+  it("asks of a body only what the server requires: a PATCH its masked fields, a path's id not again", () => {
+    const patch = operation("/v1/collectionSchedules/{schedule.id}", "patch");
+    expect(patch.requestBody.content["application/json"].schema.required).toBeUndefined();
+    expect(parameter(patch, "update_mask")).toMatchObject({ in: "query", required: true });
+    const cancel = operation("/v1/mandates/{mandate_id}:cancel", "post");
+    expect(cancel.requestBody.required).toBe(false);
+    expect(cancel.requestBody.content["application/json"].schema.properties).not.toHaveProperty("mandateId");
+  });
+
   it("writes values in the proto3 JSON mapping: int64 as strings, enums by name, times as RFC 3339", () => {
     const collection = schemas["dd.v1.Collection"].properties;
     expect(collection.amountMinor).toMatchObject({ type: "string", format: "int64" });
@@ -73,6 +82,13 @@ describe("the OpenAPI document", () => {
     expect(parameter(get, "Idempotency-Key")).toBeUndefined();
     expect(parameter(operation("/v1/mandates", "post"), "Idempotency-Key")).toMatchObject({ in: "header" });
     expect(operation("/v1/apiKeys", "post")).toMatchObject({ security: [{ session: ["admin"] }] });
+    // Where the server refuses the header, the document does not offer it.
+    for (const [path, verb] of [
+      ["/v1/apiKeys", "post"],
+      ["/v1/sessions:signIn", "post"],
+      ["/v1/mandateInvites/{invite_token}", "get"],
+    ] as const)
+      expect(parameter(operation(path, verb), "Idempotency-Key"), path).toBeUndefined();
     expect(operation("/v1/bankDetails:validate", "post").security).toEqual([]);
     expect(operation("/v1/mandates", "get").responses["429"].headers).toHaveProperty("Retry-After");
   });

@@ -7,15 +7,17 @@
  * (tools/protoc-gen-dd-openapi.ts) can write it with the proto comments as descriptions.
  */
 import type { DescField, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
-import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import { FieldBehavior } from "../../../gen/google/api/field_behavior_pb.js";
 import { accessRuleOf } from "../../rpc/access.js";
+import { idempotencyKeyRefusal } from "../../rpc/interceptors/idempotency.js";
 import { parsePathTemplate } from "../../rpc/rest/path-template.js";
+import { isStringFormMessage } from "../../rpc/rest/request-mapping.js";
 import { httpBindings } from "../../rpc/rest/route-table.js";
 import {
+  behaviours,
   type Describe,
   enumSchema,
   fieldSchema,
-  isWellKnown,
   type JsonSchema,
   messageSchema,
   referencedTypes,
@@ -62,9 +64,11 @@ const idempotencyKey = {
   in: "header",
   required: false,
   description:
-    "Any unique string up to 255 characters. The first answer is stored for 24 hours and replayed to a retry with the same key and request; the same key with another request is refused. Send one on every write you may retry.",
-  schema: { type: "string", maxLength: 255 },
+    "A unique string of 1 to 255 printable ASCII characters. The first answer is stored for 24 hours and replayed, with Idempotent-Replayed: true, to a retry with the same key and request; the same key with another request is refused. Send one on every write you may retry.",
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$" },
 };
+
+const retryAfter = { description: "Seconds to wait before retrying.", schema: { type: "integer" } };
 
 /** openApiDocument is the OpenAPI 3.1 document of the services' REST bindings. */
 export function openApiDocument({ services: given, describe, version }: DocumentSources): Record<string, unknown> {
@@ -79,7 +83,7 @@ export function openApiDocument({ services: given, describe, version }: Document
         const path = openApiPath(binding.path);
         paths[path] ??= {};
         const pathFields = template.variables.map((v) => v.fieldPath.join("."));
-        paths[path][binding.verb.toLowerCase()] = operation(method, pathFields, binding.body, describe);
+        paths[path][binding.verb.toLowerCase()] = operation(method, binding.verb, pathFields, binding.body, describe);
         messages.push(method.input, method.output);
       }
     }
@@ -123,7 +127,13 @@ function openApiPath(template: string): string {
   return template.replace(/\{([^}=]+)(=[^}]*)?\}/g, "{$1}");
 }
 
-function operation(method: DescMethod, pathFields: readonly string[], body: string, describe: DescribeAny): Operation {
+function operation(
+  method: DescMethod,
+  verb: string,
+  pathFields: readonly string[],
+  body: string,
+  describe: DescribeAny,
+): Operation {
   const description = describe(method);
   const op: Operation = {
     operationId: `${method.parent.name}_${method.name}`,
@@ -139,13 +149,21 @@ function operation(method: DescMethod, pathFields: readonly string[], body: stri
     schema: fieldSchema(fieldAt(method.input, path), describe),
   }));
   if (body !== "*") parameters.push(...queryParameters(method.input, new Set(pathFields), body, describe));
-  if (method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) parameters.push(idempotencyKey);
+  if (idempotencyKeyRefusal(method) === undefined) parameters.push(idempotencyKey);
   if (parameters.length > 0) op.parameters = parameters;
   if (body === "*") {
-    op.requestBody = { required: true, content: { "application/json": { schema: schemaRef(method.input.typeName) } } };
+    // The whole request but what the path carries.
+    const schema = messageSchema(method.input, describe, new Set(pathFields));
+    const required = Array.isArray(schema.required) && schema.required.length > 0;
+    op.requestBody = { required, content: { "application/json": { schema } } };
   } else if (body !== "") {
     const field = fieldAt(method.input, body);
-    op.requestBody = { required: true, content: { "application/json": { schema: fieldSchema(field, describe) } } };
+    // A PATCH body carries only the fields its update_mask names: none of the message's is required.
+    const schema =
+      verb === "PATCH" && field.fieldKind === "message"
+        ? { ...messageSchema(field.message, describe, undefined, { requireNone: true }), description: describe(field) }
+        : fieldSchema(field, describe);
+    op.requestBody = { required: isRequired(field), content: { "application/json": { schema } } };
   }
   op.responses = {
     "200": {
@@ -155,10 +173,13 @@ function operation(method: DescMethod, pathFields: readonly string[], body: stri
     },
     "429": {
       description: "RESOURCE_EXHAUSTED: over the rate limit. Retry no sooner than Retry-After.",
-      headers: {
-        ...rateLimitHeaders,
-        "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } },
-      },
+      headers: { ...rateLimitHeaders, "Retry-After": retryAfter },
+      content: { "application/json": { schema: schemaRef("Error") } },
+    },
+    "503": {
+      description:
+        "UNAVAILABLE: the service cannot answer now (its database is away). Retry no sooner than Retry-After.",
+      headers: { "Retry-After": retryAfter },
       content: { "application/json": { schema: schemaRef("Error") } },
     },
     default: {
@@ -187,8 +208,9 @@ function securityOf(method: DescMethod): Operation {
 
 /**
  * queryParameters lists the request fields the query string carries: every field not bound by the
- * path or the body, a message field by its own fields' dotted paths (a well-known type, such as a
- * FieldMask, as one value).
+ * path or the body, a message field by its own fields' dotted paths (a Timestamp, Duration,
+ * FieldMask or wrapper as one value, as the transcoder reads them); maps, lists of messages and
+ * other messages cannot be written there.
  */
 function queryParameters(
   message: DescMessage,
@@ -196,26 +218,35 @@ function queryParameters(
   body: string,
   describe: DescribeAny,
   prefix = "",
+  visiting: ReadonlySet<string> = new Set([message.typeName]),
 ): unknown[] {
   const parameters: unknown[] = [];
   for (const field of message.fields) {
     const path = `${prefix}${field.name}`;
     if (bound.has(path) || path === body) continue;
-    if (field.fieldKind === "message" && !isWellKnown(field.message)) {
-      parameters.push(...queryParameters(field.message, bound, body, describe, `${path}.`));
+    if (field.fieldKind === "message" && !isStringFormMessage(field.message)) {
+      const nested = field.message;
+      if (visiting.has(nested.typeName) || nested.typeName.startsWith("google.protobuf.")) continue;
+      parameters.push(
+        ...queryParameters(nested, bound, body, describe, `${path}.`, new Set([...visiting, nested.typeName])),
+      );
       continue;
     }
     if (field.fieldKind === "map" || (field.fieldKind === "list" && field.listKind === "message")) continue;
-    const schema = fieldSchema(field, describe);
     parameters.push({
       name: path,
       in: "query",
-      required: false,
-      schema,
+      required: isRequired(field),
+      schema: fieldSchema(field, describe),
       ...(field.fieldKind === "list" ? { style: "form", explode: true } : {}),
     });
   }
   return parameters;
+}
+
+/** isRequired says whether the contract marks the field REQUIRED. */
+function isRequired(field: DescField): boolean {
+  return behaviours(field).includes(FieldBehavior.REQUIRED);
 }
 
 /** fieldAt is the field at a dotted path of snake_case names. */

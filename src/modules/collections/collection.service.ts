@@ -25,7 +25,7 @@ import { recordScheduleEvent } from "./collection-events.js";
 import type { CollectionStateName, ScheduleStateName } from "./collection-lifecycle.js";
 import { CollectionSchedule } from "./collection-schedule.entity.js";
 import { applyCollectionStateChange, pounds } from "./collection-state-change.js";
-import { createNextCollection, type MaterialiseHooks, materialiseDue, planOf } from "./materialise.js";
+import { createNextCollection, materialiseDue, planOf } from "./materialise.js";
 import type { CollectionMovedHook } from "./moved-collection.js";
 import { createOneOff, type NewOneOff, type OneOffNoticeHook } from "./one-off.js";
 import { type RetryNoticeHook, type RetryRequest, retryCollection } from "./retry.js";
@@ -295,13 +295,13 @@ export class CollectionManager {
 
   /**
    * materialiseDue creates the due collections of every organisation on the clock's day (see
-   * materialise.ts); `em` may be cross-tenant. Bacs processing runs it each working day.
+   * materialise.ts); `em` may be cross-tenant. Bacs processing runs its own pass, which reports a
+   * schedule that fails and goes on; this one, which tests drive, stops at the first.
    */
-  materialiseDue(
-    em: EntityManager,
-    now = this.options.clock.now(),
-    onFailed?: MaterialiseHooks["onFailed"],
-  ): Promise<number> {
+  materialiseDue(em: EntityManager, now = this.options.clock.now()): Promise<number> {
+    const onFailed = (_scheduleId: string, error: unknown) => {
+      throw error;
+    };
     return materialiseDue(em, londonDate(now), now, { onMoved: this.options.onCollectionMoved, onFailed });
   }
 

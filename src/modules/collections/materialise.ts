@@ -134,8 +134,11 @@ export function finish(em: EntityManager, schedule: CollectionSchedule, now: Dat
 export interface MaterialiseHooks {
   /** Gives the payer notice of a date created too late for its day, in the transaction that creates it. */
   onMoved: CollectionMovedHook;
-  /** A schedule whose collections could not be created: nothing of it was written; the next run tries again. */
-  onFailed?: ((scheduleId: string, error: unknown) => void) | undefined;
+  /**
+   * A schedule whose collections could not be created: nothing of it was written, and the next run
+   * tries again. Throwing stops the pass (its batch rolls back).
+   */
+  onFailed: (scheduleId: string, error: unknown) => void;
 }
 
 /**
@@ -216,7 +219,7 @@ export async function materialiseDue(
             return createDue(inner, schedule, { mandateState, today, now, workingDays, onMoved });
           });
         } catch (error) {
-          onFailed?.(claimed.id, error);
+          onFailed(claimed.id, error);
         }
       }
       return { taken: schedules.length, made, cursor };

@@ -172,16 +172,22 @@ export class PayerEmailOutbox {
 
 /**
  * cancelledSince says whether the collection or schedule an advance notice announces was cancelled
- * after the notice was queued (by the organisation, with its mandate, or because a move would have
- * reached the next payment): the payer must not be told of a payment that will not be taken. A
+ * (or the schedule paused) after the notice was queued (by the organisation, with its mandate, or
+ * because a move would have reached the next payment): the payer must not be told of a payment
+ * that will not be taken. A
  * notice queued with the cancellation (the one saying it will not be collected) still goes.
  */
 async function cancelledSince(em: EntityManager, email: PayerEmail): Promise<boolean> {
   const id = email.announces;
   if (id == null) return false;
+  // A paused schedule's pending collections were cancelled; resuming it sends a notice of its own.
   const cancelledAt = id.startsWith("CS")
     ? await em
-        .findOne(CollectionSchedule, { id, state: "CANCELLED" }, { filters: false, fields: ["updateTime"] })
+        .findOne(
+          CollectionSchedule,
+          { id, state: { $in: ["CANCELLED", "PAUSED"] } },
+          { filters: false, fields: ["updateTime"] },
+        )
         .then((schedule) => schedule?.updateTime)
     : await em
         .findOne(Collection, { id, state: "CANCELLED" }, { filters: false, fields: ["stateChangeTime"] })

@@ -37,13 +37,14 @@
  * from the decoded message (request-fingerprint.ts), so REST, Connect and gRPC share one record.
  * Methods registered outside ReplayRoutes (the UNIMPLEMENTED stubs) are passed through untouched.
  */
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, type DescMethod, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { AbortedError, InvalidArgumentError } from "../../modules/errors.js";
 import type { IdempotencyService, Outcome } from "../../modules/idempotency/idempotency.service.js";
 import type { StoredMetadata } from "../../modules/idempotency/idempotency-record.entity.js";
 import type { Logger } from "../../platform/observability/logger.js";
+import { accessRuleOf } from "../access.js";
 import { kBeforeCommit, kCaller, kRequestInfo, requireActing } from "../context.js";
 import { toConnectError } from "../errors.js";
 import { isFramingHeader } from "../framing-headers.js";
@@ -67,6 +68,22 @@ export const secretBearingMethods: ReadonlySet<string> = new Set([
 
 /** The session's own methods: the key is refused on each of them (see the file comment). */
 const sessionService = "dd.v1.SessionService";
+
+/**
+ * idempotencyKeyRefusal says why `method` refuses an Idempotency-Key header, or undefined when it
+ * takes one: what the interceptor answers, and what the OpenAPI document offers. Reads
+ * (NO_SIDE_EFFECTS) ignore the header rather than refuse it, and take none either.
+ */
+export function idempotencyKeyRefusal(method: DescMethod): string | undefined {
+  const name = `${method.parent.typeName}/${method.name}`;
+  if (method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) return "it changes nothing";
+  // Public RPCs have no caller, hence no organisation to scope the key to.
+  if (accessRuleOf(method)?.kind === "public") return "it is public (no organisation to scope the key to)";
+  if (secretBearingMethods.has(name)) return "its answer holds a secret shown only once";
+  if (method.parent.typeName === sessionService)
+    return "it acts on the signed-in person, while keys are shared by the organisation";
+  return undefined;
+}
 
 /** Error codes that are answers to the request itself: stored and replayed. Any other code releases the key. */
 const storedErrorCodes: ReadonlySet<Code> = new Set([
@@ -97,11 +114,10 @@ export function createIdempotencyInterceptor({
     const key = req.header.get(idempotencyKeyHeader);
     if (key === null) return next(req);
     const method = `${req.service.typeName}/${req.method.name}`;
+    const refusal = idempotencyKeyRefusal(req.method);
+    if (refusal) throw notSupported(method, refusal);
     const caller = req.contextValues.get(kCaller);
     if (!caller) throw notSupported(method, "it is public (no organisation to scope the key to)");
-    if (secretBearingMethods.has(method)) throw notSupported(method, "its answer holds a secret shown only once");
-    if (req.service.typeName === sessionService)
-      throw notSupported(method, "it acts on the signed-in person, while keys are shared by the organisation");
     // Only unimplemented stubs and infrastructure are registered outside ReplayRoutes: nothing to protect.
     if (!routes.canReplay(req.method)) return next(req);
     if (!validKey.test(key)) throw invalidKey();

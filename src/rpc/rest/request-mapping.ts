@@ -192,7 +192,7 @@ function leafValue(field: DescField, raw: string, what: string, key?: string): J
 }
 
 /** isStringFormMessage tells whether a message type can be written as one query value. */
-function isStringFormMessage(message: DescMessage): boolean {
+export function isStringFormMessage(message: DescMessage): boolean {
   return stringFormTypes.has(message.typeName) || isWrapperDesc(message);
 }
 
