@@ -17,7 +17,10 @@ describe("the OpenAPI document", () => {
     const routes = createRouteTable(ddServices.flatMap((s) => s.methods)).routes;
     const bound = ddServices.flatMap((s) =>
       s.methods.flatMap((m) =>
-        httpBindings(m).map((b) => `${b.verb} ${b.path.replace(/\{([^}=]+)(=[^}]*)?\}/g, "{$1}")} ${s.name}_${m.name}`),
+        httpBindings(m).map(
+          (b) =>
+            `${b.verb} ${b.path.replace(/\{([^}=]+)(=[^}]*)?\}/g, (_, f: string) => `{${f.replace(".", "_")}}`)} ${s.name}_${m.name}`,
+        ),
       ),
     );
     const documented = Object.entries(document.paths).flatMap(([path, verbs]) =>
@@ -37,8 +40,9 @@ describe("the OpenAPI document", () => {
   });
 
   it("names path and query parameters by their snake_case field paths", () => {
-    const update = operation("/v1/mandates/{mandate.id}", "patch");
-    expect(parameter(update, "mandate.id")).toMatchObject({ in: "path", required: true });
+    // One path for GET and PATCH: the PATCH's mandate.id is the path's mandate_id.
+    const update = operation("/v1/mandates/{mandate_id}", "patch");
+    expect(parameter(update, "mandate_id")).toMatchObject({ in: "path", required: true });
     expect(parameter(update, "update_mask")).toMatchObject({ in: "query", schema: { type: "string" } });
     const list = operation("/v1/collections", "get");
     for (const name of ["page_size", "page_token", "mandate_id", "schedule_id"])
@@ -52,7 +56,7 @@ describe("the OpenAPI document", () => {
   });
 
   it("asks of a body only what the server requires: a PATCH its masked fields, a path's id not again", () => {
-    const patch = operation("/v1/collectionSchedules/{schedule.id}", "patch");
+    const patch = operation("/v1/collectionSchedules/{schedule_id}", "patch");
     expect(patch.requestBody.content["application/json"].schema.required).toBeUndefined();
     expect(parameter(patch, "update_mask")).toMatchObject({ in: "query", required: true });
     const cancel = operation("/v1/mandates/{mandate_id}:cancel", "post");

@@ -88,10 +88,12 @@ export function openApiDocument({ services: given, describe, version }: Document
       }
     }
   }
-  const schemas: Record<string, JsonSchema> = { Error: errorBody };
+  const all: Record<string, JsonSchema> = { Error: errorBody };
   for (const desc of referencedTypes(messages)) {
-    schemas[desc.typeName] = desc.kind === "enum" ? enumSchema(desc, describe) : messageSchema(desc, describe);
+    all[desc.typeName] = desc.kind === "enum" ? enumSchema(desc, describe) : messageSchema(desc, describe);
   }
+  // Only what the operations use: a request read from the path, query and body needs no schema.
+  const schemas = Object.fromEntries([...usedSchemas(paths, all)].sort().map((name) => [name, all[name]!]));
   return {
     openapi: "3.1.0",
     info: {
@@ -122,9 +124,39 @@ export function openApiDocument({ services: given, describe, version }: Document
   };
 }
 
-/** openApiPath turns a google.api.http template into an OpenAPI path: {name=…} becomes {name}. */
+/**
+ * openApiPath turns a google.api.http template into an OpenAPI path: {name=…} becomes {name}, and
+ * a dotted field path its parameter name (paramName), so that GET /v1/mandates/{mandate_id} and
+ * PATCH /v1/mandates/{mandate.id} are one path, as OpenAPI wants.
+ */
 function openApiPath(template: string): string {
-  return template.replace(/\{([^}=]+)(=[^}]*)?\}/g, "{$1}");
+  return template.replace(/\{([^}=]+)(=[^}]*)?\}/g, (_, field: string) => `{${paramName(field)}}`);
+}
+
+/** paramName is a path field's parameter name: mandate.id is mandate_id. */
+function paramName(fieldPath: string): string {
+  return fieldPath.replaceAll(".", "_");
+}
+
+/** usedSchemas names the schemas the paths reference, and those they reference in turn. */
+function usedSchemas(paths: unknown, schemas: Record<string, JsonSchema>): Set<string> {
+  const used = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item);
+    else if (value !== null && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        if (key === "$ref" && typeof item === "string") {
+          const name = item.replace("#/components/schemas/", "");
+          if (!used.has(name)) {
+            used.add(name);
+            walk(schemas[name]);
+          }
+        } else walk(item);
+      }
+    }
+  };
+  walk(paths);
+  return used;
 }
 
 function operation(
@@ -143,10 +175,11 @@ function operation(
     "x-grpc-method": `/${method.parent.typeName}/${method.name}`,
   };
   const parameters: unknown[] = pathFields.map((path) => ({
-    name: path,
+    name: paramName(path),
     in: "path",
     required: true,
     schema: fieldSchema(fieldAt(method.input, path), describe),
+    ...(path.includes(".") ? { description: `The request's ${path}.` } : {}),
   }));
   if (body !== "*") parameters.push(...queryParameters(method.input, new Set(pathFields), body, describe));
   if (idempotencyKeyRefusal(method) === undefined) parameters.push(idempotencyKey);
