@@ -7,10 +7,12 @@ import { create } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
+import { callInterceptors } from "../../clients/typescript/src/clients.js";
+import { ApiKeyService } from "../../clients/typescript/src/gen/dd/v1/api_keys_pb.js";
 import { MandateService } from "../../clients/typescript/src/gen/dd/v1/mandates_pb.js";
 import { ErrorInfoSchema, RetryInfoSchema } from "../../clients/typescript/src/gen/google/rpc/error_details_pb.js";
 import { idempotencyKeyInterceptor } from "../../clients/typescript/src/idempotency.js";
-import { retryInterceptor } from "../../clients/typescript/src/retry.js";
+import { retryInterceptor, serviceWaitMs } from "../../clients/typescript/src/retry.js";
 import { verifyWebhook } from "../../clients/typescript/src/webhook.js";
 
 /** answering makes a client whose server fails each call with the next of `errors`, then answers. */
@@ -52,7 +54,8 @@ describe("the client's retries", () => {
   it("waits as long as the service asks when over the limit, and at least the back-off", async () => {
     const { client, waits } = answering([exhausted(3), exhausted(0)]);
     expect((await client.getMandate({ mandateId: "MD1" })).id).toBe("MD1");
-    expect(waits).toEqual([3000, 400]);
+    // What the service asked for, then up to the back-off's ceiling of jitter (random() is 1 here).
+    expect(waits).toEqual([3200, 400]);
   });
 
   it("sends a write again with the same Idempotency-Key, and a read without one", async () => {
@@ -76,6 +79,61 @@ describe("the client's retries", () => {
       await expect(client.createMandate({})).rejects.toMatchObject({ code });
       expect(keys).toHaveLength(1);
     }
+  });
+
+  it("sends a write that takes no key again only when the service refused it before doing it", async () => {
+    const keyless = (errors: ConnectError[]) => {
+      const sent: number[] = [];
+      const transport = createRouterTransport(
+        ({ service }) =>
+          service(ApiKeyService, {
+            createApiKey: () => {
+              sent.push(1);
+              const error = errors.shift();
+              if (error) throw error;
+              return { apiKey: { id: "AK1" } };
+            },
+          }),
+        { transport: { interceptors: callInterceptors({ baseUrl: "http://x", retry: { sleep: async () => {} } }) } },
+      );
+      return { client: createClient(ApiKeyService, transport), sent };
+    };
+    // Cut off: the key may exist already, so it is not created again behind the caller's back.
+    const cut = keyless([new ConnectError("reset", Code.Unavailable)]);
+    await expect(cut.client.createApiKey({})).rejects.toMatchObject({ code: Code.Unavailable });
+    expect(cut.sent).toHaveLength(1);
+    const limited = keyless([exhausted(1)]);
+    expect((await limited.client.createApiKey({})).apiKey?.id).toBe("AK1");
+    expect(limited.sent).toHaveLength(2);
+    // Exhausted without a wait to honour (a request too large): the same every time, not retried.
+    const tooLarge = keyless([new ConnectError("too large", Code.ResourceExhausted)]);
+    await expect(tooLarge.client.createApiKey({})).rejects.toMatchObject({ code: Code.ResourceExhausted });
+    expect(tooLarge.sent).toHaveLength(1);
+  });
+
+  it("reads Retry-After when there is no RetryInfo, the longer of the two when both", () => {
+    const header = new ConnectError("over", Code.ResourceExhausted, new Headers({ "retry-after": "2" }));
+    expect(serviceWaitMs(header)).toBe(2000);
+    const both = new ConnectError("over", Code.ResourceExhausted, new Headers({ "retry-after": "2" }), [
+      { desc: RetryInfoSchema, value: { retryDelay: create(DurationSchema, { seconds: 1n, nanos: 235_000_000 }) } },
+    ]);
+    expect(serviceWaitMs(both)).toBe(2000);
+  });
+
+  it("sends the API key as a Bearer token", async () => {
+    let authorization: string | null = null;
+    const transport = createRouterTransport(
+      ({ service }) =>
+        service(MandateService, {
+          getMandate: (_req, ctx) => {
+            authorization = ctx.requestHeader.get("authorization");
+            return {};
+          },
+        }),
+      { transport: { interceptors: callInterceptors({ baseUrl: "http://x", apiKey: "dd_test_k" }) } },
+    );
+    await createClient(MandateService, transport).getMandate({ mandateId: "MD1" });
+    expect(authorization).toBe("Bearer dd_test_k");
   });
 
   it("gives up after maxAttempts, or when the next wait would pass the deadline", async () => {
@@ -107,7 +165,21 @@ describe("verifyWebhook", () => {
     expect(await verifyWebhook(`${body} `, header, ["whsec_a"], { nowSeconds: now })).toBe(false);
     expect(await verifyWebhook(body, header, ["whsec_a"], { nowSeconds: now + 301 })).toBe(false);
     expect(await verifyWebhook(body, header, ["whsec_a"], { nowSeconds: now - 301 })).toBe(false);
-    for (const bad of ["", `v1=${sign("whsec_a", now)}`, `t=${now}`, `t=x,v1=${sign("whsec_a", now)}`])
+    for (const bad of [
+      "",
+      `v1=${sign("whsec_a", now)}`,
+      `t=${now}`,
+      `t=x,v1=${sign("whsec_a", now)}`,
+      `t=${now},v1=${sign("whsec_a", now).slice(0, 63)}`,
+      `t=${now},v1=${sign("whsec_a", now)}00`,
+    ])
       expect(await verifyWebhook(body, bad, ["whsec_a"], { nowSeconds: now }), bad).toBe(false);
+    // Upper-case hex is the same signature; an empty secret signs nothing.
+    expect(
+      await verifyWebhook(body, header.toUpperCase().replace("T=", "t=").replace("V1=", "v1="), ["whsec_a"], {
+        nowSeconds: now,
+      }),
+    ).toBe(true);
+    expect(await verifyWebhook(body, header, ["", "whsec_a"], { nowSeconds: now })).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ import { SandboxService } from "./gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "./gen/dd/v1/sessions_pb.js";
 import { UserService } from "./gen/dd/v1/users_pb.js";
 import { idempotencyKeyInterceptor } from "./idempotency.js";
-import { type RetryOptions, retryInterceptor } from "./retry.js";
+import { type RetryOptions, retryDefaults, retryInterceptor } from "./retry.js";
 
 /** DirectDebitClient has one typed client per service. */
 export interface DirectDebitClient {
@@ -53,6 +53,11 @@ export function callInterceptors(options: ClientOptions): Interceptor[] {
     return next(req);
   };
   return [bearer, idempotencyKeyInterceptor(), retryInterceptor(options.retry), ...(options.interceptors ?? [])];
+}
+
+/** callTimeoutMs bounds a whole call, its retries included: the retry policy's deadline. */
+export function callTimeoutMs(options: ClientOptions): number {
+  return options.retry?.deadlineMs ?? retryDefaults.deadlineMs;
 }
 
 /** clientsOn makes the client of every service on `transport`. */

@@ -23,10 +23,20 @@ export function takesIdempotencyKey(method: DescMethod): boolean {
 }
 
 /** idempotencyKeyInterceptor adds a fresh key to each write that takes one and has none yet. */
-export function idempotencyKeyInterceptor(newKey: () => string = () => crypto.randomUUID()): Interceptor {
+export function idempotencyKeyInterceptor(newKey: () => string = randomKey): Interceptor {
   return (next) => (req) => {
     if (!req.stream && takesIdempotencyKey(req.method) && !req.header.has(idempotencyKeyHeader))
       req.header.set(idempotencyKeyHeader, newKey());
     return next(req);
   };
+}
+
+/** randomKey is a random UUID (v4); also on plain-http pages, where crypto.randomUUID is missing. */
+function randomKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -3,7 +3,7 @@
  * fetch. For gRPC (HTTP/2) from Node, import "./node.js" instead.
  */
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { type ClientOptions, callInterceptors, clientsOn, type DirectDebitClient } from "./clients.js";
+import { type ClientOptions, callInterceptors, callTimeoutMs, clientsOn, type DirectDebitClient } from "./clients.js";
 
 export type { ClientOptions, DirectDebitClient } from "./clients.js";
 export * from "./contract.js";
@@ -16,7 +16,11 @@ export { verifyWebhook } from "./webhook.js";
 export function createDirectDebitClient(
   options: ClientOptions & { protocol?: "connect" | "grpc-web" },
 ): DirectDebitClient {
-  const settings = { baseUrl: options.baseUrl, interceptors: callInterceptors(options) };
+  const settings = {
+    baseUrl: options.baseUrl,
+    interceptors: callInterceptors(options),
+    defaultTimeoutMs: callTimeoutMs(options),
+  };
   const transport =
     options.protocol === "grpc-web" ? createGrpcWebTransport(settings) : createConnectTransport(settings);
   return clientsOn(transport);

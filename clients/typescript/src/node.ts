@@ -3,7 +3,7 @@
  * agentOS's back end uses), on Node's own HTTP stack.
  */
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { type ClientOptions, callInterceptors, clientsOn, type DirectDebitClient } from "./clients.js";
+import { type ClientOptions, callInterceptors, callTimeoutMs, clientsOn, type DirectDebitClient } from "./clients.js";
 
 export type { ClientOptions, DirectDebitClient } from "./clients.js";
 export * from "./contract.js";
@@ -16,12 +16,16 @@ export { verifyWebhook } from "./webhook.js";
 export function createDirectDebitClient(
   options: ClientOptions & { protocol?: "connect" | "grpc" | "grpc-web" },
 ): DirectDebitClient {
-  const interceptors = callInterceptors(options);
+  const settings = {
+    baseUrl: options.baseUrl,
+    interceptors: callInterceptors(options),
+    defaultTimeoutMs: callTimeoutMs(options),
+  };
   const transport =
     options.protocol === "grpc"
-      ? createGrpcTransport({ baseUrl: options.baseUrl, interceptors })
+      ? createGrpcTransport(settings)
       : options.protocol === "grpc-web"
-        ? createGrpcWebTransport({ baseUrl: options.baseUrl, httpVersion: "1.1", interceptors })
-        : createConnectTransport({ baseUrl: options.baseUrl, httpVersion: "1.1", interceptors });
+        ? createGrpcWebTransport({ ...settings, httpVersion: "1.1" })
+        : createConnectTransport({ ...settings, httpVersion: "1.1" });
   return clientsOn(transport);
 }

@@ -17,7 +17,7 @@ import { idempotencyKeyHeader } from "./idempotency.js";
 export interface RetryOptions {
   /** Sends in all, the first included (default 5; 1 turns retries off). */
   maxAttempts?: number;
-  /** The whole call, waits included, gives up after this (default 30 s). */
+  /** The whole call, attempts and waits, gives up after this (default 30 s): the transport's timeout. */
   deadlineMs?: number;
   /** The first back-off's ceiling (default 200 ms); it doubles each attempt. */
   baseDelayMs?: number;
@@ -28,7 +28,8 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-const defaults = { maxAttempts: 5, deadlineMs: 30_000, baseDelayMs: 200, maxDelayMs: 10_000 };
+/** The policy's defaults; deadlineMs is also each call's timeout (clients.ts). */
+export const retryDefaults = { maxAttempts: 5, deadlineMs: 30_000, baseDelayMs: 200, maxDelayMs: 10_000 };
 
 /** sleep waits `ms`, or rejects when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -47,21 +48,27 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * serviceWaitMs is how long the service asked the caller to wait: its RetryInfo, else its
- * Retry-After header (seconds); undefined when it said nothing.
+ * serviceWaitMs is how long the service asked the caller to wait: the longer of its RetryInfo (to
+ * the millisecond) and its Retry-After header (whole seconds, rounded up); undefined when it said
+ * nothing.
  */
 export function serviceWaitMs(error: ConnectError): number | undefined {
   const [info] = error.findDetails(RetryInfoSchema);
-  if (info?.retryDelay) return Number(info.retryDelay.seconds) * 1000 + Math.ceil(info.retryDelay.nanos / 1e6);
+  const fromInfo = info?.retryDelay
+    ? Number(info.retryDelay.seconds) * 1000 + Math.ceil(info.retryDelay.nanos / 1e6)
+    : undefined;
   const header = error.metadata.get("retry-after");
   const seconds = header === null ? Number.NaN : Number(header);
-  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  const fromHeader = Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  if (fromInfo === undefined) return fromHeader;
+  return fromHeader === undefined ? fromInfo : Math.max(fromInfo, fromHeader);
 }
 
 /** retryable says whether a call that failed with `error` may be sent again, and `safe` says whether a repeat cannot act twice. */
 function retryable(error: ConnectError, safe: boolean): boolean {
-  // Refused before anything ran: always safe to send again.
-  if (error.code === Code.ResourceExhausted) return true;
+  // Over the rate limit (the service names a wait): refused before anything ran, so always safe to
+  // send again. Other exhaustion (a request too large) would fail the same way every time.
+  if (error.code === Code.ResourceExhausted) return serviceWaitMs(error) !== undefined;
   if (!safe) return false;
   if (error.code === Code.Unavailable) return true;
   if (error.code === Code.Aborted)
@@ -71,7 +78,7 @@ function retryable(error: ConnectError, safe: boolean): boolean {
 
 /** retryInterceptor retries unary calls by the policy of the file comment. */
 export function retryInterceptor(options: RetryOptions = {}): Interceptor {
-  const { maxAttempts, deadlineMs, baseDelayMs, maxDelayMs } = { ...defaults, ...options };
+  const { maxAttempts, deadlineMs, baseDelayMs, maxDelayMs } = { ...retryDefaults, ...options };
   const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
   return (next) => async (req) => {
@@ -86,9 +93,10 @@ export function retryInterceptor(options: RetryOptions = {}): Interceptor {
       } catch (cause) {
         const error = ConnectError.from(cause);
         if (attempt >= maxAttempts || !retryable(error, safe)) throw error;
-        // Full jitter: anywhere from 0 to the exponential ceiling, and never sooner than asked.
+        // Full jitter: anywhere from 0 to the exponential ceiling, after what the service asked for,
+        // so that the callers it throttled together do not all come back at the same moment.
         const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-        const delay = Math.max(random() * ceiling, serviceWaitMs(error) ?? 0);
+        const delay = (serviceWaitMs(error) ?? 0) + random() * ceiling;
         if (Date.now() - started + delay > deadlineMs) throw error;
         await wait(delay, req.signal);
       }
