@@ -31,7 +31,7 @@ import { goneReason, isClientGone } from "./rpc/client-gone.js";
 import { kRequestInfo, type RequestInfo } from "./rpc/context.js";
 import { createCors } from "./rpc/cors.js";
 import { withSpecGrpcMessage } from "./rpc/grpc-message.js";
-import { HealthState, registerHealth } from "./rpc/infrastructure/health.js";
+import { HealthState, healthRoute, registerHealth } from "./rpc/infrastructure/health.js";
 import { registerReflection } from "./rpc/infrastructure/reflection.js";
 import { createAuthenticateInterceptor } from "./rpc/interceptors/authenticate.js";
 import { createAuthorizeInterceptor } from "./rpc/interceptors/authorize.js";
@@ -143,12 +143,11 @@ export function buildServer(deps: ServerDeps): DdServer {
   assertAccessRules(services);
 
   const byPath = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
-  const check = Health.method.check;
   const rest = createRestTranscoder({
     handlers: router.handlers,
     readMaxBytes: config.readMaxBytes,
     jsonMaxDepth: config.jsonMaxDepth,
-    extraRoutes: [{ verb: "GET", path: "/healthz", method: check }],
+    extraRoutes: [healthRoute],
     onInternalError: (error) => logger.error({ err: error }, "rest transcoder failed"),
   });
   const cors = createCors(config.corsOrigins);

@@ -12,6 +12,7 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { getComments, type Plugin, runNodeJs } from "@bufbuild/protoplugin";
 import { openApiDocument } from "../src/api/openapi/openapi-document.js";
+import { healthRoute } from "../src/rpc/infrastructure/health.js";
 
 /** comment is an element's leading comment as prose: the space after each `//` dropped, trimmed. */
 function comment(desc: Parameters<typeof getComments>[0]): string {
@@ -32,7 +33,12 @@ const plugin: Plugin = {
       .map((name) => registry.getFile(name))
       .filter((file) => file?.proto.package.startsWith("dd."))
       .flatMap((file) => file?.services ?? []);
-    const document = openApiDocument({ services, describe: comment, version: "v1" });
+    const health = {
+      ...healthRoute,
+      description:
+        "The server's health, for load balancers that speak plain HTTP: SERVING once started and while its database answers, NOT_SERVING otherwise (and from the start of a shutdown). Public.",
+    };
+    const document = openApiDocument({ services, extraRoutes: [health], describe: comment, version: "v1" });
     return create(CodeGeneratorResponseSchema, {
       supportedFeatures: BigInt(CodeGeneratorResponse_Feature.PROTO3_OPTIONAL),
       file: [{ name: "openapi.json", content: `${JSON.stringify(document, null, 2)}\n` }],

@@ -40,7 +40,7 @@ describe("the API reference", () => {
     expect(answer?.headers()["content-security-policy"]).toMatch(/^default-src 'none'; style-src 'sha256-/);
     await page.getByRole("heading", { name: "Direct Debit API reference", level: 1 }).waitFor();
     const operations = Object.values(committed.paths).flatMap((verbs) => Object.values(verbs));
-    expect(await page.locator("section[id*='Service_']").count()).toBe(operations.length);
+    expect(await page.locator("section.operation").count()).toBe(operations.length);
     await page.getByRole("navigation", { name: "Services" }).getByRole("link", { name: "MandateService" }).click();
     await expect
       .poll(() => page.getByText("Lists the organisation's mandates, newest first (by create_time).").isVisible())

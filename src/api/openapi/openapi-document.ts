@@ -27,9 +27,19 @@ import {
 /** DescribeAny gives the comment of a service, method, message, field or enum ("" when none). */
 export type DescribeAny = (desc: DescService | DescMethod | Parameters<Describe>[0]) => string;
 
+/** ExtraRoute is a REST route onto an RPC whose proto carries no binding (the health check). */
+export interface ExtraRoute {
+  verb: string;
+  path: string;
+  method: DescMethod;
+  /** Said here, as its proto (third-party) is not ours to comment. */
+  description: string;
+}
+
 /** DocumentSources is what the document is written from. */
 export interface DocumentSources {
   services: readonly DescService[];
+  extraRoutes?: readonly ExtraRoute[];
   describe: DescribeAny;
   version: string;
 }
@@ -71,7 +81,12 @@ const idempotencyKey = {
 const retryAfter = { description: "Seconds to wait before retrying.", schema: { type: "integer" } };
 
 /** openApiDocument is the OpenAPI 3.1 document of the services' REST bindings. */
-export function openApiDocument({ services: given, describe, version }: DocumentSources): Record<string, unknown> {
+export function openApiDocument({
+  services: given,
+  extraRoutes = [],
+  describe,
+  version,
+}: DocumentSources): Record<string, unknown> {
   // By name, so the document does not depend on the order the services come in.
   const services = [...given].sort((a, b) => a.name.localeCompare(b.name));
   const paths: Record<string, Record<string, Operation>> = {};
@@ -88,6 +103,13 @@ export function openApiDocument({ services: given, describe, version }: Document
       }
     }
   }
+  for (const extra of extraRoutes) {
+    const op = operation(extra.method, extra.verb, [], "", (desc) =>
+      desc === extra.method ? extra.description : describe(desc),
+    );
+    paths[extra.path] = { ...paths[extra.path], [extra.verb.toLowerCase()]: op };
+    messages.push(extra.method.input, extra.method.output);
+  }
   const all: Record<string, JsonSchema> = { Error: errorBody };
   for (const desc of referencedTypes(messages)) {
     all[desc.typeName] = desc.kind === "enum" ? enumSchema(desc, describe) : messageSchema(desc, describe);
@@ -103,7 +125,10 @@ export function openApiDocument({ services: given, describe, version }: Document
         "UK Bacs Direct Debit: mandates, collections, alerts and reports. The same operations are served over gRPC and Connect; this document describes their REST/JSON form (proto3 JSON mapping).",
     },
     servers: [{ url: "/" }],
-    tags: services.map((s) => ({ name: s.name, description: describe(s) })),
+    tags: [
+      ...services.map((s) => ({ name: s.name, description: describe(s) })),
+      ...[...new Set(extraRoutes.map((r) => r.method.parent))].map((s) => ({ name: s.name, description: s.typeName })),
+    ],
     paths,
     components: {
       schemas,

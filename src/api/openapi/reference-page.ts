@@ -99,7 +99,7 @@ function operationHtml(path: string, verb: string, op: Operation): string {
     .join("");
   const body = op.requestBody?.content["application/json"]?.schema;
   const answer = op.responses["200"]?.content?.["application/json"]?.schema;
-  return `<section id="${escapeHtml(op.operationId)}" aria-labelledby="${escapeHtml(op.operationId)}-title">
+  return `<section class="operation" id="${escapeHtml(op.operationId)}" aria-labelledby="${escapeHtml(op.operationId)}-title">
 <h3 id="${escapeHtml(op.operationId)}-title"><span class="verb">${verb.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h3>
 ${prose(op.description)}
 <p class="muted">Access: ${accessText(op)}. gRPC and Connect: <code>${escapeHtml(op.operationId.replace("_", "/"))}</code>.</p>

@@ -13,6 +13,12 @@ import {
 } from "../../../gen/health/v1/health_pb.js";
 import { kRequestInfo } from "../context.js";
 
+/**
+ * healthRoute is the REST route of the health check, for load balancers that speak plain HTTP:
+ * GET /healthz answers Health/Check of the whole server: {"status": "SERVING"}, or NOT_SERVING.
+ */
+export const healthRoute = { verb: "GET", path: "/healthz", method: Health.method.check } as const;
+
 /** HealthState holds each service's serving status and tells watchers when one changes. */
 export class HealthState {
   private readonly statuses = new Map<string, Status>();
