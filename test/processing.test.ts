@@ -219,6 +219,24 @@ async function notificationTypes(resourceId: string): Promise<string[]> {
   return rows.map((r) => r.type).sort();
 }
 
+/**
+ * processorWithNoticesDown is a second Bacs processor on the same database whose payer notices of
+ * moved collections always fail, with the steps it counted as failed and the lines it logged.
+ */
+function processorWithNoticesDown() {
+  const failedSteps: string[] = [];
+  const logged: string[] = [];
+  const noticeDown = new BacsProcessor({
+    orm: server.database.orm,
+    clock,
+    transitions: server.app.mandateTransitions,
+    logger: createLogger("error", { write: (line: string) => logged.push(line) }),
+    onCollectionMoved: () => Promise.reject(new Error("outbox unavailable")),
+    onRowFailed: (step) => failedSteps.push(step),
+  });
+  return { noticeDown, failedSteps, logged };
+}
+
 // After the mandate tests: these move the shared clock to June 2027 and then more than a year on.
 describe("BacsProcessor over a month of collections", () => {
   let staff: Staff;
@@ -364,16 +382,7 @@ describe("BacsProcessor over a month of collections", () => {
       start_date: "2027-10-01",
     });
     const [first] = await collectionsOfSchedule(staff, schedule.id);
-    const failedSteps: string[] = [];
-    const logged: string[] = [];
-    const noticeDown = new BacsProcessor({
-      orm: server.database.orm,
-      clock,
-      transitions: server.app.mandateTransitions,
-      logger: createLogger("error", { write: (line: string) => logged.push(line) }),
-      onCollectionMoved: () => Promise.reject(new Error("outbox unavailable")),
-      onRowFailed: (step) => failedSteps.push(step),
-    });
+    const { noticeDown, failedSteps, logged } = processorWithNoticesDown();
     const inputDay = submissionDateFor(first!.chargeDate);
     const run = await noticeDown.runOnce(clock.set(inputDay));
     expect(run.failed).toBeGreaterThanOrEqual(1);
@@ -407,16 +416,7 @@ describe("BacsProcessor over a month of collections", () => {
     const [first] = await collectionsOfSchedule(staff, schedule.id);
     // No run until 20 December: 15 December, the second date, has passed uncreated.
     clock.set("2027-12-20");
-    const failedSteps: string[] = [];
-    const logged: string[] = [];
-    const noticeDown = new BacsProcessor({
-      orm: server.database.orm,
-      clock,
-      transitions: server.app.mandateTransitions,
-      logger: createLogger("error", { write: (line: string) => logged.push(line) }),
-      onCollectionMoved: () => Promise.reject(new Error("outbox unavailable")),
-      onRowFailed: (step) => failedSteps.push(step),
-    });
+    const { noticeDown, failedSteps, logged } = processorWithNoticesDown();
     const run = await noticeDown.runOnce(clock.set("2027-12-20"));
     await noticeDown.stop();
     expect(run.failed).toBeGreaterThanOrEqual(1);

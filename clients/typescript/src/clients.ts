@@ -55,9 +55,16 @@ export function callInterceptors(options: ClientOptions): Interceptor[] {
   return [bearer, idempotencyKeyInterceptor(), retryInterceptor(options.retry), ...(options.interceptors ?? [])];
 }
 
-/** callTimeoutMs bounds a whole call, its retries included: the retry policy's deadline. */
-export function callTimeoutMs(options: ClientOptions): number {
-  return options.retry?.deadlineMs ?? retryDefaults.deadlineMs;
+/**
+ * transportSettings are what every transport takes: the address, the chain, and a timeout for the
+ * whole call, its retries included (the retry policy's deadline).
+ */
+export function transportSettings(options: ClientOptions) {
+  return {
+    baseUrl: options.baseUrl,
+    interceptors: callInterceptors(options),
+    defaultTimeoutMs: options.retry?.deadlineMs ?? retryDefaults.deadlineMs,
+  };
 }
 
 /** clientsOn makes the client of every service on `transport`. */

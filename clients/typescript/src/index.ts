@@ -3,24 +3,15 @@
  * fetch. For gRPC (HTTP/2) from Node, import "./node.js" instead.
  */
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { type ClientOptions, callInterceptors, callTimeoutMs, clientsOn, type DirectDebitClient } from "./clients.js";
+import { type ClientOptions, clientsOn, type DirectDebitClient, transportSettings } from "./clients.js";
 
-export type { ClientOptions, DirectDebitClient } from "./clients.js";
-export * from "./contract.js";
-export { takesIdempotencyKey } from "./idempotency.js";
-export type { RetryOptions } from "./retry.js";
-export { serviceWaitMs } from "./retry.js";
-export { verifyWebhook } from "./webhook.js";
+export * from "./surface.js";
 
 /** createDirectDebitClient returns the typed clients of every service (protocol: Connect by default). */
 export function createDirectDebitClient(
   options: ClientOptions & { protocol?: "connect" | "grpc-web" },
 ): DirectDebitClient {
-  const settings = {
-    baseUrl: options.baseUrl,
-    interceptors: callInterceptors(options),
-    defaultTimeoutMs: callTimeoutMs(options),
-  };
+  const settings = transportSettings(options);
   const transport =
     options.protocol === "grpc-web" ? createGrpcWebTransport(settings) : createConnectTransport(settings);
   return clientsOn(transport);
