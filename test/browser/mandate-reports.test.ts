@@ -72,6 +72,9 @@ describe("a mandate's page", () => {
     // The payer switches banks: same state, the new account's ending, the transfer in the history.
     await page.getByRole("button", { name: "Simulate bank transfer" }).click();
     await expect.poll(() => history.textContent()).toMatch(/Mandate transferred.*reason code 3.*Mandate reactivated/s);
+    // On the mandate's own page its events do not name it again, and dates read as a UK office writes them.
+    expect(await history.textContent()).not.toContain(mandate.id);
+    expect(await history.textContent()).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     expect(await badgeOf(page).textContent()).toBe("Active");
     await expect.poll(() => page.getByRole("region", { name: "Details" }).textContent()).toContain("••••••11");
     // Dates as staff read them everywhere on the page, the first possible charge too: "21 Dec 2026".

@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { ukDatesIn } from "./dates-in-text.js";
 
 /** Problem is one failed call, ready to show. */
 export interface Problem {
@@ -65,11 +66,6 @@ export function problemOf(error: unknown, labels: Record<string, string> = {}): 
   }
 }
 
-// A date standing alone, not part of a reference or id such as REF-2026-12-27 (no lookbehind:
-// Safari before 16.4 cannot parse one, and the payer page must load on older iPhones).
-const isoDate = /(^|[^\w-])(\d{4}-\d{2}-\d{2})(?![\w-])/g;
-// A contract date is a calendar date: read as midnight UTC and written in UTC, no zone moves it.
-const ukDate = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
 // A contract field's name as a description cites it: "start_date" (a plain word is left alone).
 const fieldName = /\b[a-z]+(?:_[a-z]+)+\b/g;
 
@@ -82,14 +78,7 @@ function readable(description: string, labels: Record<string, string>): string {
   const labelOf = new Map<string, string>();
   for (const [field, label] of Object.entries(labels))
     labelOf.set(field.split(".").at(-1) ?? field, label.replace(/\s*\(.*\)$/, "").toLowerCase());
-  return description
-    .replace(isoDate, (_, before: string, iso: string) => {
-      const day = new Date(`${iso}T00:00:00Z`);
-      // An impossible date (2026-02-30) may roll over to another day: left as it was written.
-      const real = !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === iso;
-      return before + (real ? ukDate.format(day) : iso);
-    })
-    .replace(fieldName, (name) => labelOf.get(name) ?? name.replaceAll("_", " "));
+  return ukDatesIn(description).replace(fieldName, (name) => labelOf.get(name) ?? name.replaceAll("_", " "));
 }
 
 /** Descriptions read as "is required", "must be 6 digits": prefix them with the field's label. */

@@ -12,6 +12,7 @@ import { CollectionService } from "../../../../gen/dd/v1/collections_pb.js";
 import { type Mandate, MandateCause, MandateService, MandateState } from "../../../../gen/dd/v1/mandates_pb.js";
 import { MandateScenario, SandboxService } from "../../../../gen/dd/v1/sandbox_pb.js";
 import { Dialog } from "../../shared/Dialog.js";
+import { ukDatesIn } from "../../shared/dates-in-text.js";
 import { problemOf } from "../../shared/errors.js";
 import { Field } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
@@ -312,6 +313,20 @@ function MandateCollections({ mandate, mayCreate }: { mandate: Mandate; mayCreat
   );
 }
 
+/**
+ * eventText is a feed message as staff read it on the mandate's own page: dates as "4 Jan 2027",
+ * and the mandate they are looking at not named by its id ("under mandate MD…" dropped, "Mandate
+ * MD…" read as "The mandate").
+ */
+function eventText(message: string, mandateId: string): string {
+  const text = message
+    .replaceAll(` under mandate ${mandateId}`, "")
+    .replaceAll(` of mandate ${mandateId}`, "")
+    .replaceAll(`Mandate ${mandateId}`, "The mandate")
+    .replaceAll(`mandate ${mandateId}`, "this mandate");
+  return ukDatesIn(text);
+}
+
 function History({ mandateId }: { mandateId: string }) {
   const pages = usePages();
   const feed = useQuery(AlertService.method.listNotifications, {
@@ -333,7 +348,7 @@ function History({ mandateId }: { mandateId: string }) {
                 <strong>{enumLabel(NotificationType[n.type])}</strong>{" "}
                 <span className="hint">{when(n.createTime)}</span>
                 <div>
-                  {n.message}
+                  {eventText(n.message, mandateId)}
                   {n.reasonCode && ` (reason code ${n.reasonCode})`}
                 </div>
               </li>
