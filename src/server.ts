@@ -160,10 +160,10 @@ export function buildServer(deps: ServerDeps): DdServer {
     // The browser app first: it is same-origin and needs no CORS headers, which would also vary
     // cached assets by Origin.
     if (deps.webAssets?.serve(req, res)) return;
-    // The API reference (/openapi.json, /docs): public and same for everyone, like the assets.
-    if (serveReference(req, res)) return;
-    if (cors(req, res)) return;
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    // The API reference (/openapi.json, /docs): public and same for everyone, like the assets.
+    if (serveReference(req, res, path)) return;
+    if (cors(req, res)) return;
     const handler = byPath.get(path);
     const client = clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
     const info: RequestInfo = {

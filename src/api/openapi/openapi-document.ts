@@ -11,7 +11,7 @@ import { FieldBehavior } from "../../../gen/google/api/field_behavior_pb.js";
 import { accessRuleOf } from "../../rpc/access.js";
 import { idempotencyKeyRefusal } from "../../rpc/interceptors/idempotency.js";
 import { parsePathTemplate } from "../../rpc/rest/path-template.js";
-import { isStringFormMessage } from "../../rpc/rest/request-mapping.js";
+import { isStringFormMessage, resolveFieldPath } from "../../rpc/rest/request-mapping.js";
 import { httpBindings } from "../../rpc/rest/route-table.js";
 import {
   behaviours,
@@ -307,14 +307,11 @@ function isRequired(field: DescField): boolean {
   return behaviours(field).includes(FieldBehavior.REQUIRED);
 }
 
-/** fieldAt is the field at a dotted path of snake_case names. */
+/** fieldAt is the field at a dotted path of snake_case names, as the transcoder resolves it. */
 function fieldAt(message: DescMessage, path: string): DescField {
-  const [head, ...rest] = path.split(".");
-  const field = message.fields.find((f) => f.name === head);
-  if (!field) throw new Error(`${message.typeName} has no field ${head}`);
-  if (rest.length === 0) return field;
-  if (field.fieldKind !== "message") throw new Error(`${message.typeName}.${head} is no message`);
-  return fieldAt(field.message, rest.join("."));
+  const fields = resolveFieldPath(message, path.split("."));
+  if (typeof fields === "string") throw new Error(fields);
+  return fields.at(-1)!;
 }
 
 /** firstSentence is the text up to the first full stop followed by a space or the end. */

@@ -16,10 +16,9 @@ const pageSecurity = {
   "referrer-policy": "no-referrer",
 };
 
-/** serveReference answers GET (and HEAD) /openapi.json and /docs, and says whether it did. */
-export function serveReference(req: NodeRequest, res: NodeResponse): boolean {
+/** serveReference answers GET (and HEAD) /openapi.json and /docs (`path`: the URL's path), and says whether it did. */
+export function serveReference(req: NodeRequest, res: NodeResponse, path: string): boolean {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
-  const path = (req.url ?? "/").split("?", 1)[0];
   let body: Buffer;
   if (path === "/openapi.json") {
     body = documentJson;

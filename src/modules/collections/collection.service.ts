@@ -34,7 +34,8 @@ import { type ScheduleChange, updateSchedule } from "./schedule-changes.js";
 import { checkSchedule, type NewSchedule } from "./schedule-fields.js";
 import type { ScheduleNoticeHook } from "./schedule-notice.js";
 import { pauseSchedule, resumeSchedule } from "./schedule-pause.js";
-import { chargeDateOf, nominalDate, noticeFor } from "./schedule-plan.js";
+import { chargeDateOf, nominalDate } from "./schedule-plan.js";
+import { upcomingChargeDate } from "./upcoming-charge.js";
 
 /** ScheduleView is a schedule with its next charge date, as reads show it ("" when closed). */
 export interface ScheduleView {
@@ -337,11 +338,8 @@ export class CollectionManager {
     return schedules.map((schedule) => {
       if (schedule.state !== "ACTIVE") return { schedule, nextChargeDate: "" };
       const told = { sentOn: schedule.noticeDate, workingDays: noticeWorkingDays };
-      const nominal = schedule.nextNominalDate;
-      // A date not created yet is charged as createNextCollection will: later, if it is late (noticeFor).
-      const next =
-        earliest.get(schedule.id) ??
-        (nominal ? chargeDateOf(nominal, "ACTIVE", today, noticeFor(nominal, "ACTIVE", today, told)) : "");
+      // A date not created yet is charged as createNextCollection will (upcoming-charge.ts).
+      const next = earliest.get(schedule.id) ?? upcomingChargeDate(schedule, "ACTIVE", today, told) ?? "";
       return { schedule, nextChargeDate: next };
     });
   }

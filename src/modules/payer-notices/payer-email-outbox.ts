@@ -82,7 +82,8 @@ export class PayerEmailOutbox {
           { id: email.id, state: "PENDING" },
           { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
         );
-        if (pending) await this.attempt(tx, pending);
+        // Just committed with its change: nothing can have cancelled what it announces yet.
+        if (pending) await this.attempt(tx, pending, { checkCancelled: false });
       }),
     );
   }
@@ -123,7 +124,7 @@ export class PayerEmailOutbox {
                 limit: batchSize,
               },
             );
-            for (const email of due) await this.attempt(tx, email);
+            for (const email of due) await this.attempt(tx, email, { checkCancelled: true });
             return due.length;
           });
           tried += taken;
@@ -138,11 +139,16 @@ export class PayerEmailOutbox {
 
   /**
    * attempt sends one locked PENDING email and records the outcome on it; an advance notice of a
-   * payment or schedule cancelled since it was queued is withdrawn instead (cancelledSince).
+   * payment or schedule cancelled since it was queued is withdrawn instead (cancelledSince: only
+   * asked by the sweep, which sends what waited, not on the send right after the change commits).
    */
-  private async attempt(em: EntityManager, email: PayerEmail): Promise<void> {
+  private async attempt(
+    em: EntityManager,
+    email: PayerEmail,
+    { checkCancelled }: { checkCancelled: boolean },
+  ): Promise<void> {
     const { mailer, clock, logger } = this.options;
-    if (await cancelledSince(em, email)) {
+    if (checkCancelled && (await cancelledSince(em, email))) {
       email.state = "WITHDRAWN";
       return;
     }

@@ -156,7 +156,7 @@ function setQueryParameter(json: JsonObject, input: DescMessage, key: string, va
  * resolveFieldPath finds the fields named by a dotted path (each part a proto or JSON name); every
  * part but the last must be a singular, ordinary message field. It answers a reason on failure.
  */
-function resolveFieldPath(input: DescMessage, parts: string[]): DescField[] | string {
+export function resolveFieldPath(input: DescMessage, parts: string[]): DescField[] | string {
   const fields: DescField[] = [];
   let message: DescMessage = input;
   for (let i = 0; i < parts.length; i++) {
