@@ -26,7 +26,6 @@ import { type PasswordCost, PasswordHasher } from "./modules/identity/password.j
 import { Provisioning } from "./modules/identity/provisioning.js";
 import { SecondFactor } from "./modules/identity/second-factor.js";
 import { SessionManager } from "./modules/identity/session.service.js";
-import { TotpSecretCipher } from "./modules/identity/totp-secret-cipher.js";
 import { UserAccounts } from "./modules/identity/user-accounts.js";
 import { UserDirectory } from "./modules/identity/user-directory.js";
 import { AccountNumberCipher, developmentAccountNumberKey } from "./modules/mandates/account-number-cipher.js";
@@ -51,6 +50,7 @@ import { RateLimiter } from "./platform/rate-limit/rate-limiter.js";
 import type { RedisClient } from "./platform/redis/client.js";
 import { createInProcessBus, createRedisBus } from "./platform/redis/invalidation-bus.js";
 import { createInProcessCounter, createRedisCounter } from "./platform/redis/window-counter.js";
+import { SecretCipher } from "./platform/secret-cipher.js";
 import type { CredentialVerifier } from "./rpc/interceptors/authenticate.js";
 
 export interface AppDeps {
@@ -171,7 +171,8 @@ export function createApp(deps: AppDeps): App {
   const counter = redis ? createRedisCounter(redis, redisKeyPrefix, localCounter, deps.counterTimeoutMs) : localCounter;
   const apiKeyVerifier = new ApiKeyVerifier({ orm, bus, clock, logger, cacheTtlMs: deps.apiKeyCacheTtlMs });
   // TOTP secrets are sealed under a key derived from the account-number key's secret (own label).
-  const totpCipher = new TotpSecretCipher(
+  const totpCipher = new SecretCipher(
+    "totp-secret/v1",
     deps.accountNumberKey ?? developmentAccountNumberKey,
     deps.accountNumberKeysOld ?? [],
   );

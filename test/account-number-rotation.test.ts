@@ -9,10 +9,10 @@ import { createCipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDdctl } from "../src/cli/run.js";
-import { TotpSecretCipher } from "../src/modules/identity/totp-secret-cipher.js";
 import { User } from "../src/modules/identity/user.entity.js";
 import { AccountNumberCipher, accountNumberKeyId } from "../src/modules/mandates/account-number-cipher.js";
 import { Mandate } from "../src/modules/mandates/mandate.entity.js";
+import { SecretCipher } from "../src/platform/secret-cipher.js";
 import { currentCode, fromBase32 } from "./support/authenticator.js";
 import { newOrganisation, newUser, signIn } from "./support/fixtures.js";
 import { completeMandate, createMandate, goodBankDetails, newTenant } from "./support/mandates.js";
@@ -136,7 +136,10 @@ beforeAll(async () => {
   await em.nativeUpdate(
     User,
     { id: oldestUser.id },
-    { totpSecret: new TotpSecretCipher(oldestKey).seal(oldestSecret, oldestUser.id), totpEnableTime: clock.now() },
+    {
+      totpSecret: new SecretCipher("totp-secret/v1", oldestKey).seal(oldestSecret, oldestUser.id),
+      totpEnableTime: clock.now(),
+    },
     { filters: false },
   );
   totpUsers = {

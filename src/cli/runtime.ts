@@ -8,7 +8,6 @@ import { type App, createApp } from "../app.js";
 import { type Config, requireAccountNumberKey } from "../config.js";
 import { entities } from "../entities.js";
 import { loadModulusTables } from "../modules/bank-accounts/modulus-tables.js";
-import { TotpSecretCipher } from "../modules/identity/totp-secret-cipher.js";
 import { AccountNumberCipher } from "../modules/mandates/account-number-cipher.js";
 import {
   accountNumberKeyFile,
@@ -20,6 +19,7 @@ import { type Database, openDatabase } from "../platform/db/database.js";
 import type { Logger } from "../platform/observability/logger.js";
 import { createMetrics } from "../platform/observability/metrics.js";
 import { connectRedis, type RedisClient } from "../platform/redis/client.js";
+import { SecretCipher } from "../platform/secret-cipher.js";
 
 /** EmbeddedDatabaseInUseError: the server (or another ddctl) holds the embedded database's lock. */
 export class EmbeddedDatabaseInUseError extends Error {
@@ -80,9 +80,9 @@ export class CliRuntime {
   }
 
   /** totpSecretCipher holds the same keys for TOTP secrets, as app.ts derives them for the server. */
-  async totpSecretCipher(): Promise<TotpSecretCipher> {
+  async totpSecretCipher(): Promise<SecretCipher> {
     const keys = await this.accountNumberKeys();
-    return new TotpSecretCipher(keys.current, keys.old);
+    return new SecretCipher("totp-secret/v1", keys.current, keys.old);
   }
 
   private accountNumberKeys(): Promise<ResolvedAccountNumberKeys> {

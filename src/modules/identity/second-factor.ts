@@ -1,6 +1,6 @@
 /**
  * second-factor.ts lets a signed-in user enrol in a TOTP second factor, confirm it and turn it off.
- * The secret is shown once, at enrolment, and stored only sealed (totp-secret-cipher.ts); it signs
+ * The secret is shown once, at enrolment, and stored only sealed (platform/secret-cipher.ts); it signs
  * nobody in until a current code confirms it, and confirming it ends the user's other sessions.
  * Codes tried here are throttled per user, so a stolen session cannot guess its way to turning the
  * factor off.
@@ -8,13 +8,13 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import type { WindowCounter } from "../../platform/redis/window-counter.js";
+import type { SecretCipher } from "../../platform/secret-cipher.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from "../errors.js";
 import type { Acting } from "./acting.js";
 import { recordAudit } from "./audit-log.js";
 import { Organisation } from "./organisation.entity.js";
 import { endSessionsOf, useTotpStep } from "./session.service.js";
 import { base32, matchTotp, newTotpSecret, otpauthUri, totpCodePattern } from "./totp.js";
-import type { TotpSecretCipher } from "./totp-secret-cipher.js";
 import { User } from "./user.entity.js";
 
 /** Code attempts (confirm and disable) per user per window: enough for typos, far too few to guess. */
@@ -29,7 +29,7 @@ export interface TotpEnrolment {
 
 export interface SecondFactorOptions {
   clock: Clock;
-  cipher: TotpSecretCipher;
+  cipher: SecretCipher;
   counter: WindowCounter;
   /** The issuer authenticator apps show beside the account. */
   issuer?: string;

@@ -4,9 +4,9 @@ import { testPasswordCost } from "../../../test/support/test-password-cost.js";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/observability/logger.js";
 import { createInProcessCounter } from "../../platform/redis/window-counter.js";
+import { SecretCipher } from "../../platform/secret-cipher.js";
 import { PasswordHasher } from "./password.js";
 import { SessionManager } from "./session.service.js";
-import { TotpSecretCipher } from "./totp-secret-cipher.js";
 
 /** An ORM that counts the EntityManagers asked of it and refuses to query. */
 function countingOrm() {
@@ -34,7 +34,7 @@ function manager(orm: ReturnType<typeof countingOrm>) {
     counter: createInProcessCounter(),
     logger: createLogger("silent"),
     allowedOrigins: [],
-    totpCipher: new TotpSecretCipher("test-key-material-0123456789abcdef"),
+    totpCipher: new SecretCipher("totp-secret/v1", "test-key-material-0123456789abcdef"),
     passwords: new PasswordHasher(testPasswordCost),
   });
 }

@@ -13,6 +13,7 @@ import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import { newId } from "../../platform/ids.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import type { WindowCounter } from "../../platform/redis/window-counter.js";
+import type { SecretCipher } from "../../platform/secret-cipher.js";
 import {
   InvalidArgumentError,
   NotFoundError,
@@ -28,7 +29,6 @@ import { maxPasswordBytes, newPasswordProblem, type PasswordHasher, verifyPasswo
 import { isRoleName, type RoleName, roleScopes } from "./scopes.js";
 import { Session } from "./session.entity.js";
 import { matchTotp, totpCodePattern } from "./totp.js";
-import type { TotpSecretCipher } from "./totp-secret-cipher.js";
 import { User } from "./user.entity.js";
 
 export interface SessionManagerOptions {
@@ -39,7 +39,7 @@ export interface SessionManagerOptions {
   /** Origins a cookie-authenticated browser call may come from (CORS_ORIGINS). */
   allowedOrigins: readonly string[];
   /** Seals TOTP secrets at rest (sign-in opens them to check codes). */
-  totpCipher: TotpSecretCipher;
+  totpCipher: SecretCipher;
   /** Hashes and checks passwords. */
   passwords: PasswordHasher;
   /** Absolute lifetime of a session, seconds. */

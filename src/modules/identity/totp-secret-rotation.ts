@@ -10,13 +10,13 @@
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { type Resealing, resealColumn } from "../../platform/db/reseal-column.js";
-import type { TotpSecretCipher } from "./totp-secret-cipher.js";
+import type { SecretCipher } from "../../platform/secret-cipher.js";
 import { User } from "./user.entity.js";
 
 /** resealTotpSecrets re-seals every TOTP secret not yet under `cipher`'s current key. */
 export function resealTotpSecrets(options: {
   orm: MikroORM;
-  cipher: TotpSecretCipher;
+  cipher: SecretCipher;
   batchSize: number;
 }): Promise<Resealing> {
   const { cipher } = options;

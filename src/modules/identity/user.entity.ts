@@ -29,7 +29,7 @@ export const User = defineEntity({
     /** Set when the user was deactivated: they can no longer sign in, and their sessions ended then. */
     deactivateTime: p.datetime().nullable(),
     /**
-     * The TOTP secret, sealed (totp-secret-cipher.ts); never in clear, never logged. Set at enrolment;
+     * The TOTP secret, sealed (platform/secret-cipher.ts); never in clear, never logged. Set at enrolment;
      * it signs nobody in until totpEnableTime is set by a confirmed code.
      */
     totpSecret: p.string().length(200).nullable(),

@@ -7,4 +7,5 @@ export const alertTypeNames: Readonly<Record<AlertType, string>> = {
   [AlertType.CLAWBACKS]: "Clawbacks",
   [AlertType.MANDATE_CANCELLATIONS]: "Mandate cancellations",
   [AlertType.COLLECTION_FAILED]: "Failed collection",
+  [AlertType.WEBHOOK_ENDPOINT_DISABLED]: "Webhook endpoint disabled",
 };

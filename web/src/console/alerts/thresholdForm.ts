@@ -27,6 +27,7 @@ export const pathsOf: Readonly<Record<AlertType, readonly ThresholdPath[]>> = {
   [AlertType.CLAWBACKS]: ["enabled", "count", "window"],
   [AlertType.MANDATE_CANCELLATIONS]: ["enabled", "count", "window"],
   [AlertType.COLLECTION_FAILED]: ["enabled", "min_amount_minor"],
+  [AlertType.WEBHOOK_ENDPOINT_DISABLED]: ["enabled"],
 };
 
 export type WindowUnit = "hours" | "days";
