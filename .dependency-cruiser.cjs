@@ -26,11 +26,12 @@ const ranks = {
     "collections",
     "payer-notices",
     "alerts",
+    "webhooks",
     "reports",
     "sandbox",
     "processing",
   ],
-  api: ["bank-accounts", "identity", "mandates", "collections", "alerts", "reports", "sandbox", "openapi"],
+  api: ["bank-accounts", "identity", "mandates", "collections", "alerts", "webhooks", "reports", "sandbox", "openapi"],
   rpc: ["infrastructure", "rest", "interceptors"],
   platform: ["observability", "rate-limit", "redis", "mail", "db"],
 };

@@ -4,7 +4,9 @@
  */
 import { resolve } from "node:path";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
+import { publishedTypes } from "./api/alerts/alert.mapper.js";
 import type { Simulators } from "./api/sandbox/sandbox.handlers.js";
+import { eventBodies } from "./api/webhooks/event-body.js";
 import type { RateLimitConfig } from "./config.js";
 import { AlertManager } from "./modules/alerts/alert.service.js";
 import { AlertEvaluator } from "./modules/alerts/alert-evaluator.js";
@@ -40,6 +42,9 @@ import { BacsProcessor } from "./modules/processing/bacs-processor.js";
 import { ReportManager } from "./modules/reports/report.service.js";
 import { CollectionSimulator } from "./modules/sandbox/collection-simulator.js";
 import { MandateSimulator } from "./modules/sandbox/mandate-simulator.js";
+import { WebhookDispatcher } from "./modules/webhooks/webhook-dispatcher.js";
+import { WebhookEndpoints } from "./modules/webhooks/webhook-endpoints.js";
+import { WebhookSender } from "./modules/webhooks/webhook-sender.js";
 import type { Clock } from "./platform/clock.js";
 import type { Mailer } from "./platform/mail/mailer.js";
 import { OutboxMailer } from "./platform/mail/outbox-mailer.js";
@@ -102,6 +107,17 @@ export interface AppDeps {
    * the channel did it set it longer than they can run.
    */
   apiKeyCacheTtlMs?: number | undefined;
+  /** Webhooks: the URL rules, and the dispatcher's pace; dispatch unset: not started (tests run it). */
+  webhooks?: WebhookSettings | undefined;
+}
+
+/** WebhookSettings say where webhooks may go and how the dispatcher runs. */
+export interface WebhookSettings {
+  allowPrivateNetworks: boolean;
+  /** Run the dispatcher between start() and stop(); unset: tests call `app.webhookDispatcher.runOnce()`. */
+  dispatch?: { intervalMs?: number | undefined; retryBaseMs?: number | undefined } | undefined;
+  /** Longest wait for a receiver's answer, ms (default 10 s). */
+  timeoutMs?: number | undefined;
 }
 
 /** MailSettings say how emails leave and where the links in them point. */
@@ -159,6 +175,10 @@ export interface App {
   processor: BacsProcessor;
   /** How emails leave (the outbox unless SMTP is configured). */
   mailer: Mailer;
+  /** The organisation's webhook endpoints and their deliveries (WebhookEndpointService). */
+  webhookEndpoints: WebhookEndpoints;
+  /** Publishes events and delivers them; runs on a timer between start() and stop() when configured. */
+  webhookDispatcher: WebhookDispatcher;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -218,6 +238,26 @@ export function createApp(deps: AppDeps): App {
     deps.accountNumberKey ?? developmentAccountNumberKey,
     deps.accountNumberKeysOld ?? [],
   );
+  const webhookCipher = new SecretCipher(
+    "webhook-secret/v1",
+    deps.accountNumberKey ?? developmentAccountNumberKey,
+    deps.accountNumberKeysOld ?? [],
+  );
+  const webhookTargets = { allowPrivateNetworks: deps.webhooks?.allowPrivateNetworks ?? false };
+  const webhookSender = new WebhookSender({ ...webhookTargets, timeoutMs: deps.webhooks?.timeoutMs });
+  const webhookDispatcher = new WebhookDispatcher({
+    orm,
+    clock,
+    logger,
+    metrics: deps.metrics,
+    sender: webhookSender,
+    cipher: webhookCipher,
+    render: eventBodies(clock),
+    onEndpointDisabled: (em, organisationId, endpoint, failingSince) =>
+      alertEvaluator.webhookEndpointDisabled(em, organisationId, endpoint, failingSince),
+    intervalMs: deps.webhooks?.dispatch?.intervalMs,
+    retryBaseMs: deps.webhooks?.dispatch?.retryBaseMs,
+  });
   const bankAccounts = new BankAccountCheck(deps.modulusTables ?? loadModulusTables(defaultModulusTablesDir));
   const mandateTransitions = new MandateTransitions({
     clock,
@@ -295,6 +335,8 @@ export function createApp(deps: AppDeps): App {
     reports: new ReportManager(deps.reportStatementTimeoutMs),
     processor,
     mailer,
+    webhookEndpoints: new WebhookEndpoints({ clock, cipher: webhookCipher, targets: webhookTargets, publishedTypes }),
+    webhookDispatcher,
     async start() {
       // The decoy hash is made before anyone can sign in: an unknown email's sign-in must take as
       // long as a wrong password, never longer for waiting on it.
@@ -304,9 +346,12 @@ export function createApp(deps: AppDeps): App {
       idempotencySweeper.start();
       payerEmails.start();
       if (deps.bacsProcessing) processor.start();
+      if (deps.webhooks?.dispatch) webhookDispatcher.start();
     },
     async stop() {
       await processor.stop();
+      await webhookDispatcher.stop();
+      webhookSender.close();
       await idempotencySweeper.stop();
       await payerEmails.stop();
       await denials.stop();

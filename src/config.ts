@@ -61,6 +61,12 @@ export interface Config {
   redisKeyPrefix: string;
   /** The session cookie's Secure flag; turn off only for plain-HTTP localhost. */
   sessionCookieSecure: boolean;
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_NETWORKS: webhook endpoints may be http and reach loopback and private
+   * addresses. For local development and tests only: in production it opens our network to anyone
+   * who can add an endpoint (modules/webhooks/target-address.ts).
+   */
+  webhookAllowPrivateNetworks: boolean;
   /** Rate limiting: Redis wait, replicas sharing the limit, and the per-user limit of sessions. */
   rateLimit: RateLimitConfig;
   /** Where payers reach the invite page: links are `<publicBaseUrl>/invite/<token>`. No trailing slash. */
@@ -159,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     redisKeyPrefix: keyPrefix(env, "REDIS_KEY_PREFIX", "dd:"),
     sessionCookieSecure: boolean(env, "SESSION_COOKIE_SECURE", true),
+    webhookAllowPrivateNetworks: boolean(env, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", false),
     // Unset, the links point at this process on this machine, on whatever port it listens on.
     publicBaseUrl: baseUrl(env, "PUBLIC_BASE_URL", `http://localhost:${listenPort}`),
     webDir: resolve(nonEmpty(env, "WEB_DIR") ?? "web/dist"),

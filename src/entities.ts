@@ -17,6 +17,9 @@ import { Mandate } from "./modules/mandates/mandate.entity.js";
 import { MandateInvite } from "./modules/mandates/mandate-invite.entity.js";
 import { Notification } from "./modules/notifications/notification.entity.js";
 import { PayerEmail } from "./modules/payer-notices/payer-email.entity.js";
+import { WebhookDelivery } from "./modules/webhooks/webhook-delivery.entity.js";
+import { WebhookEndpoint } from "./modules/webhooks/webhook-endpoint.entity.js";
+import { WebhookEvent } from "./modules/webhooks/webhook-event.entity.js";
 
 /** entities is every table the service maps, in no particular order. */
 export const entities: readonly EntitySchema[] = [
@@ -34,4 +37,7 @@ export const entities: readonly EntitySchema[] = [
   AlertThreshold,
   Alert,
   PayerEmail,
+  WebhookEndpoint,
+  WebhookEvent,
+  WebhookDelivery,
 ];

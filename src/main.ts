@@ -100,6 +100,8 @@ async function main(): Promise<void> {
     idempotencyRecordsPerOrganisation: config.idempotencyRecordsPerOrganisation,
     // Every replica runs Bacs processing; SKIP LOCKED keeps them from doing the same work twice.
     bacsProcessing: { intervalMs: 5_000 },
+    // Every replica delivers webhooks; SKIP LOCKED and leases keep them from sending one twice.
+    webhooks: { allowPrivateNetworks: config.webhookAllowPrivateNetworks, dispatch: {} },
   });
   await app.start();
   const webAssets = await loadWebAssets(config.webDir);

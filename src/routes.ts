@@ -14,6 +14,7 @@ import { ReportService } from "../gen/dd/v1/reports_pb.js";
 import { SandboxService } from "../gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "../gen/dd/v1/sessions_pb.js";
 import { UserService } from "../gen/dd/v1/users_pb.js";
+import { WebhookEndpointService } from "../gen/dd/v1/webhooks_pb.js";
 import { registerAlertService } from "./api/alerts/alert.handlers.js";
 import { registerBankDetailsService } from "./api/bank-accounts/bank-details.handlers.js";
 import { registerCollectionService } from "./api/collections/collection.handlers.js";
@@ -26,6 +27,7 @@ import { mandateDating } from "./api/mandates/mandate-dating.js";
 import { registerMandateInviteService } from "./api/mandates/mandate-invite.handlers.js";
 import { registerReportService } from "./api/reports/report.handlers.js";
 import { registerSandboxService } from "./api/sandbox/sandbox.handlers.js";
+import { registerWebhookEndpointService } from "./api/webhooks/webhook.handlers.js";
 import type { App } from "./app.js";
 
 /** The whole public contract, in the order the README lists it. */
@@ -40,6 +42,7 @@ export const ddServices: readonly DescService[] = [
   SessionService,
   UserService,
   AuditService,
+  WebhookEndpointService,
   SandboxService,
 ];
 
@@ -61,5 +64,6 @@ export function registerServices(router: ConnectRouter, app: App): DescService[]
   registerReportService(router, app.reports);
   registerSandboxService(router, app.simulators, dating);
   registerAlertService(router, app.alerts);
+  registerWebhookEndpointService(router, app.webhookEndpoints, app.clock);
   return [...ddServices];
 }

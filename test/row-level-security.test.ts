@@ -134,7 +134,7 @@ describe("the schema", () => {
                 where col.table_schema = 'public' and col.table_name = c.relname and col.column_name = 'organisation_id'))
         order by 1`,
       );
-    expect(tables.length).toBe(14);
+    expect(tables.length).toBe(17);
     for (const table of tables)
       expect({ ...table, policies: Number(table.policies) }).toEqual({
         table: table.table,

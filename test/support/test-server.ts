@@ -11,7 +11,7 @@ import { Writable } from "node:stream";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { MikroORM } from "@mikro-orm/postgresql";
-import { type App, createApp } from "../../src/app.js";
+import { type App, createApp, type WebhookSettings } from "../../src/app.js";
 import { type RateLimitConfig, rateLimitDefaults } from "../../src/config.js";
 import { entities } from "../../src/entities.js";
 import type { PasswordCost } from "../../src/modules/identity/password.js";
@@ -104,6 +104,8 @@ export interface TestServerOptions {
   mailer?: (outbox: Mailer) => Mailer;
   /** scrypt cost of new password hashes (testPasswordCost unless set; currentPasswordCost for the service's). */
   passwordCost?: PasswordCost;
+  /** Webhooks (private networks allowed, dispatcher not started, unless set). */
+  webhooks?: WebhookSettings;
 }
 
 /** Per-address limits no test file reaches by accident (see TestServerOptions.rateLimit). */
@@ -189,6 +191,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       apiKeyCacheTtlMs: options.apiKeyCacheTtlMs,
       idempotencyRecordsPerOrganisation: options.idempotencyRecordsPerOrganisation,
       passwordCost: options.passwordCost ?? testPasswordCost,
+      webhooks: options.webhooks ?? { allowPrivateNetworks: true },
     });
     await app.start();
     undo.unshift(() => app.stop());

@@ -88,22 +88,28 @@ export const notificationTypes: Readonly<Partial<Record<NotificationType, readon
   [NotificationType.INSTRUCTION_CONFIRMATION]: [payerNoticeTypes.confirmation],
   [NotificationType.ADVANCE_NOTICE]: [payerNoticeTypes.advance],
   [NotificationType.CANCELLATION_NOTICE]: [payerNoticeTypes.cancellation],
+  [NotificationType.MANDATE_CREATED]: ["mandate.created"],
 };
 
-const publicTypeOf = new Map<string, NotificationType>(
+const publicTypes = new Map<string, NotificationType>(
   Object.entries(notificationTypes).flatMap(([type, stored]) =>
     stored!.map((name) => [name, Number(type) as NotificationType] as const),
   ),
 );
 
-/** publishedTypes are every stored event name the feed shows. */
-export const publishedTypes: readonly string[] = [...publicTypeOf.keys()].sort();
+/** publicTypeOf is the public type of a stored event name; UNSPECIFIED for one the feed does not show. */
+export function publicTypeOf(stored: string): NotificationType {
+  return publicTypes.get(stored) ?? NotificationType.UNSPECIFIED;
+}
+
+/** publishedTypes are every stored event name the feed shows (and webhooks deliver). */
+export const publishedTypes: readonly string[] = [...publicTypes.keys()].sort();
 
 /** notificationToProto shows a feed entry as the contract does. */
 export function notificationToProto(notification: Notification): NotificationMessage {
   return create(NotificationSchema, {
     id: notification.id,
-    type: publicTypeOf.get(notification.type) ?? NotificationType.UNSPECIFIED,
+    type: publicTypeOf(notification.type),
     mandateId: notification.mandateId ?? "",
     collectionId: notification.collectionId ?? "",
     alertId: notification.alertId ?? "",

@@ -22,6 +22,8 @@
  * - COLLECTION_FAILED: the failed collection itself, when its amount is at least min_amount_minor;
  *   one alert per failed collection (again when it fails again after a retry, unless its alert is
  *   still unresolved).
+ * - WEBHOOK_ENDPOINT_DISABLED: an endpoint was disabled after 3 days of failed deliveries; one open
+ *   alert at a time, whose message names the endpoint.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
@@ -90,6 +92,21 @@ export class AlertEvaluator {
         ),
       );
     }
+  }
+
+  /** webhookEndpointDisabled raises the alert of an endpoint disabled after failing for days. */
+  async webhookEndpointDisabled(
+    tx: EntityManager,
+    organisationId: string,
+    endpoint: { id: string; url: string },
+    failingSince: Date,
+  ): Promise<void> {
+    await this.evaluate(tx, organisationId, "WEBHOOK_ENDPOINT_DISABLED", (_t, window) => ({
+      observed: 1,
+      limit: 1,
+      message: `Webhook endpoint ${endpoint.id} (${endpoint.url.slice(0, 200)}) failed every delivery since ${failingSince.toISOString()} and was disabled; enable it again once it answers`,
+      window: { start: failingSince, end: window.end },
+    }));
   }
 
   /** mandateOutcome evaluates the cancellation threshold when a mandate was cancelled for the organisation. */

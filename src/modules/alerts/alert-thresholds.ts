@@ -11,6 +11,8 @@
  *   in a week suggests something else (a bank migration, a letter that upset tenants).
  * - COLLECTION_FAILED off: every failure is already in the notification feed; an agency that wants
  *   an alert per failed rent (or per large one, min_amount_minor) turns it on.
+ * - WEBHOOK_ENDPOINT_DISABLED on: an endpoint that stopped answering for 3 days means an integration
+ *   no longer hears of failed rents; someone must know.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
@@ -60,6 +62,14 @@ export const defaultThresholds: Readonly<Record<AlertTypeName, ThresholdSettings
   },
   COLLECTION_FAILED: {
     enabled: false,
+    failureRatePercent: 10,
+    minSampleSize: 20,
+    count: 1,
+    windowSeconds: 7 * DAY,
+    minAmountMinor: 0,
+  },
+  WEBHOOK_ENDPOINT_DISABLED: {
+    enabled: true,
     failureRatePercent: 10,
     minSampleSize: 20,
     count: 1,

@@ -9,6 +9,7 @@ export const alertTypes = [
   "CLAWBACKS",
   "MANDATE_CANCELLATIONS",
   "COLLECTION_FAILED",
+  "WEBHOOK_ENDPOINT_DISABLED",
 ] as const;
 /** AlertTypeName is an AlertType without its prefix. */
 export type AlertTypeName = (typeof alertTypes)[number];

@@ -34,12 +34,21 @@ export const Notification = defineEntity({
     /** One sentence for people, in English. */
     message: p.string().length(1000),
     createTime: p.datetime(),
+    /**
+     * Not yet published to webhooks: the event publisher (modules/webhooks) takes these rows across
+     * organisations, stores the deliveries they make, and clears the flag in one transaction.
+     */
+    webhookPending: p.boolean().default(false),
   },
   indexes: [
     { properties: ["organisation", "id"] },
     { properties: ["organisation", "mandateId", "id"] },
     // A filter by a rare type (alert.raised) finds its rows without walking the whole feed.
     { properties: ["organisation", "type", "id"] },
+    {
+      name: "notification_webhook_pending_index",
+      expression: `create index "notification_webhook_pending_index" on "notification" ("id") where "webhook_pending"`,
+    },
   ],
 });
 

@@ -1,6 +1,7 @@
 /**
  * notifications.ts adds events to an organisation's notification feed. Rows join the caller's unit
- * of work, so they are written by the same flush (and transaction) as the change they announce.
+ * of work, so they are written by the same flush (and transaction) as the change they announce:
+ * the feed is also the outbox from which webhooks publish them.
  */
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../../platform/ids.js";
@@ -35,5 +36,6 @@ export function recordNotification(em: EntityManager, entry: NotificationEntry):
     reasonCode: entry.reasonCode ?? null,
     message: entry.message.slice(0, 1000),
     createTime: entry.time,
+    webhookPending: true,
   });
 }

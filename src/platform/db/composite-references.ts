@@ -9,7 +9,10 @@
  * the schema check in tests and for scripts/create-migration.ts, which drop them.
  */
 
-/** Tables other tenant tables point at; each has a unique (organisation_id, id) to be pointed at. */
+/**
+ * Tables other tenant tables point at; each has a unique (organisation_id, id) to be pointed at.
+ * Those of the row-level security migration; later migrations add their own (all of them below).
+ */
 export const referencedTenantTables = [
   "app_user",
   "mandate",
@@ -32,22 +35,32 @@ export const compositeReferences = [
   ["alert", "collection_id", "collection", ` on delete set null ("collection_id")`],
 ] as const;
 
+/** Referenced tables and references of Migration20261208010000_webhooks. */
+export const webhookReferencedTables = ["webhook_endpoint", "webhook_event"] as const;
+export const webhookReferences = [
+  ["webhook_delivery", "endpoint_id", "webhook_endpoint", " on delete cascade"],
+  ["webhook_delivery", "event_id", "webhook_event", ""],
+] as const;
+
+const allReferences = [...compositeReferences, ...webhookReferences];
+const allReferencedTables = [...referencedTenantTables, ...webhookReferencedTables];
+
 /** The name MikroORM gives a single-column foreign key, and the composite key's own name. */
 export const singleKeyName = (table: string, column: string) => `${table}_${column}_foreign`;
 export const compositeKeyName = (table: string, column: string) => `${table}_organisation_id_${column}_foreign`;
 export const tenantUniqueName = (table: string) => `${table}_organisation_id_id_unique`;
 
 const undoPatterns: readonly RegExp[] = [
-  ...compositeReferences.map(
+  ...allReferences.map(
     ([table, column]) => new RegExp(`^alter table "${table}" drop constraint "${compositeKeyName(table, column)}";$`),
   ),
-  ...compositeReferences.map(
+  ...allReferences.map(
     ([table, column]) =>
       new RegExp(
         `^alter table "${table}" add constraint "${singleKeyName(table, column)}" foreign key \\("${column}"\\) `,
       ),
   ),
-  ...referencedTenantTables.map(
+  ...allReferencedTables.map(
     (table) => new RegExp(`^alter table "${table}" drop constraint "${tenantUniqueName(table)}";$`),
   ),
 ];

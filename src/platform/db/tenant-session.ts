@@ -30,7 +30,8 @@ export type CrossTenantPurpose =
   | "access audit"
   | "provisioning"
   | "operator command"
-  | "key rotation";
+  | "key rotation"
+  | "webhook delivery";
 
 /** Where the purpose rides on an EntityManager: filter parameters are copied to every fork. */
 const CROSS_TENANT_PARAMS = "dd.cross_tenant";

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Metrics is the set every component records into; one per server instance (tests run several). */
 export interface Metrics {
@@ -21,6 +21,12 @@ export interface Metrics {
   rateLimitCheck: Histogram<"backend">;
   /** Rows Bacs processing could not change (each run tries them again), by step. */
   processingFailures: Counter<"step">;
+  /** Webhook delivery attempts by outcome: succeeded, retrying (failed, tried again later), failed (given up). */
+  webhookAttempts: Counter<"outcome">;
+  /** How long a webhook attempt took to get its answer's headers (or fail), in seconds. */
+  webhookLatency: Histogram;
+  /** Age of the oldest event not yet delivered to an endpoint that is still trying, in seconds (0: none). */
+  webhookOldestPending: Gauge;
 }
 
 /** createMetrics makes a fresh registry with process metrics and the RPC metrics. */
@@ -65,6 +71,23 @@ export function createMetrics(): Metrics {
       name: "dd_bacs_processing_failures_total",
       help: "Mandates and collections Bacs processing could not change; each run tries them again.",
       labelNames: ["step"],
+      registers: [registry],
+    }),
+    webhookAttempts: new Counter({
+      name: "dd_webhook_attempts_total",
+      help: "Webhook delivery attempts by outcome: succeeded, retrying, failed (given up after 3 days).",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    webhookLatency: new Histogram({
+      name: "dd_webhook_attempt_duration_seconds",
+      help: "Time a webhook delivery attempt took to get the answer's headers, or to fail, in seconds.",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    webhookOldestPending: new Gauge({
+      name: "dd_webhook_oldest_pending_seconds",
+      help: "Age of the oldest event still waiting to be delivered to some endpoint, in seconds; 0 when none.",
       registers: [registry],
     }),
   };

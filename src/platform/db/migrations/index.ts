@@ -20,6 +20,7 @@ import { Migration20261207130000_collections_drive } from "./Migration2026120713
 import { Migration20261207133000_alert_per_presentation } from "./Migration20261207133000_alert_per_presentation.js";
 import { Migration20261207134000_payer_email_outbox } from "./Migration20261207134000_payer_email_outbox.js";
 import { Migration20261207193000_payer_email_announces } from "./Migration20261207193000_payer_email_announces.js";
+import { Migration20261208010000_webhooks } from "./Migration20261208010000_webhooks.js";
 
 /**
  * migrations lists every committed migration, oldest first; `orm-config.ts` hands it to the
@@ -52,4 +53,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261207133000_alert_per_presentation", class: Migration20261207133000_alert_per_presentation },
   { name: "Migration20261207134000_payer_email_outbox", class: Migration20261207134000_payer_email_outbox },
   { name: "Migration20261207193000_payer_email_announces", class: Migration20261207193000_payer_email_announces },
+  { name: "Migration20261208010000_webhooks", class: Migration20261208010000_webhooks },
 ];
