@@ -150,7 +150,18 @@ export class WebhookDispatcher {
       outcome = { ok: false, status: 0, latencyMs: 0, error: "the endpoint is disabled" };
     } else {
       const now = clock.now();
-      const signature = signatureHeader(body, Math.floor(now.getTime() / 1000), signingSecrets(endpoint, cipher, now));
+      let secrets: string[];
+      try {
+        secrets = signingSecrets(endpoint, cipher, now);
+      } catch (error) {
+        // A key dropped from ACCOUNT_NUMBER_KEYS_OLD too soon: an operator must put it back.
+        this.options.logger.error(
+          { err: error, webhook_endpoint: endpoint.id },
+          "webhook signing secret does not open",
+        );
+        return; // the lease runs out and the delivery is tried again
+      }
+      const signature = signatureHeader(body, Math.floor(now.getTime() / 1000), secrets);
       outcome = await sender.send(endpoint.url, body, {
         "dd-event-id": delivery.event.id,
         "dd-delivery-id": delivery.id,
