@@ -14,6 +14,7 @@ import { ReportService } from "./gen/dd/v1/reports_pb.js";
 import { SandboxService } from "./gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "./gen/dd/v1/sessions_pb.js";
 import { UserService } from "./gen/dd/v1/users_pb.js";
+import { WebhookEndpointService } from "./gen/dd/v1/webhooks_pb.js";
 import { idempotencyKeyInterceptor } from "./idempotency.js";
 import { type RetryOptions, retryDefaults, retryInterceptor } from "./retry.js";
 
@@ -29,6 +30,7 @@ export interface DirectDebitClient {
   sessions: Client<typeof SessionService>;
   users: Client<typeof UserService>;
   audit: Client<typeof AuditService>;
+  webhookEndpoints: Client<typeof WebhookEndpointService>;
   sandbox: Client<typeof SandboxService>;
 }
 
@@ -80,6 +82,7 @@ export function clientsOn(transport: Transport): DirectDebitClient {
     sessions: createClient(SessionService, transport),
     users: createClient(UserService, transport),
     audit: createClient(AuditService, transport),
+    webhookEndpoints: createClient(WebhookEndpointService, transport),
     sandbox: createClient(SandboxService, transport),
   };
 }

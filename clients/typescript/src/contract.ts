@@ -9,3 +9,4 @@ export * from "./gen/dd/v1/reports_pb.js";
 export * from "./gen/dd/v1/sandbox_pb.js";
 export * from "./gen/dd/v1/sessions_pb.js";
 export * from "./gen/dd/v1/users_pb.js";
+export * from "./gen/dd/v1/webhooks_pb.js";
