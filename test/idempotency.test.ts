@@ -301,7 +301,7 @@ describe("Idempotency-Key scope", () => {
     expect(await recordsOf(org)).toHaveLength(0);
   });
 
-  it("is refused on CreateApiKey (its answer holds a secret shown once) and on public SignIn, and nothing is created", async () => {
+  it("is refused on CreateApiKey and CreateWebhookEndpoint (answers holding a secret shown once) and on public SignIn, and nothing is created", async () => {
     const org = await newOrganisation(server);
     const admin = await newSignedInUser(server, org, "admin");
     const create = await fetch(`${server.baseUrl}/v1/apiKeys`, {
@@ -315,6 +315,13 @@ describe("Idempotency-Key scope", () => {
       await fetch(`${server.baseUrl}/v1/apiKeys`, { headers: { cookie: admin.cookie } })
     ).json()) as { apiKeys?: unknown[] };
     expect(list.apiKeys ?? []).toHaveLength(0);
+    const endpoint = await fetch(`${server.baseUrl}/v1/webhookEndpoints`, {
+      method: "POST",
+      headers: { cookie: admin.cookie, "content-type": "application/json", "idempotency-key": "secret-key" },
+      body: JSON.stringify({ url: "https://hooks.example.com/dd", eventTypes: ["NOTIFICATION_TYPE_MANDATE_CREATED"] }),
+    });
+    expect(endpoint.status).toBe(400);
+    expect(JSON.stringify(await endpoint.json())).toContain("IDEMPOTENCY_KEY_NOT_SUPPORTED");
     const signIn = await fetch(`${server.baseUrl}/v1/sessions:signIn`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": "public-key" },

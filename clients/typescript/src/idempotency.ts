@@ -11,13 +11,12 @@ import { access } from "./gen/dd/v1/access_pb.js";
 
 export const idempotencyKeyHeader = "Idempotency-Key";
 
-const secretBearing = new Set(["dd.v1.ApiKeyService/CreateApiKey", "dd.v1.ApiKeyService/RotateApiKey"]);
-
 /** takesIdempotencyKey says whether the service accepts an Idempotency-Key on `method`. */
 export function takesIdempotencyKey(method: DescMethod): boolean {
   if (method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) return false;
   if (method.parent.typeName === "dd.v1.SessionService") return false;
-  if (secretBearing.has(`${method.parent.typeName}/${method.name}`)) return false;
+  // An answer with a one-time `secret` (API keys, webhook signing secrets) is never stored for replay.
+  if (method.output.fields.some((field) => field.name === "secret")) return false;
   const rule = hasOption(method, access) ? getOption(method, access).rule : undefined;
   return !(rule?.case === "public" && rule.value);
 }

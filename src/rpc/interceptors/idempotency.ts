@@ -20,9 +20,10 @@
  * than silently ignored (the caller would wrongly believe a retry is safe):
  * - public methods (SignIn, CompleteMandateInvite): no organisation to scope the key to, and a
  *   client address is no identity (NAT, proxies). The invite's single-use token already keys it.
- * - methods whose answer carries a secret shown once (CreateApiKey, RotateApiKey): storing the
- *   answer would keep a usable API key in the database for a day and show it twice. Encrypting it
- *   would still hand it out again to anyone holding the idempotency key; not storing it is safer.
+ * - methods whose answer carries a secret shown once (a `secret` field: CreateApiKey, RotateApiKey,
+ *   CreateWebhookEndpoint, RotateWebhookEndpointSecret): storing the answer would keep a usable
+ *   secret in the database for a day and show it twice. Encrypting it would still hand it out again
+ *   to anyone holding the idempotency key; not storing it is safer.
  * - the session's own methods (SessionService: sign-out, password change, TOTP): they act on the
  *   signed-in person, while keys are shared by the organisation, so a colleague sending the same key
  *   would get that person's answer (a TOTP secret); and their requests hold passwords and codes,
@@ -58,13 +59,12 @@ export const idempotencyKeyHeader = "Idempotency-Key";
 export const replayedHeader = "Idempotent-Replayed";
 
 /**
- * Methods whose answer holds a secret shown once: the key is refused there (see the file comment).
- * A new method that returns a secret must be added here.
+ * returnsSecret says whether a method's answer holds a secret shown once: its response has a field
+ * named `secret`. Read from the contract, so a new such method is covered without a list to update.
  */
-export const secretBearingMethods: ReadonlySet<string> = new Set([
-  "dd.v1.ApiKeyService/CreateApiKey",
-  "dd.v1.ApiKeyService/RotateApiKey",
-]);
+export function returnsSecret(method: DescMethod): boolean {
+  return method.output.fields.some((field) => field.name === "secret");
+}
 
 /** The session's own methods: the key is refused on each of them (see the file comment). */
 const sessionService = "dd.v1.SessionService";
@@ -75,11 +75,10 @@ const sessionService = "dd.v1.SessionService";
  * (NO_SIDE_EFFECTS) ignore the header rather than refuse it, and take none either.
  */
 export function idempotencyKeyRefusal(method: DescMethod): string | undefined {
-  const name = `${method.parent.typeName}/${method.name}`;
   if (method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) return "it changes nothing";
   // Public RPCs have no caller, hence no organisation to scope the key to.
   if (accessRuleOf(method)?.kind === "public") return "it is public (no organisation to scope the key to)";
-  if (secretBearingMethods.has(name)) return "its answer holds a secret shown only once";
+  if (returnsSecret(method)) return "its answer holds a secret shown only once";
   if (method.parent.typeName === sessionService)
     return "it acts on the signed-in person, while keys are shared by the organisation";
   return undefined;
