@@ -14,6 +14,7 @@ import { type BenchRow, rows, type Target } from "./rows.js";
 import { cpuSeconds } from "./server/cpu.js";
 import type { ServerKind } from "./server/protocol.js";
 import { type BenchServer, startBenchServer } from "./server/spawn.js";
+import { compareDeliveries, renderDeliveryTable } from "./webhooks/compare.js";
 
 const seconds = readSeconds(process.env.BENCH_SECONDS);
 /**
@@ -137,6 +138,8 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`\n${renderReport(results, { seconds, warmupSeconds, rounds, loadBefore })}\n`);
   if (rowFilter === "") process.stdout.write(`\n${renderLimiterTable(await compareLimiters(seconds))}\n`);
+  if (rowFilter === "" || "webhook delivery".includes(rowFilter))
+    process.stdout.write(`\n${renderDeliveryTable(await compareDeliveries())}\n`);
   return 0;
 }
 
