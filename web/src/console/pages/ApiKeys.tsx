@@ -12,6 +12,7 @@ import { problemOf } from "../../shared/errors.js";
 import { Field, SelectField } from "../../shared/Field.js";
 import { ProblemBanner } from "../../shared/ProblemBanner.js";
 import { ageInDays, day, when } from "../format.js";
+import { SecretShown } from "../SecretShown.js";
 import { presets, scopes } from "../scopes.js";
 
 const rotateAfterDays = 90;
@@ -167,7 +168,7 @@ function CreateDialog({ onClose }: { onClose: () => void }) {
     });
   }
 
-  if (create.data) return <SecretShown title="API key created" secret={create.data.secret} onClose={onClose} />;
+  if (create.data) return <KeySecret title="API key created" secret={create.data.secret} onClose={onClose} />;
   return (
     <Dialog title="Create API key" onClose={onClose}>
       <form onSubmit={submit} noValidate>
@@ -246,7 +247,7 @@ function RotateDialog({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void
     rotate.mutate({ apiKeyId: apiKey.id, gracePeriod: { seconds: BigInt(seconds) } });
   }
 
-  if (rotate.data) return <SecretShown title="API key rotated" secret={rotate.data.secret} onClose={onClose} />;
+  if (rotate.data) return <KeySecret title="API key rotated" secret={rotate.data.secret} onClose={onClose} />;
   return (
     <Dialog title={`Rotate “${apiKey.name}”`} onClose={onClose}>
       <form onSubmit={submit}>
@@ -309,35 +310,15 @@ function RevokeDialog({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void
   );
 }
 
-/** SecretShown shows a new key's secret the one time it exists outside the caller's own store. */
-function SecretShown({ title, secret, onClose }: { title: string; secret: string; onClose: () => void }) {
-  const [copied, setCopied] = useState(false);
+/** KeySecret shows a new key's secret, the only time it is shown. */
+function KeySecret({ title, secret, onClose }: { title: string; secret: string; onClose: () => void }) {
   return (
-    <Dialog title={title} onClose={onClose} dismissible={false}>
-      <div className="banner banner-info">
-        This is the only time the key is shown. Store it like a password, in your secret manager; if it is lost, rotate
-        the key.
-      </div>
-      <Field label="New API key" readOnly value={secret} className="secret" onFocus={(e) => e.currentTarget.select()} />
-      <p aria-live="polite" className="hint">
-        {copied ? "Copied to the clipboard." : ""}
-      </p>
-      <div className="dialog-actions">
-        <button
-          type="button"
-          onClick={() =>
-            navigator.clipboard.writeText(secret).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            )
-          }
-        >
-          Copy
-        </button>
-        <button type="button" className="primary" onClick={onClose}>
-          Done
-        </button>
-      </div>
-    </Dialog>
+    <SecretShown
+      title={title}
+      label="New API key"
+      secret={secret}
+      advice="This is the only time the key is shown. Store it like a password, in your secret manager; if it is lost, rotate the key."
+      onClose={onClose}
+    />
   );
 }
