@@ -7,7 +7,7 @@
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { AlertService, NotificationType } from "../../../../gen/dd/v1/alerts_pb.js";
+import { AlertService } from "../../../../gen/dd/v1/alerts_pb.js";
 import { CollectionService } from "../../../../gen/dd/v1/collections_pb.js";
 import { type Mandate, MandateCause, MandateService, MandateState } from "../../../../gen/dd/v1/mandates_pb.js";
 import { MandateScenario, SandboxService } from "../../../../gen/dd/v1/sandbox_pb.js";
@@ -24,7 +24,7 @@ import { when } from "../format.js";
 import { Pager, usePages } from "../Pager.js";
 import { Link } from "../router.js";
 import { useStaff } from "../session.js";
-import { enumLabel, mandateStateName } from "../states.js";
+import { enumLabel, mandateStateName, notificationTypeName } from "../states.js";
 
 type Action = "cancel" | "suspend" | "reactivate" | "resendInvite";
 
@@ -345,8 +345,7 @@ function History({ mandateId }: { mandateId: string }) {
           <ol className="timeline">
             {feed.data.notifications.map((n) => (
               <li key={n.id}>
-                <strong>{enumLabel(NotificationType[n.type])}</strong>{" "}
-                <span className="hint">{when(n.createTime)}</span>
+                <strong>{notificationTypeName(n.type)}</strong> <span className="hint">{when(n.createTime)}</span>
                 <div>
                   {eventText(n.message, mandateId)}
                   {n.reasonCode && ` (reason code ${n.reasonCode})`}
