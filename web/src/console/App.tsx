@@ -24,6 +24,7 @@ const Mandates = lazy(() => import("./pages/Mandates.js"));
 const MandateDetail = lazy(() => import("./pages/MandateDetail.js"));
 const Collections = lazy(() => import("./pages/Collections.js"));
 const Alerts = lazy(() => import("./pages/Alerts.js"));
+const Webhooks = lazy(() => import("./pages/Webhooks.js"));
 const Team = lazy(() => import("./pages/Team.js"));
 const AuditLog = lazy(() => import("./pages/AuditLog.js"));
 const Welcome = lazy(() => import("./pages/Welcome.js"));
@@ -44,6 +45,7 @@ const routes: readonly Route[] = [
   { path: "/alerts", label: "Alerts", page: () => <Alerts /> },
   { path: "/reports", label: "Reports", page: () => <Reports /> },
   { path: "/api-keys", label: "API keys", adminOnly: true, page: () => <ApiKeys /> },
+  { path: "/webhooks", label: "Webhooks", adminOnly: true, page: () => <Webhooks /> },
   { path: "/team", label: "Team", adminOnly: true, page: () => <Team /> },
   { path: "/audit-log", label: "Audit log", adminOnly: true, page: () => <AuditLog /> },
   { path: "/account", label: "Your account", inNav: false, page: () => <Account /> },
