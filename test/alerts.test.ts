@@ -108,7 +108,7 @@ async function alerts(org: Sandbox, query = ""): Promise<any[]> {
 }
 
 describe("alert thresholds", () => {
-  it("every new organisation has the four defaults, in AlertType order", async () => {
+  it("every new organisation has the five defaults, in AlertType order", async () => {
     const org = await newSandbox();
     const list = await thresholds(org);
     expect(list.map((t) => t.type)).toEqual([
@@ -116,11 +116,13 @@ describe("alert thresholds", () => {
       "ALERT_TYPE_CLAWBACKS",
       "ALERT_TYPE_MANDATE_CANCELLATIONS",
       "ALERT_TYPE_COLLECTION_FAILED",
+      "ALERT_TYPE_WEBHOOK_ENDPOINT_DISABLED",
     ]);
     expect(list[0]).toMatchObject({ enabled: true, failureRatePercent: 10, minSampleSize: 20, window: "604800s" });
     expect(list[1]).toMatchObject({ enabled: true, count: 1, window: "2592000s" });
     expect(list[2]).toMatchObject({ enabled: true, count: 5, window: "604800s" });
     expect(list[3].enabled ?? false).toBe(false);
+    expect(list[4].enabled).toBe(true);
     for (const t of list) expect(t.id).toMatch(/^AT[0-9A-Z]{26}$/);
   });
 
@@ -149,7 +151,10 @@ describe("alert thresholds", () => {
     const second = await ok(
       rest(server, "GET", `/v1/alertThresholds?page_size=3&page_token=${first.nextPageToken}`, org.secret),
     );
-    expect(second.alertThresholds.map((t: any) => t.type)).toEqual(["ALERT_TYPE_COLLECTION_FAILED"]);
+    expect(second.alertThresholds.map((t: any) => t.type)).toEqual([
+      "ALERT_TYPE_COLLECTION_FAILED",
+      "ALERT_TYPE_WEBHOOK_ENDPOINT_DISABLED",
+    ]);
     expect(second.nextPageToken ?? "").toBe("");
   });
 
@@ -524,8 +529,8 @@ describe("ListNotifications", () => {
     await simulate(org, first!.id, "PAY");
     await simulate(org, second!.id, "FAIL", "2");
     const all = (await ok(rest(server, "GET", "/v1/notifications", org.reader))).notifications as any[];
-    // Per mandate its confirmation, activation and advance notice, then one pay-out and one failure;
-    // creation and submission events are not in the feed.
+    // Per mandate its creation, confirmation, activation and advance notice, then one pay-out and one
+    // failure; submission events are not in the feed.
     expect(all.map((n) => n.type).slice(0, 2)).toEqual([
       "NOTIFICATION_TYPE_COLLECTION_FAILED",
       "NOTIFICATION_TYPE_COLLECTION_PAID_OUT",
@@ -542,6 +547,8 @@ describe("ListNotifications", () => {
       "NOTIFICATION_TYPE_INSTRUCTION_CONFIRMATION",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
+      "NOTIFICATION_TYPE_MANDATE_CREATED",
+      "NOTIFICATION_TYPE_MANDATE_CREATED",
     ]);
     expect(all[0]).toMatchObject({ collectionId: second!.id, mandateId: second!.mandateId, reasonCode: "2" });
     expect(all.map((n) => n.id)).toEqual(
@@ -563,6 +570,7 @@ describe("ListNotifications", () => {
       "NOTIFICATION_TYPE_ADVANCE_NOTICE",
       "NOTIFICATION_TYPE_INSTRUCTION_CONFIRMATION",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
+      "NOTIFICATION_TYPE_MANDATE_CREATED",
     ]);
     const since = (await ok(rest(server, "GET", `/v1/notifications?since=${mark.toISOString()}`, org.reader)))
       .notifications as any[];
@@ -579,6 +587,8 @@ describe("ListNotifications", () => {
       "NOTIFICATION_TYPE_INSTRUCTION_CONFIRMATION",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
+      "NOTIFICATION_TYPE_MANDATE_CREATED",
+      "NOTIFICATION_TYPE_MANDATE_CREATED",
     ]);
     const twoTypes = await grpcJsUnary(
       client,

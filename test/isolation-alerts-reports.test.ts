@@ -282,7 +282,7 @@ describe("alerts, notifications and reports are tenant-isolated", () => {
   it("setup gave each organisation alerts, thresholds, notifications and clawbacks of its own", () => {
     for (const org of ["A", "B"] as const) {
       expect(owned[org].alerts.length).toBeGreaterThanOrEqual(3);
-      expect(owned[org].thresholds).toHaveLength(4);
+      expect(owned[org].thresholds).toHaveLength(5);
       expect(owned[org].notifications.length).toBeGreaterThan(10);
       expect(collectionsOf[org].filter((c) => c.state === "CHARGED_BACK")).toHaveLength(2);
     }

@@ -189,6 +189,7 @@ describe("SimulateMandateScenario TRANSFER", () => {
     expect(types.slice(1).sort()).toEqual([
       "NOTIFICATION_TYPE_INSTRUCTION_CONFIRMATION",
       "NOTIFICATION_TYPE_MANDATE_ACTIVATED",
+      "NOTIFICATION_TYPE_MANDATE_CREATED",
     ]);
   });
 

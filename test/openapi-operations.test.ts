@@ -49,7 +49,13 @@ beforeAll(async () => {
   const alerts = await rest(server, "GET", "/v1/alerts", staff.secret);
   const users = await sessionRest(server, "GET", "/v1/users", staff.cookie);
   const pending = await createMandate(server, staff);
+  const endpoint = await sessionRest(server, "POST", "/v1/webhookEndpoints", staff.cookie, {
+    url: "https://hooks.example.com/dd",
+    eventTypes: ["NOTIFICATION_TYPE_MANDATE_CREATED"],
+  });
+  expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(200);
   Object.assign(ids, {
+    webhook_endpoint_id: endpoint.body.webhookEndpoint.id,
     mandate_id: mandate.id,
     schedule_id: schedule.id,
     collection_id: collectionId,

@@ -344,8 +344,13 @@ describe("two replicas", () => {
     const replicas = await Promise.all([0, 1].map(() => server({ database: shared, webhooks: dispatch })));
 
     await hooks.until((r) => r.length >= 1_000, 120_000);
-    // Anything sent twice would arrive within a few ticks more.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every outcome recorded (and counted), then anything sent twice would have arrived.
+    const succeededRows = () =>
+      first.admin.em
+        .fork()
+        .execute<{ n: string }[]>(`select count(*) as n from "webhook_delivery" where "state" = 'SUCCEEDED'`)
+        .then(([row]) => Number(row!.n));
+    await expect.poll(succeededRows, { timeout: 60_000 }).toBe(1_000);
     const ids = hooks.received.map((r) => String(r.headers["dd-event-id"]));
     expect(new Set(ids).size).toBe(1_000);
     expect(ids).toHaveLength(1_000);

@@ -27,6 +27,7 @@ import { ReportService } from "../../gen/dd/v1/reports_pb.js";
 import { CollectionScenario, MandateScenario, SandboxService } from "../../gen/dd/v1/sandbox_pb.js";
 import { SessionService } from "../../gen/dd/v1/sessions_pb.js";
 import { UserService } from "../../gen/dd/v1/users_pb.js";
+import { WebhookEndpointService } from "../../gen/dd/v1/webhooks_pb.js";
 import { londonDate } from "../../src/modules/calendar/london-date.js";
 import { newId } from "../../src/platform/ids.js";
 import { goodBankDetails } from "../support/mandates.js";
@@ -101,6 +102,8 @@ const takesNoId: readonly string[] = [
   pathOf(UserService.method.listUsers),
   pathOf(UserService.method.createUser),
   pathOf(AuditService.method.listAuditEvents),
+  pathOf(WebhookEndpointService.method.createWebhookEndpoint),
+  pathOf(WebhookEndpointService.method.listWebhookEndpoints),
 ];
 
 /** Owned is what one of B's resources is called by in a request. */
@@ -122,6 +125,8 @@ const alert: Make = async (r) => ({ value: await r.openAlert() });
 const threshold: Make = async (r) => ({ value: await r.threshold() });
 const apiKey: Make = async (r) => ({ value: await r.apiKey() });
 const user: Make = async (r) => ({ value: await r.user() });
+const webhookEndpoint: Make = async (r) => ({ value: await r.webhookEndpoint() });
+const webhookDelivery: Make = async (r) => ({ value: await r.webhookDelivery() });
 const usedWelcome: Make = async (r) => {
   const { usedToken, liveToken } = await r.usedWelcome();
   return { value: usedToken, ownValue: liveToken };
@@ -148,6 +153,8 @@ const makers: Record<string, (role: IdFieldRole) => Make> = {
   invite: () => supersededInvite,
   user: () => user,
   welcome: () => usedWelcome,
+  webhook_endpoint: () => webhookEndpoint,
+  delivery: () => webhookDelivery,
 };
 
 /**
@@ -192,6 +199,12 @@ const needs: Record<string, { make?: Make; fields?: RequestFields }> = {
   },
   [pathOf(UserService.method.updateUser)]: {
     fields: { user: { role: Role.VIEWER }, updateMask: { paths: ["role"] } },
+  },
+  [pathOf(WebhookEndpointService.method.updateWebhookEndpoint)]: {
+    fields: {
+      webhookEndpoint: { description: "checked by the security suite" },
+      updateMask: { paths: ["description"] },
+    },
   },
   [pathOf(UserService.method.completeWelcome)]: { fields: { password: "the security suite's password" } },
   [pathOf(SandboxService.method.simulateMandateScenario)]: { fields: { scenario: MandateScenario.ACTIVATE } },

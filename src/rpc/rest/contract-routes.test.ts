@@ -59,6 +59,14 @@ const contract = [
   "POST /v1/mandateInvites/{invite_token}:complete MandateInviteService.CompleteMandateInvite",
   "POST /v1/sandbox/mandates/{mandate_id}:simulate SandboxService.SimulateMandateScenario",
   "POST /v1/sandbox/collections/{collection_id}:simulate SandboxService.SimulateCollectionScenario",
+  "POST /v1/webhookEndpoints WebhookEndpointService.CreateWebhookEndpoint",
+  "GET /v1/webhookEndpoints WebhookEndpointService.ListWebhookEndpoints",
+  "GET /v1/webhookEndpoints/{webhook_endpoint_id} WebhookEndpointService.GetWebhookEndpoint",
+  "PATCH /v1/webhookEndpoints/{webhook_endpoint.id} WebhookEndpointService.UpdateWebhookEndpoint",
+  "DELETE /v1/webhookEndpoints/{webhook_endpoint_id} WebhookEndpointService.DeleteWebhookEndpoint",
+  "POST /v1/webhookEndpoints/{webhook_endpoint_id}:rotateSecret WebhookEndpointService.RotateWebhookEndpointSecret",
+  "GET /v1/webhookEndpoints/{webhook_endpoint_id}/deliveries WebhookEndpointService.ListWebhookDeliveries",
+  "POST /v1/webhookDeliveries/{delivery_id}:retry WebhookEndpointService.RetryWebhookDelivery",
 ];
 
 describe("the dd.v1 contract's google.api.http annotations", () => {

@@ -249,6 +249,34 @@ export class Resources {
     return { usedToken: used.token, liveToken: live.token };
   }
 
+  /** webhookEndpoint is the id of a new endpoint of the party's (at a port nothing listens on). */
+  async webhookEndpoint(): Promise<string> {
+    const { webhookEndpoint } = await ok(
+      "adding a webhook endpoint",
+      sessionRest(this.server, "POST", "/v1/webhookEndpoints", this.adminCookie(), {
+        url: "http://127.0.0.1:9/hooks",
+        eventTypes: ["NOTIFICATION_TYPE_MANDATE_CREATED"],
+      }),
+    );
+    return webhookEndpoint.id;
+  }
+
+  /** webhookDelivery is the id of a delivery to a new endpoint: a new mandate's event, tried once. */
+  async webhookDelivery(): Promise<string> {
+    const endpointId = await this.webhookEndpoint();
+    await this.mandate();
+    for (let round = 0; round < 5; round++) {
+      // A round already under way (another fixture's) may have begun before this mandate committed.
+      await this.server.app.webhookDispatcher.runOnce();
+      const { deliveries } = await ok(
+        "listing deliveries",
+        sessionRest(this.server, "GET", `/v1/webhookEndpoints/${endpointId}/deliveries`, this.adminCookie()),
+      );
+      if (deliveries?.length) return (deliveries as { id: string }[])[0]!.id;
+    }
+    throw new Error(`fixture: no delivery to ${endpointId}`);
+  }
+
   private adminCookie(): string {
     return required(this.party.sessionOf.get("admin"), `${this.party.label}'s admin session`);
   }
