@@ -106,7 +106,8 @@ async function measureRow(row: BenchRow, servers: Map<ServerKind, BenchServer>):
 }
 
 async function main(): Promise<number> {
-  if (selectedRows.length === 0) {
+  const deliveries = rowFilter === "" || "webhook delivery".includes(rowFilter);
+  if (selectedRows.length === 0 && !deliveries) {
     process.stderr.write(`BENCH_ROWS="${rowFilter}" matches no row\n`);
     return 2;
   }
@@ -136,10 +137,10 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()));
   }
-  process.stdout.write(`\n${renderReport(results, { seconds, warmupSeconds, rounds, loadBefore })}\n`);
+  if (results.length > 0)
+    process.stdout.write(`\n${renderReport(results, { seconds, warmupSeconds, rounds, loadBefore })}\n`);
   if (rowFilter === "") process.stdout.write(`\n${renderLimiterTable(await compareLimiters(seconds))}\n`);
-  if (rowFilter === "" || "webhook delivery".includes(rowFilter))
-    process.stdout.write(`\n${renderDeliveryTable(await compareDeliveries())}\n`);
+  if (deliveries) process.stdout.write(`\n${renderDeliveryTable(await compareDeliveries())}\n`);
   return 0;
 }
 
