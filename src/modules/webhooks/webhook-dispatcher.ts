@@ -12,6 +12,7 @@
 import { LockMode } from "@mikro-orm/core";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
+import { lockForChange } from "../../platform/db/lock-for-change.js";
 import { acrossTenants, withTenant } from "../../platform/db/tenant-session.js";
 import type { Logger } from "../../platform/observability/logger.js";
 import type { Metrics } from "../../platform/observability/metrics.js";
@@ -61,6 +62,7 @@ interface Claimed {
 }
 
 const leaseMs = 60_000;
+const batchesInFlight = 4;
 
 /** WebhookDispatcher publishes and delivers events between start() and stop(); runOnce() is one tick. */
 export class WebhookDispatcher {
@@ -90,11 +92,20 @@ export class WebhookDispatcher {
         while (
           (await publishPending(this.options.orm, this.options.render, this.options.clock.now(), this.batchSize)) > 0
         );
-        for (;;) {
-          const claimed = await this.claimDue();
-          await Promise.all(claimed.map((c) => this.attempt(c)));
-          attempts += claimed.length;
-          if (claimed.length < this.batchSize) break;
+        // Up to batchesInFlight batches at once: a receiver that takes its 10 s holds up its own
+        // batch only, not the deliveries of every other endpoint behind it.
+        const inFlight = new Set<Promise<void>>();
+        try {
+          for (;;) {
+            const claimed = await this.claimDue();
+            attempts += claimed.length;
+            const delivering = this.deliver(claimed).finally(() => inFlight.delete(delivering));
+            inFlight.add(delivering);
+            if (claimed.length < this.batchSize) break;
+            if (inFlight.size >= batchesInFlight) await Promise.race(inFlight);
+          }
+        } finally {
+          await Promise.all(inFlight); // deliver never rejects: it logs its own failures
         }
         await this.measureOldest();
       } catch (error) {
@@ -142,111 +153,151 @@ export class WebhookDispatcher {
     });
   }
 
-  /** attempt sends one claimed delivery (unless its endpoint is disabled) and records the outcome. */
-  private async attempt({ delivery, endpoint, body, lease }: Claimed): Promise<void> {
+  /** send makes one claimed delivery's attempt (none for a disabled endpoint); undefined: leave it to its lease. */
+  private async send({ delivery, endpoint, body }: Claimed): Promise<AttemptOutcome | undefined> {
     const { clock, metrics, sender, cipher } = this.options;
-    let outcome: AttemptOutcome;
-    if (endpoint.state !== "ENABLED") {
-      outcome = { ok: false, status: 0, latencyMs: 0, error: "the endpoint is disabled" };
-    } else {
-      const now = clock.now();
-      let secrets: string[];
-      try {
-        secrets = signingSecrets(endpoint, cipher, now);
-      } catch (error) {
-        // A key dropped from ACCOUNT_NUMBER_KEYS_OLD too soon: an operator must put it back.
-        this.options.logger.error(
-          { err: error, webhook_endpoint: endpoint.id },
-          "webhook signing secret does not open",
-        );
-        return; // the lease runs out and the delivery is tried again
-      }
-      const signature = signatureHeader(body, Math.floor(now.getTime() / 1000), secrets);
-      outcome = await sender.send(endpoint.url, body, {
-        "dd-event-id": delivery.event.id,
-        "dd-delivery-id": delivery.id,
-        "dd-signature": signature,
-      });
-      metrics.webhookLatency.observe(outcome.latencyMs / 1000);
-    }
+    if (endpoint.state !== "ENABLED") return { ok: false, status: 0, latencyMs: 0, error: "the endpoint is disabled" };
+    const now = clock.now();
+    let secrets: string[];
     try {
-      const recorded = await withTenant(this.options.orm, delivery.organisation.id, (tx) =>
-        this.record(tx, delivery.id, lease, outcome, endpoint.state !== "ENABLED"),
-      );
-      if (recorded) metrics.webhookAttempts.inc({ outcome: recorded });
+      secrets = signingSecrets(endpoint, cipher, now);
     } catch (error) {
-      // The lease runs out and the delivery is tried again: at least once, never lost.
-      this.options.logger.warn({ err: error, webhook_delivery: delivery.id }, "webhook outcome not recorded");
+      // A key dropped from ACCOUNT_NUMBER_KEYS_OLD too soon: an operator must put it back.
+      this.options.logger.error({ err: error, webhook_endpoint: endpoint.id }, "webhook signing secret does not open");
+      return undefined;
+    }
+    const outcome = await sender.send(endpoint.url, body, {
+      "dd-event-id": delivery.event.id,
+      "dd-delivery-id": delivery.id,
+      "dd-signature": signatureHeader(body, Math.floor(now.getTime() / 1000), secrets),
+    });
+    metrics.webhookLatency.observe(outcome.latencyMs / 1000);
+    return outcome;
+  }
+
+  /** deliver sends a claimed batch at once and records the outcomes together. */
+  private async deliver(claimed: readonly Claimed[]): Promise<void> {
+    const outcomes = await Promise.all(claimed.map((c) => this.send(c)));
+    const attempted = claimed.flatMap((c, i) => (outcomes[i] ? [{ ...c, outcome: outcomes[i] }] : []));
+    if (attempted.length === 0) return;
+    try {
+      const { counts, toDisable } = await acrossTenants(this.options.orm, "webhook delivery", (tx) =>
+        this.record(tx, attempted),
+      );
+      for (const [outcome, n] of counts) this.options.metrics.webhookAttempts.inc({ outcome }, n);
+      for (const endpoint of toDisable) {
+        await this.disable(endpoint).catch((error: unknown) =>
+          this.options.logger.warn({ err: error, webhook_endpoint: endpoint.id }, "webhook endpoint not disabled yet"),
+        );
+      }
+    } catch (error) {
+      // The leases run out and the deliveries are tried again: at least once, never lost.
+      this.options.logger.warn({ err: error }, "webhook outcomes not recorded; the deliveries will be tried again");
     }
   }
 
   /**
-   * record writes an attempt's outcome on the delivery, if it still holds the lease (not deleted,
-   * retried by hand or taken over meanwhile), and tracks the endpoint's failures: one failing for
-   * the whole delivery window is disabled, its pending deliveries fail, and the hook raises an alert.
+   * record writes each attempt's outcome on its delivery, if the delivery still holds the lease (not
+   * deleted, retried by hand or taken over meanwhile), and tracks the endpoints' failures: those
+   * failing for the whole delivery window are returned, to be disabled.
    */
   private async record(
     tx: EntityManager,
-    id: string,
-    lease: Date,
-    outcome: AttemptOutcome,
-    endpointDisabled: boolean,
-  ): Promise<"succeeded" | "retrying" | "failed" | undefined> {
+    attempted: readonly (Claimed & { outcome: AttemptOutcome })[],
+  ): Promise<{ counts: Map<string, number>; toDisable: WebhookEndpoint[] }> {
     const now = this.options.clock.now();
-    const delivery = await tx.findOne(
+    const counts = new Map<string, number>();
+    const count = (outcome: string) => counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+    const rows = await tx.find(
       WebhookDelivery,
-      { id, state: "PENDING", nextAttemptTime: lease },
-      { lockMode: LockMode.PESSIMISTIC_WRITE },
+      { id: { $in: attempted.map((a) => a.delivery.id) }, state: "PENDING" },
+      { filters: false, lockMode: LockMode.PESSIMISTIC_WRITE },
     );
-    if (!delivery) return undefined;
-    if (endpointDisabled) {
-      delivery.state = "FAILED";
-      delivery.lastError = outcome.error ?? null;
-      return "failed";
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const answering = new Set<string>();
+    const failing = new Set<string>();
+    for (const { delivery: claimed, lease, outcome, endpoint } of attempted) {
+      const delivery = byId.get(claimed.id);
+      if (!delivery || delivery.nextAttemptTime.getTime() !== lease.getTime()) continue;
+      if (endpoint.state !== "ENABLED") {
+        delivery.state = "FAILED";
+        delivery.lastError = outcome.error ?? null;
+        count("failed");
+        continue;
+      }
+      delivery.attempts += 1;
+      delivery.lastAttemptTime = now;
+      delivery.lastHttpStatus = outcome.status === 0 ? null : outcome.status;
+      delivery.lastLatencyMs = outcome.latencyMs;
+      delivery.lastError = outcome.error?.slice(0, 500) ?? null;
+      if (outcome.ok) {
+        delivery.state = "SUCCEEDED";
+        delivery.nextAttemptTime = now;
+        answering.add(endpoint.id);
+        count("succeeded");
+      } else if (now >= delivery.giveUpTime) {
+        delivery.state = "FAILED";
+        failing.add(endpoint.id);
+        count("failed");
+      } else {
+        const wait = retryDelayMs(delivery.attempts, this.options.retryBaseMs);
+        delivery.nextAttemptTime = new Date(now.getTime() + wait);
+        failing.add(endpoint.id);
+        count("retrying");
+      }
     }
-    delivery.attempts += 1;
-    delivery.lastAttemptTime = now;
-    delivery.lastHttpStatus = outcome.status === 0 ? null : outcome.status;
-    delivery.lastLatencyMs = outcome.latencyMs;
-    delivery.lastError = outcome.error?.slice(0, 500) ?? null;
-    if (outcome.ok) {
-      delivery.state = "SUCCEEDED";
-      delivery.nextAttemptTime = now;
+    // An endpoint that answered once in this batch is not failing, whatever else it did.
+    for (const id of answering) failing.delete(id);
+    if (answering.size > 0)
       await tx.nativeUpdate(
         WebhookEndpoint,
-        { id: delivery.endpoint.id, failingSinceTime: { $ne: null } },
+        { id: { $in: [...answering] }, failingSinceTime: { $ne: null } },
         { failingSinceTime: null },
+        { filters: false },
       );
-      return "succeeded";
-    }
-    const gaveUp = now >= delivery.giveUpTime;
-    if (gaveUp) delivery.state = "FAILED";
-    else delivery.nextAttemptTime = new Date(now.getTime() + retryDelayMs(delivery.attempts, this.options.retryBaseMs));
-    const endpoint = await tx.findOneOrFail(WebhookEndpoint, delivery.endpoint.id, {
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-    });
-    endpoint.failingSinceTime ??= now;
-    if (endpoint.state === "ENABLED" && now.getTime() - endpoint.failingSinceTime.getTime() >= deliveryWindowMs) {
-      await this.disable(tx, endpoint, now);
-    }
-    return gaveUp ? "failed" : "retrying";
+    if (failing.size === 0) return { counts, toDisable: [] };
+    await tx.nativeUpdate(
+      WebhookEndpoint,
+      { id: { $in: [...failing] }, failingSinceTime: null },
+      { failingSinceTime: now },
+      { filters: false },
+    );
+    const toDisable = await tx.find(
+      WebhookEndpoint,
+      {
+        id: { $in: [...failing] },
+        state: "ENABLED",
+        failingSinceTime: { $lte: new Date(now.getTime() - deliveryWindowMs) },
+      },
+      { filters: false },
+    );
+    return { counts, toDisable };
   }
 
-  private async disable(tx: EntityManager, endpoint: WebhookEndpoint, now: Date): Promise<void> {
-    const failingSince = endpoint.failingSinceTime ?? now;
-    endpoint.state = "DISABLED";
-    endpoint.updateTime = now;
-    await tx.flush();
-    await tx.nativeUpdate(
-      WebhookDelivery,
-      { endpoint: endpoint.id, state: "PENDING" },
-      { state: "FAILED", lastError: "the endpoint was disabled after failing for 3 days" },
-    );
-    this.options.logger.warn(
-      { webhook_endpoint: endpoint.id, organisation_id: endpoint.organisation.id },
-      "webhook endpoint disabled after failing for 3 days",
-    );
-    await this.options.onEndpointDisabled(tx, endpoint.organisation.id, endpoint, failingSince);
+  /**
+   * disable turns off an endpoint that failed for the whole delivery window, in its organisation's
+   * transaction (the alert is raised there): its pending deliveries fail, and the hook raises an alert.
+   */
+  private async disable(found: WebhookEndpoint): Promise<void> {
+    const now = this.options.clock.now();
+    await withTenant(this.options.orm, found.organisation.id, async (tx) => {
+      const endpoint = await tx.findOne(WebhookEndpoint, { id: found.id, state: "ENABLED" }, lockForChange());
+      const failingSince = endpoint?.failingSinceTime;
+      if (!endpoint || !failingSince || now.getTime() - failingSince.getTime() < deliveryWindowMs) return;
+      endpoint.state = "DISABLED";
+      endpoint.updateTime = now;
+      await tx.flush();
+      await tx.nativeUpdate(
+        WebhookDelivery,
+        { endpoint: endpoint.id, state: "PENDING" },
+        { state: "FAILED", lastError: "the endpoint was disabled after failing for 3 days" },
+      );
+      this.options.logger.warn(
+        { webhook_endpoint: endpoint.id, organisation_id: endpoint.organisation.id },
+        "webhook endpoint disabled after failing for 3 days",
+      );
+      await this.options.onEndpointDisabled(tx, endpoint.organisation.id, endpoint, failingSince);
+    });
   }
 
   /** measureOldest sets the oldest-pending gauge, at most every 5 seconds. */
