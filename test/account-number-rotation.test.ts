@@ -12,6 +12,8 @@ import { runDdctl } from "../src/cli/run.js";
 import { User } from "../src/modules/identity/user.entity.js";
 import { AccountNumberCipher, accountNumberKeyId } from "../src/modules/mandates/account-number-cipher.js";
 import { Mandate } from "../src/modules/mandates/mandate.entity.js";
+import { WebhookEndpoint } from "../src/modules/webhooks/webhook-endpoint.entity.js";
+import { withTenant } from "../src/platform/db/tenant-session.js";
 import { SecretCipher } from "../src/platform/secret-cipher.js";
 import { currentCode, fromBase32 } from "./support/authenticator.js";
 import { newOrganisation, newUser, signIn } from "./support/fixtures.js";
@@ -75,6 +77,8 @@ interface TotpUser {
 }
 /** Enrolled and confirmed, enrolled only, and confirmed under the oldest key (planted). */
 let totpUsers: { enabled: TotpUser; pending: TotpUser; oldest: TotpUser };
+/** A webhook endpoint whose secret was rotated: its current and previous secrets, as shown once. */
+let webhook: { id: string; secret: string; previousSecret: string };
 
 async function post(on: TestServer, path: string, body: unknown, cookie?: string) {
   const res = await fetch(`${on.baseUrl}${path}`, {
@@ -142,6 +146,19 @@ beforeAll(async () => {
     },
     { filters: false },
   );
+  const acting = { organisationId, actor: "operator" };
+  const created = await withTenant(server.database.orm, organisationId, (em) =>
+    server.app.webhookEndpoints.create(em, acting, {
+      url: "https://hooks.example.com/dd",
+      eventTypes: ["mandate.created"],
+      description: "",
+      state: undefined,
+    }),
+  );
+  const rotated = await withTenant(server.database.orm, organisationId, (em) =>
+    server.app.webhookEndpoints.rotateSecret(em, acting, created.endpoint.id, 86_400),
+  );
+  webhook = { id: created.endpoint.id, secret: rotated.secret, previousSecret: created.secret };
   totpUsers = {
     enabled: await totpUser(organisationId, true),
     pending: await totpUser(organisationId, false),
@@ -206,7 +223,16 @@ describe("ddctl account-numbers re-encrypt", { timeout: 60_000 }, () => {
       totp_secrets_resealed: 1,
       totp_secrets_already_current: 2,
       totp_secrets_changed_meanwhile: 0,
+      // Re-sealed by the run before, which failed on what no key opened but sealed the rest.
+      webhook_secrets_scanned: 2,
+      webhook_secrets_resealed: 0,
+      webhook_secrets_already_current: 2,
+      webhook_secrets_changed_meanwhile: 0,
     });
+    const endpoint = await server.admin.em.fork().findOneOrFail(WebhookEndpoint, webhook.id, { filters: false });
+    const webhookCipher = new SecretCipher("webhook-secret/v1", newKey);
+    expect(webhookCipher.open(endpoint.secret, webhook.id).toString()).toBe(webhook.secret);
+    expect(webhookCipher.open(endpoint.previousSecret!, webhook.id).toString()).toBe(webhook.previousSecret);
 
     const after = await stored();
     expect(after.size).toBe(6);

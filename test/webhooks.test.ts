@@ -11,7 +11,7 @@ import { WebhookSender } from "../src/modules/webhooks/webhook-sender.js";
 import type { Clock } from "../src/platform/clock.js";
 import { withTenant } from "../src/platform/db/tenant-session.js";
 import { type Staff, sessionRest, withAdmin } from "./support/collections.js";
-import { createMandate, newTenant, type RestAnswer, violationsOf } from "./support/mandates.js";
+import { createMandate, newTenant, type RestAnswer, reasonOf, violationsOf } from "./support/mandates.js";
 import { serviceSecrets, startService } from "./support/service-process.js";
 import { TestClock } from "./support/test-clock.js";
 import { createTestDatabase } from "./support/test-database.js";
@@ -172,6 +172,9 @@ describe("a receiver that fails", () => {
     await s.app.webhookDispatcher.runOnce();
     let [delivery] = await deliveries(s, staff, endpoint.id);
     expect(delivery).toMatchObject({ state: "WEBHOOK_DELIVERY_STATE_PENDING", attemptCount: 1, lastHttpStatus: 503 });
+    // A delivery still being tried is not retried by hand: two replicas could send it at once.
+    const early = await sessionRest(s, "POST", `/v1/webhookDeliveries/${delivery!.id}:retry`, staff.cookie, {});
+    expect({ status: early.status, reason: reasonOf(early) }).toEqual({ status: 400, reason: "DELIVERY_PENDING" });
 
     clock.advance(3 * 24 * 3_600_000 + 1_000);
     await s.app.webhookDispatcher.runOnce();
@@ -224,6 +227,10 @@ describe("private addresses", () => {
       "https://[::ffff:127.0.0.1]/hooks",
       "https://[fd00::1]/hooks",
       "https://localhost/hooks",
+      "https://redis/hooks",
+      "https://[64:ff9b::10.0.0.1]/hooks",
+      "https://[2002:a00:1::]/hooks",
+      "https://[::a00:1]/hooks",
       "https://user:pass@hooks.example.com/dd",
       "not a url",
     ]) {
@@ -235,6 +242,12 @@ describe("private addresses", () => {
       });
     }
     expect((await create("https://hooks.example.com/dd")).status).toBe(200);
+    const described = await sessionRest(s, "POST", "/v1/webhookEndpoints", staff.cookie, {
+      url: "https://hooks.example.com/dd",
+      eventTypes: ["NOTIFICATION_TYPE_MANDATE_CREATED"],
+      description: "agentOS\u0000",
+    });
+    expect(violationsOf(described)).toEqual(["webhook_endpoint.description"]);
 
     // Allowed where the deployment says so (as the test servers above do).
     const open = await server({ webhooks: { allowPrivateNetworks: true } });
@@ -251,14 +264,17 @@ describe("private addresses", () => {
     const port = new URL(hooks.url).port;
     const sender = new WebhookSender({ allowPrivateNetworks: false, timeoutMs: 2_000 });
     try {
+      expect((await sender.send(`http://hooks.example.com/dd`, "{}", {})).error).toBe("refused: the URL is not https");
       for (const url of [
-        `http://localhost:${port}/hooks`,
-        `http://127.0.0.1:${port}/hooks`,
-        `http://[::ffff:127.0.0.1]:${port}/hooks`,
+        `https://localhost:${port}/hooks`,
+        `https://127.0.0.1:${port}/hooks`,
+        `https://[::ffff:127.0.0.1]:${port}/hooks`,
+        `https://[::ffff:7f00:1]:${port}/hooks`,
+        `https://[64:ff9b::7f00:1]:${port}/hooks`,
       ]) {
         const outcome = await sender.send(url, "{}", {});
         expect({ url, ok: outcome.ok, status: outcome.status }).toEqual({ url, ok: false, status: 0 });
-        expect(outcome.error).toMatch(/not public/);
+        expect(outcome.error).toBe("the host name does not resolve to a public address");
       }
       expect(hooks.received).toHaveLength(0);
       // The same sender told to allow private networks reaches it: the refusal was the rule.

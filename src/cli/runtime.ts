@@ -19,7 +19,7 @@ import { type Database, openDatabase } from "../platform/db/database.js";
 import type { Logger } from "../platform/observability/logger.js";
 import { createMetrics } from "../platform/observability/metrics.js";
 import { connectRedis, type RedisClient } from "../platform/redis/client.js";
-import { SecretCipher } from "../platform/secret-cipher.js";
+import { SecretCipher, type SecretPurpose } from "../platform/secret-cipher.js";
 
 /** EmbeddedDatabaseInUseError: the server (or another ddctl) holds the embedded database's lock. */
 export class EmbeddedDatabaseInUseError extends Error {
@@ -79,10 +79,10 @@ export class CliRuntime {
     return new AccountNumberCipher(keys.current, keys.old);
   }
 
-  /** totpSecretCipher holds the same keys for TOTP secrets, as app.ts derives them for the server. */
-  async totpSecretCipher(): Promise<SecretCipher> {
+  /** secretCipher holds the same keys for TOTP or webhook secrets, as app.ts derives them for the server. */
+  async secretCipher(purpose: SecretPurpose): Promise<SecretCipher> {
     const keys = await this.accountNumberKeys();
-    return new SecretCipher("totp-secret/v1", keys.current, keys.old);
+    return new SecretCipher(purpose, keys.current, keys.old);
   }
 
   private accountNumberKeys(): Promise<ResolvedAccountNumberKeys> {

@@ -50,6 +50,11 @@ export class SecretCipher {
     throw failure;
   }
 
+  /** reseal seals anew under the current key what an old (or the current) key opens; throws if none does. */
+  reseal(sealed: string, ownerId: string): string {
+    return this.seal(this.open(sealed, ownerId), ownerId);
+  }
+
   /** isCurrent tells whether the current key opens `sealed` for the row: if not, re-sealing it is due. */
   isCurrent(sealed: string, ownerId: string): boolean {
     try {

@@ -32,6 +32,7 @@ import { londonDate } from "../../src/modules/calendar/london-date.js";
 import { newId } from "../../src/platform/ids.js";
 import { goodBankDetails } from "../support/mandates.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { startReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import { type ContractRpc, contractRpcs } from "./support/contract-rpcs.js";
 import { type IdField, type IdFieldRole, idFieldsOf, requestWith } from "./support/id-fields.js";
 import {
@@ -58,12 +59,14 @@ let caller: RpcCaller;
 let A: Party;
 let B: Party;
 let ofB: Resources;
+let hooks: WebhookReceiver | undefined;
 
 beforeAll(async () => {
   server = await startTestServer({ rateLimit: { sessionPerMinute: 10_000_000, sessionBurst: 1_000_000 } });
   caller = createRpcCaller(server);
   [A, B] = await Promise.all([newParty(server, "A"), newParty(server, "B")]);
-  ofB = new Resources(server, B);
+  hooks = await startReceiver();
+  ofB = new Resources(server, B, hooks.url);
   await ofB.enableFailedCollectionAlerts();
   await prepareResources();
   // Every writing case gets resources of its own (hundreds of REST calls): more than the default hook time.
@@ -71,6 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   caller?.close();
+  await hooks?.close();
   await server?.close();
 });
 

@@ -26,17 +26,19 @@ export function eventBodies(clock: Clock): EventRenderer {
     const type = publicTypeOf(notification.type);
     if (type === NotificationType.UNSPECIFIED) return undefined;
     let resource: Event["resource"] = { case: undefined };
+    // Read across organisations, so each read names the entry's own organisation too.
+    const organisation = notification.organisation.id;
     if (notification.alertId) {
-      const alert = await em.findOne(Alert, notification.alertId, unfiltered);
+      const alert = await em.findOne(Alert, { id: notification.alertId, organisation }, unfiltered);
       if (alert) resource = { case: "alert", value: alertToProto(alert) };
     } else if (notification.collectionId) {
-      const collection = await em.findOne(Collection, notification.collectionId, unfiltered);
+      const collection = await em.findOne(Collection, { id: notification.collectionId, organisation }, unfiltered);
       if (collection) resource = { case: "collection", value: collectionToProto(collection) };
     } else if (notification.mandateId) {
-      const mandate = await em.findOne(Mandate, notification.mandateId, unfiltered);
-      const organisation = await em.findOne(Organisation, notification.organisation.id, unfiltered);
-      if (mandate && organisation) {
-        const dating = { today: londonDate(clock.now()), noticeWorkingDays: organisation.advanceNoticeWorkingDays };
+      const mandate = await em.findOne(Mandate, { id: notification.mandateId, organisation }, unfiltered);
+      const settings = await em.findOne(Organisation, organisation, unfiltered);
+      if (mandate && settings) {
+        const dating = { today: londonDate(clock.now()), noticeWorkingDays: settings.advanceNoticeWorkingDays };
         resource = { case: "mandate", value: mandateToProto(mandate, dating) };
       }
     }

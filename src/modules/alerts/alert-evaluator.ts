@@ -98,13 +98,14 @@ export class AlertEvaluator {
   async webhookEndpointDisabled(
     tx: EntityManager,
     organisationId: string,
-    endpoint: { id: string; url: string },
+    endpoint: { id: string; description: string },
     failingSince: Date,
   ): Promise<void> {
     await this.evaluate(tx, organisationId, "WEBHOOK_ENDPOINT_DISABLED", (_t, window) => ({
       observed: 1,
       limit: 1,
-      message: `Webhook endpoint ${endpoint.id} (${endpoint.url.slice(0, 200)}) failed every delivery since ${failingSince.toISOString()} and was disabled; enable it again once it answers`,
+      // Not its URL: alerts reach API keys and webhooks, and an endpoint's URL is its admins' alone.
+      message: `Webhook endpoint ${endpoint.id}${endpoint.description ? ` (${endpoint.description})` : ""} failed every delivery since ${failingSince.toISOString()} and was disabled; enable it again once it answers`,
       window: { start: failingSince, end: window.end },
     }));
   }

@@ -19,15 +19,11 @@ export function resealTotpSecrets(options: {
   cipher: SecretCipher;
   batchSize: number;
 }): Promise<Resealing> {
-  const { cipher } = options;
   return resealColumn({
     orm: options.orm,
     entity: User,
     column: "totpSecret",
-    sealer: {
-      isCurrent: (sealed, id) => cipher.isCurrent(sealed, id),
-      reseal: (sealed, id) => cipher.seal(cipher.open(sealed, id), id),
-    },
+    sealer: options.cipher,
     batchSize: options.batchSize,
   });
 }

@@ -4,7 +4,8 @@
  * (server-side request forgery). By default only https URLs are accepted and only public unicast
  * addresses are connected to: no loopback, private, shared (CGNAT), link-local (the cloud metadata
  * service at 169.254.169.254 included), multicast or reserved ones, in IPv4, IPv6 or IPv4-mapped
- * IPv6. The check is made on the address each connection is actually opened to (webhook-sender.ts),
+ * IPv6, and the IPv6 prefixes that embed an IPv4 address (NAT64, 6to4, Teredo) are refused
+ * whole. The check is made on the address each connection is actually opened to (webhook-sender.ts),
  * not on a name resolved earlier, so a name that resolves differently the second time (DNS
  * rebinding) gains nothing. WEBHOOK_ALLOW_PRIVATE_NETWORKS=true lifts both rules, for local
  * development and tests.
@@ -31,9 +32,12 @@ for (const [network, prefix] of [
   refused.addSubnet(network, prefix, "ipv4");
 }
 for (const [network, prefix] of [
-  ["::", 128], // unspecified
-  ["::1", 128], // loopback
+  ["::", 96], // unspecified, loopback, IPv4-compatible (::a.b.c.d)
+  ["::ffff:0:0:0", 96], // SIIT-translated IPv4
+  ["64:ff9b::", 96], // well-known NAT64: reaches whatever IPv4 address it embeds
   ["64:ff9b:1::", 48], // local-use NAT64
+  ["2001::", 32], // Teredo, embeds an IPv4 address
+  ["2002::", 16], // 6to4, embeds an IPv4 address
   ["100::", 64], // discard
   ["2001:db8::", 32], // documentation
   ["fc00::", 7], // unique local
@@ -52,6 +56,11 @@ export function addressRefusal(address: string): string | undefined {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
   const blocked = mapped ? refused.check(mapped, "ipv4") : refused.check(address, family === 4 ? "ipv4" : "ipv6");
   return blocked ? `address ${address} is not public (loopback, private, link-local or reserved)` : undefined;
+}
+
+/** hostOf is a URL's host as an address or name: IPv6 without its brackets. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, "");
 }
 
 /** TargetRules are the deployment's rules for webhook URLs. */
@@ -76,9 +85,9 @@ export function urlProblem(raw: string, rules: TargetRules): string | undefined 
   if (url.hash !== "") return "must not hold a fragment (#…)";
   if (rules.allowPrivateNetworks) return undefined;
   // Literal addresses and names that mean this machine are refused now; other names when connected.
-  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const host = hostOf(url);
   if (isIP(host) !== 0) return addressRefusal(host) === undefined ? undefined : "must not name a non-public address";
-  if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".local") || host.endsWith(".internal"))
-    return "must not name a local host";
+  // A name without a dot resolves through the search domains of our own network, never the internet.
+  if (!host.includes(".") || /\.(localhost|local|internal)$/.test(host)) return "must not name a local host";
   return undefined;
 }

@@ -14,7 +14,7 @@ export type WebhookDeliveryStateName = (typeof webhookDeliveryStates)[number];
 
 /**
  * WebhookDelivery is one event's delivery to one endpoint (ids `WD…`). A worker claims a due one by
- * moving its next_attempt_time a lease ahead (delivery-worker.ts): a replica that dies mid-attempt
+ * moving its next_attempt_time a lease ahead (webhook-dispatcher.ts): a replica that dies mid-attempt
  * leaves it due again when the lease runs out, and another replica sends it.
  */
 export const WebhookDelivery = defineEntity({

@@ -92,6 +92,11 @@ export class WebhookDispatcher {
         while (
           (await publishPending(this.options.orm, this.options.render, this.options.clock.now(), this.batchSize)) > 0
         );
+      } catch (error) {
+        // What was published is delivered all the same; the rest is published at the next tick.
+        this.options.logger.warn({ err: error }, "webhook events not published; the next tick tries again");
+      }
+      try {
         // Up to batchesInFlight batches at once: a receiver that takes its 10 s holds up its own
         // batch only, not the deliveries of every other endpoint behind it.
         const inFlight = new Set<Promise<void>>();
@@ -153,8 +158,8 @@ export class WebhookDispatcher {
     });
   }
 
-  /** send makes one claimed delivery's attempt (none for a disabled endpoint); undefined: leave it to its lease. */
-  private async send({ delivery, endpoint, body }: Claimed): Promise<AttemptOutcome | undefined> {
+  /** send makes one claimed delivery's attempt (none for a disabled endpoint) and says what it got. */
+  private async send({ delivery, endpoint, body }: Claimed): Promise<AttemptOutcome> {
     const { clock, metrics, sender, cipher } = this.options;
     if (endpoint.state !== "ENABLED") return { ok: false, status: 0, latencyMs: 0, error: "the endpoint is disabled" };
     const now = clock.now();
@@ -162,9 +167,10 @@ export class WebhookDispatcher {
     try {
       secrets = signingSecrets(endpoint, cipher, now);
     } catch (error) {
-      // A key dropped from ACCOUNT_NUMBER_KEYS_OLD too soon: an operator must put it back.
+      // A key dropped from ACCOUNT_NUMBER_KEYS_OLD before `ddctl account-numbers re-encrypt` ran:
+      // an operator must put it back. Until then the attempts fail like any other, and are retried.
       this.options.logger.error({ err: error, webhook_endpoint: endpoint.id }, "webhook signing secret does not open");
-      return undefined;
+      return { ok: false, status: 0, latencyMs: 0, error: "not sent: the signing secret cannot be read (ours to fix)" };
     }
     const outcome = await sender.send(endpoint.url, body, {
       "dd-event-id": delivery.event.id,
@@ -177,9 +183,9 @@ export class WebhookDispatcher {
 
   /** deliver sends a claimed batch at once and records the outcomes together. */
   private async deliver(claimed: readonly Claimed[]): Promise<void> {
+    if (claimed.length === 0) return;
     const outcomes = await Promise.all(claimed.map((c) => this.send(c)));
-    const attempted = claimed.flatMap((c, i) => (outcomes[i] ? [{ ...c, outcome: outcomes[i] }] : []));
-    if (attempted.length === 0) return;
+    const attempted = claimed.map((c, i) => ({ ...c, outcome: outcomes[i]! }));
     try {
       const { counts, toDisable } = await acrossTenants(this.options.orm, "webhook delivery", (tx) =>
         this.record(tx, attempted),
@@ -208,6 +214,13 @@ export class WebhookDispatcher {
     const now = this.options.clock.now();
     const counts = new Map<string, number>();
     const count = (outcome: string) => counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+    // Endpoints first, in id order, then deliveries: the order deleting or disabling an endpoint
+    // takes too, so no two transactions wait on each other.
+    await tx.find(
+      WebhookEndpoint,
+      { id: { $in: [...new Set(attempted.map((a) => a.endpoint.id))] } },
+      { filters: false, lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: "asc" } },
+    );
     const rows = await tx.find(
       WebhookDelivery,
       { id: { $in: attempted.map((a) => a.delivery.id) }, state: "PENDING" },

@@ -124,7 +124,9 @@ export class WebhookEndpoints {
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const now = this.options.clock.now();
     return em.transactional(async (tx) => {
-      const endpoint = await this.locked(tx, id);
+      const endpoint = await this.locked(tx, id, "webhook_endpoint.id");
+      // A new URL is a new receiver: its predecessor's failures are not its own.
+      if (url !== undefined && url !== endpoint.url) endpoint.failingSinceTime = null;
       if (url !== undefined) endpoint.url = url;
       if (eventTypes !== undefined) endpoint.eventTypes = eventTypes;
       if (description !== undefined) endpoint.description = description;
@@ -197,7 +199,10 @@ export class WebhookEndpoints {
     return findPage(em, WebhookDelivery, where, { orderBy: ["id"], ...page });
   }
 
-  /** retryDelivery makes a delivery due now, with a new 3-day window; its endpoint must be enabled. */
+  /**
+   * retryDelivery makes a delivery that succeeded or failed due again now, with a new 3-day window;
+   * its endpoint must be enabled. A PENDING one is being tried already (perhaps at this moment).
+   */
   async retryDelivery(em: EntityManager, acting: Acting, id: string): Promise<WebhookDelivery> {
     requireId(id, "WD", "delivery_id");
     const now = this.options.clock.now();
@@ -209,6 +214,11 @@ export class WebhookEndpoints {
           "ENDPOINT_DISABLED",
           `webhook endpoint ${delivery.endpoint.id} is disabled: enable it first`,
         );
+      if (delivery.state === "PENDING")
+        throw new FailedPreconditionError(
+          "DELIVERY_PENDING",
+          `webhook delivery ${id} is still being tried; its next attempt is due ${delivery.nextAttemptTime.toISOString()}`,
+        );
       delivery.state = "PENDING";
       delivery.nextAttemptTime = now;
       delivery.giveUpTime = new Date(now.getTime() + deliveryWindowMs);
@@ -217,12 +227,8 @@ export class WebhookEndpoints {
     });
   }
 
-  private async locked(tx: EntityManager, id: string): Promise<WebhookEndpoint> {
-    const endpoint = await tx.findOne(
-      WebhookEndpoint,
-      { id: requireId(id, "WE", "webhook_endpoint_id") },
-      lockForChange(),
-    );
+  private async locked(tx: EntityManager, id: string, field = "webhook_endpoint_id"): Promise<WebhookEndpoint> {
+    const endpoint = await tx.findOne(WebhookEndpoint, { id: requireId(id, "WE", field) }, lockForChange());
     if (!endpoint) throw new NotFoundError("webhook endpoint", id);
     return endpoint;
   }
@@ -247,8 +253,11 @@ export class WebhookEndpoints {
 
 function checkDescription(raw: string, violations: FieldViolation[]): string {
   const description = raw.trim();
-  if (description.length > 200)
+  if ([...description].length > 200)
     violations.push({ field: "webhook_endpoint.description", description: "must be at most 200 characters" });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+  if (/[\u0000-\u001f\u007f]/.test(description))
+    violations.push({ field: "webhook_endpoint.description", description: "must not hold control characters" });
   return description;
 }
 

@@ -9,7 +9,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction, type Socket } from "node:net";
-import { addressRefusal } from "./target-address.js";
+import { addressRefusal, hostOf } from "./target-address.js";
 
 /** AttemptOutcome is what one attempt got. */
 export interface AttemptOutcome {
@@ -37,7 +37,8 @@ export class WebhookSender {
   constructor(private readonly options: WebhookSenderOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     const lookup = options.allowPrivateNetworks ? undefined : publicOnlyLookup;
-    const agentOptions = { keepAlive: true, maxSockets: 16, lookup, autoSelectFamily: false };
+    // As many connections to one host as a batch sends at once: none waits for a socket.
+    const agentOptions = { keepAlive: true, maxSockets: 50, lookup, autoSelectFamily: false };
     this.httpAgent = new HttpAgent(agentOptions);
     this.httpsAgent = new HttpsAgent(agentOptions);
   }
@@ -54,14 +55,15 @@ export class WebhookSender {
         resolve({ ok: false, status: 0, latencyMs: 0, error: "the URL is not valid" });
         return;
       }
-      const host = target.hostname.replace(/^\[|\]$/g, "");
-      // A literal address is never looked up, so it is checked here (and again once connected).
-      const literalRefusal = !this.options.allowPrivateNetworks && isIP(host) !== 0 ? addressRefusal(host) : undefined;
-      if (literalRefusal) {
-        resolve({ ok: false, status: 0, latencyMs: 0, error: literalRefusal });
-        return;
-      }
+      const host = hostOf(target);
       const https = target.protocol === "https:";
+      if (!this.options.allowPrivateNetworks) {
+        // Saved while the rules were looser, perhaps: they hold at every attempt.
+        if (!https) return resolve({ ok: false, status: 0, latencyMs: 0, error: "refused: the URL is not https" });
+        // A literal address is never looked up, so it is checked here (and again once connected).
+        if (isIP(host) !== 0 && addressRefusal(host))
+          return resolve({ ok: false, status: 0, latencyMs: 0, error: notPublic });
+      }
       const request = (https ? httpsRequest : httpRequest)(target, {
         method: "POST",
         agent: https ? this.httpsAgent : this.httpAgent,
@@ -71,32 +73,33 @@ export class WebhookSender {
           "content-length": Buffer.byteLength(body).toString(),
           "user-agent": "dd-webhooks/1",
         },
-        signal: AbortSignal.timeout(this.timeoutMs),
       });
+      let timer: NodeJS.Timeout | undefined;
       request.on("socket", (socket: Socket) => {
+        // The 10 s run from the moment the request has a connection to go out on, not while it queues.
+        timer = setTimeout(
+          () => request.destroy(new AttemptError(`no answer within ${this.timeoutMs / 1000} s`)),
+          this.timeoutMs,
+        );
         if (this.options.allowPrivateNetworks) return;
         const check = () => {
-          const refusal = socket.remoteAddress ? addressRefusal(socket.remoteAddress) : "no remote address";
-          if (refusal) request.destroy(new Error(refusal));
+          if (!socket.remoteAddress || addressRefusal(socket.remoteAddress))
+            request.destroy(new AttemptError(notPublic));
         };
         // A reused connection was checked when it opened; a new one is checked once it is open.
         if (socket.remoteAddress) check();
         else socket.once("connect", check);
       });
       request.on("response", (response: IncomingMessage) => {
+        clearTimeout(timer);
         const status = response.statusCode ?? 0;
         response.resume(); // the answer's body means nothing to us; drain it so the connection is reused
         const ok = status >= 200 && status < 300;
         resolve({ ok, status, latencyMs: elapsed(), ...(ok ? {} : { error: `HTTP ${status}` }) });
       });
       request.on("error", (error: Error) => {
-        const timedOut = error.name === "TimeoutError" || error.name === "AbortError";
-        resolve({
-          ok: false,
-          status: 0,
-          latencyMs: elapsed(),
-          error: timedOut ? `no answer within ${this.timeoutMs / 1000} s` : error.message.slice(0, 300),
-        });
+        clearTimeout(timer);
+        resolve({ ok: false, status: 0, latencyMs: elapsed(), error: describeFailure(error) });
       });
       request.end(body);
     });
@@ -109,13 +112,38 @@ export class WebhookSender {
   }
 }
 
+/**
+ * notPublic is the one answer for a name that resolves to no public address, whether it resolves
+ * to a private one or to none: the two must look alike to whoever reads a delivery's last_error, or
+ * endpoints would map the names of our own network.
+ */
+const notPublic = "the host name does not resolve to a public address";
+
+/** AttemptError is a failure whose message is written for the endpoint's owner as it is. */
+class AttemptError extends Error {}
+
+/**
+ * describeFailure words a failed attempt for the endpoint's owner: our own refusals as they are, a
+ * network error by its code alone (its message may name addresses), a name that does not resolve
+ * as one that resolves to no public address.
+ */
+function describeFailure(error: Error): string {
+  if (error instanceof AttemptError) return error.message;
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NODATA") return notPublic;
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ECONNRESET" || code === "EPIPE") return "connection closed before an answer";
+  if (code === "ETIMEDOUT" || code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable";
+  if (/^[A-Z0-9_]+$/.test(code)) return `the request failed (${code})`;
+  return "the request failed";
+}
+
 /** publicOnlyLookup resolves like the system does, and fails when any address found is not public. */
 const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
     if (error) return callback(error, "", 0);
-    const refusal = addresses.map((a) => addressRefusal(a.address)).find((r) => r !== undefined);
-    if (refusal || addresses.length === 0) {
-      return callback(new Error(refusal ?? `${hostname} has no address`), "", 0);
+    if (addresses.length === 0 || addresses.some((a) => addressRefusal(a.address) !== undefined)) {
+      return callback(new AttemptError(notPublic), "", 0);
     }
     if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
     const [first] = addresses as [LookupAddress];

@@ -106,9 +106,11 @@ async function ok(what: string, answer: Promise<RestAnswer>): Promise<any> {
 
 /** The fixtures below make resources of one party, the way its integrators and staff do. */
 export class Resources {
+  /** webhookUrl: a receiver answering 2xx, for endpoints whose deliveries must succeed. */
   constructor(
     private readonly server: TestServer,
     private readonly party: Party,
+    private readonly webhookUrl = "http://127.0.0.1:9/hooks",
   ) {}
 
   private rest(method: string, path: string, body?: unknown): Promise<RestAnswer> {
@@ -249,19 +251,19 @@ export class Resources {
     return { usedToken: used.token, liveToken: live.token };
   }
 
-  /** webhookEndpoint is the id of a new endpoint of the party's (at a port nothing listens on). */
+  /** webhookEndpoint is the id of a new endpoint of the party's. */
   async webhookEndpoint(): Promise<string> {
     const { webhookEndpoint } = await ok(
       "adding a webhook endpoint",
       sessionRest(this.server, "POST", "/v1/webhookEndpoints", this.adminCookie(), {
-        url: "http://127.0.0.1:9/hooks",
+        url: this.webhookUrl,
         eventTypes: ["NOTIFICATION_TYPE_MANDATE_CREATED"],
       }),
     );
     return webhookEndpoint.id;
   }
 
-  /** webhookDelivery is the id of a delivery to a new endpoint: a new mandate's event, tried once. */
+  /** webhookDelivery is the id of a delivery to a new endpoint: a new mandate's event, delivered once. */
   async webhookDelivery(): Promise<string> {
     const endpointId = await this.webhookEndpoint();
     await this.mandate();
@@ -272,7 +274,8 @@ export class Resources {
         "listing deliveries",
         sessionRest(this.server, "GET", `/v1/webhookEndpoints/${endpointId}/deliveries`, this.adminCookie()),
       );
-      if (deliveries?.length) return (deliveries as { id: string }[])[0]!.id;
+      const done = (deliveries ?? []) as { id: string; state: string }[];
+      if (done[0]?.state === "WEBHOOK_DELIVERY_STATE_SUCCEEDED") return done[0].id;
     }
     throw new Error(`fixture: no delivery to ${endpointId}`);
   }
