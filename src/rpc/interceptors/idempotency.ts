@@ -78,9 +78,9 @@ export function idempotencyKeyRefusal(method: DescMethod): string | undefined {
   if (method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) return "it changes nothing";
   // Public RPCs have no caller, hence no organisation to scope the key to.
   if (accessRuleOf(method)?.kind === "public") return "it is public (no organisation to scope the key to)";
-  if (returnsSecret(method)) return "its answer holds a secret shown only once";
   if (method.parent.typeName === sessionService)
     return "it acts on the signed-in person, while keys are shared by the organisation";
+  if (returnsSecret(method)) return "its answer holds a secret shown only once";
   return undefined;
 }
 
