@@ -34,6 +34,18 @@ export interface ThresholdSettings {
   minAmountMinor: number;
 }
 
+/**
+ * eventThreshold is a threshold raised by single events: no window, count or rate of its own, but
+ * values for them all the same (every threshold stores every setting; the type says which apply).
+ */
+const eventThreshold = {
+  failureRatePercent: 10,
+  minSampleSize: 20,
+  count: 1,
+  windowSeconds: 7 * DAY,
+  minAmountMinor: 0,
+} as const;
+
 /** defaultThresholds are every organisation's settings until it changes them (file comment). */
 export const defaultThresholds: Readonly<Record<AlertTypeName, ThresholdSettings>> = {
   COLLECTION_FAILURE_RATE: {
@@ -60,22 +72,8 @@ export const defaultThresholds: Readonly<Record<AlertTypeName, ThresholdSettings
     windowSeconds: 7 * DAY,
     minAmountMinor: 0,
   },
-  COLLECTION_FAILED: {
-    enabled: false,
-    failureRatePercent: 10,
-    minSampleSize: 20,
-    count: 1,
-    windowSeconds: 7 * DAY,
-    minAmountMinor: 0,
-  },
-  WEBHOOK_ENDPOINT_DISABLED: {
-    enabled: true,
-    failureRatePercent: 10,
-    minSampleSize: 20,
-    count: 1,
-    windowSeconds: 7 * DAY,
-    minAmountMinor: 0,
-  },
+  COLLECTION_FAILED: { ...eventThreshold, enabled: false },
+  WEBHOOK_ENDPOINT_DISABLED: { ...eventThreshold, enabled: true },
 };
 
 /** Bounds of the settings (AlertThreshold's field comments in the contract). */
