@@ -124,7 +124,8 @@ describe("an admin's webhooks", () => {
     await delivery.getByRole("button", { name: "Retry" }).click();
     await expect.poll(() => deliveries.getByRole("status").textContent()).toMatch(/Queued/);
     await expect.poll(() => delivery.textContent()).toContain("Pending");
-    expect(await server.app.webhookDispatcher.runOnce()).toBe(1);
+    // At least the retried one: the failing endpoint's own retry may fall due meanwhile on a slow run.
+    expect(await server.app.webhookDispatcher.runOnce()).toBeGreaterThanOrEqual(1);
     expect(receiver.received).toHaveLength(2);
     await deliveries.getByRole("button", { name: "Refresh" }).click();
     await expect.poll(() => delivery.getByRole("cell").nth(2).textContent()).toBe("2");

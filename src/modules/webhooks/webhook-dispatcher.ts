@@ -22,10 +22,9 @@ import { type EventRenderer, publishPending } from "./event-publisher.js";
 import { deliveryWindowMs, retryDelayMs } from "./retry-schedule.js";
 import { WebhookDelivery } from "./webhook-delivery.entity.js";
 import { WebhookEndpoint } from "./webhook-endpoint.entity.js";
-import { signingSecrets } from "./webhook-endpoints.js";
 import { WebhookEvent } from "./webhook-event.entity.js";
 import type { AttemptOutcome, WebhookSender } from "./webhook-sender.js";
-import { signatureHeader } from "./webhook-signature.js";
+import { signatureHeader, signingSecrets } from "./webhook-signature.js";
 
 /** EndpointDisabledHook is told, in the transaction that disables it, of an endpoint that failed for 3 days. */
 export type EndpointDisabledHook = (
@@ -49,7 +48,7 @@ export interface WebhookDispatcherOptions {
   intervalMs?: number | undefined;
   /** The first retry's wait, ms (default 1 minute; retry-schedule.ts). */
   retryBaseMs?: number | undefined;
-  /** Deliveries claimed (and sent at once) per round, and feed entries published per round (default 50). */
+  /** Deliveries claimed (and sent together) per batch, and feed entries published per batch (default 50). */
   batchSize?: number | undefined;
 }
 
@@ -69,6 +68,7 @@ export class WebhookDispatcher {
   private readonly task: PeriodicTask<number>;
   private readonly batchSize: number;
   private lastGauge = 0;
+  private stopping = false;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.batchSize = options.batchSize ?? 50;
@@ -79,8 +79,9 @@ export class WebhookDispatcher {
     this.task.start();
   }
 
-  /** stop ends the ticks and waits for the attempts under way. */
+  /** stop ends the ticks: the run under way claims nothing more, and its attempts in flight finish. */
   stop(): Promise<void> {
+    this.stopping = true;
     return this.task.stop();
   }
 
@@ -90,6 +91,7 @@ export class WebhookDispatcher {
       let attempts = 0;
       try {
         while (
+          !this.stopping &&
           (await publishPending(this.options.orm, this.options.render, this.options.clock.now(), this.batchSize)) > 0
         );
       } catch (error) {
@@ -101,7 +103,7 @@ export class WebhookDispatcher {
         // batch only, not the deliveries of every other endpoint behind it.
         const inFlight = new Set<Promise<void>>();
         try {
-          for (;;) {
+          while (!this.stopping) {
             const claimed = await this.claimDue();
             attempts += claimed.length;
             const delivering = this.deliver(claimed).finally(() => inFlight.delete(delivering));
@@ -161,7 +163,8 @@ export class WebhookDispatcher {
   /** send makes one claimed delivery's attempt (none for a disabled endpoint) and says what it got. */
   private async send({ delivery, endpoint, body }: Claimed): Promise<AttemptOutcome> {
     const { clock, metrics, sender, cipher } = this.options;
-    if (endpoint.state !== "ENABLED") return { ok: false, status: 0, latencyMs: 0, error: "the endpoint is disabled" };
+    if (endpoint.state !== "ENABLED")
+      return { ok: false, status: 0, latencyMs: 0, error: "the endpoint is disabled", notSent: true };
     const now = clock.now();
     let secrets: string[];
     try {
@@ -170,14 +173,22 @@ export class WebhookDispatcher {
       // A key dropped from ACCOUNT_NUMBER_KEYS_OLD before `ddctl account-numbers re-encrypt` ran:
       // an operator must put it back. Until then the attempts fail like any other, and are retried.
       this.options.logger.error({ err: error, webhook_endpoint: endpoint.id }, "webhook signing secret does not open");
-      return { ok: false, status: 0, latencyMs: 0, error: "not sent: the signing secret cannot be read (ours to fix)" };
+      return {
+        ok: false,
+        status: 0,
+        latencyMs: 0,
+        error: "not sent: the signing secret cannot be read (ours to fix)",
+        notSent: true,
+      };
     }
     const outcome = await sender.send(endpoint.url, body, {
       "dd-event-id": delivery.event.id,
       "dd-delivery-id": delivery.id,
+      // A receiver serving several organisations at one URL knows from it which secret to check with.
+      "dd-webhook-endpoint-id": endpoint.id,
       "dd-signature": signatureHeader(body, Math.floor(now.getTime() / 1000), secrets),
     });
-    metrics.webhookLatency.observe(outcome.latencyMs / 1000);
+    if (outcome.latencyMs > 0) metrics.webhookLatency.observe(outcome.latencyMs / 1000);
     return outcome;
   }
 
@@ -204,7 +215,7 @@ export class WebhookDispatcher {
 
   /**
    * record writes each attempt's outcome on its delivery, if the delivery still holds the lease (not
-   * deleted, retried by hand or taken over meanwhile), and tracks the endpoints' failures: those
+   * deleted, or taken over by another replica after its lease ran out), and tracks the endpoints' failures: those
    * failing for the whole delivery window are returned, to be disabled.
    */
   private async record(
@@ -235,7 +246,7 @@ export class WebhookDispatcher {
       if (endpoint.state !== "ENABLED") {
         delivery.state = "FAILED";
         delivery.lastError = outcome.error ?? null;
-        count("failed");
+        count("not_sent");
         continue;
       }
       delivery.attempts += 1;
@@ -248,15 +259,18 @@ export class WebhookDispatcher {
         delivery.nextAttemptTime = now;
         answering.add(endpoint.id);
         count("succeeded");
-      } else if (now >= delivery.giveUpTime) {
-        delivery.state = "FAILED";
-        failing.add(endpoint.id);
-        count("failed");
       } else {
-        const wait = retryDelayMs(delivery.attempts, this.options.retryBaseMs);
-        delivery.nextAttemptTime = new Date(now.getTime() + wait);
-        failing.add(endpoint.id);
-        count("retrying");
+        // A failure of ours (a secret we cannot read) is not the receiver's: it counts no failure of it.
+        if (!outcome.notSent) failing.add(endpoint.id);
+        if (now >= delivery.giveUpTime) {
+          delivery.state = "FAILED";
+          count("failed");
+        } else {
+          // The last attempt falls at the end of the window, not past it.
+          const wait = retryDelayMs(delivery.attempts, this.options.retryBaseMs);
+          delivery.nextAttemptTime = new Date(Math.min(now.getTime() + wait, delivery.giveUpTime.getTime()));
+          count(outcome.notSent ? "not_sent" : "retrying");
+        }
       }
     }
     // An endpoint that answered once in this batch is not failing, whatever else it did.

@@ -7,7 +7,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Clock } from "../../platform/clock.js";
 import { findPage, type IdCursor, type KeysetPage, type PageRequest } from "../../platform/db/keyset-page.js";
 import { lockForChange } from "../../platform/db/lock-for-change.js";
-import { newId } from "../../platform/ids.js";
+import { ID_LENGTH, newId } from "../../platform/ids.js";
 import type { SecretCipher } from "../../platform/secret-cipher.js";
 import { FailedPreconditionError, type FieldViolation, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { Acting } from "../identity/acting.js";
@@ -47,15 +47,6 @@ export interface WebhookEndpointsOptions {
 
 const updatablePaths = ["url", "event_types", "description", "state"] as const;
 type UpdatablePath = (typeof updatablePaths)[number];
-
-/** signingSecrets are the secrets that sign a delivery at `now`: the current one, and a rotated one in its grace period. */
-export function signingSecrets(endpoint: WebhookEndpoint, cipher: SecretCipher, now: Date): string[] {
-  const secrets = [cipher.open(endpoint.secret, endpoint.id).toString("utf8")];
-  if (endpoint.previousSecret && endpoint.previousSecretExpireTime && endpoint.previousSecretExpireTime > now) {
-    secrets.push(cipher.open(endpoint.previousSecret, endpoint.id).toString("utf8"));
-  }
-  return secrets;
-}
 
 /** WebhookEndpoints runs endpoint management on a tenant-scoped EntityManager. */
 export class WebhookEndpoints {
@@ -133,6 +124,13 @@ export class WebhookEndpoints {
       if (fields.state !== undefined && paths.has("state") && fields.state !== endpoint.state) {
         endpoint.state = fields.state;
         endpoint.failingSinceTime = null;
+        // As when it is disabled for failing: what waited for it fails now (and can be retried).
+        if (fields.state === "DISABLED")
+          await tx.nativeUpdate(
+            WebhookDelivery,
+            { endpoint: endpoint.id, state: "PENDING" },
+            { state: "FAILED", lastError: "the endpoint was disabled" },
+          );
       }
       endpoint.updateTime = now;
       recordAudit(tx, {
@@ -264,7 +262,7 @@ function checkDescription(raw: string, violations: FieldViolation[]): string {
 /** requireId refuses, before any query, an id that cannot be one of ours (NOT_FOUND, as a missing one). */
 function requireId(id: string, prefix: string, field: string): string {
   if (id === "") throw InvalidArgumentError.field(field, "is required");
-  if (!id.startsWith(prefix) || id.length > 28)
+  if (!id.startsWith(prefix) || id.length > ID_LENGTH)
     throw new NotFoundError(field === "delivery_id" ? "webhook delivery" : "webhook endpoint", id);
   return id;
 }

@@ -19,6 +19,8 @@ export interface AttemptOutcome {
   latencyMs: number;
   /** Why it failed, for people; undefined on success. */
   error?: string;
+  /** Nothing was sent, for a reason of ours (the receiver is not to blame). */
+  notSent?: boolean;
 }
 
 /** WebhookSenderOptions shape every attempt of one sender. */
@@ -76,7 +78,8 @@ export class WebhookSender {
       });
       let timer: NodeJS.Timeout | undefined;
       request.on("socket", (socket: Socket) => {
-        // The 10 s run from the moment the request has a connection to go out on, not while it queues.
+        // The 10 s run from the moment the request has a connection to go out on, not while it
+        // queues, to the end of the answer: a body that never ends frees its connection then.
         timer = setTimeout(
           () => request.destroy(new AttemptError(`no answer within ${this.timeoutMs / 1000} s`)),
           this.timeoutMs,
@@ -91,9 +94,10 @@ export class WebhookSender {
         else socket.once("connect", check);
       });
       request.on("response", (response: IncomingMessage) => {
-        clearTimeout(timer);
         const status = response.statusCode ?? 0;
-        response.resume(); // the answer's body means nothing to us; drain it so the connection is reused
+        // The body means nothing to us: drained, so that the connection is reused, within the 10 s.
+        response.on("end", () => clearTimeout(timer)).on("close", () => clearTimeout(timer));
+        response.resume();
         const ok = status >= 200 && status < 300;
         resolve({ ok, status, latencyMs: elapsed(), ...(ok ? {} : { error: `HTTP ${status}` }) });
       });

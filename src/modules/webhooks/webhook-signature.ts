@@ -5,6 +5,8 @@
  * that refuses a t older than 5 minutes is safe from replays of old deliveries.
  */
 import { createHmac, randomBytes } from "node:crypto";
+import type { SecretCipher } from "../../platform/secret-cipher.js";
+import type { WebhookEndpoint } from "./webhook-endpoint.entity.js";
 
 /** secretPrefix starts every signing secret, so that secret scanners and people recognise one. */
 export const secretPrefix = "whsec_";
@@ -19,4 +21,13 @@ export function signatureHeader(body: string, timeSeconds: number, secrets: read
   const signed = `${timeSeconds}.${body}`;
   const signatures = secrets.map((secret) => `v1=${createHmac("sha256", secret).update(signed).digest("hex")}`);
   return [`t=${timeSeconds}`, ...signatures].join(",");
+}
+
+/** signingSecrets are the secrets that sign a delivery at `now`: the current one, and a rotated one in its grace period. */
+export function signingSecrets(endpoint: WebhookEndpoint, cipher: SecretCipher, now: Date): string[] {
+  const secrets = [cipher.open(endpoint.secret, endpoint.id).toString("utf8")];
+  if (endpoint.previousSecret && endpoint.previousSecretExpireTime && endpoint.previousSecretExpireTime > now) {
+    secrets.push(cipher.open(endpoint.previousSecret, endpoint.id).toString("utf8"));
+  }
+  return secrets;
 }

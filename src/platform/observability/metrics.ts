@@ -21,7 +21,10 @@ export interface Metrics {
   rateLimitCheck: Histogram<"backend">;
   /** Rows Bacs processing could not change (each run tries them again), by step. */
   processingFailures: Counter<"step">;
-  /** Webhook delivery attempts by outcome: succeeded, retrying (failed, tried again later), failed (given up). */
+  /**
+   * Webhook delivery attempts by outcome: succeeded, retrying (failed, tried again later), failed
+   * (given up), not_sent (for a reason of ours, or to a disabled endpoint).
+   */
   webhookAttempts: Counter<"outcome">;
   /** How long a webhook attempt took to get its answer's headers (or fail), in seconds. */
   webhookLatency: Histogram;
@@ -75,7 +78,7 @@ export function createMetrics(): Metrics {
     }),
     webhookAttempts: new Counter({
       name: "dd_webhook_attempts_total",
-      help: "Webhook delivery attempts by outcome: succeeded, retrying, failed (given up after 3 days).",
+      help: "Webhook delivery attempts by outcome: succeeded, retrying, failed (given up after 3 days), not_sent.",
       labelNames: ["outcome"],
       registers: [registry],
     }),

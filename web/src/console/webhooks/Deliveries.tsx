@@ -126,9 +126,12 @@ function DeliveryTable({
               <td>{when(d.nextAttemptTime)}</td>
               {onRetry && (
                 <td className="actions">
-                  <button type="button" onClick={() => onRetry(d)} disabled={retrying}>
-                    Retry
-                  </button>
+                  {/* A pending delivery is being tried already: the service refuses to retry it. */}
+                  {d.state !== WebhookDeliveryState.PENDING && (
+                    <button type="button" onClick={() => onRetry(d)} disabled={retrying}>
+                      Retry
+                    </button>
+                  )}
                 </td>
               )}
             </tr>
