@@ -67,7 +67,7 @@ export function thresholdToProto(threshold: AlertThreshold): AlertThresholdMessa
 
 /**
  * notificationTypes maps the feed's public types to the stored event names (notification.entity.ts).
- * Stored events without a public type (mandate.created, collection.submitted, …) are not listed.
+ * Stored events without a public type (collection.created, collection.submitted, …) are not listed.
  */
 export const notificationTypes: Readonly<Partial<Record<NotificationType, readonly string[]>>> = {
   [NotificationType.MANDATE_ACTIVATED]: ["mandate.active"],

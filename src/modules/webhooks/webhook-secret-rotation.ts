@@ -3,7 +3,7 @@
  * re-encryption of account numbers in a rotation of ACCOUNT_NUMBER_KEY (docs/operations.md): their
  * key is derived from the same secret, so once the old key leaves ACCOUNT_NUMBER_KEYS_OLD a secret
  * still sealed under it opens no more and its endpoint's deliveries cannot be signed. Both the
- * current secret and a rotated one still in its grace period are re-sealed.
+ * current secret and the previous one (rotated; kept after its grace period ends) are re-sealed.
  */
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { type Resealing, resealColumn } from "../../platform/db/reseal-column.js";

@@ -157,15 +157,16 @@ export type WebhookDelivery = Message<"dd.v1.WebhookDelivery"> & {
   lastHttpStatus: number;
 
   /**
-   * Why the last attempt failed, for people (for example "HTTP 500", "timed out after 10 s",
-   * "address 10.0.0.7 is private"); empty after a success.
+   * Why the last attempt failed, for people (for example "HTTP 500", "no answer within 10 s",
+   * "connection refused"); never an address. Empty after a success.
    *
    * @generated from field: string last_error = 8;
    */
   lastError: string;
 
   /**
-   * How long the last attempt took, from connecting to the end of the answer's headers.
+   * How long the last attempt took, from sending it (name lookup and connecting included) to the
+   * answer's headers.
    *
    * @generated from field: google.protobuf.Duration last_latency = 9;
    */
@@ -475,8 +476,7 @@ export type RotateWebhookEndpointSecretRequest = Message<"dd.v1.RotateWebhookEnd
   webhookEndpointId: string;
 
   /**
-   * How long the old secret keeps signing: whole seconds, 0 to 7 days; default 24 hours. 0 ends it
-   * at once. A secret rotated before and still in its grace period stops signing now either way.
+   * How long the old secret keeps signing: 0 to 7 days; default 24 hours. 0 ends it at once. A secret rotated before and still in its grace period stops signing now either way.
    *
    * @generated from field: google.protobuf.Duration grace_period = 2;
    */
@@ -741,8 +741,8 @@ export const WebhookEndpointService: GenService<{
     output: typeof WebhookEndpointSchema;
   },
   /**
-   * Deletes an endpoint: nothing more is sent to it, deliveries in flight included, and its
-   * delivery log goes with it.
+   * Deletes an endpoint: nothing more is sent to it (an attempt already on its way still arrives;
+   * its outcome is not recorded), and its delivery log goes with it.
    *
    * @generated from rpc dd.v1.WebhookEndpointService.DeleteWebhookEndpoint
    */
@@ -775,8 +775,10 @@ export const WebhookEndpointService: GenService<{
     output: typeof ListWebhookDeliveriesResponseSchema;
   },
   /**
-   * Sends a delivery again as soon as possible, whatever its state (the same event id and body, a
-   * fresh signature). A delivery of a disabled endpoint: FAILED_PRECONDITION (ENDPOINT_DISABLED).
+   * Sends a SUCCEEDED or FAILED delivery again as soon as possible (the same event id and body, a
+   * fresh signature), retried for another 3 days. A PENDING one is being tried already:
+   * FAILED_PRECONDITION (DELIVERY_PENDING); one of a disabled endpoint: FAILED_PRECONDITION
+   * (ENDPOINT_DISABLED).
    *
    * @generated from rpc dd.v1.WebhookEndpointService.RetryWebhookDelivery
    */
