@@ -89,7 +89,7 @@ function scalarSchema(scalar: ScalarType): JsonSchema {
 }
 
 /** typeSchema is the schema of one value of a message or enum type: the well-known form, or a reference. */
-function typeSchema(desc: DescMessage | DescEnum): JsonSchema {
+export function typeSchema(desc: DescMessage | DescEnum): JsonSchema {
   if (desc.kind === "message" && isWellKnown(desc)) return wellKnown[desc.typeName]!;
   return schemaRef(desc.typeName);
 }

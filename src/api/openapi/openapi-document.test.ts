@@ -45,6 +45,26 @@ describe("the OpenAPI document", () => {
     );
   });
 
+  it("refers only to schemas it holds", () => {
+    const refs = new Set<string>();
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) for (const item of value) walk(item);
+      else if (value !== null && typeof value === "object")
+        for (const [key, item] of Object.entries(value)) {
+          if (key === "$ref" && typeof item === "string") refs.add(item);
+          else walk(item);
+        }
+    };
+    walk(document);
+    const missing = [...refs].filter((ref) => !(ref.replace("#/components/schemas/", "") in schemas));
+    expect(refs.size).toBeGreaterThan(50);
+    expect(missing).toEqual([]);
+    // A delete answers google.protobuf.Empty, written in place.
+    expect(operation("/v1/webhookEndpoints/{webhook_endpoint_id}", "delete").responses["200"].content).toEqual({
+      "application/json": { schema: { type: "object", additionalProperties: false } },
+    });
+  });
+
   it("names path and query parameters by their snake_case field paths", () => {
     // One path for GET and PATCH: the PATCH's mandate.id is the path's mandate_id.
     const update = operation("/v1/mandates/{mandate_id}", "patch");

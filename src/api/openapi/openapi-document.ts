@@ -22,6 +22,7 @@ import {
   messageSchema,
   referencedTypes,
   schemaRef,
+  typeSchema,
 } from "./json-schema.js";
 
 /** DescribeAny gives the comment of a service, method, message, field or enum ("" when none). */
@@ -227,7 +228,8 @@ function operation(
     "200": {
       description: "OK",
       headers: rateLimitHeaders,
-      content: { "application/json": { schema: schemaRef(method.output.typeName) } },
+      // google.protobuf.Empty and the other well-known types are written inline: no schema of their own.
+      content: { "application/json": { schema: typeSchema(method.output) } },
     },
     "429": {
       description: "RESOURCE_EXHAUSTED: over the rate limit. Retry no sooner than Retry-After.",
