@@ -1,7 +1,8 @@
 /**
- * report.ts turns the measurements into the printed report: the machine, the load shapes, one
- * Markdown table row per BenchRow, and footnotes (row notes, and any failed requests, which would
- * make a row's numbers suspect).
+ * report.ts turns the measurements into the printed report, in three parts printed as the run goes:
+ * the machine, the load shapes and the table's head; one Markdown table row per BenchRow as soon as
+ * it is measured (or failed); and footnotes (row notes, failed requests, which would make a row's
+ * numbers suspect, and why a row failed).
  */
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { loadShapes } from "./load/index.js";
@@ -54,52 +55,68 @@ export interface RunShape {
   loadBefore: number;
 }
 
-/** renderReport is the whole printed report. */
-export function renderReport(results: RowResult[], shape: RunShape): string {
+/** RowFailure is a row that could not be measured, and why. */
+export interface RowFailure {
+  row: BenchRow;
+  error: string;
+}
+
+/** reportHeader is the machine, the run's shape and the table's head, printed before any row. */
+export function reportHeader(shape: RunShape): string {
   const cpu = cpus();
-  const [loadAfter = 0] = loadavg();
-  const lines = [
+  return [
     `Node ${process.version} · ${cpu[0]?.model.trim() ?? "unknown CPU"} · ${cpu.length} cores (${availableParallelism()} usable)`,
     `Each side of a row: ${shape.warmupSeconds} s warm-up, then ${shape.seconds} s in ${shape.rounds} rounds alternating with the other side.`,
     `Load generator and server are separate processes on 127.0.0.1. Load average (1 min): ${shape.loadBefore.toFixed(2)} before the run` +
       // The bench itself keeps both cores busy, so only the load before it started tells of other work.
-      (shape.loadBefore > 1 ? " (other processes were busy: ratios are noisy), " : ", ") +
-      `${loadAfter.toFixed(2)} at the end (this bench included).`,
+      (shape.loadBefore > 1 ? " (other processes were busy: ratios are noisy)." : "."),
     ...Object.values(loadShapes).map((description) => `- ${description}`),
     "",
     "| Row | full req/s | full p50 ms | full p99 ms | bare req/s | bare p50 ms | bare p99 ms | ratio | server CPU µs/req full / bare | CPU ratio |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-  ];
-  const notes: string[] = [];
-  for (const { row, target, baseline } of results) {
-    let name = row.name;
-    if (row.footnote) {
-      notes.push(`${marker(notes.length + 1)} ${row.footnote}`);
-      name += ` ${marker(notes.length)}`;
-    }
-    const ratio =
-      baseline.requestsPerSecond > 0 ? (target.requestsPerSecond / baseline.requestsPerSecond).toFixed(2) : "n/a";
-    const cpu = `${target.cpuMicrosPerRequest.toFixed(0)} / ${baseline.cpuMicrosPerRequest.toFixed(0)}`;
-    const cpuRatio = (baseline.cpuMicrosPerRequest / target.cpuMicrosPerRequest).toFixed(2);
-    lines.push(
-      `| ${name} | ${rps(target)} | ${ms(target.p50Ms)} | ${ms(target.p99Ms)} | ${rps(baseline)} | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | ${ratio} | ${cpu} | ${cpuRatio} |`,
-    );
+  ].join("\n");
+}
+
+/** reportRow is one measured row's line of the table; its footnote, if any, is added to `notes`. */
+export function reportRow({ row, target, baseline }: RowResult, notes: string[]): string {
+  let name = row.name;
+  if (row.footnote) {
+    notes.push(`${marker(notes.length + 1)} ${row.footnote}`);
+    name += ` ${marker(notes.length)}`;
   }
-  lines.push(
+  const ratio =
+    baseline.requestsPerSecond > 0 ? (target.requestsPerSecond / baseline.requestsPerSecond).toFixed(2) : "n/a";
+  const cpu = `${target.cpuMicrosPerRequest.toFixed(0)} / ${baseline.cpuMicrosPerRequest.toFixed(0)}`;
+  const cpuRatio = (baseline.cpuMicrosPerRequest / target.cpuMicrosPerRequest).toFixed(2);
+  return `| ${name} | ${rps(target)} | ${ms(target.p50Ms)} | ${ms(target.p99Ms)} | ${rps(baseline)} | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | ${ratio} | ${cpu} | ${cpuRatio} |`;
+}
+
+/** reportFailedRow is the table line of a row that could not be measured. */
+export function reportFailedRow({ row }: RowFailure): string {
+  return `| ${row.name} | failed | | | | | | | | |`;
+}
+
+/** reportFooter explains the columns and lists footnotes, failed requests and failed rows. */
+export function reportFooter(results: RowResult[], failures: RowFailure[], notes: string[]): string {
+  const [loadAfter = 0] = loadavg();
+  const lines = [
     "",
     "ratio = full req/s ÷ bare req/s, both measured in this run. Only complete, successful responses are counted and timed.",
     "CPU ratio = bare server CPU per request ÷ full server CPU per request (from /proc): the same comparison, steadier when other processes share the machine.",
-  );
+    `Load average (1 min) at the end: ${loadAfter.toFixed(2)} (this bench included).`,
+  ];
+  const warnings = [...notes];
   for (const { row, target, baseline } of results) {
     for (const [side, m] of [
       ["full", target],
       ["bare", baseline],
     ] as const) {
       const failed = describeFailures(m.failures);
-      if (failed) notes.push(`⚠ ${row.name} (${side}): ${m.ok} succeeded, failed: ${failed}`);
+      if (failed) warnings.push(`⚠ ${row.name} (${side}): ${m.ok} succeeded, failed: ${failed}`);
     }
   }
-  if (notes.length > 0) lines.push("", ...notes);
+  for (const { row, error } of failures) warnings.push(`✗ ${row.name}: ${error}`);
+  if (warnings.length > 0) lines.push("", ...warnings);
   return lines.join("\n");
 }
 

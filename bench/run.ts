@@ -9,7 +9,16 @@ import { loadavg } from "node:os";
 import { compareLimiters, renderLimiterTable } from "./limiter/compare.js";
 import { loads } from "./load/index.js";
 import { combineResults, type LoadResult } from "./load/types.js";
-import { describeFailures, type RowResult, renderReport, toMeasurement } from "./report.js";
+import {
+  describeFailures,
+  type RowFailure,
+  type RowResult,
+  reportFailedRow,
+  reportFooter,
+  reportHeader,
+  reportRow,
+  toMeasurement,
+} from "./report.js";
 import { type BenchRow, rows, type Target } from "./rows.js";
 import { cpuSeconds } from "./server/cpu.js";
 import type { ServerKind } from "./server/protocol.js";
@@ -105,43 +114,113 @@ async function measureRow(row: BenchRow, servers: Map<ServerKind, BenchServer>):
   return { row, target, baseline };
 }
 
+/**
+ * main measures every selected row in turn and prints it as soon as it is measured. Servers start
+ * one at a time, when a row first needs them, and stop after the last row that does: the seeding
+ * servers never compete for the cores with each other or with a measurement. A row whose server
+ * does not start, or whose measurement fails, is reported and the run goes on; the exit code is 1
+ * if any row failed.
+ */
 async function main(): Promise<number> {
   const deliveries = rowFilter === "" || "webhook delivery".includes(rowFilter);
   if (selectedRows.length === 0 && !deliveries) {
     process.stderr.write(`BENCH_ROWS="${rowFilter}" matches no row\n`);
     return 2;
   }
-  const kinds = [...new Set(selectedRows.flatMap((row) => [row.target.server, row.baseline.server]))];
-  // Every measurement plus generous slack: the servers stop by themselves if this run is lost.
-  const maxServerSeconds = 300 + selectedRows.length * 2 * (warmupSeconds + seconds + 5);
-  const servers = new Map<ServerKind, BenchServer>();
-  const results: RowResult[] = [];
   const [loadBefore = 0] = loadavg();
-  try {
-    const started = await Promise.allSettled(kinds.map((kind) => startBenchServer(kind, maxServerSeconds)));
-    for (const outcome of started) if (outcome.status === "fulfilled") servers.set(outcome.value.kind, outcome.value);
-    for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
-    for (const server of servers.values()) {
-      const database = server.database ? `, database ${server.database} (dropped when it stops)` : "";
-      process.stderr.write(`${server.kind} server: port ${server.port}${database}\n`);
+  const results: RowResult[] = [];
+  const failures: RowFailure[] = [];
+  const notes: string[] = [];
+  if (selectedRows.length > 0) {
+    process.stdout.write(`\n${reportHeader({ seconds, warmupSeconds, rounds, loadBefore })}\n`);
+    const servers = new ServerPool(selectedRows);
+    try {
+      for (const [index, row] of selectedRows.entries()) {
+        if (controller.signal.aborted) break;
+        try {
+          const result = await measureRow(row, await servers.for(row));
+          results.push(result);
+          process.stdout.write(`${reportRow(result, notes)}\n`);
+        } catch (error) {
+          if (controller.signal.aborted) break;
+          const failure = { row, error: error instanceof Error ? error.message : String(error) };
+          failures.push(failure);
+          process.stderr.write(`\n${row.name}: failed: ${failure.error}\n`);
+          process.stdout.write(`${reportFailedRow(failure)}\n`);
+        } finally {
+          await servers.release(index);
+        }
+      }
+    } finally {
+      await servers.stopAll();
     }
-    checkInterrupted();
-    for (const row of selectedRows) results.push(await measureRow(row, servers));
-  } catch (error) {
     if (controller.signal.aborted) {
-      process.stderr.write("\ninterrupted: stopping the servers\n");
+      process.stderr.write("\ninterrupted: the servers are stopped\n");
       return 130;
     }
-    process.stderr.write(`\nbench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  } finally {
-    await Promise.all([...servers.values()].map((server) => server.stop()));
+    process.stdout.write(`${reportFooter(results, failures, notes)}\n`);
   }
-  if (results.length > 0)
-    process.stdout.write(`\n${renderReport(results, { seconds, warmupSeconds, rounds, loadBefore })}\n`);
   if (rowFilter === "") process.stdout.write(`\n${renderLimiterTable(await compareLimiters(seconds))}\n`);
   if (deliveries) process.stdout.write(`\n${renderDeliveryTable(await compareDeliveries())}\n`);
-  return 0;
+  return failures.length > 0 ? 1 : 0;
+}
+
+/** ServerPool starts the servers rows need when first needed, and stops each after its last row. */
+class ServerPool {
+  private readonly running = new Map<ServerKind, BenchServer>();
+  /** Kinds that failed to start, with why: not tried again. */
+  private readonly broken = new Map<ServerKind, string>();
+  private readonly lastUse = new Map<ServerKind, number>();
+
+  constructor(private readonly rows: readonly BenchRow[]) {
+    rows.forEach((row, index) => {
+      for (const kind of kindsOf(row)) this.lastUse.set(kind, index);
+    });
+  }
+
+  /** for starts (one at a time) what `row` needs and returns the running servers. */
+  async for(row: BenchRow): Promise<Map<ServerKind, BenchServer>> {
+    for (const kind of kindsOf(row)) {
+      const broken = this.broken.get(kind);
+      if (broken) throw new Error(`its ${kind} server did not start: ${broken}`);
+      if (this.running.has(kind)) continue;
+      process.stderr.write(`starting the ${kind} server… `);
+      try {
+        const server = await startBenchServer(kind, maxServerSeconds(this.rows.length));
+        this.running.set(kind, server);
+        const database = server.database ? `, database ${server.database} (dropped when it stops)` : "";
+        process.stderr.write(`port ${server.port}${database}\n`);
+      } catch (error) {
+        this.broken.set(kind, error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+    }
+    return this.running;
+  }
+
+  /** release stops the servers no row after `index` needs. */
+  async release(index: number): Promise<void> {
+    for (const [kind, server] of this.running) {
+      if ((this.lastUse.get(kind) ?? -1) > index) continue;
+      this.running.delete(kind);
+      await server.stop();
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    const servers = [...this.running.values()];
+    this.running.clear();
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+function kindsOf(row: BenchRow): ServerKind[] {
+  return [...new Set([row.target.server, row.baseline.server])];
+}
+
+/** A server stops by itself after this, should this run be lost: every row's measurement, and slack. */
+function maxServerSeconds(rowCount: number): number {
+  return 600 + rowCount * 2 * (warmupSeconds + seconds + 5);
 }
 
 process.exitCode = await main();

@@ -11,7 +11,7 @@ import { startFullApiKeyServer } from "./server/full-api-key.js";
 import { startFullMandatesServer } from "./server/full-mandates.js";
 import { startFullReportsServer } from "./server/full-reports.js";
 import { startPipelineServer } from "./server/pipeline.js";
-import { type ReadyLine, type ServerKind, serverKinds } from "./server/protocol.js";
+import { type ReadyLine, type ServerKind, serverKinds, startTimeoutMs } from "./server/protocol.js";
 import type { StartedServer } from "./server/started.js";
 
 type Defer = (cleanup: () => Promise<void>) => void;
@@ -29,8 +29,6 @@ const starters: Record<ServerKind, (defer: Defer) => Promise<StartedServer>> = {
   "bare-als": (defer) => startBareServer(defer, { asyncLocalStorage: true }),
 };
 
-/** Creating a database and migrating it takes a few seconds; far longer means something is stuck. */
-const startTimeoutMs = 120_000;
 /** Dropping a database normally takes well under a second. */
 const cleanupTimeoutMs = 20_000;
 
@@ -79,7 +77,7 @@ process.stdin.on("end", () => requestStop("runner went away"));
 process.stdin.on("error", () => requestStop("runner went away"));
 process.stdin.resume();
 setTimeout(() => requestStop(`max lifetime of ${maxSeconds} s reached`), maxSeconds * 1000);
-const startTimer = setTimeout(() => void stop(1, "start timed out"), startTimeoutMs);
+const startTimer = setTimeout(() => void stop(1, "start timed out"), startTimeoutMs(kind));
 
 try {
   const started = await starters[kind]((cleanup) => cleanups.push(cleanup));

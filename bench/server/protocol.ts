@@ -37,6 +37,20 @@ export const serverKinds: readonly ServerKind[] = [
   "bare-als",
 ];
 
+/** seededRows is how many rows a kind seeds before it is ready: what its start may take depends on it. */
+export function seededRows(kind: ServerKind): number {
+  return kind === "full-mandates" || kind === "full-reports" ? 1_000_000 : 0;
+}
+
+/**
+ * startTimeoutMs is how long a kind may take to become ready: 2 minutes to create and migrate a
+ * database, plus a second per 5,000 seeded rows (measured ≈ 25 s a million on two free cores, so
+ * the margin covers a loaded machine).
+ */
+export function startTimeoutMs(kind: ServerKind): number {
+  return 120_000 + seededRows(kind) / 5;
+}
+
 /** ReadyLine is what a server child prints, as one JSON line, when it is accepting connections. */
 export interface ReadyLine {
   port: number;

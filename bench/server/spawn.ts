@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { ReadyLine, ServerKind } from "./protocol.js";
+import { type ReadyLine, type ServerKind, startTimeoutMs } from "./protocol.js";
 
 /** BenchServer is a running server child. */
 export interface BenchServer extends ReadyLine {
@@ -18,8 +18,6 @@ export interface BenchServer extends ReadyLine {
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 const serveScript = fileURLToPath(new URL("../serve.ts", import.meta.url));
-/** Creating and migrating a database takes seconds; the child gives up itself after 120 s. */
-const readyTimeoutMs = 150_000;
 /** The child's own cleanup deadline is 20 s; give it a little more before killing it. */
 const exitTimeoutMs = 25_000;
 
@@ -31,6 +29,8 @@ export function startBenchServer(kind: ServerKind, maxSeconds: number): Promise<
     stdio: ["pipe", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // The child gives up by itself at its own start timeout; this is the net under it.
+  const readyTimeoutMs = startTimeoutMs(kind) + 30_000;
   return new Promise<BenchServer>((resolve, reject) => {
     const timer = setTimeout(() => {
       void stopChild(child, exited, undefined);
