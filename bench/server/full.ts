@@ -40,9 +40,11 @@ export async function startFullServer(
   const logger = createLogger("warn", process.stderr);
   const testDatabase = await createTestDatabase();
   defer(() => testDatabase.drop());
+  // Migrated by the database's owner, served by its runtime role (row-level security holds), as in production.
   const database = await openDatabase({
     entities,
     databaseUrl: testDatabase.url,
+    migrationUrl: testDatabase.migrationUrl,
     dataDir: "/nonexistent",
     logger,
     poolMax: 2,
