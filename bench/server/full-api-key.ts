@@ -8,7 +8,7 @@
 import type { App } from "../../src/app.js";
 import { Organisation } from "../../src/modules/identity/organisation.entity.js";
 import type { Database } from "../../src/platform/db/database.js";
-import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
+import { acrossTenants, withTenant } from "../../src/platform/db/tenant-session.js";
 import { registerServices } from "../../src/routes.js";
 import { startFullServer } from "./full.js";
 import { ProbeService, ping } from "./probe-service.js";
@@ -37,25 +37,22 @@ export async function seedApiKey(
   { orm, app }: { orm: Database["orm"]; app: App },
   scopes: readonly string[] = ["mandates:read"],
 ): Promise<Record<string, string>> {
-  const organisation = await app.provisioning.createOrganisation(orm.em.fork(), {
-    name: "Bench",
-    sandbox: false,
-    serviceUserNumber: "123456",
-    bacsDisplayName: "BENCH",
-  });
-  // A limit the load never reaches: the rows measure the cost of checking it, not refusals.
-  await orm.em
-    .fork()
-    .nativeUpdate(
+  const organisation = await acrossTenants(orm, "provisioning", (em) =>
+    app.provisioning.createOrganisation(em, {
+      name: "Bench",
+      sandbox: false,
+      serviceUserNumber: "123456",
+      bacsDisplayName: "BENCH",
+    }),
+  );
+  const { secret } = await withTenant(orm, organisation.id, async (em) => {
+    // A limit the load never reaches: the rows measure the cost of checking it, not refusals.
+    await em.nativeUpdate(
       Organisation,
       { id: organisation.id },
       { rateLimitPerMinute: 1_000_000_000, rateLimitBurst: 1_000_000 },
     );
-  const em = scopeToOrganisation(orm.em.fork(), organisation.id);
-  const { secret } = await app.apiKeys.create(
-    em,
-    { organisationId: organisation.id, actor: "operator" },
-    { name: "bench", scopes },
-  );
+    return app.apiKeys.create(em, { organisationId: organisation.id, actor: "operator" }, { name: "bench", scopes });
+  });
   return { apiKey: secret };
 }

@@ -8,9 +8,10 @@
  * service runs for GetMandate and ListMandates (page 1, 50) are printed on stderr with
  * EXPLAIN (ANALYZE, BUFFERS). fixtures: apiKey (mandates:read, bench organisation), mandateId.
  */
+
+import type { Knex } from "@mikro-orm/postgresql";
 import type { App } from "../../src/app.js";
 import type { Database } from "../../src/platform/db/database.js";
-import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
 import { explainCalls } from "./explain.js";
 import { startFullServer } from "./full.js";
 import { seedApiKey } from "./full-api-key.js";
@@ -151,19 +152,21 @@ from r`;
 
 /**
  * bulkLoad runs a table's INSERTs (mandate unless told) the way bulk loads are done: its secondary indexes
- * and its unique and foreign-key constraints are dropped, the rows inserted (the statements run
+ * and its unique (unless a foreign key points at them) and foreign-key constraints are dropped, the rows inserted (the statements run
  * concurrently), and every index and constraint re-created from its own definition as read from the
  * catalogue (pg_get_indexdef, pg_get_constraintdef), so the schema afterwards is exactly the migrated
  * one. Building an index once by sorting is several times faster than maintaining it row by row.
  * Nothing else uses this scratch database yet, so the steps need not share one transaction.
  */
-export async function bulkLoad(orm: Database["orm"], inserts: string[], table = "mandate"): Promise<void> {
-  const knex = orm.em.getConnection().getKnex();
+export async function bulkLoad(knex: Knex, inserts: string[], table = "mandate"): Promise<void> {
   const dropped = await knex.transaction(async (trx) => {
     const constraints = (
       await trx.raw<{ rows: { name: string; definition: string }[] }>(
-        `select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint
-         where conrelid = '${table}'::regclass and contype in ('u', 'f') order by contype desc, conname`,
+        // A unique key another table's foreign key points at stays: it cannot go while they do.
+        `select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint c
+         where conrelid = '${table}'::regclass and contype in ('u', 'f')
+           and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.conindid = c.conindid and c.contype = 'u')
+         order by contype desc, conname`,
       )
     ).rows;
     const indexes = (
@@ -187,9 +190,17 @@ export async function bulkLoad(orm: Database["orm"], inserts: string[], table = 
 }
 
 /** seedMandates inserts the data set and returns the bench organisation's key and one of its mandates. */
-export async function seedMandates({ orm, app }: { orm: Database["orm"]; app: App }): Promise<Record<string, string>> {
+export async function seedMandates({
+  orm,
+  app,
+  admin,
+}: {
+  orm: Database["orm"];
+  app: App;
+  admin: Knex;
+}): Promise<Record<string, string>> {
   const { apiKey = "" } = await seedApiKey({ orm, app });
-  const connection = orm.em.getConnection();
+  const connection = adminConnection(admin);
   const [bench] = await connection.execute<{ id: string }[]>(`select id from organisation`);
   if (!bench) throw new Error("seedApiKey made no organisation");
   const started = Date.now();
@@ -198,7 +209,7 @@ export async function seedMandates({ orm, app }: { orm: Database["orm"]; app: Ap
   await connection.execute(`update organisation set create_time = to_timestamp(${baseMs - 2 * 86400000} / 1000.0)`);
   await connection.execute(insertOrganisationsSql(baseMs));
   // Two statements over the two pool connections: the machine's two cores both work on the rows.
-  await bulkLoad(orm, [
+  await bulkLoad(admin, [
     insertMandatesSql(baseMs, 0, mandateCount / 2),
     insertMandatesSql(baseMs, mandateCount / 2, mandateCount),
   ]);
@@ -230,14 +241,20 @@ async function explainServiceQueries(
   organisationId: string,
   mandateId: string,
 ): Promise<void> {
-  const scoped = () => scopeToOrganisation(orm.em.fork(), organisationId);
-  await explainCalls(orm, "full-mandates", [
-    ["GetMandate", () => app.mandates.get(scoped(), mandateId)],
+  await explainCalls(orm, "full-mandates", organisationId, [
+    ["GetMandate", (em) => app.mandates.get(em, mandateId)],
     [
       "ListMandates page 1 (50)",
-      () => app.mandates.list(scoped(), { states: [], reference: "", payerEmail: "" }, { size: 50, after: undefined }),
+      (em) => app.mandates.list(em, { states: [], reference: "", payerEmail: "" }, { size: 50, after: undefined }),
     ],
   ]);
+}
+
+/** adminConnection runs SQL as the superuser and answers its rows, as MikroORM's execute does. */
+export function adminConnection(admin: Knex) {
+  return {
+    execute: async <T>(sql: string): Promise<T> => (await admin.raw(sql)).rows as T,
+  };
 }
 
 /** startFullMandatesServer starts the full server on Redis, as production runs it, over the seeded mandates. */

@@ -11,16 +11,17 @@
  * BUFFERS). fixtures: apiKey (reports:read, bench organisation), reportFrom, reportTo (the 12 whole
  * months before the current one).
  */
+
+import type { Knex } from "@mikro-orm/postgresql";
 import type { App } from "../../src/app.js";
 import { londonDate } from "../../src/modules/calendar/london-date.js";
 import { addDays } from "../../src/modules/calendar/plain-date.js";
 import { addMonths } from "../../src/modules/reports/report-intervals.js";
 import type { Database } from "../../src/platform/db/database.js";
-import { scopeToOrganisation } from "../../src/platform/db/tenant-filter.js";
 import { explainCalls } from "./explain.js";
 import { startFullServer } from "./full.js";
 import { seedApiKey } from "./full-api-key.js";
-import { bulkLoad, hashWord, idSql } from "./full-mandates.js";
+import { adminConnection, bulkLoad, hashWord, idSql } from "./full-mandates.js";
 import type { StartedServer } from "./started.js";
 
 const organisationCount = 100;
@@ -98,9 +99,17 @@ join mandate md on md.reference = 'RPT' || lpad((n % ${mandateCount})::text, 8, 
 type IsoDateString = string;
 
 /** seedReports inserts the data set and returns the bench organisation's key and the report range. */
-export async function seedReports({ orm, app }: { orm: Database["orm"]; app: App }): Promise<Record<string, string>> {
+export async function seedReports({
+  orm,
+  app,
+  admin,
+}: {
+  orm: Database["orm"];
+  app: App;
+  admin: Knex;
+}): Promise<Record<string, string>> {
   const { apiKey = "" } = await seedApiKey({ orm, app }, ["reports:read"]);
-  const connection = orm.em.getConnection();
+  const connection = adminConnection(admin);
   const [bench] = await connection.execute<{ id: string }[]>(`select id from organisation`);
   if (!bench) throw new Error("seedApiKey made no organisation");
   const started = Date.now();
@@ -114,7 +123,7 @@ export async function seedReports({ orm, app }: { orm: Database["orm"]; app: App
   await connection.execute(`analyze mandate`);
   const half = collectionCount / 2;
   await bulkLoad(
-    orm,
+    admin,
     [insertCollectionsSql(first, today, 0, half), insertCollectionsSql(first, today, half, collectionCount)],
     "collection",
   );
@@ -148,15 +157,14 @@ async function explainServiceQueries(
   from: string,
   to: string,
 ): Promise<void> {
-  const scoped = () => scopeToOrganisation(orm.em.fork(), organisationId);
-  await explainCalls(orm, "full-reports", [
+  await explainCalls(orm, "full-reports", organisationId, [
     [
       `GetCollectionReport / GetSuccessRates ${from}..${to} monthly`,
-      () => app.reports.collectionReport(scoped(), organisationId, { from, to, interval: "MONTH" }),
+      (em) => app.reports.collectionReport(em, organisationId, { from, to, interval: "MONTH" }),
     ],
     [
       "ListClawbacks page 1 (50)",
-      () => app.reports.listClawbacks(scoped(), organisationId, { from: "", to: "" }, { size: 50, after: undefined }),
+      (em) => app.reports.listClawbacks(em, organisationId, { from: "", to: "" }, { size: 50, after: undefined }),
     ],
   ]);
 }

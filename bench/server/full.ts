@@ -5,6 +5,7 @@
  * its in-process twins (one replica), as the service does without REDIS_URL.
  */
 import { randomBytes } from "node:crypto";
+import { type Knex, knex } from "@mikro-orm/postgresql";
 import { type App, createApp } from "../../src/app.js";
 import { rateLimitDefaults } from "../../src/config.js";
 import { entities } from "../../src/entities.js";
@@ -31,6 +32,11 @@ export async function startFullServer(
       app: App;
       metrics: Metrics;
       databaseUrl: string;
+      /**
+       * The database as its superuser, for seeding in bulk: past row-level security (the rows of
+       * many organisations at once) and allowed to drop and re-create indexes. Closed after the seed.
+       */
+      admin: Knex;
     }) => Promise<Record<string, string>>;
     /** Use the Redis at TEST_REDIS_URL (rate limits, invalidation), as production does. */
     redis?: boolean;
@@ -84,9 +90,15 @@ export async function startFullServer(
     app,
     ...(options.registerRoutes ? { registerRoutes: options.registerRoutes } : {}),
   });
-  const fixtures = options.seed
-    ? await options.seed({ orm: database.orm, app, metrics, databaseUrl: testDatabase.url })
-    : {};
+  let fixtures: Record<string, string> = {};
+  if (options.seed) {
+    const admin = knex({ client: "pg", connection: testDatabase.adminUrl, pool: { min: 0, max: 2 } });
+    try {
+      fixtures = await options.seed({ orm: database.orm, app, metrics, databaseUrl: testDatabase.url, admin });
+    } finally {
+      await admin.destroy();
+    }
+  }
   const port = await server.listen(0, "127.0.0.1");
   server.started();
   defer(() => server.close());
