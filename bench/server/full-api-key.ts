@@ -32,7 +32,10 @@ export async function startFullApiKeyServer(
   });
 }
 
-/** seedApiKey creates the bench organisation and its key (mandates:read unless told); fixtures.apiKey is the secret. */
+/**
+ * seedApiKey creates the bench organisation and its key (mandates:read unless told): fixtures
+ * apiKey (the secret) and organisationId.
+ */
 export async function seedApiKey(
   { orm, app }: { orm: Database["orm"]; app: App },
   scopes: readonly string[] = ["mandates:read"],
@@ -54,5 +57,5 @@ export async function seedApiKey(
     );
     return app.apiKeys.create(em, { organisationId: organisation.id, actor: "operator" }, { name: "bench", scopes });
   });
-  return { apiKey: secret };
+  return { apiKey: secret, organisationId: organisation.id };
 }

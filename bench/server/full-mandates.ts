@@ -13,7 +13,7 @@ import type { Knex } from "@mikro-orm/postgresql";
 import type { App } from "../../src/app.js";
 import type { Database } from "../../src/platform/db/database.js";
 import { explainCalls } from "./explain.js";
-import { startFullServer } from "./full.js";
+import { type SeedDeps, startFullServer } from "./full.js";
 import { seedApiKey } from "./full-api-key.js";
 import type { StartedServer } from "./started.js";
 
@@ -190,19 +190,10 @@ export async function bulkLoad(knex: Knex, inserts: string[], table = "mandate")
 }
 
 /** seedMandates inserts the data set and returns the bench organisation's key and one of its mandates. */
-export async function seedMandates({
-  orm,
-  app,
-  admin,
-}: {
-  orm: Database["orm"];
-  app: App;
-  admin: Knex;
-}): Promise<Record<string, string>> {
-  const { apiKey = "" } = await seedApiKey({ orm, app });
+export async function seedMandates({ orm, app, admin }: SeedDeps): Promise<Record<string, string>> {
+  const { apiKey = "", organisationId = "" } = await seedApiKey({ orm, app });
   const connection = adminConnection(admin);
-  const [bench] = await connection.execute<{ id: string }[]>(`select id from organisation`);
-  if (!bench) throw new Error("seedApiKey made no organisation");
+  const bench = { id: organisationId };
   const started = Date.now();
   const baseMs = started - mandateCount * stepMs;
   // The bench organisation was created first, a moment ago: backdate it so it sorts first (k = 0).

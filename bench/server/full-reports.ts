@@ -12,14 +12,13 @@
  * months before the current one).
  */
 
-import type { Knex } from "@mikro-orm/postgresql";
 import type { App } from "../../src/app.js";
 import { londonDate } from "../../src/modules/calendar/london-date.js";
 import { addDays } from "../../src/modules/calendar/plain-date.js";
 import { addMonths } from "../../src/modules/reports/report-intervals.js";
 import type { Database } from "../../src/platform/db/database.js";
 import { explainCalls } from "./explain.js";
-import { startFullServer } from "./full.js";
+import { type SeedDeps, startFullServer } from "./full.js";
 import { seedApiKey } from "./full-api-key.js";
 import { adminConnection, bulkLoad, hashWord, idSql } from "./full-mandates.js";
 import type { StartedServer } from "./started.js";
@@ -99,19 +98,10 @@ join mandate md on md.reference = 'RPT' || lpad((n % ${mandateCount})::text, 8, 
 type IsoDateString = string;
 
 /** seedReports inserts the data set and returns the bench organisation's key and the report range. */
-export async function seedReports({
-  orm,
-  app,
-  admin,
-}: {
-  orm: Database["orm"];
-  app: App;
-  admin: Knex;
-}): Promise<Record<string, string>> {
-  const { apiKey = "" } = await seedApiKey({ orm, app }, ["reports:read"]);
+export async function seedReports({ orm, app, admin }: SeedDeps): Promise<Record<string, string>> {
+  const { apiKey = "", organisationId = "" } = await seedApiKey({ orm, app }, ["reports:read"]);
   const connection = adminConnection(admin);
-  const [bench] = await connection.execute<{ id: string }[]>(`select id from organisation`);
-  if (!bench) throw new Error("seedApiKey made no organisation");
+  const bench = { id: organisationId };
   const started = Date.now();
   const today = londonDate(new Date(started));
   const first = addDays(today, futureDays - spanDays);

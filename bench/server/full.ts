@@ -18,6 +18,19 @@ import { buildServer, type ServerDeps } from "../../src/server.js";
 import { createTestDatabase } from "../../test/support/test-database.js";
 import type { StartedServer } from "./started.js";
 
+/** SeedDeps is what a seed gets to make a row's data. */
+export interface SeedDeps {
+  orm: Database["orm"];
+  app: App;
+  metrics: Metrics;
+  databaseUrl: string;
+  /**
+   * The database as its superuser, for seeding in bulk: past row-level security (the rows of many
+   * organisations at once) and allowed to drop and re-create indexes. Closed after the seed.
+   */
+  admin: Knex;
+}
+
 /**
  * startFullServer creates the database, migrates it and listens on a free port of 127.0.0.1. Each
  * resource is registered with `defer` as soon as it exists, so an interrupted start still cleans up.
@@ -27,17 +40,7 @@ export async function startFullServer(
   options: {
     registerRoutes?: ServerDeps["registerRoutes"];
     /** Creates the data a row needs once the server is built; returns it as fixtures. */
-    seed?: (deps: {
-      orm: Database["orm"];
-      app: App;
-      metrics: Metrics;
-      databaseUrl: string;
-      /**
-       * The database as its superuser, for seeding in bulk: past row-level security (the rows of
-       * many organisations at once) and allowed to drop and re-create indexes. Closed after the seed.
-       */
-      admin: Knex;
-    }) => Promise<Record<string, string>>;
+    seed?: (deps: SeedDeps) => Promise<Record<string, string>>;
     /** Use the Redis at TEST_REDIS_URL (rate limits, invalidation), as production does. */
     redis?: boolean;
   } = {},

@@ -6,8 +6,6 @@
  * dispatcher runs at its production pace (a tick every 500 ms), so that is the latency integrators
  * see. The database is made for the run and dropped afterwards.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app.js";
 import { rateLimitDefaults } from "../../src/config.js";
 import { entities } from "../../src/entities.js";
@@ -18,6 +16,7 @@ import { acrossTenants, withTenant } from "../../src/platform/db/tenant-session.
 import { createLogger } from "../../src/platform/observability/logger.js";
 import { createMetrics } from "../../src/platform/observability/metrics.js";
 import { createTestDatabase } from "../../test/support/test-database.js";
+import { startReceiver } from "../../test/support/webhook-receiver.js";
 
 /** A mandate id that names no row: the events then carry no resource, and the bodies stay alike. */
 const benchMandateId = `MD${"0".repeat(21)}BENCH`;
@@ -39,22 +38,9 @@ export interface DeliveryComparison {
 
 /** compareDeliveries runs both sides over `events` events (drain) and 200 single ones (latency). */
 export async function compareDeliveries(events = 2_000): Promise<DeliveryComparison> {
-  const arrivals = new Map<string, number>();
-  const bodies: string[] = [];
-  const receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const id = req.headers["dd-event-id"];
-      if (typeof id === "string") {
-        arrivals.set(id, Date.now());
-        bodies.push(Buffer.concat(chunks).toString("utf8"));
-      }
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  const receiver = await startReceiver();
+  const { url } = receiver;
+  const arrivalOf = (id: string) => receiver.received.find((r) => r.headers["dd-event-id"] === id)?.at;
   const testDatabase = await createTestDatabase();
   const logger = createLogger("warn");
   const database = await openDatabase({
@@ -111,19 +97,19 @@ export async function compareDeliveries(events = 2_000): Promise<DeliveryCompari
           ids.push(`EV${entry.id.slice(2)}`);
         }
       });
-      const committed = Date.now();
+      const committed = performance.now();
       return new Map(ids.map((id) => [id, committed]));
     };
 
     // Drain: the backlog committed first, then delivered as fast as one dispatcher goes.
     for (let i = 0; i < events; i += 500) await commit(Math.min(500, events - i));
     const drainStart = performance.now();
-    while (arrivals.size < events) await app.webhookDispatcher.runOnce();
+    while (receiver.received.length < events) await app.webhookDispatcher.runOnce();
     const oursPerSecond = events / ((performance.now() - drainStart) / 1000);
 
     // The same bodies by a bare fetch loop, 50 at once: one batch of the dispatcher (which has up
     // to four batches in flight, so the bare side is, if anything, the slower configuration).
-    const sent = bodies.slice(0, events);
+    const sent = receiver.received.map((r) => r.body);
     const bareStart = performance.now();
     let next = 0;
     await Promise.all(
@@ -143,8 +129,9 @@ export async function compareDeliveries(events = 2_000): Promise<DeliveryCompari
     const latencyEvents = 200;
     for (let i = 0; i < latencyEvents; i++) {
       const [[id, committed]] = [...(await commit(1))] as [[string, number]];
-      while (!arrivals.has(id)) await new Promise((resolve) => setTimeout(resolve, 5));
-      latencies.push(arrivals.get(id)! - committed);
+      let arrived = arrivalOf(id);
+      for (; arrived === undefined; arrived = arrivalOf(id)) await new Promise((resolve) => setTimeout(resolve, 5));
+      latencies.push(arrived - committed);
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 40));
     }
     latencies.sort((a, b) => a - b);
@@ -160,8 +147,7 @@ export async function compareDeliveries(events = 2_000): Promise<DeliveryCompari
     await app.stop();
     await database.close();
     await testDatabase.drop();
-    receiver.closeAllConnections();
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await receiver.close();
   }
 }
 

@@ -2,6 +2,7 @@
  * api-key.handlers.ts serves ApiKeyService: translate the request, call ApiKeyManager, translate the
  * answer. Access (signed-in admins only) is declared in the contract and checked by the chain.
  */
+import { durationMs } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ApiKeyService } from "../../../gen/dd/v1/api_keys_pb.js";
 import type { ApiKeyManager } from "../../modules/identity/api-key.service.js";
@@ -25,7 +26,7 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
         scopes: req.scopes,
         expireTime: expiration.case === "expireTime" ? readTimestamp(expiration.value, "expire_time") : undefined,
         ttlSeconds:
-          expiration.case === "ttl" ? Number(expiration.value.seconds) + expiration.value.nanos / 1e9 : undefined,
+          expiration.case === "ttl" ? durationMs(expiration.value) / 1000 : undefined,
       });
       return { apiKey: apiKeyToProto(issued.key, clock.now()), secret: issued.secret };
     },
@@ -48,7 +49,7 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
     },
     async rotateApiKey(req, ctx) {
       const { em, acting } = await requireWriter(ctx);
-      const grace = req.gracePeriod ? Number(req.gracePeriod.seconds) + req.gracePeriod.nanos / 1e9 : undefined;
+      const grace = req.gracePeriod ? durationMs(req.gracePeriod) / 1000 : undefined;
       const rotated = await apiKeys.rotate(em, acting, req.apiKeyId, grace);
       const now = clock.now();
       return {

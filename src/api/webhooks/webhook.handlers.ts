@@ -3,6 +3,7 @@
  * translate the answer. Access (signed-in admins only) is declared in the contract and checked by
  * the chain.
  */
+import { durationMs } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import {
   type WebhookEndpoint as WebhookEndpointMessage,
@@ -58,7 +59,7 @@ export function registerWebhookEndpointService(router: ConnectRouter, endpoints:
     },
     async rotateWebhookEndpointSecret(req, ctx) {
       const { em, acting } = await requireWriter(ctx);
-      const grace = req.gracePeriod ? Number(req.gracePeriod.seconds) + req.gracePeriod.nanos / 1e9 : undefined;
+      const grace = req.gracePeriod ? durationMs(req.gracePeriod) / 1000 : undefined;
       const rotated = await endpoints.rotateSecret(em, acting, req.webhookEndpointId, grace);
       return { webhookEndpoint: endpointToProto(rotated.endpoint, clock.now()), secret: rotated.secret };
     },

@@ -3,7 +3,7 @@
  * event types back into the stored event names they stand for.
  */
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { NotificationType } from "../../../gen/dd/v1/alerts_pb.js";
 import {
   type WebhookDelivery as WebhookDeliveryMessage,
@@ -59,16 +59,11 @@ export function deliveryToProto(delivery: WebhookDelivery): WebhookDeliveryMessa
     attemptCount: delivery.attempts,
     lastHttpStatus: delivery.lastHttpStatus ?? 0,
     lastError: delivery.lastError ?? "",
-    lastLatency: durationOfMs(delivery.lastLatencyMs),
+    lastLatency: delivery.lastLatencyMs == null ? undefined : durationFromMs(delivery.lastLatencyMs),
     nextAttemptTime: delivery.state === "PENDING" ? time(delivery.nextAttemptTime) : undefined,
     lastAttemptTime: time(delivery.lastAttemptTime),
     createTime: time(delivery.createTime),
   });
-}
-
-function durationOfMs(ms: number | null | undefined) {
-  if (ms == null) return undefined;
-  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
 }
 
 /** storedEventTypes reads requested event types as stored event names; an unknown one is INVALID_ARGUMENT. */

@@ -180,8 +180,8 @@ export class PayerEmailOutbox {
  * cancelledSince says whether the collection or schedule an advance notice announces was cancelled
  * (or the schedule paused) after the notice was queued (by the organisation, with its mandate, or
  * because a move would have reached the next payment): the payer must not be told of a payment
- * that will not be taken. A
- * notice queued with the cancellation (the one saying it will not be collected) still goes.
+ * that will not be taken. A notice queued with the cancellation (the one saying it will not be
+ * collected) still goes.
  */
 async function cancelledSince(em: EntityManager, email: PayerEmail): Promise<boolean> {
   const id = email.announces;

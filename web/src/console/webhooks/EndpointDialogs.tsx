@@ -213,8 +213,8 @@ export function DeleteEndpointDialog({ endpoint, onClose }: { endpoint: WebhookE
       >
         <ProblemBanner problem={remove.error ? problemOf(remove.error) : undefined} />
         <p>
-          Nothing more is sent to <strong className="url">{endpoint.url}</strong>, deliveries in flight included, and
-          its delivery log is deleted with it. This cannot be undone.
+          Nothing more is sent to <strong className="url">{endpoint.url}</strong> (a delivery already on its way may
+          still arrive), and its delivery log is deleted with it. This cannot be undone.
         </p>
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
