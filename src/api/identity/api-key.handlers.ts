@@ -25,8 +25,7 @@ export function registerApiKeyService(router: ConnectRouter, apiKeys: ApiKeyMana
         name: req.name,
         scopes: req.scopes,
         expireTime: expiration.case === "expireTime" ? readTimestamp(expiration.value, "expire_time") : undefined,
-        ttlSeconds:
-          expiration.case === "ttl" ? durationMs(expiration.value) / 1000 : undefined,
+        ttlSeconds: expiration.case === "ttl" ? durationMs(expiration.value) / 1000 : undefined,
       });
       return { apiKey: apiKeyToProto(issued.key, clock.now()), secret: issued.secret };
     },
